@@ -1,0 +1,36 @@
+import { systemClock } from '../clock.js';
+import { type Config, loadConfig } from '../config/load.js';
+import { type Core, composeCore } from '../server/compose.js';
+import { openDatabase } from '../store/database.js';
+import { migrateToLatest } from '../store/migrate.js';
+import type { CliIo } from './io.js';
+
+/** Options every command accepts. */
+export interface GlobalOptions {
+  config?: string;
+}
+
+/** Loads and validates the configuration named by `--config` or the environment. */
+export function configFrom(options: GlobalOptions): Config {
+  return loadConfig(options.config ? { file: options.config } : {});
+}
+
+/**
+ * Runs a command against the store: opens the database once (no retries: a command should fail
+ * fast and say why), brings the schema up to date, and closes it afterwards.
+ */
+export async function withCore<T>(options: GlobalOptions, run: (core: Core) => Promise<T>): Promise<T> {
+  const config = configFrom(options);
+  const database = await openDatabase(config.database.url, config.database);
+  try {
+    await migrateToLatest(database);
+    return await run(composeCore(config, database, systemClock));
+  } finally {
+    await database.close();
+  }
+}
+
+/** Writes one line to standard output. */
+export function say(io: CliIo, line = ''): void {
+  io.stdout.write(`${line}\n`);
+}

@@ -1,0 +1,60 @@
+import { Command, CommanderError } from 'commander';
+import { ConfigErrors } from '../config/load.js';
+import { describeError, PassgateError } from '../errors.js';
+import { registerKeyCommands } from './commands/keys.js';
+import { registerMigrateCommand } from './commands/migrate.js';
+import { registerStartCommand } from './commands/start.js';
+import { registerUserCommands } from './commands/user.js';
+import { type CliIo, processIo } from './io.js';
+
+/** Exit code for a configuration error (the public contract). */
+export const EXIT_CONFIG = 2;
+
+/** Set by a command that leaves a server running (the process must not exit). */
+export interface RunState {
+  keepAlive: boolean;
+}
+
+/** Builds the `passgate` command tree. */
+export function buildProgram(io: CliIo = processIo, state: RunState = { keepAlive: false }): Command {
+  const program = new Command('passgate')
+    .description('Passgate identity provider')
+    .option(
+      '-c, --config <file>',
+      'YAML configuration file (default: $PASSGATE_CONFIG, else built-in defaults)',
+    )
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+    });
+  registerStartCommand(program, io, state);
+  registerMigrateCommand(program, io);
+  registerUserCommands(program, io);
+  registerKeyCommands(program, io);
+  return program;
+}
+
+/**
+ * Runs the CLI and returns the process exit code: 0 on success, 2 for a configuration error
+ * (one line naming the key), 1 for any other failure (one line, no stack trace); null when a
+ * server was started and the process must keep running.
+ */
+export async function main(argv: string[], io: CliIo = processIo): Promise<number | null> {
+  const state: RunState = { keepAlive: false };
+  const program = buildProgram(io, state);
+  try {
+    await program.parseAsync(argv);
+    return state.keepAlive ? null : 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    if (ConfigErrors.is(error)) {
+      io.stderr.write(`passgate: configuration error: ${error.message}\n`);
+      return EXIT_CONFIG;
+    }
+    const message = error instanceof PassgateError ? error.message : describeError(error);
+    io.stderr.write(`passgate: ${message}\n`);
+    return 1;
+  }
+}

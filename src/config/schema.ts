@@ -1,0 +1,228 @@
+import { isIP } from 'node:net';
+import { z } from 'zod';
+
+/**
+ * The one place where every configuration option, its default and its meaning is declared.
+ * `docs/configuration.md` is generated from this file (`npm run docs:config`) and the lint step
+ * fails when the two disagree, so the reference can never drift from the code.
+ */
+
+const cidr = z.string().refine(isCidr, { message: 'expected an IP address or CIDR range, e.g. 10.0.0.0/8' });
+
+function isCidr(value: string): boolean {
+  const [address, prefix, ...rest] = value.split('/');
+  const family = isIP(address ?? '');
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  const bits = Number(prefix);
+  return /^\d{1,3}$/.test(prefix) && bits <= (family === 4 ? 32 : 128);
+}
+
+const seconds = (fallback: number, description: string) =>
+  z.number().int().positive().default(fallback).describe(description);
+
+const throttleRule = (maxFailures: number, description: string) =>
+  z
+    .strictObject({
+      maxFailures: z
+        .number()
+        .int()
+        .min(1)
+        .max(100)
+        .default(maxFailures)
+        .describe('Failed attempts allowed inside the window before further attempts are refused.'),
+      windowSeconds: seconds(900, 'Length of the counting window; a block lasts until the window ends.'),
+    })
+    .prefault({})
+    .describe(description);
+
+const gateway = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z
+      .literal('outbox')
+      .describe('Writes passcodes to the log and to `<dataDir>/outbox`. Development only.'),
+    name: z.string().min(1).default('outbox').describe('Name used in logs and load-balancing policies.'),
+  }),
+]);
+
+/** Schema of the YAML configuration file, with every default. */
+export const configSchema = z
+  .strictObject({
+    mode: z
+      .enum(['development', 'production'])
+      .default('development')
+      .describe(
+        'In production Passgate refuses to start without a master key and never falls back to the outbox dispatcher.',
+      ),
+    dataDir: z
+      .string()
+      .min(1)
+      .default('./data')
+      .describe('Folder for the SQLite database, the development master key and the outbox.'),
+    metadataDir: z
+      .string()
+      .min(1)
+      .default('./metadata')
+      .describe('Folder an administrator drops application metadata into (`oidc/*.yaml`, `saml/*`).'),
+    server: z
+      .strictObject({
+        host: z.string().min(1).default('0.0.0.0').describe('Address the HTTP server listens on.'),
+        port: z.number().int().min(0).max(65535).default(3000).describe('TCP port (environment: `PORT`).'),
+        publicUrl: z
+          .url({ protocol: /^https?$/, hostname: z.regexes.hostname })
+          .optional()
+          .describe(
+            'External base URL, used as the OIDC issuer (environment: `PASSGATE_PUBLIC_URL`). Default: `http://localhost:<port>`.',
+          ),
+        trustedProxies: z
+          .array(cidr)
+          .default([])
+          .describe('Reverse proxies whose X-Forwarded-For and X-Forwarded-Proto headers are believed.'),
+        maxBodyBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .default(65536)
+          .describe('Largest request body accepted on form and API routes.'),
+        shutdownGraceSeconds: seconds(10, 'On SIGTERM, how long in-flight requests may take to finish.'),
+      })
+      .prefault({})
+      .describe('HTTP server.'),
+    database: z
+      .strictObject({
+        url: z
+          .string()
+          .regex(
+            /^(sqlite:|postgres(ql)?:\/\/)/,
+            'expected sqlite:<path> or postgres://user:password@host/db',
+          )
+          .optional()
+          .describe(
+            'Database URL (environment: `PASSGATE_DATABASE_URL`). Default: `sqlite:<dataDir>/passgate.db`.',
+          ),
+        poolSize: z.number().int().min(1).max(100).default(10).describe('PostgreSQL connection pool size.'),
+        connectTimeoutSeconds: seconds(5, 'How long one connection attempt may take.'),
+        retryInitialDelayMs: z
+          .number()
+          .int()
+          .min(10)
+          .default(500)
+          .describe('First delay before retrying an unreachable database; doubles up to the maximum.'),
+        retryMaxDelayMs: z
+          .number()
+          .int()
+          .min(10)
+          .default(30000)
+          .describe('Longest delay between connection retries.'),
+      })
+      .prefault({})
+      .describe('Storage: SQLite (embedded default) or PostgreSQL.'),
+    secrets: z
+      .strictObject({
+        masterKey: z
+          .string()
+          .optional()
+          .describe(
+            'Base64 of 32 random bytes that encrypts keys and token secrets at rest (environment: `PASSGATE_MASTER_KEY`). ' +
+              'Development generates one in `<dataDir>/master.key`.',
+          ),
+        previousMasterKeys: z
+          .array(z.string())
+          .default([])
+          .describe('Older master keys, still accepted for decryption after a master-key change.'),
+      })
+      .prefault({})
+      .describe('Encryption of secrets at rest (AES-256-GCM).'),
+    log: z
+      .strictObject({
+        level: z
+          .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+          .default('info')
+          .describe('Minimum level of the JSON log written to standard output.'),
+      })
+      .prefault({})
+      .describe('Structured logging.'),
+    passwords: z
+      .strictObject({
+        scryptCost: z
+          .number()
+          .int()
+          .min(1)
+          .max(20)
+          .default(15)
+          .describe(
+            'scrypt cost as log2(N): 15 means N = 32768 (about 50 ms). Existing hashes keep their own.',
+          ),
+        scryptBlockSize: z.number().int().min(1).max(32).default(8).describe('scrypt block size r.'),
+        scryptParallelization: z
+          .number()
+          .int()
+          .min(1)
+          .max(16)
+          .default(1)
+          .describe('scrypt parallelization p.'),
+      })
+      .prefault({})
+      .describe('Hashing of local-directory passwords (scrypt from node:crypto).'),
+    loginThrottle: z
+      .strictObject({
+        perUser: throttleRule(5, 'Failed sign-ins per user name, whatever the source address.'),
+        perAddress: throttleRule(30, 'Failed sign-ins per source address, whatever the user name.'),
+      })
+      .prefault({})
+      .describe('Throttling of password attempts, shared by all server processes through the database.'),
+    oidc: z
+      .strictObject({
+        signingAlgorithm: z
+          .enum(['ES256', 'RS256'])
+          .default('ES256')
+          .describe('Default ID-token signing algorithm; clients may ask for the other one.'),
+        accessTokenTtlSeconds: seconds(3600, 'Lifetime of access tokens.'),
+        idTokenTtlSeconds: seconds(
+          3600,
+          'Lifetime of ID tokens; retired signing keys stay published this long.',
+        ),
+        refreshTokenTtlSeconds: seconds(14 * 24 * 3600, 'Lifetime of refresh tokens.'),
+        authorizationCodeTtlSeconds: seconds(60, 'Lifetime of authorization codes.'),
+        sessionTtlSeconds: seconds(8 * 3600, 'Lifetime of a browser sign-in session at Passgate.'),
+        interactionTtlSeconds: seconds(600, 'Time a user has to complete the hosted login page.'),
+        keyRefreshSeconds: seconds(
+          60,
+          'How often a running server picks up keys rotated by `passgate keys rotate`.',
+        ),
+      })
+      .prefault({})
+      .describe('OpenID Connect provider.'),
+    i18n: z
+      .strictObject({
+        defaultLanguage: z.string().min(2).default('en').describe('Language used when nothing else decides.'),
+      })
+      .prefault({})
+      .describe('Languages of the end-user pages.'),
+    dispatch: z
+      .strictObject({
+        gateways: z
+          .array(gateway)
+          .optional()
+          .describe(
+            'Gateways that deliver passcodes. Default: the outbox in development, none in production.',
+          ),
+      })
+      .prefault({})
+      .describe('Delivery of passcodes by SMS, voice and e-mail.'),
+    policies: z
+      .strictObject({
+        requireMfa: z
+          .boolean()
+          .default(false)
+          .describe('Make a second factor mandatory for everyone, even users without one enrolled.'),
+      })
+      .prefault({})
+      .describe('Authentication policy defaults.'),
+  })
+  .describe('Passgate configuration file (YAML).');
+
+/** The configuration file as written (before defaults). */
+export type ConfigInput = z.input<typeof configSchema>;
+/** The configuration after validation and defaults. */
+export type ParsedConfig = z.output<typeof configSchema>;

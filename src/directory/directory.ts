@@ -1,0 +1,17 @@
+import type { User } from '../store/repositories/users.js';
+
+/**
+ * Where users and their passwords live. The engine checks first factors only through this
+ * interface; Active Directory and the embedded local directory are its plug-ins.
+ */
+export interface Directory {
+  /** Short name for logs and audit events, e.g. "local" or "ad". */
+  readonly kind: string;
+  /**
+   * Checks a user's password and returns the user. Raises a DirectoryErrors code for every
+   * failure: INVALID_CREDENTIALS for an unknown user or a wrong password alike.
+   */
+  authenticate(username: string, password: string): Promise<User>;
+  /** Raises DIRECTORY_UNAVAILABLE when the directory cannot be reached (used by /readyz). */
+  ping(): Promise<void>;
+}

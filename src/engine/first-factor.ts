@@ -1,0 +1,83 @@
+import type { Directory } from '../directory/directory.js';
+import { DirectoryErrors } from '../directory/errors.js';
+import { PassgateError } from '../errors.js';
+import type { AuditRepository } from '../store/repositories/audit.js';
+import { normalizeUsername, type User } from '../store/repositories/users.js';
+import { EngineErrors } from './errors.js';
+import type { Throttle, ThrottleRule } from './throttle.js';
+
+/** Where a sign-in attempt comes from and what it is for; doors fill this in. */
+export interface AttemptContext {
+  /** Client address as established by the door (trusted proxies already resolved). */
+  address: string;
+  /** The door: "oidc", "saml", "radius" ... */
+  door: string;
+  /** Application identifier at that door (client_id, SP entity id ...). */
+  application?: string;
+}
+
+/** Limits applied to password attempts. */
+export interface FirstFactorLimits {
+  perUser: ThrottleRule;
+  perAddress: ThrottleRule;
+}
+
+/** Observer of first-factor outcomes (metrics). */
+export type OutcomeListener = (outcome: string) => void;
+
+/**
+ * The first factor: throttling, the directory check and the audit record, in one place that
+ * every door calls. Failures raise PassgateErrors whose public message never tells whether the
+ * user exists.
+ */
+export class FirstFactor {
+  constructor(
+    private readonly directory: Directory,
+    private readonly throttle: Throttle,
+    private readonly audit: AuditRepository,
+    private readonly limits: FirstFactorLimits,
+    private readonly onOutcome: OutcomeListener = () => {},
+  ) {}
+
+  async authenticate(username: string, password: string, context: AttemptContext): Promise<User> {
+    const name = normalizeUsername(username);
+    if (!name || !password) throw EngineErrors.MISSING_CREDENTIALS();
+    const userKey = `login:user:${name}`;
+    const addressKey = `login:address:${context.address}`;
+    const reservation = await this.throttle.reserve([
+      { key: userKey, rule: this.limits.perUser },
+      { key: addressKey, rule: this.limits.perAddress },
+    ]);
+    const auditBase = {
+      type: 'login.password',
+      username: name,
+      address: context.address,
+      details: {
+        door: context.door,
+        application: context.application ?? null,
+        directory: this.directory.kind,
+      },
+    };
+    if (!reservation.allowed) {
+      await this.audit.record({ ...auditBase, outcome: 'denied', reason: 'THROTTLED' });
+      this.onOutcome('throttled');
+      throw EngineErrors.THROTTLED({ detail: `retry after ${reservation.retryAfterSeconds}s` });
+    }
+    try {
+      const user = await this.directory.authenticate(name, password);
+      await Promise.all([this.throttle.clear(userKey), this.throttle.refund(addressKey)]);
+      await this.audit.record({ ...auditBase, outcome: 'success', userId: user.id });
+      this.onOutcome('success');
+      return user;
+    } catch (error) {
+      const code = error instanceof PassgateError ? error.code : 'INTERNAL';
+      if (DirectoryErrors.is(error, 'DIRECTORY_UNAVAILABLE')) {
+        // Not the user's fault: give the attempt back.
+        await Promise.all([this.throttle.refund(userKey), this.throttle.refund(addressKey)]);
+      }
+      await this.audit.record({ ...auditBase, outcome: 'failure', reason: code });
+      this.onOutcome(code.toLowerCase());
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,55 @@
+import type { Clock } from '../clock.js';
+import type { ThrottleRepository } from '../store/repositories/throttle.js';
+
+/** A limit of attempts inside a window. */
+export interface ThrottleRule {
+  maxFailures: number;
+  windowSeconds: number;
+}
+
+/** One counter to charge: its key and its rule. */
+export interface ThrottleCharge {
+  key: string;
+  rule: ThrottleRule;
+}
+
+/** Result of reserving an attempt. */
+export type Reservation = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+
+/**
+ * Attempt throttling that holds across sessions and server processes. An attempt is charged
+ * *before* it is made (reserve), so concurrent attempts cannot overrun the limit; a success then
+ * gives the charge back (refund) or clears the counter (clear).
+ */
+export class Throttle {
+  constructor(
+    private readonly repository: ThrottleRepository,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Charges one attempt to every counter; refused when any counter is over its limit. */
+  async reserve(charges: readonly ThrottleCharge[]): Promise<Reservation> {
+    const now = this.clock();
+    let retryAfterMs = 0;
+    for (const { key, rule } of charges) {
+      const windowMs = rule.windowSeconds * 1000;
+      const count = await this.repository.increment(key, now, windowMs);
+      if (count.failures > rule.maxFailures) {
+        retryAfterMs = Math.max(retryAfterMs, count.windowStart + windowMs - now);
+      }
+    }
+    return retryAfterMs > 0
+      ? { allowed: false, retryAfterSeconds: Math.ceil(retryAfterMs / 1000) }
+      : { allowed: true };
+  }
+
+  /** Gives back the charge of an attempt that succeeded. */
+  async refund(key: string): Promise<void> {
+    await this.repository.decrement(key);
+  }
+
+  /** Forgets every failure of a counter. */
+  async clear(key: string): Promise<void> {
+    await this.repository.reset(key);
+  }
+}

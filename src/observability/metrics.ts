@@ -1,0 +1,40 @@
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+
+/** Passgate's Prometheus metrics, in a registry of their own (no global state). */
+export interface Metrics {
+  registry: Registry;
+  httpDuration: Histogram<'method' | 'route' | 'status'>;
+  logins: Counter<'outcome'>;
+}
+
+/** Creates the registry with process metrics and Passgate's own. */
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'passgate_' });
+  return {
+    registry,
+    httpDuration: new Histogram({
+      name: 'passgate_http_request_duration_seconds',
+      help: 'HTTP request duration by route group and status.',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    logins: new Counter({
+      name: 'passgate_first_factor_total',
+      help: 'Password checks by outcome (success, invalid_credentials, throttled ...).',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+  };
+}
+
+/** Route label with unbounded parts (interaction ids, tokens) folded, to keep cardinality low. */
+export function routeGroup(path: string): string {
+  if (path.startsWith('/login/')) return '/login/:uid';
+  if (path.startsWith('/oidc/auth/')) return '/oidc/auth/:uid';
+  if (path.startsWith('/oidc/')) return path.split('/').slice(0, 4).join('/');
+  return ['/healthz', '/readyz', '/metrics', '/.well-known/openid-configuration'].includes(path)
+    ? path
+    : 'other';
+}

@@ -1,0 +1,123 @@
+import type { Kysely } from 'kysely';
+import { type Adapter, type AdapterPayload, errors } from 'oidc-provider';
+import type { Clock } from '../../clock.js';
+import type { Tables } from '../../store/tables.js';
+
+/** Constructor oidc-provider calls once per model name. */
+export type AdapterFactory = new (model: string) => Adapter;
+
+/**
+ * oidc-provider storage for every model (sessions, interactions, grants, codes, tokens) in
+ * Passgate's store. Expired rows are invisible at once and deleted by {@link pruneOidcPayloads}.
+ *
+ * `consume` is atomic: of two concurrent uses of one authorization code or refresh token, only
+ * one wins; the other fails as a replay and revokes everything issued from the grant.
+ */
+export function createOidcAdapter(db: Kysely<Tables>, clock: Clock): AdapterFactory {
+  return class StoreAdapter implements Adapter {
+    constructor(readonly model: string) {}
+
+    async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
+      const row = {
+        model: this.model,
+        id,
+        payload: JSON.stringify(payload),
+        grant_id: payload.grantId ?? null,
+        uid: payload.uid ?? null,
+        user_code: payload.userCode ?? null,
+        expires_at: expiresIn ? clock() + expiresIn * 1000 : null,
+        consumed_at: null,
+      };
+      await db
+        .insertInto('oidc_payloads')
+        .values(row)
+        .onConflict((oc) =>
+          oc.columns(['model', 'id']).doUpdateSet({
+            payload: row.payload,
+            grant_id: row.grant_id,
+            uid: row.uid,
+            user_code: row.user_code,
+            expires_at: row.expires_at,
+          }),
+        )
+        .execute();
+    }
+
+    find(id: string): Promise<AdapterPayload | undefined> {
+      return this.findBy('id', id);
+    }
+
+    findByUid(uid: string): Promise<AdapterPayload | undefined> {
+      return this.findBy('uid', uid);
+    }
+
+    findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+      return this.findBy('user_code', userCode);
+    }
+
+    async consume(id: string): Promise<void> {
+      const result = await db
+        .updateTable('oidc_payloads')
+        .set({ consumed_at: clock() })
+        .where('model', '=', this.model)
+        .where('id', '=', id)
+        .where('consumed_at', 'is', null)
+        .executeTakeFirst();
+      if (result.numUpdatedRows === 0n) {
+        const row = await db
+          .selectFrom('oidc_payloads')
+          .select('grant_id')
+          .where('model', '=', this.model)
+          .where('id', '=', id)
+          .executeTakeFirst();
+        if (row?.grant_id) await revokeGrant(row.grant_id);
+        throw new errors.InvalidGrant('grant request is invalid');
+      }
+    }
+
+    async destroy(id: string): Promise<void> {
+      await db.deleteFrom('oidc_payloads').where('model', '=', this.model).where('id', '=', id).execute();
+    }
+
+    async revokeByGrantId(grantId: string): Promise<void> {
+      await db
+        .deleteFrom('oidc_payloads')
+        .where('model', '=', this.model)
+        .where('grant_id', '=', grantId)
+        .execute();
+    }
+
+    private async findBy(
+      column: 'id' | 'uid' | 'user_code',
+      value: string,
+    ): Promise<AdapterPayload | undefined> {
+      const row = await db
+        .selectFrom('oidc_payloads')
+        .select(['payload', 'expires_at', 'consumed_at'])
+        .where('model', '=', this.model)
+        .where(column, '=', value)
+        .executeTakeFirst();
+      if (!row || (row.expires_at !== null && row.expires_at <= clock())) return undefined;
+      const payload = JSON.parse(row.payload) as AdapterPayload;
+      return row.consumed_at === null
+        ? payload
+        : { ...payload, consumed: Math.floor(row.consumed_at / 1000) };
+    }
+  };
+
+  /** Removes every token, code and grant issued under a grant (code or refresh-token replay). */
+  async function revokeGrant(grantId: string): Promise<void> {
+    await db
+      .deleteFrom('oidc_payloads')
+      .where((eb) =>
+        eb.or([eb('grant_id', '=', grantId), eb.and([eb('model', '=', 'Grant'), eb('id', '=', grantId)])]),
+      )
+      .execute();
+  }
+}
+
+/** Deletes expired oidc-provider rows; returns how many went. */
+export async function pruneOidcPayloads(db: Kysely<Tables>, now: number): Promise<number> {
+  const result = await db.deleteFrom('oidc_payloads').where('expires_at', '<=', now).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

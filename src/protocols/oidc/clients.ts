@@ -1,0 +1,85 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { ClientMetadata } from 'oidc-provider';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { describeError } from '../../errors.js';
+
+/** A client registration file that could not be used, and why. */
+export interface ClientFileProblem {
+  file: string;
+  reason: string;
+}
+
+/** One client registration and the file it came from. */
+export interface ClientFile {
+  file: string;
+  metadata: ClientMetadata;
+}
+
+/** Result of reading `metadata/oidc/`: the usable clients and the files that were not. */
+export interface LoadedClients {
+  clients: ClientFile[];
+  problems: ClientFileProblem[];
+}
+
+/**
+ * Passgate's own keys in a client file; every other key is standard OIDC client metadata
+ * (snake_case, RFC 7591) handed to oidc-provider, which validates it.
+ */
+const clientFile = z.looseObject({
+  client_id: z.string().min(1),
+  client_secret: z.string().min(16, 'must be at least 16 characters').optional(),
+  client_secret_env: z
+    .string()
+    .regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name')
+    .optional()
+    .describe('Read the secret from this environment variable instead of the file.'),
+});
+
+/**
+ * Reads every `*.yaml`/`*.yml` in the folder as one client registration. A broken file is
+ * reported with its name and reason and skipped; the other clients keep working.
+ */
+export function loadClientFiles(folder: string, env: NodeJS.ProcessEnv = process.env): LoadedClients {
+  let names: string[];
+  try {
+    names = readdirSync(folder)
+      .filter((n) => /\.ya?ml$/.test(n))
+      .sort();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { clients: [], problems: [] };
+    throw error;
+  }
+  const clients: ClientFile[] = [];
+  const problems: ClientFileProblem[] = [];
+  const seen = new Map<string, string>();
+  for (const name of names) {
+    const file = path.join(folder, name);
+    try {
+      const client = parseClientFile(readFileSync(file, 'utf8'), env);
+      const other = seen.get(client.client_id);
+      if (other) throw new Error(`client_id "${client.client_id}" is already registered by ${other}`);
+      seen.set(client.client_id, name);
+      clients.push({ file, metadata: client });
+    } catch (error) {
+      problems.push({ file, reason: describeError(error) });
+    }
+  }
+  return { clients, problems };
+}
+
+function parseClientFile(text: string, env: NodeJS.ProcessEnv): ClientMetadata {
+  const parsed = clientFile.safeParse(parseYaml(text, { uniqueKeys: true }));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new Error(`${issue.path.join('.') || '(file)'}: ${issue.message.replace(/^Invalid input: /, '')}`);
+  }
+  const { client_secret_env: secretVariable, ...metadata } = parsed.data;
+  if (secretVariable) {
+    const secret = env[secretVariable];
+    if (!secret) throw new Error(`client_secret_env: environment variable ${secretVariable} is not set`);
+    metadata.client_secret = secret;
+  }
+  return metadata as ClientMetadata;
+}

@@ -1,0 +1,103 @@
+import path from 'node:path';
+import type { Request, Response } from 'express';
+import type Provider from 'oidc-provider';
+import type { Clock } from '../../clock.js';
+import type { Config } from '../../config/load.js';
+import { describeError } from '../../errors.js';
+import type { SigningAlgorithm, SigningKeys } from '../../keys/signing-keys.js';
+import type { Logger } from '../../observability/logger.js';
+import type { Database } from '../../store/database.js';
+import type { UsersRepository } from '../../store/repositories/users.js';
+import { createOidcAdapter } from './adapter.js';
+import { loadClientFiles } from './clients.js';
+import { createOidcProvider, type PageRenderer } from './provider.js';
+
+/** Purpose under which OIDC signing keys are stored. */
+export const OIDC_KEY_PURPOSE = 'oidc';
+/** Every algorithm the provider can sign with; each has a current key. */
+export const OIDC_ALGORITHMS: readonly SigningAlgorithm[] = ['ES256', 'RS256'];
+
+/** The OpenID Connect door as the server holds it: swappable when keys or clients change. */
+export interface OidcDoor {
+  provider(): Provider;
+  handler(): (req: Request, res: Response) => unknown;
+  /** Rebuilds the provider if the published signing keys changed since the last build. */
+  refreshKeys(): Promise<boolean>;
+  /** Re-reads `metadata/oidc/` and the keys, and rebuilds the provider. */
+  reload(): Promise<void>;
+}
+
+/** What the door is built from. */
+export interface OidcDoorOptions {
+  config: Config;
+  issuer: string;
+  database: Database;
+  keys: SigningKeys;
+  users: UsersRepository;
+  cookieKeys: Buffer[];
+  render: PageRenderer;
+  logger: Logger;
+  clock: Clock;
+}
+
+/**
+ * Builds the OIDC door. oidc-provider takes its keys and static clients at construction, so a
+ * key rotation or a client change builds a new instance; all its state lives in the store, so
+ * requests simply move to the new one.
+ */
+export async function createOidcDoor(options: OidcDoorOptions): Promise<OidcDoor> {
+  const { config, keys, logger } = options;
+  const adapter = createOidcAdapter(options.database.db, options.clock);
+  const clientsDir = path.join(config.metadataDir, 'oidc');
+
+  const build = async () => {
+    const version = await keys.version(OIDC_KEY_PURPOSE);
+    const jwks = await keys.privateJwks(OIDC_KEY_PURPOSE);
+    const loaded = loadClientFiles(clientsDir);
+    const make = (clients = loaded.clients) =>
+      createOidcProvider({
+        issuer: options.issuer,
+        config: config.oidc,
+        adapter,
+        clients: clients.map((c) => c.metadata),
+        jwks,
+        cookieKeys: options.cookieKeys,
+        behindProxy: config.server.trustedProxies.length > 0,
+        users: options.users,
+        render: options.render,
+      });
+    let provider = make();
+    const valid = [];
+    const problems = [...loaded.problems];
+    for (const client of loaded.clients) {
+      try {
+        await provider.Client.validate(client.metadata);
+        valid.push(client);
+      } catch (error) {
+        const detail = (error as { error_description?: string }).error_description ?? describeError(error);
+        problems.push({ file: client.file, reason: detail });
+      }
+    }
+    for (const problem of problems) logger.error(problem, 'OIDC client registration skipped');
+    if (valid.length !== loaded.clients.length) provider = make(valid);
+    logger.info(
+      { clients: valid.map((c) => c.metadata.client_id), keys: jwks.length },
+      'OIDC provider ready',
+    );
+    return { provider, handler: provider.callback(), version };
+  };
+
+  let current = await build();
+  return {
+    provider: () => current.provider,
+    handler: () => current.handler,
+    async refreshKeys() {
+      if ((await keys.version(OIDC_KEY_PURPOSE)) === current.version) return false;
+      current = await build();
+      return true;
+    },
+    async reload() {
+      current = await build();
+    },
+  };
+}

@@ -1,0 +1,162 @@
+import type { IncomingMessage } from 'node:http';
+import Provider, { type ClientMetadata, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type { Config } from '../../config/load.js';
+import type { PrivateJwk } from '../../keys/signing-keys.js';
+import type { UsersRepository } from '../../store/repositories/users.js';
+import type { AdapterFactory } from './adapter.js';
+
+/** Renders one of Passgate's pages to HTML for a request (localised by the web layer). */
+export type PageRenderer = (
+  req: IncomingMessage,
+  view: string,
+  locals: Record<string, unknown>,
+) => Promise<string>;
+
+/** Everything the OpenID Connect door is built from. */
+export interface OidcProviderOptions {
+  issuer: string;
+  config: Config['oidc'];
+  adapter: AdapterFactory;
+  clients: ClientMetadata[];
+  jwks: PrivateJwk[];
+  /** Cookie signing keys, newest first. */
+  cookieKeys: Buffer[];
+  /** Whether X-Forwarded-* may be believed (the web layer strips them from untrusted peers). */
+  behindProxy: boolean;
+  users: UsersRepository;
+  render: PageRenderer;
+}
+
+/** Path prefix of every oidc-provider endpoint except discovery. */
+export const OIDC_PREFIX = '/oidc';
+
+/** True for request paths that belong to oidc-provider. */
+export function isOidcPath(path: string): boolean {
+  return (
+    path === '/.well-known/openid-configuration' || path === OIDC_PREFIX || path.startsWith(`${OIDC_PREFIX}/`)
+  );
+}
+
+/**
+ * Builds the oidc-provider instance: the OpenID Connect door. It only translates between the
+ * protocol and Passgate: sign-in happens on the hosted login pages, users come from the store.
+ */
+export function createOidcProvider(options: OidcProviderOptions): Provider {
+  const { config, users, render } = options;
+  const configuration: Configuration = {
+    adapter: options.adapter,
+    clients: options.clients,
+    jwks: { keys: options.jwks as NonNullable<Configuration['jwks']>['keys'] },
+    cookies: {
+      keys: options.cookieKeys.map((k) => k.toString('base64')),
+      long: { signed: true, httpOnly: true, sameSite: 'lax' },
+      short: { signed: true, httpOnly: true, sameSite: 'lax' },
+    },
+    routes: {
+      authorization: `${OIDC_PREFIX}/auth`,
+      token: `${OIDC_PREFIX}/token`,
+      userinfo: `${OIDC_PREFIX}/me`,
+      jwks: `${OIDC_PREFIX}/jwks`,
+      end_session: `${OIDC_PREFIX}/session/end`,
+      revocation: `${OIDC_PREFIX}/token/revocation`,
+      introspection: `${OIDC_PREFIX}/token/introspection`,
+      pushed_authorization_request: `${OIDC_PREFIX}/request`,
+    },
+    scopes: ['openid', 'offline_access', 'profile', 'email', 'groups'],
+    claims: {
+      acr: null,
+      sid: null,
+      iss: null,
+      // How and when the user authenticated travel in every ID token (RFC 8176 amr).
+      openid: ['sub', 'acr', 'amr', 'auth_time'],
+      profile: ['name', 'preferred_username'],
+      email: ['email'],
+      groups: ['groups'],
+    },
+    // Enterprise relying parties expect the profile claims in the ID token itself.
+    conformIdTokenClaims: false,
+    responseTypes: ['code'],
+    pkce: { required: () => true },
+    clientDefaults: {
+      grant_types: ['authorization_code', 'refresh_token'],
+      id_token_signed_response_alg: config.signingAlgorithm,
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+    },
+    enabledJWA: {
+      idTokenSigningAlgValues: ['ES256', 'RS256'],
+      userinfoSigningAlgValues: ['ES256', 'RS256'],
+    },
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      introspection: { enabled: true },
+      revocation: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: async (ctx, form) => {
+          ctx.body = await render(ctx.req, 'login/logout', { form });
+        },
+        postLogoutSuccessSource: async (ctx) => {
+          ctx.body = await render(ctx.req, 'login/logged-out', {});
+        },
+      },
+    },
+    ttl: {
+      AccessToken: config.accessTokenTtlSeconds,
+      ClientCredentials: config.accessTokenTtlSeconds,
+      AuthorizationCode: config.authorizationCodeTtlSeconds,
+      IdToken: config.idTokenTtlSeconds,
+      RefreshToken: config.refreshTokenTtlSeconds,
+      Interaction: config.interactionTtlSeconds,
+      Session: config.sessionTtlSeconds,
+      Grant: config.refreshTokenTtlSeconds,
+    },
+    interactions: {
+      url: (_ctx, interaction) => `/login/${interaction.uid}`,
+    },
+    // Clients come from the administrator's metadata folder: they are trusted first parties,
+    // so consent is implied and recorded as a grant without asking the user.
+    loadExistingGrant: async (ctx: KoaContextWithOIDC) => {
+      const { client, session, params } = ctx.oidc;
+      if (!client || !session?.accountId) return undefined;
+      const grantId = session.grantIdFor(client.clientId);
+      const existing = grantId ? await ctx.oidc.provider.Grant.find(grantId) : undefined;
+      const grant =
+        existing ?? new ctx.oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId });
+      grant.addOIDCScope(String(params?.scope ?? 'openid'));
+      await grant.save();
+      return grant;
+    },
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    // Every refresh rotates the token, so a stolen and replayed one is detected (and the grant revoked).
+    rotateRefreshToken: () => true,
+    findAccount: async (_ctx, sub) => {
+      const user = await users.findById(sub);
+      if (!user || user.disabled) return undefined;
+      return {
+        accountId: user.id,
+        claims: async () => ({
+          sub: user.id,
+          name: user.displayName ?? user.username,
+          preferred_username: user.username,
+          ...(user.email ? { email: user.email } : {}),
+          groups: user.groups,
+        }),
+      };
+    },
+    renderError: async (ctx, out, error) => {
+      const status = (error as { statusCode?: number }).statusCode ?? 500;
+      ctx.status = status;
+      ctx.type = 'html';
+      ctx.body = await render(ctx.req, 'error', {
+        status,
+        code: out.error,
+        description: status < 500 ? out.error_description : undefined,
+      });
+    },
+  };
+  const provider = new Provider(options.issuer, configuration);
+  provider.proxy = options.behindProxy;
+  return provider;
+}

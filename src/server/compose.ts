@@ -1,0 +1,177 @@
+import path from 'node:path';
+import type { Express } from 'express';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config/load.js';
+import { secretBoxFromConfig } from '../crypto/master-key.js';
+import type { SecretBox } from '../crypto/secret-box.js';
+import type { Directory } from '../directory/directory.js';
+import { LocalDirectory } from '../directory/local/local-directory.js';
+import { FirstFactor } from '../engine/first-factor.js';
+import { Throttle } from '../engine/throttle.js';
+import { describeError } from '../errors.js';
+import { SigningKeys } from '../keys/signing-keys.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import { PACKAGE_ROOT } from '../paths.js';
+import { pruneOidcPayloads } from '../protocols/oidc/adapter.js';
+import { createOidcDoor, OIDC_ALGORITHMS, OIDC_KEY_PURPOSE, type OidcDoor } from '../protocols/oidc/door.js';
+import { createLoginRoutes } from '../protocols/oidc/interactions.js';
+import type { Database } from '../store/database.js';
+import { AuditRepository } from '../store/repositories/audit.js';
+import { ThrottleRepository } from '../store/repositories/throttle.js';
+import { UsersRepository } from '../store/repositories/users.js';
+import { createWebApp } from '../web/app.js';
+import { createCsrfProtection } from '../web/csrf.js';
+import { loadTranslations } from '../web/i18n.js';
+import { createPageRenderer } from '../web/render.js';
+
+/** The repositories and engine parts that the CLI and the server share. */
+export interface Core {
+  config: Config;
+  database: Database;
+  box: SecretBox;
+  clock: Clock;
+  users: UsersRepository;
+  audit: AuditRepository;
+  keys: SigningKeys;
+  directory: Directory;
+}
+
+/** Builds the storage-backed core from an open (migrated) database. */
+export function composeCore(config: Config, database: Database, clock: Clock): Core {
+  const box = secretBoxFromConfig(config);
+  const users = new UsersRepository(database.db, clock);
+  const directory = new LocalDirectory(users, database, scryptParams(config));
+  return {
+    config,
+    database,
+    box,
+    clock,
+    users,
+    audit: new AuditRepository(database.db, clock),
+    keys: new SigningKeys(database.db, box, clock),
+    directory,
+  };
+}
+
+/** scrypt parameters from configuration. */
+export function scryptParams(config: Config) {
+  return {
+    cost: config.passwords.scryptCost,
+    blockSize: config.passwords.scryptBlockSize,
+    parallelization: config.passwords.scryptParallelization,
+  };
+}
+
+/** The running application: its request handler and its background work. */
+export interface Services {
+  app: Express;
+  oidc: OidcDoor;
+  /** Checks beyond the database that /readyz runs (the directory). */
+  readiness: Array<{ name: string; check: () => Promise<void> }>;
+  /** Stops background jobs. */
+  stop(): void;
+}
+
+/**
+ * The composition root: builds the whole object graph from the validated configuration.
+ * Modules get what they need as arguments; nothing is a module-level singleton.
+ */
+export async function composeServices(
+  core: Core,
+  runtime: { publicUrl: string; logger: Logger; metrics: Metrics },
+): Promise<Services> {
+  const { config, database, clock, keys } = core;
+  const { publicUrl, logger, metrics } = runtime;
+  const secureCookies = publicUrl.startsWith('https:');
+
+  const created = await keys.ensureCurrent(OIDC_KEY_PURPOSE, OIDC_ALGORITHMS);
+  if (created.length > 0) logger.info({ kids: created }, 'generated OIDC signing keys');
+
+  const translations = await loadTranslations(
+    path.join(PACKAGE_ROOT, 'locales'),
+    config.i18n.defaultLanguage,
+  );
+  const render = createPageRenderer(
+    path.join(PACKAGE_ROOT, 'views'),
+    translations,
+    config.mode === 'production',
+  );
+
+  const firstFactor = new FirstFactor(
+    core.directory,
+    new Throttle(new ThrottleRepository(database.db), clock),
+    core.audit,
+    config.loginThrottle,
+    (outcome) => metrics.logins.inc({ outcome }),
+  );
+
+  const oidc = await createOidcDoor({
+    config,
+    issuer: publicUrl,
+    database,
+    keys,
+    users: core.users,
+    cookieKeys: core.box.derive('oidc-cookies'),
+    render,
+    logger,
+    clock,
+  });
+
+  const csrf = createCsrfProtection(core.box.derive('csrf'), secureCookies, (req) =>
+    String(req.params.uid ?? ''),
+  );
+  const app = createWebApp({
+    translations,
+    render,
+    secureCookies,
+    assetsDir: path.join(PACKAGE_ROOT, 'views', 'assets'),
+    oidcHandler: oidc.handler,
+    logger,
+    routers: [
+      createLoginRoutes({
+        provider: oidc.provider,
+        firstFactor,
+        render,
+        csrf,
+        maxBodyBytes: config.server.maxBodyBytes,
+      }),
+    ],
+  });
+
+  const timers = [
+    every(config.oidc.keyRefreshSeconds * 1000, logger, 'signing-key refresh', async () => {
+      if (await oidc.refreshKeys()) logger.info('signing keys changed: OIDC provider rebuilt');
+    }),
+    every(60_000, logger, 'clean-up', async () => {
+      const now = clock();
+      await pruneOidcPayloads(database.db, now);
+      await new ThrottleRepository(database.db).prune(now - 24 * 3600 * 1000);
+      if ((await keys.prune()) > 0) await oidc.refreshKeys();
+    }),
+  ];
+
+  return {
+    app,
+    oidc,
+    readiness: [{ name: 'directory', check: () => core.directory.ping() }],
+    stop: () => {
+      for (const timer of timers) clearInterval(timer);
+    },
+  };
+}
+
+function every(ms: number, logger: Logger, name: string, job: () => Promise<unknown>): NodeJS.Timeout {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    job()
+      .catch((error) => logger.warn({ job: name, error: describeError(error) }, 'background job failed'))
+      .finally(() => {
+        running = false;
+      });
+  }, ms);
+  timer.unref();
+  return timer;
+}

@@ -1,0 +1,214 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { type Clock, systemClock } from '../clock.js';
+import { type Config, developmentWarnings } from '../config/load.js';
+import { describeError } from '../errors.js';
+import type { Logger } from '../observability/logger.js';
+import { requestLogger } from '../observability/logger.js';
+import { createMetrics, type Metrics, routeGroup } from '../observability/metrics.js';
+import { type Database, openDatabase } from '../store/database.js';
+import { StoreErrors } from '../store/errors.js';
+import { migrateToLatest } from '../store/migrate.js';
+import { stripUntrustedForwarding, trustedProxyMatcher } from '../web/security.js';
+import { type Core, composeCore, composeServices, type Services } from './compose.js';
+
+/** A started Passgate server. */
+export interface RunningServer {
+  /** The external base URL (issuer). */
+  publicUrl: string;
+  /** The TCP port actually bound. */
+  port: number;
+  /** Settles when the server is serving (or has given up: a failed migration). */
+  ready: Promise<void>;
+  isReady(): boolean;
+  /** The core, once the database is open. */
+  core(): Core | undefined;
+  /** Re-reads application metadata (SIGHUP). */
+  reload(): Promise<void>;
+  /** Stops accepting, lets in-flight requests finish (up to the grace period), closes the store. */
+  close(): Promise<void>;
+}
+
+/** Optional collaborators of {@link startServer}. */
+export interface StartOptions {
+  logger: Logger;
+  clock?: Clock;
+  /** Told, in plain words, what a new administrator should do next (first run). */
+  announce?: (text: string) => void;
+}
+
+/**
+ * Starts Passgate. The HTTP server listens at once (so /healthz answers and /readyz can say why
+ * it is not ready); the database is connected with retries and backoff, migrated, and only then
+ * is the application mounted.
+ */
+export async function startServer(config: Config, options: StartOptions): Promise<RunningServer> {
+  const { logger } = options;
+  const clock = options.clock ?? systemClock;
+  const metrics = createMetrics();
+  let database: Database | undefined;
+  let core: Core | undefined;
+  let services: Services | undefined;
+  let lastDatabaseError = 'connecting';
+  const stopping = new AbortController();
+
+  const shell = createShell({
+    config,
+    logger,
+    metrics,
+    app: () => services?.app,
+    readiness: async () => {
+      const checks: Record<string, string> = {};
+      if (!database) checks.database = lastDatabaseError;
+      else checks.database = await outcome(() => database!.ping());
+      for (const { name, check } of services?.readiness ?? []) checks[name] = await outcome(check);
+      if (!services && database) checks.application = 'starting';
+      return checks;
+    },
+  });
+  const server = createServer(shell);
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.server.port, config.server.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const publicUrl = (config.server.publicUrl ?? `http://localhost:${port}`).replace(/\/+$/, '');
+  for (const warning of developmentWarnings(config, publicUrl))
+    logger.warn(`development default: ${warning}`);
+  logger.info({ port, publicUrl, mode: config.mode }, 'listening');
+
+  const ready = (async () => {
+    database = await connectWithRetry(config, logger, stopping.signal, (error) => {
+      lastDatabaseError = error;
+    });
+    const { applied } = await migrateToLatest(database);
+    if (applied.length > 0) logger.info({ applied }, 'database migrated');
+    core = composeCore(config, database, clock);
+    services = await composeServices(core, { publicUrl, logger, metrics });
+    logger.info({ database: database.displayUrl }, 'ready');
+    if (options.announce && (await core.users.count()) === 0) options.announce(firstRunHint(config));
+  })();
+  ready.catch(() => {});
+
+  return {
+    publicUrl,
+    port,
+    ready,
+    isReady: () => services !== undefined,
+    core: () => core,
+    reload: async () => services?.oidc.reload(),
+    close: async () => {
+      stopping.abort();
+      services?.stop();
+      await closeGracefully(server, config.server.shutdownGraceSeconds * 1000);
+      await ready.catch(() => {});
+      await database?.close();
+    },
+  };
+}
+
+interface ShellOptions {
+  config: Config;
+  logger: Logger;
+  metrics: Metrics;
+  app: () => Services['app'] | undefined;
+  readiness: () => Promise<Record<string, string>>;
+}
+
+/**
+ * The outermost layer, alive from the first second: forwarding headers from untrusted peers
+ * removed, request ids and logs, metrics, /healthz, /readyz and /metrics, then the application
+ * once it is ready (503 before).
+ */
+function createShell(options: ShellOptions): express.Express {
+  const { logger, metrics } = options;
+  const shell = express();
+  shell.disable('x-powered-by');
+  const isTrustedProxy = trustedProxyMatcher(options.config.server.trustedProxies);
+  shell.set('trust proxy', (address: string) => isTrustedProxy(address));
+  shell.use(stripUntrustedForwarding(isTrustedProxy));
+  shell.use(requestLogger(logger));
+  shell.use((req, res, next) => {
+    const end = metrics.httpDuration.startTimer({ method: req.method, route: routeGroup(req.path) });
+    res.on('finish', () => end({ status: String(res.statusCode) }));
+    next();
+  });
+  shell.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  shell.get('/readyz', async (_req, res) => {
+    const checks = await options.readiness();
+    const ok = Object.values(checks).every((v) => v === 'ok');
+    res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'not ready', checks });
+  });
+  shell.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  shell.use((req: Request, res: Response, next: NextFunction) => {
+    const app = options.app();
+    if (app) return app(req, res, next);
+    res
+      .status(503)
+      .set('Retry-After', '5')
+      .type('text')
+      .send('Passgate is starting. Please try again shortly.\n');
+  });
+  return shell;
+}
+
+async function connectWithRetry(
+  config: Config,
+  logger: Logger,
+  signal: AbortSignal,
+  onError: (reason: string) => void,
+): Promise<Database> {
+  let delay = config.database.retryInitialDelayMs;
+  for (;;) {
+    try {
+      return await openDatabase(config.database.url, config.database);
+    } catch (error) {
+      if (!StoreErrors.is(error, 'DB_UNREACHABLE')) throw error;
+      onError(`unreachable: ${error.message}`);
+      logger.error(`database unreachable: ${error.message}; retrying in ${Math.round(delay / 100) / 10}s`);
+      await sleep(delay, undefined, { signal });
+      delay = Math.min(delay * 2, config.database.retryMaxDelayMs);
+    }
+  }
+}
+
+async function outcome(check: () => Promise<void>): Promise<string> {
+  try {
+    await Promise.race([
+      check(),
+      sleep(3000, undefined, { ref: false }).then(() => Promise.reject(new Error('timed out'))),
+    ]);
+    return 'ok';
+  } catch (error) {
+    return `error: ${describeError(error)}`;
+  }
+}
+
+async function closeGracefully(server: Server, graceMs: number): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+  await closed;
+  clearTimeout(timer);
+}
+
+function firstRunHint(config: Config): string {
+  const configFlag = config.source ? ` --config ${config.source}` : '';
+  return [
+    'Passgate has no users yet. Create the first one with:',
+    '',
+    `  npx passgate user add admin --display-name "Administrator"${configFlag}`,
+    '',
+    'The password is asked for at the prompt (or read from standard input).',
+  ].join('\n');
+}

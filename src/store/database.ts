@@ -1,0 +1,133 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import { describeError } from '../errors.js';
+import { StoreErrors } from './errors.js';
+import type { Tables } from './tables.js';
+
+/** Which SQL engine a database runs on. */
+export type DialectName = 'sqlite' | 'postgres';
+
+/** An open database: the query builder plus what the rest of Passgate needs to know about it. */
+export interface Database {
+  readonly db: Kysely<Tables>;
+  readonly dialect: DialectName;
+  /** The URL with any password removed, for logs and messages. */
+  readonly displayUrl: string;
+  /** Resolves when the database answers a trivial query, rejects with DB_UNREACHABLE otherwise. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Connection settings beyond the URL. */
+export interface DatabaseOptions {
+  poolSize?: number;
+  connectTimeoutSeconds?: number;
+}
+
+/**
+ * Opens the database named by a `sqlite:` or `postgres://` URL and checks that it answers.
+ * Differences between the two engines are absorbed here and nowhere else.
+ */
+export async function openDatabase(url: string, options: DatabaseOptions = {}): Promise<Database> {
+  const database = url.startsWith('sqlite:') ? openSqlite(url) : openPostgres(url, options);
+  try {
+    await database.ping();
+  } catch (error) {
+    await database.close().catch(() => {});
+    throw error;
+  }
+  return database;
+}
+
+/** Removes the password from a database URL. */
+export function redactDatabaseUrl(url: string): string {
+  if (url.startsWith('sqlite:')) return url;
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'postgres://(unparseable URL)';
+  }
+}
+
+/** SQLite supports DDL inside transactions; Kysely's adapter says otherwise to be safe. */
+class TransactionalSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
+class TransactionalSqliteDialect extends SqliteDialect {
+  override createAdapter(): SqliteAdapter {
+    return new TransactionalSqliteAdapter();
+  }
+}
+
+function openSqlite(url: string): Database {
+  const file = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+  const displayUrl = url;
+  let handle: SqliteDatabase.Database;
+  try {
+    if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    handle = new SqliteDatabase(file);
+    handle.pragma('journal_mode = WAL');
+    handle.pragma('synchronous = NORMAL');
+    handle.pragma('busy_timeout = 5000');
+    handle.pragma('foreign_keys = ON');
+  } catch (error) {
+    throw StoreErrors.DB_UNREACHABLE({ detail: `${displayUrl}: ${describeError(error)}`, cause: error });
+  }
+  const db = new Kysely<Tables>({ dialect: new TransactionalSqliteDialect({ database: handle }) });
+  return {
+    db,
+    dialect: 'sqlite',
+    displayUrl,
+    ping: async () => {
+      try {
+        handle.prepare('select 1').get();
+      } catch (error) {
+        throw StoreErrors.DB_UNREACHABLE({ detail: `${displayUrl}: ${describeError(error)}`, cause: error });
+      }
+    },
+    close: () => db.destroy(),
+  };
+}
+
+/** int8 (bigint, count) comes back as a string from pg; every such value Passgate stores fits a double. */
+const INT8_OID = 20;
+const pgTypes = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID
+      ? (value: string) => Number(value)
+      : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
+
+function openPostgres(url: string, options: DatabaseOptions): Database {
+  const displayUrl = redactDatabaseUrl(url);
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: (options.connectTimeoutSeconds ?? 5) * 1000,
+    types: pgTypes,
+  });
+  // An idle client losing its server must not crash the process; the next query reports it.
+  pool.on('error', () => {});
+  const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    dialect: 'postgres',
+    displayUrl,
+    ping: async () => {
+      try {
+        await sql`select 1`.execute(db);
+      } catch (error) {
+        throw StoreErrors.DB_UNREACHABLE({ detail: `${displayUrl}: ${describeError(error)}`, cause: error });
+      }
+    },
+    close: () => db.destroy(),
+  };
+}

@@ -1,0 +1,11 @@
+import type { Migration } from 'kysely';
+import * as initial from './0001-initial.js';
+
+/**
+ * Every migration, in order. Names sort lexically; a new migration is one file plus one line
+ * here. Migrations only go up: a release never needs to undo one, and a failing one is rolled
+ * back as a whole by the transaction it runs in.
+ */
+export const migrations: Record<string, Migration> = {
+  '0001-initial': initial,
+};

@@ -1,0 +1,65 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Clock } from '../../clock.js';
+import type { Tables } from '../tables.js';
+
+/** One audit event as recorded. Never carries a password, passcode, token or secret. */
+export interface AuditEvent {
+  type: string;
+  outcome: 'success' | 'failure' | 'denied' | 'info';
+  reason?: string | null;
+  username?: string | null;
+  userId?: string | null;
+  address?: string | null;
+  details?: Record<string, unknown>;
+}
+
+/** A recorded audit event with its id and time. */
+export type RecordedAuditEvent = AuditEvent & { id: string; at: number; details: Record<string, unknown> };
+
+/** The append-only audit log. */
+export class AuditRepository {
+  constructor(
+    private readonly db: Kysely<Tables>,
+    private readonly clock: Clock,
+  ) {}
+
+  async record(event: AuditEvent): Promise<void> {
+    await this.db
+      .insertInto('audit_events')
+      .values({
+        id: randomUUID(),
+        at: this.clock(),
+        type: event.type,
+        outcome: event.outcome,
+        reason: event.reason ?? null,
+        username: event.username ?? null,
+        user_id: event.userId ?? null,
+        address: event.address ?? null,
+        details: JSON.stringify(event.details ?? {}),
+      })
+      .execute();
+  }
+
+  /** Most recent events first, optionally of one type. */
+  async recent(options: { type?: string; limit?: number } = {}): Promise<RecordedAuditEvent[]> {
+    let query = this.db
+      .selectFrom('audit_events')
+      .selectAll()
+      .orderBy('at', 'desc')
+      .limit(options.limit ?? 50);
+    if (options.type) query = query.where('type', '=', options.type);
+    const rows = await query.execute();
+    return rows.map((row) => ({
+      id: row.id,
+      at: row.at,
+      type: row.type,
+      outcome: row.outcome as AuditEvent['outcome'],
+      reason: row.reason,
+      username: row.username,
+      userId: row.user_id,
+      address: row.address,
+      details: JSON.parse(row.details) as Record<string, unknown>,
+    }));
+  }
+}

@@ -1,0 +1,77 @@
+import cookieParser from 'cookie-parser';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import type { Logger } from '../observability/logger.js';
+import { isOidcPath, type PageRenderer } from '../protocols/oidc/provider.js';
+import { languageMiddleware, type Translations } from './i18n.js';
+import { securityHeaders } from './security.js';
+
+/** The parts the sites are assembled from. */
+export interface WebAppOptions {
+  translations: Translations;
+  render: PageRenderer;
+  secureCookies: boolean;
+  /** oidc-provider's request handler, current one (it is rebuilt when signing keys rotate). */
+  oidcHandler: () => (req: Request, res: Response) => unknown;
+  /** Folder served under /assets (style sheets, scripts of the pages). */
+  assetsDir: string;
+  /** Routers of the sites and doors, mounted in order. */
+  routers: express.Router[];
+  logger: Logger;
+}
+
+/** Endpoints that serve machines, not people: no language detection, no pages. */
+const API_PATHS = new Set([
+  '/oidc/token',
+  '/oidc/jwks',
+  '/oidc/me',
+  '/oidc/token/introspection',
+  '/oidc/token/revocation',
+]);
+
+/**
+ * The express application behind the readiness shell: security headers on everything, language
+ * detection on pages, the sites' routers, oidc-provider for its own paths, and one error page.
+ */
+export function createWebApp(options: WebAppOptions): Express {
+  const { render, logger } = options;
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(securityHeaders());
+  app.use(cookieParser());
+  app.use('/assets', express.static(options.assetsDir, { index: false, maxAge: '1h', fallthrough: false }));
+  const languages = languageMiddleware(options.translations, options.secureCookies);
+  app.use((req, res, next) =>
+    API_PATHS.has(req.path) || req.path.startsWith('/.well-known/') ? next() : languages(req, res, next),
+  );
+  for (const router of options.routers) app.use(router);
+  app.use((req, res, next) => (isOidcPath(req.path) ? options.oidcHandler()(req, res) : next()));
+
+  app.use(async (req: Request, res: Response) => {
+    res
+      .status(404)
+      .type('html')
+      .send(await render(req, 'error', { status: 404, code: 'not_found' }));
+  });
+  app.use(async (error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const status = httpStatusOf(error);
+    if (status >= 500) logger.error({ err: error, reqId: req.id }, 'request failed');
+    if (res.headersSent) return;
+    const code = status === 413 ? 'payload_too_large' : ((error as { code?: string }).code ?? 'server_error');
+    try {
+      res
+        .status(status)
+        .type('html')
+        .send(await render(req, 'error', { status, code }));
+    } catch (renderError) {
+      logger.error({ err: renderError }, 'error page failed to render');
+      res.status(status).type('text').send('Error');
+    }
+  });
+  return app;
+}
+
+function httpStatusOf(error: unknown): number {
+  const candidate = (error as { status?: unknown; statusCode?: unknown } | null) ?? {};
+  const status = Number(candidate.status ?? candidate.statusCode);
+  return Number.isInteger(status) && status >= 400 && status < 600 ? status : 500;
+}

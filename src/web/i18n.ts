@@ -1,0 +1,77 @@
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import i18next, { type i18n } from 'i18next';
+import Backend from 'i18next-fs-backend';
+import { handle, LanguageDetector } from 'i18next-http-middleware';
+
+/** Cookie that remembers the language picked with the switcher (`?lang=`). */
+export const LANGUAGE_COOKIE = 'passgate_lang';
+
+/** The loaded translations and the languages they cover. */
+export interface Translations {
+  i18n: i18n;
+  /** Language codes with a folder under `locales/`, sorted. */
+  languages: string[];
+  defaultLanguage: string;
+}
+
+/**
+ * Loads every language under `localesDir` (`<language>/<namespace>.json`) into a private
+ * i18next instance. Values are not escaped here: ejs escapes them on output.
+ */
+export async function loadTranslations(localesDir: string, defaultLanguage: string): Promise<Translations> {
+  const languages = readdirSync(localesDir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort();
+  const namespaces = readdirSync(path.join(localesDir, defaultLanguage))
+    .filter((name) => name.endsWith('.json'))
+    .map((name) => name.slice(0, -'.json'.length));
+  const instance = i18next.createInstance();
+  await instance
+    .use(Backend)
+    .use(LanguageDetector)
+    .init({
+      initAsync: false,
+      backend: { loadPath: path.join(localesDir, '{{lng}}/{{ns}}.json') },
+      supportedLngs: languages,
+      fallbackLng: defaultLanguage,
+      preload: languages,
+      ns: namespaces,
+      defaultNS: 'common',
+      fallbackNS: 'common',
+      interpolation: { escapeValue: false },
+      returnNull: false,
+      detection: {
+        order: ['querystring', 'cookie', 'header'],
+        lookupQuerystring: 'lang',
+        lookupCookie: LANGUAGE_COOKIE,
+        caches: false,
+      },
+    });
+  return { i18n: instance, languages, defaultLanguage };
+}
+
+/**
+ * Language detection for page requests: `?lang=`, then the switcher's cookie, then
+ * Accept-Language, then the default. A valid `?lang=` is remembered in the cookie.
+ */
+export function languageMiddleware(
+  { i18n, languages }: Translations,
+  secureCookies: boolean,
+): RequestHandler {
+  const detect = handle(i18n);
+  return (req: Request, res: Response, next: NextFunction) => {
+    const requested = typeof req.query.lang === 'string' ? req.query.lang : undefined;
+    if (requested && languages.includes(requested)) {
+      res.cookie(LANGUAGE_COOKIE, requested, {
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: secureCookies,
+        maxAge: 365 * 24 * 3600 * 1000,
+      });
+    }
+    detect(req, res, next);
+  };
+}

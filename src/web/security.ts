@@ -1,0 +1,61 @@
+import { BlockList, isIPv4 } from 'node:net';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import helmet from 'helmet';
+
+/** Security headers for every response of every site. */
+export function securityHeaders(): RequestHandler {
+  return helmet({
+    contentSecurityPolicy: {
+      useDefaults: true,
+      directives: {
+        'default-src': ["'self'"],
+        'script-src': ["'self'"],
+        'style-src': ["'self'"],
+        'img-src': ["'self'", 'data:'],
+        'frame-ancestors': ["'none'"],
+        // form-action also governs the redirects that follow a form post, and a login ends
+        // with a redirect to the application's own origin: leave it unrestricted.
+        'form-action': null,
+      },
+    },
+    strictTransportSecurity: { maxAge: 31536000, includeSubDomains: false },
+    referrerPolicy: { policy: 'no-referrer' },
+  });
+}
+
+/** A matcher for the configured trusted proxy addresses and ranges. */
+export function trustedProxyMatcher(ranges: readonly string[]): (address: string) => boolean {
+  const list = new BlockList();
+  for (const range of ranges) {
+    const [address, prefix] = range.split('/') as [string, string | undefined];
+    const type = isIPv4(address) ? 'ipv4' : 'ipv6';
+    if (prefix === undefined) list.addAddress(address, type);
+    else list.addSubnet(address, Number(prefix), type);
+  }
+  return (address: string) => {
+    if (ranges.length === 0 || !address) return false;
+    const plain = address.startsWith('::ffff:') && isIPv4(address.slice(7)) ? address.slice(7) : address;
+    return list.check(plain, isIPv4(plain) ? 'ipv4' : 'ipv6');
+  };
+}
+
+/**
+ * Removes forwarding headers that did not come from a trusted proxy, so that nothing further
+ * down (express, oidc-provider) can be fooled by a client that sets them itself.
+ */
+export function stripUntrustedForwarding(isTrusted: (address: string) => boolean): RequestHandler {
+  return (req: Request, _res: Response, next: NextFunction) => {
+    if (!isTrusted(req.socket.remoteAddress ?? '')) {
+      for (const header of [
+        'x-forwarded-for',
+        'x-forwarded-proto',
+        'x-forwarded-host',
+        'x-forwarded-port',
+        'forwarded',
+      ]) {
+        delete req.headers[header];
+      }
+    }
+    next();
+  };
+}

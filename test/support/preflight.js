@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+// Makes sure the Debian packages the test suite needs are present before it runs. As root with
+// apt, missing ones are installed; otherwise this fails with the one command that installs them.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+
+const hasCommand = (name) => spawnSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' }).status === 0;
+const hasPostgresServer = () =>
+  existsSync('/usr/lib/postgresql') &&
+  readdirSync('/usr/lib/postgresql').some((v) => existsSync(`/usr/lib/postgresql/${v}/bin/initdb`));
+
+/** What the suite needs from the system, and the Debian package that provides it. */
+export const REQUIREMENTS = [
+  { what: 'PostgreSQL server (storage contract suite)', present: hasPostgresServer, pkg: 'postgresql' },
+  {
+    what: 'docker-compose (validates docker-compose.yml)',
+    present: () => hasCommand('docker-compose'),
+    pkg: 'docker-compose',
+  },
+];
+
+export function missingPackages() {
+  return REQUIREMENTS.filter((r) => !r.present());
+}
+
+function install(packages) {
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  if (!process.env.PASSGATE_APT_UPDATED)
+    execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...packages], {
+    stdio: 'inherit',
+    env,
+  });
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const missing = missingPackages();
+  if (missing.length > 0) {
+    const packages = [...new Set(missing.map((r) => r.pkg))];
+    const command = `apt-get install -y --no-install-recommends ${packages.join(' ')}`;
+    const canInstall = process.getuid?.() === 0 && hasCommand('apt-get');
+    console.error(`preflight: missing ${missing.map((r) => r.what).join(', ')}`);
+    if (!canInstall) {
+      console.error(`preflight: install them with: sudo ${command}`);
+      process.exit(1);
+    }
+    console.error(`preflight: installing: ${packages.join(' ')}`);
+    install(packages);
+    const still = missingPackages();
+    if (still.length > 0) {
+      console.error(`preflight: still missing after install: ${still.map((r) => r.what).join(', ')}`);
+      process.exit(1);
+    }
+  }
+}
