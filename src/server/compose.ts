@@ -24,6 +24,7 @@ import { createWebApp } from '../web/app.js';
 import { createCsrfProtection } from '../web/csrf.js';
 import { loadTranslations } from '../web/i18n.js';
 import { createPageRenderer } from '../web/render.js';
+import { trustedProxyMatcher } from '../web/security.js';
 
 /** The repositories and engine parts that the CLI and the server share. */
 export interface Core {
@@ -126,6 +127,7 @@ export async function composeServices(
     render,
     secureCookies,
     assetsDir: path.join(PACKAGE_ROOT, 'views', 'assets'),
+    isTrustedProxy: trustedProxyMatcher(config.server.trustedProxies),
     oidcHandler: oidc.handler,
     logger,
     routers: [

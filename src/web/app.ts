@@ -14,6 +14,8 @@ export interface WebAppOptions {
   oidcHandler: () => (req: Request, res: Response) => unknown;
   /** Folder served under /assets (style sheets, scripts of the pages). */
   assetsDir: string;
+  /** Whether a peer address is a trusted reverse proxy (for req.ip and req.protocol). */
+  isTrustedProxy: (address: string) => boolean;
   /** Routers of the sites and doors, mounted in order. */
   routers: express.Router[];
   logger: Logger;
@@ -36,6 +38,7 @@ export function createWebApp(options: WebAppOptions): Express {
   const { render, logger } = options;
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', (address: string) => options.isTrustedProxy(address));
   app.use(securityHeaders());
   app.use(cookieParser());
   app.use('/assets', express.static(options.assetsDir, { index: false, maxAge: '1h', fallthrough: false }));

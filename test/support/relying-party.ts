@@ -23,6 +23,8 @@ export interface LoginResult {
   tokens: Awaited<ReturnType<typeof client.authorizationCodeGrant>>;
   browser: Browser;
   callback: URL;
+  /** The PKCE verifier the code was redeemed with. */
+  verifier: string;
 }
 
 /**
@@ -59,5 +61,5 @@ export async function loginWithCode(
     expectedState: state,
     expectedNonce: nonce,
   });
-  return { tokens, browser, callback };
+  return { tokens, browser, callback, verifier };
 }
