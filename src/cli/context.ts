@@ -1,6 +1,6 @@
 import { systemClock } from '../clock.js';
 import { type Config, loadConfig } from '../config/load.js';
-import { type Core, composeCore } from '../server/compose.js';
+import { type Core, composeCore } from '../server/core.js';
 import { openDatabase } from '../store/database.js';
 import { migrateToLatest } from '../store/migrate.js';
 import type { CliIo } from './io.js';

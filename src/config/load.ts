@@ -159,12 +159,13 @@ function describeIssues(issues: z.core.$ZodIssue[], fromEnv: Record<string, stri
   if (!first) return 'invalid configuration';
   const keys = first.code === 'unrecognized_keys' ? first.keys.map((k) => [...first.path, k]) : [first.path];
   const key = keys.map((p) => p.map(String).join('.')).join(', ') || '(top level)';
+  const message = first.message.replace(/^Invalid input: /, '');
   const problem =
     first.code === 'unrecognized_keys'
       ? 'unknown key'
-      : first.code === 'invalid_type' && first.input === undefined
+      : message.endsWith('received undefined')
         ? 'required'
-        : first.message.replace(/^Invalid input: /, '');
+        : message;
   const origin = fromEnv[key] ? ` (from ${fromEnv[key]})` : file ? ` (in ${file})` : '';
   const more = rest.length > 0 ? ` (and ${rest.length} more problem${rest.length > 1 ? 's' : ''})` : '';
   return `${key}: ${problem}${origin}${more}`;

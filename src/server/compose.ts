@@ -1,68 +1,22 @@
 import path from 'node:path';
 import type { Express } from 'express';
-import type { Clock } from '../clock.js';
-import type { Config } from '../config/load.js';
-import { secretBoxFromConfig } from '../crypto/master-key.js';
-import type { SecretBox } from '../crypto/secret-box.js';
-import type { Directory } from '../directory/directory.js';
-import { LocalDirectory } from '../directory/local/local-directory.js';
 import { FirstFactor } from '../engine/first-factor.js';
 import { Throttle } from '../engine/throttle.js';
 import { describeError } from '../errors.js';
-import { SigningKeys } from '../keys/signing-keys.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { PACKAGE_ROOT } from '../paths.js';
 import { pruneOidcPayloads } from '../protocols/oidc/adapter.js';
-import { createOidcDoor, OIDC_ALGORITHMS, OIDC_KEY_PURPOSE, type OidcDoor } from '../protocols/oidc/door.js';
+import { createOidcDoor, type OidcDoor } from '../protocols/oidc/door.js';
 import { createLoginRoutes } from '../protocols/oidc/interactions.js';
-import type { Database } from '../store/database.js';
-import { AuditRepository } from '../store/repositories/audit.js';
+import { OIDC_ALGORITHMS, OIDC_KEY_PURPOSE } from '../protocols/oidc/keys.js';
 import { ThrottleRepository } from '../store/repositories/throttle.js';
-import { UsersRepository } from '../store/repositories/users.js';
 import { createWebApp } from '../web/app.js';
 import { createCsrfProtection } from '../web/csrf.js';
 import { loadTranslations } from '../web/i18n.js';
 import { createPageRenderer } from '../web/render.js';
 import { trustedProxyMatcher } from '../web/security.js';
-
-/** The repositories and engine parts that the CLI and the server share. */
-export interface Core {
-  config: Config;
-  database: Database;
-  box: SecretBox;
-  clock: Clock;
-  users: UsersRepository;
-  audit: AuditRepository;
-  keys: SigningKeys;
-  directory: Directory;
-}
-
-/** Builds the storage-backed core from an open (migrated) database. */
-export function composeCore(config: Config, database: Database, clock: Clock): Core {
-  const box = secretBoxFromConfig(config);
-  const users = new UsersRepository(database.db, clock);
-  const directory = new LocalDirectory(users, database, scryptParams(config));
-  return {
-    config,
-    database,
-    box,
-    clock,
-    users,
-    audit: new AuditRepository(database.db, clock),
-    keys: new SigningKeys(database.db, box, clock),
-    directory,
-  };
-}
-
-/** scrypt parameters from configuration. */
-export function scryptParams(config: Config) {
-  return {
-    cost: config.passwords.scryptCost,
-    blockSize: config.passwords.scryptBlockSize,
-    parallelization: config.passwords.scryptParallelization,
-  };
-}
+import type { Core } from './core.js';
 
 /** The running application: its request handler and its background work. */
 export interface Services {

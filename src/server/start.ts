@@ -12,7 +12,8 @@ import { type Database, openDatabase } from '../store/database.js';
 import { StoreErrors } from '../store/errors.js';
 import { migrateToLatest } from '../store/migrate.js';
 import { stripUntrustedForwarding, trustedProxyMatcher } from '../web/security.js';
-import { type Core, composeCore, composeServices, type Services } from './compose.js';
+import { composeServices, type Services } from './compose.js';
+import { type Core, composeCore } from './core.js';
 
 /** A started Passgate server. */
 export interface RunningServer {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { OIDC_ALGORITHMS, OIDC_KEY_PURPOSE } from '../../protocols/oidc/door.js';
+import { OIDC_ALGORITHMS, OIDC_KEY_PURPOSE } from '../../protocols/oidc/keys.js';
 import { type GlobalOptions, say, withCore } from '../context.js';
 import type { CliIo } from '../io.js';
 

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { createLogger } from '../../observability/logger.js';
-import { startServer } from '../../server/start.js';
 import { configFrom, type GlobalOptions } from '../context.js';
 import type { CliIo } from '../io.js';
 import type { RunState } from '../main.js';
@@ -13,6 +12,9 @@ export function registerStartCommand(program: Command, io: CliIo, state: RunStat
     .action(async () => {
       const config = configFrom(program.opts<GlobalOptions>());
       const logger = createLogger(config.log.level);
+      // Loaded here, not at the top: only `start` needs the web stack (and oidc-provider's
+      // start-up notice), the other commands stay fast and quiet.
+      const { startServer } = await import('../../server/start.js');
       const server = await startServer(config, {
         logger,
         announce: (text) => io.stderr.write(`\n${text}\n\n`),

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { hashPassword } from '../../crypto/password.js';
-import { scryptParams } from '../../server/compose.js';
+import { scryptParams } from '../../server/core.js';
 import type { User } from '../../store/repositories/users.js';
 import { type GlobalOptions, say, withCore } from '../context.js';
 import { type CliIo, readSecret } from '../io.js';

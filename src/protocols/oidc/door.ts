@@ -4,18 +4,14 @@ import type Provider from 'oidc-provider';
 import type { Clock } from '../../clock.js';
 import type { Config } from '../../config/load.js';
 import { describeError } from '../../errors.js';
-import type { SigningAlgorithm, SigningKeys } from '../../keys/signing-keys.js';
+import type { SigningKeys } from '../../keys/signing-keys.js';
 import type { Logger } from '../../observability/logger.js';
 import type { Database } from '../../store/database.js';
 import type { UsersRepository } from '../../store/repositories/users.js';
 import { createOidcAdapter } from './adapter.js';
 import { loadClientFiles } from './clients.js';
+import { OIDC_KEY_PURPOSE } from './keys.js';
 import { createOidcProvider, type PageRenderer } from './provider.js';
-
-/** Purpose under which OIDC signing keys are stored. */
-export const OIDC_KEY_PURPOSE = 'oidc';
-/** Every algorithm the provider can sign with; each has a current key. */
-export const OIDC_ALGORITHMS: readonly SigningAlgorithm[] = ['ES256', 'RS256'];
 
 /** The OpenID Connect door as the server holds it: swappable when keys or clients change. */
 export interface OidcDoor {

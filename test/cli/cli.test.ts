@@ -1,0 +1,173 @@
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Browser, formAction, formField } from '../support/browser.js';
+import { collect, runCli, spawnCli, waitForOutput, writeConfig } from '../support/cli.js';
+import { TEST_CLIENT } from '../support/server.js';
+
+const PASSWORD = 'a long enough password';
+
+describe('passgate user', () => {
+  const { file } = writeConfig({ passwords: { scryptCost: 10 } });
+
+  it('adds a user with the password from standard input, never from argv', async () => {
+    const added = await runCli(
+      [
+        'user',
+        'add',
+        'alice',
+        '--config',
+        file,
+        '--display-name',
+        'Alice Liddell',
+        '--email',
+        'alice@example.test',
+        '--group',
+        'staff',
+        '--group',
+        'vpn',
+      ],
+      { input: `${PASSWORD}\n` },
+    );
+    expect(added.stderr).not.toMatch(/passgate:/);
+    expect(added.code).toBe(0);
+    expect(added.stdout).toMatch(/^Created user alice \([0-9a-f-]{36}\)\.\n$/);
+
+    const withFlag = await runCli(['user', 'add', 'bob', '--password', 'secret', '--config', file]);
+    expect(withFlag.code).not.toBe(0);
+    expect(withFlag.stderr).toMatch(/unknown option '--password'/);
+  });
+
+  it('refuses a short password and a taken user name', async () => {
+    const short = await runCli(['user', 'add', 'carol', '--config', file], { input: 'short\n' });
+    expect(short.code).toBe(1);
+    expect(short.stderr).toBe('passgate: the password must have at least 8 characters\n');
+    const taken = await runCli(['user', 'add', 'ALICE', '--config', file], { input: `${PASSWORD}\n` });
+    expect(taken.code).toBe(1);
+    expect(taken.stderr).toBe('passgate: user "alice" already exists\n');
+  });
+
+  it('lists and shows users', async () => {
+    const list = await runCli(['user', 'list', '--config', file]);
+    expect(list.stdout).toMatch(/^alice\s+Alice Liddell\s+alice@example\.test\n$/);
+    const show = await runCli(['user', 'show', 'alice', '--json', '--config', file]);
+    const user = JSON.parse(show.stdout);
+    expect(user).toMatchObject({
+      username: 'alice',
+      displayName: 'Alice Liddell',
+      groups: ['staff', 'vpn'],
+      disabled: false,
+    });
+    expect(show.stdout).not.toContain('scrypt');
+    const missing = await runCli(['user', 'show', 'nobody', '--config', file]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe('passgate: no user "nobody"\n');
+  });
+
+  it('disables and enables a user', async () => {
+    expect((await runCli(['user', 'disable', 'alice', '--config', file])).stdout).toBe(
+      'User alice is disabled.\n',
+    );
+    expect((await runCli(['user', 'list', '--config', file])).stdout).toContain('(disabled)');
+    expect((await runCli(['user', 'enable', 'alice', '--config', file])).stdout).toBe(
+      'User alice is enabled.\n',
+    );
+  });
+
+  it('documents every command with --help', async () => {
+    for (const command of [[], ['start'], ['migrate'], ['user'], ['user', 'add'], ['keys', 'rotate']]) {
+      const help = await runCli([...command, '--help']);
+      expect(help.code).toBe(0);
+      expect(help.stdout).toMatch(/^Usage: passgate/);
+    }
+  });
+});
+
+describe('passgate start, keys rotate and SIGTERM', () => {
+  const { file, folder } = writeConfig({
+    server: { host: '127.0.0.1', port: 0, shutdownGraceSeconds: 5 },
+    passwords: { scryptCost: 16 },
+    oidc: { keyRefreshSeconds: 1 },
+  });
+  let server: ChildProcess;
+  let output: string;
+  let url: string;
+
+  beforeAll(async () => {
+    mkdirSync(path.join(folder, 'metadata', 'oidc'), { recursive: true });
+    writeFileSync(path.join(folder, 'metadata', 'oidc', 'test.yaml'), JSON.stringify(TEST_CLIENT));
+    server = spawnCli(['start', '--config', file]);
+    output = await waitForOutput(server, /^(?=[\s\S]*"msg":"ready")(?=[\s\S]*asked for at the prompt)/);
+    const port = Number(/"port":(\d+)/.exec(output)?.[1]);
+    url = `http://localhost:${port}`;
+  });
+  afterAll(() => {
+    if (server.exitCode === null) server.kill('SIGKILL');
+  });
+
+  it('names each development default in a warning at start', () => {
+    expect(output).toMatch(/development default: secrets\.masterKey is not set/);
+    expect(output).toMatch(/development default: server\.publicUrl http:\/\/localhost:\d+ is plain http/);
+    expect(output).toMatch(/development default: dispatch\.gateways uses the outbox dispatcher/);
+  });
+
+  it('prints the exact command that creates the first user, and that command works', async () => {
+    const command = /npx passgate (user add admin .*)/.exec(output)?.[1];
+    expect(command).toBe(`user add admin --display-name "Administrator" --config ${file}`);
+    const args = command!.match(/"[^"]+"|\S+/g)!.map((a) => a.replace(/^"|"$/g, ''));
+    const run = await runCli(args, { input: `${PASSWORD}\n` });
+    expect(run.code).toBe(0);
+  });
+
+  it('makes running servers sign with rotated keys while still publishing the old ones', async () => {
+    const kids = async () =>
+      (
+        (await (await fetch(`${url}/oidc/jwks`)).json()) as { keys: Array<{ kid: string; alg: string }> }
+      ).keys.map((k) => k.kid);
+    const before = await kids();
+    expect(before).toHaveLength(2);
+    const rotated = await runCli(['keys', 'rotate', '--config', file]);
+    expect(rotated.code).toBe(0);
+    const created = /New signing keys: (\S+), (\S+)/.exec(rotated.stdout)!.slice(1);
+    let after: string[] = [];
+    for (let i = 0; i < 50 && !created.every((k) => after.includes(k)); i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      after = await kids();
+    }
+    expect(after).toEqual(expect.arrayContaining([...created, ...before]));
+    expect(after.slice(0, 2).sort()).toEqual([...created].sort());
+    const list = await runCli(['keys', 'list', '--config', file]);
+    expect(list.stdout.match(/current/g)).toHaveLength(2);
+    expect(list.stdout.match(/retired, published until/g)).toHaveLength(2);
+  });
+
+  it('finishes an in-flight sign-in on SIGTERM, then exits 0', async () => {
+    const browser = new Browser();
+    const auth = new URL(`${url}/oidc/auth`);
+    for (const [k, v] of Object.entries({
+      client_id: TEST_CLIENT.client_id,
+      redirect_uri: TEST_CLIENT.redirect_uris[0]!,
+      response_type: 'code',
+      scope: 'openid',
+      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+      code_challenge_method: 'S256',
+    })) {
+      auth.searchParams.set(k, v);
+    }
+    const page = (await browser.follow(auth.toString())).last;
+    // scrypt at cost 16 takes long enough for the signal to arrive mid-request.
+    const inFlight = browser.fetch(formAction(page.body, page.url), {
+      form: { _csrf: formField(page.body, '_csrf')!, username: 'admin', password: PASSWORD },
+    });
+    await new Promise((r) => setTimeout(r, 30));
+    const exited = collect(server);
+    server.kill('SIGTERM');
+    const response = await inFlight;
+    expect(response.status).toBe(303);
+    expect(response.headers.get('location')).toMatch(/\/oidc\/auth\//);
+    const { code } = await exited;
+    expect(code).toBe(0);
+    await expect(fetch(`${url}/healthz`)).rejects.toThrow();
+  });
+});

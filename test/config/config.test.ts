@@ -1,0 +1,138 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigErrors, developmentWarnings, loadConfig } from '../../src/config/load.js';
+import { runCli, writeConfig } from '../support/cli.js';
+
+const errorOf = (run: () => unknown): string => {
+  try {
+    run();
+  } catch (error) {
+    if (ConfigErrors.is(error)) return error.message;
+    throw error;
+  }
+  throw new Error('expected a configuration error');
+};
+
+describe('configuration', () => {
+  it('runs on documented defaults without a file', () => {
+    const config = loadConfig({ env: {} });
+    expect(config.mode).toBe('development');
+    expect(config.server.port).toBe(3000);
+    expect(config.database.url).toBe(`sqlite:${path.join('data', 'passgate.db')}`);
+    expect(config.dispatch.gateways).toEqual([{ type: 'outbox', name: 'outbox' }]);
+    expect(config.oidc.signingAlgorithm).toBe('ES256');
+    expect(config.passwords.scryptCost).toBe(15);
+  });
+
+  it('reads the file named by PASSGATE_CONFIG and lets the environment override it', () => {
+    const { file } = writeConfig({ server: { port: 4000, publicUrl: 'https://file.example' } });
+    const config = loadConfig({
+      env: {
+        PASSGATE_CONFIG: file,
+        PORT: '5000',
+        PASSGATE_PUBLIC_URL: 'https://idp.example.com',
+        PASSGATE_DATABASE_URL: 'postgres://passgate:secret@db:5432/passgate',
+      },
+    });
+    expect(config.server.port).toBe(5000);
+    expect(config.server.publicUrl).toBe('https://idp.example.com');
+    expect(config.database.url).toBe('postgres://passgate:secret@db:5432/passgate');
+    expect(config.source).toBe(file);
+  });
+
+  it('names an unknown key', () => {
+    const { file } = writeConfig({ server: { prot: 3000 } });
+    expect(errorOf(() => loadConfig({ file, env: {} }))).toBe(`server.prot: unknown key (in ${file})`);
+  });
+
+  it('names a value of the wrong type', () => {
+    const { file } = writeConfig({ passwords: { scryptCost: 'high' } });
+    expect(errorOf(() => loadConfig({ file, env: {} }))).toMatch(
+      /^passwords\.scryptCost: expected number, received string/,
+    );
+  });
+
+  it('names the environment variable a bad value came from', () => {
+    expect(errorOf(() => loadConfig({ env: { PORT: 'eighty' } }))).toBe(
+      'server.port: expected number, received string (from PORT)',
+    );
+    expect(errorOf(() => loadConfig({ env: { PASSGATE_PUBLIC_URL: 'not a url' } }))).toBe(
+      'server.publicUrl: Invalid URL (from PASSGATE_PUBLIC_URL)',
+    );
+  });
+
+  it('rejects a database URL of an unknown kind', () => {
+    expect(errorOf(() => loadConfig({ env: { PASSGATE_DATABASE_URL: 'mysql://db/passgate' } }))).toMatch(
+      /^database\.url: expected sqlite:<path> or postgres:/,
+    );
+  });
+
+  it('rejects a bad proxy range', () => {
+    expect(
+      errorOf(() => loadConfig({ env: {}, overrides: { server: { trustedProxies: ['10.0.0.0/33'] } } })),
+    ).toMatch(/^server\.trustedProxies\.0: expected an IP address or CIDR range/);
+  });
+
+  it('points at the line of a YAML syntax error', () => {
+    const { file } = writeConfig({});
+    writeFileSync(file, 'server:\n  port: 3000\n  host: [unclosed\n');
+    expect(errorOf(() => loadConfig({ file, env: {} }))).toMatch(new RegExp(`^${file}:\\d+: not valid YAML`));
+  });
+
+  it('refuses production without a master key, and a master key of the wrong size', () => {
+    expect(errorOf(() => loadConfig({ env: {}, overrides: { mode: 'production' } }))).toBe(
+      'secrets.masterKey: required in production mode (or set PASSGATE_MASTER_KEY)',
+    );
+    expect(
+      errorOf(() => loadConfig({ env: { PASSGATE_MASTER_KEY: Buffer.alloc(16).toString('base64') } })),
+    ).toMatch(/^secrets\.masterKey: expected base64 of exactly 32 bytes/);
+  });
+
+  it('uses no outbox in production unless configured', () => {
+    const config = loadConfig({
+      env: { PASSGATE_MASTER_KEY: Buffer.alloc(32, 1).toString('base64') },
+      overrides: { mode: 'production' },
+    });
+    expect(config.dispatch.gateways).toEqual([]);
+  });
+
+  it('names every development default in a warning', () => {
+    const warnings = developmentWarnings(loadConfig({ env: {} }), 'http://localhost:3000');
+    expect(warnings).toHaveLength(3);
+    expect(warnings.join('\n')).toMatch(/secrets\.masterKey is not set/);
+    expect(warnings.join('\n')).toMatch(/plain http/);
+    expect(warnings.join('\n')).toMatch(/outbox dispatcher/);
+    const hardened = loadConfig({
+      env: { PASSGATE_MASTER_KEY: Buffer.alloc(32, 1).toString('base64') },
+      overrides: { mode: 'production' },
+    });
+    expect(developmentWarnings(hardened, 'https://idp.example.com')).toEqual([]);
+  });
+});
+
+describe('passgate start with a wrong setting', () => {
+  it.each([
+    [
+      'an unknown key',
+      { server: { prot: 1 } },
+      {},
+      /^passgate: configuration error: server\.prot: unknown key/,
+    ],
+    ['a wrong type', {}, { PORT: 'abc' }, /^passgate: configuration error: server\.port: expected number/],
+    [
+      'a bad URL',
+      {},
+      { PASSGATE_PUBLIC_URL: 'ftp://x' },
+      /^passgate: configuration error: server\.publicUrl: Invalid URL/,
+    ],
+  ])('stops with exit code 2 and one line for %s', async (_case, settings, env, line) => {
+    const { file } = writeConfig(settings);
+    const run = await runCli(['start', '--config', file], { env });
+    expect(run.code).toBe(2);
+    const lines = run.stderr.split('\n').filter((l) => l && !l.startsWith('oidc-provider WARNING'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(line);
+    expect(run.stdout).toBe('');
+  });
+});
