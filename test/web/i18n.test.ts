@@ -1,0 +1,83 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Browser, formAction, formField } from '../support/browser.js';
+import { startTestServer, TEST_CLIENT, type TestServer } from '../support/server.js';
+
+describe('languages of the hosted login page', () => {
+  let passgate: TestServer;
+  let authorize: string;
+
+  beforeAll(async () => {
+    passgate = await startTestServer();
+    await passgate.addUser('alice', 'correct horse battery');
+    const url = new URL(`${passgate.url}/oidc/auth`);
+    for (const [k, v] of Object.entries({
+      client_id: TEST_CLIENT.client_id,
+      redirect_uri: TEST_CLIENT.redirect_uris[0]!,
+      response_type: 'code',
+      scope: 'openid',
+      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+      code_challenge_method: 'S256',
+    })) {
+      url.searchParams.set(k, v);
+    }
+    authorize = url.toString();
+  });
+  afterAll(() => passgate?.close());
+
+  const loginPage = async (browser: Browser) => (await browser.follow(authorize)).last;
+  const title = (html: string) => /<h1>([^<]*)<\/h1>/.exec(html)?.[1];
+
+  it('is English by default', async () => {
+    const page = await loginPage(new Browser());
+    expect(page.body).toContain('<html lang="en">');
+    expect(title(page.body)).toBe('Sign in');
+    expect(page.body).toContain('Sign in to continue to Test Application.');
+  });
+
+  it('follows Accept-Language', async () => {
+    const page = await loginPage(new Browser({ 'accept-language': 'fr-CH, fr;q=0.9, en;q=0.5' }));
+    expect(page.body).toContain('<html lang="fr">');
+    expect(title(page.body)).toBe('Connexion');
+    expect(page.body).toContain('Connectez-vous pour continuer vers Test Application.');
+  });
+
+  it('lets ?lang= win over Accept-Language and remembers the choice in a cookie', async () => {
+    const browser = new Browser({ 'accept-language': 'en' });
+    const page = await loginPage(browser);
+    const switcher = /href="([^"]*lang=fr)"/.exec(page.body)?.[1]?.replace(/&amp;/g, '&');
+    expect(switcher).toMatch(/^\/login\/[\w-]+\?lang=fr$/);
+    const french = await browser.fetch(new URL(switcher!, page.url).toString());
+    expect(title(french.body)).toBe('Connexion');
+    expect(french.headers.get('set-cookie')).toMatch(/passgate_lang=fr;.*HttpOnly/i);
+    // Later pages (another sign-in) keep French without ?lang=.
+    expect(title((await loginPage(browser)).body)).toBe('Connexion');
+  });
+
+  it('ignores an unknown language', async () => {
+    const page = await loginPage(new Browser({ 'accept-language': 'xx' }));
+    expect(title(page.body)).toBe('Sign in');
+    const page2 = await new Browser().fetch(`${(await loginPage(new Browser())).url}?lang=../../etc`);
+    expect(page2.body).toContain('<html lang="en">');
+  });
+
+  it('shows sign-in errors in the chosen language', async () => {
+    const browser = new Browser({ 'accept-language': 'fr' });
+    const page = await loginPage(browser);
+    const failed = await browser.fetch(formAction(page.body, page.url), {
+      form: { _csrf: formField(page.body, '_csrf')!, username: 'alice', password: 'wrong password' },
+    });
+    expect(failed.status).toBe(401);
+    expect(failed.body).toContain('Le nom d’utilisateur ou le mot de passe est incorrect.');
+    expect(failed.body).toContain('value="alice"');
+  });
+
+  it('escapes what the user typed', async () => {
+    const browser = new Browser();
+    const page = await loginPage(browser);
+    const failed = await browser.fetch(formAction(page.body, page.url), {
+      form: { _csrf: formField(page.body, '_csrf')!, username: '"><script>alert(1)</script>', password: 'x' },
+    });
+    expect(failed.body).not.toContain('<script>alert(1)</script>');
+    expect(failed.body).toContain('&#34;&gt;&lt;script&gt;');
+  });
+});
