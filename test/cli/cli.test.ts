@@ -8,6 +8,27 @@ import { TEST_CLIENT } from '../support/server.js';
 
 const PASSWORD = 'a long enough password';
 
+describe('passgate migrate', () => {
+  it('creates the schema once and then reports it up to date', async () => {
+    const { file } = writeConfig({});
+    const first = await runCli(['migrate', '--config', file]);
+    expect(first).toMatchObject({ code: 0, stdout: 'Applied: 0001-initial\n' });
+    const second = await runCli(['migrate', '--config', file]);
+    expect(second).toMatchObject({ code: 0, stdout: 'The database is up to date.\n' });
+  });
+
+  it('fails with one clear line when the database cannot be reached', async () => {
+    const { file } = writeConfig({
+      database: { url: 'postgres://passgate:pw@127.0.0.1:1/passgate', connectTimeoutSeconds: 2 },
+    });
+    const run = await runCli(['migrate', '--config', file]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /^passgate: postgres:\/\/passgate:\*\*\*@127\.0\.0\.1:1\/passgate: .*ECONNREFUSED.*\n$/,
+    );
+  });
+});
+
 describe('passgate user', () => {
   const { file } = writeConfig({ passwords: { scryptCost: 10 } });
 
