@@ -1,0 +1,32 @@
+# Passgate server image. Used by docker-compose.yml; on its own: `docker build -t passgate .`
+# Configuration comes from the environment (PASSGATE_DATABASE_URL, PASSGATE_MASTER_KEY,
+# PASSGATE_PUBLIC_URL, PORT) or a YAML file named by PASSGATE_CONFIG.
+
+FROM node:20-bookworm-slim AS dependencies
+WORKDIR /app
+# better-sqlite3 builds from source when no prebuilt binary fits (offline builds, other architectures).
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends python3 make g++ \
+  && rm -rf /var/lib/apt/lists/*
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+FROM node:20-bookworm-slim
+# NPM_CONFIG_SCRIPT_SHELL: bash runs `npm start`'s script by exec'ing node, so the SIGTERM that npm
+# forwards reaches the server, which shuts down gracefully (under dash, node would be orphaned).
+ENV NODE_ENV=production \
+  NPM_CONFIG_UPDATE_NOTIFIER=false \
+  NPM_CONFIG_FUND=false \
+  NPM_CONFIG_SCRIPT_SHELL=/bin/bash
+WORKDIR /app
+COPY --from=dependencies /app/node_modules ./node_modules
+COPY . .
+# `passgate` on the PATH for administration: docker compose exec passgate passgate user add alice
+# The only writable place is /app/data: SQLite database, development master key, outbox.
+RUN ln -s /app/bin/passgate.js /usr/local/bin/passgate \
+  && mkdir -p /app/data && chown node:node /app/data
+USER node
+EXPOSE 3000
+HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/readyz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+CMD ["npm", "start"]

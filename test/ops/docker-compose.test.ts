@@ -1,0 +1,174 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { startTestServer, type TestServer } from '../support/server.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const MASTER_KEY = Buffer.alloc(32, 7).toString('base64');
+
+interface Service {
+  build?: { context: string };
+  image: string;
+  depends_on?: Record<string, { condition: string }>;
+  environment: Record<string, string>;
+  healthcheck: { test: string[] };
+  volumes: string[];
+  ports?: Array<{ published: number; target: number }>;
+}
+
+/**
+ * Runs Debian's docker-compose 1.29 on the repository's file. It validates without a Docker
+ * engine. A missing binary fails the test by name: test/support/preflight.js installs it.
+ */
+function compose(env: Record<string, string>, ...args: string[]) {
+  // An empty env file, so that a developer's own .env cannot change the outcome.
+  const envFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'passgate-compose-')), 'empty.env');
+  writeFileSync(envFile, '');
+  const result = spawnSync('docker-compose', ['--env-file', envFile, '-f', 'docker-compose.yml', ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: os.tmpdir(), ...env },
+    encoding: 'utf8',
+  });
+  if ((result.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') {
+    throw new Error(
+      'docker-compose is not installed: run `node test/support/preflight.js` as root ' +
+        '(or apt-get install --no-install-recommends docker-compose)',
+    );
+  }
+  if (result.error) throw result.error;
+  return result;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** The file as docker-compose resolves it, with a master key set (docker-compose 1.29 requires it). */
+interface Resolved {
+  services: Record<string, Service>;
+  volumes: Record<string, unknown>;
+}
+
+let resolved: Resolved | undefined;
+/**
+ * Resolved once; called by each test rather than in a hook, so that a missing docker-compose
+ * fails every test with its name instead of skipping them.
+ */
+function resolvedCompose(): Resolved {
+  if (!resolved) {
+    const result = compose({ PASSGATE_MASTER_KEY: MASTER_KEY }, 'config');
+    expect(result.status, result.stderr).toBe(0);
+    resolved = parseYaml(result.stdout) as Resolved;
+  }
+  return resolved;
+}
+
+describe('docker-compose.yml', () => {
+  it('resolves to a Passgate service built from the Dockerfile and a PostgreSQL 15 service', () => {
+    const { services } = resolvedCompose();
+    expect(Object.keys(services).sort()).toEqual(['passgate', 'postgres']);
+    expect(services.passgate!.build?.context).toBe(ROOT.replace(/\/$/, ''));
+    expect(services.postgres!.image).toMatch(/^postgres:15([.-]|$)/);
+    expect(services.passgate!.ports).toEqual([{ published: 3000, target: 3000 }]);
+  });
+
+  it('points Passgate at the postgres service and waits until it is healthy', () => {
+    const { services } = resolvedCompose();
+    const passgate = services.passgate!;
+    const postgres = services.postgres!.environment;
+    expect(passgate.environment.PASSGATE_DATABASE_URL).toBe(
+      `postgres://${postgres.POSTGRES_USER}:${postgres.POSTGRES_PASSWORD}@postgres:5432/${postgres.POSTGRES_DB}`,
+    );
+    expect(passgate.depends_on).toEqual({ postgres: { condition: 'service_healthy' } });
+    expect(passgate.environment.PASSGATE_MASTER_KEY).toBe(MASTER_KEY);
+  });
+
+  it('checks health: Passgate on /readyz, PostgreSQL with pg_isready', () => {
+    const { services } = resolvedCompose();
+    expect(services.passgate!.healthcheck.test.join(' ')).toContain('/readyz');
+    expect(services.postgres!.healthcheck.test.join(' ')).toContain('pg_isready');
+  });
+
+  it('keeps data in named volumes and mounts the metadata folder read-only', () => {
+    const { services, volumes } = resolvedCompose();
+    expect(services.passgate!.volumes).toContain('passgate-data:/app/data:rw');
+    expect(services.passgate!.volumes).toContain(`${ROOT}metadata:/app/metadata:ro`);
+    expect(services.postgres!.volumes).toContain('postgres-data:/var/lib/postgresql/data:rw');
+    expect(Object.keys(volumes).sort()).toEqual(['passgate-data', 'postgres-data']);
+  });
+
+  it('refuses to resolve without PASSGATE_MASTER_KEY, saying how to make one', () => {
+    const result = compose({}, 'config');
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain('PASSGATE_MASTER_KEY');
+    expect(result.stderr).toContain('openssl rand -base64 32');
+  });
+
+  describe('the healthcheck command', () => {
+    let passgate: TestServer;
+    beforeAll(async () => {
+      passgate = await startTestServer();
+    });
+    afterAll(() => passgate?.close());
+
+    /**
+     * Runs the resolved healthcheck (an exec-form CMD) with PORT set, as the container would;
+     * asynchronously, since the server it probes runs in this process.
+     */
+    const healthcheck = (port: number) => {
+      const [kind, command, ...args] = resolvedCompose().services.passgate!.healthcheck.test;
+      expect(kind).toBe('CMD');
+      const child = spawn(command!, args, {
+        env: { ...process.env, PORT: String(port) },
+        stdio: 'ignore',
+        timeout: 10_000,
+      });
+      return new Promise<number | null>((done) => child.on('close', done));
+    };
+
+    it('succeeds against a ready Passgate', async () => {
+      expect(await healthcheck(passgate.server.port)).toBe(0);
+    });
+
+    it('fails when nothing answers', async () => {
+      expect(await healthcheck(await freePort())).toBe(1);
+    });
+  });
+});
+
+describe('Dockerfile', () => {
+  const dockerfile = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
+  const lines = dockerfile.split('\n').filter((line) => line.trim() && !line.startsWith('#'));
+
+  it('builds on node:20-bookworm-slim with npm ci and starts with npm start', () => {
+    const stages = lines.filter((line) => line.startsWith('FROM '));
+    expect(stages.length).toBeGreaterThan(0);
+    for (const stage of stages) expect(stage).toMatch(/^FROM node:20-bookworm-slim\b/);
+    expect(dockerfile).toMatch(/^RUN npm ci\b/m);
+    expect(lines.at(-1)).toBe('CMD ["npm", "start"]');
+  });
+
+  it('runs as a non-root user and checks /readyz', () => {
+    const user = lines.filter((line) => line.startsWith('USER ')).at(-1);
+    expect(user).toBeDefined();
+    expect(user).not.toMatch(/^USER (root|0)\b/);
+    expect(dockerfile).toMatch(/^HEALTHCHECK [\s\S]*\/readyz/m);
+  });
+
+  it('keeps local state and dependencies out of the build context', () => {
+    const ignored = readFileSync(path.join(ROOT, '.dockerignore'), 'utf8').split('\n');
+    expect(ignored).toEqual(expect.arrayContaining(['.git', 'node_modules', 'data', '.env']));
+  });
+});
