@@ -7,7 +7,7 @@ import { type Config, loadConfig } from '../../src/config/load.js';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { hashPassword } from '../../src/crypto/password.js';
 import { createLogger } from '../../src/observability/logger.js';
-import type { Core } from '../../src/server/compose.js';
+import type { Core } from '../../src/server/core.js';
 import { type RunningServer, startServer } from '../../src/server/start.js';
 import type { User } from '../../src/store/repositories/users.js';
 import { type Backend, createTestDatabase, type TestDatabase } from './databases.js';
