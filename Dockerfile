@@ -12,12 +12,11 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 FROM node:20-bookworm-slim
-# NPM_CONFIG_SCRIPT_SHELL: bash runs `npm start`'s script by exec'ing node, so the SIGTERM that npm
-# forwards reaches the server, which shuts down gracefully (under dash, node would be orphaned).
+# The server runs as PID 1's direct child process without npm in between, so SIGTERM (docker stop)
+# and SIGHUP (reload metadata) reach it.
 ENV NODE_ENV=production \
   NPM_CONFIG_UPDATE_NOTIFIER=false \
-  NPM_CONFIG_FUND=false \
-  NPM_CONFIG_SCRIPT_SHELL=/bin/bash
+  NPM_CONFIG_FUND=false
 WORKDIR /app
 COPY --from=dependencies /app/node_modules ./node_modules
 COPY . .
@@ -29,4 +28,4 @@ USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/readyz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-CMD ["npm", "start"]
+CMD ["node", "bin/passgate.js", "start"]

@@ -152,12 +152,12 @@ describe('Dockerfile', () => {
   const dockerfile = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
   const lines = dockerfile.split('\n').filter((line) => line.trim() && !line.startsWith('#'));
 
-  it('builds on node:20-bookworm-slim with npm ci and starts with npm start', () => {
+  it('builds on node:20-bookworm-slim with npm ci and runs the server directly, so signals reach it', () => {
     const stages = lines.filter((line) => line.startsWith('FROM '));
     expect(stages.length).toBeGreaterThan(0);
     for (const stage of stages) expect(stage).toMatch(/^FROM node:20-bookworm-slim\b/);
     expect(dockerfile).toMatch(/^RUN npm ci\b/m);
-    expect(lines.at(-1)).toBe('CMD ["npm", "start"]');
+    expect(lines.at(-1)).toBe('CMD ["node", "bin/passgate.js", "start"]');
   });
 
   it('runs as a non-root user and checks /readyz', () => {

@@ -90,8 +90,15 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
-      introspection: { enabled: true },
-      revocation: { enabled: true },
+      // A client may introspect or revoke only the tokens issued to it.
+      introspection: {
+        enabled: true,
+        allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
+      },
+      revocation: {
+        enabled: true,
+        allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
+      },
       rpInitiatedLogout: {
         enabled: true,
         logoutSource: async (ctx, form) => {
@@ -128,6 +135,8 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
       await grant.save();
       return grant;
     },
+    // Clients allowed the refresh grant get a refresh token. Without offline_access (which OIDC
+    // Core grants only with prompt=consent) it expires with the Passgate session (expiresWithSession).
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     // Every refresh rotates the token, so a stolen and replayed one is detected (and the grant revoked).
     rotateRefreshToken: () => true,
