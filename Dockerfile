@@ -9,10 +9,13 @@ RUN apt-get update \
   && apt-get install -y --no-install-recommends python3 make g++ \
   && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+# Only the manifests are here yet: skip the root `prepare` (build), run the dependencies' own scripts.
+RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts \
+  && npm rebuild better-sqlite3 esbuild \
+  && npm cache clean --force
 
 FROM node:20-bookworm-slim
-# The server runs as PID 1's direct child process without npm in between, so SIGTERM (docker stop)
+# The server runs as PID 1, with no npm or shell in between, so SIGTERM (docker stop)
 # and SIGHUP (reload metadata) reach it.
 ENV NODE_ENV=production \
   NPM_CONFIG_UPDATE_NOTIFIER=false \
@@ -22,7 +25,8 @@ COPY --from=dependencies /app/node_modules ./node_modules
 COPY . .
 # `passgate` on the PATH for administration: docker compose exec passgate passgate user add alice
 # The only writable place is /app/data: SQLite database, development master key, outbox.
-RUN ln -s /app/bin/passgate.js /usr/local/bin/passgate \
+RUN node scripts/build.js \
+  && ln -s /app/bin/passgate.js /usr/local/bin/passgate \
   && mkdir -p /app/data && chown node:node /app/data
 USER node
 EXPOSE 3000

@@ -1,9 +1,8 @@
 #!/usr/bin/env node
-// Entry point of the `passgate` command. The sources are TypeScript, loaded through tsx.
-import { register } from 'tsx/esm/api';
+// Entry point of the `passgate` command.
+import { loadSource } from './load.js';
 
-register();
-const { main } = await import('../src/cli/main.ts');
+const { main } = await loadSource('cli/main');
 const code = await main(process.argv);
 // null: a server is running and stops on SIGTERM; every other command exits with its code.
 if (code !== null) process.exit(code);
