@@ -2,6 +2,7 @@ import { createHash, generateKeyPairSync, type JsonWebKey } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../clock.js';
 import type { SecretBox } from '../crypto/secret-box.js';
+import { StoreErrors } from '../store/errors.js';
 import type { Tables } from '../store/tables.js';
 import { isUniqueViolation } from '../store/unique-violation.js';
 
@@ -63,23 +64,32 @@ export class SigningKeys {
     retainMs: number,
   ): Promise<{ created: string[]; retired: string[] }> {
     const now = this.clock();
-    return this.db.transaction().execute(async (trx) => {
-      const current = await trx
-        .selectFrom('signing_keys')
-        .select('kid')
-        .where('purpose', '=', purpose)
-        .where('retired_at', 'is', null)
-        .execute();
-      await trx
-        .updateTable('signing_keys')
-        .set({ retired_at: now, publish_until: now + retainMs })
-        .where('purpose', '=', purpose)
-        .where('retired_at', 'is', null)
-        .execute();
-      const created: string[] = [];
-      for (const alg of algorithms) created.push(await this.insertNew(trx, purpose, alg));
-      return { created, retired: current.map((k) => k.kid) };
-    });
+    return this.db
+      .transaction()
+      .execute(async (trx) => {
+        const current = await trx
+          .selectFrom('signing_keys')
+          .select('kid')
+          .where('purpose', '=', purpose)
+          .where('retired_at', 'is', null)
+          .execute();
+        await trx
+          .updateTable('signing_keys')
+          .set({ retired_at: now, publish_until: now + retainMs })
+          .where('purpose', '=', purpose)
+          .where('retired_at', 'is', null)
+          .execute();
+        const created: string[] = [];
+        for (const alg of algorithms) created.push(await this.insertNew(trx, purpose, alg));
+        return { created, retired: current.map((k) => k.kid) };
+      })
+      .catch((error: unknown) => {
+        if (!isUniqueViolation(error)) throw error;
+        throw StoreErrors.CONFLICT({
+          detail: 'another key rotation ran at the same time; try again',
+          cause: error,
+        });
+      });
   }
 
   /**
