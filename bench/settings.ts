@@ -1,0 +1,73 @@
+/** Scenario identifiers, in the order they run. */
+export const SCENARIO_IDS = ['login-cost15', 'login-cost4', 'client-credentials', 'refresh'] as const;
+export type ScenarioId = (typeof SCENARIO_IDS)[number];
+
+/** Storage backends the bench runs against. */
+export const BACKEND_IDS = ['sqlite', 'postgres'] as const;
+export type BackendId = (typeof BACKEND_IDS)[number];
+
+/** Everything that can be tuned from the environment (`BENCH_*`). */
+export interface BenchSettings {
+  seconds: number;
+  warmupSeconds: number;
+  loginConcurrency: number;
+  grantConcurrency: number;
+  backends: BackendId[];
+  scenarios: ScenarioId[];
+  mode: 'production' | 'development';
+  /** Before each scenario, wait up to this long for other processes to leave the CPU alone. */
+  quietWaitSeconds: number;
+  /** Run each server child with --cpu-prof and summarize every measured window. */
+  profile: boolean;
+  output: string;
+}
+
+/** The bench's knobs, documented where they are read. */
+export const SETTINGS_HELP = `Environment variables (all optional):
+  BENCH_SECONDS              measured seconds per scenario (default 10)
+  BENCH_WARMUP_SECONDS       unmeasured warm-up before each scenario (default 2)
+  BENCH_LOGIN_CONCURRENCY    logins in flight (default 8; keep it under 30, the per-address throttle)
+  BENCH_GRANT_CONCURRENCY    token grants in flight (default 16)
+  BENCH_BACKENDS             comma list of ${BACKEND_IDS.join(', ')} (default both)
+  BENCH_SCENARIOS            comma list of ${SCENARIO_IDS.join(', ')} (default all)
+  BENCH_MODE                 server mode: production (default) or development
+  BENCH_QUIET_WAIT_SECONDS   before each scenario, wait up to this long until other processes use
+                             under 25% of a core (default 0: measure at once, report their share)
+  BENCH_PROFILE=1            run the server with --cpu-prof and print where each window went; with
+                             concurrency 1 also the server's main-thread time per login step
+  BENCH_OUTPUT               JSON results file (default test-output/bench.json)`;
+
+/** Reads and checks the settings; throws with a one-line reason on a bad value. */
+export function readSettings(env: NodeJS.ProcessEnv = process.env): BenchSettings {
+  const number = (name: string, fallback: number, min: number, max: number) => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value < min || value > max)
+      throw new Error(`${name}: expected a number from ${min} to ${max}, got "${raw}"`);
+    return value;
+  };
+  const list = <T extends string>(name: string, allowed: readonly T[]): T[] => {
+    const raw = env[name];
+    if (!raw) return [...allowed];
+    const values = raw.split(',').map((v) => v.trim()) as T[];
+    const unknown = values.find((v) => !allowed.includes(v));
+    if (unknown) throw new Error(`${name}: unknown value "${unknown}" (expected ${allowed.join(', ')})`);
+    return allowed.filter((v) => values.includes(v));
+  };
+  const mode = env.BENCH_MODE || 'production';
+  if (mode !== 'production' && mode !== 'development')
+    throw new Error(`BENCH_MODE: expected production or development, got "${mode}"`);
+  return {
+    seconds: number('BENCH_SECONDS', 10, 1, 3600),
+    warmupSeconds: number('BENCH_WARMUP_SECONDS', 2, 0, 600),
+    loginConcurrency: Math.round(number('BENCH_LOGIN_CONCURRENCY', 8, 1, 29)),
+    grantConcurrency: Math.round(number('BENCH_GRANT_CONCURRENCY', 16, 1, 256)),
+    backends: list('BENCH_BACKENDS', BACKEND_IDS),
+    scenarios: list('BENCH_SCENARIOS', SCENARIO_IDS),
+    mode,
+    quietWaitSeconds: number('BENCH_QUIET_WAIT_SECONDS', 0, 0, 3600),
+    profile: env.BENCH_PROFILE === '1' || env.BENCH_PROFILE === 'true',
+    output: env.BENCH_OUTPUT || 'test-output/bench.json',
+  };
+}
