@@ -83,7 +83,7 @@ function openSqlite(url: string): Database {
   } catch (error) {
     throw StoreErrors.DB_UNREACHABLE({ detail: `${displayUrl}: ${describeError(error)}`, cause: error });
   }
-  const db = new Kysely<Tables>({ dialect: new TransactionalSqliteDialect({ database: handle }) });
+  const db = new Kysely<Tables>({ dialect: new TransactionalSqliteDialect({ database: withStatementCache(handle) }) });
   return {
     db,
     dialect: 'sqlite',
@@ -96,6 +96,26 @@ function openSqlite(url: string): Database {
       }
     },
     close: () => db.destroy(),
+  };
+}
+
+/**
+ * Kysely prepares every statement anew; preparing costs more than running most of Passgate's
+ * queries. The query builder produces a bounded set of SQL texts, so they are kept prepared.
+ */
+function withStatementCache(handle: SqliteDatabase.Database, limit = 500) {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => handle.close(),
+    prepare(sqlText: string) {
+      let statement = cache.get(sqlText);
+      if (!statement) {
+        statement = handle.prepare(sqlText);
+        if (cache.size >= limit) cache.delete(cache.keys().next().value as string);
+        cache.set(sqlText, statement);
+      }
+      return statement;
+    },
   };
 }
 

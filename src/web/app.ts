@@ -2,7 +2,7 @@ import cookieParser from 'cookie-parser';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from '../observability/logger.js';
 import { isOidcPath, type PageRenderer } from '../protocols/oidc/provider.js';
-import { languageMiddleware, type Translations } from './i18n.js';
+import { rememberLanguage, type Translations } from './i18n.js';
 import { securityHeaders } from './security.js';
 
 /** The parts the sites are assembled from. */
@@ -42,10 +42,7 @@ export function createWebApp(options: WebAppOptions): Express {
   app.use(securityHeaders());
   app.use(cookieParser());
   app.use('/assets', express.static(options.assetsDir, { index: false, maxAge: '1h', fallthrough: false }));
-  const languages = languageMiddleware(options.translations, options.secureCookies);
-  app.use((req, res, next) =>
-    API_PATHS.has(req.path) || req.path.startsWith('/.well-known/') ? next() : languages(req, res, next),
-  );
+  app.use(rememberLanguage(options.translations, options.secureCookies));
   for (const router of options.routers) app.use(router);
   app.use((req, res, next) => (isOidcPath(req.path) ? options.oidcHandler()(req, res) : next()));
 

@@ -1,9 +1,10 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
+import type { IncomingMessage } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import i18next, { type i18n } from 'i18next';
 import Backend from 'i18next-fs-backend';
-import { handle, LanguageDetector } from 'i18next-http-middleware';
+import { LanguageDetector } from 'i18next-http-middleware';
 
 /** Cookie that remembers the language picked with the switcher (`?lang=`). */
 export const LANGUAGE_COOKIE = 'passgate_lang';
@@ -14,6 +15,8 @@ export interface Translations {
   /** Language codes with a folder under `locales/`, sorted. */
   languages: string[];
   defaultLanguage: string;
+  /** The language of a request: `?lang=`, then the switcher's cookie, then Accept-Language, then the default. */
+  detect(req: IncomingMessage): string;
 }
 
 /**
@@ -50,18 +53,23 @@ export async function loadTranslations(localesDir: string, defaultLanguage: stri
         caches: false,
       },
     });
-  return { i18n: instance, languages, defaultLanguage };
+  const detector = instance.services.languageDetector as unknown as {
+    detect(req: IncomingMessage, res: object): string | string[] | undefined;
+  };
+  const detect = (req: IncomingMessage) => {
+    const found = detector.detect(req, {});
+    const language = Array.isArray(found) ? found[0] : found;
+    return language && languages.includes(language) ? language : defaultLanguage;
+  };
+  return { i18n: instance, languages, defaultLanguage, detect };
 }
 
 /**
- * Language detection for page requests: `?lang=`, then the switcher's cookie, then
- * Accept-Language, then the default. A valid `?lang=` is remembered in the cookie.
+ * Remembers a language picked with the switcher: a valid `?lang=` sets the cookie that later
+ * pages are detected from. Detection itself happens when a page is rendered (see render.ts),
+ * so requests that render nothing (redirects, APIs) pay nothing for it.
  */
-export function languageMiddleware(
-  { i18n, languages }: Translations,
-  secureCookies: boolean,
-): RequestHandler {
-  const detect = handle(i18n);
+export function rememberLanguage({ languages }: Translations, secureCookies: boolean): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     const requested = typeof req.query.lang === 'string' ? req.query.lang : undefined;
     if (requested && languages.includes(requested)) {
@@ -72,6 +80,6 @@ export function languageMiddleware(
         maxAge: 365 * 24 * 3600 * 1000,
       });
     }
-    detect(req, res, next);
+    next();
   };
 }

@@ -24,16 +24,12 @@ export function createPageRenderer(
   cache: boolean,
 ): PageRenderer {
   return async (req: IncomingMessage, view: string, locals: Record<string, unknown>) => {
-    const request = req as IncomingMessage & { t?: TFunction; language?: string; originalUrl?: string };
-    const lang =
-      request.language && translations.languages.includes(request.language)
-        ? request.language
-        : translations.defaultLanguage;
+    const lang = translations.detect(req);
     const pageLocals: PageLocals = {
-      t: request.t ?? translations.i18n.getFixedT(lang),
+      t: translations.i18n.getFixedT(lang),
       lang,
       languages: translations.languages,
-      switchBase: switchBase(request.originalUrl ?? req.url ?? '/'),
+      switchBase: switchBase((req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/'),
     };
     return ejs.renderFile(path.join(viewsDir, `${view}.ejs`), { ...pageLocals, ...locals }, { cache });
   };
