@@ -151,7 +151,7 @@ export const configSchema = z
           .max(20)
           .default(15)
           .describe(
-            'scrypt cost as log2(N): 15 means N = 32768 (about 50 ms). Existing hashes keep their own.',
+            'scrypt cost as log2(N): 15 means N = 32768, 32 MiB and 0.1–0.25 s of CPU per sign-in. Existing hashes keep their own until the next sign-in.',
           ),
         scryptBlockSize: z.number().int().min(1).max(32).default(8).describe('scrypt block size r.'),
         scryptParallelization: z
