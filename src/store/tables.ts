@@ -9,6 +9,12 @@ export interface Tables {
   signing_keys: SigningKeyRow;
   throttle: ThrottleRow;
   audit_events: AuditEventRow;
+  tokens: TokenRow;
+  backup_codes: BackupCodeRow;
+  challenges: ChallengeRow;
+  passcodes: PasscodeRow;
+  policies: PolicyRow;
+  delivery_attempts: DeliveryAttemptRow;
 }
 
 /** A person who can sign in, from the local directory or synchronised from AD. */
@@ -74,4 +80,107 @@ export interface AuditEventRow {
   address: string | null;
   /** JSON object with event-specific context. */
   details: string;
+}
+
+/** A second factor of a user: an OATH token, a passcode channel or a set of backup codes. */
+export interface TokenRow {
+  id: string;
+  user_id: string;
+  type: string;
+  /** Manufacturer serial of a hardware token; unique. */
+  serial: string | null;
+  description: string | null;
+  hardware: number;
+  algorithm: string | null;
+  digits: number | null;
+  period: number | null;
+  /** HOTP: the next counter value expected. */
+  counter: number;
+  /** TOTP: learned clock drift, in time steps. */
+  drift: number;
+  /** TOTP: the last accepted time step (nothing at or before it is accepted again). */
+  last_step: number | null;
+  /** The shared secret, sealed with the master key (SecretBox), context `token-secret:<id>`. */
+  secret: string | null;
+  /** Passcode channels: a phone number or e-mail address overriding the directory's. */
+  destination: string | null;
+  /** pending (enrolment not confirmed), active or disabled. */
+  status: string;
+  /** Consecutive failed verifications. */
+  failures: number;
+  last_failure_at: number | null;
+  locked_until: number | null;
+  token_policy: string | null;
+  created_at: number;
+  updated_at: number;
+  last_used_at: number | null;
+}
+
+/** One backup code of a backup-code token, stored as a keyed hash. */
+export interface BackupCodeRow {
+  token_id: string;
+  code_hash: string;
+  used_at: number | null;
+}
+
+/** A second-factor step in progress: what the user may answer with. */
+export interface ChallengeRow {
+  id: string;
+  user_id: string;
+  /** JSON array of offered methods. */
+  methods: string;
+  /** JSON of the attempt context (address, door, application). */
+  context: string;
+  /** JSON of per-login policy overrides (passcode and load-balancing policies). */
+  overrides: string;
+  language: string | null;
+  created_at: number;
+  expires_at: number;
+  completed_at: number | null;
+}
+
+/** A passcode that was sent, as a keyed hash; single use, short-lived. */
+export interface PasscodeRow {
+  id: string;
+  user_id: string;
+  challenge_id: string | null;
+  channel: string;
+  code_hash: string;
+  /** Masked destination, for display and audit. */
+  destination: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+  /** Set when a newer passcode replaced this one. */
+  revoked_at: number | null;
+}
+
+/** An administrator policy document of some kind (token, passcode, load-balancing ...). */
+export interface PolicyRow {
+  kind: string;
+  name: string;
+  /** Order among policies of the same kind, where order matters. */
+  position: number;
+  /** JSON document, validated by the kind's schema. */
+  document: string;
+  updated_at: number;
+}
+
+/** One attempt to deliver a message through one gateway. */
+export interface DeliveryAttemptRow {
+  id: string;
+  message_id: string;
+  gateway: string;
+  channel: string;
+  /** Masked destination. */
+  destination: string;
+  /** sent, failed, timeout. */
+  outcome: string;
+  error: string | null;
+  latency_ms: number;
+  provider_message_id: string | null;
+  /** Delivery receipt: delivered, failed ... as reported later by the gateway. */
+  receipt_status: string | null;
+  receipt_at: number | null;
+  created_at: number;
 }

@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import * as initial from './0001-initial.js';
+import * as secondFactor from './0002-second-factor.js';
 
 /**
  * Every migration, in order. Names sort lexically; a new migration is one file plus one line
@@ -8,4 +9,5 @@ import * as initial from './0001-initial.js';
  */
 export const migrations: Record<string, Migration> = {
   '0001-initial': initial,
+  '0002-second-factor': secondFactor,
 };

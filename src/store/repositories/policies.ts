@@ -1,0 +1,101 @@
+import type { Kysely } from 'kysely';
+import type { Clock } from '../../clock.js';
+import type { Tables } from '../tables.js';
+
+/** A stored policy document with its name and position. */
+export interface StoredPolicy {
+  kind: string;
+  name: string;
+  position: number;
+  document: unknown;
+  updatedAt: number;
+}
+
+/**
+ * Administrator policies of every kind ("token", "passcode", "load-balancing", later
+ * "authentication"), as JSON documents. Each kind validates its documents with its own schema
+ * (src/policy/); this repository only stores them.
+ */
+export class PoliciesRepository {
+  constructor(
+    private readonly db: Kysely<Tables>,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Every policy of a kind, in position order then by name. */
+  async list(kind: string): Promise<StoredPolicy[]> {
+    const rows = await this.db
+      .selectFrom('policies')
+      .selectAll()
+      .where('kind', '=', kind)
+      .orderBy('position')
+      .orderBy('name')
+      .execute();
+    return rows.map((row) => ({
+      kind: row.kind,
+      name: row.name,
+      position: row.position,
+      document: JSON.parse(row.document) as unknown,
+      updatedAt: row.updated_at,
+    }));
+  }
+
+  async get(kind: string, name: string): Promise<StoredPolicy | undefined> {
+    const row = await this.db
+      .selectFrom('policies')
+      .selectAll()
+      .where('kind', '=', kind)
+      .where('name', '=', name)
+      .executeTakeFirst();
+    return (
+      row && {
+        kind: row.kind,
+        name: row.name,
+        position: row.position,
+        document: JSON.parse(row.document) as unknown,
+        updatedAt: row.updated_at,
+      }
+    );
+  }
+
+  /** Creates or replaces one policy. */
+  async put(kind: string, name: string, document: unknown, position = 0): Promise<void> {
+    const row = { kind, name, position, document: JSON.stringify(document), updated_at: this.clock() };
+    await this.db
+      .insertInto('policies')
+      .values(row)
+      .onConflict((oc) =>
+        oc.columns(['kind', 'name']).doUpdateSet({
+          position: row.position,
+          document: row.document,
+          updated_at: row.updated_at,
+        }),
+      )
+      .execute();
+  }
+
+  /** Replaces every policy of a kind at once (an import), atomically. */
+  async replaceAll(kind: string, policies: Array<{ name: string; document: unknown }>): Promise<void> {
+    const now = this.clock();
+    await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('policies').where('kind', '=', kind).execute();
+      if (policies.length === 0) return;
+      await trx
+        .insertInto('policies')
+        .values(
+          policies.map((p, position) => ({ kind, name: p.name, position, document: JSON.stringify(p.document), updated_at: now })),
+        )
+        .execute();
+    });
+  }
+
+  /** Deletes one policy; true when it existed. */
+  async remove(kind: string, name: string): Promise<boolean> {
+    const result = await this.db
+      .deleteFrom('policies')
+      .where('kind', '=', kind)
+      .where('name', '=', name)
+      .executeTakeFirst();
+    return result.numDeletedRows > 0n;
+  }
+}
