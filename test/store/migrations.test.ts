@@ -8,9 +8,25 @@ import { type Database, openDatabase } from '../../src/store/database.js';
 import { StoreErrors } from '../../src/store/errors.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { migrations as builtIn } from '../../src/store/migrations/index.js';
+
 import { BACKENDS, createTestDatabase, type TestDatabase } from '../support/databases.js';
 
-const PASSGATE_TABLES = ['audit_events', 'oidc_payloads', 'signing_keys', 'throttle', 'users'];
+/** Every built-in migration, in order. */
+const ALL = Object.keys(builtIn).sort();
+
+const PASSGATE_TABLES = [
+  'audit_events',
+  'oidc_payloads',
+  'signing_keys',
+  'throttle',
+  'users',
+  'tokens',
+  'backup_codes',
+  'challenges',
+  'passcodes',
+  'policies',
+  'delivery_attempts',
+];
 
 /** Every table, column and index of the database, as comparable text. */
 async function schemaOf(database: Database): Promise<string[]> {
@@ -125,10 +141,10 @@ describe.each(BACKENDS)('schema migrations (%s)', (backend) => {
 
   it('creates every table on a fresh database and records the migration', async () => {
     const report = await migrateToLatest(database);
-    expect(report.applied).toEqual(['0001-initial']);
+    expect(report.applied).toEqual(ALL);
     const tables = await tableNames(database);
     expect(tables).toEqual(expect.arrayContaining([...PASSGATE_TABLES, 'schema_migrations']));
-    expect((await recordedMigrations(database)).map((m) => m.name)).toEqual(['0001-initial']);
+    expect((await recordedMigrations(database)).map((m) => m.name)).toEqual(ALL);
     for (const table of PASSGATE_TABLES) {
       const { rows } = await sql<{ n: number }>`select count(*) as n from ${sql.table(table)}`.execute(
         database.db,
@@ -159,9 +175,9 @@ describe.each(BACKENDS)('schema migrations (%s)', (backend) => {
     const recorded = await recordedMigrations(database);
     const before = await data();
 
-    const error = await rejectionOf(migrateToLatest(database, { ...builtIn, '0002-breaks': breaksHalfWay }));
+    const error = await rejectionOf(migrateToLatest(database, { ...builtIn, '9999-breaks': breaksHalfWay }));
     expect(StoreErrors.is(error, 'MIGRATION_FAILED')).toBe(true);
-    expect((error as Error).message).toContain('0002-breaks');
+    expect((error as Error).message).toContain('9999-breaks');
 
     expect(await tableNames(database)).not.toContain('half_done');
     expect(await schemaOf(database)).toEqual(schema);
@@ -174,21 +190,21 @@ describe.each(BACKENDS)('schema migrations (%s)', (backend) => {
         await db.schema.createTable('half_done').addColumn('id', 'text').execute();
       },
     };
-    expect(await migrateToLatest(database, { ...builtIn, '0002-breaks': fixed })).toEqual({
-      applied: ['0002-breaks'],
+    expect(await migrateToLatest(database, { ...builtIn, '9999-breaks': fixed })).toEqual({
+      applied: ['9999-breaks'],
     });
     expect(await tableNames(database)).toContain('half_done');
   });
 
   it('rolls back every migration of a run when a later one fails', async () => {
-    const error = await rejectionOf(migrateToLatest(database, { ...builtIn, '0002-breaks': breaksHalfWay }));
+    const error = await rejectionOf(migrateToLatest(database, { ...builtIn, '9999-breaks': breaksHalfWay }));
     expect(StoreErrors.is(error, 'MIGRATION_FAILED')).toBe(true);
 
     const tables = await tableNames(database);
     for (const table of [...PASSGATE_TABLES, 'half_done']) expect(tables).not.toContain(table);
     expect(await recordedMigrations(database)).toEqual([]);
 
-    expect(await migrateToLatest(database)).toEqual({ applied: ['0001-initial'] });
+    expect(await migrateToLatest(database)).toEqual({ applied: ALL });
     expect(await tableNames(database)).toEqual(expect.arrayContaining(PASSGATE_TABLES));
   });
 
@@ -198,12 +214,12 @@ describe.each(BACKENDS)('schema migrations (%s)', (backend) => {
         await db.schema.createTable('from_the_future').addColumn('id', 'text').execute();
       },
     };
-    await migrateToLatest(database, { ...builtIn, '0002-newer': newer });
+    await migrateToLatest(database, { ...builtIn, '9999-newer': newer });
     const schema = await schemaOf(database);
 
     const error = await rejectionOf(migrateToLatest(database));
     expect(StoreErrors.is(error, 'MIGRATION_FAILED')).toBe(true);
-    expect((error as Error).message).toContain('0002-newer');
+    expect((error as Error).message).toContain('9999-newer');
     expect(await schemaOf(database)).toEqual(schema);
   });
 
@@ -215,10 +231,10 @@ describe.each(BACKENDS)('schema migrations (%s)', (backend) => {
         await db.schema.alterTable('users').addColumn('locale', 'text').execute();
       },
     };
-    expect(await migrateToLatest(database, { ...builtIn, '0002-locale': addColumn })).toEqual({
-      applied: ['0002-locale'],
+    expect(await migrateToLatest(database, { ...builtIn, '9999-locale': addColumn })).toEqual({
+      applied: ['9999-locale'],
     });
-    expect((await recordedMigrations(database)).map((m) => m.name)).toEqual(['0001-initial', '0002-locale']);
+    expect((await recordedMigrations(database)).map((m) => m.name)).toEqual([...ALL, '9999-locale']);
     const { rows } = await sql<{ username: string; locale: string | null }>`
       select username, locale from users
     `.execute(database.db);
@@ -238,8 +254,8 @@ describe('schema migrations on PostgreSQL from several processes', () => {
     testDatabase = await createTestDatabase('postgres');
     for (let i = 0; i < 4; i++) handles.push(await openDatabase(testDatabase.url));
     const reports = await Promise.all(handles.map((h) => migrateToLatest(h)));
-    expect(reports.flatMap((r) => r.applied)).toEqual(['0001-initial']);
-    expect((await recordedMigrations(handles[0]!)).map((m) => m.name)).toEqual(['0001-initial']);
+    expect(reports.flatMap((r) => r.applied)).toEqual(ALL);
+    expect((await recordedMigrations(handles[0]!)).map((m) => m.name)).toEqual(ALL);
   });
 });
 
