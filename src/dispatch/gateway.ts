@@ -59,7 +59,10 @@ export interface Gateway {
    * Optional: turns an HTTP status callback (POST /dispatch/receipts/:gateway) into receipts;
    * returns undefined when the request is not one of this gateway's.
    */
-  parseCallback?(request: { headers: Record<string, string | string[] | undefined>; body: unknown }): Receipt[] | undefined;
+  parseCallback?(request: {
+    headers: Record<string, string | string[] | undefined>;
+    body: unknown;
+  }): Receipt[] | undefined;
   close?(): Promise<void>;
 }
 

@@ -83,7 +83,9 @@ function openSqlite(url: string): Database {
   } catch (error) {
     throw StoreErrors.DB_UNREACHABLE({ detail: `${displayUrl}: ${describeError(error)}`, cause: error });
   }
-  const db = new Kysely<Tables>({ dialect: new TransactionalSqliteDialect({ database: withStatementCache(handle) }) });
+  const db = new Kysely<Tables>({
+    dialect: new TransactionalSqliteDialect({ database: withStatementCache(handle) }),
+  });
   return {
     db,
     dialect: 'sqlite',

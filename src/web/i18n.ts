@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
-import path from 'node:path';
 import type { IncomingMessage } from 'node:http';
+import path from 'node:path';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import i18next, { type i18n } from 'i18next';
 import Backend from 'i18next-fs-backend';

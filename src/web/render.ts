@@ -29,7 +29,9 @@ export function createPageRenderer(
       t: translations.i18n.getFixedT(lang),
       lang,
       languages: translations.languages,
-      switchBase: switchBase((req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/'),
+      switchBase: switchBase(
+        (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/',
+      ),
     };
     return ejs.renderFile(path.join(viewsDir, `${view}.ejs`), { ...pageLocals, ...locals }, { cache });
   };

@@ -68,7 +68,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('used_at', 'bigint')
     .addColumn('revoked_at', 'bigint')
     .execute();
-  await db.schema.createIndex('passcodes_user_id').on('passcodes').columns(['user_id', 'created_at']).execute();
+  await db.schema
+    .createIndex('passcodes_user_id')
+    .on('passcodes')
+    .columns(['user_id', 'created_at'])
+    .execute();
 
   await db.schema
     .createTable('policies')
@@ -100,5 +104,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .on('delivery_attempts')
     .columns(['gateway', 'provider_message_id'])
     .execute();
-  await db.schema.createIndex('delivery_attempts_message_id').on('delivery_attempts').column('message_id').execute();
+  await db.schema
+    .createIndex('delivery_attempts_message_id')
+    .on('delivery_attempts')
+    .column('message_id')
+    .execute();
 }

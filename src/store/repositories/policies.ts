@@ -83,7 +83,13 @@ export class PoliciesRepository {
       await trx
         .insertInto('policies')
         .values(
-          policies.map((p, position) => ({ kind, name: p.name, position, document: JSON.stringify(p.document), updated_at: now })),
+          policies.map((p, position) => ({
+            kind,
+            name: p.name,
+            position,
+            document: JSON.stringify(p.document),
+            updated_at: now,
+          })),
         )
         .execute();
     });
