@@ -21,15 +21,6 @@ export interface WebAppOptions {
   logger: Logger;
 }
 
-/** Endpoints that serve machines, not people: no language detection, no pages. */
-const API_PATHS = new Set([
-  '/oidc/token',
-  '/oidc/jwks',
-  '/oidc/me',
-  '/oidc/token/introspection',
-  '/oidc/token/revocation',
-]);
-
 /**
  * The express application behind the readiness shell: security headers on everything, language
  * detection on pages, the sites' routers, oidc-provider for its own paths, and one error page.
