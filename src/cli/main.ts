@@ -4,6 +4,7 @@ import { describeError, PassgateError } from '../errors.js';
 import { registerKeyCommands } from './commands/keys.js';
 import { registerMigrateCommand } from './commands/migrate.js';
 import { registerStartCommand } from './commands/start.js';
+import { registerTokenCommands } from './commands/token.js';
 import { registerUserCommands } from './commands/user.js';
 import { type CliIo, processIo } from './io.js';
 
@@ -33,6 +34,7 @@ export function buildProgram(io: CliIo = processIo, state: RunState = { keepAliv
   registerMigrateCommand(program, io);
   registerUserCommands(program, io);
   registerKeyCommands(program, io);
+  registerTokenCommands(program, io);
   return program;
 }
 

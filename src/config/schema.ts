@@ -193,6 +193,66 @@ export const configSchema = z
       })
       .prefault({})
       .describe('OpenID Connect provider.'),
+    mfa: z
+      .strictObject({
+        issuer: z
+          .string()
+          .min(1)
+          .default('Passgate')
+          .describe('Issuer shown by authenticator apps (otpauth:// URIs of enrolled tokens).'),
+        totpWindow: z
+          .number()
+          .int()
+          .min(0)
+          .max(10)
+          .default(1)
+          .describe('TOTP: time steps accepted on either side of the expected one (after learned drift).'),
+        hotpWindow: z
+          .number()
+          .int()
+          .min(0)
+          .max(98)
+          .default(10)
+          .describe('HOTP: counter values looked ahead (RFC 4226 section 7.4).'),
+        resyncWindow: z
+          .number()
+          .int()
+          .min(10)
+          .max(100000)
+          .default(1000)
+          .describe(
+            'Resynchronisation from two consecutive codes: HOTP counters, or TOTP steps either side, searched.',
+          ),
+        lockAfterFailures: z
+          .number()
+          .int()
+          .min(1)
+          .max(100)
+          .default(10)
+          .describe('Consecutive failures that lock a token (NIST SP 800-63B: at most 100).'),
+        lockSeconds: seconds(
+          1800,
+          'How long a locked token stays locked, unless an administrator unlocks it.',
+        ),
+        delayAfterFailures: z
+          .number()
+          .int()
+          .min(1)
+          .max(100)
+          .default(3)
+          .describe('Consecutive failures after which each further attempt must wait, doubling from 1 s.'),
+        maxDelaySeconds: seconds(60, 'Longest wait between attempts imposed by the growing delay.'),
+        userMaxFailures: z
+          .number()
+          .int()
+          .min(1)
+          .max(100)
+          .default(20)
+          .describe('Failed second-factor attempts per user (all tokens together) inside userWindowSeconds.'),
+        userWindowSeconds: seconds(900, 'Window of userMaxFailures.'),
+      })
+      .prefault({})
+      .describe('Second factors: OATH verification windows, throttling and locking.'),
     i18n: z
       .strictObject({
         defaultLanguage: z.string().min(2).default('en').describe('Language used when nothing else decides.'),

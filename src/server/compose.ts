@@ -1,7 +1,6 @@
 import path from 'node:path';
 import type { Express } from 'express';
 import { FirstFactor } from '../engine/first-factor.js';
-import { Throttle } from '../engine/throttle.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -55,7 +54,7 @@ export async function composeServices(
 
   const firstFactor = new FirstFactor(
     core.directory,
-    new Throttle(new ThrottleRepository(database.db), clock),
+    core.throttle,
     core.audit,
     config.loginThrottle,
     (outcome) => metrics.logins.inc({ outcome }),

@@ -1,14 +1,22 @@
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/load.js';
+import { createCodeHasher } from '../crypto/code-hash.js';
 import { secretBoxFromConfig } from '../crypto/master-key.js';
 import type { ScryptParams } from '../crypto/password.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { Directory } from '../directory/directory.js';
 import { LocalDirectory } from '../directory/local/local-directory.js';
+import { SecondFactor } from '../engine/second-factor.js';
+import { Throttle } from '../engine/throttle.js';
 import { SigningKeys } from '../keys/signing-keys.js';
 import type { Database } from '../store/database.js';
 import { AuditRepository } from '../store/repositories/audit.js';
+import { BackupCodesRepository } from '../store/repositories/backup-codes.js';
+import { PoliciesRepository } from '../store/repositories/policies.js';
+import { ThrottleRepository } from '../store/repositories/throttle.js';
+import { TokensRepository } from '../store/repositories/tokens.js';
 import { UsersRepository } from '../store/repositories/users.js';
+import { createTokenTypes, type TokenTypes } from '../tokens/registry.js';
 
 /** The repositories and engine parts that the CLI and the server share. */
 export interface Core {
@@ -20,6 +28,11 @@ export interface Core {
   audit: AuditRepository;
   keys: SigningKeys;
   directory: Directory;
+  tokens: TokensRepository;
+  tokenTypes: TokenTypes;
+  policies: PoliciesRepository;
+  throttle: Throttle;
+  secondFactor: SecondFactor;
 }
 
 /** Builds the storage-backed core from an open (migrated) database. */
@@ -27,15 +40,31 @@ export function composeCore(config: Config, database: Database, clock: Clock): C
   const box = secretBoxFromConfig(config);
   const users = new UsersRepository(database.db, clock);
   const directory = new LocalDirectory(users, database, scryptParams(config));
+  const audit = new AuditRepository(database.db, clock);
+  const tokens = new TokensRepository(database.db, box, clock);
+  const tokenTypes = createTokenTypes({
+    tokens,
+    backupCodes: new BackupCodesRepository(database.db, clock),
+    hasher: createCodeHasher(box.derive('backup-codes')),
+    clock,
+    totpWindow: config.mfa.totpWindow,
+    hotpWindow: config.mfa.hotpWindow,
+  });
+  const throttle = new Throttle(new ThrottleRepository(database.db), clock);
   return {
     config,
     database,
     box,
     clock,
     users,
-    audit: new AuditRepository(database.db, clock),
+    audit,
     keys: new SigningKeys(database.db, box, clock),
     directory,
+    tokens,
+    tokenTypes,
+    policies: new PoliciesRepository(database.db, clock),
+    throttle,
+    secondFactor: new SecondFactor(tokens, tokenTypes, throttle, audit, clock, config.mfa),
   };
 }
 

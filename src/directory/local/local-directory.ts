@@ -10,18 +10,17 @@ import { DirectoryErrors } from '../errors.js';
 export class LocalDirectory implements Directory {
   readonly kind = 'local';
   /** Hash compared against when the user does not exist, so both cases take the same time. */
-  private readonly decoyHash: Promise<string>;
+  private decoyHash?: Promise<string>;
 
   constructor(
     private readonly users: UsersRepository,
     private readonly database: Database,
     private readonly params: ScryptParams,
-  ) {
-    this.decoyHash = hashPassword('decoy password', params);
-  }
+  ) {}
 
   async authenticate(username: string, password: string): Promise<User> {
     const found = await this.users.findCredentials(username);
+    this.decoyHash ??= hashPassword('decoy password', this.params);
     const stored = found?.passwordHash ?? (await this.decoyHash);
     const valid = (await verifyPassword(password, stored)) && found?.passwordHash != null;
     if (!found || !valid)

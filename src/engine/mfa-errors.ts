@@ -1,0 +1,14 @@
+import { defineErrors } from '../errors.js';
+
+/** Outcomes of a second-factor step that are not success. */
+export const MfaErrors = defineErrors({
+  MFA_INVALID_CODE: { status: 401, publicMessage: 'The code is not correct. Check it and try again.' },
+  MFA_THROTTLED: { status: 429, publicMessage: 'Too many attempts. Please wait a moment and try again.' },
+  MFA_LOCKED: {
+    status: 423,
+    publicMessage:
+      'Your second factor is locked after too many failed attempts. Try again later or contact your administrator.',
+  },
+  MFA_NO_FACTOR: { status: 403, publicMessage: 'You have no second factor that can be used here.' },
+  MFA_CHALLENGE_EXPIRED: { status: 400, publicMessage: 'This sign-in step has expired. Start again.' },
+});

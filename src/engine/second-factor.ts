@@ -1,0 +1,141 @@
+import type { Clock } from '../clock.js';
+import type { Config } from '../config/load.js';
+import type { AuditRepository } from '../store/repositories/audit.js';
+import type { Token, TokensRepository } from '../store/repositories/tokens.js';
+import type { User } from '../store/repositories/users.js';
+import type { TokenTypes } from '../tokens/registry.js';
+import type { AttemptContext } from './first-factor.js';
+import { MfaErrors } from './mfa-errors.js';
+import type { Throttle } from './throttle.js';
+
+/** A verified second factor: which token, and the `amr` values it proves. */
+export interface SecondFactorResult {
+  token: Token;
+  method: string;
+  amr: string[];
+}
+
+/** What to check a response against. */
+export interface VerifyRequest {
+  user: User;
+  response: string;
+  context: AttemptContext;
+  /** Only these token types (the methods the policy allows); all when omitted. */
+  types?: readonly string[];
+  /** Only this token. */
+  tokenId?: string;
+  challengeId?: string;
+}
+
+/**
+ * Verification of second factors, the same for every door: it finds the user's usable tokens,
+ * applies the growing delays and locks (per token and per user, in the store so that they hold
+ * across sessions and processes), asks the token type, and records the outcome.
+ */
+export class SecondFactor {
+  constructor(
+    private readonly tokens: TokensRepository,
+    private readonly types: TokenTypes,
+    private readonly throttle: Throttle,
+    private readonly audit: AuditRepository,
+    private readonly clock: Clock,
+    private readonly settings: Config['mfa'],
+  ) {}
+
+  /** The user's active tokens, optionally of some types only. */
+  async factorsOf(userId: string, types?: readonly string[]): Promise<Token[]> {
+    const tokens = await this.tokens.listByUser(userId);
+    return tokens.filter((t) => t.status === 'active' && (!types || types.includes(t.type)));
+  }
+
+  /** Seconds a token must still wait before its next attempt (growing delay), 0 when it may try. */
+  waitSeconds(token: Token): number {
+    const now = this.clock();
+    if (token.lockedUntil !== null && token.lockedUntil > now)
+      return Math.ceil((token.lockedUntil - now) / 1000);
+    if (token.failures < this.settings.delayAfterFailures || token.lastFailureAt === null) return 0;
+    const delay = Math.min(
+      2 ** (token.failures - this.settings.delayAfterFailures),
+      this.settings.maxDelaySeconds,
+    );
+    return Math.max(0, Math.ceil((token.lastFailureAt + delay * 1000 - now) / 1000));
+  }
+
+  async verify(request: VerifyRequest): Promise<SecondFactorResult> {
+    const { user, context } = request;
+    const response = request.response.replace(/\s+/g, '');
+    const candidates = (await this.factorsOf(user.id, request.types)).filter(
+      (t) => request.tokenId === undefined || t.id === request.tokenId,
+    );
+    const audit = (
+      outcome: 'success' | 'failure' | 'denied',
+      reason: string | null,
+      details: Record<string, unknown>,
+    ) =>
+      this.audit.record({
+        type: 'login.second-factor',
+        outcome,
+        reason,
+        username: user.username,
+        userId: user.id,
+        address: context.address,
+        details: { door: context.door, application: context.application ?? null, ...details },
+      });
+    if (candidates.length === 0) {
+      await audit('denied', 'MFA_NO_FACTOR', {});
+      throw MfaErrors.MFA_NO_FACTOR();
+    }
+    const now = this.clock();
+    const locked = candidates.filter((t) => t.lockedUntil !== null && t.lockedUntil > now);
+    if (locked.length === candidates.length) {
+      await audit('denied', 'MFA_LOCKED', { tokens: locked.map((t) => t.id) });
+      throw MfaErrors.MFA_LOCKED();
+    }
+    const ready = candidates.filter((t) => !locked.includes(t) && this.waitSeconds(t) === 0);
+    const userKey = `mfa:user:${user.id}`;
+    const reservation =
+      ready.length === 0
+        ? {
+            allowed: false as const,
+            retryAfterSeconds: Math.min(...candidates.map((t) => this.waitSeconds(t))),
+          }
+        : await this.throttle.reserve([
+            {
+              key: userKey,
+              rule: {
+                maxFailures: this.settings.userMaxFailures,
+                windowSeconds: this.settings.userWindowSeconds,
+              },
+            },
+          ]);
+    if (!reservation.allowed) {
+      await audit('denied', 'MFA_THROTTLED', { retryAfterSeconds: reservation.retryAfterSeconds });
+      throw MfaErrors.MFA_THROTTLED({ detail: `retry after ${reservation.retryAfterSeconds}s` });
+    }
+
+    for (const token of ready) {
+      const type = this.types.get(token.type);
+      if (
+        !type ||
+        !(await type.verify(token, response, {
+          ...(request.challengeId ? { challengeId: request.challengeId } : {}),
+        }))
+      ) {
+        continue;
+      }
+      await this.throttle.clear(userKey);
+      await audit('success', null, { method: token.type, token: token.id });
+      return { token, method: token.type, amr: [...type.info.amr] };
+    }
+
+    const lockedUntil = now + this.settings.lockSeconds * 1000;
+    const failures = await Promise.all(
+      ready.map((t) => this.tokens.recordFailure(t.id, this.settings.lockAfterFailures, lockedUntil)),
+    );
+    const nowLocked = ready
+      .filter((_, i) => failures[i]!.failures >= this.settings.lockAfterFailures)
+      .map((t) => t.id);
+    await audit('failure', 'MFA_INVALID_CODE', { tokens: ready.map((t) => t.id), locked: nowLocked });
+    throw MfaErrors.MFA_INVALID_CODE();
+  }
+}

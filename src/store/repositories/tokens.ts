@@ -1,0 +1,260 @@
+import { type Kysely, type Selectable, sql } from 'kysely';
+import type { Clock } from '../../clock.js';
+import type { SecretBox } from '../../crypto/secret-box.js';
+import { StoreErrors } from '../errors.js';
+import type { Tables, TokenRow } from '../tables.js';
+import { isUniqueViolation } from '../unique-violation.js';
+
+/** Life cycle of a token: pending until its enrolment is confirmed with a valid code. */
+export type TokenStatus = 'pending' | 'active' | 'disabled';
+
+/** A token as the engine sees it. The secret is never part of it: see {@link TokensRepository.secretOf}. */
+export interface Token {
+  id: string;
+  userId: string;
+  type: string;
+  serial: string | null;
+  description: string | null;
+  hardware: boolean;
+  algorithm: string | null;
+  digits: number | null;
+  period: number | null;
+  counter: number;
+  drift: number;
+  lastStep: number | null;
+  destination: string | null;
+  status: TokenStatus;
+  failures: number;
+  lastFailureAt: number | null;
+  lockedUntil: number | null;
+  tokenPolicy: string | null;
+  createdAt: number;
+  lastUsedAt: number | null;
+}
+
+/** What a new token is made of. */
+export interface NewToken {
+  id: string;
+  userId: string;
+  type: string;
+  secret?: Uint8Array | null;
+  serial?: string | null;
+  description?: string | null;
+  hardware?: boolean;
+  algorithm?: string | null;
+  digits?: number | null;
+  period?: number | null;
+  counter?: number;
+  destination?: string | null;
+  status?: TokenStatus;
+  tokenPolicy?: string | null;
+}
+
+/**
+ * Persistence of tokens. Every state change that decides whether a code is accepted is one
+ * conditional UPDATE, so a code is accepted at most once even under concurrent submissions from
+ * several server processes.
+ */
+export class TokensRepository {
+  constructor(
+    private readonly db: Kysely<Tables>,
+    private readonly box: SecretBox,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Creates one token; raises CONFLICT when its id or serial is taken. */
+  async create(token: NewToken): Promise<Token> {
+    return (await this.createMany([token]))[0]!;
+  }
+
+  /** Creates several tokens in one transaction: all of them, or none (imports). */
+  async createMany(tokens: readonly NewToken[]): Promise<Token[]> {
+    const rows = tokens.map((t) => this.toRow(t));
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        for (const row of rows) await trx.insertInto('tokens').values(row).execute();
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        throw StoreErrors.CONFLICT({ detail: 'a token with this id or serial already exists', cause: error });
+      }
+      throw error;
+    }
+    return rows.map(toToken);
+  }
+
+  async findById(id: string): Promise<Token | undefined> {
+    const row = await this.db.selectFrom('tokens').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toToken(row);
+  }
+
+  /** Tokens of a user, oldest first. */
+  async listByUser(userId: string): Promise<Token[]> {
+    const rows = await this.db
+      .selectFrom('tokens')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    return rows.map(toToken);
+  }
+
+  /** Ids of the given serials that already exist (import pre-checks). */
+  async existingSerials(serials: readonly string[]): Promise<string[]> {
+    if (serials.length === 0) return [];
+    const rows = await this.db.selectFrom('tokens').select('serial').where('serial', 'in', serials).execute();
+    return rows.map((r) => r.serial!).filter(Boolean);
+  }
+
+  /** The token's shared secret, unsealed. */
+  async secretOf(id: string): Promise<Buffer> {
+    const row = await this.db.selectFrom('tokens').select('secret').where('id', '=', id).executeTakeFirst();
+    if (!row?.secret) throw StoreErrors.NOT_FOUND({ detail: `token ${id} has no secret` });
+    return this.box.open(row.secret, secretContext(id));
+  }
+
+  /** Accepts a TOTP time step if it is later than every step accepted before; learns the drift. */
+  async acceptTimeStep(id: string, step: number, drift: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('tokens')
+      .set({ last_step: step, drift, failures: 0, last_failure_at: null, last_used_at: this.clock() })
+      .where('id', '=', id)
+      .where((eb) => eb.or([eb('last_step', 'is', null), eb('last_step', '<', step)]))
+      .executeTakeFirst();
+    return result.numUpdatedRows === 1n;
+  }
+
+  /** Accepts an HOTP counter value if the token's counter is still `expected`; moves it past `matched`. */
+  async acceptCounter(id: string, expected: number, matched: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('tokens')
+      .set({ counter: matched + 1, failures: 0, last_failure_at: null, last_used_at: this.clock() })
+      .where('id', '=', id)
+      .where('counter', '=', expected)
+      .executeTakeFirst();
+    return result.numUpdatedRows === 1n;
+  }
+
+  /** Counts a failed verification; at `lockAfter` consecutive failures the token locks until `lockedUntil`. */
+  async recordFailure(id: string, lockAfter: number, lockedUntil: number): Promise<{ failures: number }> {
+    const now = this.clock();
+    const row = await this.db
+      .updateTable('tokens')
+      .set({
+        failures: sql`failures + 1`,
+        last_failure_at: now,
+        locked_until: sql`case when failures + 1 >= ${lockAfter} then ${lockedUntil} else locked_until end`,
+      })
+      .where('id', '=', id)
+      .returning('failures')
+      .executeTakeFirst();
+    return { failures: Number(row?.failures ?? 0) };
+  }
+
+  /** Records a successful use that needs no moving factor (passcodes, backup codes). */
+  async recordSuccess(id: string): Promise<void> {
+    await this.db
+      .updateTable('tokens')
+      .set({ failures: 0, last_failure_at: null, last_used_at: this.clock() })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /** Clears failures and any lock (administrator action). */
+  async unlock(id: string): Promise<boolean> {
+    return this.update(id, { failures: 0, last_failure_at: null, locked_until: null });
+  }
+
+  /** Sets the HOTP counter or the TOTP drift after a resynchronisation. */
+  async resynchronise(
+    id: string,
+    state: { counter?: number; drift?: number; lastStep?: number },
+  ): Promise<boolean> {
+    return this.update(id, {
+      ...(state.counter !== undefined ? { counter: state.counter } : {}),
+      ...(state.drift !== undefined ? { drift: state.drift } : {}),
+      ...(state.lastStep !== undefined ? { last_step: state.lastStep } : {}),
+      failures: 0,
+      last_failure_at: null,
+      locked_until: null,
+    });
+  }
+
+  /** Activates a pending token (enrolment confirmed) or disables one. */
+  async setStatus(id: string, status: TokenStatus): Promise<boolean> {
+    return this.update(id, { status });
+  }
+
+  async remove(id: string): Promise<boolean> {
+    const result = await this.db.deleteFrom('tokens').where('id', '=', id).executeTakeFirst();
+    return result.numDeletedRows > 0n;
+  }
+
+  private async update(id: string, values: Partial<Omit<TokenRow, 'id'>>): Promise<boolean> {
+    const result = await this.db
+      .updateTable('tokens')
+      .set({ ...values, updated_at: this.clock() })
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return result.numUpdatedRows === 1n;
+  }
+
+  private toRow(token: NewToken): TokenRow {
+    const now = this.clock();
+    return {
+      id: token.id,
+      user_id: token.userId,
+      type: token.type,
+      serial: token.serial ?? null,
+      description: token.description ?? null,
+      hardware: token.hardware ? 1 : 0,
+      algorithm: token.algorithm ?? null,
+      digits: token.digits ?? null,
+      period: token.period ?? null,
+      counter: token.counter ?? 0,
+      drift: 0,
+      last_step: null,
+      secret: token.secret ? this.box.seal(Buffer.from(token.secret), secretContext(token.id)) : null,
+      destination: token.destination ?? null,
+      status: token.status ?? 'active',
+      failures: 0,
+      last_failure_at: null,
+      locked_until: null,
+      token_policy: token.tokenPolicy ?? null,
+      created_at: now,
+      updated_at: now,
+      last_used_at: null,
+    };
+  }
+}
+
+/** Associated data binding a sealed secret to its token. */
+function secretContext(id: string): string {
+  return `token-secret:${id}`;
+}
+
+function toToken(row: Selectable<TokenRow>): Token {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    type: row.type,
+    serial: row.serial,
+    description: row.description,
+    hardware: row.hardware === 1,
+    algorithm: row.algorithm,
+    digits: row.digits,
+    period: row.period,
+    counter: Number(row.counter),
+    drift: row.drift,
+    lastStep: row.last_step === null ? null : Number(row.last_step),
+    destination: row.destination,
+    status: row.status as TokenStatus,
+    failures: row.failures,
+    lastFailureAt: row.last_failure_at,
+    lockedUntil: row.locked_until,
+    tokenPolicy: row.token_policy,
+    createdAt: row.created_at,
+    lastUsedAt: row.last_used_at,
+  };
+}
