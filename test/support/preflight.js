@@ -17,6 +17,7 @@ export const REQUIREMENTS = [
     present: () => hasCommand('docker-compose'),
     pkg: 'docker-compose',
   },
+  { what: 'oathtool (independent HOTP/TOTP codes)', present: () => hasCommand('oathtool'), pkg: 'oathtool' },
 ];
 
 export function missingPackages() {
