@@ -3,6 +3,7 @@ import { ConfigErrors } from '../config/load.js';
 import { describeError, PassgateError } from '../errors.js';
 import { registerKeyCommands } from './commands/keys.js';
 import { registerMigrateCommand } from './commands/migrate.js';
+import { registerPolicyCommands } from './commands/policy.js';
 import { registerStartCommand } from './commands/start.js';
 import { registerTokenCommands } from './commands/token.js';
 import { registerUserCommands } from './commands/user.js';
@@ -35,6 +36,7 @@ export function buildProgram(io: CliIo = processIo, state: RunState = { keepAliv
   registerUserCommands(program, io);
   registerKeyCommands(program, io);
   registerTokenCommands(program, io);
+  registerPolicyCommands(program, io);
   return program;
 }
 

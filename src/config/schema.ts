@@ -1,5 +1,9 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { gatewaySettings } from '../dispatch/registry.js';
+import { loadBalancingPolicySchema } from '../policy/load-balancing.js';
+import { passcodePolicySchema } from '../policy/passcode.js';
+import { tokenPolicySchema } from '../policy/token.js';
 
 /**
  * The one place where every configuration option, its default and its meaning is declared.
@@ -18,6 +22,10 @@ function isCidr(value: string): boolean {
   return /^\d{1,3}$/.test(prefix) && bits <= (family === 4 ? 32 : 128);
 }
 
+const policyName = z
+  .string()
+  .regex(/^[\w.-]{1,64}$/, 'a policy name is 1 to 64 letters, digits, dots, dashes or underscores');
+
 const seconds = (fallback: number, description: string) =>
   z.number().int().positive().default(fallback).describe(description);
 
@@ -35,15 +43,6 @@ const throttleRule = (maxFailures: number, description: string) =>
     })
     .prefault({})
     .describe(description);
-
-const gateway = z.discriminatedUnion('type', [
-  z.strictObject({
-    type: z
-      .literal('outbox')
-      .describe('Writes passcodes to the log and to `<dataDir>/outbox`. Development only.'),
-    name: z.string().min(1).default('outbox').describe('Name used in logs and load-balancing policies.'),
-  }),
-]);
 
 /** Schema of the YAML configuration file, with every default. */
 export const configSchema = z
@@ -262,7 +261,7 @@ export const configSchema = z
     dispatch: z
       .strictObject({
         gateways: z
-          .array(gateway)
+          .array(gatewaySettings)
           .optional()
           .describe(
             'Gateways that deliver passcodes. Default: the outbox in development, none in production.',
@@ -276,9 +275,23 @@ export const configSchema = z
           .boolean()
           .default(false)
           .describe('Make a second factor mandatory for everyone, even users without one enrolled.'),
+        token: z
+          .record(policyName, tokenPolicySchema)
+          .default({})
+          .describe('Token Policies by name, stored at start when the database has none (seed).'),
+        passcode: z
+          .record(policyName, passcodePolicySchema)
+          .default({})
+          .describe(
+            'Passcode Policies by name (the one named `default` applies unless a rule says otherwise); seed.',
+          ),
+        loadBalancing: z
+          .record(policyName, loadBalancingPolicySchema)
+          .default({})
+          .describe('Load Balancing Policies by name; seed.'),
       })
       .prefault({})
-      .describe('Authentication policy defaults.'),
+      .describe('Authentication policy defaults, and policies seeded into the database at first start.'),
   })
   .describe('Passgate configuration file (YAML).');
 

@@ -5,6 +5,10 @@ import { describeError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { PACKAGE_ROOT } from '../paths.js';
+import { LOAD_BALANCING_KIND } from '../policy/load-balancing.js';
+import { PASSCODE_POLICY_KIND } from '../policy/passcode.js';
+import { PolicyStore } from '../policy/policy-store.js';
+import { TOKEN_POLICY_KIND } from '../policy/token.js';
 import { pruneOidcPayloads } from '../protocols/oidc/adapter.js';
 import { createOidcDoor, type OidcDoor } from '../protocols/oidc/door.js';
 import { createLoginRoutes } from '../protocols/oidc/interactions.js';
@@ -38,6 +42,9 @@ export async function composeServices(
   const { config, database, clock, keys } = core;
   const { publicUrl, logger, metrics } = runtime;
   const secureCookies = publicUrl.startsWith('https:');
+
+  const seeded = await seedPolicies(core);
+  if (seeded.length > 0) logger.info({ kinds: seeded }, 'policies seeded from the configuration');
 
   const created = await keys.ensureCurrent(OIDC_KEY_PURPOSE, OIDC_ALGORITHMS);
   if (created.length > 0) logger.info({ kids: created }, 'generated OIDC signing keys');
@@ -114,6 +121,19 @@ export async function composeServices(
       for (const timer of timers) clearInterval(timer);
     },
   };
+}
+
+/** Stores the configuration's policy seeds for the kinds the database has none of yet. */
+function seedPolicies(core: Core): Promise<string[]> {
+  const { token, passcode, loadBalancing } = core.config.policies;
+  const seeds = Object.entries({
+    [TOKEN_POLICY_KIND]: token,
+    [PASSCODE_POLICY_KIND]: passcode,
+    [LOAD_BALANCING_KIND]: loadBalancing,
+  });
+  return new PolicyStore(core.policies).seed(
+    Object.fromEntries(seeds.filter(([, policies]) => Object.keys(policies).length > 0)),
+  );
 }
 
 function every(ms: number, logger: Logger, name: string, job: () => Promise<unknown>): NodeJS.Timeout {

@@ -74,24 +74,26 @@ export class PoliciesRepository {
       .execute();
   }
 
-  /** Replaces every policy of a kind at once (an import), atomically. */
-  async replaceAll(kind: string, policies: Array<{ name: string; document: unknown }>): Promise<void> {
+  /** Replaces every policy of the given kinds at once (an import): one transaction, all or nothing. */
+  async replaceKinds(kinds: Record<string, Array<{ name: string; document: unknown }>>): Promise<void> {
     const now = this.clock();
     await this.db.transaction().execute(async (trx) => {
-      await trx.deleteFrom('policies').where('kind', '=', kind).execute();
-      if (policies.length === 0) return;
-      await trx
-        .insertInto('policies')
-        .values(
-          policies.map((p, position) => ({
-            kind,
-            name: p.name,
-            position,
-            document: JSON.stringify(p.document),
-            updated_at: now,
-          })),
-        )
-        .execute();
+      for (const [kind, policies] of Object.entries(kinds)) {
+        await trx.deleteFrom('policies').where('kind', '=', kind).execute();
+        if (policies.length === 0) continue;
+        await trx
+          .insertInto('policies')
+          .values(
+            policies.map((p, position) => ({
+              kind,
+              name: p.name,
+              position,
+              document: JSON.stringify(p.document),
+              updated_at: now,
+            })),
+          )
+          .execute();
+      }
     });
   }
 

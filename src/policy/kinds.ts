@@ -1,0 +1,17 @@
+import type { z } from 'zod';
+import { LOAD_BALANCING_KIND, loadBalancingPolicySchema } from './load-balancing.js';
+import { PASSCODE_POLICY_KIND, passcodePolicySchema } from './passcode.js';
+import { TOKEN_POLICY_KIND, tokenPolicySchema } from './token.js';
+
+/**
+ * Every kind of administrator policy and the schema its documents must satisfy. A new kind is
+ * one schema file plus one line here; storage, the CLI and seeding handle it from then on.
+ */
+export const POLICY_KINDS: Readonly<Record<string, z.ZodType>> = {
+  [TOKEN_POLICY_KIND]: tokenPolicySchema,
+  [PASSCODE_POLICY_KIND]: passcodePolicySchema,
+  [LOAD_BALANCING_KIND]: loadBalancingPolicySchema,
+};
+
+/** Names of the policy kinds, for messages and `--help`. */
+export const POLICY_KIND_NAMES = Object.keys(POLICY_KINDS);

@@ -1,0 +1,108 @@
+import { defineErrors } from '../errors.js';
+import type { PoliciesRepository, StoredPolicy } from '../store/repositories/policies.js';
+import { POLICY_KIND_NAMES, POLICY_KINDS } from './kinds.js';
+
+/** Errors of policy management. */
+export const PolicyErrors = defineErrors({
+  POLICY_INVALID: { status: 400, publicMessage: 'The policy is not valid.' },
+  POLICY_UNKNOWN_KIND: { status: 400, publicMessage: 'No such kind of policy.' },
+  POLICY_NOT_FOUND: { status: 404, publicMessage: 'No such policy.' },
+});
+
+/** A set of policies by kind, as written in YAML (configuration seeds, exports, imports). */
+export type PolicySet = Record<string, Record<string, unknown>>;
+
+/**
+ * Validated access to administrator policies: every document is checked against its kind's
+ * schema before it is stored, and comes back with its defaults applied.
+ */
+export class PolicyStore {
+  constructor(private readonly repository: PoliciesRepository) {}
+
+  /** Validates a document; raises POLICY_INVALID naming the field and the problem. */
+  validate(kind: string, name: string, document: unknown): unknown {
+    const schema = schemaOf(kind);
+    if (!/^[\w.-]{1,64}$/.test(name)) {
+      throw PolicyErrors.POLICY_INVALID({
+        detail: `${kind} ${name}: a name is 1 to 64 letters, digits, dots, dashes or underscores`,
+      });
+    }
+    const result = schema.safeParse(document);
+    if (!result.success) {
+      const issue = result.error.issues[0]!;
+      const where = [kind, name, ...issue.path.map(String)].join('.');
+      throw PolicyErrors.POLICY_INVALID({
+        detail: `${where}: ${issue.message.replace(/^Invalid input: /, '')}`,
+      });
+    }
+    return result.data;
+  }
+
+  async put(kind: string, name: string, document: unknown): Promise<void> {
+    await this.repository.put(kind, name, this.validate(kind, name, document));
+  }
+
+  /** Policies of a kind, documents with defaults applied. */
+  async list(kind: string): Promise<StoredPolicy[]> {
+    schemaOf(kind);
+    return this.repository.list(kind);
+  }
+
+  async get(kind: string, name: string): Promise<StoredPolicy> {
+    const found = await this.repository.get(kind, name);
+    if (!found) throw PolicyErrors.POLICY_NOT_FOUND({ detail: `no ${kind} policy "${name}"` });
+    return found;
+  }
+
+  async remove(kind: string, name: string): Promise<void> {
+    if (!(await this.repository.remove(kind, name))) {
+      throw PolicyErrors.POLICY_NOT_FOUND({ detail: `no ${kind} policy "${name}"` });
+    }
+  }
+
+  /** Replaces every policy of the kinds present in `set`, after validating all of them; all or nothing. */
+  async importSet(set: PolicySet): Promise<number> {
+    const validated = Object.fromEntries(
+      Object.entries(set).map(([kind, policies]) => [
+        kind,
+        Object.entries(policies ?? {}).map(([name, document]) => ({
+          name,
+          document: this.validate(kind, name, document),
+        })),
+      ]),
+    );
+    await this.repository.replaceKinds(validated);
+    return Object.values(validated).reduce((n, policies) => n + policies.length, 0);
+  }
+
+  /** Stores the seeds of the kinds that have no policy yet (first start); returns the kinds seeded. */
+  async seed(set: PolicySet): Promise<string[]> {
+    const seeded: string[] = [];
+    for (const [kind, policies] of Object.entries(set)) {
+      if ((await this.repository.list(kind)).length > 0) continue;
+      await this.importSet({ [kind]: policies });
+      seeded.push(kind);
+    }
+    return seeded;
+  }
+
+  /** Every policy of the given kinds (all kinds by default) as a set, for export. */
+  async exportSet(kinds: readonly string[] = POLICY_KIND_NAMES): Promise<PolicySet> {
+    const set: PolicySet = {};
+    for (const kind of kinds) {
+      const policies = await this.list(kind);
+      if (policies.length > 0) set[kind] = Object.fromEntries(policies.map((p) => [p.name, p.document]));
+    }
+    return set;
+  }
+}
+
+function schemaOf(kind: string) {
+  const schema = POLICY_KINDS[kind];
+  if (!schema) {
+    throw PolicyErrors.POLICY_UNKNOWN_KIND({
+      detail: `unknown policy kind "${kind}" (known: ${POLICY_KIND_NAMES.join(', ')})`,
+    });
+  }
+  return schema;
+}
