@@ -42,6 +42,8 @@ export interface GatewayContext {
   dataDir: string;
   logger: Logger;
   clock: Clock;
+  /** Environment variables that `{env.NAME}` placeholders of the settings are resolved from. */
+  env: Readonly<Record<string, string | undefined>>;
   /** Reports a delivery receipt that arrived asynchronously. */
   onReceipt(receipt: Receipt): void;
 }
@@ -55,6 +57,11 @@ export interface Gateway {
   readonly type: string;
   readonly channels: readonly Channel[];
   send(message: OutboundMessage, signal: AbortSignal): Promise<SendResult>;
+  /**
+   * Optional: the shared secret an HTTP status callback must present (header or `?token=`);
+   * a gateway without one takes no callbacks.
+   */
+  readonly callbackSecret?: string;
   /**
    * Optional: turns an HTTP status callback (POST /dispatch/receipts/:gateway) into receipts;
    * returns undefined when the request is not one of this gateway's.
