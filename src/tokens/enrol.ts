@@ -1,5 +1,4 @@
-import { generateURI } from 'otplib';
-import type { NewToken, TokenStatus, TokensRepository } from '../store/repositories/tokens.js';
+import type { NewToken, Token, TokenStatus, TokensRepository } from '../store/repositories/tokens.js';
 import { TokenErrors } from './errors.js';
 import { OATH_ALGORITHMS, OATH_DIGITS, type OathAlgorithm } from './oath.js';
 import { generateSecret, newTokenId, toBase32 } from './secrets.js';
@@ -82,14 +81,20 @@ export async function enrolOath(
   const token = await tokens.create(oathToken({ ...input, secret }));
   if (!generated) return { token };
   const secretBase32 = toBase32(secret);
-  const otpauthUri = generateURI({
-    strategy: input.type,
-    issuer,
-    label: input.label,
+  return { token, secretBase32, otpauthUri: otpauthUri(token, secretBase32, issuer, input.label) };
+}
+
+/**
+ * The Key Uri Format (otpauth://) with every parameter spelled out, defaults included, so that
+ * apps that assume other defaults still configure the token right.
+ */
+export function otpauthUri(token: Token, secretBase32: string, issuer: string, label: string): string {
+  const params = new URLSearchParams({
     secret: secretBase32,
-    algorithm: token.algorithm!.toLowerCase() as 'sha1',
-    digits: token.digits as 6,
-    ...(input.type === 'totp' ? { period: token.period! } : { counter: token.counter }),
+    issuer,
+    algorithm: token.algorithm ?? 'SHA1',
+    digits: String(token.digits ?? 6),
+    ...(token.type === 'totp' ? { period: String(token.period ?? 30) } : { counter: String(token.counter) }),
   });
-  return { token, secretBase32, otpauthUri };
+  return `otpauth://${token.type}/${encodeURIComponent(issuer)}:${encodeURIComponent(label)}?${params}`;
 }
