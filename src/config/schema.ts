@@ -249,6 +249,14 @@ export const configSchema = z
           .default(20)
           .describe('Failed second-factor attempts per user (all tokens together) inside userWindowSeconds.'),
         userWindowSeconds: seconds(900, 'Window of userMaxFailures.'),
+        directoryChannels: z
+          .array(z.enum(['sms', 'voice', 'email']))
+          .default(['sms', 'voice'])
+          .describe(
+            'Passcode channels every user has through the directory: a mobile number gives sms and voice, an e-mail address email. ' +
+              'E-mail is off by default: a mailbox behind the same password is no second factor.',
+          ),
+        challengeTtlSeconds: seconds(600, 'How long a second-factor step of a sign-in may take.'),
       })
       .prefault({})
       .describe('Second factors: OATH verification windows, throttling and locking.'),

@@ -11,4 +11,13 @@ export const MfaErrors = defineErrors({
   },
   MFA_NO_FACTOR: { status: 403, publicMessage: 'You have no second factor that can be used here.' },
   MFA_CHALLENGE_EXPIRED: { status: 400, publicMessage: 'This sign-in step has expired. Start again.' },
+  MFA_RESEND_TOO_SOON: {
+    status: 429,
+    publicMessage: 'A passcode was just sent. Wait a moment before asking for another one.',
+  },
+  MFA_NO_CHANNEL: {
+    status: 403,
+    publicMessage:
+      'No passcode can be sent to you: no phone number or e-mail address is known. Contact your administrator.',
+  },
 });

@@ -23,7 +23,11 @@ export const passcodePolicySchema = z
       .string()
       .min(2)
       .max(64)
-      .refine((a) => new Set(a).size === a.length, 'has a character twice')
+      .refine(
+        (a) => new Set(a.toUpperCase()).size === a.length,
+        'has a character twice (passcodes ignore case)',
+      )
+      .refine((a) => !/[\s-]/.test(a), 'may not contain spaces or dashes (they are ignored when typed)')
       .default('0123456789')
       .describe('Characters a passcode is drawn from.'),
     validitySeconds: z

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/load.js';
-import { createCodeHasher } from '../crypto/code-hash.js';
+import { type CodeHasher, createCodeHasher } from '../crypto/code-hash.js';
 import { secretBoxFromConfig } from '../crypto/master-key.js';
 import type { ScryptParams } from '../crypto/password.js';
 import type { SecretBox } from '../crypto/secret-box.js';
@@ -12,10 +12,12 @@ import { SigningKeys } from '../keys/signing-keys.js';
 import type { Database } from '../store/database.js';
 import { AuditRepository } from '../store/repositories/audit.js';
 import { BackupCodesRepository } from '../store/repositories/backup-codes.js';
+import { PasscodesRepository } from '../store/repositories/passcodes.js';
 import { PoliciesRepository } from '../store/repositories/policies.js';
 import { ThrottleRepository } from '../store/repositories/throttle.js';
 import { TokensRepository } from '../store/repositories/tokens.js';
 import { UsersRepository } from '../store/repositories/users.js';
+import { PASSCODE_CHANNELS, type PasscodeChannel, PasscodeTokenType } from '../tokens/passcode.js';
 import { createTokenTypes, type TokenTypes } from '../tokens/registry.js';
 
 /** The repositories and engine parts that the CLI and the server share. */
@@ -30,6 +32,9 @@ export interface Core {
   directory: Directory;
   tokens: TokensRepository;
   tokenTypes: TokenTypes;
+  passcodes: PasscodesRepository;
+  /** Keyed hashes of sent passcodes. */
+  passcodeHasher: CodeHasher;
   policies: PoliciesRepository;
   throttle: Throttle;
   secondFactor: SecondFactor;
@@ -42,6 +47,8 @@ export function composeCore(config: Config, database: Database, clock: Clock): C
   const directory = new LocalDirectory(users, database, scryptParams(config));
   const audit = new AuditRepository(database.db, clock);
   const tokens = new TokensRepository(database.db, box, clock);
+  const passcodes = new PasscodesRepository(database.db, clock);
+  const passcodeHasher = createCodeHasher(box.derive('passcodes'));
   const tokenTypes = createTokenTypes({
     tokens,
     backupCodes: new BackupCodesRepository(database.db, clock),
@@ -49,6 +56,9 @@ export function composeCore(config: Config, database: Database, clock: Clock): C
     clock,
     totpWindow: config.mfa.totpWindow,
     hotpWindow: config.mfa.hotpWindow,
+    extra: (Object.keys(PASSCODE_CHANNELS) as PasscodeChannel[]).map(
+      (channel) => new PasscodeTokenType(channel, passcodes, passcodeHasher),
+    ),
   });
   const throttle = new Throttle(new ThrottleRepository(database.db), clock);
   return {
@@ -62,6 +72,8 @@ export function composeCore(config: Config, database: Database, clock: Clock): C
     directory,
     tokens,
     tokenTypes,
+    passcodes,
+    passcodeHasher,
     policies: new PoliciesRepository(database.db, clock),
     throttle,
     secondFactor: new SecondFactor(tokens, tokenTypes, throttle, audit, clock, config.mfa),

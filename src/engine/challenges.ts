@@ -1,0 +1,229 @@
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config/load.js';
+import { DispatchErrors } from '../dispatch/errors.js';
+import { maskDestination } from '../dispatch/mask.js';
+import type { PassgateError } from '../errors.js';
+import type { ChallengesRepository, StoredChallenge } from '../store/repositories/challenges.js';
+import type { Token, TokensRepository } from '../store/repositories/tokens.js';
+import type { User, UsersRepository } from '../store/repositories/users.js';
+import { isUniqueViolation } from '../store/unique-violation.js';
+import { PASSCODE_CHANNELS, type PasscodeChannel } from '../tokens/passcode.js';
+import type { TokenTypes } from '../tokens/registry.js';
+import type { AttemptContext } from './first-factor.js';
+import { MfaErrors } from './mfa-errors.js';
+import type { PasscodeSender, SentPasscode } from './passcode-sender.js';
+import type { SecondFactor, SecondFactorResult } from './second-factor.js';
+
+/** One way the user may answer a challenge. */
+export interface MethodOffer {
+  tokenId: string;
+  type: string;
+  source: 'device' | 'sent' | 'list';
+  /** What the user recognises it by: a masked phone number or address, a token's description. */
+  label: string;
+}
+
+/** Policy overrides for one sign-in (from contextual rules). */
+export interface ChallengeOverrides {
+  passcodePolicy?: string;
+  loadBalancingPolicy?: string;
+}
+
+/** A second-factor step as the doors see it. */
+export interface ChallengeState {
+  id: string;
+  offers: MethodOffer[];
+  expiresAt: number;
+  /** The passcode sent for this step, if one was. */
+  sent?: SentPasscode;
+  /** Why sending the preferred passcode failed, when it did (the user can pick another method). */
+  sendError?: PassgateError;
+}
+
+/** What starts a challenge. */
+export interface StartRequest {
+  user: User;
+  context: AttemptContext;
+  /** Allowed method types in order of preference (from the policy); every method the user has when omitted. */
+  methods?: readonly string[];
+  overrides?: ChallengeOverrides;
+  language: string;
+}
+
+const isChannel = (type: string): type is PasscodeChannel => type in PASSCODE_CHANNELS;
+const DEFAULT_ORDER = ['totp', 'hotp', 'sms', 'voice', 'email', 'backup'];
+
+/**
+ * The engine API the doors use for the second factor: start a challenge for a user in a context
+ * (it decides the methods and sends the passcode when one is preferred), send or resend a
+ * passcode on another channel, and verify a response. State lives in the store, so any server
+ * process can continue a challenge another one started.
+ */
+export class Challenges {
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly tokens: TokensRepository,
+    private readonly types: TokenTypes,
+    private readonly secondFactor: SecondFactor,
+    private readonly sender: PasscodeSender,
+    private readonly challenges: ChallengesRepository,
+    private readonly settings: Config['mfa'],
+    private readonly clock: Clock,
+  ) {}
+
+  /** The methods a user can answer with now, in order of preference. */
+  async offersFor(user: User, methods?: readonly string[]): Promise<MethodOffer[]> {
+    await this.ensureDirectoryChannels(user);
+    const order = methods ?? DEFAULT_ORDER;
+    const offers: MethodOffer[] = [];
+    for (const token of await this.secondFactor.factorsOf(user.id, order)) {
+      const type = this.types.get(token.type);
+      if (!type) continue;
+      if (isChannel(token.type)) {
+        const to = destinationOf(token, user);
+        if (!to || !this.sender.canSend(token.type)) continue;
+        offers.push({ tokenId: token.id, type: token.type, source: 'sent', label: maskDestination(to) });
+      } else {
+        offers.push({
+          tokenId: token.id,
+          type: token.type,
+          source: type.info.source,
+          label: token.description ?? token.serial ?? type.info.title,
+        });
+      }
+    }
+    return offers.sort((a, b) => order.indexOf(a.type) - order.indexOf(b.type));
+  }
+
+  /** Starts a challenge; when the preferred method is a sent passcode, sends it. */
+  async start(request: StartRequest): Promise<ChallengeState> {
+    const offers = await this.offersFor(request.user, request.methods);
+    if (offers.length === 0) throw MfaErrors.MFA_NO_FACTOR();
+    const now = this.clock();
+    const row = {
+      id: randomBytes(18).toString('base64url'),
+      user_id: request.user.id,
+      methods: JSON.stringify(offers),
+      context: JSON.stringify(request.context),
+      overrides: JSON.stringify(request.overrides ?? {}),
+      language: request.language,
+      created_at: now,
+      expires_at: now + this.settings.challengeTtlSeconds * 1000,
+      completed_at: null,
+    };
+    await this.challenges.create(row);
+    const state: ChallengeState = { id: row.id, offers, expiresAt: row.expires_at };
+    const preferred = offers[0]!;
+    return preferred.source === 'sent' ? this.trySend(state, row, request.user, preferred) : state;
+  }
+
+  /** Sends (or sends again) a passcode through one of the challenge's channels. */
+  async send(challengeId: string, tokenId: string): Promise<ChallengeState> {
+    const { row, user, state } = await this.open(challengeId);
+    const offer = state.offers.find((o) => o.tokenId === tokenId && o.source === 'sent');
+    if (!offer)
+      throw MfaErrors.MFA_NO_CHANNEL({ detail: `challenge ${challengeId} has no channel ${tokenId}` });
+    return this.trySend(state, row, user, offer, false);
+  }
+
+  /** Checks a response; completes the challenge on success. */
+  async verify(
+    challengeId: string,
+    response: string,
+    tokenId?: string,
+  ): Promise<SecondFactorResult & { user: User }> {
+    const { row, user, state } = await this.open(challengeId);
+    const allowed = state.offers.map((o) => o.tokenId);
+    const ids = tokenId ? allowed.filter((id) => id === tokenId) : allowed;
+    const types = [...new Set(state.offers.filter((o) => ids.includes(o.tokenId)).map((o) => o.type))];
+    const result = await this.secondFactor.verify({
+      user,
+      response,
+      context: JSON.parse(row.context) as AttemptContext,
+      types,
+      ...(tokenId ? { tokenId } : {}),
+      challengeId,
+    });
+    if (!allowed.includes(result.token.id) || !(await this.challenges.complete(challengeId))) {
+      throw MfaErrors.MFA_CHALLENGE_EXPIRED({ detail: 'the challenge was completed by another request' });
+    }
+    return { ...result, user };
+  }
+
+  /** The state of an open challenge (for the doors' pages). */
+  async get(challengeId: string): Promise<ChallengeState> {
+    return (await this.open(challengeId)).state;
+  }
+
+  private async open(
+    challengeId: string,
+  ): Promise<{ row: StoredChallenge; user: User; state: ChallengeState }> {
+    const row = await this.challenges.findOpen(challengeId);
+    const user = row && (await this.users.findById(row.user_id));
+    if (!row || !user || user.disabled) throw MfaErrors.MFA_CHALLENGE_EXPIRED();
+    return {
+      row,
+      user,
+      state: { id: row.id, offers: JSON.parse(row.methods) as MethodOffer[], expiresAt: row.expires_at },
+    };
+  }
+
+  private async trySend(
+    state: ChallengeState,
+    row: StoredChallenge,
+    user: User,
+    offer: MethodOffer,
+    swallow = true,
+  ): Promise<ChallengeState> {
+    const token = await this.tokens.findById(offer.tokenId);
+    const to = token && destinationOf(token, user);
+    if (!token || !to || !isChannel(token.type)) throw MfaErrors.MFA_NO_CHANNEL();
+    const overrides = JSON.parse(row.overrides) as ChallengeOverrides;
+    try {
+      const sent = await this.sender.send({
+        user,
+        channel: token.type,
+        to,
+        challengeId: row.id,
+        language: row.language ?? 'en',
+        context: JSON.parse(row.context) as AttemptContext,
+        ...overrides,
+      });
+      return { ...state, sent };
+    } catch (error) {
+      // At the start of a step a failed delivery must not hide the other methods.
+      if (swallow && DispatchErrors.is(error)) return { ...state, sendError: error };
+      throw error;
+    }
+  }
+
+  /**
+   * Gives every user a token for each passcode channel the directory provides (a mobile number:
+   * sms and voice; an e-mail address: email), so that failures and locks are counted for it like
+   * for any token. Its destination stays the directory's, read at sending time.
+   */
+  private async ensureDirectoryChannels(user: User): Promise<void> {
+    const existing = new Set((await this.tokens.listByUser(user.id)).map((t) => t.type));
+    for (const channel of this.settings.directoryChannels) {
+      const available = channel === 'email' ? user.email : user.mobile;
+      if (!available || existing.has(channel)) continue;
+      try {
+        await this.tokens.create({
+          id: `${channel.toUpperCase()}-${user.id}`,
+          userId: user.id,
+          type: channel,
+        });
+      } catch (error) {
+        if (!isUniqueViolation((error as PassgateError).cause)) throw error; // created concurrently
+      }
+    }
+  }
+}
+
+/** Where a passcode of a channel token goes: its own destination, else the directory's. */
+export function destinationOf(token: Token, user: User): string | null {
+  if (token.destination) return token.destination;
+  if (token.type === 'email') return user.email;
+  return token.type === 'sms' || token.type === 'voice' ? user.mobile : null;
+}

@@ -1,0 +1,145 @@
+import { randomInt } from 'node:crypto';
+import type { Clock } from '../clock.js';
+import type { CodeHasher } from '../crypto/code-hash.js';
+import type { Dispatcher } from '../dispatch/dispatcher.js';
+import type { Channel } from '../dispatch/gateway.js';
+import { maskDestination } from '../dispatch/mask.js';
+import { DEFAULT_PASSCODE_POLICY, PASSCODE_POLICY_KIND, type PasscodePolicy } from '../policy/passcode.js';
+import type { PolicyStore } from '../policy/policy-store.js';
+import type { AuditRepository } from '../store/repositories/audit.js';
+import type { PasscodesRepository } from '../store/repositories/passcodes.js';
+import type { User } from '../store/repositories/users.js';
+import { normalizePasscode } from '../tokens/passcode.js';
+import type { AttemptContext } from './first-factor.js';
+import { MfaErrors } from './mfa-errors.js';
+import { passcodeMessage, type Translate } from './passcode-message.js';
+
+/** A passcode on its way: where it went (masked) and until when it is valid. */
+export interface SentPasscode {
+  channel: Channel;
+  destination: string;
+  expiresAt: number;
+  /** When another one may be sent. */
+  resendAt: number;
+}
+
+/** One passcode to send. */
+export interface PasscodeRequest {
+  user: User;
+  channel: Channel;
+  /** Phone number or e-mail address, in full. */
+  to: string;
+  challengeId: string | null;
+  language: string;
+  context: AttemptContext;
+  /** Per-login overrides of the policies (contextual rules). */
+  passcodePolicy?: string;
+  loadBalancingPolicy?: string;
+}
+
+/**
+ * Sends passcodes: draws the code from the Passcode Policy's alphabet, stores only its keyed
+ * hash (replacing any earlier one), builds the message in the user's language and hands it to
+ * the dispatcher. A passcode that no gateway took is revoked at once.
+ */
+export class PasscodeSender {
+  constructor(
+    private readonly passcodes: PasscodesRepository,
+    private readonly hasher: CodeHasher,
+    private readonly dispatcher: Dispatcher,
+    private readonly policies: PolicyStore,
+    private readonly translate: Translate,
+    private readonly audit: AuditRepository,
+    private readonly clock: Clock,
+  ) {}
+
+  /** The Passcode Policy of that name, else the one named `default`, else the built-in default. */
+  async policy(name?: string): Promise<PasscodePolicy> {
+    for (const candidate of [name, 'default']) {
+      if (!candidate) continue;
+      const stored = (await this.policies.list(PASSCODE_POLICY_KIND)).find((p) => p.name === candidate);
+      if (stored) return stored.document as PasscodePolicy;
+    }
+    return DEFAULT_PASSCODE_POLICY;
+  }
+
+  /** Whether some gateway carries the channel. */
+  canSend(channel: Channel): boolean {
+    return this.dispatcher.supports(channel);
+  }
+
+  async send(request: PasscodeRequest): Promise<SentPasscode> {
+    const policy = await this.policy(request.passcodePolicy);
+    const now = this.clock();
+    const last = await this.passcodes.lastSentAt(request.user.id);
+    if (last !== undefined && now < last + policy.resendAfterSeconds * 1000) {
+      throw MfaErrors.MFA_RESEND_TOO_SOON({
+        detail: `resend possible in ${Math.ceil((last + policy.resendAfterSeconds * 1000 - now) / 1000)}s`,
+      });
+    }
+    const code = Array.from(
+      { length: policy.length },
+      () => policy.alphabet[randomInt(policy.alphabet.length)],
+    ).join('');
+    const destination = maskDestination(request.to);
+    const expiresAt = now + policy.validitySeconds * 1000;
+    const id = await this.passcodes.replace({
+      userId: request.user.id,
+      challengeId: request.challengeId,
+      channel: request.channel,
+      codeHash: this.hasher.hash(normalizePasscode(code)),
+      destination,
+      expiresAt,
+    });
+    const message = passcodeMessage(
+      {
+        id,
+        channel: request.channel,
+        to: request.to,
+        code,
+        language: request.language,
+        name: request.user.displayName ?? request.user.username,
+        policy,
+      },
+      this.translate,
+    );
+    const event = {
+      type: 'passcode.send',
+      username: request.user.username,
+      userId: request.user.id,
+      address: request.context.address,
+    };
+    try {
+      const result = await this.dispatcher.send(
+        message,
+        request.loadBalancingPolicy ? { policy: request.loadBalancingPolicy } : {},
+      );
+      await this.audit.record({
+        ...event,
+        outcome: 'success',
+        details: {
+          channel: request.channel,
+          destination,
+          gateway: result.gateway,
+          attempts: result.attempts,
+          message: id,
+        },
+      });
+    } catch (error) {
+      await this.passcodes.revoke(id);
+      await this.audit.record({
+        ...event,
+        outcome: 'failure',
+        reason: (error as { code?: string }).code ?? 'DISPATCH_FAILED',
+        details: { channel: request.channel, destination, message: id },
+      });
+      throw error;
+    }
+    return {
+      channel: request.channel,
+      destination,
+      expiresAt,
+      resendAt: now + policy.resendAfterSeconds * 1000,
+    };
+  }
+}

@@ -1,0 +1,44 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { Clock } from '../../clock.js';
+import type { ChallengeRow, Tables } from '../tables.js';
+
+/** A second-factor step as stored. */
+export type StoredChallenge = Selectable<ChallengeRow>;
+
+/** Second-factor steps in progress, shared by every server process (RADIUS State, web sessions). */
+export class ChallengesRepository {
+  constructor(
+    private readonly db: Kysely<Tables>,
+    private readonly clock: Clock,
+  ) {}
+
+  async create(row: ChallengeRow): Promise<void> {
+    await this.db.insertInto('challenges').values(row).execute();
+  }
+
+  /** A challenge that is neither expired nor completed. */
+  async findOpen(id: string): Promise<StoredChallenge | undefined> {
+    return this.db
+      .selectFrom('challenges')
+      .selectAll()
+      .where('id', '=', id)
+      .where('completed_at', 'is', null)
+      .where('expires_at', '>', this.clock())
+      .executeTakeFirst();
+  }
+
+  /** Completes a challenge; true for exactly one caller. */
+  async complete(id: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('challenges')
+      .set({ completed_at: this.clock() })
+      .where('id', '=', id)
+      .where('completed_at', 'is', null)
+      .executeTakeFirst();
+    return result.numUpdatedRows === 1n;
+  }
+
+  async prune(before: number): Promise<void> {
+    await this.db.deleteFrom('challenges').where('expires_at', '<', before).execute();
+  }
+}
