@@ -79,15 +79,7 @@ export class Dispatcher {
     message: OutboundMessage,
     options: { policy?: string; signal?: AbortSignal } = {},
   ): Promise<DispatchResult> {
-    const policy = await this.policyFor(message.channel, options.policy);
-    const members = policy.members
-      .map((m) => this.byName.get(m.gateway))
-      .filter((g): g is Gateway => g?.channels.includes(message.channel) === true)
-      .map((g) => g.name);
-    if (members.length === 0)
-      throw DispatchErrors.NO_GATEWAY({
-        detail: `no gateway carries ${message.channel} (policy ${policy.name})`,
-      });
+    const { policy, members } = await this.policyFor(message.channel, options.policy);
     const order = this.balancer.plan(policy, members, (name) =>
       this.breaker(name).available(this.options.clock()),
     );
@@ -151,22 +143,40 @@ export class Dispatcher {
     return breaker;
   }
 
-  private async policyFor(channel: Channel, name?: string): Promise<LoadBalancingPolicy> {
+  /**
+   * The policy for a message: the one named for the login if it covers the channel, else the
+   * first stored one that does, else every gateway of the channel in configuration order. A
+   * policy none of whose gateways is configured for the channel is passed over.
+   */
+  private async policyFor(
+    channel: Channel,
+    name?: string,
+  ): Promise<{ policy: LoadBalancingPolicy; members: string[] }> {
+    const usable = (policy: LoadBalancingPolicy) =>
+      policy.members
+        .map((m) => this.byName.get(m.gateway))
+        .filter((g): g is Gateway => g?.channels.includes(channel) === true)
+        .map((g) => g.name);
     const policies = await this.policies.get();
-    const named = name === undefined ? undefined : policies.find((p) => p.name === name);
-    if (name !== undefined && !named)
+    if (name !== undefined && !policies.some((p) => p.name === name))
       this.options.logger.warn(
         { policy: name },
         'dispatch: unknown load-balancing policy, using the default',
       );
-    if (named?.channels.includes(channel)) return named;
-    return (
-      policies.find((p) => p.channels.includes(channel)) ??
-      defaultPolicy(
-        channel,
-        this.options.gateways.filter((g) => g.channels.includes(channel)).map((g) => g.name),
-      )
+    const candidates = [...policies.filter((p) => p.name === name), ...policies].filter((p) =>
+      p.channels.includes(channel),
     );
+    for (const policy of candidates) {
+      const members = usable(policy);
+      if (members.length > 0) return { policy, members };
+      this.options.logger.warn(
+        { policy: policy.name, channel },
+        'dispatch: policy names no configured gateway of the channel',
+      );
+    }
+    const gateways = this.options.gateways.filter((g) => g.channels.includes(channel)).map((g) => g.name);
+    if (gateways.length === 0) throw DispatchErrors.NO_GATEWAY({ detail: `no gateway carries ${channel}` });
+    return { policy: defaultPolicy(channel, gateways), members: gateways };
   }
 
   private async record(

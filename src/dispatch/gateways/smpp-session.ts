@@ -86,7 +86,7 @@ export class SmppLink {
     this.closed = true;
     clearTimeout(this.timer);
     const session = this.session;
-    if (!session) return;
+    if (!session || session.socket.destroyed) return;
     await new Promise<void>((resolve) => {
       const force = setTimeout(() => session.destroy(), 1000);
       session.once('close', () => {

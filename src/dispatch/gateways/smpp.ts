@@ -13,7 +13,7 @@ export const smppSettings = z.strictObject({
   name: z.string().min(1).default('smpp').describe('Name used in logs and load-balancing policies.'),
   url: z
     .string()
-    .regex(/^ssmpp?:\/\/[^/\s]+:\d+\/?$/, 'expected smpp://host:port or ssmpp://host:port (TLS)')
+    .regex(/^s?smpp:\/\/[^/\s]+:\d+\/?$/, 'expected smpp://host:port or ssmpp://host:port (TLS)')
     .describe('Address of the SMSC: `smpp://host:port`, or `ssmpp://host:port` for TLS.'),
   systemId: z.string().min(1).max(15).describe('system_id of the bind.'),
   password: secretReference.describe('Bind password, as `{env.NAME}`.'),
