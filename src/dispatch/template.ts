@@ -25,7 +25,7 @@ const FILTERS: Record<Filter, (value: string) => string> = {
     ),
 };
 
-const PLACEHOLDER = /\{([A-Za-z][\w.]*)(?:\|([a-z]+))?\}/g;
+const PLACEHOLDER = /\{([A-Za-z][\w.]*)(?:\|(\w+))?\}/g;
 const ENV_NAME = /^env\.([A-Za-z_][A-Za-z0-9_]*)$/;
 
 /** A setting that must name an environment variable, never hold a secret itself. */
