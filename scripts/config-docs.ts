@@ -29,7 +29,7 @@ function typeOf(schema: JsonSchema): string {
   if (schema.enum) return schema.enum.map((v) => `\`${String(v)}\``).join(' \\| ');
   if (schema.const !== undefined) return `\`${String(schema.const)}\``;
   const variants = schema.anyOf ?? schema.oneOf;
-  if (variants) return variants.map(typeOf).join(' \\| ');
+  if (variants) return [...new Set(variants.map(typeOf))].join(' \\| ');
   if (schema.type === 'array') return `list of ${schema.items ? typeOf(schema.items) : 'values'}`;
   const base = Array.isArray(schema.type) ? schema.type.join(' \\| ') : (schema.type ?? 'value');
   const safeLimit = (n: number | undefined) => n !== undefined && Math.abs(n) < Number.MAX_SAFE_INTEGER;
@@ -64,18 +64,52 @@ function render(): string {
     for (const [key, option] of Object.entries(schema.properties))
       lines.push(row(`${section}.${key}`, option));
     lines.push('');
+    for (const [key, option] of Object.entries(schema.properties))
+      lines.push(...variantTables(`${section}.${key}`, option, header));
   }
   return `${lines.join('\n').trimEnd()}\n`;
+}
+
+/** Entries of a list whose items are a union keyed by `type` (gateways): one table per type. */
+function variantsOf(option: JsonSchema): JsonSchema[] {
+  const variants = option.items?.oneOf ?? option.items?.anyOf ?? [];
+  return variants.filter((v) => v.properties?.type?.const !== undefined);
+}
+
+function variantTables(key: string, option: JsonSchema, header: string[]): string[] {
+  const lines: string[] = [];
+  for (const variant of variantsOf(option)) {
+    const { type, ...keys } = variant.properties ?? {};
+    lines.push(
+      `### \`${key}\` entries of \`type: ${String(type?.const)}\``,
+      '',
+      type?.description ?? '',
+      '',
+      ...header,
+    );
+    const flatten = (prefix: string, properties: Record<string, JsonSchema>): void => {
+      for (const [name, schema] of Object.entries(properties)) {
+        lines.push(row(`${prefix}${name}`, schema));
+        if (schema.properties) flatten(`${prefix}${name}.`, schema.properties);
+      }
+    };
+    flatten('', keys);
+    lines.push('');
+  }
+  return lines;
 }
 
 function row(key: string, option: JsonSchema): string {
   const fallback = option.default === undefined ? '—' : `\`${JSON.stringify(option.default)}\``;
   const meaning = (option.description ?? '').replace(/\|/g, '\\|');
-  const nested = option.items?.properties
-    ? ` Entry keys: ${Object.entries(option.items.properties)
-        .map(([k, v]) => `\`${k}\` (${v.description ?? typeOf(v)})`)
-        .join(', ')}.`
-    : '';
+  const types = variantsOf(option).map((v) => `\`${String(v.properties?.type?.const)}\``);
+  const nested = types.length
+    ? ` Entry types: ${types.join(', ')} (see below).`
+    : option.items?.properties
+      ? ` Entry keys: ${Object.entries(option.items.properties)
+          .map(([k, v]) => `\`${k}\` (${v.description ?? typeOf(v)})`)
+          .join(', ')}.`
+      : '';
   return `| \`${key}\` | ${typeOf(option)} | ${fallback} | ${meaning}${nested} |`;
 }
 
