@@ -1,8 +1,10 @@
-import type { Command } from 'commander';
+import { readFile } from 'node:fs/promises';
+import { type Command, Option } from 'commander';
 import type { Core } from '../../server/core.js';
 import type { Token } from '../../store/repositories/tokens.js';
 import { enrolOath } from '../../tokens/enrol.js';
 import { TokenErrors } from '../../tokens/errors.js';
+import { describeSummary, importTokenFile } from '../../tokens/import/index.js';
 import type { OathAlgorithm } from '../../tokens/oath.js';
 import { resynchronise } from '../../tokens/resync.js';
 import { newTokenId, parseSecret } from '../../tokens/secrets.js';
@@ -23,7 +25,16 @@ interface AddOptions {
   count: string;
 }
 
-/** `passgate token add|list|remove|resync|unlock|disable|enable`: second factors. */
+interface ImportCliOptions {
+  format?: 'pskc' | 'csv';
+  pskFile?: string;
+  user?: string;
+  userColumn: string;
+  secretEncoding: 'auto' | 'hex' | 'base32';
+  dryRun?: boolean;
+}
+
+/** `passgate token add|list|import|remove|resync|unlock|disable|enable`: second factors. */
 export function registerTokenCommands(program: Command, io: CliIo): void {
   const token = program.command('token').description('Manage second-factor tokens');
   const globals = () => program.opts<GlobalOptions>();
@@ -107,6 +118,32 @@ export function registerTokenCommands(program: Command, io: CliIo): void {
           );
         if (rows.length === 0) return say(io, 'No tokens.');
         for (const { user, token: t } of rows) say(io, describe(user, t, core.clock()));
+      });
+    });
+
+  token
+    .command('import <file>')
+    .description(
+      'Import hardware tokens from a PSKC (RFC 6030) or CSV file: all of them, or none when any entry is wrong. ' +
+        'The pre-shared key of an encrypted PSKC file comes from --psk-file or standard input, never from argv.',
+    )
+    .addOption(
+      new Option('--format <format>', 'default: from the file name or content').choices(['pskc', 'csv']),
+    )
+    .option('--psk-file <file>', 'PSKC: file holding the pre-shared key in hexadecimal')
+    .option('--user <username>', 'owner of every token (default: PSKC UserId or the CSV user column)')
+    .option('--user-column <name>', "CSV: column with the owner's user name", 'user')
+    .addOption(
+      new Option('--secret-encoding <encoding>', 'CSV').choices(['auto', 'hex', 'base32']).default('auto'),
+    )
+    .option('--dry-run', 'check the file and import nothing')
+    .action(async (file: string, options: ImportCliOptions) => {
+      await withCore(globals(), async (core) => {
+        const { pskFile } = options;
+        const preSharedKey = () =>
+          pskFile ? readFile(pskFile, 'utf8') : readSecret(io, 'Pre-shared key (hex)');
+        const summary = await importTokenFile(core, file, { ...options, preSharedKey, via: 'cli' });
+        say(io, describeSummary(summary, options.dryRun));
       });
     });
 
