@@ -14,7 +14,7 @@ import {
   type ScenarioResult,
   TARGETS,
 } from './report.js';
-import { type BenchUser, SCENARIOS, type Scenario } from './scenarios.js';
+import { type BenchUser, IN_PROCESS_SCENARIOS, SCENARIOS, type Scenario } from './scenarios.js';
 import {
   type ChildServer,
   createUsers,
@@ -135,6 +135,20 @@ async function runBackend(backend: BackendId, settings: BenchSettings): Promise<
         }
       }
     }
+  }
+  for (const scenario of IN_PROCESS_SCENARIOS.filter((s) => settings.scenarios.includes(s.id))) {
+    log(`${backend}/${scenario.id}: in-process, ${settings.warmupSeconds}+${settings.seconds} s`);
+    const result = await scenario.run({
+      backend,
+      databaseUrl,
+      settings,
+      databaseCpuSeconds: database.cpuSeconds,
+      log,
+    });
+    log(
+      `${backend}/${scenario.id}: ${result.opsPerSecond.toFixed(1)} ops/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms`,
+    );
+    results.push(result);
   }
   return results;
 }

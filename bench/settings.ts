@@ -1,5 +1,11 @@
 /** Scenario identifiers, in the order they run. */
-export const SCENARIO_IDS = ['login-cost15', 'login-cost4', 'client-credentials', 'refresh'] as const;
+export const SCENARIO_IDS = [
+  'login-cost15',
+  'login-cost4',
+  'client-credentials',
+  'refresh',
+  'smpp-dispatch',
+] as const;
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
 
 /** Storage backends the bench runs against. */
@@ -12,6 +18,8 @@ export interface BenchSettings {
   warmupSeconds: number;
   loginConcurrency: number;
   grantConcurrency: number;
+  /** Passcode dispatches in flight (smpp-dispatch). */
+  dispatchConcurrency: number;
   backends: BackendId[];
   scenarios: ScenarioId[];
   mode: 'production' | 'development';
@@ -28,6 +36,7 @@ export const SETTINGS_HELP = `Environment variables (all optional):
   BENCH_WARMUP_SECONDS       unmeasured warm-up before each scenario (default 2)
   BENCH_LOGIN_CONCURRENCY    logins in flight (default 8; keep it under 30, the per-address throttle)
   BENCH_GRANT_CONCURRENCY    token grants in flight (default 16)
+  BENCH_DISPATCH_CONCURRENCY passcode dispatches in flight, in-process (default 16)
   BENCH_BACKENDS             comma list of ${BACKEND_IDS.join(', ')} (default both)
   BENCH_SCENARIOS            comma list of ${SCENARIO_IDS.join(', ')} (default all)
   BENCH_MODE                 server mode: production (default) or development
@@ -63,6 +72,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): BenchSetting
     warmupSeconds: number('BENCH_WARMUP_SECONDS', 2, 0, 600),
     loginConcurrency: Math.round(number('BENCH_LOGIN_CONCURRENCY', 8, 1, 29)),
     grantConcurrency: Math.round(number('BENCH_GRANT_CONCURRENCY', 16, 1, 256)),
+    dispatchConcurrency: Math.round(number('BENCH_DISPATCH_CONCURRENCY', 16, 1, 100)),
     backends: list('BENCH_BACKENDS', BACKEND_IDS),
     scenarios: list('BENCH_SCENARIOS', SCENARIO_IDS),
     mode,

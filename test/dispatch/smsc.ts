@@ -39,6 +39,7 @@ export async function startSmsc(options: SmscOptions = {}) {
   };
   let counter = 0;
   const server = smpp.createServer({}, (session) => {
+    session.socket.setNoDelay(true);
     session.on('error', () => {});
     session.on('bind_transceiver', (pdu) => {
       const ok =

@@ -111,7 +111,9 @@ export class SmppLink {
       });
     }, this.options.enquireLinkMs).unref();
     const bindTimer = setTimeout(() => session.destroy(), this.options.bindTimeoutMs);
-    session.on('connect', () =>
+    session.on('connect', () => {
+      // PDUs are small and answered one by one: Nagle's algorithm would hold each for an ACK.
+      session.socket.setNoDelay(true);
       session.bind_transceiver({ ...this.options.bind, interface_version: 0x34 }, (pdu) => {
         clearTimeout(bindTimer);
         if (pdu.command_status !== 0) {
@@ -122,8 +124,8 @@ export class SmppLink {
         this.delay = this.options.reconnectMinMs;
         logger.info({ gateway }, 'smpp: bound as transceiver');
         this.wake();
-      }),
-    );
+      });
+    });
     session.on('deliver_sm', (pdu: PDU) => {
       session.send(pdu.response());
       this.options.onDeliver(pdu);

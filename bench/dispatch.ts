@@ -1,0 +1,149 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { createDispatcher } from '../src/dispatch/create-dispatcher.js';
+import { smppSettings } from '../src/dispatch/gateways/smpp.js';
+import { buildPasscodeMessage } from '../src/dispatch/messages.js';
+import { createLogger } from '../src/observability/logger.js';
+import { openDatabase } from '../src/store/database.js';
+import { migrateToLatest } from '../src/store/migrate.js';
+import { DeliveryAttemptsRepository } from '../src/store/repositories/delivery-attempts.js';
+import { PoliciesRepository } from '../src/store/repositories/policies.js';
+import { startSmsc } from '../test/dispatch/smsc.js';
+import { runLoad } from './load.js';
+import type { ScenarioResult } from './report.js';
+import { machineBusySeconds } from './server.js';
+import type { BackendId, BenchSettings, ScenarioId } from './settings.js';
+
+/** What an in-process scenario gets from the bench. */
+export interface InProcessContext {
+  backend: BackendId;
+  databaseUrl: string;
+  settings: BenchSettings;
+  /** CPU seconds of the database server's processes so far (0 for SQLite). */
+  databaseCpuSeconds(): number;
+  log(line: string): void;
+}
+
+/** A scenario that runs inside the bench process instead of against a server child. */
+export interface InProcessScenario {
+  id: ScenarioId;
+  title: string;
+  run(context: InProcessContext): Promise<ScenarioResult>;
+}
+
+/**
+ * Passcode dispatches per second through SMPP: the real dispatcher (policy, breaker, attempt
+ * recorded in the database, receipt applied) and a real SMPP peer on loopback, in this process.
+ */
+export const smppDispatch: InProcessScenario = {
+  id: 'smpp-dispatch',
+  title:
+    'passcode SMS through the dispatcher and a real SMPP peer on loopback (submit_sm, attempt recorded, receipt applied); dispatcher, peer and load share this process',
+  async run({ backend, databaseUrl, settings, databaseCpuSeconds, log }) {
+    const concurrency = settings.dispatchConcurrency;
+    const database = await openDatabase(databaseUrl);
+    await migrateToLatest(database);
+    const smsc = await startSmsc({ systemId: 'passgate', password: 'bench-smpp-password' });
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'passgate-bench-dispatch-'));
+    const discard = new Writable({ write: (_chunk, _encoding, done) => done() });
+    const dispatcher = createDispatcher({
+      dispatch: {
+        gateways: [
+          smppSettings.parse({
+            type: 'smpp',
+            name: 'smsc',
+            url: smsc.url,
+            systemId: 'passgate',
+            password: '{env.BENCH_SMPP_PASSWORD}',
+            sender: 'Passgate',
+            window: concurrency,
+          }),
+        ],
+      },
+      policies: new PoliciesRepository(database.db, Date.now),
+      attempts: new DeliveryAttemptsRepository(database.db, Date.now),
+      // Info level, as in production: the cost of the log lines is part of a dispatch.
+      logger: createLogger('info', discard),
+      clock: Date.now,
+      dataDir,
+      env: { BENCH_SMPP_PASSWORD: 'bench-smpp-password' },
+    });
+    const send = () =>
+      dispatcher
+        .send(
+          buildPasscodeMessage({
+            id: randomUUID(),
+            channel: 'sms',
+            to: `+3361234${String(Math.floor(Math.random() * 10_000)).padStart(4, '0')}`,
+            code: String(Math.floor(Math.random() * 1_000_000)).padStart(6, '0'),
+            language: 'en',
+            validMinutes: 5,
+          }),
+        )
+        .then(() => {});
+    try {
+      await send();
+      let cpu = { start: process.cpuUsage(), end: process.cpuUsage() };
+      let machine = { start: 0, end: 0 };
+      let db = { start: 0, end: 0 };
+      const load = await runLoad(
+        {
+          concurrency,
+          warmupMs: settings.warmupSeconds * 1000,
+          durationMs: settings.seconds * 1000,
+          onWindow: (edge) => {
+            if (edge === 'start') {
+              cpu = { start: process.cpuUsage(), end: process.cpuUsage() };
+              machine = { start: machineBusySeconds(), end: 0 };
+              db = { start: databaseCpuSeconds(), end: 0 };
+            } else {
+              cpu.end = process.cpuUsage(cpu.start);
+              machine.end = machineBusySeconds();
+              db.end = databaseCpuSeconds();
+            }
+          },
+        },
+        Array.from({ length: concurrency }, () => ({ op: send })),
+      );
+      const processSeconds = (cpu.end.user + cpu.end.system) / 1e6;
+      const databaseSeconds = db.end - db.start;
+      const { traces: _traces, ...measured } = load;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const receipted = await database.db
+        .selectFrom('delivery_attempts')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .where('receipt_status', '=', 'delivered')
+        .executeTakeFirstOrThrow();
+      log(
+        `${backend}/smpp-dispatch: ${smsc.state.submits.length} submit_sm, ${receipted.n} receipts recorded`,
+      );
+      return {
+        ...measured,
+        backend,
+        scenario: 'smpp-dispatch',
+        title: smppDispatch.title,
+        concurrency,
+        scryptCost: 0,
+        serverCpuPercent: (processSeconds / load.seconds) * 100,
+        benchCpuPercent: 0,
+        databaseCpuPercent: (databaseSeconds / load.seconds) * 100,
+        otherCpuPercent: Math.max(
+          0,
+          ((machine.end - machine.start - processSeconds - databaseSeconds) / load.seconds) * 100,
+        ),
+        serverCpuMsPerOp: load.ops ? (processSeconds * 1000) / load.ops : 0,
+        serverRssMb: Math.round(process.memoryUsage().rss / 1048576),
+        serverRoutes: {},
+        serverLogLines: [],
+      };
+    } finally {
+      await dispatcher.close();
+      await smsc.close();
+      await database.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  },
+};
