@@ -1,15 +1,15 @@
 import type { Clock } from '../clock.js';
-import { describeError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
-import { defaultPolicy, type LoadBalancingPolicy } from '../policy/load-balancing.js';
+import type { LoadBalancingPolicy } from '../policy/load-balancing.js';
 import type { DeliveryAttemptsRepository } from '../store/repositories/delivery-attempts.js';
-import { attempt, errorSummary } from './attempt.js';
+import { attempt } from './attempt.js';
+import { choosePolicy } from './choose-policy.js';
 import { CircuitBreaker } from './circuit-breaker.js';
+import { DeliveryRecord } from './delivery-record.js';
 import { DispatchErrors } from './errors.js';
 import type { Channel, Gateway, OutboundMessage, Receipt } from './gateway.js';
 import { LoadBalancer } from './load-balancer.js';
 import { maskDestination } from './mask.js';
-import { PendingReceipts } from './pending-receipts.js';
 import { PolicyCache } from './policy-cache.js';
 
 /** What the dispatcher is built from (see createDispatcher). */
@@ -43,7 +43,7 @@ export class Dispatcher {
   private readonly breakers = new Map<string, CircuitBreaker>();
   private readonly balancer = new LoadBalancer();
   private readonly policies: PolicyCache;
-  private readonly pending: PendingReceipts;
+  private readonly record: DeliveryRecord;
 
   constructor(private readonly options: DispatcherOptions) {
     this.byName = new Map(options.gateways.map((g) => [g.name, g]));
@@ -53,7 +53,7 @@ export class Dispatcher {
       options.policyCacheMs ?? 10_000,
       options.logger,
     );
-    this.pending = new PendingReceipts(options.clock);
+    this.record = new DeliveryRecord(options.attempts, options.logger, options.clock);
   }
 
   /** The gateway of that name, if configured. */
@@ -79,7 +79,13 @@ export class Dispatcher {
     message: OutboundMessage,
     options: { policy?: string; signal?: AbortSignal } = {},
   ): Promise<DispatchResult> {
-    const { policy, members } = await this.policyFor(message.channel, options.policy);
+    const { policy, members } = choosePolicy(
+      await this.policies.get(),
+      this.options.gateways,
+      message.channel,
+      options.policy,
+      this.options.logger,
+    );
     const order = this.balancer.plan(policy, members, (name) =>
       this.breaker(name).available(this.options.clock()),
     );
@@ -89,7 +95,7 @@ export class Dispatcher {
       const breaker = this.breaker(name);
       breaker.begin(this.options.clock());
       const ended = await attempt(gateway, message, policy.attemptTimeoutSeconds * 1000, options.signal);
-      await this.record(gateway, message, ended);
+      await this.record.attempt(name, message, ended);
       if (ended.outcome === 'sent') {
         breaker.success();
         return {
@@ -115,18 +121,8 @@ export class Dispatcher {
   }
 
   /** Stores a delivery receipt; one that arrives before its attempt is recorded waits for it. */
-  async recordReceipt(receipt: Receipt): Promise<void> {
-    const { gateway, providerMessageId, status, at } = receipt;
-    this.options.logger.info({ gateway, providerMessageId, status }, 'dispatch: delivery receipt');
-    try {
-      if ((await this.options.attempts.applyReceipt(gateway, providerMessageId, status, at)) === 0)
-        this.pending.hold(receipt);
-    } catch (error) {
-      this.options.logger.warn(
-        { gateway, providerMessageId, error: describeError(error) },
-        'dispatch: receipt not recorded',
-      );
-    }
+  recordReceipt(receipt: Receipt): Promise<void> {
+    return this.record.receipt(receipt);
   }
 
   /** Closes every gateway (persistent links, connection pools). */
@@ -141,79 +137,5 @@ export class Dispatcher {
       this.breakers.set(name, breaker);
     }
     return breaker;
-  }
-
-  /**
-   * The policy for a message: the one named for the login if it covers the channel, else the
-   * first stored one that does, else every gateway of the channel in configuration order. A
-   * policy none of whose gateways is configured for the channel is passed over.
-   */
-  private async policyFor(
-    channel: Channel,
-    name?: string,
-  ): Promise<{ policy: LoadBalancingPolicy; members: string[] }> {
-    const usable = (policy: LoadBalancingPolicy) =>
-      policy.members
-        .map((m) => this.byName.get(m.gateway))
-        .filter((g): g is Gateway => g?.channels.includes(channel) === true)
-        .map((g) => g.name);
-    const policies = await this.policies.get();
-    if (name !== undefined && !policies.some((p) => p.name === name))
-      this.options.logger.warn(
-        { policy: name },
-        'dispatch: unknown load-balancing policy, using the default',
-      );
-    const candidates = [...policies.filter((p) => p.name === name), ...policies].filter((p) =>
-      p.channels.includes(channel),
-    );
-    for (const policy of candidates) {
-      const members = usable(policy);
-      if (members.length > 0) return { policy, members };
-      this.options.logger.warn(
-        { policy: policy.name, channel },
-        'dispatch: policy names no configured gateway of the channel',
-      );
-    }
-    const gateways = this.options.gateways.filter((g) => g.channels.includes(channel)).map((g) => g.name);
-    if (gateways.length === 0) throw DispatchErrors.NO_GATEWAY({ detail: `no gateway carries ${channel}` });
-    return { policy: defaultPolicy(channel, gateways), members: gateways };
-  }
-
-  private async record(
-    gateway: Gateway,
-    message: OutboundMessage,
-    ended: Awaited<ReturnType<typeof attempt>>,
-  ) {
-    const providerMessageId = ended.outcome === 'sent' ? (ended.result.providerMessageId ?? null) : null;
-    const error = ended.outcome === 'sent' ? null : errorSummary(ended.error, message);
-    const entry = {
-      messageId: message.id,
-      gateway: gateway.name,
-      channel: message.channel,
-      destination: maskDestination(message.to),
-      outcome: ended.outcome,
-      error,
-      latencyMs: Math.round(ended.latencyMs),
-      providerMessageId,
-    };
-    const { logger } = this.options;
-    if (ended.outcome === 'sent') logger.info(entry, 'dispatch: message accepted');
-    else logger.warn(entry, 'dispatch: attempt failed');
-    try {
-      await this.options.attempts.record(entry);
-      const early = providerMessageId ? this.pending.take(gateway.name, providerMessageId) : undefined;
-      if (early)
-        await this.options.attempts.applyReceipt(
-          early.gateway,
-          early.providerMessageId,
-          early.status,
-          early.at,
-        );
-    } catch (recordError) {
-      logger.warn(
-        { messageId: message.id, error: describeError(recordError) },
-        'dispatch: attempt not recorded',
-      );
-    }
   }
 }
