@@ -1,6 +1,12 @@
 import path from 'node:path';
 import type { Express } from 'express';
+import { createDispatcher } from '../dispatch/create-dispatcher.js';
+import type { Dispatcher } from '../dispatch/dispatcher.js';
+import { createReceiptsRouter } from '../dispatch/receipts-router.js';
+import { Challenges } from '../engine/challenges.js';
 import { FirstFactor } from '../engine/first-factor.js';
+import type { Translate } from '../engine/passcode-message.js';
+import { PasscodeSender } from '../engine/passcode-sender.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -13,6 +19,8 @@ import { pruneOidcPayloads } from '../protocols/oidc/adapter.js';
 import { createOidcDoor, type OidcDoor } from '../protocols/oidc/door.js';
 import { createLoginRoutes } from '../protocols/oidc/interactions.js';
 import { OIDC_ALGORITHMS, OIDC_KEY_PURPOSE } from '../protocols/oidc/keys.js';
+import { ChallengesRepository } from '../store/repositories/challenges.js';
+import { DeliveryAttemptsRepository } from '../store/repositories/delivery-attempts.js';
 import { ThrottleRepository } from '../store/repositories/throttle.js';
 import { createWebApp } from '../web/app.js';
 import { createCsrfProtection } from '../web/csrf.js';
@@ -25,10 +33,13 @@ import type { Core } from './core.js';
 export interface Services {
   app: Express;
   oidc: OidcDoor;
+  /** The second-factor engine API of the doors. */
+  challenges: Challenges;
+  dispatcher: Dispatcher;
   /** Checks beyond the database that /readyz runs (the directory). */
   readiness: Array<{ name: string; check: () => Promise<void> }>;
-  /** Stops background jobs. */
-  stop(): void;
+  /** Stops background jobs and closes gateway connections. */
+  stop(): Promise<void>;
 }
 
 /**
@@ -79,6 +90,11 @@ export async function composeServices(
     clock,
   });
 
+  const { dispatcher, challenges } = composeChallenges(core, {
+    logger,
+    translate: (lng, key, options) => translations.i18n.t(key, { lng, ns: 'messages', ...options }),
+  });
+
   const csrf = createCsrfProtection(core.box.derive('csrf'), secureCookies, (req) =>
     String(req.params.uid ?? ''),
   );
@@ -91,6 +107,7 @@ export async function composeServices(
     oidcHandler: oidc.handler,
     logger,
     routers: [
+      createReceiptsRouter(dispatcher),
       createLoginRoutes({
         provider: oidc.provider,
         firstFactor,
@@ -109,6 +126,8 @@ export async function composeServices(
       const now = clock();
       await pruneOidcPayloads(database.db, now);
       await new ThrottleRepository(database.db).prune(now - 24 * 3600 * 1000);
+      await core.passcodes.prune(now - 3600 * 1000);
+      await new ChallengesRepository(database.db, clock).prune(now - 3600 * 1000);
       if ((await keys.prune()) > 0) await oidc.refreshKeys();
     }),
   ];
@@ -116,11 +135,50 @@ export async function composeServices(
   return {
     app,
     oidc,
+    challenges,
+    dispatcher,
     readiness: [{ name: 'directory', check: () => core.directory.ping() }],
-    stop: () => {
+    stop: async () => {
       for (const timer of timers) clearInterval(timer);
+      await dispatcher.close();
     },
   };
+}
+
+/**
+ * The second-factor engine over the core: gateways and the dispatcher, the passcode sender and
+ * the challenge API. Separate from the web so that tests and other doors can build it alone.
+ */
+export function composeChallenges(core: Core, runtime: { logger: Logger; translate: Translate }) {
+  const { config, database, clock } = core;
+  const dispatcher = createDispatcher({
+    dispatch: config.dispatch,
+    policies: core.policies,
+    attempts: new DeliveryAttemptsRepository(database.db, clock),
+    logger: runtime.logger,
+    clock,
+    dataDir: config.dataDir,
+  });
+  const sender = new PasscodeSender(
+    core.passcodes,
+    core.passcodeHasher,
+    dispatcher,
+    new PolicyStore(core.policies),
+    runtime.translate,
+    core.audit,
+    clock,
+  );
+  const challenges = new Challenges(
+    core.users,
+    core.tokens,
+    core.tokenTypes,
+    core.secondFactor,
+    sender,
+    new ChallengesRepository(database.db, clock),
+    config.mfa,
+    clock,
+  );
+  return { dispatcher, sender, challenges };
 }
 
 /** Stores the configuration's policy seeds for the kinds the database has none of yet. */

@@ -26,6 +26,8 @@ export interface RunningServer {
   isReady(): boolean;
   /** The core, once the database is open. */
   core(): Core | undefined;
+  /** The composed application, once ready (tests and in-process doors). */
+  services(): Services | undefined;
   /** Re-reads application metadata (SIGHUP). */
   reload(): Promise<void>;
   /** Stops accepting, lets in-flight requests finish (up to the grace period), closes the store. */
@@ -103,10 +105,11 @@ export async function startServer(config: Config, options: StartOptions): Promis
     ready,
     isReady: () => services !== undefined,
     core: () => core,
+    services: () => services,
     reload: async () => services?.oidc.reload(),
     close: async () => {
       stopping.abort();
-      services?.stop();
+      await services?.stop();
       await closeGracefully(server, config.server.shutdownGraceSeconds * 1000);
       await ready.catch(() => {});
       await database?.close();

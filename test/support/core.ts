@@ -1,12 +1,19 @@
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../src/config/load.js';
 import type { ConfigInput } from '../../src/config/schema.js';
+import type { Dispatcher } from '../../src/dispatch/dispatcher.js';
+import type { OutboundMessage } from '../../src/dispatch/gateway.js';
+import type { Challenges } from '../../src/engine/challenges.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { PACKAGE_ROOT } from '../../src/paths.js';
+import { composeChallenges } from '../../src/server/compose.js';
 import { type Core, composeCore } from '../../src/server/core.js';
 import { openDatabase } from '../../src/store/database.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import type { User } from '../../src/store/repositories/users.js';
+import { loadTranslations } from '../../src/web/i18n.js';
 import { type Backend, createTestDatabase } from './databases.js';
 
 /** A clock the test moves by hand. */
@@ -35,6 +42,42 @@ export interface TestCore {
   clock: FakeClock;
   addUser(username: string, extra?: Partial<User>): Promise<User>;
   close(): Promise<void>;
+}
+
+/** The core plus the second-factor engine (dispatcher, passcode sender, challenges). */
+export interface TestEngine extends TestCore {
+  challenges: Challenges;
+  dispatcher: Dispatcher;
+  /** Messages the outbox gateways wrote, oldest first. */
+  outbox(): OutboundMessage[];
+}
+
+/** Composes the core and the challenge engine, with the translations of `locales/` and a silent log. */
+export async function createTestEngine(
+  backend: Backend,
+  config: ConfigInput = {},
+  clock = fakeClock(),
+): Promise<TestEngine> {
+  const test = await createTestCore(backend, config, clock);
+  const translations = await loadTranslations(path.join(PACKAGE_ROOT, 'locales'), 'en');
+  const { challenges, dispatcher } = composeChallenges(test.core, {
+    logger: createLogger('silent'),
+    translate: (lng, key, options) => translations.i18n.t(key, { lng, ns: 'messages', ...options }),
+  });
+  const folder = path.join(test.core.config.dataDir, 'outbox');
+  return {
+    ...test,
+    challenges,
+    dispatcher,
+    outbox: () =>
+      (existsSync(folder) ? readdirSync(folder).sort() : []).map(
+        (name) => JSON.parse(readFileSync(path.join(folder, name), 'utf8')) as OutboundMessage,
+      ),
+    close: async () => {
+      await dispatcher.close();
+      await test.close();
+    },
+  };
 }
 
 /** Composes Passgate's core over a fresh database of the given backend, with a fake clock. */
