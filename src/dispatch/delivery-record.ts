@@ -55,8 +55,12 @@ export class DeliveryRecord {
     const { gateway, providerMessageId, status, at } = receipt;
     this.logger.info({ gateway, providerMessageId, status }, 'dispatch: delivery receipt');
     try {
-      if ((await this.attempts.applyReceipt(gateway, providerMessageId, status, at)) === 0)
-        this.pending.hold(receipt);
+      const apply = () => this.attempts.applyReceipt(gateway, providerMessageId, status, at);
+      if ((await apply()) > 0) return;
+      // The attempt may have been stored (and have looked for early receipts) while the update
+      // ran: held first, then tried once more, the receipt is applied by one side or the other.
+      this.pending.hold(receipt);
+      if ((await apply()) > 0) this.pending.take(gateway, providerMessageId);
     } catch (error) {
       this.logger.warn(
         { gateway, providerMessageId, error: describeError(error) },
