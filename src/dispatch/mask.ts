@@ -3,7 +3,21 @@
  * recognise one's own phone or mailbox, not enough to learn someone else's.
  */
 
+import { createRequire } from 'node:module';
+
 const MASK = '•';
+
+type PhoneNumbers = typeof import('libphonenumber-js/min');
+let phoneNumbers: PhoneNumbers | undefined;
+
+/**
+ * libphonenumber-js, loaded at the first masked phone number rather than with the configuration
+ * schema (the outbox plug-in imports this module, and CLI commands need neither).
+ */
+function phones(): PhoneNumbers {
+  phoneNumbers ??= createRequire(import.meta.url)('libphonenumber-js/min') as PhoneNumbers;
+  return phoneNumbers;
+}
 
 /**
  * Two-digit country calling codes; with 1 and 7 the rest are three digits long. ITU calling
@@ -22,8 +36,26 @@ function callingCodeLength(digits: string): number {
 }
 
 /**
- * A destination as it may be shown or logged: a phone number keeps its country code and last two
- * digits (`+33 ••••••• 42`), an e-mail address its first character and domain (`a•••@example.com`).
+ * A phone number in its international format with every digit hidden but the country code, the
+ * first digit of the national number (mobile or fixed line, in most plans) and the last two:
+ * `+33 6 •• •• •• 42`. Undefined when the number is not a known one.
+ */
+function maskFormatted(to: string): string | undefined {
+  const parsed = phones().parsePhoneNumberFromString(to);
+  if (!parsed?.isPossible()) return undefined;
+  const formatted = parsed.formatInternational();
+  const prefix = `+${parsed.countryCallingCode} `;
+  if (!formatted.startsWith(prefix)) return undefined;
+  const national = formatted.slice(prefix.length);
+  const total = national.replace(/\D/g, '').length;
+  let seen = 0;
+  return prefix + national.replace(/\d/g, (digit) => (++seen === 1 || seen > total - 2 ? digit : MASK));
+}
+
+/**
+ * A destination as it may be shown or logged: a phone number keeps its country code, the first
+ * and the last two digits (`+33 6 •• •• •• 42`), an e-mail address its first character and
+ * domain (`a•••@example.com`).
  */
 export function maskDestination(to: string): string {
   const at = to.lastIndexOf('@');
@@ -32,6 +64,8 @@ export function maskDestination(to: string): string {
   if (digits.length < 5) return MASK.repeat(Math.max(digits.length, 3));
   const last = digits.slice(-2);
   if (!to.trim().startsWith('+')) return `${MASK.repeat(digits.length - 2)} ${last}`;
+  const formatted = maskFormatted(`+${digits}`);
+  if (formatted) return formatted;
   const code = digits.slice(0, callingCodeLength(digits));
   const hidden = digits.length - code.length - 2;
   return `+${code} ${MASK.repeat(Math.max(hidden, 1))} ${last}`;

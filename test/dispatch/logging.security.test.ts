@@ -67,7 +67,7 @@ describe.each(BACKENDS)('what dispatch writes to the log (%s)', (backend) => {
         API_KEY,
       ])
         expect(log).not.toContain(forbidden);
-      expect(log).toContain('+33 ••••••• 42');
+      expect(log).toContain('+33 6 •• •• •• 42');
       expect(log).toContain('a•••@example.com');
       expect(log).toContain(sms.id);
 

@@ -59,7 +59,7 @@ describe.each(BACKENDS)('SMS through a real SMPP peer (%s)', (backend) => {
         gateway: 'smsc',
         channel: 'sms',
         outcome: 'sent',
-        destination: '+33 ••••••• 42',
+        destination: '+33 6 •• •• •• 42',
         providerMessageId: submitted.messageId,
         receiptStatus: 'delivered',
       });
