@@ -10,9 +10,11 @@ describe.each(BACKENDS)('HTTP gateway options (%s)', (backend) => {
     store = await openStore(backend);
     // A typical SMS API of the older kind: plain text answers, "OK: <id>" or "ERR: <reason>".
     api = await startProvider((request) =>
-      request.url.includes('fail')
-        ? { status: 200, body: 'ERR: no credit', type: 'text/plain' }
-        : { status: 200, body: 'OK: 7731', type: 'text/plain' },
+      request.url.includes('huge')
+        ? { status: 200, body: 'OK: '.padEnd(100_000, 'x'), type: 'text/plain' }
+        : request.url.includes('fail')
+          ? { status: 200, body: 'ERR: no credit', type: 'text/plain' }
+          : { status: 200, body: 'OK: 7731', type: 'text/plain' },
     );
   });
   afterAll(async () => {
@@ -56,6 +58,17 @@ describe.each(BACKENDS)('HTTP gateway options (%s)', (backend) => {
     await expect(dispatcher.send(sent)).rejects.toMatchObject({ code: 'DISPATCH_FAILED' });
     const [attempt] = await store.attempts.forMessage(sent.id);
     expect(attempt?.error).toBe('GATEWAY_REJECTED: HTTP 200: the body does not match success.bodyPattern');
+  });
+
+  it('refuses an answer larger than 64 KiB instead of buffering it', async () => {
+    const { dispatcher } = await startDispatcher({
+      store,
+      gateways: [{ type: 'http', name: 'huge', url: `${api.url}/huge` }],
+    });
+    const sent = message();
+    await expect(dispatcher.send(sent)).rejects.toMatchObject({ code: 'DISPATCH_FAILED' });
+    const [attempt] = await store.attempts.forMessage(sent.id);
+    expect(attempt?.error).toBe('GATEWAY_REJECTED: HTTP 200: response larger than 65536 bytes');
   });
 
   it('posts a raw XML body with its content type and XML-escaped placeholders', async () => {

@@ -29,6 +29,26 @@ export const httpSettings = z.strictObject({
 /** Validated HTTP gateway settings. */
 export type HttpSettings = z.output<typeof httpSettings>;
 
+/** Provider answers are short; a longer one is refused rather than buffered. */
+const MAX_RESPONSE_BYTES = 65_536;
+
+/** The response body as text, refused when it grows past `limit` bytes. */
+async function readLimited(response: Response, limit: number): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of response.body ?? []) {
+    size += chunk.byteLength;
+    if (size > limit) {
+      await response.body?.cancel().catch(() => {});
+      throw DispatchErrors.GATEWAY_REJECTED({
+        detail: `HTTP ${response.status}: response larger than ${limit} bytes`,
+      });
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 /** What an HTTP-based plug-in adds to the shared machinery. */
 export interface HttpGatewayOptions {
   type: string;
@@ -82,7 +102,7 @@ export function createHttpGateway(
           cause: error,
         });
       }
-      return read(response.status, await response.text());
+      return read(response.status, await readLimited(response, MAX_RESPONSE_BYTES));
     },
   };
 }
