@@ -5,7 +5,6 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { createDispatcher } from '../src/dispatch/create-dispatcher.js';
 import { smppSettings } from '../src/dispatch/gateways/smpp.js';
-import { buildPasscodeMessage } from '../src/dispatch/messages.js';
 import { createLogger } from '../src/observability/logger.js';
 import { openDatabase } from '../src/store/database.js';
 import { migrateToLatest } from '../src/store/migrate.js';
@@ -74,14 +73,17 @@ export const smppDispatch: InProcessScenario = {
     const send = () =>
       dispatcher
         .send(
-          buildPasscodeMessage({
-            id: randomUUID(),
-            channel: 'sms',
-            to: `+3361234${String(Math.floor(Math.random() * 10_000)).padStart(4, '0')}`,
-            code: String(Math.floor(Math.random() * 1_000_000)).padStart(6, '0'),
-            language: 'en',
-            validMinutes: 5,
-          }),
+          (() => {
+            const code = String(Math.floor(Math.random() * 100_000_000)).padStart(8, '0');
+            return {
+              id: randomUUID(),
+              channel: 'sms' as const,
+              to: `+3361234${String(Math.floor(Math.random() * 10_000)).padStart(4, '0')}`,
+              text: `Your Passgate passcode is ${code}. It is valid for 5 minutes. Never share it.`,
+              code,
+              language: 'en',
+            };
+          })(),
         )
         .then(() => {});
     try {

@@ -121,7 +121,7 @@ export function developmentWarnings(config: Config, publicUrl: string): string[]
   }
   if (config.dispatch.gateways.some((g) => g.type === 'outbox')) {
     warnings.push(
-      `dispatch.gateways uses the outbox dispatcher: passcodes are written to the log and ${path.join(config.dataDir, 'outbox')}, not sent`,
+      `dispatch.gateways uses the outbox dispatcher: passcodes are written to ${path.join(config.dataDir, 'outbox')}, not sent`,
     );
   }
   return warnings;

@@ -1,7 +1,6 @@
 import { describeError } from '../errors.js';
 import { DispatchErrors } from './errors.js';
 import type { Gateway, OutboundMessage, SendResult } from './gateway.js';
-import { passcodeIn } from './spoken.js';
 
 /** How one attempt ended. */
 export type AttemptOutcome =
@@ -53,13 +52,7 @@ export async function attempt(
  */
 export function errorSummary(error: unknown, message: OutboundMessage): string {
   let summary = describeError(error).replace(/\s+/g, ' ');
-  const secrets = [
-    message.text,
-    message.spoken,
-    message.to,
-    message.to.replace(/\D/g, ''),
-    passcodeIn(message.text),
-  ];
+  const secrets = [message.text, message.spoken, message.to, message.to.replace(/\D/g, ''), message.code];
   for (const secret of secrets)
     if (secret && secret.length >= 4) summary = summary.split(secret).join('[redacted]');
   return summary.slice(0, 300);

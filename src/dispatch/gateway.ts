@@ -18,6 +18,8 @@ export interface OutboundMessage {
   subject?: string;
   /** Voice: what to speak, the passcode's digits one by one. */
   spoken?: string;
+  /** The passcode inside the text: emphasised in e-mail, and kept out of any error stored or logged. */
+  code?: string;
   /** BCP 47 language of the message (for voice synthesis, e-mail headers). */
   language: string;
 }

@@ -28,7 +28,7 @@ export function passcodeMessage(input: PasscodeMessageInput, translate: Translat
   const fill = (template: string) =>
     template.replaceAll('{code}', code).replaceAll('{minutes}', String(minutes));
   const t = (key: string, options: Record<string, unknown> = {}) => String(translate(language, key, options));
-  const base = { id: input.id, channel: input.channel, to: input.to, language };
+  const base = { id: input.id, channel: input.channel, to: input.to, language, code };
   switch (input.channel) {
     case 'sms':
       return { ...base, text: own?.sms ? fill(own.sms) : t('passcode.sms', { code, count: minutes }) };

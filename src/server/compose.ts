@@ -128,6 +128,7 @@ export async function composeServices(
       await new ThrottleRepository(database.db).prune(now - 24 * 3600 * 1000);
       await core.passcodes.prune(now - 3600 * 1000);
       await new ChallengesRepository(database.db, clock).prune(now - 3600 * 1000);
+      await new DeliveryAttemptsRepository(database.db, clock).prune(now - 90 * 24 * 3600 * 1000);
       if ((await keys.prune()) > 0) await oidc.refreshKeys();
     }),
   ];

@@ -69,6 +69,7 @@ export function message(overrides: Partial<OutboundMessage> = {}): OutboundMessa
     channel: 'sms',
     to: '+33612345642',
     text: 'Your passcode is 481592. It is valid for 5 minutes. Never share it with anyone.',
+    code: '481592',
     language: 'en',
     ...overrides,
   };

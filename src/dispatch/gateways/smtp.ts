@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { DispatchErrors } from '../errors.js';
 import type { GatewayType, OutboundMessage } from '../gateway.js';
-import { passcodeIn } from '../spoken.js';
 import { compileTemplate, secretReference } from '../template.js';
 
 /** Settings of the e-mail gateway (`type: smtp`). */
@@ -49,7 +48,7 @@ export type SmtpSettings = z.output<typeof smtpSettings>;
 
 /** The HTML alternative: the text escaped, paragraphs kept, the passcode in bold. */
 function htmlOf(message: OutboundMessage): string {
-  const code = passcodeIn(message.text);
+  const code = message.code;
   const escaped = message.text.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
   const body = (code ? escaped.replace(code, `<strong>${code}</strong>`) : escaped).replace(/\n/g, '<br>');
   const lang = message.language.replace(/[^\w-]/g, '');

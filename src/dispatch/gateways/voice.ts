@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import type { GatewayType } from '../gateway.js';
-import { passcodeIn, spokenPasscode } from '../spoken.js';
 import { createHttpGateway } from './http.js';
 import { httpRequestShape } from './http-settings.js';
 
@@ -35,12 +34,7 @@ export const voiceGateway = {
     createHttpGateway(settings, context, {
       type: 'voice',
       channels: ['voice'],
-      prepare: (message) =>
-        message.spoken
-          ? message
-          : {
-              ...message,
-              spoken: spokenPasscode(passcodeIn(message.text) ?? message.text, message.language),
-            },
+      // The engine writes what a call says (src/engine/passcode-message.ts); text is the fallback.
+      prepare: (message) => (message.spoken ? message : { ...message, spoken: message.text }),
     }),
 } satisfies GatewayType<VoiceSettings>;
