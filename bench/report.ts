@@ -62,6 +62,12 @@ export const TARGETS: readonly Comparison[] = [
     value: 200,
     source: 'Passgate target',
   },
+  {
+    scenario: 'totp-verify',
+    label: 'TOTP verifications/s in the engine, one core',
+    value: 20_000,
+    source: 'Passgate target',
+  },
 ];
 
 /**

@@ -2,6 +2,7 @@ import { type InProcessScenario, smppDispatch } from './dispatch.js';
 import { clientCredentials, login, refresh, type Target } from './flows.js';
 import type { VirtualUser } from './load.js';
 import type { ScenarioId } from './settings.js';
+import { totpVerify } from './totp.js';
 
 /** A bench user: one per virtual user, so that concurrent logins never share a throttle counter. */
 export interface BenchUser {
@@ -72,7 +73,7 @@ export const SCENARIOS: readonly Scenario[] = [
 ];
 
 /** Scenarios that run inside the bench process (no server child), after the server's ones. */
-export const IN_PROCESS_SCENARIOS: readonly InProcessScenario[] = [smppDispatch];
+export const IN_PROCESS_SCENARIOS: readonly InProcessScenario[] = [smppDispatch, totpVerify];
 
 /** A user that logs in once, then refreshes in a chain; after a failure it logs in again. */
 async function refreshingUser(target: Target, user: BenchUser): Promise<VirtualUser> {

@@ -5,6 +5,7 @@ export const SCENARIO_IDS = [
   'client-credentials',
   'refresh',
   'smpp-dispatch',
+  'totp-verify',
 ] as const;
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
 

@@ -93,24 +93,21 @@ export class SecondFactor {
     }
     const ready = candidates.filter((t) => !locked.includes(t) && this.waitSeconds(t) === 0);
     const userKey = `mfa:user:${user.id}`;
-    const reservation =
+    const userRule = {
+      maxFailures: this.settings.userMaxFailures,
+      windowSeconds: this.settings.userWindowSeconds,
+    };
+    const userState =
       ready.length === 0
         ? {
             allowed: false as const,
+            failures: 0,
             retryAfterSeconds: Math.min(...candidates.map((t) => this.waitSeconds(t))),
           }
-        : await this.throttle.reserve([
-            {
-              key: userKey,
-              rule: {
-                maxFailures: this.settings.userMaxFailures,
-                windowSeconds: this.settings.userWindowSeconds,
-              },
-            },
-          ]);
-    if (!reservation.allowed) {
-      await audit('denied', 'MFA_THROTTLED', { retryAfterSeconds: reservation.retryAfterSeconds });
-      throw MfaErrors.MFA_THROTTLED({ detail: `retry after ${reservation.retryAfterSeconds}s` });
+        : await this.throttle.check(userKey, userRule);
+    if (!userState.allowed) {
+      await audit('denied', 'MFA_THROTTLED', { retryAfterSeconds: userState.retryAfterSeconds });
+      throw MfaErrors.MFA_THROTTLED({ detail: `retry after ${userState.retryAfterSeconds}s` });
     }
 
     for (const token of ready) {
@@ -123,7 +120,7 @@ export class SecondFactor {
       ) {
         continue;
       }
-      await this.throttle.clear(userKey);
+      if (userState.failures > 0) await this.throttle.clear(userKey);
       await audit('success', null, { method: token.type, token: token.id });
       return { token, method: token.type, amr: [...type.info.amr] };
     }
@@ -132,6 +129,7 @@ export class SecondFactor {
     const failures = await Promise.all(
       ready.map((t) => this.tokens.recordFailure(t.id, this.settings.lockAfterFailures, lockedUntil)),
     );
+    await this.throttle.fail(userKey, userRule);
     const nowLocked = ready
       .filter((_, i) => failures[i]!.failures >= this.settings.lockAfterFailures)
       .map((t) => t.id);

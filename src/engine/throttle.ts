@@ -43,6 +43,29 @@ export class Throttle {
       : { allowed: true };
   }
 
+  /**
+   * Checks a counter without charging it (for limits where a concurrent overrun by a few
+   * attempts is harmless and the success path should not write): failures recorded with
+   * {@link fail} inside the window count.
+   */
+  async check(key: string, rule: ThrottleRule): Promise<Reservation & { failures: number }> {
+    const now = this.clock();
+    const windowMs = rule.windowSeconds * 1000;
+    const count = await this.repository.get(key);
+    if (!count || count.windowStart + windowMs <= now) return { allowed: true, failures: 0 };
+    if (count.failures < rule.maxFailures) return { allowed: true, failures: count.failures };
+    return {
+      allowed: false,
+      failures: count.failures,
+      retryAfterSeconds: Math.ceil((count.windowStart + windowMs - now) / 1000),
+    };
+  }
+
+  /** Records one failure on a counter checked with {@link check}. */
+  async fail(key: string, rule: ThrottleRule): Promise<void> {
+    await this.repository.increment(key, this.clock(), rule.windowSeconds * 1000);
+  }
+
   /** Gives back the charge of an attempt that succeeded. */
   async refund(key: string): Promise<void> {
     await this.repository.decrement(key);

@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../clock.js';
 import type { Tables } from '../tables.js';
+import { timeOrderedId } from '../time-ordered-id.js';
 
 /** One audit event as recorded. Never carries a password, passcode, token or secret. */
 export interface AuditEvent {
@@ -25,11 +25,12 @@ export class AuditRepository {
   ) {}
 
   async record(event: AuditEvent): Promise<void> {
+    const at = this.clock();
     await this.db
       .insertInto('audit_events')
       .values({
-        id: randomUUID(),
-        at: this.clock(),
+        id: timeOrderedId(at),
+        at,
         type: event.type,
         outcome: event.outcome,
         reason: event.reason ?? null,
@@ -47,6 +48,7 @@ export class AuditRepository {
       .selectFrom('audit_events')
       .selectAll()
       .orderBy('at', 'desc')
+      .orderBy('id', 'desc')
       .limit(options.limit ?? 50);
     if (options.type) query = query.where('type', '=', options.type);
     const rows = await query.execute();

@@ -31,6 +31,16 @@ export class ThrottleRepository {
     return { failures: Number(row.failures), windowStart: Number(row.window_start) };
   }
 
+  /** The counter's state, if it exists. */
+  async get(key: string): Promise<ThrottleCount | undefined> {
+    const row = await this.db
+      .selectFrom('throttle')
+      .select(['failures', 'window_start'])
+      .where('key', '=', key)
+      .executeTakeFirst();
+    return row && { failures: Number(row.failures), windowStart: Number(row.window_start) };
+  }
+
   /** Takes one back (an attempt that turned out to succeed), never below zero. */
   async decrement(key: string): Promise<void> {
     await this.db
