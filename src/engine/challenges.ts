@@ -2,9 +2,11 @@ import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/load.js';
 import { DispatchErrors } from '../dispatch/errors.js';
+import type { Channel } from '../dispatch/gateway.js';
 import { maskDestination } from '../dispatch/mask.js';
 import type { PassgateError } from '../errors.js';
 import type { ChallengesRepository, StoredChallenge } from '../store/repositories/challenges.js';
+import type { PasscodesRepository } from '../store/repositories/passcodes.js';
 import type { Token, TokensRepository } from '../store/repositories/tokens.js';
 import type { User, UsersRepository } from '../store/repositories/users.js';
 import { isUniqueViolation } from '../store/unique-violation.js';
@@ -34,11 +36,13 @@ export interface ChallengeOverrides {
 export interface ChallengeState {
   id: string;
   offers: MethodOffer[];
+  /** The context the challenge was started in (the door checks it belongs to its own flow). */
+  context: AttemptContext;
   expiresAt: number;
   /** The passcode sent for this step, if one was. */
   sent?: SentPasscode;
-  /** Why sending the preferred passcode failed, when it did (the user can pick another method). */
-  sendError?: PassgateError;
+  /** Error code of the last passcode that could not be sent (the user can pick another method). */
+  sendError?: string;
 }
 
 /** What starts a challenge. */
@@ -68,6 +72,7 @@ export class Challenges {
     private readonly secondFactor: SecondFactor,
     private readonly sender: PasscodeSender,
     private readonly challenges: ChallengesRepository,
+    private readonly passcodes: PasscodesRepository,
     private readonly settings: Config['mfa'],
     private readonly clock: Clock,
   ) {}
@@ -108,12 +113,13 @@ export class Challenges {
       context: JSON.stringify(request.context),
       overrides: JSON.stringify(request.overrides ?? {}),
       language: request.language,
+      send_error: null,
       created_at: now,
       expires_at: now + this.settings.challengeTtlSeconds * 1000,
       completed_at: null,
     };
     await this.challenges.create(row);
-    const state: ChallengeState = { id: row.id, offers, expiresAt: row.expires_at };
+    const state: ChallengeState = { id: row.id, offers, context: request.context, expiresAt: row.expires_at };
     const preferred = offers[0]!;
     return preferred.source === 'sent' ? this.trySend(state, row, request.user, preferred) : state;
   }
@@ -162,11 +168,24 @@ export class Challenges {
     const row = await this.challenges.findOpen(challengeId);
     const user = row && (await this.users.findById(row.user_id));
     if (!row || !user || user.disabled) throw MfaErrors.MFA_CHALLENGE_EXPIRED();
-    return {
-      row,
-      user,
-      state: { id: row.id, offers: JSON.parse(row.methods) as MethodOffer[], expiresAt: row.expires_at },
+    const passcode = await this.passcodes.latestFor(row.id);
+    const state: ChallengeState = {
+      id: row.id,
+      offers: JSON.parse(row.methods) as MethodOffer[],
+      context: JSON.parse(row.context) as AttemptContext,
+      expiresAt: row.expires_at,
+      ...(passcode
+        ? {
+            sent: {
+              channel: passcode.channel as Channel,
+              destination: passcode.destination,
+              expiresAt: passcode.expires_at,
+            },
+          }
+        : {}),
+      ...(row.send_error ? { sendError: row.send_error } : {}),
     };
+    return { row, user, state };
   }
 
   private async trySend(
@@ -190,11 +209,15 @@ export class Challenges {
         context: JSON.parse(row.context) as AttemptContext,
         ...overrides,
       });
-      return { ...state, sent };
+      await this.challenges.setSendError(row.id, null);
+      const { sendError: _previous, ...rest } = state;
+      return { ...rest, sent };
     } catch (error) {
-      // At the start of a step a failed delivery must not hide the other methods.
-      if (swallow && DispatchErrors.is(error)) return { ...state, sendError: error };
-      throw error;
+      // A failed delivery must not hide the other methods: the step goes on, and says why.
+      if (!DispatchErrors.is(error) && !MfaErrors.is(error, 'MFA_RESEND_TOO_SOON')) throw error;
+      await this.challenges.setSendError(row.id, error.code);
+      if (!swallow) throw error;
+      return { ...state, sendError: error.code };
     }
   }
 

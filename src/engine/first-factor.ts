@@ -14,6 +14,8 @@ export interface AttemptContext {
   door: string;
   /** Application identifier at that door (client_id, SP entity id ...). */
   application?: string;
+  /** The door's own flow the attempt belongs to (an OIDC interaction, a RADIUS State ...). */
+  flow?: string;
 }
 
 /** Limits applied to password attempts. */

@@ -19,8 +19,8 @@ export interface SentPasscode {
   channel: Channel;
   destination: string;
   expiresAt: number;
-  /** When another one may be sent. */
-  resendAt: number;
+  /** When another one may be sent (known right after sending). */
+  resendAt?: number;
 }
 
 /** One passcode to send. */

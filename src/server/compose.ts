@@ -111,8 +111,12 @@ export async function composeServices(
       createLoginRoutes({
         provider: oidc.provider,
         firstFactor,
+        challenges,
+        requireMfa: config.policies.requireMfa,
         render,
         csrf,
+        language: (req) => translations.detect(req),
+        secureCookies,
         maxBodyBytes: config.server.maxBodyBytes,
       }),
     ],
@@ -176,6 +180,7 @@ export function composeChallenges(core: Core, runtime: { logger: Logger; transla
     core.secondFactor,
     sender,
     new ChallengesRepository(database.db, clock),
+    core.passcodes,
     config.mfa,
     clock,
   );

@@ -134,6 +134,8 @@ export interface ChallengeRow {
   /** JSON of per-login policy overrides (passcode and load-balancing policies). */
   overrides: string;
   language: string | null;
+  /** Code of the error that stopped the last passcode from being sent, shown on the next page. */
+  send_error: string | null;
   created_at: number;
   expires_at: number;
   completed_at: number | null;

@@ -1,47 +1,34 @@
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
-import type Provider from 'oidc-provider';
+import type { Challenges } from '../../engine/challenges.js';
 import type { FirstFactor } from '../../engine/first-factor.js';
-import { defineErrors, PassgateError } from '../../errors.js';
-import type { CsrfProtection } from '../../web/csrf.js';
-import type { PageRenderer } from './provider.js';
-
-/** Errors of the hosted login flow itself. */
-export const LoginErrors = defineErrors({
-  LOGIN_EXPIRED: {
-    status: 400,
-    publicMessage: 'This sign-in page has expired. Go back to the application and start again.',
-  },
-});
+import { PassgateError } from '../../errors.js';
+import {
+  clientAddress,
+  finishLogin,
+  LoginErrors,
+  type LoginStepDeps,
+  loadLoginInteraction,
+} from './login-step.js';
+import { addSecondFactorRoutes, startSecondFactor } from './second-factor-routes.js';
 
 /** What the hosted login pages need. */
-export interface LoginRoutesOptions {
-  /** The current provider (it is rebuilt when signing keys rotate). */
-  provider: () => Provider;
+export interface LoginRoutesOptions extends LoginStepDeps {
   firstFactor: FirstFactor;
-  render: PageRenderer;
-  csrf: CsrfProtection;
+  challenges: Challenges;
+  /** `policies.requireMfa`: a second factor even for users without one. */
+  requireMfa: boolean;
   maxBodyBytes: number;
 }
 
 /**
- * The hosted login page for OpenID Connect: oidc-provider's interaction, rendered under
- * `/login/:uid`. The page only collects credentials; the engine decides.
+ * The hosted login for OpenID Connect: oidc-provider's interaction, rendered under
+ * `/login/:uid`. A password step, then a second-factor step when the user has a second factor
+ * (or one is required). The pages only collect answers; the engine decides.
  */
 export function createLoginRoutes(options: LoginRoutesOptions): Router {
   const { provider, firstFactor, render, csrf } = options;
   const router = Router();
   const form = express.urlencoded({ extended: false, limit: options.maxBodyBytes, parameterLimit: 20 });
-
-  const loadInteraction = async (req: Request, res: Response) => {
-    try {
-      const details = await provider().interactionDetails(req, res);
-      if (details.uid !== req.params.uid || details.prompt.name !== 'login')
-        throw new Error('interaction mismatch');
-      return details;
-    } catch (error) {
-      throw LoginErrors.LOGIN_EXPIRED({ cause: error });
-    }
-  };
 
   const showLogin = async (
     req: Request,
@@ -64,29 +51,25 @@ export function createLoginRoutes(options: LoginRoutesOptions): Router {
   };
 
   router.get('/login/:uid', async (req, res) => {
-    const details = await loadInteraction(req, res);
+    const details = await loadLoginInteraction(provider(), req, res);
     const hint = typeof details.params.login_hint === 'string' ? details.params.login_hint : undefined;
     await showLogin(req, res, String(details.params.client_id), { ...(hint ? { username: hint } : {}) });
   });
 
   router.post('/login/:uid', form, csrf.protect, async (req, res) => {
-    const details = await loadInteraction(req, res);
+    const details = await loadLoginInteraction(provider(), req, res);
     const clientId = String(details.params.client_id);
     const body = req.body as Record<string, unknown>;
     const username = typeof body.username === 'string' ? body.username.slice(0, 256) : '';
     const password = typeof body.password === 'string' ? body.password.slice(0, 1024) : '';
     try {
-      const user = await firstFactor.authenticate(username, password, {
-        address: req.ip ?? req.socket.remoteAddress ?? '',
-        door: 'oidc',
-        application: clientId,
-      });
-      await provider().interactionFinished(
-        req,
-        res,
-        { login: { accountId: user.id, amr: ['pwd'] } },
-        { mergeWithLastSubmission: false },
-      );
+      const context = { address: clientAddress(req), door: 'oidc', application: clientId };
+      const user = await firstFactor.authenticate(username, password, context);
+      const offers = await options.challenges.offersFor(user);
+      if (offers.length === 0 && !options.requireMfa) {
+        return await finishLogin(provider(), req, res, { login: { accountId: user.id, amr: ['pwd'] } });
+      }
+      await startSecondFactor(options, req, res, user, context);
     } catch (error) {
       if (!(error instanceof PassgateError) || error.status >= 500) throw error;
       await showLogin(req, res, clientId, { username, error });
@@ -94,14 +77,14 @@ export function createLoginRoutes(options: LoginRoutesOptions): Router {
   });
 
   router.post('/login/:uid/abort', form, csrf.protect, async (req, res) => {
-    await loadInteraction(req, res);
-    await provider().interactionFinished(
-      req,
-      res,
-      { error: 'access_denied', error_description: 'the user cancelled the sign-in' },
-      { mergeWithLastSubmission: false },
-    );
+    await loadLoginInteraction(provider(), req, res);
+    await finishLogin(provider(), req, res, {
+      error: 'access_denied',
+      error_description: 'the user cancelled the sign-in',
+    });
   });
+
+  addSecondFactorRoutes(router, options, form);
 
   router.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
     if (!LoginErrors.is(error)) return next(error);

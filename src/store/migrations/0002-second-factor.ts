@@ -49,6 +49,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('context', 'text', (c) => c.notNull())
     .addColumn('overrides', 'text', (c) => c.notNull().defaultTo('{}'))
     .addColumn('language', 'text')
+    .addColumn('send_error', 'text')
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('expires_at', 'bigint', (c) => c.notNull())
     .addColumn('completed_at', 'bigint')

@@ -27,6 +27,11 @@ export class ChallengesRepository {
       .executeTakeFirst();
   }
 
+  /** Remembers why the last passcode could not be sent (null: it was sent). */
+  async setSendError(id: string, code: string | null): Promise<void> {
+    await this.db.updateTable('challenges').set({ send_error: code }).where('id', '=', id).execute();
+  }
+
   /** Completes a challenge; true for exactly one caller. */
   async complete(id: string): Promise<boolean> {
     const result = await this.db

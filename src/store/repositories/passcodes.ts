@@ -74,6 +74,20 @@ export class PasscodesRepository {
     return query.execute();
   }
 
+  /** The passcode last sent for a challenge, while it may still be used. */
+  async latestFor(challengeId: string): Promise<StoredPasscode | undefined> {
+    return this.db
+      .selectFrom('passcodes')
+      .selectAll()
+      .where('challenge_id', '=', challengeId)
+      .where('used_at', 'is', null)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', this.clock())
+      .orderBy('created_at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+  }
+
   /** When the user was last sent a passcode (for the resend cool-down). */
   async lastSentAt(userId: string): Promise<number | undefined> {
     const row = await this.db

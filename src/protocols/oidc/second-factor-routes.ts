@@ -1,0 +1,109 @@
+import type { Request, RequestHandler, Response, Router } from 'express';
+import type { ChallengeState, Challenges } from '../../engine/challenges.js';
+import type { AttemptContext } from '../../engine/first-factor.js';
+import { MfaErrors } from '../../engine/mfa-errors.js';
+import { PassgateError } from '../../errors.js';
+import type { User } from '../../store/repositories/users.js';
+import { finishLogin, type LoginStepDeps, loadLoginInteraction } from './login-step.js';
+
+/** Cookie holding the challenge of a login's second step, scoped to that login's pages. */
+const CHALLENGE_COOKIE = 'passgate.mfa';
+
+type SecondFactorDeps = LoginStepDeps & { challenges: Challenges };
+
+const cookiePath = (req: Request) => `/login/${req.params.uid}`;
+
+/** Starts the second step after a correct password: a challenge (maybe a passcode sent), then its page. */
+export async function startSecondFactor(
+  deps: SecondFactorDeps,
+  req: Request,
+  res: Response,
+  user: User,
+  context: AttemptContext,
+): Promise<void> {
+  const state = await deps.challenges.start({
+    user,
+    context: { ...context, flow: String(req.params.uid) },
+    language: deps.language(req),
+  });
+  res.cookie(CHALLENGE_COOKIE, state.id, {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: deps.secureCookies,
+    path: cookiePath(req),
+  });
+  res.redirect(303, `${cookiePath(req)}/mfa`);
+}
+
+/**
+ * The second step of the hosted login: type a code (authenticator, sent passcode, backup code),
+ * or have a passcode sent on another channel. Works without JavaScript.
+ */
+export function addSecondFactorRoutes(router: Router, deps: SecondFactorDeps, form: RequestHandler): void {
+  const { provider, challenges, render, csrf } = deps;
+
+  /** The open challenge of this login, or MFA_CHALLENGE_EXPIRED. */
+  const current = async (req: Request, res: Response): Promise<ChallengeState> => {
+    await loadLoginInteraction(provider(), req, res);
+    const id = (req.cookies as Record<string, string | undefined>)[CHALLENGE_COOKIE];
+    const state = id ? await challenges.get(id) : undefined;
+    if (!state || state.context.flow !== req.params.uid) throw MfaErrors.MFA_CHALLENGE_EXPIRED();
+    return state;
+  };
+
+  const show = async (req: Request, res: Response, state: ChallengeState, error?: PassgateError) => {
+    const html = await render(req, 'login/mfa', {
+      uid: req.params.uid,
+      csrfToken: csrf.token(req, res),
+      offers: state.offers,
+      sent: state.sent ?? null,
+      error: error ? { code: error.code, message: error.publicMessage } : null,
+      sendError: state.sendError ?? null,
+    });
+    res
+      .status(error?.status ?? 200)
+      .type('html')
+      .send(html);
+  };
+
+  const expired = async (req: Request, res: Response, error: PassgateError) => {
+    res.clearCookie(CHALLENGE_COOKIE, { path: cookiePath(req) });
+    const html = await render(req, 'error', { status: error.status, code: error.code });
+    res.status(error.status).type('html').send(html);
+  };
+
+  router.get('/login/:uid/mfa', async (req, res) => {
+    try {
+      await show(req, res, await current(req, res));
+    } catch (error) {
+      if (!MfaErrors.is(error, 'MFA_CHALLENGE_EXPIRED')) throw error;
+      await expired(req, res, error);
+    }
+  });
+
+  router.post('/login/:uid/mfa', form, csrf.protect, async (req, res) => {
+    const body = req.body as Record<string, unknown>;
+    let state: ChallengeState;
+    try {
+      state = await current(req, res);
+    } catch (error) {
+      if (!MfaErrors.is(error, 'MFA_CHALLENGE_EXPIRED')) throw error;
+      return expired(req, res, error);
+    }
+    try {
+      if (body.action === 'send') {
+        return await show(req, res, await challenges.send(state.id, String(body.token ?? '')));
+      }
+      const code = typeof body.code === 'string' ? body.code.slice(0, 64) : '';
+      const result = await challenges.verify(state.id, code);
+      res.clearCookie(CHALLENGE_COOKIE, { path: cookiePath(req) });
+      await finishLogin(provider(), req, res, {
+        login: { accountId: result.user.id, amr: [...new Set(['pwd', ...result.amr, 'mfa'])] },
+      });
+    } catch (error) {
+      if (MfaErrors.is(error, 'MFA_CHALLENGE_EXPIRED')) return expired(req, res, error);
+      if (!(error instanceof PassgateError) || error.status >= 500) throw error;
+      await show(req, res, state, error);
+    }
+  });
+}
