@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from '../test/support/free-port.js';
 import { startCluster, stopCluster } from '../test/support/postgres-cluster.js';
 import { attributeIntervals, type Interval, monotonicUs, summarizeProfile } from './cpuprofile.js';
 import { discoverTarget } from './flows.js';
@@ -18,7 +19,6 @@ import { type BenchUser, IN_PROCESS_SCENARIOS, SCENARIOS, type Scenario } from '
 import {
   type ChildServer,
   createUsers,
-  freePort,
   machineBusySeconds,
   mainThreadProfile,
   processTreeCpuSeconds,

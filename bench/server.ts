@@ -1,6 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +10,7 @@ import { hashPassword } from '../src/crypto/password.js';
 import { openDatabase } from '../src/store/database.js';
 import { migrateToLatest } from '../src/store/migrate.js';
 import { UsersRepository } from '../src/store/repositories/users.js';
+import { freePort } from '../test/support/free-port.js';
 import { BENCH_CLIENT } from './flows.js';
 
 /** Root of the repository (bench/ is one level down). */
@@ -280,16 +280,4 @@ export function serverCodeSource(): 'dist (compiled by esbuild)' | 'src (through
     (file) => statSync(path.join(src, String(file))).mtimeMs <= built,
   );
   return current ? 'dist (compiled by esbuild)' : 'src (through tsx)';
-}
-
-/** A TCP port free on loopback right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }

@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
@@ -12,6 +11,7 @@ import {
 } from '../../src/demo/app.js';
 import { DEMO_CLIENT_ID } from '../../src/demo/main.js';
 import { Browser, type Exchange, formAction, formField } from '../support/browser.js';
+import { freePort } from '../support/free-port.js';
 import { startTestServer, type TestClient, type TestServer } from '../support/server.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -27,17 +27,6 @@ function demoClient(port: number): TestClient {
     redirect_uris: [`http://localhost:${port}/callback`],
     post_logout_redirect_uris: [`http://localhost:${port}/`],
   };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** The href of the link whose text is `text`, absolute. */

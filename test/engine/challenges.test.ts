@@ -1,25 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { MfaErrors } from '../../src/engine/mfa-errors.js';
 import type { User } from '../../src/store/repositories/users.js';
 import { enrolOath } from '../../src/tokens/enrol.js';
 import { timeStep, totpCode } from '../../src/tokens/oath.js';
 import { createTestEngine, type TestEngine } from '../support/core.js';
 import { BACKENDS } from '../support/databases.js';
+import { outcome } from '../support/outcome.js';
 
 const CONTEXT = { address: '198.51.100.20', door: 'test', application: 'test-app' };
 
 /** The passcode inside a message text. */
 const codeIn = (text: string) => /\b(\d{6,10})\b/.exec(text)?.[1] ?? '';
-
-async function outcome(run: Promise<unknown>): Promise<string> {
-  try {
-    await run;
-    return 'ok';
-  } catch (error) {
-    if (MfaErrors.is(error)) return error.code;
-    throw error;
-  }
-}
 
 describe.each(BACKENDS)('second-factor challenges (%s)', (backend) => {
   let engine: TestEngine;

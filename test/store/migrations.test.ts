@@ -1,5 +1,4 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { type Kysely, type Migration, sql } from 'kysely';
@@ -10,6 +9,7 @@ import { migrateToLatest } from '../../src/store/migrate.js';
 import { migrations as builtIn } from '../../src/store/migrations/index.js';
 
 import { BACKENDS, createTestDatabase, type TestDatabase } from '../support/databases.js';
+import { freePort } from '../support/free-port.js';
 
 /** Every built-in migration, in order. */
 const ALL = Object.keys(builtIn).sort();
@@ -260,17 +260,6 @@ describe('schema migrations on PostgreSQL from several processes', () => {
 });
 
 describe('opening a database that cannot be reached', () => {
-  async function closedPort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-      const server = createServer();
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => {
-        const { port } = server.address() as { port: number };
-        server.close(() => resolve(port));
-      });
-    });
-  }
-
   it.each([
     ['in the user info', (port: number) => `postgres://passgate:Sup3r-s3cret@127.0.0.1:${port}/passgate`],
     [
@@ -281,7 +270,7 @@ describe('opening a database that cannot be reached', () => {
   ])(
     'raises DB_UNREACHABLE for a closed PostgreSQL port without revealing a password %s',
     async (_where, url) => {
-      const port = await closedPort();
+      const port = await freePort();
       const started = Date.now();
       const error = await rejectionOf(openDatabase(url(port), { connectTimeoutSeconds: 2 }));
       expect(Date.now() - started).toBeLessThan(5_000);

@@ -1,8 +1,8 @@
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { freePort } from './free-port.js';
 import { startCluster, stopCluster } from './postgres-cluster.js';
 
 declare module 'vitest' {
@@ -26,15 +26,4 @@ export default async function setup(project: TestProject): Promise<() => void> {
   const url = startCluster(dir, await freePort());
   project.provide('postgresUrl', url);
   return () => stopCluster(dir, true);
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }

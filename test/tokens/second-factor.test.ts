@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MfaErrors } from '../../src/engine/mfa-errors.js';
 import type { Core } from '../../src/server/core.js';
 import type { User } from '../../src/store/repositories/users.js';
 import { enrolOath } from '../../src/tokens/enrol.js';
@@ -8,21 +7,11 @@ import { resynchronise } from '../../src/tokens/resync.js';
 import { newTokenId } from '../../src/tokens/secrets.js';
 import { createTestCore, type FakeClock, type TestCore } from '../support/core.js';
 import { BACKENDS } from '../support/databases.js';
+import { outcome } from '../support/outcome.js';
 
 const SECRET = Buffer.from('12345678901234567890');
 const SHA1_6 = { algorithm: 'SHA1', digits: 6 } as const;
 const CONTEXT = { address: '192.0.2.10', door: 'test' };
-
-/** Outcome code of a verification: 'ok' or the error code. */
-async function outcome(run: Promise<unknown>): Promise<string> {
-  try {
-    await run;
-    return 'ok';
-  } catch (error) {
-    if (MfaErrors.is(error)) return error.code;
-    throw error;
-  }
-}
 
 describe.each(BACKENDS)('second-factor verification (%s)', (backend) => {
   let test: TestCore;
