@@ -167,7 +167,7 @@ export class Challenges {
   ): Promise<{ row: StoredChallenge; user: User; state: ChallengeState }> {
     const row = await this.challenges.findOpen(challengeId);
     const user = row && (await this.users.findById(row.user_id));
-    if (!row || !user || user.disabled) throw MfaErrors.MFA_CHALLENGE_EXPIRED();
+    if (!row || !user || user.disabled || user.removedAt !== null) throw MfaErrors.MFA_CHALLENGE_EXPIRED();
     const passcode = await this.passcodes.latestFor(row.id);
     const state: ChallengeState = {
       id: row.id,

@@ -1,3 +1,8 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/** A nullable column that inserts may leave out (added by a later migration). */
+type Nullable<T> = ColumnType<T | null, T | null | undefined, T | null>;
+
 /**
  * Row shapes of every table, shared by SQLite and PostgreSQL. Times are epoch milliseconds
  * (bigint, parsed to number on both backends), booleans are 0/1 integers and structured values
@@ -15,6 +20,14 @@ export interface Tables {
   passcodes: PasscodeRow;
   policies: PolicyRow;
   delivery_attempts: DeliveryAttemptRow;
+  directory_state: DirectoryStateRow;
+}
+
+/** Synchronisation state of an external directory (e.g. the highest uSNChanged seen). */
+export interface DirectoryStateRow {
+  key: string;
+  value: string;
+  updated_at: number;
 }
 
 /** A person who can sign in, from the local directory or synchronised from AD. */
@@ -33,6 +46,16 @@ export interface UserRow {
   source: string;
   created_at: number;
   updated_at: number;
+  /** Stable id in the external directory (AD objectGUID as a UUID); null for local users. */
+  external_id: Nullable<string>;
+  /** Distinguished name in the external directory. */
+  dn: Nullable<string>;
+  /** JSON object of mapped directory attributes (UPN, ImmutableID, language ...). */
+  attributes: Generated<string>;
+  /** Last time a synchronisation or a sign-in refreshed the user from the directory. */
+  synced_at: Nullable<number>;
+  /** When the user was found deleted or out of the synchronised scope (kept, with their tokens). */
+  removed_at: Nullable<number>;
 }
 
 /** One oidc-provider model instance (session, grant, code, token ...). */

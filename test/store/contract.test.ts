@@ -110,6 +110,11 @@ describe.each(BACKENDS)('storage contract (%s)', (backend) => {
         source: 'local',
         createdAt: T0,
         updatedAt: T0,
+        externalId: null,
+        dn: null,
+        attributes: {},
+        syncedAt: null,
+        removedAt: null,
       });
       for (const spelling of ['alice.liddell', 'ALICE.LIDDELL', '  Alice.Liddell\t']) {
         expect((await users.findByUsername(spelling))?.id).toBe(created.id);

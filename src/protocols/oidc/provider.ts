@@ -142,7 +142,7 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
     rotateRefreshToken: () => true,
     findAccount: async (_ctx, sub) => {
       const user = await users.findById(sub);
-      if (!user || user.disabled) return undefined;
+      if (!user || user.disabled || user.removedAt !== null) return undefined;
       return {
         accountId: user.id,
         claims: async () => ({

@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import * as initial from './0001-initial.js';
 import * as secondFactor from './0002-second-factor.js';
+import * as directoryUsers from './0003-directory-users.js';
 
 /**
  * Every migration, in order. Names sort lexically; a new migration is one file plus one line
@@ -10,4 +11,5 @@ import * as secondFactor from './0002-second-factor.js';
 export const migrations: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-second-factor': secondFactor,
+  '0003-directory-users': directoryUsers,
 };

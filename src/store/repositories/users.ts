@@ -17,7 +17,31 @@ export interface User {
   source: string;
   createdAt: number;
   updatedAt: number;
+  /** Stable id in the external directory (AD: objectGUID as a UUID); null for local users. */
+  externalId: string | null;
+  dn: string | null;
+  /** Mapped directory attributes (userPrincipalName, immutableId, preferredLanguage ...). */
+  attributes: Record<string, unknown>;
+  syncedAt: number | null;
+  /** Set when the directory no longer has the user in scope; sign-ins stop, tokens are kept. */
+  removedAt: number | null;
 }
+
+/** A user as an external directory describes them (AD sign-in or synchronisation). */
+export interface DirectoryUser {
+  externalId: string;
+  username: string;
+  dn: string;
+  displayName: string | null;
+  email: string | null;
+  mobile: string | null;
+  groups: string[];
+  disabled: boolean;
+  attributes: Record<string, unknown>;
+}
+
+/** What an upsert of a directory user did. */
+export type UpsertOutcome = 'created' | 'updated' | 'unchanged';
 
 /** Fields to create a user with. */
 export interface NewUser {
@@ -46,7 +70,7 @@ export class UsersRepository {
   /** Creates a user; raises CONFLICT when the user name is taken. */
   async create(input: NewUser): Promise<User> {
     const now = this.clock();
-    const row: UserRow = {
+    const row: Selectable<UserRow> = {
       id: randomUUID(),
       username: normalizeUsername(input.username),
       display_name: input.displayName ?? null,
@@ -58,6 +82,11 @@ export class UsersRepository {
       source: input.source ?? 'local',
       created_at: now,
       updated_at: now,
+      external_id: null,
+      dn: null,
+      attributes: '{}',
+      synced_at: null,
+      removed_at: null,
     };
     try {
       await this.db.insertInto('users').values(row).execute();
@@ -117,6 +146,109 @@ export class UsersRepository {
     return (await this.findByUsername(username))!;
   }
 
+  async findByExternalId(externalId: string): Promise<User | undefined> {
+    const row = await this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('external_id', '=', externalId)
+      .executeTakeFirst();
+    return row && toUser(row);
+  }
+
+  /**
+   * Creates or refreshes a user from the external directory, matched by its stable id (so a
+   * renamed account keeps its Passgate id, tokens and history). A user back in scope is no longer
+   * marked removed. Raises CONFLICT when the name belongs to another (local) user.
+   */
+  async upsertFromDirectory(
+    user: DirectoryUser,
+    source: string,
+  ): Promise<{ user: User; outcome: UpsertOutcome }> {
+    const now = this.clock();
+    const values = {
+      username: normalizeUsername(user.username),
+      display_name: user.displayName,
+      email: user.email,
+      mobile: user.mobile,
+      groups: JSON.stringify(user.groups),
+      disabled: user.disabled ? 1 : 0,
+      dn: user.dn,
+      attributes: JSON.stringify(user.attributes),
+      source,
+    };
+    const existing = await this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('external_id', '=', user.externalId)
+      .executeTakeFirst();
+    try {
+      if (!existing) {
+        const row: Selectable<UserRow> = {
+          ...values,
+          id: randomUUID(),
+          password_hash: null,
+          created_at: now,
+          updated_at: now,
+          external_id: user.externalId,
+          synced_at: now,
+          removed_at: null,
+        };
+        await this.db.insertInto('users').values(row).execute();
+        return { user: toUser(row), outcome: 'created' };
+      }
+      const changed =
+        existing.removed_at !== null ||
+        (Object.keys(values) as Array<keyof typeof values>).some((key) => existing[key] !== values[key]);
+      const row = {
+        ...existing,
+        ...values,
+        synced_at: now,
+        removed_at: null,
+        ...(changed ? { updated_at: now } : {}),
+      };
+      await this.db
+        .updateTable('users')
+        .set({ ...values, synced_at: now, removed_at: null, updated_at: row.updated_at })
+        .where('id', '=', existing.id)
+        .execute();
+      return { user: toUser(row), outcome: changed ? 'updated' : 'unchanged' };
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        throw StoreErrors.CONFLICT({
+          detail: `user name "${values.username}" is taken by another user`,
+          cause: error,
+        });
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Marks the directory users of `source` that the last full synchronisation did not see (seen
+   * before `seenSince`) as removed; returns how many were marked.
+   */
+  async markRemovedUnless(source: string, seenSince: number): Promise<number> {
+    const result = await this.db
+      .updateTable('users')
+      .set({ removed_at: this.clock(), updated_at: this.clock() })
+      .where('source', '=', source)
+      .where('removed_at', 'is', null)
+      .where((eb) => eb.or([eb('synced_at', 'is', null), eb('synced_at', '<', seenSince)]))
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  /** Marks one directory user removed (deleted in the directory, or moved out of scope). */
+  async markRemoved(externalId: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('users')
+      .set({ removed_at: this.clock(), updated_at: this.clock() })
+      .where('external_id', '=', externalId)
+      .where('removed_at', 'is', null)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
   async setPasswordHash(id: string, passwordHash: string): Promise<void> {
     await this.db
       .updateTable('users')
@@ -146,5 +278,10 @@ function toUser(row: Selectable<UserRow>): User {
     source: row.source,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    externalId: row.external_id,
+    dn: row.dn,
+    attributes: JSON.parse(row.attributes) as Record<string, unknown>,
+    syncedAt: row.synced_at,
+    removedAt: row.removed_at,
   };
 }
