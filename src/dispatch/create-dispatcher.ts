@@ -1,9 +1,11 @@
 import type { Clock } from '../clock.js';
+import { ConfigErrors } from '../config/load.js';
 import type { Logger } from '../observability/logger.js';
 import { loadLoadBalancingPolicies } from '../policy/load-balancing.js';
 import type { DeliveryAttemptsRepository } from '../store/repositories/delivery-attempts.js';
 import type { PoliciesRepository } from '../store/repositories/policies.js';
 import { Dispatcher } from './dispatcher.js';
+import { DispatchErrors } from './errors.js';
 import type { Receipt } from './gateway.js';
 import { createGateway, type GatewaySettings } from './registry.js';
 
@@ -43,6 +45,9 @@ export function createDispatcher(inputs: DispatcherInputs): Dispatcher {
     for (const settings of inputs.dispatch.gateways) gateways.push(createGateway(settings, context));
   } catch (error) {
     for (const gateway of gateways) void gateway.close?.();
+    // A gateway that cannot work is a configuration error like any other (exit code 2).
+    if (DispatchErrors.is(error, 'GATEWAY_MISCONFIGURED'))
+      throw ConfigErrors.CONFIG_INVALID({ detail: error.message });
     throw error;
   }
   dispatcher = new Dispatcher({

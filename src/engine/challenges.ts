@@ -56,7 +56,6 @@ export interface StartRequest {
 }
 
 const isChannel = (type: string): type is PasscodeChannel => type in PASSCODE_CHANNELS;
-const DEFAULT_ORDER = ['totp', 'hotp', 'sms', 'voice', 'email', 'backup'];
 
 /**
  * The engine API the doors use for the second factor: start a challenge for a user in a context
@@ -80,7 +79,8 @@ export class Challenges {
   /** The methods a user can answer with now, in order of preference. */
   async offersFor(user: User, methods?: readonly string[]): Promise<MethodOffer[]> {
     await this.ensureDirectoryChannels(user);
-    const order = methods ?? DEFAULT_ORDER;
+    // Without a rule: devices first, then the Passcode Policy's channels in its order, backup codes last.
+    const order = methods ?? ['totp', 'hotp', ...(await this.sender.policy()).channels, 'backup'];
     const offers: MethodOffer[] = [];
     for (const token of await this.secondFactor.factorsOf(user.id, order)) {
       const type = this.types.get(token.type);

@@ -121,6 +121,8 @@ export class SecondFactor {
         continue;
       }
       if (userState.failures > 0) await this.throttle.clear(userKey);
+      // A success ends the run of consecutive failures on every token the code was tried against.
+      await Promise.all(ready.filter((t) => t.failures > 0).map((t) => this.tokens.recordSuccess(t.id)));
       await audit('success', null, { method: token.type, token: token.id });
       return { token, method: token.type, amr: [...type.info.amr] };
     }

@@ -98,19 +98,6 @@ export function parseLoadBalancingPolicy(name: string, document: unknown): LoadB
   return { ...result.data, name };
 }
 
-/** Validates and stores a policy (the admin site and the CLI go through here). */
-export async function saveLoadBalancingPolicy(
-  repository: PoliciesRepository,
-  name: string,
-  document: unknown,
-  position = 0,
-): Promise<LoadBalancingPolicy> {
-  const policy = parseLoadBalancingPolicy(name, document);
-  const { name: _name, ...stored } = policy;
-  await repository.put(LOAD_BALANCING_KIND, name, stored, position);
-  return policy;
-}
-
 /**
  * Every stored policy in position order; a document that no longer validates (edited by hand,
  * older schema) is reported through `onInvalid` and left out rather than stopping delivery.

@@ -20,7 +20,8 @@ export class PolicyStore {
   constructor(private readonly repository: PoliciesRepository) {}
 
   /** Validates a document; raises POLICY_INVALID naming the field and the problem. */
-  validate(kind: string, name: string, document: unknown): unknown {
+  validate(kindName: string, name: string, document: unknown): unknown {
+    const kind = normalizeKind(kindName);
     const schema = schemaOf(kind);
     if (!/^[\w.-]{1,64}$/.test(name)) {
       throw PolicyErrors.POLICY_INVALID({
@@ -39,23 +40,23 @@ export class PolicyStore {
   }
 
   async put(kind: string, name: string, document: unknown): Promise<void> {
-    await this.repository.put(kind, name, this.validate(kind, name, document));
+    await this.repository.put(normalizeKind(kind), name, this.validate(kind, name, document));
   }
 
   /** Policies of a kind, documents with defaults applied. */
   async list(kind: string): Promise<StoredPolicy[]> {
     schemaOf(kind);
-    return this.repository.list(kind);
+    return this.repository.list(normalizeKind(kind));
   }
 
   async get(kind: string, name: string): Promise<StoredPolicy> {
-    const found = await this.repository.get(kind, name);
+    const found = await this.repository.get(normalizeKind(kind), name);
     if (!found) throw PolicyErrors.POLICY_NOT_FOUND({ detail: `no ${kind} policy "${name}"` });
     return found;
   }
 
   async remove(kind: string, name: string): Promise<void> {
-    if (!(await this.repository.remove(kind, name))) {
+    if (!(await this.repository.remove(normalizeKind(kind), name))) {
       throw PolicyErrors.POLICY_NOT_FOUND({ detail: `no ${kind} policy "${name}"` });
     }
   }
@@ -64,7 +65,7 @@ export class PolicyStore {
   async importSet(set: PolicySet): Promise<number> {
     const validated = Object.fromEntries(
       Object.entries(set).map(([kind, policies]) => [
-        kind,
+        normalizeKind(kind),
         Object.entries(policies ?? {}).map(([name, document]) => ({
           name,
           document: this.validate(kind, name, document),
@@ -79,7 +80,7 @@ export class PolicyStore {
   async seed(set: PolicySet): Promise<string[]> {
     const seeded: string[] = [];
     for (const [kind, policies] of Object.entries(set)) {
-      if ((await this.repository.list(kind)).length > 0) continue;
+      if ((await this.repository.list(normalizeKind(kind))).length > 0) continue;
       await this.importSet({ [kind]: policies });
       seeded.push(kind);
     }
@@ -97,8 +98,13 @@ export class PolicyStore {
   }
 }
 
+/** `loadBalancing` (the YAML key) and `load-balancing` (the stored kind) name the same kind. */
+export function normalizeKind(kind: string): string {
+  return kind.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
 function schemaOf(kind: string) {
-  const schema = POLICY_KINDS[kind];
+  const schema = POLICY_KINDS[normalizeKind(kind)];
   if (!schema) {
     throw PolicyErrors.POLICY_UNKNOWN_KIND({
       detail: `unknown policy kind "${kind}" (known: ${POLICY_KIND_NAMES.join(', ')})`,

@@ -151,5 +151,12 @@ describe('passgate token', () => {
     expect((await cli(['policy', 'list'])).stdout).toBe(
       'token           microsoft  (Microsoft Authenticator)\npasscode        default\n',
     );
+    // New policies go last; replacing one keeps its place; the YAML spelling of the kind works too.
+    const lb = (name: string) =>
+      cli(['policy', 'set', 'loadBalancing', name], `channels: [sms]\nmembers: [{ gateway: outbox }]\n`);
+    for (const name of ['zulu', 'alpha', 'zulu']) expect((await lb(name)).code).toBe(0);
+    expect((await cli(['policy', 'list', 'load-balancing'])).stdout).toBe(
+      'load-balancing  zulu\nload-balancing  alpha\n',
+    );
   });
 });

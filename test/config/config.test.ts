@@ -112,6 +112,26 @@ describe('configuration', () => {
 });
 
 describe('passgate start with a wrong setting', () => {
+  it('stops with exit code 2 when a gateway names an environment variable that is not set', async () => {
+    const { file } = writeConfig({
+      dispatch: {
+        gateways: [
+          {
+            type: 'smpp',
+            name: 'sms',
+            url: 'smpp://127.0.0.1:2775',
+            systemId: 'passgate',
+            password: '{env.SMPP_PASSWORD_NOT_SET}',
+            sender: 'Passgate',
+          },
+        ],
+      },
+    });
+    const run = await runCli(['start', '--config', file]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/passgate: configuration error: .*SMPP_PASSWORD_NOT_SET/);
+  });
+
   it.each([
     [
       'an unknown key',

@@ -5,8 +5,8 @@ import {
   LOAD_BALANCING_KIND,
   loadLoadBalancingPolicies,
   parseLoadBalancingPolicy,
-  saveLoadBalancingPolicy,
 } from '../../src/policy/load-balancing.js';
+import { PolicyStore } from '../../src/policy/policy-store.js';
 import { BACKENDS } from '../support/databases.js';
 import { openStore, type Store } from './support.js';
 
@@ -77,24 +77,16 @@ describe.each(BACKENDS)('stored load-balancing policies (%s)', (backend) => {
   });
 
   it('round-trips through the policies table in position order, skipping invalid documents', async () => {
-    await saveLoadBalancingPolicy(
-      store.policies,
-      'second',
-      { channels: ['sms'], members: [{ gateway: 'b' }] },
-      2,
-    );
-    await saveLoadBalancingPolicy(
-      store.policies,
-      'first',
-      { channels: ['email'], members: [{ gateway: 'm' }] },
-      1,
-    );
-    await store.policies.put(LOAD_BALANCING_KIND, 'broken', { channels: 'sms' }, 0);
+    // A document stored behind the store's back (an older schema, a hand edit) that no longer validates.
+    await store.policies.put(LOAD_BALANCING_KIND, 'broken', { channels: 'sms' });
+    const policies_ = new PolicyStore(store.policies);
+    await policies_.put(LOAD_BALANCING_KIND, 'first', { channels: ['email'], members: [{ gateway: 'm' }] });
+    await policies_.put(LOAD_BALANCING_KIND, 'second', { channels: ['sms'], members: [{ gateway: 'b' }] });
     const problems: string[] = [];
     const policies = await loadLoadBalancingPolicies(store.policies, (error) => problems.push(error.message));
     expect(policies.map((p) => p.name)).toEqual(['first', 'second']);
     expect(problems).toEqual([expect.stringMatching(/"broken": channels/)]);
-    await expect(saveLoadBalancingPolicy(store.policies, 'x', { members: [] })).rejects.toMatchObject({
+    await expect(policies_.put(LOAD_BALANCING_KIND, 'x', { members: [] })).rejects.toMatchObject({
       code: 'POLICY_INVALID',
     });
   });

@@ -9,7 +9,7 @@ import type { Dispatcher } from '../../src/dispatch/dispatcher.js';
 import type { OutboundMessage } from '../../src/dispatch/gateway.js';
 import { gatewaySettings } from '../../src/dispatch/registry.js';
 import { createLogger, type Logger } from '../../src/observability/logger.js';
-import { saveLoadBalancingPolicy } from '../../src/policy/load-balancing.js';
+import { PolicyStore } from '../../src/policy/policy-store.js';
 import { type Database, openDatabase } from '../../src/store/database.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { DeliveryAttemptsRepository } from '../../src/store/repositories/delivery-attempts.js';
@@ -109,8 +109,11 @@ export async function startDispatcher(options: {
   logger?: Logger;
 }): Promise<{ dispatcher: Dispatcher; dataDir: string }> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'passgate-dispatch-'));
-  for (const [position, policy] of (options.policies ?? []).entries())
-    await saveLoadBalancingPolicy(options.store.policies, policy.name, policy.document, position);
+  if (options.policies) {
+    await new PolicyStore(options.store.policies).importSet({
+      'load-balancing': Object.fromEntries(options.policies.map((p) => [p.name, p.document])),
+    });
+  }
   const dispatcher = createDispatcher({
     dispatch: { gateways: options.gateways.map((g) => gatewaySettings.parse(g)) },
     policies: options.store.policies,

@@ -113,6 +113,15 @@ describe.each(BACKENDS)('second-factor challenges (%s)', (backend) => {
     ).toBe('ok');
   });
 
+  it('offers and sends on the channels of the Passcode Policy, in its order', async () => {
+    await setUp();
+    const { PolicyStore } = await import('../../src/policy/policy-store.js');
+    await new PolicyStore(engine.core.policies).put('passcode', 'default', { channels: ['voice'] });
+    const state = await engine.challenges.start({ user: alice, context: CONTEXT, language: 'en' });
+    expect(state.offers.map((o) => o.type)).toEqual(['voice']);
+    expect(state.sent?.channel).toBe('voice');
+  });
+
   it('puts an authenticator app first and sends nothing until the user asks', async () => {
     await setUp();
     const secret = Buffer.from('12345678901234567890');

@@ -171,6 +171,21 @@ describe.each(BACKENDS)('second-factor verification (%s)', (backend) => {
     expect(await outcome(verify(currentTotp()))).toBe('ok');
   });
 
+  it('ends the run of failures on every token when any of them succeeds', async () => {
+    const totp = await enrol('totp');
+    const backup = await core.tokens.create({ id: newTokenId('backup'), userId: alice.id, type: 'backup' });
+    const codes = await core.tokenTypes.backup.issue(backup.id, 2);
+    for (let i = 0; i < 2; i++) {
+      clock.advance(61_000);
+      expect(await outcome(verify('000000'))).toBe('MFA_INVALID_CODE');
+    }
+    expect((await core.tokens.findById(backup.id))!.failures).toBe(2);
+    expect(await outcome(verify(currentTotp()))).toBe('ok');
+    expect((await core.tokens.findById(backup.id))!.failures).toBe(0);
+    expect((await core.tokens.findById(totp.id))!.failures).toBe(0);
+    expect(await outcome(verify(codes[0]!))).toBe('ok');
+  });
+
   it('throttles a user across all of their tokens', async () => {
     await test.close();
     test = await createTestCore(backend, {

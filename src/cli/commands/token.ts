@@ -65,6 +65,12 @@ export function registerTokenCommands(program: Command, io: CliIo): void {
         if (options.type !== 'totp' && options.type !== 'hotp') {
           throw TokenErrors.TOKEN_INVALID_PARAMETERS({ detail: '--type must be totp, hotp or backup' });
         }
+        if (options.hardware && !options.secret) {
+          throw TokenErrors.TOKEN_INVALID_PARAMETERS({
+            detail:
+              '--hardware needs --secret: the seed the vendor supplied with the device (or use token import)',
+          });
+        }
         const secretText = options.secret === '-' ? await readSecret(io, 'Secret') : options.secret;
         const result = await enrolOath(
           core.tokens,

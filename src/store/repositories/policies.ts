@@ -58,20 +58,29 @@ export class PoliciesRepository {
     );
   }
 
-  /** Creates or replaces one policy. */
-  async put(kind: string, name: string, document: unknown, position = 0): Promise<void> {
-    const row = { kind, name, position, document: JSON.stringify(document), updated_at: this.clock() };
-    await this.db
-      .insertInto('policies')
-      .values(row)
-      .onConflict((oc) =>
-        oc.columns(['kind', 'name']).doUpdateSet({
-          position: row.position,
-          document: row.document,
-          updated_at: row.updated_at,
-        }),
-      )
-      .execute();
+  /** Creates or replaces one policy; a new one goes last among its kind, a replaced one keeps its place. */
+  async put(kind: string, name: string, document: unknown): Promise<void> {
+    const now = this.clock();
+    const json = JSON.stringify(document);
+    await this.db.transaction().execute(async (trx) => {
+      const updated = await trx
+        .updateTable('policies')
+        .set({ document: json, updated_at: now })
+        .where('kind', '=', kind)
+        .where('name', '=', name)
+        .executeTakeFirst();
+      if (updated.numUpdatedRows > 0n) return;
+      const { last } = await trx
+        .selectFrom('policies')
+        .select((eb) => eb.fn.max('position').as('last'))
+        .where('kind', '=', kind)
+        .executeTakeFirstOrThrow();
+      const position = last === null ? 0 : Number(last) + 1;
+      await trx
+        .insertInto('policies')
+        .values({ kind, name, position, document: json, updated_at: now })
+        .execute();
+    });
   }
 
   /** Replaces every policy of the given kinds at once (an import): one transaction, all or nothing. */
