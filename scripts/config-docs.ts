@@ -58,6 +58,8 @@ function render(): string {
   lines.push('## General', '', ...header);
   for (const [key, schema] of entries) if (!schema.properties) lines.push(row(key, schema));
   lines.push('');
+  for (const [key, schema] of entries)
+    if (!schema.properties) lines.push(...variantTables(key, schema, header));
   for (const [section, schema] of entries) {
     if (!schema.properties) continue;
     lines.push(`## \`${section}\``, '', schema.description ?? '', '', ...header);
@@ -70,9 +72,9 @@ function render(): string {
   return `${lines.join('\n').trimEnd()}\n`;
 }
 
-/** Entries of a list whose items are a union keyed by `type` (gateways): one table per type. */
+/** Variants of a union keyed by `type`, itself or as list entries (directory, gateways): one table per type. */
 function variantsOf(option: JsonSchema): JsonSchema[] {
-  const variants = option.items?.oneOf ?? option.items?.anyOf ?? [];
+  const variants = option.items?.oneOf ?? option.items?.anyOf ?? option.oneOf ?? option.anyOf ?? [];
   return variants.filter((v) => v.properties?.type?.const !== undefined);
 }
 
@@ -81,7 +83,7 @@ function variantTables(key: string, option: JsonSchema, header: string[]): strin
   for (const variant of variantsOf(option)) {
     const { type, ...keys } = variant.properties ?? {};
     lines.push(
-      `### \`${key}\` entries of \`type: ${String(type?.const)}\``,
+      `### \`${key}\`${option.items ? ' entries' : ''} of \`type: ${String(type?.const)}\``,
       '',
       type?.description ?? '',
       '',

@@ -4,6 +4,7 @@ import { gatewaySettings } from '../dispatch/registry.js';
 import { loadBalancingPolicySchema } from '../policy/load-balancing.js';
 import { passcodePolicySchema } from '../policy/passcode.js';
 import { tokenPolicySchema } from '../policy/token.js';
+import { directorySchema } from './directory-schema.js';
 
 /**
  * The one place where every configuration option, its default and its meaning is declared.
@@ -141,6 +142,7 @@ export const configSchema = z
       })
       .prefault({})
       .describe('Structured logging.'),
+    directory: directorySchema,
     passwords: z
       .strictObject({
         scryptCost: z

@@ -4,6 +4,20 @@ import { defineErrors } from '../errors.js';
 export const DirectoryErrors = defineErrors({
   INVALID_CREDENTIALS: { status: 401, publicMessage: 'The user name or password is incorrect.' },
   ACCOUNT_DISABLED: { status: 403, publicMessage: 'Your account is disabled. Contact your administrator.' },
+  // The reasons below come from Active Directory. Users see the generic message for those that
+  // would tell an attacker something; expired or must-change passwords lead to the reset site.
+  ACCOUNT_LOCKED: { status: 401, publicMessage: 'The user name or password is incorrect.' },
+  ACCOUNT_EXPIRED: { status: 401, publicMessage: 'The user name or password is incorrect.' },
+  LOGON_RESTRICTED: { status: 401, publicMessage: 'The user name or password is incorrect.' },
+  PASSWORD_EXPIRED: {
+    status: 403,
+    publicMessage: 'Your password has expired. Change it before you sign in.',
+  },
+  PASSWORD_MUST_CHANGE: { status: 403, publicMessage: 'You must change your password before you sign in.' },
+  PASSWORD_REJECTED: {
+    status: 400,
+    publicMessage: 'The new password does not meet the password policy (length, complexity or history).',
+  },
   DIRECTORY_UNAVAILABLE: {
     status: 503,
     publicMessage: 'Sign-in is temporarily unavailable. Please try again shortly.',

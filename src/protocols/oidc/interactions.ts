@@ -71,7 +71,8 @@ export function createLoginRoutes(options: LoginRoutesOptions): Router {
       }
       await startSecondFactor(options, req, res, user, context);
     } catch (error) {
-      if (!(error instanceof PassgateError) || error.status >= 500) throw error;
+      // 503 (directory or database unavailable) is told to the user too; only real faults go on.
+      if (!(error instanceof PassgateError) || error.status === 500) throw error;
       await showLogin(req, res, clientId, { username, error });
     }
   });

@@ -1,0 +1,17 @@
+/**
+ * AD's objectGUID is 16 raw bytes. Microsoft 365 wants them in base64 (the ImmutableID); the
+ * usual text form is a UUID whose first three groups are the bytes in little-endian order.
+ */
+export function guidToBase64(bytes: Buffer): string {
+  return bytes.toString('base64');
+}
+
+/** The UUID text of an objectGUID, as AD tools show it. */
+export function guidToUuid(bytes: Buffer): string {
+  if (bytes.length !== 16) throw new Error(`objectGUID must be 16 bytes, got ${bytes.length}`);
+  const hex = (from: number, to: number, reverse = false) => {
+    const part = Buffer.from(bytes.subarray(from, to));
+    return (reverse ? part.reverse() : part).toString('hex');
+  };
+  return `${hex(0, 4, true)}-${hex(4, 6, true)}-${hex(6, 8, true)}-${hex(8, 10)}-${hex(10, 16)}`;
+}
