@@ -98,6 +98,11 @@ function checkCrossOptions(config: Config): void {
   if (config.database.retryMaxDelayMs < config.database.retryInitialDelayMs) {
     fail('database.retryMaxDelayMs: must not be smaller than database.retryInitialDelayMs');
   }
+  const ad = config.directory.type === 'ad' ? config.directory : undefined;
+  if (ad && !ad.startTls && !ad.allowPlainLdap && ad.urls.some((url) => url.startsWith('ldap://'))) {
+    // Plain ldap:// would send every password in clear.
+    fail('directory.urls: ldap:// needs directory.startTls: true (or allowPlainLdap: true, for tests only)');
+  }
   const names = config.dispatch.gateways.map((g) => g.name);
   const duplicate = names.find((name, i) => names.indexOf(name) !== i);
   if (duplicate) fail(`dispatch.gateways: the name "${duplicate}" is used twice`);

@@ -1,3 +1,4 @@
+import type { ThrottleRule } from '../engine/throttle.js';
 import type { User } from '../store/repositories/users.js';
 
 /**
@@ -14,4 +15,9 @@ export interface Directory {
   authenticate(username: string, password: string): Promise<User>;
   /** Raises DIRECTORY_UNAVAILABLE when the directory cannot be reached (used by /readyz). */
   ping(): Promise<void>;
+  /**
+   * A stricter limit of password attempts for this user, when the directory has its own (AD's
+   * lockout threshold): Passgate must stop before the directory locks the account.
+   */
+  attemptRule?(username: string): Promise<ThrottleRule | undefined>;
 }

@@ -22,4 +22,5 @@ export const DirectoryErrors = defineErrors({
     status: 503,
     publicMessage: 'Sign-in is temporarily unavailable. Please try again shortly.',
   },
+  AMBIGUOUS_LOGIN_NAME: { status: 401, publicMessage: 'The user name or password is incorrect.' },
 });

@@ -46,8 +46,16 @@ export class FirstFactor {
     if (!name || !password) throw EngineErrors.MISSING_CREDENTIALS();
     const userKey = `login:user:${name}`;
     const addressKey = `login:address:${context.address}`;
+    // A directory that locks accounts (AD) gets a stricter per-user limit: Passgate stops first.
+    const directoryRule = await this.directory.attemptRule?.(name).catch(() => undefined);
+    const perUser = directoryRule
+      ? {
+          maxFailures: Math.min(this.limits.perUser.maxFailures, directoryRule.maxFailures),
+          windowSeconds: Math.max(this.limits.perUser.windowSeconds, directoryRule.windowSeconds),
+        }
+      : this.limits.perUser;
     const reservation = await this.throttle.reserve([
-      { key: userKey, rule: this.limits.perUser },
+      { key: userKey, rule: perUser },
       { key: addressKey, rule: this.limits.perAddress },
     ]);
     const auditBase = {

@@ -1,14 +1,17 @@
 import type { Clock } from '../clock.js';
-import type { Config } from '../config/load.js';
+import { type Config, ConfigErrors } from '../config/load.js';
 import { type CodeHasher, createCodeHasher } from '../crypto/code-hash.js';
 import { secretBoxFromConfig } from '../crypto/master-key.js';
 import type { ScryptParams } from '../crypto/password.js';
 import type { SecretBox } from '../crypto/secret-box.js';
+import { AdDirectory } from '../directory/ad/ad-directory.js';
+import { AdConnector } from '../directory/ad/connector.js';
 import type { Directory } from '../directory/directory.js';
 import { LocalDirectory } from '../directory/local/local-directory.js';
 import { SecondFactor } from '../engine/second-factor.js';
 import { Throttle } from '../engine/throttle.js';
 import { SigningKeys } from '../keys/signing-keys.js';
+import { createLogger, type Logger } from '../observability/logger.js';
 import type { Database } from '../store/database.js';
 import { AuditRepository } from '../store/repositories/audit.js';
 import { BackupCodesRepository } from '../store/repositories/backup-codes.js';
@@ -41,10 +44,15 @@ export interface Core {
 }
 
 /** Builds the storage-backed core from an open (migrated) database. */
-export function composeCore(config: Config, database: Database, clock: Clock): Core {
+export function composeCore(
+  config: Config,
+  database: Database,
+  clock: Clock,
+  logger: Logger = createLogger('silent'),
+): Core {
   const box = secretBoxFromConfig(config);
   const users = new UsersRepository(database.db, clock);
-  const directory = new LocalDirectory(users, database, scryptParams(config));
+  const directory = createDirectory(config, users, database, clock, logger);
   const audit = new AuditRepository(database.db, clock);
   const tokens = new TokensRepository(database.db, box, clock);
   const passcodes = new PasscodesRepository(database.db, clock);
@@ -78,6 +86,30 @@ export function composeCore(config: Config, database: Database, clock: Clock): C
     throttle,
     secondFactor: new SecondFactor(tokens, tokenTypes, throttle, audit, clock, config.mfa),
   };
+}
+
+/** The directory the configuration names: the embedded local one, or Active Directory. */
+function createDirectory(
+  config: Config,
+  users: UsersRepository,
+  database: Database,
+  clock: Clock,
+  logger: Logger,
+): Directory {
+  const settings = config.directory;
+  if (settings.type === 'local') return new LocalDirectory(users, database, scryptParams(config));
+  const password = process.env[settings.bindPasswordEnv];
+  if (!password) {
+    throw ConfigErrors.CONFIG_INVALID({
+      detail: `directory.bindPasswordEnv: environment variable ${settings.bindPasswordEnv} is not set`,
+    });
+  }
+  return new AdDirectory(
+    settings,
+    new AdConnector(settings, password, logger.child({ module: 'ad' })),
+    users,
+    clock,
+  );
 }
 
 /** scrypt parameters from configuration. */

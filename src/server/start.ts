@@ -92,7 +92,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     });
     const { applied } = await migrateToLatest(database);
     if (applied.length > 0) logger.info({ applied }, 'database migrated');
-    core = composeCore(config, database, clock);
+    core = composeCore(config, database, clock, logger);
     services = await composeServices(core, { publicUrl, logger, metrics });
     logger.info({ database: database.displayUrl }, 'ready');
     if (options.announce && (await core.users.count()) === 0) options.announce(firstRunHint(config));

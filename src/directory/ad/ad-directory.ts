@@ -1,0 +1,178 @@
+import {
+  Attribute,
+  Change,
+  type Client,
+  type Entry,
+  EqualityFilter,
+  FilterParser,
+  InvalidCredentialsError,
+  ResultCodeError,
+} from 'ldapts';
+import type { Clock } from '../../clock.js';
+import type { ActiveDirectoryConfig } from '../../config/directory-schema.js';
+import type { ThrottleRule } from '../../engine/throttle.js';
+import type { User, UsersRepository } from '../../store/repositories/users.js';
+import type { Directory } from '../directory.js';
+import { DirectoryErrors } from '../errors.js';
+import { bindRefusal } from './bind-outcome.js';
+import type { AdConnector } from './connector.js';
+import { BINARY_ATTRIBUTES, toDirectoryUser, userAttributes } from './entry.js';
+import { lockoutRule } from './lockout.js';
+import { loginNameFilter, parseLoginName } from './login-name.js';
+
+/** Source name of users that come from Active Directory. */
+export const AD_SOURCE = 'ad';
+
+/** Transitive group membership (LDAP_MATCHING_RULE_IN_CHAIN). */
+const IN_CHAIN = '1.2.840.113556.1.4.1941';
+
+/**
+ * Active Directory as Passgate's directory: the user is found with the service account (every
+ * login-name form, exactly one entry or nothing), the password is checked by binding as the
+ * user's DN on a connection of its own, and the user is refreshed in Passgate's store.
+ */
+export class AdDirectory implements Directory {
+  readonly kind = AD_SOURCE;
+  private readonly userFilter;
+
+  constructor(
+    private readonly config: ActiveDirectoryConfig,
+    private readonly connector: AdConnector,
+    private readonly users: UsersRepository,
+    private readonly clock: Clock,
+  ) {
+    this.userFilter = FilterParser.parseString(config.userFilter);
+  }
+
+  async authenticate(username: string, password: string): Promise<User> {
+    // AD takes a bind with an empty password as an anonymous bind, and lets it succeed.
+    if (password.trim() === '')
+      throw DirectoryErrors.INVALID_CREDENTIALS({ detail: 'empty password refused before any bind' });
+    const entry = await this.findEntry(username);
+    try {
+      await this.connector.fresh((client) => client.bind(entry.dn, password));
+    } catch (error) {
+      // A refused password is an answer: never retried, on this DC or another.
+      if (error instanceof InvalidCredentialsError) throw bindRefusal(error.message, username);
+      throw error;
+    }
+    const user = await this.refresh(entry);
+    if (user.disabled)
+      throw DirectoryErrors.ACCOUNT_DISABLED({ detail: `"${user.username}" is disabled in AD` });
+    return user;
+  }
+
+  /**
+   * The attempt limit that keeps a user below the domain's lockout threshold (their fine-grained
+   * policy when one applies), or nothing when the domain does not lock accounts.
+   */
+  async attemptRule(username: string): Promise<ThrottleRule | undefined> {
+    const entry = await this.findEntry(username).catch(() => undefined);
+    return this.connector.asService((client) => lockoutRule(client, this.config, entry));
+  }
+
+  async ping(): Promise<void> {
+    await this.connector.asService((client) =>
+      client.search(this.config.baseDn, { scope: 'base', attributes: ['dn'] }),
+    );
+  }
+
+  /** A user's own password change: AD checks the old one (delete old value, add new one). */
+  async changePassword(username: string, oldPassword: string, newPassword: string): Promise<void> {
+    const entry = await this.findEntry(username);
+    await this.connector.fresh(async (client) => {
+      try {
+        await client.bind(entry.dn, oldPassword);
+      } catch (error) {
+        if (error instanceof InvalidCredentialsError) throw bindRefusal(error.message, username);
+        throw error;
+      }
+      await this.modifyPassword(client, entry.dn, [
+        new Change({ operation: 'delete', modification: passwordAttribute(oldPassword) }),
+        new Change({ operation: 'add', modification: passwordAttribute(newPassword) }),
+      ]);
+    });
+  }
+
+  /** An administrator's reset, with the service account's rights (replace). */
+  async resetPassword(username: string, newPassword: string): Promise<void> {
+    const entry = await this.findEntry(username);
+    await this.connector.asService((client) =>
+      this.modifyPassword(client, entry.dn, [
+        new Change({ operation: 'replace', modification: passwordAttribute(newPassword) }),
+      ]),
+    );
+  }
+
+  /** Refreshes a user from an entry, with nested group membership. */
+  async refresh(entry: Entry): Promise<User> {
+    const groups = await this.groupsOf(entry.dn);
+    const { user } = await this.users.upsertFromDirectory(
+      toDirectoryUser(entry, groups, this.config, this.clock()),
+      AD_SOURCE,
+    );
+    return user;
+  }
+
+  /** Names (CN) of every group the entry belongs to, nested membership included. */
+  async groupsOf(dn: string): Promise<string[]> {
+    const { searchEntries } = await this.connector.asService((client) =>
+      client.search(this.config.baseDn, {
+        scope: 'sub',
+        filter: `(&(objectClass=group)(member:${IN_CHAIN}:=${escapeDnValue(dn)}))`,
+        attributes: ['cn'],
+      }),
+    );
+    return searchEntries.map((g) => String(g.cn)).sort();
+  }
+
+  /** The one entry a login name denotes; INVALID_CREDENTIALS when none (or several) match. */
+  async findEntry(username: string): Promise<Entry> {
+    const login = parseLoginName(username);
+    const filter = login && loginNameFilter(login, this.userFilter, this.config.netbiosDomain);
+    if (!filter)
+      throw DirectoryErrors.INVALID_CREDENTIALS({
+        detail: `"${username}" is not a login name of this domain`,
+      });
+    const { searchEntries } = await this.connector.asService((client) =>
+      client.search(this.config.baseDn, {
+        scope: 'sub',
+        filter,
+        attributes: userAttributes(this.config),
+        sizeLimit: 2,
+        explicitBufferAttributes: BINARY_ATTRIBUTES,
+      } as Parameters<Client['search']>[1]),
+    );
+    if (searchEntries.length === 0)
+      throw DirectoryErrors.INVALID_CREDENTIALS({ detail: `no AD user "${username}"` });
+    if (searchEntries.length > 1) {
+      throw DirectoryErrors.AMBIGUOUS_LOGIN_NAME({ detail: `"${username}" matches more than one AD user` });
+    }
+    return searchEntries[0]!;
+  }
+
+  private async modifyPassword(client: Client, dn: string, changes: Change[]): Promise<void> {
+    try {
+      await client.modify(dn, changes);
+    } catch (error) {
+      if (error instanceof ResultCodeError) {
+        // 19 constraintViolation / 53 unwillingToPerform: policy (length, complexity, history) or a wrong old password.
+        throw DirectoryErrors.PASSWORD_REJECTED({
+          detail: `AD refused the new password: ${error.message}`,
+          cause: error,
+        });
+      }
+      throw error;
+    }
+  }
+}
+
+/** unicodePwd: the password in double quotes, UTF-16LE (what AD requires over LDAPS). */
+function passwordAttribute(password: string): Attribute {
+  return new Attribute({ type: 'unicodePwd', values: [Buffer.from(`"${password}"`, 'utf16le')] });
+}
+
+/** Escapes a DN for use as an assertion value in a filter string (RFC 4515). */
+function escapeDnValue(dn: string): string {
+  return new EqualityFilter({ attribute: 'x', value: dn }).toString().slice('(x='.length, -1);
+}
