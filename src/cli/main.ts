@@ -5,6 +5,7 @@ import { registerKeyCommands } from './commands/keys.js';
 import { registerMigrateCommand } from './commands/migrate.js';
 import { registerPolicyCommands } from './commands/policy.js';
 import { registerStartCommand } from './commands/start.js';
+import { registerSyncCommand } from './commands/sync.js';
 import { registerTokenCommands } from './commands/token.js';
 import { registerUserCommands } from './commands/user.js';
 import { type CliIo, processIo } from './io.js';
@@ -37,6 +38,7 @@ export function buildProgram(io: CliIo = processIo, state: RunState = { keepAliv
   registerKeyCommands(program, io);
   registerTokenCommands(program, io);
   registerPolicyCommands(program, io);
+  registerSyncCommand(program, io);
   return program;
 }
 

@@ -126,6 +126,21 @@ export async function composeServices(
     every(config.oidc.keyRefreshSeconds * 1000, logger, 'signing-key refresh', async () => {
       if (await oidc.refreshKeys()) logger.info('signing keys changed: OIDC provider rebuilt');
     }),
+    ...(core.adSync && config.directory.type === 'ad' && config.directory.sync.enabled
+      ? [
+          every(config.directory.sync.intervalMinutes * 60_000, logger, 'AD sync', async () => {
+            const full = await core.adSync!.fullDue();
+            const summary = await core.adSync!.run({ full });
+            const { problems, ...counts } = summary;
+            logger.info({ ...counts, problems: problems.length }, 'AD sync done');
+            await core.audit.record({
+              type: 'directory.sync',
+              outcome: 'success',
+              details: { ...counts, problems: problems.length },
+            });
+          }),
+        ]
+      : []),
     every(60_000, logger, 'clean-up', async () => {
       const now = clock();
       await pruneOidcPayloads(database.db, now);

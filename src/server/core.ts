@@ -6,6 +6,7 @@ import type { ScryptParams } from '../crypto/password.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { AdDirectory } from '../directory/ad/ad-directory.js';
 import { AdConnector } from '../directory/ad/connector.js';
+import { AdSync } from '../directory/ad/sync.js';
 import type { Directory } from '../directory/directory.js';
 import { LocalDirectory } from '../directory/local/local-directory.js';
 import { SecondFactor } from '../engine/second-factor.js';
@@ -15,6 +16,7 @@ import { createLogger, type Logger } from '../observability/logger.js';
 import type { Database } from '../store/database.js';
 import { AuditRepository } from '../store/repositories/audit.js';
 import { BackupCodesRepository } from '../store/repositories/backup-codes.js';
+import { DirectoryStateRepository } from '../store/repositories/directory-state.js';
 import { PasscodesRepository } from '../store/repositories/passcodes.js';
 import { PoliciesRepository } from '../store/repositories/policies.js';
 import { ThrottleRepository } from '../store/repositories/throttle.js';
@@ -33,6 +35,8 @@ export interface Core {
   audit: AuditRepository;
   keys: SigningKeys;
   directory: Directory;
+  /** Synchronisation of users from Active Directory, when that is the directory. */
+  adSync?: AdSync;
   tokens: TokensRepository;
   tokenTypes: TokenTypes;
   passcodes: PasscodesRepository;
@@ -52,7 +56,7 @@ export function composeCore(
 ): Core {
   const box = secretBoxFromConfig(config);
   const users = new UsersRepository(database.db, clock);
-  const directory = createDirectory(config, users, database, clock, logger);
+  const { directory, adSync } = createDirectory(config, users, database, clock, logger);
   const audit = new AuditRepository(database.db, clock);
   const tokens = new TokensRepository(database.db, box, clock);
   const passcodes = new PasscodesRepository(database.db, clock);
@@ -78,6 +82,7 @@ export function composeCore(
     audit,
     keys: new SigningKeys(database.db, box, clock),
     directory,
+    ...(adSync ? { adSync } : {}),
     tokens,
     tokenTypes,
     passcodes,
@@ -88,28 +93,28 @@ export function composeCore(
   };
 }
 
-/** The directory the configuration names: the embedded local one, or Active Directory. */
+/** The directory the configuration names: the embedded local one, or Active Directory (and its sync). */
 function createDirectory(
   config: Config,
   users: UsersRepository,
   database: Database,
   clock: Clock,
   logger: Logger,
-): Directory {
+): { directory: Directory; adSync?: AdSync } {
   const settings = config.directory;
-  if (settings.type === 'local') return new LocalDirectory(users, database, scryptParams(config));
+  if (settings.type === 'local')
+    return { directory: new LocalDirectory(users, database, scryptParams(config)) };
   const password = process.env[settings.bindPasswordEnv];
   if (!password) {
     throw ConfigErrors.CONFIG_INVALID({
       detail: `directory.bindPasswordEnv: environment variable ${settings.bindPasswordEnv} is not set`,
     });
   }
-  return new AdDirectory(
-    settings,
-    new AdConnector(settings, password, logger.child({ module: 'ad' })),
-    users,
-    clock,
-  );
+  const connector = new AdConnector(settings, password, logger.child({ module: 'ad' }));
+  return {
+    directory: new AdDirectory(settings, connector, users, clock),
+    adSync: new AdSync(settings, connector, users, new DirectoryStateRepository(database.db, clock), clock),
+  };
 }
 
 /** scrypt parameters from configuration. */

@@ -1,0 +1,63 @@
+import { Presets, SingleBar } from 'cli-progress';
+import type { Command } from 'commander';
+import { ConfigErrors } from '../../config/load.js';
+import { type GlobalOptions, say, withCore } from '../context.js';
+import type { CliIo } from '../io.js';
+
+/** `passgate sync [--full]`: import users from Active Directory now. */
+export function registerSyncCommand(program: Command, io: CliIo): void {
+  program
+    .command('sync')
+    .description(
+      'Import users from Active Directory: incremental (what changed since the last run), or --full (everyone; marks users no longer in scope)',
+    )
+    .option('--full', 'read every user in scope and mark the ones not found as removed')
+    .action(async (options: { full?: boolean }) => {
+      await withCore(program.opts<GlobalOptions>(), async (core) => {
+        if (!core.adSync) {
+          throw ConfigErrors.CONFIG_INVALID({ detail: 'directory.type: sync needs directory.type: ad' });
+        }
+        const full = options.full ?? (await core.adSync.fullDue());
+        const bar = new SingleBar(
+          {
+            stream: io.stderr as NodeJS.WriteStream,
+            format: 'Synchronising {value} users {bar} {duration}s',
+            noTTYOutput: false,
+          },
+          Presets.shades_classic,
+        );
+        bar.start(0, 0);
+        let summary: Awaited<ReturnType<typeof core.adSync.run>>;
+        try {
+          summary = await core.adSync.run({
+            full,
+            onProgress: (seen) => {
+              bar.setTotal(Math.max(seen, 1));
+              bar.update(seen);
+            },
+          });
+        } finally {
+          bar.stop();
+        }
+        await core.audit.record({
+          type: 'directory.sync',
+          outcome: 'success',
+          details: { ...summary, problems: summary.problems.length, via: 'cli' },
+        });
+        for (const problem of summary.problems.slice(0, 20)) {
+          io.stderr.write(
+            `warning: ${problem.dn}: ${problem.attribute} "${problem.value}" ${problem.reason}\n`,
+          );
+        }
+        if (summary.problems.length > 20)
+          io.stderr.write(`warning: and ${summary.problems.length - 20} more\n`);
+        say(
+          io,
+          `${summary.full ? 'Full' : 'Incremental'} sync: ${summary.seen} users read in ${(summary.durationMs / 1000).toFixed(1)} s — ` +
+            `created ${summary.created}, updated ${summary.updated}, disabled ${summary.disabled}, removed ${summary.removed}` +
+            (summary.problems.length ? `, ${summary.problems.length} invalid values (see warnings)` : '') +
+            '.',
+        );
+      });
+    });
+}
