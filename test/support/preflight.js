@@ -5,6 +5,12 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 
 const hasCommand = (name) => spawnSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' }).status === 0;
+// Daemons live in /usr/sbin, which is not on every user's PATH.
+const hasDaemon = (name) => hasCommand(name) || existsSync(`/usr/sbin/${name}`);
+const hasDebianPackage = (name) =>
+  /^Status: install ok installed$/m.test(
+    spawnSync('dpkg-query', ['-s', name], { encoding: 'utf8' }).stdout ?? '',
+  );
 const hasPostgresServer = () =>
   existsSync('/usr/lib/postgresql') &&
   readdirSync('/usr/lib/postgresql').some((v) => existsSync(`/usr/lib/postgresql/${v}/bin/initdb`));
@@ -18,6 +24,22 @@ export const REQUIREMENTS = [
     pkg: 'docker-compose',
   },
   { what: 'oathtool (independent HOTP/TOTP codes)', present: () => hasCommand('oathtool'), pkg: 'oathtool' },
+  // Samba 4 as a real Active Directory domain controller (test/support/samba-dc.js).
+  // samba-ad-provision is only recommended by samba-ad-dc but provisioning needs it.
+  { what: 'samba (AD domain controller)', present: () => hasDaemon('samba'), pkg: 'samba' },
+  { what: 'samba-ad-dc (AD DC role)', present: () => hasDebianPackage('samba-ad-dc'), pkg: 'samba-ad-dc' },
+  {
+    what: 'samba-ad-provision (AD schema for samba-tool domain provision)',
+    present: () => existsSync('/usr/share/samba/setup/ad-schema'),
+    pkg: 'samba-ad-provision',
+  },
+  { what: 'winbind (Samba AD DC companion daemon)', present: () => hasDaemon('winbindd'), pkg: 'winbind' },
+  { what: 'samba-tool (AD fixtures)', present: () => hasCommand('samba-tool'), pkg: 'samba' },
+  {
+    what: 'ldap-utils (ldapsearch/ldapadd/ldapmodify)',
+    present: () => hasCommand('ldapsearch') && hasCommand('ldapadd') && hasCommand('ldapmodify'),
+    pkg: 'ldap-utils',
+  },
 ];
 
 export function missingPackages() {
