@@ -18,7 +18,6 @@ export function userAttributes(config: ActiveDirectoryConfig): string[] {
       'userAccountControl',
       'accountExpires',
       'pwdLastSet',
-      'uSNChanged',
       'msDS-ResultantPSO',
       ...mapped,
     ]),
@@ -115,7 +114,6 @@ export function toDirectoryUser(
       accountExpires: expires,
       pwdLastSet: fileTimeToMs(text(entry, 'pwdLastSet')),
       userAccountControl: uac,
-      uSNChanged: text(entry, 'uSNChanged') ?? null,
     },
   };
 }

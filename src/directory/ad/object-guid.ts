@@ -15,3 +15,14 @@ export function guidToUuid(bytes: Buffer): string {
   };
   return `${hex(0, 4, true)}-${hex(4, 6, true)}-${hex(6, 8, true)}-${hex(8, 10)}-${hex(10, 16)}`;
 }
+
+/** The 16 bytes of an objectGUID from its UUID text (the inverse of guidToUuid). */
+export function uuidToGuid(uuid: string): Buffer {
+  const hex = uuid.replace(/-/g, '');
+  if (!/^[0-9a-f]{32}$/i.test(hex)) throw new Error(`not a UUID: ${uuid}`);
+  const bytes = Buffer.from(hex, 'hex');
+  bytes.subarray(0, 4).reverse();
+  bytes.subarray(4, 6).reverse();
+  bytes.subarray(6, 8).reverse();
+  return bytes;
+}

@@ -1,51 +1,67 @@
-import { type Client, Control, type Entry, FilterParser } from 'ldapts';
+import {
+  AndFilter,
+  type Client,
+  Control,
+  type Entry,
+  EqualityFilter,
+  Filter,
+  FilterParser,
+  OrFilter,
+} from 'ldapts';
 import type { Clock } from '../../clock.js';
 import type { ActiveDirectoryConfig } from '../../config/directory-schema.js';
 import type { DirectoryStateRepository } from '../../store/repositories/directory-state.js';
 import type { UsersRepository } from '../../store/repositories/users.js';
 import { AD_SOURCE } from './ad-directory.js';
 import type { AdConnector } from './connector.js';
-import { BINARY_ATTRIBUTES, type MappingProblem, toDirectoryUser, userAttributes } from './entry.js';
-import { guidToUuid } from './object-guid.js';
+import { userAttributes } from './entry.js';
+import { guidToUuid, uuidToGuid } from './object-guid.js';
+import { pages } from './paged.js';
+import { GroupIndex, syncBases, values } from './sync-groups.js';
+import { StoreFailure, type SyncProgress, SyncRun, type SyncSummary, stored } from './sync-run.js';
 
-/** What a synchronisation run did. */
-export interface SyncSummary {
-  full: boolean;
-  seen: number;
-  created: number;
-  updated: number;
-  unchanged: number;
-  /** Users that became disabled in this run. */
-  disabled: number;
-  /** Users marked removed (deleted in AD, or out of the synchronised scope). */
-  removed: number;
-  /** Values that could not be used (invalid phone numbers ...), reported, never dropped silently. */
-  problems: MappingProblem[];
-  durationMs: number;
-}
+export type { SyncProgress, SyncSummary } from './sync-run.js';
 
-/** Progress of a run, for the CLI's bar. */
-export type SyncProgress = (seen: number) => void;
-
+/** The highest USN of the DC when the last run started: changes after it are the next run's. */
 const USN_KEY = 'ad:highestUsn';
+/** Which DC (and which incarnation of its database) the USN belongs to: USNs are local to a DC. */
+const USN_SOURCE_KEY = 'ad:usnSource';
 const FULL_KEY = 'ad:lastFullSync';
 /** LDAP_SERVER_SHOW_DELETED_OID: deleted objects (tombstones) are returned too. */
 const SHOW_DELETED = new Control('1.2.840.113556.1.4.417', { critical: true });
+/** LDAP_MATCHING_RULE_IN_CHAIN: nested membership. */
+const IN_CHAIN = '1.2.840.113556.1.4.1941';
+/** Users re-read by objectGUID per search (an OR of equality filters). */
+const GUIDS_PER_SEARCH = 100;
+
+/** Where a DC stands at the start of a run. */
+interface DcPosition {
+  domain: string;
+  /** The DC's NTDS settings and invocationId: another DC, or a restored one, has other USNs. */
+  source: string;
+  usn: bigint;
+}
 
 /**
  * Imports the users of AD into Passgate's user table, whatever their licence state. A full run
- * reads everyone in scope (paged) and marks the users it did not see as removed; an incremental
- * run reads only what changed since the highest uSNChanged seen, including users deleted or
- * moved out of scope. Removed users keep their tokens and history.
+ * reads everyone in scope (paged) and marks the known users it did not find as removed. An
+ * incremental run reads what changed since the DC's highest USN at the start of the previous
+ * run: users created, changed, moved (out of scope too) or deleted, and the users of groups whose
+ * membership changed (which does not change the users themselves). Removed users keep their
+ * tokens and history, and come back when they are in scope again.
  */
 export class AdSync {
+  private readonly attributes: string[];
+
   constructor(
     private readonly config: ActiveDirectoryConfig,
     private readonly connector: AdConnector,
     private readonly users: UsersRepository,
     private readonly state: DirectoryStateRepository,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.attributes = [...userAttributes(config), 'memberOf'];
+  }
 
   /** Whether the next run must be full (never synchronised, or the full period has passed). */
   async fullDue(): Promise<boolean> {
@@ -55,158 +71,161 @@ export class AdSync {
     );
   }
 
+  /**
+   * One run: full when asked, when there was none yet, or when the last one read another DC;
+   * incremental otherwise.
+   */
   async run(options: { full?: boolean; onProgress?: SyncProgress } = {}): Promise<SyncSummary> {
-    const started = this.clock();
-    const previousUsn = await this.state.get(USN_KEY);
-    const full = options.full || !previousUsn;
-    const summary: SyncSummary = {
-      full,
-      seen: 0,
-      created: 0,
-      updated: 0,
-      unchanged: 0,
-      disabled: 0,
-      removed: 0,
-      problems: [],
-      durationMs: 0,
-    };
-    let highest = BigInt(previousUsn ?? 0);
-    await this.connector.asService(async (client) => {
-      const parents = await this.groupParents(client);
-      const inScope = this.scopeTest();
-      const changedSince = full ? '' : `(uSNChanged>=${BigInt(previousUsn!) + 1n})`;
-      const domain = await this.domainRoot(client);
-      // Incremental runs look at the whole domain: a user moved out of scope changed too.
-      const bases = full ? this.bases() : [domain];
-      for (const base of bases) {
-        for await (const page of client.searchPaginated(base, {
-          scope: 'sub',
-          filter: FilterParser.parseString(`(&${this.config.userFilter}${changedSince})`),
-          attributes: [...userAttributes(this.config), 'memberOf'],
-          paged: { pageSize: this.config.sync.pageSize },
-          explicitBufferAttributes: BINARY_ATTRIBUTES,
-        } as Parameters<Client['searchPaginated']>[1])) {
-          for (const entry of page.searchEntries) {
-            highest = maxUsn(highest, entry);
-            const groups = closure(values(entry, 'memberOf'), parents);
-            if (!inScope(entry.dn, groups.dns)) {
-              if (!full && (await this.users.markRemoved(guidToUuid(entry.objectGUID as Buffer))))
-                summary.removed++;
-              continue;
-            }
-            await this.apply(entry, groups.names, summary);
-            options.onProgress?.(summary.seen);
-          }
-        }
-      }
-      if (full) {
-        summary.removed += await this.users.markRemovedUnless(AD_SOURCE, started);
-      } else {
-        summary.removed += await this.removeDeleted(client, domain, BigInt(previousUsn!) + 1n, (usn) => {
-          if (usn > highest) highest = usn;
-        });
+    const began = performance.now();
+    const outcome = await this.connector.asService(async (client) => {
+      try {
+        return { summary: await this.runOn(client, options) };
+      } catch (error) {
+        // The store's failures are not the DC's: not retried on another connection, not "unavailable".
+        if (error instanceof StoreFailure) return { failure: error.failure };
+        throw error;
       }
     });
-    await this.state.set(USN_KEY, highest.toString());
-    if (full) await this.state.set(FULL_KEY, String(started));
-    summary.durationMs = this.clock() - started;
-    return summary;
+    if ('failure' in outcome) throw outcome.failure;
+    outcome.summary.durationMs = Math.round(performance.now() - began);
+    return outcome.summary;
   }
 
-  private async apply(entry: Entry, groups: string[], summary: SyncSummary): Promise<void> {
-    const user = toDirectoryUser(entry, groups, this.config, this.clock(), summary.problems);
-    const before = await this.users.findByExternalId(user.externalId);
-    const { outcome } = await this.users.upsertFromDirectory(user, AD_SOURCE);
-    summary.seen++;
-    summary[outcome]++;
-    if (user.disabled && before && !before.disabled) summary.disabled++;
+  private async runOn(
+    client: Client,
+    options: { full?: boolean; onProgress?: SyncProgress },
+  ): Promise<SyncSummary> {
+    const startedAt = this.clock();
+    const dc = await position(client, this.config.baseDn);
+    const [previousUsn, previousSource] = await stored(
+      Promise.all([this.state.get(USN_KEY), this.state.get(USN_SOURCE_KEY)]),
+    );
+    const full =
+      options.full === true ||
+      previousUsn === undefined ||
+      previousSource !== dc.source ||
+      BigInt(previousUsn) > dc.usn;
+    const groups = await GroupIndex.read(client, dc.domain, this.config.sync.pageSize);
+    let expected = 0;
+    const run = new SyncRun(this.config, this.users, groups, startedAt, full, (seen) =>
+      options.onProgress?.(seen, expected),
+    );
+    if (full) {
+      const known = await stored(this.users.activeExternalIds(AD_SOURCE));
+      expected = known.length;
+      for (const base of syncBases(this.config)) {
+        for await (const entries of this.search(client, base, this.config.userFilter))
+          await run.page(entries);
+      }
+      await run.remove(known.filter((id) => !run.inScope.has(id)));
+    } else {
+      await this.incremental(client, dc.domain, BigInt(previousUsn!) + 1n, groups, run);
+    }
+    await run.settleConflicts();
+    await stored(this.state.set(USN_KEY, dc.usn.toString()));
+    await stored(this.state.set(USN_SOURCE_KEY, dc.source));
+    if (full) await stored(this.state.set(FULL_KEY, String(startedAt)));
+    return run.summary;
   }
 
-  /** Users deleted since `fromUsn` (tombstones, seen with the show-deleted control), marked removed. */
-  private async removeDeleted(
+  private async incremental(
     client: Client,
     domain: string,
-    fromUsn: bigint,
-    seen: (usn: bigint) => void,
-  ): Promise<number> {
-    const { searchEntries } = await client.search(
+    from: bigint,
+    groups: GroupIndex,
+    run: SyncRun,
+  ): Promise<void> {
+    const changed = `(uSNChanged>=${from})`;
+    const filter = this.config.userFilter;
+    // The whole domain: a user moved out of the synchronised subtrees changed too.
+    for await (const entries of this.search(client, domain, `(&${filter}${changed})`))
+      await run.page(entries);
+    // Users that changed so as to no longer match the filter.
+    for await (const entries of this.search(client, domain, `(&(objectClass=user)${changed}(!${filter}))`, [
+      'objectGUID',
+    ]))
+      await run.remove(guids(entries));
+    // Deleted users and groups (tombstones).
+    const deletedGroups: string[] = [];
+    for await (const entries of this.search(
+      client,
       domain,
-      {
-        scope: 'sub',
-        filter: `(&(isDeleted=TRUE)(objectClass=user)(uSNChanged>=${fromUsn}))`,
-        attributes: ['objectGUID', 'uSNChanged'],
-        explicitBufferAttributes: ['objectGUID'],
-      } as Parameters<Client['search']>[1],
-      SHOW_DELETED,
-    );
-    let removed = 0;
-    for (const entry of searchEntries) {
-      seen(maxUsn(0n, entry));
-      if (Buffer.isBuffer(entry.objectGUID) && (await this.users.markRemoved(guidToUuid(entry.objectGUID))))
-        removed++;
+      `(&(isDeleted=TRUE)(|(objectClass=user)(objectClass=group))${changed})`,
+      ['objectGUID', 'objectClass', 'cn'],
+      [SHOW_DELETED],
+    )) {
+      await run.remove(guids(entries.filter((e) => !isGroup(e))));
+      for (const group of entries.filter(isGroup)) deletedGroups.push(String(group.cn).split('\n')[0]!);
     }
-    return removed;
-  }
-
-  /** Every group's DN → its name and the DNs of the groups it is a member of. */
-  private async groupParents(client: Client): Promise<Map<string, { name: string; parents: string[] }>> {
-    const parents = new Map<string, { name: string; parents: string[] }>();
-    const domain = await this.domainRoot(client);
-    for await (const page of client.searchPaginated(domain, {
-      scope: 'sub',
-      filter: '(objectClass=group)',
-      attributes: ['cn', 'memberOf'],
-      paged: { pageSize: this.config.sync.pageSize },
-    })) {
-      for (const group of page.searchEntries) {
-        parents.set(group.dn.toLowerCase(), { name: String(group.cn), parents: values(group, 'memberOf') });
+    // Membership lives on groups: the members of changed groups now, and the users who were.
+    const changedGroups = groups.changedSince(from);
+    for (const group of changedGroups) {
+      const members = `(&${filter}(memberOf:${IN_CHAIN}:=${Filter.escape(group.dn)}))`;
+      for (const base of syncBases(this.config)) {
+        for await (const entries of this.search(client, base, members)) await run.page(entries);
       }
     }
-    return parents;
+    const names = [...changedGroups.map((g) => g.name), ...deletedGroups];
+    const former = names.length > 0 ? await stored(this.users.inGroups(AD_SOURCE, names)) : [];
+    const unread = former.filter((id) => !run.seen.has(id));
+    for (let i = 0; i < unread.length; i += GUIDS_PER_SEARCH) {
+      const byGuid = new OrFilter({
+        filters: unread
+          .slice(i, i + GUIDS_PER_SEARCH)
+          .map((id) => new EqualityFilter({ attribute: 'objectGUID', value: uuidToGuid(id) })),
+      });
+      const search = new AndFilter({ filters: [FilterParser.parseString(filter), byGuid] });
+      for await (const entries of this.search(client, domain, search)) await run.page(entries);
+    }
   }
 
-  /** Whether a user is in the synchronised scope: under a base DN, and in a scope group when groups are set. */
-  private scopeTest(): (dn: string, groupDns: string[]) => boolean {
-    const bases = this.bases().map((b) => b.toLowerCase());
-    const groups = this.config.sync.groups.map((g) => g.toLowerCase());
-    return (dn, groupDns) => {
-      const lower = dn.toLowerCase();
-      const under = bases.some((base) => lower === base || lower.endsWith(`,${base}`));
-      return under && (groups.length === 0 || groupDns.some((g) => groups.includes(g)));
-    };
-  }
-
-  private bases(): string[] {
-    return this.config.sync.baseDns.length > 0 ? this.config.sync.baseDns : [this.config.baseDn];
-  }
-
-  private async domainRoot(client: Client): Promise<string> {
-    const root = await client.search('', { scope: 'base', attributes: ['defaultNamingContext'] });
-    return String(root.searchEntries[0]?.defaultNamingContext ?? this.config.baseDn);
+  private search(
+    client: Client,
+    base: string,
+    filter: string | Filter,
+    attributes = this.attributes,
+    controls?: Control[],
+  ): AsyncGenerator<Entry[]> {
+    return pages(client, base, {
+      filter,
+      attributes,
+      pageSize: this.config.sync.pageSize,
+      ...(controls ? { controls } : {}),
+    });
   }
 }
 
-const values = (entry: Entry, attribute: string): string[] => {
-  const value = entry[attribute];
-  if (value === undefined) return [];
-  return (Array.isArray(value) ? value : [value]).map(String);
-};
-
-const maxUsn = (current: bigint, entry: Entry): bigint => {
-  const usn = values(entry, 'uSNChanged')[0];
-  return usn && BigInt(usn) > current ? BigInt(usn) : current;
-};
-
-/** The groups a user belongs to, nested membership included: their DNs (lower case) and names. */
-function closure(direct: string[], parents: Map<string, { name: string; parents: string[] }>) {
-  const seen = new Set<string>();
-  const queue = direct.map((d) => d.toLowerCase());
-  while (queue.length > 0) {
-    const dn = queue.pop()!;
-    if (seen.has(dn)) continue;
-    seen.add(dn);
-    for (const parent of parents.get(dn)?.parents ?? []) queue.push(parent.toLowerCase());
+/** The DC's naming context, identity and highest committed USN, from its root DSE. */
+async function position(client: Client, fallbackDomain: string): Promise<DcPosition> {
+  const { searchEntries } = await client.search('', {
+    scope: 'base',
+    attributes: ['defaultNamingContext', 'highestCommittedUSN', 'dsServiceName'],
+  });
+  const root = searchEntries[0];
+  const service = root ? (values(root, 'dsServiceName')[0] ?? '') : '';
+  let invocation = '';
+  if (service) {
+    const settings = await client.search(service, {
+      scope: 'base',
+      attributes: ['invocationId'],
+      explicitBufferAttributes: ['invocationId'],
+    });
+    const id = settings.searchEntries[0]?.invocationId;
+    if (Buffer.isBuffer(id) && id.length === 16) invocation = guidToUuid(id);
   }
-  const dns = [...seen];
-  return { dns, names: dns.map((dn) => parents.get(dn)?.name ?? dn).sort() };
+  return {
+    domain: (root && values(root, 'defaultNamingContext')[0]) ?? fallbackDomain,
+    source: `${service}#${invocation}`,
+    usn: BigInt((root && values(root, 'highestCommittedUSN')[0]) ?? 0),
+  };
+}
+
+function guids(entries: readonly Entry[]): string[] {
+  return entries.flatMap((e) =>
+    Buffer.isBuffer(e.objectGUID) && e.objectGUID.length === 16 ? [guidToUuid(e.objectGUID)] : [],
+  );
+}
+
+function isGroup(entry: Entry): boolean {
+  return values(entry, 'objectClass').some((c) => c.toLowerCase() === 'group');
 }
