@@ -75,6 +75,11 @@ export class FirstFactor {
     }
     try {
       const user = await this.directory.authenticate(name, password);
+      // Deleted in the directory or out of the synchronised scope: kept with their tokens, no sign-in.
+      if (user.removedAt !== null)
+        throw DirectoryErrors.ACCOUNT_DISABLED({
+          detail: `"${user.username}" is marked removed by the directory sync`,
+        });
       await Promise.all([this.throttle.clear(userKey), this.throttle.refund(addressKey)]);
       await this.audit.record({ ...auditBase, outcome: 'success', userId: user.id });
       this.onOutcome('success');

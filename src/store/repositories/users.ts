@@ -156,9 +156,10 @@ export class UsersRepository {
   }
 
   /**
-   * Creates or refreshes a user from the external directory, matched by its stable id (so a
-   * renamed account keeps its Passgate id, tokens and history). A user back in scope is no longer
-   * marked removed. Raises CONFLICT when the name belongs to another (local) user.
+   * Creates or refreshes a user from the external directory at sign-in, matched by its stable id
+   * (so a renamed account keeps its Passgate id, tokens and history). A removal mark stays: only
+   * synchronisation, which knows the scope, decides that a user is back (see syncFromDirectory).
+   * Raises CONFLICT when the name belongs to another (local) user.
    */
   async upsertFromDirectory(
     user: DirectoryUser,
@@ -186,17 +187,11 @@ export class UsersRepository {
         await this.db.insertInto('users').values(row).execute();
         return { user: toUser(row), outcome: 'created' };
       }
-      const changed = existing.removed_at !== null || differs(existing, values);
-      const row = {
-        ...existing,
-        ...values,
-        synced_at: now,
-        removed_at: null,
-        ...(changed ? { updated_at: now } : {}),
-      };
+      const changed = differs(existing, values);
+      const row = { ...existing, ...values, synced_at: now, ...(changed ? { updated_at: now } : {}) };
       await this.db
         .updateTable('users')
-        .set({ ...values, synced_at: now, removed_at: null, updated_at: row.updated_at })
+        .set({ ...values, synced_at: now, updated_at: row.updated_at })
         .where('id', '=', existing.id)
         .execute();
       return { user: toUser(row), outcome: changed ? 'updated' : 'unchanged' };
