@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { loadConfig } from '../../src/config/load.js';
 import { freePort } from '../support/free-port.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
@@ -67,7 +68,7 @@ function resolvedCompose(): Resolved {
 describe('docker-compose.yml', () => {
   it('resolves to a Passgate service built from the Dockerfile and a PostgreSQL 15 service', () => {
     const { services } = resolvedCompose();
-    expect(Object.keys(services).sort()).toEqual(['passgate', 'postgres']);
+    expect(Object.keys(services).sort()).toEqual(['passgate', 'postgres', 'samba-ad']);
     expect(services.passgate!.build?.context).toBe(ROOT.replace(/\/$/, ''));
     expect(services.postgres!.image).toMatch(/^postgres:15([.-]|$)/);
     expect(services.passgate!.ports).toEqual([{ published: 3000, target: 3000 }]);
@@ -95,7 +96,25 @@ describe('docker-compose.yml', () => {
     expect(services.passgate!.volumes).toContain('passgate-data:/app/data:rw');
     expect(services.passgate!.volumes).toContain(`${ROOT}metadata:/app/metadata:ro`);
     expect(services.postgres!.volumes).toContain('postgres-data:/var/lib/postgresql/data:rw');
-    expect(Object.keys(volumes).sort()).toEqual(['passgate-data', 'postgres-data']);
+    expect(Object.keys(volumes).sort()).toEqual(['passgate-data', 'postgres-data', 'samba-data']);
+  });
+
+  it('adds a Samba AD domain controller under the ad profile, and the example AD configuration loads', () => {
+    const { services } = resolvedCompose();
+    const samba = services['samba-ad'] as Service & { profiles?: string[] };
+    expect(samba.profiles).toEqual(['ad']);
+    expect(samba.build?.context).toBe(`${ROOT}docker/samba-ad`);
+    expect(samba.healthcheck.test.join(' ')).toMatch(/ldapsearch -H ldaps:\/\/localhost/);
+    expect(services.passgate!.volumes).toContain('samba-data:/samba:ro');
+    const config = loadConfig({
+      file: path.join(ROOT, 'docker', 'passgate-ad.yaml'),
+      env: { SAMBA_ADMIN_PASSWORD: 'x' },
+    });
+    expect(config.directory).toMatchObject({
+      type: 'ad',
+      urls: ['ldaps://samba-ad:636'],
+      caFile: '/samba/private/tls/ca.pem',
+    });
   });
 
   it('refuses to resolve without PASSGATE_MASTER_KEY, saying how to make one', () => {
