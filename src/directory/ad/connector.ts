@@ -5,6 +5,9 @@ import { describeError } from '../../errors.js';
 import type { Logger } from '../../observability/logger.js';
 import { DirectoryErrors } from '../errors.js';
 
+/** How long a DC that did not answer is tried after the others. */
+const UNREACHABLE_RETRY_MS = 30_000;
+
 /**
  * Connections to the domain controllers. DCs are tried in configured order, and the next one
  * only when a DC cannot be reached (connection refused, timeout, TLS failure): an LDAP answer,
@@ -14,6 +17,8 @@ import { DirectoryErrors } from '../errors.js';
  */
 export class AdConnector {
   private service?: Promise<Client>;
+  /** DCs that did not answer, and until when they are tried last. */
+  private readonly unreachableUntil = new Map<string, number>();
   private readonly tlsOptions: { ca?: Buffer; servername?: string };
 
   constructor(
@@ -27,12 +32,15 @@ export class AdConnector {
   /** Runs searches as the service account; reconnects (and fails over) once if the connection broke. */
   async asService<T>(work: (client: Client) => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
-      const client = await this.serviceClient();
+      const pending = this.serviceClient();
+      const client = await pending;
       try {
+        // A DC that restarted or closed an idle connection: ldapts would connect again, unbound.
+        if (!client.isBound) throw new Error('the service connection was closed by the DC');
         return await work(client);
       } catch (error) {
         if (!isTransportError(error) || attempt > 0) throw translate(error);
-        this.dropService(client);
+        this.dropService(pending, client);
       }
     }
   }
@@ -71,29 +79,41 @@ export class AdConnector {
     return current;
   }
 
-  private dropService(client: Client): void {
-    this.service = undefined;
+  /** Forgets a broken service connection, unless a concurrent search has already replaced it. */
+  private dropService(pending: Promise<Client>, client: Client): void {
+    if (this.service === pending) this.service = undefined;
     void client.unbind().catch(() => {});
   }
 
-  /** A connected (not yet bound) client on the first DC that answers. */
+  /**
+   * A connected (not yet bound) client on the first DC that answers. A DC that did not answer
+   * goes last for a while, so that sign-ins do not wait for its timeout one after the other.
+   */
   private async connect(): Promise<Client> {
     const problems: string[] = [];
-    for (const url of this.config.urls) {
+    const now = Date.now();
+    const resting = (url: string) => (this.unreachableUntil.get(url) ?? 0) > now;
+    const urls = [...this.config.urls].sort((a, b) => Number(resting(a)) - Number(resting(b)));
+    for (const url of urls) {
+      const ldaps = url.startsWith('ldaps://');
       const client = new Client({
         url,
         timeout: this.config.timeoutSeconds * 1000,
         connectTimeout: this.config.timeoutSeconds * 1000,
-        tlsOptions: this.tlsOptions,
+        // TLS options make ldapts speak TLS at once, even on ldap://: StartTLS gets them below.
+        ...(ldaps ? { tlsOptions: this.tlsOptions } : {}),
         strictDN: false,
       });
       try {
-        if (url.startsWith('ldap://') && this.config.startTls) await client.startTLS(this.tlsOptions);
+        // A copy: ldapts stores the upgraded socket in the options it is given.
+        if (!ldaps && this.config.startTls) await client.startTLS({ ...this.tlsOptions });
         // ldapts connects lazily; a harmless root-DSE read proves the DC answers before we use it.
         await client.search('', { scope: 'base', attributes: ['defaultNamingContext'] });
+        this.unreachableUntil.delete(url);
         return client;
       } catch (error) {
         await client.unbind().catch(() => {});
+        this.unreachableUntil.set(url, Date.now() + UNREACHABLE_RETRY_MS);
         problems.push(`${url}: ${describeError(error)}`);
         this.logger.warn(
           { url, error: describeError(error) },
