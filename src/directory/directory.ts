@@ -19,5 +19,14 @@ export interface Directory {
    * A stricter limit of password attempts for this user, when the directory has its own (AD's
    * lockout threshold): Passgate must stop before the directory locks the account.
    */
-  attemptRule?(username: string): Promise<ThrottleRule | undefined>;
+  attemptRule?(username: string): Promise<DirectoryAttemptRule | undefined>;
+}
+
+/** A directory's own limit of password attempts. */
+export interface DirectoryAttemptRule extends ThrottleRule {
+  /**
+   * The account the directory counts bad passwords on (AD: its objectGUID), so that attempts
+   * under each of its names (alice, alice@example.com, EXAMPLE\alice) count together.
+   */
+  subject?: string;
 }

@@ -1,7 +1,7 @@
-import type { Directory } from '../directory/directory.js';
+import type { Directory, DirectoryAttemptRule } from '../directory/directory.js';
 import { DirectoryErrors } from '../directory/errors.js';
 import { PassgateError } from '../errors.js';
-import type { AuditRepository } from '../store/repositories/audit.js';
+import type { AuditEvent, AuditRepository } from '../store/repositories/audit.js';
 import { normalizeUsername, type User } from '../store/repositories/users.js';
 import { EngineErrors } from './errors.js';
 import type { Throttle, ThrottleRule } from './throttle.js';
@@ -44,20 +44,7 @@ export class FirstFactor {
   async authenticate(username: string, password: string, context: AttemptContext): Promise<User> {
     const name = normalizeUsername(username);
     if (!name || !password) throw EngineErrors.MISSING_CREDENTIALS();
-    const userKey = `login:user:${name}`;
     const addressKey = `login:address:${context.address}`;
-    // A directory that locks accounts (AD) gets a stricter per-user limit: Passgate stops first.
-    const directoryRule = await this.directory.attemptRule?.(name).catch(() => undefined);
-    const perUser = directoryRule
-      ? {
-          maxFailures: Math.min(this.limits.perUser.maxFailures, directoryRule.maxFailures),
-          windowSeconds: Math.max(this.limits.perUser.windowSeconds, directoryRule.windowSeconds),
-        }
-      : this.limits.perUser;
-    const reservation = await this.throttle.reserve([
-      { key: userKey, rule: perUser },
-      { key: addressKey, rule: this.limits.perAddress },
-    ]);
     const auditBase = {
       type: 'login.password',
       username: name,
@@ -68,6 +55,27 @@ export class FirstFactor {
         directory: this.directory.kind,
       },
     };
+    // A directory that locks accounts (AD) gets a stricter per-user limit, counted on the account
+    // whatever name it is typed as: Passgate stops first. Without that limit no attempt is made.
+    let directoryRule: DirectoryAttemptRule | undefined;
+    try {
+      directoryRule = await this.directory.attemptRule?.(name);
+    } catch (error) {
+      await this.failed(auditBase, error);
+      throw error;
+    }
+    const userKey = directoryRule?.subject ? `login:account:${directoryRule.subject}` : `login:user:${name}`;
+    const perUser = directoryRule
+      ? {
+          maxFailures: Math.min(this.limits.perUser.maxFailures, directoryRule.maxFailures),
+          windowSeconds: Math.max(this.limits.perUser.windowSeconds, directoryRule.windowSeconds),
+          sliding: directoryRule.sliding ?? false,
+        }
+      : this.limits.perUser;
+    const reservation = await this.throttle.reserve([
+      { key: userKey, rule: perUser },
+      { key: addressKey, rule: this.limits.perAddress },
+    ]);
     if (!reservation.allowed) {
       await this.audit.record({ ...auditBase, outcome: 'denied', reason: 'THROTTLED' });
       this.onOutcome('throttled');
@@ -85,14 +93,19 @@ export class FirstFactor {
       this.onOutcome('success');
       return user;
     } catch (error) {
-      const code = error instanceof PassgateError ? error.code : 'INTERNAL';
       if (DirectoryErrors.is(error, 'DIRECTORY_UNAVAILABLE')) {
         // Not the user's fault: give the attempt back.
         await Promise.all([this.throttle.refund(userKey), this.throttle.refund(addressKey)]);
       }
-      await this.audit.record({ ...auditBase, outcome: 'failure', reason: code });
-      this.onOutcome(code.toLowerCase());
+      await this.failed(auditBase, error);
       throw error;
     }
+  }
+
+  /** Audits a failed attempt (and tells the metrics). */
+  private async failed(auditBase: Omit<AuditEvent, 'outcome'>, error: unknown): Promise<void> {
+    const code = error instanceof PassgateError ? error.code : 'INTERNAL';
+    await this.audit.record({ ...auditBase, outcome: 'failure', reason: code });
+    this.onOutcome(code.toLowerCase());
   }
 }

@@ -5,6 +5,11 @@ import type { ThrottleRepository } from '../store/repositories/throttle.js';
 export interface ThrottleRule {
   maxFailures: number;
   windowSeconds: number;
+  /**
+   * The window starts again at every attempt, so the count ends only after a whole window without
+   * one: how Active Directory's lockout observation window counts bad passwords.
+   */
+  sliding?: boolean;
 }
 
 /** One counter to charge: its key and its rule. */
@@ -33,7 +38,7 @@ export class Throttle {
     let retryAfterMs = 0;
     for (const { key, rule } of charges) {
       const windowMs = rule.windowSeconds * 1000;
-      const count = await this.repository.increment(key, now, windowMs);
+      const count = await this.repository.increment(key, now, windowMs, rule.sliding);
       if (count.failures > rule.maxFailures) {
         retryAfterMs = Math.max(retryAfterMs, count.windowStart + windowMs - now);
       }

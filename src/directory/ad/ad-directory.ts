@@ -10,15 +10,15 @@ import {
 } from 'ldapts';
 import type { Clock } from '../../clock.js';
 import type { ActiveDirectoryConfig } from '../../config/directory-schema.js';
-import type { ThrottleRule } from '../../engine/throttle.js';
 import type { User, UsersRepository } from '../../store/repositories/users.js';
-import type { Directory } from '../directory.js';
+import type { Directory, DirectoryAttemptRule } from '../directory.js';
 import { DirectoryErrors } from '../errors.js';
 import { bindRefusal } from './bind-outcome.js';
 import type { AdConnector } from './connector.js';
 import { BINARY_ATTRIBUTES, toDirectoryUser, userAttributes } from './entry.js';
 import { lockoutRule } from './lockout.js';
 import { loginNameFilter, parseLoginName } from './login-name.js';
+import { guidToUuid } from './object-guid.js';
 
 /** Source name of users that come from Active Directory. */
 export const AD_SOURCE = 'ad';
@@ -66,9 +66,14 @@ export class AdDirectory implements Directory {
    * The attempt limit that keeps a user below the domain's lockout threshold (their fine-grained
    * policy when one applies), or nothing when the domain does not lock accounts.
    */
-  async attemptRule(username: string): Promise<ThrottleRule | undefined> {
-    const entry = await this.findEntry(username).catch(() => undefined);
-    return this.connector.asService((client) => lockoutRule(client, this.config, entry));
+  async attemptRule(username: string): Promise<DirectoryAttemptRule | undefined> {
+    const entry = await this.findEntry(username).catch((error: unknown) => {
+      if (DirectoryErrors.is(error, 'DIRECTORY_UNAVAILABLE')) throw error;
+      return undefined;
+    });
+    const rule = await this.connector.asService((client) => lockoutRule(client, this.config, entry));
+    const guid = entry?.objectGUID;
+    return rule && Buffer.isBuffer(guid) ? { ...rule, subject: guidToUuid(guid) } : rule;
   }
 
   async ping(): Promise<void> {

@@ -43,5 +43,10 @@ export async function lockoutRule(
     window = durationSeconds(first(searchEntries[0], 'lockOutObservationWindow'));
   }
   if (!threshold) return undefined;
-  return { maxFailures: Math.max(1, threshold - config.lockoutMargin), windowSeconds: Math.max(window, 60) };
+  return {
+    maxFailures: Math.max(1, threshold - config.lockoutMargin),
+    windowSeconds: Math.max(window, 60),
+    // AD forgets bad passwords only after a whole window without one.
+    sliding: true,
+  };
 }

@@ -14,8 +14,11 @@ export interface ThrottleCount {
 export class ThrottleRepository {
   constructor(private readonly db: Kysely<Tables>) {}
 
-  /** Adds one to the counter, starting a new window when the old one has ended at `now`. */
-  async increment(key: string, now: number, windowMs: number): Promise<ThrottleCount> {
+  /**
+   * Adds one to the counter, starting a new window when the old one has ended at `now`; a
+   * `sliding` window starts again at every increment.
+   */
+  async increment(key: string, now: number, windowMs: number, sliding = false): Promise<ThrottleCount> {
     const windowOver = sql<boolean>`throttle.window_start <= ${now - windowMs}`;
     const row = await this.db
       .insertInto('throttle')
@@ -23,7 +26,9 @@ export class ThrottleRepository {
       .onConflict((oc) =>
         oc.column('key').doUpdateSet({
           failures: sql`case when ${windowOver} then 1 else throttle.failures + 1 end`,
-          window_start: sql`case when ${windowOver} then ${now} else throttle.window_start end`,
+          window_start: sliding
+            ? sql`${now}`
+            : sql`case when ${windowOver} then ${now} else throttle.window_start end`,
         }),
       )
       .returning(['failures', 'window_start'])
