@@ -34,6 +34,7 @@ const IN_CHAIN = '1.2.840.113556.1.4.1941';
 export class AdDirectory implements Directory {
   readonly kind = AD_SOURCE;
   private readonly userFilter;
+  private domain?: string;
 
   constructor(
     private readonly config: ActiveDirectoryConfig,
@@ -119,16 +120,31 @@ export class AdDirectory implements Directory {
     return user;
   }
 
-  /** Names (CN) of every group the entry belongs to, nested membership included. */
+  /**
+   * Names (CN) of every group the entry belongs to, nested membership included, wherever they are
+   * in the domain (not only under the base DN users are searched in).
+   */
   async groupsOf(dn: string): Promise<string[]> {
-    const { searchEntries } = await this.connector.asService((client) =>
-      client.search(this.config.baseDn, {
+    const { searchEntries } = await this.connector.asService(async (client) =>
+      client.search(await this.domainDn(client), {
         scope: 'sub',
         filter: `(&(objectClass=group)(member:${IN_CHAIN}:=${escapeDnValue(dn)}))`,
         attributes: ['cn'],
       }),
     );
     return searchEntries.map((g) => String(g.cn)).sort();
+  }
+
+  /** The domain's naming context, read once from the root DSE. */
+  private async domainDn(client: Client): Promise<string> {
+    if (!this.domain) {
+      const { searchEntries } = await client.search('', {
+        scope: 'base',
+        attributes: ['defaultNamingContext'],
+      });
+      this.domain = String(searchEntries[0]?.defaultNamingContext ?? this.config.baseDn);
+    }
+    return this.domain;
   }
 
   /** The one entry a login name denotes; INVALID_CREDENTIALS when none (or several) match. */
