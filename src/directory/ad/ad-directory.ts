@@ -46,9 +46,12 @@ export class AdDirectory implements Directory {
   }
 
   async authenticate(username: string, password: string): Promise<User> {
-    // AD takes a bind with an empty password as an anonymous bind, and lets it succeed.
-    if (password.trim() === '')
-      throw DirectoryErrors.INVALID_CREDENTIALS({ detail: 'empty password refused before any bind' });
+    // AD takes a bind with an empty password as an anonymous bind, and lets it succeed; a NUL ends
+    // the password some DCs check (Samba's), which would then not be the one typed.
+    if (password.trim() === '' || password.includes('\0'))
+      throw DirectoryErrors.INVALID_CREDENTIALS({
+        detail: 'empty password (or a NUL in it) refused before any bind',
+      });
     const entry = await this.findEntry(username);
     try {
       await this.connector.fresh((client) => client.bind(entry.dn, password));
