@@ -89,17 +89,26 @@ export class AdDirectory implements Directory {
   /** A user's own password change: AD checks the old one (delete old value, add new one). */
   async changePassword(username: string, oldPassword: string, newPassword: string): Promise<void> {
     const entry = await this.findEntry(username);
+    const changes = [
+      new Change({ operation: 'delete', modification: passwordAttribute(oldPassword) }),
+      new Change({ operation: 'add', modification: passwordAttribute(newPassword) }),
+    ];
     await this.connector.fresh(async (client) => {
       try {
         await client.bind(entry.dn, oldPassword);
       } catch (error) {
-        if (error instanceof InvalidCredentialsError) throw bindRefusal(error.message, username);
-        throw error;
+        if (!(error instanceof InvalidCredentialsError)) throw error;
+        const refusal = bindRefusal(error.message, username);
+        // AD answers these to the right password only, and refuses the bind: the service account
+        // makes the change instead (AD still checks the old password, the value deleted).
+        if (
+          !DirectoryErrors.is(refusal, 'PASSWORD_MUST_CHANGE') &&
+          !DirectoryErrors.is(refusal, 'PASSWORD_EXPIRED')
+        )
+          throw refusal;
+        return this.connector.asService((service) => this.modifyPassword(service, entry.dn, changes));
       }
-      await this.modifyPassword(client, entry.dn, [
-        new Change({ operation: 'delete', modification: passwordAttribute(oldPassword) }),
-        new Change({ operation: 'add', modification: passwordAttribute(newPassword) }),
-      ]);
+      await this.modifyPassword(client, entry.dn, changes);
     });
   }
 
