@@ -4,13 +4,21 @@ import type { ActiveDirectoryConfig } from '../../config/directory-schema.js';
 import type { DirectoryUser } from '../../store/repositories/users.js';
 import { guidToBase64, guidToUuid } from './object-guid.js';
 
+/**
+ * ms-DS-ConsistencyGuid as AD names it in its answers: ldapts matches the names of binary
+ * attributes case-sensitively, and a value it decodes as text is lost.
+ */
+const CONSISTENCY_GUID = 'mS-DS-ConsistencyGuid';
+
 /** Attributes read for every user. */
 export function userAttributes(config: ActiveDirectoryConfig): string[] {
-  const mapped = Object.values(config.attributes).filter((a) => a !== 'objectGUID');
+  // The ImmutableID's source (objectGUID or ms-DS-ConsistencyGuid) is read below, by AD's spelling.
+  const { immutableId: _source, ...named } = config.attributes;
+  const mapped = Object.values(named);
   return [
     ...new Set([
       'objectGUID',
-      'ms-DS-ConsistencyGuid',
+      CONSISTENCY_GUID,
       'sAMAccountName',
       'userPrincipalName',
       'givenName',
@@ -25,7 +33,7 @@ export function userAttributes(config: ActiveDirectoryConfig): string[] {
 }
 
 /** Attributes that are binary in AD and must not be decoded as text. */
-export const BINARY_ATTRIBUTES = ['objectGUID', 'ms-DS-ConsistencyGuid'];
+export const BINARY_ATTRIBUTES = ['objectGUID', CONSISTENCY_GUID];
 
 const ACCOUNTDISABLE = 0x2;
 /** accountExpires: 100-ns intervals since 1601; 0 and 2^63-1 mean "never". */
@@ -44,14 +52,21 @@ export function toE164(phone: string, defaultCountry: string): string | undefine
   return parsed?.isValid() ? parsed.number : undefined;
 }
 
+/** An attribute's values, whatever the case of its name in AD's answer or in the configuration. */
+const values = (entry: Entry, attribute: string) => {
+  const name = attribute.toLowerCase();
+  const key = Object.keys(entry).find((k) => k.toLowerCase() === name);
+  return key === undefined ? undefined : entry[key];
+};
+
 const text = (entry: Entry, attribute: string): string | undefined => {
-  const value = entry[attribute];
+  const value = values(entry, attribute);
   const first = Array.isArray(value) ? value[0] : value;
   return first === undefined ? undefined : Buffer.isBuffer(first) ? first.toString('utf8') : String(first);
 };
 
 const bytes = (entry: Entry, attribute: string): Buffer | undefined => {
-  const value = entry[attribute];
+  const value = values(entry, attribute);
   const first = Array.isArray(value) ? value[0] : value;
   return Buffer.isBuffer(first) && first.length > 0 ? first : undefined;
 };
@@ -79,7 +94,7 @@ export function toDirectoryUser(
   const guid = bytes(entry, 'objectGUID');
   if (!guid) throw new Error(`${entry.dn} has no objectGUID`);
   const map = config.attributes;
-  const consistency = bytes(entry, 'ms-DS-ConsistencyGuid');
+  const consistency = bytes(entry, CONSISTENCY_GUID);
   const phone = (attribute: string) => {
     const raw = text(entry, attribute);
     if (!raw) return null;
