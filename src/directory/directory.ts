@@ -20,6 +20,8 @@ export interface Directory {
    * lockout threshold): Passgate must stop before the directory locks the account.
    */
   attemptRule?(username: string): Promise<DirectoryAttemptRule | undefined>;
+  /** Closes the directory's connections (the server stops, a command ends). */
+  close?(): Promise<void>;
 }
 
 /** A directory's own limit of password attempts. */

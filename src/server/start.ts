@@ -112,6 +112,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       await services?.stop();
       await closeGracefully(server, config.server.shutdownGraceSeconds * 1000);
       await ready.catch(() => {});
+      await core?.directory.close?.();
       await database?.close();
     },
   };

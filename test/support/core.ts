@@ -107,6 +107,7 @@ export async function createTestCore(
         groups: extra.groups ?? [],
       }),
     close: async () => {
+      await core.directory.close?.();
       await database.close();
       await testDatabase.drop();
     },

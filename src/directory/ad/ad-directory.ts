@@ -80,6 +80,10 @@ export class AdDirectory implements Directory {
     return rule && Buffer.isBuffer(guid) ? { ...rule, subject: guidToUuid(guid) } : rule;
   }
 
+  async close(): Promise<void> {
+    await this.connector.close();
+  }
+
   async ping(): Promise<void> {
     await this.connector.asService((client) =>
       client.search(this.config.baseDn, { scope: 'base', attributes: ['dn'] }),
