@@ -28,6 +28,7 @@ import { loadTranslations } from '../web/i18n.js';
 import { createPageRenderer } from '../web/render.js';
 import { trustedProxyMatcher } from '../web/security.js';
 import type { Core } from './core.js';
+import { scheduleAdSync } from './sync-schedule.js';
 
 /** The running application: its request handler and its background work. */
 export interface Services {
@@ -126,21 +127,6 @@ export async function composeServices(
     every(config.oidc.keyRefreshSeconds * 1000, logger, 'signing-key refresh', async () => {
       if (await oidc.refreshKeys()) logger.info('signing keys changed: OIDC provider rebuilt');
     }),
-    ...(core.adSync && config.directory.type === 'ad' && config.directory.sync.enabled
-      ? [
-          every(config.directory.sync.intervalMinutes * 60_000, logger, 'AD sync', async () => {
-            const full = await core.adSync!.fullDue();
-            const summary = await core.adSync!.run({ full });
-            const { problems, ...counts } = summary;
-            logger.info({ ...counts, problems: problems.length }, 'AD sync done');
-            await core.audit.record({
-              type: 'directory.sync',
-              outcome: 'success',
-              details: { ...counts, problems: problems.length },
-            });
-          }),
-        ]
-      : []),
     every(60_000, logger, 'clean-up', async () => {
       const now = clock();
       await pruneOidcPayloads(database.db, now);
@@ -152,6 +138,17 @@ export async function composeServices(
     }),
   ];
 
+  // AD synchronisation: a first run at start-up, then every intervalMinutes (full when due).
+  const adSync =
+    core.adSync && config.directory.type === 'ad' && config.directory.sync.enabled
+      ? scheduleAdSync(
+          core.adSync,
+          core.audit,
+          logger.child({ module: 'ad-sync' }),
+          config.directory.sync.intervalMinutes,
+        )
+      : undefined;
+
   return {
     app,
     oidc,
@@ -160,6 +157,7 @@ export async function composeServices(
     readiness: [{ name: 'directory', check: () => core.directory.ping() }],
     stop: async () => {
       for (const timer of timers) clearInterval(timer);
+      await adSync?.stop();
       await dispatcher.close();
     },
   };

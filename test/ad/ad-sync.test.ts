@@ -27,6 +27,7 @@ import {
   requireDc,
   type SambaDc,
 } from '../support/samba-dc.js';
+import { startTestServer, type TestServer } from '../support/server.js';
 
 const dc = requireDc(inject('samba'));
 /** The service account's password travels through this variable, as in production. */
@@ -365,6 +366,18 @@ describe.each(BACKENDS)('AD sync (%s)', (backend) => {
     await new DirectoryStateRepository(core.database.db, clock).set('ad:usnSource', 'another DC');
     expect(await core.adSync!.run()).toMatchObject({ full: true, seen: 1, unchanged: 1 });
   });
+
+  it('runs one synchronisation at a time per database', async () => {
+    const ou = await createOu(dc, `sl${TAG}${backend}`);
+    await createUser(dc, { sam: `ls${TAG}${backend[0]}`, container: ou.dn, password: null });
+    const { core } = await open({ baseDns: [ou.dn] });
+    const runs = await Promise.allSettled([core.adSync!.run(), core.adSync!.run()]);
+    expect(runs.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const refused = runs.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect(refused.reason).toMatchObject({ code: 'SYNC_RUNNING' });
+    // The lease is given back at the end of a run.
+    expect(await core.adSync!.run()).toMatchObject({ full: false });
+  });
 });
 
 describe.each(BACKENDS)('passgate sync (%s)', (backend) => {
@@ -377,7 +390,14 @@ describe.each(BACKENDS)('passgate sync (%s)', (backend) => {
     const ou = await createOu(dc, `sc${TAG}${backend}`);
     const tag = `${TAG}${backend[0]}`;
     const users = await Promise.all(
-      [1, 2, 3].map((i) => createUser(dc, { sam: `cli${i}${tag}`, container: ou.dn, password: null })),
+      [1, 2, 3].map((i) =>
+        createUser(dc, {
+          sam: `cli${i}${tag}`,
+          container: ou.dn,
+          password: null,
+          ...(i === 3 ? { mobile: '+33 6 12' } : {}),
+        }),
+      ),
     );
     const database = await createTestDatabase(backend);
     drop = database.drop;
@@ -388,9 +408,9 @@ describe.each(BACKENDS)('passgate sync (%s)', (backend) => {
     const env = { [PASSWORD_ENV]: dc.adminPassword };
 
     const full = await runCli(['sync', '--full', '--config', file], { env });
-    expect(full.stderr).not.toMatch(/error|warning/i);
+    expect(full.stderr).toBe(`warning: ${users[2]!.dn}: mobile "+33 6 12" not a valid phone number\n`);
     expect(full.stdout).toMatch(
-      /^Full sync: 3 users read in \d+\.\d s — created 3, updated 0, disabled 0, removed 0\.\n$/,
+      /^Full sync: 3 users read in \d+\.\d s — created 3, updated 0, disabled 0, removed 0, 1 invalid values \(see warnings\)\.\n$/,
     );
     expect(full.code).toBe(0);
 
@@ -405,6 +425,39 @@ describe.each(BACKENDS)('passgate sync (%s)', (backend) => {
     const list = await runCli(['user', 'list', '--config', file], { env });
     expect(list.code).toBe(0);
     expect(list.stdout).toContain(users[2]!.sam.toLowerCase());
+  });
+});
+
+describe('scheduled AD sync in the server', () => {
+  let server: TestServer | undefined;
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+
+  it('runs at start-up, then on its interval, logged and audited', { timeout: 60_000 }, async () => {
+    const ou = await createOu(dc, `ss${TAG}`);
+    const user = await createUser(dc, { sam: `sch${TAG}`, container: ou.dn, password: null });
+    server = await startTestServer({
+      config: { directory: adDirectory({ baseDns: [ou.dn], enabled: true, intervalMinutes: 60 }) },
+    });
+    const { core } = server;
+    const deadline = Date.now() + 20_000;
+    while (!(await core.users.findByUsername(user.sam)) && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await core.users.findByUsername(user.sam)).toMatchObject({ source: 'ad', dn: user.dn });
+    await expect
+      .poll(() => server!.logs.some((line) => line.includes('AD sync done')), { timeout: 5000 })
+      .toBe(true);
+    const line = JSON.parse(server.logs.find((l) => l.includes('AD sync done'))!);
+    expect(line).toMatchObject({ full: true, created: 1, problems: 0 });
+    const events = await core.database.db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('type', '=', 'directory.sync')
+      .execute();
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ outcome: 'success' });
   });
 });
 

@@ -1,6 +1,8 @@
 import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { ConfigErrors } from '../../config/load.js';
+import type { SyncSummary } from '../../directory/ad/sync.js';
+import { describeError, PassgateError } from '../../errors.js';
 import { type GlobalOptions, say, withCore } from '../context.js';
 import type { CliIo } from '../io.js';
 
@@ -17,25 +19,37 @@ export function registerSyncCommand(program: Command, io: CliIo): void {
         if (!core.adSync) {
           throw ConfigErrors.CONFIG_INVALID({ detail: 'directory.type: sync needs directory.type: ad' });
         }
-        const full = options.full ?? (await core.adSync.fullDue());
+        const sync = core.adSync;
+        const full = options.full ?? (await sync.fullDue());
         const bar = new SingleBar(
           {
             stream: io.stderr as NodeJS.WriteStream,
-            format: 'Synchronising {value} users {bar} {duration}s',
+            format: 'Synchronising {bar} {value}/{total} users {duration}s',
             noTTYOutput: false,
           },
           Presets.shades_classic,
         );
         bar.start(0, 0);
-        let summary: Awaited<ReturnType<typeof core.adSync.run>>;
+        let summary: SyncSummary;
         try {
-          summary = await core.adSync.run({
+          summary = await sync.run({
             full,
-            onProgress: (seen) => {
-              bar.setTotal(Math.max(seen, 1));
+            // A full run expects about as many users as Passgate knows; an incremental one, what comes.
+            onProgress: (seen, expected) => {
+              bar.setTotal(Math.max(seen, expected));
               bar.update(seen);
             },
           });
+        } catch (error) {
+          await core.audit
+            .record({
+              type: 'directory.sync',
+              outcome: 'failure',
+              reason: error instanceof PassgateError ? error.code : 'INTERNAL',
+              details: { full, via: 'cli', error: describeError(error) },
+            })
+            .catch(() => {});
+          throw error;
         } finally {
           bar.stop();
         }

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import {
   AndFilter,
   type Client,
@@ -10,6 +12,7 @@ import {
 } from 'ldapts';
 import type { Clock } from '../../clock.js';
 import type { ActiveDirectoryConfig } from '../../config/directory-schema.js';
+import { defineErrors } from '../../errors.js';
 import type { DirectoryStateRepository } from '../../store/repositories/directory-state.js';
 import type { UsersRepository } from '../../store/repositories/users.js';
 import { AD_SOURCE } from './ad-directory.js';
@@ -27,12 +30,29 @@ const USN_KEY = 'ad:highestUsn';
 /** Which DC (and which incarnation of its database) the USN belongs to: USNs are local to a DC. */
 const USN_SOURCE_KEY = 'ad:usnSource';
 const FULL_KEY = 'ad:lastFullSync';
+/** One run at a time per database; a holder that died lets go after an hour. */
+const LEASE_KEY = 'ad:syncLease';
+const LEASE_MS = 3600_000;
 /** LDAP_SERVER_SHOW_DELETED_OID: deleted objects (tombstones) are returned too. */
 const SHOW_DELETED = new Control('1.2.840.113556.1.4.417', { critical: true });
 /** LDAP_MATCHING_RULE_IN_CHAIN: nested membership. */
 const IN_CHAIN = '1.2.840.113556.1.4.1941';
 /** Users re-read by objectGUID per search (an OR of equality filters). */
 const GUIDS_PER_SEARCH = 100;
+
+/** Failures of a synchronisation run itself. */
+export const SyncErrors = defineErrors({
+  SYNC_RUNNING: { status: 409, publicMessage: 'A directory synchronisation is already running.' },
+});
+
+/** Options of one run. */
+export interface SyncOptions {
+  /** Full even when an incremental run would do. */
+  full?: boolean;
+  onProgress?: SyncProgress;
+  /** Stops the run between two pages. */
+  signal?: AbortSignal;
+}
 
 /** Where a DC stands at the start of a run. */
 interface DcPosition {
@@ -73,28 +93,35 @@ export class AdSync {
 
   /**
    * One run: full when asked, when there was none yet, or when the last one read another DC;
-   * incremental otherwise.
+   * incremental otherwise. One run at a time per database (SYNC_RUNNING otherwise); `signal`
+   * stops it between two pages (a server shutting down).
    */
-  async run(options: { full?: boolean; onProgress?: SyncProgress } = {}): Promise<SyncSummary> {
+  async run(options: SyncOptions = {}): Promise<SyncSummary> {
     const began = performance.now();
-    const outcome = await this.connector.asService(async (client) => {
-      try {
-        return { summary: await this.runOn(client, options) };
-      } catch (error) {
-        // The store's failures are not the DC's: not retried on another connection, not "unavailable".
-        if (error instanceof StoreFailure) return { failure: error.failure };
-        throw error;
-      }
-    });
-    if ('failure' in outcome) throw outcome.failure;
-    outcome.summary.durationMs = Math.round(performance.now() - began);
-    return outcome.summary;
+    const holder = `${hostname()}:${process.pid}:${randomUUID()}`;
+    if (!(await this.state.acquire(LEASE_KEY, holder, this.clock() + LEASE_MS))) {
+      throw SyncErrors.SYNC_RUNNING({ detail: `lease ${LEASE_KEY}: ${await this.state.get(LEASE_KEY)}` });
+    }
+    try {
+      const outcome = await this.connector.asService(async (client) => {
+        try {
+          return { summary: await this.runOn(client, options) };
+        } catch (error) {
+          // The store's failures are not the DC's: not retried on another connection, not "unavailable".
+          if (error instanceof StoreFailure) return { failure: error.failure };
+          if (options.signal?.aborted) return { failure: error };
+          throw error;
+        }
+      });
+      if ('failure' in outcome) throw outcome.failure;
+      outcome.summary.durationMs = Math.round(performance.now() - began);
+      return outcome.summary;
+    } finally {
+      await this.state.release(LEASE_KEY, holder).catch(() => {});
+    }
   }
 
-  private async runOn(
-    client: Client,
-    options: { full?: boolean; onProgress?: SyncProgress },
-  ): Promise<SyncSummary> {
+  private async runOn(client: Client, options: SyncOptions): Promise<SyncSummary> {
     const startedAt = this.clock();
     const dc = await position(client, this.config.baseDn);
     const [previousUsn, previousSource] = await stored(
@@ -107,9 +134,10 @@ export class AdSync {
       BigInt(previousUsn) > dc.usn;
     const groups = await GroupIndex.read(client, dc.domain, this.config.sync.pageSize);
     let expected = 0;
-    const run = new SyncRun(this.config, this.users, groups, startedAt, full, (seen) =>
-      options.onProgress?.(seen, expected),
-    );
+    const run = new SyncRun(this.config, this.users, groups, startedAt, full, (seen) => {
+      options.signal?.throwIfAborted();
+      options.onProgress?.(seen, expected);
+    });
     if (full) {
       const known = await stored(this.users.activeExternalIds(AD_SOURCE));
       expected = known.length;
