@@ -9,11 +9,14 @@ export function guidToBase64(bytes: Buffer): string {
 /** The UUID text of an objectGUID, as AD tools show it. */
 export function guidToUuid(bytes: Buffer): string {
   if (bytes.length !== 16) throw new Error(`objectGUID must be 16 bytes, got ${bytes.length}`);
-  const hex = (from: number, to: number, reverse = false) => {
-    const part = Buffer.from(bytes.subarray(from, to));
-    return (reverse ? part.reverse() : part).toString('hex');
+  const h = bytes.toString('hex');
+  // The first three groups little-endian, byte by byte; the last two as they are.
+  const swap = (from: number, to: number) => {
+    let out = '';
+    for (let i = to - 2; i >= from; i -= 2) out += h.slice(i, i + 2);
+    return out;
   };
-  return `${hex(0, 4, true)}-${hex(4, 6, true)}-${hex(6, 8, true)}-${hex(8, 10)}-${hex(10, 16)}`;
+  return `${swap(0, 8)}-${swap(8, 12)}-${swap(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
 /** The 16 bytes of an objectGUID from its UUID text (the inverse of guidToUuid). */
