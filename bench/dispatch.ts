@@ -24,6 +24,8 @@ export interface InProcessContext {
   /** CPU seconds of the database server's processes so far (0 for SQLite). */
   databaseCpuSeconds(): number;
   log(line: string): void;
+  /** Something to undo when the whole bench ends (a DC the scenarios share). */
+  defer?(undo: () => Promise<void> | void): void;
 }
 
 /** A scenario that runs inside the bench process instead of against a server child. */

@@ -68,6 +68,12 @@ export const TARGETS: readonly Comparison[] = [
     value: 20_000,
     source: 'Passgate target',
   },
+  {
+    scenario: 'ad-sync',
+    label: 'AD users synchronised/s (100,000 in under a minute)',
+    value: 2000,
+    source: 'Passgate target (issue 3)',
+  },
 ];
 
 /**

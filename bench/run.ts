@@ -144,6 +144,9 @@ async function runBackend(backend: BackendId, settings: BenchSettings): Promise<
       settings,
       databaseCpuSeconds: database.cpuSeconds,
       log,
+      defer: (undo) => {
+        cleanups.push(undo);
+      },
     });
     log(
       `${backend}/${scenario.id}: ${result.opsPerSecond.toFixed(1)} ops/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms`,

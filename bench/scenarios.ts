@@ -1,3 +1,4 @@
+import { adLogin, adSync } from './ad.js';
 import { type InProcessScenario, smppDispatch } from './dispatch.js';
 import { clientCredentials, login, refresh, type Target } from './flows.js';
 import type { VirtualUser } from './load.js';
@@ -73,7 +74,7 @@ export const SCENARIOS: readonly Scenario[] = [
 ];
 
 /** Scenarios that run inside the bench process (no server child), after the server's ones. */
-export const IN_PROCESS_SCENARIOS: readonly InProcessScenario[] = [smppDispatch, totpVerify];
+export const IN_PROCESS_SCENARIOS: readonly InProcessScenario[] = [smppDispatch, totpVerify, adSync, adLogin];
 
 /** A user that logs in once, then refreshes in a chain; after a failure it logs in again. */
 async function refreshingUser(target: Target, user: BenchUser): Promise<VirtualUser> {

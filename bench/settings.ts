@@ -6,6 +6,8 @@ export const SCENARIO_IDS = [
   'refresh',
   'smpp-dispatch',
   'totp-verify',
+  'ad-sync',
+  'ad-login',
 ] as const;
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
 
@@ -21,6 +23,8 @@ export interface BenchSettings {
   grantConcurrency: number;
   /** Passcode dispatches in flight (smpp-dispatch). */
   dispatchConcurrency: number;
+  /** Users created in AD (one LDIF) and imported by each full sync (ad-sync). */
+  adSyncUsers: number;
   backends: BackendId[];
   scenarios: ScenarioId[];
   mode: 'production' | 'development';
@@ -38,6 +42,9 @@ export const SETTINGS_HELP = `Environment variables (all optional):
   BENCH_LOGIN_CONCURRENCY    logins in flight (default 8; keep it under 30, the per-address throttle)
   BENCH_GRANT_CONCURRENCY    token grants in flight (default 16)
   BENCH_DISPATCH_CONCURRENCY passcode dispatches in flight, in-process (default 16)
+  BENCH_AD_SYNC_USERS        users in AD for the ad-sync scenario (default 10000; ~5 ms each to create)
+  BENCH_SAMBA                JSON details of a running Samba AD DC (what \`node test/support/samba-dc.js
+                             start\` prints; PASSGATE_TEST_SAMBA works too); default: one is started
   BENCH_BACKENDS             comma list of ${BACKEND_IDS.join(', ')} (default both)
   BENCH_SCENARIOS            comma list of ${SCENARIO_IDS.join(', ')} (default all)
   BENCH_MODE                 server mode: production (default) or development
@@ -74,6 +81,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): BenchSetting
     loginConcurrency: Math.round(number('BENCH_LOGIN_CONCURRENCY', 8, 1, 29)),
     grantConcurrency: Math.round(number('BENCH_GRANT_CONCURRENCY', 16, 1, 256)),
     dispatchConcurrency: Math.round(number('BENCH_DISPATCH_CONCURRENCY', 16, 1, 100)),
+    adSyncUsers: Math.round(number('BENCH_AD_SYNC_USERS', 10_000, 100, 200_000)),
     backends: list('BENCH_BACKENDS', BACKEND_IDS),
     scenarios: list('BENCH_SCENARIOS', SCENARIO_IDS),
     mode,
