@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import type { Clock } from '../../clock.js';
 import { StoreErrors } from '../errors.js';
 import type { Tables, UserRow } from '../tables.js';
@@ -318,7 +318,15 @@ export class UsersRepository {
         .select('external_id')
         .where('source', '=', source)
         .where('external_id', 'is not', null)
-        .where((eb) => eb.or(part.map((name) => eb('groups', 'like', `%${JSON.stringify(name)}%`))))
+        .where((eb) =>
+          eb.or(
+            part.map(
+              // PostgreSQL's LIKE takes a backslash as an escape by default, SQLite's not: say it.
+              (name) =>
+                sql<boolean>`${eb.ref('groups')} like ${`%${escapeLike(JSON.stringify(name))}%`} escape '\\'`,
+            ),
+          ),
+        )
         .execute();
       for (const row of rows) found.add(row.external_id!);
     }
@@ -354,32 +362,6 @@ export class UsersRepository {
       .where('id', '=', owner.id)
       .execute();
     return true;
-  }
-
-  /**
-   * Marks the directory users of `source` that the last full synchronisation did not see (seen
-   * before `seenSince`) as removed; returns how many were marked.
-   */
-  async markRemovedUnless(source: string, seenSince: number): Promise<number> {
-    const result = await this.db
-      .updateTable('users')
-      .set({ removed_at: this.clock(), updated_at: this.clock() })
-      .where('source', '=', source)
-      .where('removed_at', 'is', null)
-      .where((eb) => eb.or([eb('synced_at', 'is', null), eb('synced_at', '<', seenSince)]))
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows);
-  }
-
-  /** Marks one directory user removed (deleted in the directory, or moved out of scope). */
-  async markRemoved(externalId: string): Promise<boolean> {
-    const result = await this.db
-      .updateTable('users')
-      .set({ removed_at: this.clock(), updated_at: this.clock() })
-      .where('external_id', '=', externalId)
-      .where('removed_at', 'is', null)
-      .executeTakeFirst();
-    return result.numUpdatedRows > 0n;
   }
 
   async setPasswordHash(id: string, passwordHash: string): Promise<void> {
@@ -431,6 +413,11 @@ export interface SyncedUser {
 /** Rows per `in (...)` list and per multi-row insert (16 columns): well under both engines' limits. */
 const CHUNK = 500;
 const INSERT_CHUNK = 200;
+
+/** A LIKE pattern that matches `text` literally (escape character: backslash). */
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
