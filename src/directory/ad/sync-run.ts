@@ -60,6 +60,7 @@ export class SyncRun {
   /** External ids of the users in scope. */
   readonly inScope = new Set<string>();
   private readonly conflicts: DirectoryUser[] = [];
+  private writing: Promise<void> = Promise.resolve();
   private readonly isInScope: (dn: string, membership: Membership) => boolean;
 
   constructor(
@@ -111,18 +112,41 @@ export class SyncRun {
         continue;
       }
       batch.push(user);
-    }
-    if (outside.length > 0) await this.remove(outside);
-    if (batch.length > 0) {
-      const results = await stored(this.users.syncFromDirectory(batch, AD_SOURCE));
-      for (const [i, result] of results.entries()) this.count(batch[i]!, result);
+      this.summary.seen++;
     }
     this.onProgress(this.summary.seen);
+    if (outside.length > 0) await this.remove(outside);
+    if (batch.length > 0) {
+      await this.write(async () => {
+        const results = await stored(this.users.syncFromDirectory(batch, AD_SOURCE));
+        for (const [i, result] of results.entries()) this.count(batch[i]!, result);
+      });
+    }
   }
 
   /** Marks users removed by their external ids (deleted, or no longer matching the filter). */
   async remove(externalIds: readonly string[]): Promise<void> {
-    this.summary.removed += await stored(this.users.markRemovedMany(externalIds));
+    await this.write(async () => {
+      this.summary.removed += await stored(this.users.markRemovedMany(externalIds));
+    });
+  }
+
+  /** Waits for the writes in flight (before reading what they did: counts, conflicts). */
+  async flush(): Promise<void> {
+    await this.writing;
+  }
+
+  /**
+   * Queues a write behind the previous ones, in order, and returns once the one before it is
+   * done: one write is in flight while the caller maps the next page and the DC prepares the one
+   * after (PostgreSQL works in a process of its own). A failure surfaces at the next call or at
+   * flush().
+   */
+  private async write(work: () => Promise<void>): Promise<void> {
+    const previous = this.writing;
+    this.writing = previous.then(work);
+    this.writing.catch(() => {}); // awaited later; not an unhandled rejection meanwhile
+    await previous;
   }
 
   /**
@@ -131,11 +155,12 @@ export class SyncRun {
    * a known user then keeps their previous name.
    */
   async settleConflicts(): Promise<void> {
+    await this.flush();
     for (const user of this.conflicts.splice(0)) {
       await stored(this.users.releaseRemovedName(normalizeUsername(user.username), AD_SOURCE));
       const [result] = await stored(this.users.syncFromDirectory([user], AD_SOURCE));
       if (result!.outcome !== 'conflict') {
-        this.count(user, result!, false);
+        this.count(user, result!);
         continue;
       }
       this.problem(
@@ -149,13 +174,12 @@ export class SyncRun {
         const [kept] = await stored(
           this.users.syncFromDirectory([{ ...user, username: known.username }], AD_SOURCE),
         );
-        if (kept!.outcome !== 'conflict') this.count(user, kept!, false);
+        if (kept!.outcome !== 'conflict') this.count(user, kept!);
       }
     }
   }
 
-  private count(user: DirectoryUser, result: SyncedUser, first = true): void {
-    if (first) this.summary.seen++;
+  private count(user: DirectoryUser, result: SyncedUser): void {
     if (result.outcome === 'conflict') {
       this.conflicts.push(user);
       return;

@@ -140,22 +140,42 @@ export class AdSync {
       options.signal?.throwIfAborted();
       options.onProgress?.(seen, expected);
     });
+    try {
+      await this.read(client, dc.domain, full, previousUsn, groups, run, (n) => {
+        expected = n;
+      });
+    } catch (error) {
+      await run.flush().catch(() => {}); // no write of this run outlives it (a retry on another DC)
+      throw error;
+    }
+    await run.settleConflicts(); // after every write and removal: a removed user's name is free
+    await stored(this.state.set(USN_KEY, dc.usn.toString()));
+    await stored(this.state.set(USN_SOURCE_KEY, dc.source));
+    if (full) await stored(this.state.set(FULL_KEY, String(startedAt)));
+    return run.summary;
+  }
+
+  /** Reads the DC into the run: every user in scope (full), or what changed since `previousUsn`. */
+  private async read(
+    client: Client,
+    domain: string,
+    full: boolean,
+    previousUsn: string | undefined,
+    groups: GroupIndex,
+    run: SyncRun,
+    expect: (count: number) => void,
+  ): Promise<void> {
     if (full) {
       const known = await stored(this.users.activeExternalIds(AD_SOURCE));
-      expected = known.length;
+      expect(known.length);
       for (const base of syncBases(this.config)) {
         for await (const entries of this.search(client, base, this.config.userFilter))
           await run.page(entries);
       }
       await run.remove(known.filter((id) => !run.inScope.has(id)));
     } else {
-      await this.incremental(client, dc.domain, BigInt(previousUsn!) + 1n, groups, run);
+      await this.incremental(client, domain, BigInt(previousUsn!) + 1n, groups, run);
     }
-    await run.settleConflicts();
-    await stored(this.state.set(USN_KEY, dc.usn.toString()));
-    await stored(this.state.set(USN_SOURCE_KEY, dc.source));
-    if (full) await stored(this.state.set(FULL_KEY, String(startedAt)));
-    return run.summary;
   }
 
   private async incremental(
@@ -196,6 +216,7 @@ export class AdSync {
       }
     }
     const names = [...changedGroups.map((g) => g.name), ...deletedGroups];
+    await run.flush(); // the group lists just written are the ones to look at
     const former = names.length > 0 ? await stored(this.users.inGroups(AD_SOURCE, names)) : [];
     const unread = former.filter((id) => !run.seen.has(id));
     for (let i = 0; i < unread.length; i += GUIDS_PER_SEARCH) {
