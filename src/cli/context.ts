@@ -17,14 +17,19 @@ export function configFrom(options: GlobalOptions): Config {
 
 /**
  * Runs a command against the store: opens the database once (no retries: a command should fail
- * fast and say why), brings the schema up to date, and closes it afterwards.
+ * fast and say why), brings the schema up to date, and closes it and the directory afterwards.
  */
 export async function withCore<T>(options: GlobalOptions, run: (core: Core) => Promise<T>): Promise<T> {
   const config = configFrom(options);
   const database = await openDatabase(config.database.url, config.database);
   try {
     await migrateToLatest(database);
-    return await run(composeCore(config, database, systemClock));
+    const core = composeCore(config, database, systemClock);
+    try {
+      return await run(core);
+    } finally {
+      await core.directory.close?.(); // the AD service connection, or the process would linger
+    }
   } finally {
     await database.close();
   }
