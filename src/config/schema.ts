@@ -5,6 +5,7 @@ import { loadBalancingPolicySchema } from '../policy/load-balancing.js';
 import { passcodePolicySchema } from '../policy/passcode.js';
 import { tokenPolicySchema } from '../policy/token.js';
 import { directorySchema } from './directory-schema.js';
+import { geoSchema, learningSchema, mfaSessionMinutes } from './policies-schema.js';
 
 /**
  * The one place where every configuration option, its default and its meaning is declared.
@@ -279,12 +280,15 @@ export const configSchema = z
       })
       .prefault({})
       .describe('Delivery of passcodes by SMS, voice and e-mail.'),
+    geo: geoSchema,
     policies: z
       .strictObject({
         requireMfa: z
           .boolean()
           .default(false)
           .describe('Make a second factor mandatory for everyone, even users without one enrolled.'),
+        mfaSessionMinutes,
+        learning: learningSchema,
         token: z
           .record(policyName, tokenPolicySchema)
           .default({})
