@@ -21,6 +21,8 @@ export interface Tables {
   policies: PolicyRow;
   delivery_attempts: DeliveryAttemptRow;
   directory_state: DirectoryStateRow;
+  trusted_networks: TrustedNetworkRow;
+  login_history: LoginHistoryRow;
 }
 
 /** Synchronisation state of an external directory (e.g. the highest uSNChanged seen). */
@@ -208,4 +210,29 @@ export interface DeliveryAttemptRow {
   receipt_status: string | null;
   receipt_at: number | null;
   created_at: number;
+}
+
+/** A network a user completes MFA from: recent successes and, once learned, how long it is trusted. */
+export interface TrustedNetworkRow {
+  user_id: string;
+  /** Canonical CIDR (203.0.113.0/24, 2001:db8:1:2::/64). */
+  network: string;
+  /** JSON array of the most recent success times (epoch ms, ascending; at most the threshold). */
+  successes: string;
+  first_success_at: number;
+  last_success_at: number;
+  trusted_until: number | null;
+  /** Set when an administrator revoked the trust; the next success starts counting afresh. */
+  revoked_at: number | null;
+}
+
+/** A country or device a user has signed in from. */
+export interface LoginHistoryRow {
+  user_id: string;
+  /** country or device. */
+  kind: string;
+  /** ISO 3166 country code, or a hash of the device id. */
+  value: string;
+  first_seen_at: number;
+  last_seen_at: number;
 }

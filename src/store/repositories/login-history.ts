@@ -1,0 +1,83 @@
+import { type Kysely, sql } from 'kysely';
+import type { Tables } from '../tables.js';
+
+/** What a login-history entry records: the country of a login or the device it came from. */
+export type LoginHistoryKind = 'country' | 'device';
+
+/** One country or device a user has signed in from. */
+export interface LoginHistoryEntry {
+  kind: LoginHistoryKind;
+  value: string;
+  firstSeenAt: number;
+  lastSeenAt: number;
+}
+
+/** Persistence of the countries and devices each user has signed in from. */
+export class LoginHistoryRepository {
+  constructor(private readonly db: Kysely<Tables>) {}
+
+  /** Which of the given values of one kind the user has been seen with. */
+  async seen(userId: string, kind: LoginHistoryKind, values: string[]): Promise<Set<string>> {
+    if (values.length === 0) return new Set();
+    const rows = await this.db
+      .selectFrom('login_history')
+      .select('value')
+      .where('user_id', '=', userId)
+      .where('kind', '=', kind)
+      .where('value', 'in', values)
+      .execute();
+    return new Set(rows.map((row) => row.value));
+  }
+
+  /** Records a sighting at `now` in one atomic upsert, so concurrent logins never conflict. */
+  async touch(userId: string, kind: LoginHistoryKind, value: string, now: number): Promise<void> {
+    await this.db
+      .insertInto('login_history')
+      .values({ user_id: userId, kind, value, first_seen_at: now, last_seen_at: now })
+      .onConflict((oc) =>
+        oc.columns(['user_id', 'kind', 'value']).doUpdateSet({
+          // Never backwards, whichever of two concurrent logins writes last.
+          last_seen_at: sql`case when excluded.last_seen_at > login_history.last_seen_at
+            then excluded.last_seen_at else login_history.last_seen_at end`,
+        }),
+      )
+      .execute();
+  }
+
+  /** Forgets all but the `keep` most recently seen entries of one kind of a user. */
+  async trim(userId: string, kind: LoginHistoryKind, keep: number): Promise<void> {
+    await this.db
+      .deleteFrom('login_history')
+      .where('user_id', '=', userId)
+      .where('kind', '=', kind)
+      .where('value', 'not in', (eb) =>
+        eb
+          .selectFrom('login_history')
+          .select('value')
+          .where('user_id', '=', userId)
+          .where('kind', '=', kind)
+          .orderBy('last_seen_at', 'desc')
+          .orderBy('value')
+          .limit(keep),
+      )
+      .execute();
+  }
+
+  /** Every entry of a user, most recently seen first. */
+  async list(userId: string): Promise<LoginHistoryEntry[]> {
+    const rows = await this.db
+      .selectFrom('login_history')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .orderBy('last_seen_at', 'desc')
+      .orderBy('kind')
+      .orderBy('value')
+      .execute();
+    return rows.map((row) => ({
+      kind: row.kind as LoginHistoryKind,
+      value: row.value,
+      firstSeenAt: Number(row.first_seen_at),
+      lastSeenAt: Number(row.last_seen_at),
+    }));
+  }
+}
