@@ -11,6 +11,7 @@ import type { Directory } from '../directory/directory.js';
 import { LocalDirectory } from '../directory/local/local-directory.js';
 import { SecondFactor } from '../engine/second-factor.js';
 import { Throttle } from '../engine/throttle.js';
+import { type CountryLookup, openCountryLookup } from '../geo/country-lookup.js';
 import { SigningKeys } from '../keys/signing-keys.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import type { Database } from '../store/database.js';
@@ -45,6 +46,8 @@ export interface Core {
   policies: PoliciesRepository;
   throttle: Throttle;
   secondFactor: SecondFactor;
+  /** Country of a source address, for policies and the audit log. */
+  geo: CountryLookup;
 }
 
 /** Builds the storage-backed core from an open (migrated) database. */
@@ -54,6 +57,7 @@ export function composeCore(
   clock: Clock,
   logger: Logger = createLogger('silent'),
 ): Core {
+  const geo = openCountryLookup(config.geo); // first: a wrong database file is a configuration error
   const box = secretBoxFromConfig(config);
   const users = new UsersRepository(database.db, clock);
   const { directory, adSync } = createDirectory(config, users, database, clock, logger);
@@ -90,6 +94,7 @@ export function composeCore(
     policies: new PoliciesRepository(database.db, clock),
     throttle,
     secondFactor: new SecondFactor(tokens, tokenTypes, throttle, audit, clock, config.mfa),
+    geo,
   };
 }
 
