@@ -14,14 +14,18 @@ import { Throttle } from '../engine/throttle.js';
 import { type CountryLookup, openCountryLookup } from '../geo/country-lookup.js';
 import { SigningKeys } from '../keys/signing-keys.js';
 import { createLogger, type Logger } from '../observability/logger.js';
+import { LearnedTrust } from '../policy/learned-trust.js';
+import { LoginHistory } from '../policy/login-history.js';
 import type { Database } from '../store/database.js';
 import { AuditRepository } from '../store/repositories/audit.js';
 import { BackupCodesRepository } from '../store/repositories/backup-codes.js';
 import { DirectoryStateRepository } from '../store/repositories/directory-state.js';
+import { LoginHistoryRepository } from '../store/repositories/login-history.js';
 import { PasscodesRepository } from '../store/repositories/passcodes.js';
 import { PoliciesRepository } from '../store/repositories/policies.js';
 import { ThrottleRepository } from '../store/repositories/throttle.js';
 import { TokensRepository } from '../store/repositories/tokens.js';
+import { TrustedNetworksRepository } from '../store/repositories/trusted-networks.js';
 import { UsersRepository } from '../store/repositories/users.js';
 import { PASSCODE_CHANNELS, type PasscodeChannel, PasscodeTokenType } from '../tokens/passcode.js';
 import { createTokenTypes, type TokenTypes } from '../tokens/registry.js';
@@ -48,6 +52,10 @@ export interface Core {
   secondFactor: SecondFactor;
   /** Country of a source address, for policies and the audit log. */
   geo: CountryLookup;
+  /** Self-learned trusted networks per user (`policies.learning`). */
+  learnedTrust: LearnedTrust;
+  /** Countries and devices each user has signed in from. */
+  loginHistory: LoginHistory;
 }
 
 /** Builds the storage-backed core from an open (migrated) database. */
@@ -95,6 +103,13 @@ export function composeCore(
     throttle,
     secondFactor: new SecondFactor(tokens, tokenTypes, throttle, audit, clock, config.mfa),
     geo,
+    learnedTrust: new LearnedTrust(
+      new TrustedNetworksRepository(database.db),
+      config.policies.learning,
+      clock,
+      audit,
+    ),
+    loginHistory: new LoginHistory(new LoginHistoryRepository(database.db), clock),
   };
 }
 
