@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { gatewaySettings } from '../dispatch/registry.js';
+import { authenticationRuleSchema } from '../policy/authentication/rule.js';
 import { loadBalancingPolicySchema } from '../policy/load-balancing.js';
 import { passcodePolicySchema } from '../policy/passcode.js';
 import { tokenPolicySchema } from '../policy/token.js';
@@ -303,6 +304,12 @@ export const configSchema = z
           .record(policyName, loadBalancingPolicySchema)
           .default({})
           .describe('Load Balancing Policies by name; seed.'),
+        authentication: z
+          .record(policyName, authenticationRuleSchema)
+          .default({})
+          .describe(
+            'Authentication Policy rules by name, in evaluation order (the first match decides); seed.',
+          ),
       })
       .prefault({})
       .describe('Authentication policy defaults, and policies seeded into the database at first start.'),

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { AUTHENTICATION_KIND, authenticationRuleSchema } from './authentication/rule.js';
 import { LOAD_BALANCING_KIND, loadBalancingPolicySchema } from './load-balancing.js';
 import { PASSCODE_POLICY_KIND, passcodePolicySchema } from './passcode.js';
 import { TOKEN_POLICY_KIND, tokenPolicySchema } from './token.js';
@@ -8,6 +9,7 @@ import { TOKEN_POLICY_KIND, tokenPolicySchema } from './token.js';
  * one schema file plus one line here; storage, the CLI and seeding handle it from then on.
  */
 export const POLICY_KINDS: Readonly<Record<string, z.ZodType>> = {
+  [AUTHENTICATION_KIND]: authenticationRuleSchema,
   [TOKEN_POLICY_KIND]: tokenPolicySchema,
   [PASSCODE_POLICY_KIND]: passcodePolicySchema,
   [LOAD_BALANCING_KIND]: loadBalancingPolicySchema,

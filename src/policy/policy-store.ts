@@ -1,5 +1,7 @@
 import { defineErrors } from '../errors.js';
 import type { PoliciesRepository, StoredPolicy } from '../store/repositories/policies.js';
+import { checkRule } from './authentication/check.js';
+import { AUTHENTICATION_KIND, type AuthenticationRule } from './authentication/rule.js';
 import { POLICY_KIND_NAMES, POLICY_KINDS } from './kinds.js';
 
 /** Errors of policy management. */
@@ -17,7 +19,14 @@ export type PolicySet = Record<string, Record<string, unknown>>;
  * schema before it is stored, and comes back with its defaults applied.
  */
 export class PolicyStore {
-  constructor(private readonly repository: PoliciesRepository) {}
+  /**
+   * @param groupNames the directory's group names, lower-cased, to refuse rules naming unknown
+   *   groups; without it group names are not checked (tests of other kinds).
+   */
+  constructor(
+    private readonly repository: PoliciesRepository,
+    private readonly groupNames?: () => Promise<ReadonlySet<string>>,
+  ) {}
 
   /** Validates a document; raises POLICY_INVALID naming the field and the problem. */
   validate(kindName: string, name: string, document: unknown): unknown {
@@ -40,7 +49,23 @@ export class PolicyStore {
   }
 
   async put(kind: string, name: string, document: unknown): Promise<void> {
-    await this.repository.put(normalizeKind(kind), name, this.validate(kind, name, document));
+    const validated = this.validate(kind, name, document);
+    await this.checkAgainstStore(normalizeKind(kind), name, validated);
+    await this.repository.put(normalizeKind(kind), name, validated);
+  }
+
+  /** Raises POLICY_INVALID for what only the store can tell: unknown groups, missing policies. */
+  private async checkAgainstStore(kind: string, name: string, document: unknown, pending?: PolicySet) {
+    if (kind !== AUTHENTICATION_KIND) return;
+    const problems = await checkRule(document as AuthenticationRule, {
+      ...(this.groupNames ? { groups: this.groupNames } : {}),
+      policyExists: async (other, policy) =>
+        pending?.[other]?.[policy] !== undefined ||
+        (pending?.[other] === undefined && (await this.repository.get(other, policy)) !== undefined),
+    });
+    if (problems.length > 0) {
+      throw PolicyErrors.POLICY_INVALID({ detail: problems.map((p) => `${kind}.${name}.${p}`).join('; ') });
+    }
   }
 
   /** Policies of a kind, documents with defaults applied. */
@@ -72,6 +97,16 @@ export class PolicyStore {
         })),
       ]),
     );
+    const pending = Object.fromEntries(
+      Object.entries(validated).map(([kind, policies]) => [
+        kind,
+        Object.fromEntries(policies.map((p) => [p.name, p.document])),
+      ]),
+    );
+    for (const [kind, policies] of Object.entries(validated)) {
+      for (const policy of policies)
+        await this.checkAgainstStore(kind, policy.name, policy.document, pending);
+    }
     await this.repository.replaceKinds(validated);
     return Object.values(validated).reduce((n, policies) => n + policies.length, 0);
   }

@@ -11,7 +11,11 @@ import { describeError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { PACKAGE_ROOT } from '../paths.js';
+import { AuthenticationPolicy } from '../policy/authentication/authentication-policy.js';
+import { AUTHENTICATION_KIND } from '../policy/authentication/rule.js';
+import { LearnedTrust } from '../policy/learned-trust.js';
 import { LOAD_BALANCING_KIND } from '../policy/load-balancing.js';
+import { LoginHistory } from '../policy/login-history.js';
 import { PASSCODE_POLICY_KIND } from '../policy/passcode.js';
 import { PolicyStore } from '../policy/policy-store.js';
 import { TOKEN_POLICY_KIND } from '../policy/token.js';
@@ -19,9 +23,12 @@ import { pruneOidcPayloads } from '../protocols/oidc/adapter.js';
 import { createOidcDoor, type OidcDoor } from '../protocols/oidc/door.js';
 import { createLoginRoutes } from '../protocols/oidc/interactions.js';
 import { OIDC_ALGORITHMS, OIDC_KEY_PURPOSE } from '../protocols/oidc/keys.js';
+import { clientAddress } from '../protocols/oidc/login-step.js';
 import { ChallengesRepository } from '../store/repositories/challenges.js';
 import { DeliveryAttemptsRepository } from '../store/repositories/delivery-attempts.js';
+import { LoginHistoryRepository } from '../store/repositories/login-history.js';
 import { ThrottleRepository } from '../store/repositories/throttle.js';
+import { TrustedNetworksRepository } from '../store/repositories/trusted-networks.js';
 import { createWebApp } from '../web/app.js';
 import { createCsrfProtection } from '../web/csrf.js';
 import { loadTranslations } from '../web/i18n.js';
@@ -79,6 +86,13 @@ export async function composeServices(
     (outcome) => metrics.logins.inc({ outcome }),
   );
 
+  const { dispatcher, challenges } = composeChallenges(core, {
+    logger,
+    translate: (lng, key, options) => translations.i18n.t(key, { lng, ns: 'messages', ...options }),
+  });
+
+  const policy = composeAuthenticationPolicy(core, challenges);
+
   const oidc = await createOidcDoor({
     config,
     issuer: publicUrl,
@@ -89,11 +103,16 @@ export async function composeServices(
     render,
     logger,
     clock,
-  });
-
-  const { dispatcher, challenges } = composeChallenges(core, {
-    logger,
-    translate: (lng, key, options) => translations.i18n.t(key, { lng, ns: 'messages', ...options }),
+    stepUp: {
+      decide: async (accountId, context, stepUp) => {
+        const user = await core.users.findById(accountId);
+        if (!user || user.disabled || user.removedAt !== null) return undefined;
+        return policy.decide(user, context, stepUp ? { stepUp } : {});
+      },
+      mfaSessionMinutes: config.policies.mfaSessionMinutes,
+      now: clock,
+      address: clientAddress,
+    },
   });
 
   const csrf = createCsrfProtection(core.box.derive('csrf'), secureCookies, (req) =>
@@ -113,7 +132,8 @@ export async function composeServices(
         provider: oidc.provider,
         firstFactor,
         challenges,
-        requireMfa: config.policies.requireMfa,
+        policy,
+        users: core.users,
         render,
         csrf,
         language: (req) => translations.detect(req),
@@ -200,13 +220,37 @@ export function composeChallenges(core: Core, runtime: { logger: Logger; transla
   return { dispatcher, sender, challenges };
 }
 
-/** Stores the configuration's policy seeds for the kinds the database has none of yet. */
+/** The Authentication Policy: rules from the store, facts from geo, learned trust and login history. */
+function composeAuthenticationPolicy(core: Core, challenges: Challenges): AuthenticationPolicy {
+  const { database, clock, config } = core;
+  return new AuthenticationPolicy({
+    policies: core.policies,
+    geo: core.geo,
+    trust: new LearnedTrust(
+      new TrustedNetworksRepository(database.db),
+      config.policies.learning,
+      clock,
+      core.audit,
+    ),
+    history: new LoginHistory(new LoginHistoryRepository(database.db), clock),
+    factorTypes: async (user) => (await challenges.offersFor(user)).map((offer) => offer.type),
+    audit: core.audit,
+    settings: config.policies,
+    clock,
+  });
+}
+
+/**
+ * Stores the configuration's policy seeds for the kinds the database has none of yet (rules
+ * last: they may name the others). Group names are not checked: a first start has no users yet.
+ */
 function seedPolicies(core: Core): Promise<string[]> {
-  const { token, passcode, loadBalancing } = core.config.policies;
+  const { token, passcode, loadBalancing, authentication } = core.config.policies;
   const seeds = Object.entries({
     [TOKEN_POLICY_KIND]: token,
     [PASSCODE_POLICY_KIND]: passcode,
     [LOAD_BALANCING_KIND]: loadBalancing,
+    [AUTHENTICATION_KIND]: authentication,
   });
   return new PolicyStore(core.policies).seed(
     Object.fromEntries(seeds.filter(([, policies]) => Object.keys(policies).length > 0)),

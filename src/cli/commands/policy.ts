@@ -16,7 +16,7 @@ export function registerPolicyCommands(program: Command, io: CliIo): void {
     .description(`Manage policies stored in the database (kinds: ${KINDS})`);
   const globals = () => program.opts<GlobalOptions>();
   const withPolicies = <T>(run: (store: PolicyStore, core: Core) => Promise<T>) =>
-    withCore(globals(), (core) => run(new PolicyStore(core.policies), core));
+    withCore(globals(), (core) => run(new PolicyStore(core.policies, () => core.users.groupNames()), core));
 
   policy
     .command('list [kind]')

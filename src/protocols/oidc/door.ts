@@ -9,6 +9,7 @@ import type { Logger } from '../../observability/logger.js';
 import type { Database } from '../../store/database.js';
 import type { UsersRepository } from '../../store/repositories/users.js';
 import { createOidcAdapter } from './adapter.js';
+import type { StepUpOptions } from './assurance.js';
 import { loadClientFiles } from './clients.js';
 import { OIDC_KEY_PURPOSE } from './keys.js';
 import { createOidcProvider, type PageRenderer } from './provider.js';
@@ -34,6 +35,7 @@ export interface OidcDoorOptions {
   render: PageRenderer;
   logger: Logger;
   clock: Clock;
+  stepUp: StepUpOptions;
 }
 
 /**
@@ -61,6 +63,7 @@ export async function createOidcDoor(options: OidcDoorOptions): Promise<OidcDoor
         behindProxy: config.server.trustedProxies.length > 0,
         users: options.users,
         render: options.render,
+        stepUp: options.stepUp,
       });
     let provider = make();
     const valid = [];

@@ -1,29 +1,25 @@
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
-import type { Challenges } from '../../engine/challenges.js';
 import type { FirstFactor } from '../../engine/first-factor.js';
 import { PassgateError } from '../../errors.js';
-import {
-  clientAddress,
-  finishLogin,
-  LoginErrors,
-  type LoginStepDeps,
-  loadLoginInteraction,
-} from './login-step.js';
-import { addSecondFactorRoutes, startSecondFactor } from './second-factor-routes.js';
+import type { LoginContext } from '../../policy/authentication/authentication-policy.js';
+import type { UsersRepository } from '../../store/repositories/users.js';
+import { REQUIRE_MFA, requestedStepUp, STEP_UP_CHECK } from './assurance.js';
+import { actOnDecision, type DecisionDeps, deviceId } from './login-decision.js';
+import { clientAddress, finishLogin, LoginErrors, loadLoginInteraction } from './login-step.js';
+import { addSecondFactorRoutes } from './second-factor-routes.js';
 
 /** What the hosted login pages need. */
-export interface LoginRoutesOptions extends LoginStepDeps {
+export interface LoginRoutesOptions extends DecisionDeps {
   firstFactor: FirstFactor;
-  challenges: Challenges;
-  /** `policies.requireMfa`: a second factor even for users without one. */
-  requireMfa: boolean;
+  users: UsersRepository;
   maxBodyBytes: number;
 }
 
 /**
  * The hosted login for OpenID Connect: oidc-provider's interaction, rendered under
- * `/login/:uid`. A password step, then a second-factor step when the user has a second factor
- * (or one is required). The pages only collect answers; the engine decides.
+ * `/login/:uid`. A password step, then what the Authentication Policy decides: done, a second
+ * factor, or a denial. A browser whose session needs more for this application (step-up) goes
+ * straight to the second factor. The pages only collect answers; the engine decides.
  */
 export function createLoginRoutes(options: LoginRoutesOptions): Router {
   const { provider, firstFactor, render, csrf } = options;
@@ -50,10 +46,38 @@ export function createLoginRoutes(options: LoginRoutesOptions): Router {
       .send(html);
   };
 
+  /** The login's context: address, door, application and this browser's device id. */
+  const contextOf = (req: Request, res: Response, clientId: string): LoginContext => ({
+    address: clientAddress(req),
+    door: 'oidc',
+    application: clientId,
+    device: deviceId(req, res, options.secureCookies),
+  });
+
+  /** Why this request wants MFA whatever the rules say (acr_values, the client's require_mfa). */
+  const stepUpOf = async (params: Record<string, unknown>) => {
+    const client = await provider().Client.find(String(params.client_id));
+    const metadata = client?.metadata() as Record<string, unknown> | undefined;
+    return requestedStepUp(params.acr_values, metadata?.[REQUIRE_MFA]);
+  };
+
   router.get('/login/:uid', async (req, res) => {
     const details = await loadLoginInteraction(provider(), req, res);
+    const clientId = String(details.params.client_id);
+    const sessionUser =
+      details.session?.accountId && (await options.users.findById(details.session.accountId));
+    // Step-up: the session proved the password; the policy now wants a second factor (or denies).
+    if (sessionUser && details.prompt.reasons.length === 1 && details.prompt.reasons[0] === STEP_UP_CHECK) {
+      try {
+        const stepUp = await stepUpOf(details.params);
+        return await actOnDecision(options, req, res, sessionUser, contextOf(req, res, clientId), stepUp);
+      } catch (error) {
+        if (!(error instanceof PassgateError) || error.status === 500) throw error;
+        return await showLogin(req, res, clientId, { username: sessionUser.username, error });
+      }
+    }
     const hint = typeof details.params.login_hint === 'string' ? details.params.login_hint : undefined;
-    await showLogin(req, res, String(details.params.client_id), { ...(hint ? { username: hint } : {}) });
+    await showLogin(req, res, clientId, { ...(hint ? { username: hint } : {}) });
   });
 
   router.post('/login/:uid', form, csrf.protect, async (req, res) => {
@@ -63,13 +87,9 @@ export function createLoginRoutes(options: LoginRoutesOptions): Router {
     const username = typeof body.username === 'string' ? body.username.slice(0, 256) : '';
     const password = typeof body.password === 'string' ? body.password.slice(0, 1024) : '';
     try {
-      const context = { address: clientAddress(req), door: 'oidc', application: clientId };
+      const context = contextOf(req, res, clientId);
       const user = await firstFactor.authenticate(username, password, context);
-      const offers = await options.challenges.offersFor(user);
-      if (offers.length === 0 && !options.requireMfa) {
-        return await finishLogin(provider(), req, res, { login: { accountId: user.id, amr: ['pwd'] } });
-      }
-      await startSecondFactor(options, req, res, user, context);
+      await actOnDecision(options, req, res, user, context, await stepUpOf(details.params));
     } catch (error) {
       // 503 (directory or database unavailable) is told to the user too; only real faults go on.
       if (!(error instanceof PassgateError) || error.status === 500) throw error;

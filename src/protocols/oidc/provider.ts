@@ -1,9 +1,16 @@
 import type { IncomingMessage } from 'node:http';
-import Provider, { type ClientMetadata, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, {
+  type ClientMetadata,
+  type Configuration,
+  errors,
+  interactionPolicy,
+  type KoaContextWithOIDC,
+} from 'oidc-provider';
 import type { Config } from '../../config/load.js';
 import type { PrivateJwk } from '../../keys/signing-keys.js';
 import type { UsersRepository } from '../../store/repositories/users.js';
 import type { AdapterFactory } from './adapter.js';
+import { ACR_MFA, ACR_PASSWORD, REQUIRE_MFA, type StepUpOptions, stepUpCheck } from './assurance.js';
 
 /** Renders one of Passgate's pages to HTML for a request (localised by the web layer). */
 export type PageRenderer = (
@@ -25,6 +32,8 @@ export interface OidcProviderOptions {
   behindProxy: boolean;
   users: UsersRepository;
   render: PageRenderer;
+  /** The Authentication Policy for browsers that already have a session (step-up). */
+  stepUp: StepUpOptions;
 }
 
 /** Path prefix of every oidc-provider endpoint except discovery. */
@@ -43,6 +52,8 @@ export function isOidcPath(path: string): boolean {
  */
 export function createOidcProvider(options: OidcProviderOptions): Provider {
   const { config, users, render } = options;
+  const prompts = interactionPolicy.base();
+  prompts.get('login')!.checks.add(stepUpCheck(options.stepUp));
   const configuration: Configuration = {
     adapter: options.adapter,
     clients: options.clients,
@@ -120,7 +131,18 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
       Grant: config.refreshTokenTtlSeconds,
     },
     interactions: {
+      policy: prompts,
       url: (_ctx, interaction) => `/login/${interaction.uid}`,
+    },
+    acrValues: [ACR_PASSWORD, ACR_MFA],
+    // `require_mfa: true` in a client file: that application always gets a second factor.
+    extraClientMetadata: {
+      properties: [REQUIRE_MFA],
+      validator: (_ctx, key, value) => {
+        if (key === REQUIRE_MFA && value !== undefined && typeof value !== 'boolean') {
+          throw new errors.InvalidClientMetadata(`${REQUIRE_MFA} must be true or false`);
+        }
+      },
     },
     // Clients come from the administrator's metadata folder: they are trusted first parties,
     // so consent is implied and recorded as a grant without asking the user.

@@ -1,29 +1,39 @@
 import type { Request, RequestHandler, Response, Router } from 'express';
 import type { ChallengeState, Challenges } from '../../engine/challenges.js';
-import type { AttemptContext } from '../../engine/first-factor.js';
 import { MfaErrors } from '../../engine/mfa-errors.js';
 import { PassgateError } from '../../errors.js';
+import type { LoginContext } from '../../policy/authentication/authentication-policy.js';
+import type { Decision } from '../../policy/authentication/decision.js';
 import type { User } from '../../store/repositories/users.js';
-import { finishLogin, type LoginStepDeps, loadLoginInteraction } from './login-step.js';
+import { ACR_MFA } from './assurance.js';
+import type { DecisionDeps, FlowContext } from './login-decision.js';
+import { finishLogin, loadLoginInteraction } from './login-step.js';
 
 /** Cookie holding the challenge of a login's second step, scoped to that login's pages. */
 const CHALLENGE_COOKIE = 'passgate.mfa';
 
-type SecondFactorDeps = LoginStepDeps & { challenges: Challenges };
+type SecondFactorDeps = DecisionDeps & { challenges: Challenges };
 
 const cookiePath = (req: Request) => `/login/${req.params.uid}`;
 
-/** Starts the second step after a correct password: a challenge (maybe a passcode sent), then its page. */
+/**
+ * Starts the second step the policy asked for: a challenge limited to the rule's methods (maybe
+ * a passcode sent, through the rule's Passcode and Load Balancing Policies), then its page.
+ */
 export async function startSecondFactor(
   deps: SecondFactorDeps,
   req: Request,
   res: Response,
   user: User,
-  context: AttemptContext,
+  context: LoginContext & { decision: Decision },
 ): Promise<void> {
+  const { decision } = context;
+  const flow: FlowContext = { ...context, flow: String(req.params.uid) };
   const state = await deps.challenges.start({
     user,
-    context: { ...context, flow: String(req.params.uid) },
+    context: flow,
+    ...(decision.methods ? { methods: decision.methods } : {}),
+    overrides: decision.overrides,
     language: deps.language(req),
   });
   res.cookie(CHALLENGE_COOKIE, state.id, {
@@ -97,8 +107,13 @@ export function addSecondFactorRoutes(router: Router, deps: SecondFactorDeps, fo
       const code = typeof body.code === 'string' ? body.code.slice(0, 64) : '';
       const result = await challenges.verify(state.id, code);
       res.clearCookie(CHALLENGE_COOKIE, { path: cookiePath(req) });
+      const flow = state.context as FlowContext;
+      await deps.policy.completed(result.user, flow, flow.decision, {
+        offered: state.offers.map((o) => o.type),
+        method: result.method,
+      });
       await finishLogin(provider(), req, res, {
-        login: { accountId: result.user.id, amr: [...new Set(['pwd', ...result.amr, 'mfa'])] },
+        login: { accountId: result.user.id, amr: [...new Set(['pwd', ...result.amr, 'mfa'])], acr: ACR_MFA },
       });
     } catch (error) {
       if (MfaErrors.is(error, 'MFA_CHALLENGE_EXPIRED')) return expired(req, res, error);

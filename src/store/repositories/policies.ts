@@ -106,6 +106,19 @@ export class PoliciesRepository {
     });
   }
 
+  /**
+   * A value that changes whenever a policy of the kind is added, changed or removed (count and
+   * latest change), so that a cache of compiled policies knows when to rebuild without reading them.
+   */
+  async version(kind: string): Promise<string> {
+    const row = await this.db
+      .selectFrom('policies')
+      .select((eb) => [eb.fn.countAll<number>().as('count'), eb.fn.max('updated_at').as('latest')])
+      .where('kind', '=', kind)
+      .executeTakeFirstOrThrow();
+    return `${Number(row.count)}:${row.latest ?? 0}`;
+  }
+
   /** Deletes one policy; true when it existed. */
   async remove(kind: string, name: string): Promise<boolean> {
     const result = await this.db

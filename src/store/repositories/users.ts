@@ -127,6 +127,17 @@ export class UsersRepository {
     return rows.map(toUser);
   }
 
+  /** Every group name some current user belongs to, lower-cased (to validate policies). */
+  async groupNames(): Promise<Set<string>> {
+    const rows = await this.db
+      .selectFrom('users')
+      .select('groups')
+      .distinct()
+      .where('removed_at', 'is', null)
+      .execute();
+    return new Set(rows.flatMap((row) => (JSON.parse(row.groups) as string[]).map((g) => g.toLowerCase())));
+  }
+
   async count(): Promise<number> {
     const { n } = await this.db
       .selectFrom('users')
