@@ -7,6 +7,7 @@ import { registerPolicyCommands } from './commands/policy.js';
 import { registerStartCommand } from './commands/start.js';
 import { registerSyncCommand } from './commands/sync.js';
 import { registerTokenCommands } from './commands/token.js';
+import { registerTrustCommands } from './commands/trust.js';
 import { registerUserCommands } from './commands/user.js';
 import { type CliIo, processIo } from './io.js';
 
@@ -39,6 +40,7 @@ export function buildProgram(io: CliIo = processIo, state: RunState = { keepAliv
   registerTokenCommands(program, io);
   registerPolicyCommands(program, io);
   registerSyncCommand(program, io);
+  registerTrustCommands(program, io);
   return program;
 }
 
