@@ -13,9 +13,7 @@ import type { Metrics } from '../observability/metrics.js';
 import { PACKAGE_ROOT } from '../paths.js';
 import { AuthenticationPolicy } from '../policy/authentication/authentication-policy.js';
 import { AUTHENTICATION_KIND } from '../policy/authentication/rule.js';
-import { LearnedTrust } from '../policy/learned-trust.js';
 import { LOAD_BALANCING_KIND } from '../policy/load-balancing.js';
-import { LoginHistory } from '../policy/login-history.js';
 import { PASSCODE_POLICY_KIND } from '../policy/passcode.js';
 import { PolicyStore } from '../policy/policy-store.js';
 import { TOKEN_POLICY_KIND } from '../policy/token.js';
@@ -26,9 +24,7 @@ import { OIDC_ALGORITHMS, OIDC_KEY_PURPOSE } from '../protocols/oidc/keys.js';
 import { clientAddress } from '../protocols/oidc/login-step.js';
 import { ChallengesRepository } from '../store/repositories/challenges.js';
 import { DeliveryAttemptsRepository } from '../store/repositories/delivery-attempts.js';
-import { LoginHistoryRepository } from '../store/repositories/login-history.js';
 import { ThrottleRepository } from '../store/repositories/throttle.js';
-import { TrustedNetworksRepository } from '../store/repositories/trusted-networks.js';
 import { createWebApp } from '../web/app.js';
 import { createCsrfProtection } from '../web/csrf.js';
 import { loadTranslations } from '../web/i18n.js';
@@ -222,17 +218,12 @@ export function composeChallenges(core: Core, runtime: { logger: Logger; transla
 
 /** The Authentication Policy: rules from the store, facts from geo, learned trust and login history. */
 function composeAuthenticationPolicy(core: Core, challenges: Challenges): AuthenticationPolicy {
-  const { database, clock, config } = core;
+  const { clock, config } = core;
   return new AuthenticationPolicy({
     policies: core.policies,
     geo: core.geo,
-    trust: new LearnedTrust(
-      new TrustedNetworksRepository(database.db),
-      config.policies.learning,
-      clock,
-      core.audit,
-    ),
-    history: new LoginHistory(new LoginHistoryRepository(database.db), clock),
+    trust: core.learnedTrust,
+    history: core.loginHistory,
     factorTypes: async (user) => (await challenges.offersFor(user)).map((offer) => offer.type),
     audit: core.audit,
     settings: config.policies,
