@@ -51,6 +51,8 @@ export async function loadTranslations(localesDir: string, defaultLanguage: stri
         lookupQuerystring: 'lang',
         lookupCookie: LANGUAGE_COOKIE,
         caches: false,
+        // Browsers set to Norwegian often send "no" or "nn" (Nynorsk): Bokmål is the nearest we have.
+        convertDetectedLanguage: (language: string) => (/^(no|nn)(-|$)/i.test(language) ? 'nb' : language),
       },
     });
   const detector = instance.services.languageDetector as unknown as {

@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PACKAGE_ROOT } from '../../src/paths.js';
 import { Browser, formAction, formField } from '../support/browser.js';
 import { startTestServer, TEST_CLIENT, type TestServer } from '../support/server.js';
 
@@ -51,6 +54,15 @@ describe('languages of the hosted login page', () => {
     expect(french.headers.get('set-cookie')).toMatch(/passgate_lang=fr;.*HttpOnly/i);
     // Later pages (another sign-in) keep French without ?lang=.
     expect(title((await loginPage(browser)).body)).toBe('Connexion');
+  });
+
+  it('serves Norwegian Bokmål to browsers that ask for "no" or Nynorsk', async () => {
+    const expected = JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'locales/nb/login.json'), 'utf8')).title;
+    for (const header of ['no', 'nn-NO, no;q=0.9']) {
+      const page = await loginPage(new Browser({ 'accept-language': header }));
+      expect(page.body).toContain('<html lang="nb">');
+      expect(title(page.body)).toBe(expected);
+    }
   });
 
   it('ignores an unknown language', async () => {
