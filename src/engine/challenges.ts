@@ -76,13 +76,34 @@ export class Challenges {
     private readonly clock: Clock,
   ) {}
 
-  /** The methods a user can answer with now, in order of preference. */
-  async offersFor(user: User, methods?: readonly string[]): Promise<MethodOffer[]> {
-    await this.ensureDirectoryChannels(user);
+  /**
+   * The methods a user can answer with now, in order of preference. With `preview` it writes
+   * nothing (the policy simulator): the directory's channels the user has no token for yet are
+   * offered as the tokens that a real sign-in would create for them.
+   */
+  async offersFor(
+    user: User,
+    methods?: readonly string[],
+    options: { preview?: boolean } = {},
+  ): Promise<MethodOffer[]> {
+    const pending = options.preview ? await this.missingDirectoryChannels(user) : [];
+    if (!options.preview) await this.ensureDirectoryChannels(user);
     // Without a rule: devices first, then the Passcode Policy's channels in its order, backup codes last.
     const order = methods ?? ['totp', 'hotp', ...(await this.sender.policy()).channels, 'backup'];
     const offers: MethodOffer[] = [];
-    for (const token of await this.secondFactor.factorsOf(user.id, order)) {
+    const candidates: OfferCandidate[] = [
+      ...(await this.secondFactor.factorsOf(user.id, order)),
+      ...pending
+        .filter((channel) => order.includes(channel))
+        .map((type) => ({
+          id: directoryTokenId(type, user),
+          type,
+          destination: null,
+          description: null,
+          serial: null,
+        })),
+    ];
+    for (const token of candidates) {
       const type = this.types.get(token.type);
       if (!type) continue;
       if (isChannel(token.type)) {
@@ -221,22 +242,23 @@ export class Challenges {
     }
   }
 
+  /** The directory's channels the user can receive but has no token for (of any status) yet. */
+  private async missingDirectoryChannels(user: User): Promise<PasscodeChannel[]> {
+    const existing = new Set((await this.tokens.listByUser(user.id)).map((t) => t.type));
+    return this.settings.directoryChannels.filter(
+      (channel) => (channel === 'email' ? user.email : user.mobile) && !existing.has(channel),
+    );
+  }
+
   /**
    * Gives every user a token for each passcode channel the directory provides (a mobile number:
    * sms and voice; an e-mail address: email), so that failures and locks are counted for it like
    * for any token. Its destination stays the directory's, read at sending time.
    */
   private async ensureDirectoryChannels(user: User): Promise<void> {
-    const existing = new Set((await this.tokens.listByUser(user.id)).map((t) => t.type));
-    for (const channel of this.settings.directoryChannels) {
-      const available = channel === 'email' ? user.email : user.mobile;
-      if (!available || existing.has(channel)) continue;
+    for (const channel of await this.missingDirectoryChannels(user)) {
       try {
-        await this.tokens.create({
-          id: `${channel.toUpperCase()}-${user.id}`,
-          userId: user.id,
-          type: channel,
-        });
+        await this.tokens.create({ id: directoryTokenId(channel, user), userId: user.id, type: channel });
       } catch (error) {
         if (!isUniqueViolation((error as PassgateError).cause)) throw error; // created concurrently
       }
@@ -244,8 +266,14 @@ export class Challenges {
   }
 }
 
+/** The id of the token that stands for a directory channel of a user. */
+const directoryTokenId = (channel: string, user: User) => `${channel.toUpperCase()}-${user.id}`;
+
+/** What an offer is made from: a stored token, or a directory channel's token yet to be created. */
+type OfferCandidate = Pick<Token, 'id' | 'type' | 'destination' | 'description' | 'serial'>;
+
 /** Where a passcode of a channel token goes: its own destination, else the directory's. */
-export function destinationOf(token: Token, user: User): string | null {
+export function destinationOf(token: Pick<Token, 'type' | 'destination'>, user: User): string | null {
   if (token.destination) return token.destination;
   if (token.type === 'email') return user.email;
   return token.type === 'sms' || token.type === 'voice' ? user.mobile : null;

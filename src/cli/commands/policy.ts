@@ -6,10 +6,11 @@ import { type PolicySet, PolicyStore } from '../../policy/policy-store.js';
 import type { Core } from '../../server/core.js';
 import { type GlobalOptions, say, withCore } from '../context.js';
 import type { CliIo } from '../io.js';
+import { registerPolicyTestCommand } from './policy-test.js';
 
 const KINDS = POLICY_KIND_NAMES.join(', ');
 
-/** `passgate policy list|show|set|remove|export|import`: administrator policies in the database. */
+/** `passgate policy list|show|set|remove|export|import|test`: administrator policies in the database. */
 export function registerPolicyCommands(program: Command, io: CliIo): void {
   const policy = program
     .command('policy')
@@ -100,6 +101,8 @@ export function registerPolicyCommands(program: Command, io: CliIo): void {
         say(io, `Imported ${count} ${count === 1 ? 'policy' : 'policies'} (${Object.keys(set).join(', ')}).`);
       });
     });
+
+  registerPolicyTestCommand(policy, globals, io);
 }
 
 async function readInput(io: CliIo, file: string | undefined): Promise<string> {
