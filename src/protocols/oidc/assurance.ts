@@ -58,7 +58,8 @@ export function stepUpCheck(options: StepUpOptions): InstanceType<typeof interac
         application: client.clientId,
         ...(device ? { device } : {}),
       },
-      requestedStepUp(params?.acr_values, (client as unknown as Record<string, unknown>).requireMfa),
+      // Extra client metadata keeps its snake_case name (`require_mfa`) on the client.
+      requestedStepUp(params?.acr_values, (client.metadata() as Record<string, unknown>)[REQUIRE_MFA]),
     );
     if (!decision || decision.action === 'deny') return interactionPolicy.Check.REQUEST_PROMPT;
     if (decision.action === 'allow') return interactionPolicy.Check.NO_NEED_TO_PROMPT;
