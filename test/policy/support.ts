@@ -1,22 +1,15 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import * as client from 'openid-client';
-import { stringify } from 'yaml';
-import { loadConfig } from '../../src/config/load.js';
 import type { ConfigInput } from '../../src/config/schema.js';
-import { hashPassword } from '../../src/crypto/password.js';
-import { createLogger } from '../../src/observability/logger.js';
-import { startServer } from '../../src/server/start.js';
 import type { RecordedAuditEvent } from '../../src/store/repositories/audit.js';
 import type { User } from '../../src/store/repositories/users.js';
 import { enrolOath } from '../../src/tokens/enrol.js';
 import { timeStep, totpCode } from '../../src/tokens/oath.js';
 import { Browser, type Exchange, formAction, formField } from '../support/browser.js';
-import { type Backend, createTestDatabase } from '../support/databases.js';
+import type { Backend } from '../support/databases.js';
 import { discover } from '../support/relying-party.js';
-import { TEST_CLIENT, type TestClient, type TestServer } from '../support/server.js';
+import { startTestServer, TEST_CLIENT, type TestClient, type TestServer } from '../support/server.js';
 
 /** The password of every test user. */
 export const PASSWORD = 'correct horse battery';
@@ -57,65 +50,19 @@ export interface PolicyServer extends TestServer {
   outbox(): Array<{ channel: string; to: string; text: string }>;
 }
 
-/**
- * startTestServer with an injectable clock (test/support/server.ts has none): a real Passgate
- * over HTTP on loopback, fresh database, the given clients in metadata/oidc.
- */
+/** startTestServer on a clock the test can move, with the helpers the policy tests share. */
 export async function startPolicyServer(
   options: { backend?: Backend; config?: ConfigInput; clients?: TestClient[] } = {},
 ): Promise<PolicyServer> {
   const clock = shiftedClock();
-  const database = await createTestDatabase(options.backend ?? 'sqlite');
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'passgate-policy-'));
-  const metadataDir = path.join(dataDir, 'metadata');
-  mkdirSync(path.join(metadataDir, 'oidc'), { recursive: true });
   const clients = options.clients ?? [TEST_CLIENT];
-  for (const c of clients) {
-    writeFileSync(path.join(metadataDir, 'oidc', `${c.client_id}.yaml`), stringify(c));
-  }
-  const config = loadConfig({
-    env: {},
-    overrides: {
-      dataDir,
-      metadataDir,
-      server: { host: '127.0.0.1', port: 0, shutdownGraceSeconds: 2 },
-      database: { url: database.url, retryInitialDelayMs: 100, retryMaxDelayMs: 500 },
-      passwords: { scryptCost: 10 },
-      log: { level: 'info' },
-      ...options.config,
-      ...(options.config?.server
-        ? { server: { host: '127.0.0.1', port: 0, shutdownGraceSeconds: 2, ...options.config.server } }
-        : {}),
-    } as ConfigInput,
-  });
-  const logs: string[] = [];
-  const sink = new Writable({
-    write(chunk, _encoding, done) {
-      logs.push(...chunk.toString().split('\n').filter(Boolean));
-      done();
-    },
-  });
-  const server = await startServer(config, { logger: createLogger(config.log.level, sink), clock });
-  await server.ready;
-  const core = server.core()!;
-  const outboxDir = path.join(dataDir, 'outbox');
-  const addUser: TestServer['addUser'] = async (username, password, extra = {}) =>
-    core.users.create({
-      username,
-      displayName: extra.displayName ?? username,
-      email: extra.email ?? `${username}@example.test`,
-      mobile: extra.mobile ?? null,
-      groups: extra.groups ?? [],
-      disabled: extra.disabled ?? false,
-      passwordHash: await hashPassword(password, { cost: 10, blockSize: 8, parallelization: 1 }),
-    });
+  const base = await startTestServer({ ...options, clients, clock });
+  const { core } = base;
+  const outboxDir = path.join(base.dataDir, 'outbox');
+  const addUser: TestServer['addUser'] = (username, password, extra = {}) =>
+    base.addUser(username, password, { displayName: username, ...extra });
   return {
-    url: server.publicUrl,
-    server,
-    core,
-    config,
-    dataDir,
-    logs,
+    ...base,
     clock,
     addUser,
     async addTotpUser(username, extra = {}) {
@@ -141,11 +88,7 @@ export async function startPolicyServer(
       ),
     rp: (clientId = TEST_CLIENT.client_id) => {
       const registered = clients.find((c) => c.client_id === clientId)!;
-      return discover(server.publicUrl, clientId, registered.client_secret as string);
-    },
-    close: async () => {
-      await server.close();
-      await database.drop();
+      return discover(base.url, clientId, registered.client_secret as string);
     },
   };
 }

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { stringify } from 'yaml';
+import type { Clock } from '../../src/clock.js';
 import { type Config, loadConfig } from '../../src/config/load.js';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { hashPassword } from '../../src/crypto/password.js';
@@ -47,6 +48,8 @@ export interface TestServerOptions {
   clients?: TestClient[];
   /** Use this database URL instead of creating a fresh one. */
   databaseUrl?: string;
+  /** The server's clock (default: the system's). */
+  clock?: Clock;
 }
 
 /**
@@ -68,11 +71,11 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     overrides: {
       dataDir,
       metadataDir,
-      server: { host: '127.0.0.1', port: 0, shutdownGraceSeconds: 2 },
       database: { url: options.databaseUrl ?? database!.url, retryInitialDelayMs: 100, retryMaxDelayMs: 500 },
       passwords: { scryptCost: 10 },
       log: { level: 'info' },
       ...options.config,
+      server: { host: '127.0.0.1', port: 0, shutdownGraceSeconds: 2, ...options.config?.server },
     } as ConfigInput,
   });
   const logs: string[] = [];
@@ -82,7 +85,10 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       done();
     },
   });
-  const server = await startServer(config, { logger: createLogger(config.log.level, sink) });
+  const server = await startServer(config, {
+    logger: createLogger(config.log.level, sink),
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
   await server.ready;
   const core = server.core()!;
   return {

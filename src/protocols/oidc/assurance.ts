@@ -49,7 +49,7 @@ export function stepUpCheck(options: StepUpOptions): InstanceType<typeof interac
     const { session, client, params, result } = (ctx as KoaContextWithOIDC).oidc;
     if (!session?.accountId || result?.login || !client) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
     const req = ctx.req as Request;
-    const device = ctx.cookies.get(DEVICE_COOKIE);
+    const device = ctx.cookies.get(DEVICE_COOKIE, { signed: false });
     const decision = await options.decide(
       session.accountId,
       {
