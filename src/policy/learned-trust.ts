@@ -110,6 +110,12 @@ export class LearnedTrust {
     }));
   }
 
+  /** Forgets networks that can no longer become trusted (no success within D days) and are not trusted now. */
+  async prune(): Promise<number> {
+    const now = this.clock();
+    return this.repository.prune(now - this.settings.withinDays * DAY, now);
+  }
+
   /**
    * Revokes one network of a user (a CIDR or any address in it) or, without one, all of the
    * user's; their successes are forgotten. Returns how many were revoked (already revoked ones

@@ -150,6 +150,7 @@ export async function composeServices(
       await core.passcodes.prune(now - 3600 * 1000);
       await new ChallengesRepository(database.db, clock).prune(now - 3600 * 1000);
       await new DeliveryAttemptsRepository(database.db, clock).prune(now - 90 * 24 * 3600 * 1000);
+      await core.learnedTrust.prune();
       if ((await keys.prune()) > 0) await oidc.refreshKeys();
     }),
   ];
@@ -217,7 +218,7 @@ export function composeChallenges(core: Core, runtime: { logger: Logger; transla
 }
 
 /** The Authentication Policy: rules from the store, facts from geo, learned trust and login history. */
-function composeAuthenticationPolicy(core: Core, challenges: Challenges): AuthenticationPolicy {
+export function composeAuthenticationPolicy(core: Core, challenges: Challenges): AuthenticationPolicy {
   const { clock, config } = core;
   return new AuthenticationPolicy({
     policies: core.policies,

@@ -96,6 +96,22 @@ describe.each(BACKENDS)('learned trusted networks (%s)', (backend) => {
     expect(await trust.list(alice)).toMatchObject([{ state: 'expired', trustedUntil: trustedAt + 7 * DAY }]);
   });
 
+  it('forgets networks that can no longer become trusted, and keeps trusted and recent ones', async () => {
+    const trust = trustWith({ trustDays: 60 });
+    await succeed(trust, 3, OFFICE); // trusted for 60 days
+    await succeed(trust, 1, '198.51.100.7'); // one success, stale after 30 days
+    clock.advance(31 * DAY);
+    await succeed(trust, 1, '192.0.2.1'); // recent
+    expect(await trust.prune()).toBe(1);
+    expect((await trust.list(alice)).map((e) => e.network).sort()).toEqual([
+      '192.0.2.0/24',
+      '203.0.113.0/24',
+    ]);
+    clock.advance(30 * DAY + 1); // the trust has expired, and every last success is stale
+    expect(await trust.prune()).toBe(2);
+    expect(await trust.list(alice)).toEqual([]);
+  });
+
   it('extends the trust with a later success', async () => {
     const trust = trustWith({ trustDays: 7 });
     await succeed(trust, 3);

@@ -94,6 +94,19 @@ export class TrustedNetworksRepository {
    * Marks one network (or every network) of a user revoked at `now`, forgetting its successes
    * and trust; returns how many were not revoked before.
    */
+  /**
+   * Deletes the networks whose last success is older than `staleBefore` and that are not trusted
+   * at `now`: their successes can no longer add up to trust. Returns how many were deleted.
+   */
+  async prune(staleBefore: number, now: number): Promise<number> {
+    const result = await this.db
+      .deleteFrom('trusted_networks')
+      .where('last_success_at', '<', staleBefore)
+      .where((eb) => eb.or([eb('trusted_until', 'is', null), eb('trusted_until', '<', now)]))
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
   async revoke(userId: string, now: number, network?: string): Promise<number> {
     let query = this.db
       .updateTable('trusted_networks')
