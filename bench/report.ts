@@ -69,6 +69,12 @@ export const TARGETS: readonly Comparison[] = [
     source: 'Passgate target',
   },
   {
+    scenario: 'policy-decide',
+    label: 'policy decisions/s, 200 rules, geo lookup + rules, one core',
+    value: 50_000,
+    source: 'Passgate target (issue 5)',
+  },
+  {
     scenario: 'ad-sync',
     label: 'AD users synchronised/s (100,000 in under a minute)',
     value: 2000,

@@ -2,6 +2,7 @@ import { adLogin, adSync } from './ad.js';
 import { type InProcessScenario, smppDispatch } from './dispatch.js';
 import { clientCredentials, login, refresh, type Target } from './flows.js';
 import type { VirtualUser } from './load.js';
+import { policyDecide } from './policy.js';
 import type { ScenarioId } from './settings.js';
 import { totpVerify } from './totp.js';
 
@@ -74,7 +75,13 @@ export const SCENARIOS: readonly Scenario[] = [
 ];
 
 /** Scenarios that run inside the bench process (no server child), after the server's ones. */
-export const IN_PROCESS_SCENARIOS: readonly InProcessScenario[] = [smppDispatch, totpVerify, adSync, adLogin];
+export const IN_PROCESS_SCENARIOS: readonly InProcessScenario[] = [
+  smppDispatch,
+  totpVerify,
+  policyDecide,
+  adSync,
+  adLogin,
+];
 
 /** A user that logs in once, then refreshes in a chain; after a failure it logs in again. */
 async function refreshingUser(target: Target, user: BenchUser): Promise<VirtualUser> {

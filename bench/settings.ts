@@ -6,6 +6,7 @@ export const SCENARIO_IDS = [
   'refresh',
   'smpp-dispatch',
   'totp-verify',
+  'policy-decide',
   'ad-sync',
   'ad-login',
 ] as const;
@@ -25,6 +26,10 @@ export interface BenchSettings {
   dispatchConcurrency: number;
   /** Users created in AD (one LDIF) and imported by each full sync (ad-sync). */
   adSyncUsers: number;
+  /** Rules of the Authentication Policy (policy-decide). */
+  policyRules: number;
+  /** Full policy decisions (with store reads) in flight (policy-decide). */
+  policyConcurrency: number;
   backends: BackendId[];
   scenarios: ScenarioId[];
   mode: 'production' | 'development';
@@ -43,6 +48,8 @@ export const SETTINGS_HELP = `Environment variables (all optional):
   BENCH_GRANT_CONCURRENCY    token grants in flight (default 16)
   BENCH_DISPATCH_CONCURRENCY passcode dispatches in flight, in-process (default 16)
   BENCH_AD_SYNC_USERS        users in AD for the ad-sync scenario (default 10000; ~5 ms each to create)
+  BENCH_POLICY_RULES         rules of the Authentication Policy in policy-decide (default 200)
+  BENCH_POLICY_CONCURRENCY   full decisions (with their store reads) in flight in policy-decide (default 8)
   BENCH_SAMBA                JSON details of a running Samba AD DC (what \`node test/support/samba-dc.js
                              start\` prints; PASSGATE_TEST_SAMBA works too); default: one is started
   BENCH_BACKENDS             comma list of ${BACKEND_IDS.join(', ')} (default both)
@@ -82,6 +89,8 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): BenchSetting
     grantConcurrency: Math.round(number('BENCH_GRANT_CONCURRENCY', 16, 1, 256)),
     dispatchConcurrency: Math.round(number('BENCH_DISPATCH_CONCURRENCY', 16, 1, 100)),
     adSyncUsers: Math.round(number('BENCH_AD_SYNC_USERS', 10_000, 100, 200_000)),
+    policyRules: Math.round(number('BENCH_POLICY_RULES', 200, 2, 5000)),
+    policyConcurrency: Math.round(number('BENCH_POLICY_CONCURRENCY', 8, 1, 64)),
     backends: list('BENCH_BACKENDS', BACKEND_IDS),
     scenarios: list('BENCH_SCENARIOS', SCENARIO_IDS),
     mode,
