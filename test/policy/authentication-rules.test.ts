@@ -107,6 +107,18 @@ describe('Authentication Policy rules', () => {
       ).toBe(true);
     });
 
+    it('answers a time window anew when the minute changes (the answer is kept for a minute)', () => {
+      const set = rules([
+        'night',
+        { when: { time: { from: '22:00', to: '06:00', days: ['wed'] } }, outcome: allow },
+      ]);
+      const at = (h: number, m: number, s = 0) => facts({ at: Date.UTC(2026, 10, 25, h, m, s) });
+      expect(set.evaluate(at(5, 59))?.rule).toBe('night');
+      expect(set.evaluate(at(5, 59, 59))?.rule).toBe('night');
+      expect(set.evaluate(at(6, 0))).toBeUndefined();
+      expect(set.evaluate(at(22, 0))?.rule).toBe('night');
+    });
+
     it('matches the tokens a user has or lacks', () => {
       expect(matches({ hasToken: ['totp', 'hotp'] })).toBe(true);
       expect(matches({ hasToken: ['sms'] })).toBe(false);

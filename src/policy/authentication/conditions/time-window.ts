@@ -46,7 +46,7 @@ export const time = condition({
     const days = new Set<string>(value.days);
     const from = minutesOf(value.from);
     const to = minutesOf(value.to);
-    return ({ at }) => {
+    const inWindow = (at: number) => {
       let weekday = '';
       let minutes = 0;
       for (const part of format.formatToParts(at)) {
@@ -56,6 +56,14 @@ export const time = condition({
       }
       if (!days.has(weekday)) return false;
       return from <= to ? minutes >= from && minutes < to : minutes >= from || minutes < to;
+    };
+    // Every time zone's offset is whole minutes, so the answer holds for the whole minute:
+    // formatting a date costs microseconds, and a login checks many rules.
+    let cached = { minute: Number.NaN, answer: false };
+    return ({ at }) => {
+      const minute = Math.floor(at / 60_000);
+      if (cached.minute !== minute) cached = { minute, answer: inWindow(at) };
+      return cached.answer;
     };
   },
 });
