@@ -1,4 +1,4 @@
-import { createHash, generateKeyPairSync, type JsonWebKey } from 'node:crypto';
+import { createHash, generateKeyPairSync, type JsonWebKey, type KeyObject } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../clock.js';
 import type { SecretBox } from '../crypto/secret-box.js';
@@ -11,6 +11,12 @@ export type SigningAlgorithm = 'ES256' | 'RS256';
 
 /** A private signing key as a JWK, ready for oidc-provider (or SAML later). */
 export type PrivateJwk = JsonWebKey & { kid: string; alg: SigningAlgorithm; use: 'sig' };
+
+/**
+ * Issues an X.509 certificate for a new key pair, as base64 DER (the JWK `x5c` member): SAML
+ * publishes its signing key as a certificate.
+ */
+export type Certify = (pair: { privateKey: KeyObject; publicKey: KeyObject }) => Promise<string>;
 
 /** Summary of a key for listings; never the private half. */
 export interface SigningKeyInfo {
@@ -34,7 +40,11 @@ export class SigningKeys {
   ) {}
 
   /** Creates a current key for every algorithm that lacks one. Safe to run from several processes. */
-  async ensureCurrent(purpose: string, algorithms: readonly SigningAlgorithm[]): Promise<string[]> {
+  async ensureCurrent(
+    purpose: string,
+    algorithms: readonly SigningAlgorithm[],
+    certify?: Certify,
+  ): Promise<string[]> {
     const created: string[] = [];
     for (const alg of algorithms) {
       const existing = await this.db
@@ -46,7 +56,7 @@ export class SigningKeys {
         .executeTakeFirst();
       if (existing) continue;
       try {
-        created.push(await this.insertNew(this.db, purpose, alg));
+        created.push(await this.insertNew(this.db, purpose, alg, certify));
       } catch (error) {
         if (!isUniqueViolation(error)) throw error; // another process won the race
       }
@@ -62,6 +72,7 @@ export class SigningKeys {
     purpose: string,
     algorithms: readonly SigningAlgorithm[],
     retainMs: number,
+    certify?: Certify,
   ): Promise<{ created: string[]; retired: string[] }> {
     const now = this.clock();
     return this.db
@@ -80,7 +91,7 @@ export class SigningKeys {
           .where('retired_at', 'is', null)
           .execute();
         const created: string[] = [];
-        for (const alg of algorithms) created.push(await this.insertNew(trx, purpose, alg));
+        for (const alg of algorithms) created.push(await this.insertNew(trx, purpose, alg, certify));
         return { created, retired: current.map((k) => k.kid) };
       })
       .catch((error: unknown) => {
@@ -152,8 +163,18 @@ export class SigningKeys {
     return Number(result.numDeletedRows);
   }
 
-  private async insertNew(db: Kysely<Tables>, purpose: string, alg: SigningAlgorithm): Promise<string> {
-    const { privateJwk, publicJwk } = generate(alg);
+  private async insertNew(
+    db: Kysely<Tables>,
+    purpose: string,
+    alg: SigningAlgorithm,
+    certify?: Certify,
+  ): Promise<string> {
+    const { privateJwk, publicJwk, pair } = generate(alg);
+    if (certify) {
+      const x5c = [await certify(pair)];
+      privateJwk.x5c = x5c;
+      publicJwk.x5c = x5c;
+    }
     await db
       .insertInto('signing_keys')
       .values({
@@ -171,7 +192,11 @@ export class SigningKeys {
   }
 }
 
-function generate(alg: SigningAlgorithm): { privateJwk: PrivateJwk; publicJwk: JsonWebKey } {
+function generate(alg: SigningAlgorithm): {
+  privateJwk: PrivateJwk;
+  publicJwk: JsonWebKey;
+  pair: { privateKey: KeyObject; publicKey: KeyObject };
+} {
   const { privateKey, publicKey } =
     alg === 'ES256'
       ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
@@ -184,5 +209,5 @@ function generate(alg: SigningAlgorithm): { privateJwk: PrivateJwk; publicJwk: J
       : { e: publicJwk.e, kty: publicJwk.kty, n: publicJwk.n };
   const kid = createHash('sha256').update(JSON.stringify(members)).digest('base64url');
   const privateJwk = { ...privateKey.export({ format: 'jwk' }), kid, alg, use: 'sig' as const };
-  return { privateJwk, publicJwk: { ...publicJwk, kid, alg, use: 'sig' } };
+  return { privateJwk, publicJwk: { ...publicJwk, kid, alg, use: 'sig' }, pair: { privateKey, publicKey } };
 }
