@@ -23,6 +23,15 @@ export interface Tables {
   directory_state: DirectoryStateRow;
   trusted_networks: TrustedNetworkRow;
   login_history: LoginHistoryRow;
+  saml_request_ids: SamlRequestIdRow;
+}
+
+/** A SAML AuthnRequest ID already used, refused again until `expires_at`. */
+export interface SamlRequestIdRow {
+  /** Entity ID of the SP that sent it. */
+  sp: string;
+  request_id: string;
+  expires_at: number;
 }
 
 /** Synchronisation state of an external directory (e.g. the highest uSNChanged seen). */

@@ -3,6 +3,7 @@ import * as initial from './0001-initial.js';
 import * as secondFactor from './0002-second-factor.js';
 import * as directoryUsers from './0003-directory-users.js';
 import * as loginContext from './0004-login-context.js';
+import * as samlRequests from './0005-saml-requests.js';
 
 /**
  * Every migration, in order. Names sort lexically; a new migration is one file plus one line
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '0002-second-factor': secondFactor,
   '0003-directory-users': directoryUsers,
   '0004-login-context': loginContext,
+  '0005-saml-requests': samlRequests,
 };
