@@ -7,6 +7,7 @@ import { passcodePolicySchema } from '../policy/passcode.js';
 import { tokenPolicySchema } from '../policy/token.js';
 import { directorySchema } from './directory-schema.js';
 import { geoSchema, learningSchema, mfaSessionMinutes } from './policies-schema.js';
+import { samlSchema } from './saml-schema.js';
 
 /**
  * The one place where every configuration option, its default and its meaning is declared.
@@ -282,6 +283,7 @@ export const configSchema = z
       .prefault({})
       .describe('Delivery of passcodes by SMS, voice and e-mail.'),
     geo: geoSchema,
+    saml: samlSchema,
     policies: z
       .strictObject({
         requireMfa: z

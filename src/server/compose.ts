@@ -22,6 +22,7 @@ import { createOidcDoor, type OidcDoor } from '../protocols/oidc/door.js';
 import { createLoginRoutes } from '../protocols/oidc/interactions.js';
 import { OIDC_ALGORITHMS, OIDC_KEY_PURPOSE } from '../protocols/oidc/keys.js';
 import { clientAddress } from '../protocols/oidc/login-step.js';
+import { createSamlDoor, type SamlDoor } from '../protocols/saml/door.js';
 import { ChallengesRepository } from '../store/repositories/challenges.js';
 import { DeliveryAttemptsRepository } from '../store/repositories/delivery-attempts.js';
 import { ThrottleRepository } from '../store/repositories/throttle.js';
@@ -37,6 +38,7 @@ import { scheduleAdSync } from './sync-schedule.js';
 export interface Services {
   app: Express;
   oidc: OidcDoor;
+  saml: SamlDoor;
   /** The second-factor engine API of the doors. */
   challenges: Challenges;
   dispatcher: Dispatcher;
@@ -111,6 +113,8 @@ export async function composeServices(
     },
   });
 
+  const saml = await createSamlDoor({ config, publicUrl, database, keys, logger, clock });
+
   const csrf = createCsrfProtection(core.box.derive('csrf'), secureCookies, (req) =>
     String(req.params.uid ?? ''),
   );
@@ -124,6 +128,7 @@ export async function composeServices(
     logger,
     routers: [
       createReceiptsRouter(dispatcher),
+      saml.router,
       createLoginRoutes({
         provider: oidc.provider,
         firstFactor,
@@ -142,10 +147,12 @@ export async function composeServices(
   const timers = [
     every(config.oidc.keyRefreshSeconds * 1000, logger, 'signing-key refresh', async () => {
       if (await oidc.refreshKeys()) logger.info('signing keys changed: OIDC provider rebuilt');
+      if (await saml.refreshKeys()) logger.info('SAML signing key changed');
     }),
     every(60_000, logger, 'clean-up', async () => {
       const now = clock();
       await pruneOidcPayloads(database.db, now);
+      await saml.requestIds.prune(now);
       await new ThrottleRepository(database.db).prune(now - 24 * 3600 * 1000);
       await core.passcodes.prune(now - 3600 * 1000);
       await new ChallengesRepository(database.db, clock).prune(now - 3600 * 1000);
@@ -169,11 +176,13 @@ export async function composeServices(
   return {
     app,
     oidc,
+    saml,
     challenges,
     dispatcher,
     readiness: [{ name: 'directory', check: () => core.directory.ping() }],
     stop: async () => {
       for (const timer of timers) clearInterval(timer);
+      saml.stop();
       await adSync?.stop();
       await dispatcher.close();
     },

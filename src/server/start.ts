@@ -106,7 +106,10 @@ export async function startServer(config: Config, options: StartOptions): Promis
     isReady: () => services !== undefined,
     core: () => core,
     services: () => services,
-    reload: async () => services?.oidc.reload(),
+    reload: async () => {
+      services?.saml.reload();
+      await services?.oidc.reload();
+    },
     close: async () => {
       stopping.abort();
       await services?.stop();

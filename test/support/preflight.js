@@ -24,6 +24,7 @@ export const REQUIREMENTS = [
     pkg: 'docker-compose',
   },
   { what: 'oathtool (independent HOTP/TOTP codes)', present: () => hasCommand('oathtool'), pkg: 'oathtool' },
+  { what: 'xmlsec1 (SAML signature checks)', present: () => hasCommand('xmlsec1'), pkg: 'xmlsec1' },
   // Samba 4 as a real Active Directory domain controller (test/support/samba-dc.js).
   // samba-ad-provision is only recommended by samba-ad-dc but provisioning needs it.
   { what: 'samba (AD domain controller)', present: () => hasDaemon('samba'), pkg: 'samba' },

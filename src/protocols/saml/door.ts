@@ -1,0 +1,101 @@
+import path from 'node:path';
+import * as xmllint from '@authenio/samlify-node-xmllint';
+import express from 'express';
+import type { Clock } from '../../clock.js';
+import type { Config } from '../../config/load.js';
+import type { SigningKeys } from '../../keys/signing-keys.js';
+import type { Logger } from '../../observability/logger.js';
+import type { Database } from '../../store/database.js';
+import { SamlRequestIdsRepository } from '../../store/repositories/saml-request-ids.js';
+import { AuthnRequestValidator } from './authn-request.js';
+import { type IdpEndpoints, IdpInstances } from './identity.js';
+import { ResponseBuilder } from './response.js';
+import { samlify } from './samlify.js';
+import { ensureSamlKey, loadSamlKey, SAML_KEY_PURPOSE, samlCertifier } from './signing-key.js';
+import { SpRegistry } from './sp-registry.js';
+
+/** The SAML door as the server holds it. */
+export interface SamlDoor {
+  endpoints: IdpEndpoints;
+  /** Routes of the door: `GET /saml/metadata` (the SSO endpoints come with the login integration). */
+  router: express.Router;
+  registry: SpRegistry;
+  requests: AuthnRequestValidator;
+  responses: ResponseBuilder;
+  requestIds: SamlRequestIdsRepository;
+  /** The IdP metadata XML. */
+  metadata(): string;
+  /** Switches to a rotated signing key when the stored one changed; true when it did. */
+  refreshKeys(): Promise<boolean>;
+  /** Re-reads `metadata/saml/` (SIGHUP). */
+  reload(): void;
+  /** Stops watching the metadata folder. */
+  stop(): void;
+}
+
+/** What the door is built from. */
+export interface SamlDoorOptions {
+  config: Config;
+  publicUrl: string;
+  database: Database;
+  keys: SigningKeys;
+  logger: Logger;
+  clock: Clock;
+}
+
+/** Builds the SAML door: the signing key (made on first start), the SPs, metadata, requests, responses. */
+export async function createSamlDoor(options: SamlDoorOptions): Promise<SamlDoor> {
+  const { config, publicUrl, keys, logger, clock } = options;
+  // samlify refuses to parse without a schema validator; this one needs no Java.
+  samlify.setSchemaValidator(xmllint);
+  const endpoints: IdpEndpoints = {
+    entityId: config.saml.entityId ?? `${publicUrl}/saml/metadata`,
+    ssoUrl: `${publicUrl}/saml/sso`,
+    sloUrl: `${publicUrl}/saml/slo`,
+    wantAuthnRequestsSigned: config.saml.wantAuthnRequestsSigned,
+  };
+  const created = await ensureSamlKey(
+    keys,
+    samlCertifier(publicUrl, config.saml.certificateValidityYears, clock),
+  );
+  if (created.length > 0) logger.info({ kids: created }, 'generated the SAML signing key and certificate');
+  let version = await keys.version(SAML_KEY_PURPOSE);
+  const idps = new IdpInstances(endpoints, await loadSamlKey(keys));
+
+  const registry = new SpRegistry(path.join(config.metadataDir, 'saml'), logger.child({ module: 'saml' }));
+  registry.reload();
+  if (config.saml.watchMetadata) registry.watch();
+
+  const requestIds = new SamlRequestIdsRepository(options.database.db);
+  const metadata = () => idps.published().getMetadata();
+  const router = express.Router();
+  router.get('/saml/metadata', (_req, res) => {
+    res.type('application/samlmetadata+xml').send(metadata());
+  });
+
+  return {
+    endpoints,
+    router,
+    registry,
+    requests: new AuthnRequestValidator(registry, idps, requestIds, {
+      ssoUrl: endpoints.ssoUrl,
+      wantAuthnRequestsSigned: config.saml.wantAuthnRequestsSigned,
+      requestLifetimeSeconds: config.saml.requestLifetimeSeconds,
+      clockSkewSeconds: config.saml.clockSkewSeconds,
+    }),
+    responses: new ResponseBuilder(idps, endpoints.entityId, config.saml.assertionLifetimeSeconds),
+    requestIds,
+    metadata,
+    refreshKeys: async () => {
+      const current = await keys.version(SAML_KEY_PURPOSE);
+      if (current === version) return false;
+      idps.useKey(await loadSamlKey(keys));
+      version = current;
+      return true;
+    },
+    reload: () => {
+      registry.reload();
+    },
+    stop: () => registry.unwatch(),
+  };
+}

@@ -1,0 +1,131 @@
+import { randomBytes } from 'node:crypto';
+import type { User } from '../../store/repositories/users.js';
+import { pickAcs } from './acs.js';
+import { SamlErrors } from './errors.js';
+import type { IdpInstances } from './identity.js';
+import { AUTHN_CONTEXT_MFA, AUTHN_CONTEXT_PASSWORD, NAME_ID_FORMATS } from './name-id.js';
+import { personalise } from './response-template.js';
+import { samlify } from './samlify.js';
+import type { ServiceProvider } from './service-provider.js';
+import { attributeValues, firstValues } from './user-values.js';
+
+/** The request a response answers (none of it for IdP-initiated SSO but the ACS). */
+export interface ResponseRequestInfo {
+  /** The AuthnRequest's ID (InResponseTo); undefined for IdP-initiated SSO. */
+  id?: string | undefined;
+  /** Where the response goes: an ACS of the SP's metadata (checked again here). */
+  acsUrl: string;
+  relayState?: string | undefined;
+}
+
+/** How the user signed in. */
+export interface ResponseAssurance {
+  mfa: boolean;
+  /** When the user authenticated (epoch ms); default: now. */
+  authnInstant?: number;
+  /** The session's index, for single logout later; default: a new random one. */
+  sessionIndex?: string;
+}
+
+/** Everything a login response is made of; free of HTTP and of the login flow. */
+export interface LoginResponseInput {
+  user: User;
+  sp: ServiceProvider;
+  request: ResponseRequestInfo;
+  assurance: ResponseAssurance;
+  /** Epoch milliseconds. */
+  now: number;
+}
+
+/** A signed login response, ready for an auto-submitting HTTP-POST form. */
+export interface LoginResponse {
+  id: string;
+  acsUrl: string;
+  /** Base64 of the XML: the SAMLResponse form field. */
+  samlResponse: string;
+  relayState: string | undefined;
+}
+
+/** Builds the signed login responses of the SAML door. */
+export class ResponseBuilder {
+  constructor(
+    private readonly idps: IdpInstances,
+    private readonly defaultIssuer: string,
+    private readonly lifetimeSeconds: number,
+  ) {}
+
+  /**
+   * The response for `user` to `sp`: NameID and attributes per the SP's settings, signed as the
+   * SP wants it (response, assertion or both; RSA-SHA256 or RSA-SHA1, exclusive c14n,
+   * enveloped). SAML_NAMEID_UNAVAILABLE when the user lacks the NameID's source.
+   */
+  async build(input: LoginResponseInput): Promise<LoginResponse> {
+    const { user, sp, request, assurance, now } = input;
+    const acs = pickAcs(sp, { url: request.acsUrl });
+    const { settings } = sp;
+    const nameId = firstValues(user, settings.nameId.source)[0];
+    if (nameId === undefined) {
+      throw SamlErrors.SAML_NAMEID_UNAVAILABLE({
+        detail: `${sp.name}: user ${user.username} has none of ${settings.nameId.source.join(', ')}`,
+      });
+    }
+    const mapped = Object.entries(settings.attributes)
+      .map(([name, source]) => ({ name, values: attributeValues(user, source) }))
+      .filter((a) => a.values.length > 0);
+    const issuer = settings.issuer ?? this.defaultIssuer;
+    const idp = this.idps.get({
+      issuer,
+      algorithm: settings.signatureAlgorithm,
+      encrypt: settings.encryptAssertion,
+      verifyRequests: false,
+    });
+    const id = newId();
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const fixed = {
+      ID: id,
+      AssertionID: newId(),
+      IssueInstant: iso(now),
+      Destination: acs.url,
+      Recipient: acs.url,
+      InResponseTo: request.id,
+      Issuer: issuer,
+      Audience: sp.entityId,
+      NotBefore: iso(now - 60_000),
+      NotOnOrAfter: iso(now + this.lifetimeSeconds * 1000),
+      AuthnInstant: iso(assurance.authnInstant ?? now),
+      SessionIndex: assurance.sessionIndex ?? newId(),
+      AuthnContextClassRef: assurance.mfa ? AUTHN_CONTEXT_MFA : AUTHN_CONTEXT_PASSWORD,
+      NameIDFormat: NAME_ID_FORMATS[settings.nameId.format],
+    };
+    const result = await idp.createLoginResponse(
+      sp.samlify,
+      { extract: { request: { id: request.id ?? '' } } },
+      'post',
+      {},
+      {
+        customTagReplacement: (template) => {
+          const personal = personalise(
+            template,
+            mapped.map((a) => a.values.length),
+          );
+          // Ours first, the user's last: a user's value can then spell no placeholder still to fill.
+          const userValues: Record<string, string> = { [personal.nameId]: nameId };
+          personal.attributes.forEach((placeholders, i) => {
+            userValues[placeholders.name] = mapped[i]!.name;
+            placeholders.values.forEach((tag, j) => {
+              userValues[tag] = mapped[i]!.values[j]!;
+            });
+          });
+          const xml = samlify.SamlLib.replaceTagsByValue(personal.xml, { ...fixed, ...userValues });
+          return { id, context: xml };
+        },
+      },
+    );
+    return { id, acsUrl: acs.url, samlResponse: result.context, relayState: request.relayState };
+  }
+}
+
+/** A SAML ID: an NCName (starts with a letter or underscore) with 160 random bits. */
+function newId(): string {
+  return `_${randomBytes(20).toString('hex')}`;
+}

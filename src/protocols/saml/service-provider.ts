@@ -1,0 +1,55 @@
+import { applyProfile, type SpSettings } from './profiles.js';
+import type { ServiceProviderInstance } from './samlify.js';
+import { samlify } from './samlify.js';
+import type { SpFile } from './sp-file.js';
+import { type AcsEndpoint, readSpMetadata } from './sp-metadata.js';
+
+/** A registered SAML service provider: its metadata, its settings, and samlify's view of it. */
+export interface ServiceProvider {
+  /** File name without extension (`metadata/saml/NAME.*`); the `sp=` of IdP-initiated SSO. */
+  name: string;
+  entityId: string;
+  settings: SpSettings;
+  /** Assertion consumer services from the metadata: the only places a response may go. */
+  acs: AcsEndpoint[];
+  /** Whether the SP's metadata says it signs its AuthnRequests (AuthnRequestsSigned). */
+  signsRequests: boolean;
+  /** Whether the metadata has a signing certificate to verify its requests with. */
+  hasSigningCertificate: boolean;
+  /** samlify's SP, built so that it signs what `settings.sign` says. */
+  samlify: ServiceProviderInstance;
+}
+
+/**
+ * Builds an SP from its metadata XML and its YAML settings. Throws (with a reason for the
+ * administrator) when they do not fit together, e.g. encryption asked for without an
+ * encryption key in the metadata.
+ */
+export function buildServiceProvider(name: string, metadataXml: string, file: SpFile): ServiceProvider {
+  const metadata = readSpMetadata(metadataXml);
+  const settings = applyProfile(file);
+  if (settings.encryptAssertion && !metadata.encryptionCertificate) {
+    throw new Error(
+      'encryptAssertion: the SP metadata has no encryption key (KeyDescriptor use="encryption")',
+    );
+  }
+  const sp = samlify.ServiceProvider({
+    entityID: metadata.entityId,
+    assertionConsumerService: metadata.acs.map((a) => ({ Binding: a.binding, Location: a.url })),
+    ...(metadata.signingCertificates.length > 0 ? { signingCert: metadata.signingCertificates } : {}),
+    ...(metadata.encryptionCertificate ? { encryptCert: metadata.encryptionCertificate } : {}),
+    authnRequestsSigned: metadata.signsRequests,
+    wantAssertionsSigned: settings.sign !== 'response',
+    wantMessageSigned: settings.sign !== 'assertion',
+    isAssertionEncrypted: settings.encryptAssertion,
+  });
+  return {
+    name,
+    entityId: metadata.entityId,
+    settings,
+    acs: metadata.acs,
+    signsRequests: metadata.signsRequests,
+    hasSigningCertificate: metadata.signingCertificates.length > 0,
+    samlify: sp,
+  };
+}

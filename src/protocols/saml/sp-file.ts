@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { NAME_ID_FORMATS } from './name-id.js';
+
+/** A user field or directory attribute; a list means "the first one the user has". */
+const source = z
+  .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
+  .transform((value) => (Array.isArray(value) ? value : [value]));
+
+/** What fills one SAML attribute: a user field / directory attribute, or a fixed value. */
+const attributeValue = z.union([
+  source.transform((from) => ({ from })),
+  z.strictObject({ value: z.string() }),
+]);
+
+/**
+ * The YAML half of a service provider (`metadata/saml/NAME.yaml`); the XML half is the SP's own
+ * metadata. Every key but `profile` may be left out: the profile gives the default.
+ */
+export const spFileSchema = z.strictObject({
+  profile: z.enum(['office365', 'google', 'salesforce', 'generic']).default('generic'),
+  nameId: z
+    .strictObject({
+      source: source.optional(),
+      format: z.enum(Object.keys(NAME_ID_FORMATS) as [keyof typeof NAME_ID_FORMATS]).optional(),
+    })
+    .optional(),
+  attributes: z.record(z.string().min(1), attributeValue).optional(),
+  signatureAlgorithm: z.enum(['sha256', 'sha1']).optional(),
+  sign: z.enum(['response', 'assertion', 'both']).optional(),
+  encryptAssertion: z.boolean().optional(),
+  issuer: z.string().min(1).optional(),
+  requireSignedRequests: z.boolean().optional(),
+  salesforceJit: z
+    .strictObject({ profileId: z.string().min(1).optional() })
+    .optional()
+    .describe('Salesforce: send the just-in-time provisioning attributes User.*.'),
+});
+
+/** An SP file as written. */
+export type SpFile = z.output<typeof spFileSchema>;
+/** The source of an attribute value after parsing. */
+export type AttributeSource = { from: string[] } | { value: string };

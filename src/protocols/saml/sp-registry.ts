@@ -1,0 +1,80 @@
+import { type FSWatcher, watch } from 'node:fs';
+import type { Logger } from '../../observability/logger.js';
+import type { ServiceProvider } from './service-provider.js';
+import { loadServiceProviders, type SpFileProblem } from './sp-files.js';
+
+/** The registered SPs, by entity ID and by name; replaced as a whole on every reload. */
+export class SpRegistry {
+  private byEntity = new Map<string, ServiceProvider>();
+  private byName = new Map<string, ServiceProvider>();
+  private watcher: FSWatcher | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly folder: string,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Re-reads the folder; logs each broken file with its reason and keeps the good ones. */
+  reload(): { providers: string[]; problems: SpFileProblem[] } {
+    const { providers, problems } = loadServiceProviders(this.folder);
+    for (const problem of problems)
+      this.logger.error({ file: problem.file, reason: problem.reason }, 'SAML service provider ignored');
+    this.byEntity = new Map(providers.map((sp) => [sp.entityId, sp]));
+    this.byName = new Map(providers.map((sp) => [sp.name, sp]));
+    const names = providers.map((sp) => sp.name);
+    this.logger.info({ providers: names }, 'SAML service providers loaded');
+    return { providers: names, problems };
+  }
+
+  /** The SP with this entity ID (the Issuer of its requests). */
+  byEntityId(entityId: string): ServiceProvider | undefined {
+    return this.byEntity.get(entityId);
+  }
+
+  /** The SP of `metadata/saml/NAME.*` (IdP-initiated SSO names it). */
+  named(name: string): ServiceProvider | undefined {
+    return this.byName.get(name);
+  }
+
+  /** Every registered SP. */
+  all(): ServiceProvider[] {
+    return [...this.byName.values()];
+  }
+
+  /**
+   * Reloads after changes in the folder, `debounceMs` after the last one (editors write files in
+   * several steps). A folder that does not exist is not watched: SIGHUP still reloads.
+   */
+  watch(debounceMs = 300): void {
+    if (this.watcher) return;
+    try {
+      this.watcher = watch(this.folder, { persistent: false }, () => {
+        clearTimeout(this.timer);
+        this.timer = setTimeout(() => this.safeReload(), debounceMs);
+        this.timer.unref();
+      });
+      this.watcher.on('error', (error) => {
+        this.logger.warn({ err: error }, 'watching metadata/saml stopped; SIGHUP still reloads');
+        this.unwatch();
+      });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+
+  /** Stops watching the folder. */
+  unwatch(): void {
+    clearTimeout(this.timer);
+    this.watcher?.close();
+    this.watcher = undefined;
+  }
+
+  private safeReload(): void {
+    try {
+      this.reload();
+    } catch (error) {
+      this.logger.error({ err: error }, 'reloading metadata/saml failed; the previous SPs stay');
+    }
+  }
+}
