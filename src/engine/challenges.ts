@@ -84,12 +84,17 @@ export class Challenges {
   async offersFor(
     user: User,
     methods?: readonly string[],
-    options: { preview?: boolean } = {},
+    options: { preview?: boolean; passcodePolicy?: string } = {},
   ): Promise<MethodOffer[]> {
     const pending = options.preview ? await this.missingDirectoryChannels(user) : [];
     if (!options.preview) await this.ensureDirectoryChannels(user);
     // Without a rule: devices first, then the Passcode Policy's channels in its order, backup codes last.
-    const order = methods ?? ['totp', 'hotp', ...(await this.sender.policy()).channels, 'backup'];
+    const order = methods ?? [
+      'totp',
+      'hotp',
+      ...(await this.sender.policy(options.passcodePolicy)).channels,
+      'backup',
+    ];
     const offers: MethodOffer[] = [];
     const candidates: OfferCandidate[] = [
       ...(await this.secondFactor.factorsOf(user.id, order)),
@@ -124,7 +129,12 @@ export class Challenges {
 
   /** Starts a challenge; when the preferred method is a sent passcode, sends it. */
   async start(request: StartRequest): Promise<ChallengeState> {
-    const offers = await this.offersFor(request.user, request.methods);
+    const passcodePolicy = request.overrides?.passcodePolicy;
+    const offers = await this.offersFor(
+      request.user,
+      request.methods,
+      passcodePolicy ? { passcodePolicy } : {},
+    );
     if (offers.length === 0) throw MfaErrors.MFA_NO_FACTOR();
     const now = this.clock();
     const row = {

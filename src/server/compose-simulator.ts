@@ -54,8 +54,8 @@ export function composePolicySimulator(core: Core): SimulatorDeps {
     config.mfa,
     clock,
   );
-  const offers: SimulatorDeps['offers'] = (user, methods) =>
-    challenges.offersFor(user, methods, { preview: true });
+  const offers: SimulatorDeps['offers'] = (user, methods, passcodePolicy) =>
+    challenges.offersFor(user, methods, { preview: true, ...(passcodePolicy ? { passcodePolicy } : {}) });
   const policy = new AuthenticationPolicy({
     policies: core.policies,
     geo: core.geo,

@@ -122,6 +122,22 @@ describe.each(BACKENDS)('second-factor challenges (%s)', (backend) => {
     expect(state.sent?.channel).toBe('voice');
   });
 
+  it('offers the channels of the Passcode Policy a rule names for the login, in its order', async () => {
+    await setUp();
+    const { PolicyStore } = await import('../../src/policy/policy-store.js');
+    await new PolicyStore(engine.core.policies).put('passcode', 'voice-first', {
+      channels: ['voice', 'sms'],
+    });
+    const state = await engine.challenges.start({
+      user: alice,
+      context: CONTEXT,
+      overrides: { passcodePolicy: 'voice-first' },
+      language: 'en',
+    });
+    expect(state.offers.map((o) => o.type)).toEqual(['voice', 'sms']);
+    expect(state.sent?.channel).toBe('voice');
+  });
+
   it('puts an authenticator app first and sends nothing until the user asks', async () => {
     await setUp();
     const secret = Buffer.from('12345678901234567890');

@@ -42,7 +42,7 @@ export interface SimulatorDeps {
   /** The engine's Authentication Policy, over parts that only read. */
   policy: Pick<AuthenticationPolicy, 'rules' | 'facts' | 'evaluate'>;
   /** The methods a user could answer with, as a challenge would offer them (writes nothing). */
-  offers(user: User, methods?: readonly string[]): Promise<MethodOffer[]>;
+  offers(user: User, methods?: readonly string[], passcodePolicy?: string): Promise<MethodOffer[]>;
   /** The Passcode Policy in force for a name: that one, else `default`, else the built-in one. */
   passcodePolicy(name?: string): Promise<{ name: string; policy: PasscodePolicy }>;
   /** How the dispatcher would place a message of a channel (nothing sent, no state touched). */
@@ -116,7 +116,10 @@ export async function simulateLogin(deps: SimulatorDeps, request: SimulationRequ
   const facts = { ...resolved, at };
   const decision = deps.policy.evaluate(rules, facts, request.stepUp ? { stepUp: request.stepUp } : {});
   const stored = await deps.policies.get(AUTHENTICATION_KIND, decision.rule);
-  const methods = decision.action === 'mfa' ? await deps.offers(user, decision.methods) : [];
+  const methods =
+    decision.action === 'mfa'
+      ? await deps.offers(user, decision.methods, decision.overrides.passcodePolicy)
+      : [];
   return {
     user: { username: user.username, displayName: user.displayName, disabled: user.disabled },
     request: {
