@@ -1,3 +1,4 @@
+import * as xmllint from '@authenio/samlify-node-xmllint';
 import { DOMParser } from '@xmldom/xmldom';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { User } from '../../src/store/repositories/users.js';
@@ -88,6 +89,7 @@ describe('SAML login responses per profile', () => {
       const xml = decode(response.samlResponse);
       xmlsecVerify(xml, fixture.certificatePem(), 'Assertion');
       expect(xml).not.toContain('AuthenticatingAuthority');
+      await expect(xmllint.validate(xml)).resolves.toBeTruthy(); // SAML 2.0 protocol schema
       expect(xml).not.toMatch(/<ds:Signature[^>]*>(?:(?!<saml:Assertion).)*<\/ds:Signature><samlp:Status/); // response itself unsigned
 
       const saml = nodeSamlSp({
