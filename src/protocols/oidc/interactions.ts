@@ -8,6 +8,12 @@ import { actOnDecision, type DecisionDeps, deviceId } from './login-decision.js'
 import { clientAddress, finishLogin, LoginErrors, loadLoginInteraction } from './login-step.js';
 import { addSecondFactorRoutes } from './second-factor-routes.js';
 
+/**
+ * Refusals the user cannot fix by typing again: each gets a page of its own that says what to
+ * do (wait or call the helpdesk; change the password) instead of an error above the form.
+ */
+const ACCOUNT_STATUS_CODES = new Set(['ACCOUNT_LOCKED', 'PASSWORD_EXPIRED', 'PASSWORD_MUST_CHANGE']);
+
 /** What the hosted login pages need. */
 export interface LoginRoutesOptions extends DecisionDeps {
   firstFactor: FirstFactor;
@@ -32,6 +38,15 @@ export function createLoginRoutes(options: LoginRoutesOptions): Router {
     clientId: string,
     fields: { username?: string; error?: PassgateError },
   ) => {
+    if (fields.error && ACCOUNT_STATUS_CODES.has(fields.error.code)) {
+      const html = await render(req, 'login/account-status', {
+        uid: req.params.uid,
+        csrfToken: csrf.token(req, res),
+        code: fields.error.code,
+      });
+      res.status(fields.error.status).type('html').send(html);
+      return;
+    }
     const client = await provider().Client.find(clientId);
     const html = await render(req, 'login/login', {
       uid: req.params.uid,
