@@ -41,6 +41,14 @@ export const REQUIREMENTS = [
     present: () => hasCommand('ldapsearch') && hasCommand('ldapadd') && hasCommand('ldapmodify'),
     pkg: 'ldap-utils',
   },
+  // Headless Chromium driven by playwright-core (test/support/chromium.ts), and a Korean font so
+  // that the screenshots of the Korean pages show Hangul rather than empty boxes.
+  { what: 'chromium (browser tests)', present: () => existsSync('/usr/bin/chromium'), pkg: 'chromium' },
+  {
+    what: 'a Korean font (screenshots of the Korean pages)',
+    present: () => (spawnSync('fc-list', [':lang=ko'], { encoding: 'utf8' }).stdout ?? '').trim() !== '',
+    pkg: 'fonts-nanum',
+  },
 ];
 
 export function missingPackages() {

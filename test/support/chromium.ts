@@ -1,0 +1,74 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { describe } from 'vitest';
+import { PACKAGE_ROOT } from '../../src/paths.js';
+
+/** Debian's chromium; playwright-core downloads no browser of its own. */
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+
+/** The flags measured to work on the project's machines (../shared/TEST-INFRA.md, "Browser"). */
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** Where screenshots go (gitignored), so that a reviewer can look at the rendered pages. */
+export const TEST_OUTPUT = path.join(PACKAGE_ROOT, 'test-output');
+
+const available = existsSync(CHROMIUM_PATH);
+const inCi = /^(1|true)$/i.test(process.env.CI ?? '');
+
+/**
+ * `describe` for a suite that needs the browser. Only a developer's machine without chromium
+ * skips it; in CI the suite runs and {@link launchChromium} fails it, saying what to install.
+ */
+export const describeInBrowser = describe.skipIf(!available && !inCi);
+
+/**
+ * Launches headless Chromium for one test file (close it in `afterAll`). playwright-core gives
+ * each launch a fresh temporary profile (its own `--user-data-dir`), removed on close, so no
+ * cookie or cache leaks from one file or run into the next; give each test its own context.
+ */
+export async function launchChromium(): Promise<Browser> {
+  if (!available)
+    throw new Error(
+      `Chromium is missing at ${CHROMIUM_PATH}: the browser tests need it. ` +
+        'Install it with `apt-get install -y --no-install-recommends chromium` (node test/support/preflight.js does, as root).',
+    );
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+}
+
+/** Saves a full-page screenshot as `test-output/<name>.png` and returns its path. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(TEST_OUTPUT, { recursive: true });
+  const file = path.join(TEST_OUTPUT, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
+
+// The project compiles without lib.dom (so that src/ cannot use browser globals by mistake):
+// the page-side expressions below are strings, evaluated in the page.
+
+/** The visible text of the first element matching `selector`, trimmed. */
+export async function textOf(page: Page, selector: string): Promise<string> {
+  return ((await page.locator(selector).first().textContent()) ?? '').trim();
+}
+
+/** What has the keyboard focus: its id, else its tag name (`BUTTON`). */
+export async function focused(page: Page): Promise<string> {
+  return page.evaluate<string>('document.activeElement?.id || document.activeElement?.tagName || ""');
+}
+
+/** The page's scrollable width and the viewport's: wider content means horizontal scrolling. */
+export async function widths(page: Page): Promise<{ scroll: number; viewport: number }> {
+  return page.evaluate<{ scroll: number; viewport: number }>(
+    '({ scroll: document.scrollingElement.scrollWidth, viewport: window.innerWidth })',
+  );
+}
