@@ -17,11 +17,12 @@ import { LOAD_BALANCING_KIND } from '../policy/load-balancing.js';
 import { PASSCODE_POLICY_KIND } from '../policy/passcode.js';
 import { PolicyStore } from '../policy/policy-store.js';
 import { TOKEN_POLICY_KIND } from '../policy/token.js';
+import { createLoginRoutes } from '../protocols/login/routes.js';
+import { clientAddress } from '../protocols/login/step.js';
 import { pruneOidcPayloads } from '../protocols/oidc/adapter.js';
 import { createOidcDoor, type OidcDoor } from '../protocols/oidc/door.js';
-import { createLoginRoutes } from '../protocols/oidc/interactions.js';
 import { OIDC_ALGORITHMS, OIDC_KEY_PURPOSE } from '../protocols/oidc/keys.js';
-import { clientAddress } from '../protocols/oidc/login-step.js';
+import { oidcLoginFlows } from '../protocols/oidc/login-flows.js';
 import { createSamlDoor, type SamlDoor } from '../protocols/saml/door.js';
 import { ChallengesRepository } from '../store/repositories/challenges.js';
 import { DeliveryAttemptsRepository } from '../store/repositories/delivery-attempts.js';
@@ -130,7 +131,7 @@ export async function composeServices(
       createReceiptsRouter(dispatcher),
       saml.router,
       createLoginRoutes({
-        provider: oidc.provider,
+        flows: [oidcLoginFlows(oidc.provider)],
         firstFactor,
         challenges,
         policy,

@@ -2,6 +2,7 @@ import type { Request } from 'express';
 import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import type { LoginContext } from '../../policy/authentication/authentication-policy.js';
 import type { Decision } from '../../policy/authentication/decision.js';
+import { DEVICE_COOKIE } from '../login/step.js';
 
 /** ACR of a login with the password alone. */
 export const ACR_PASSWORD = 'urn:passgate:acr:password';
@@ -11,8 +12,6 @@ export const ACR_MFA = 'urn:passgate:acr:mfa';
 export const STEP_UP_CHECK = 'passgate_step_up';
 /** Client metadata key (metadata/oidc/*.yaml) for an application that always needs MFA. */
 export const REQUIRE_MFA = 'require_mfa';
-/** Cookie holding the browser's device id (for the "new device" condition). */
-export const DEVICE_COOKIE = 'passgate.device';
 
 /** Why a request wants MFA whatever the rules say: acr_values naming it, or the client's minimum. */
 export function requestedStepUp(acrValues: unknown, clientRequiresMfa: unknown): string | undefined {

@@ -3,10 +3,10 @@ import type { FirstFactor } from '../../engine/first-factor.js';
 import { PassgateError } from '../../errors.js';
 import type { LoginContext } from '../../policy/authentication/authentication-policy.js';
 import type { UsersRepository } from '../../store/repositories/users.js';
-import { REQUIRE_MFA, requestedStepUp, STEP_UP_CHECK } from './assurance.js';
-import { actOnDecision, type DecisionDeps, deviceId } from './login-decision.js';
-import { clientAddress, finishLogin, LoginErrors, loadLoginInteraction } from './login-step.js';
+import { actOnDecision, type DecisionDeps } from './decision.js';
+import type { LoginFlow } from './flow.js';
 import { addSecondFactorRoutes } from './second-factor-routes.js';
+import { clientAddress, deviceId, LoginErrors, loadFlow } from './step.js';
 
 /**
  * Refusals the user cannot fix by typing again: each gets a page of its own that says what to
@@ -22,20 +22,21 @@ export interface LoginRoutesOptions extends DecisionDeps {
 }
 
 /**
- * The hosted login for OpenID Connect: oidc-provider's interaction, rendered under
- * `/login/:uid`. A password step, then what the Authentication Policy decides: done, a second
- * factor, or a denial. A browser whose session needs more for this application (step-up) goes
- * straight to the second factor. The pages only collect answers; the engine decides.
+ * The hosted login of every door, under `/login/:uid`: a door (OIDC, SAML ...) starts a flow,
+ * the pages run the password step, then what the Authentication Policy decides (done, a second
+ * factor, or a denial), and hand the result back to the door. A browser whose session already
+ * proved the password and now needs more (step-up) goes straight to the second factor. The
+ * pages only collect answers; the engine decides.
  */
 export function createLoginRoutes(options: LoginRoutesOptions): Router {
-  const { provider, firstFactor, render, csrf } = options;
+  const { firstFactor, render, csrf } = options;
   const router = Router();
   const form = express.urlencoded({ extended: false, limit: options.maxBodyBytes, parameterLimit: 20 });
 
   const showLogin = async (
     req: Request,
     res: Response,
-    clientId: string,
+    flow: LoginFlow,
     fields: { username?: string; error?: PassgateError },
   ) => {
     if (fields.error && ACCOUNT_STATUS_CODES.has(fields.error.code)) {
@@ -47,11 +48,10 @@ export function createLoginRoutes(options: LoginRoutesOptions): Router {
       res.status(fields.error.status).type('html').send(html);
       return;
     }
-    const client = await provider().Client.find(clientId);
     const html = await render(req, 'login/login', {
       uid: req.params.uid,
       csrfToken: csrf.token(req, res),
-      clientName: client?.clientName ?? clientId,
+      clientName: flow.applicationName,
       username: fields.username ?? '',
       error: fields.error ? { code: fields.error.code, message: fields.error.publicMessage } : null,
     });
@@ -62,62 +62,46 @@ export function createLoginRoutes(options: LoginRoutesOptions): Router {
   };
 
   /** The login's context: address, door, application and this browser's device id. */
-  const contextOf = (req: Request, res: Response, clientId: string): LoginContext => ({
+  const contextOf = (req: Request, res: Response, flow: LoginFlow): LoginContext => ({
     address: clientAddress(req),
-    door: 'oidc',
-    application: clientId,
+    door: flow.door,
+    application: flow.application,
     device: deviceId(req, res, options.secureCookies),
   });
 
-  /** Why this request wants MFA whatever the rules say (acr_values, the client's require_mfa). */
-  const stepUpOf = async (params: Record<string, unknown>) => {
-    const client = await provider().Client.find(String(params.client_id));
-    const metadata = client?.metadata() as Record<string, unknown> | undefined;
-    return requestedStepUp(params.acr_values, metadata?.[REQUIRE_MFA]);
-  };
-
   router.get('/login/:uid', async (req, res) => {
-    const details = await loadLoginInteraction(provider(), req, res);
-    const clientId = String(details.params.client_id);
-    const sessionUser =
-      details.session?.accountId && (await options.users.findById(details.session.accountId));
+    const flow = await loadFlow(options, req, res);
+    const sessionUser = flow.sessionUserId && (await options.users.findById(flow.sessionUserId));
     // Step-up: the session proved the password; the policy now wants a second factor (or denies).
-    if (sessionUser && details.prompt.reasons.length === 1 && details.prompt.reasons[0] === STEP_UP_CHECK) {
+    if (sessionUser) {
       try {
-        const stepUp = await stepUpOf(details.params);
-        return await actOnDecision(options, req, res, sessionUser, contextOf(req, res, clientId), stepUp);
+        return await actOnDecision(options, req, res, flow, sessionUser, contextOf(req, res, flow));
       } catch (error) {
         if (!(error instanceof PassgateError) || error.status === 500) throw error;
-        return await showLogin(req, res, clientId, { username: sessionUser.username, error });
+        return await showLogin(req, res, flow, { username: sessionUser.username, error });
       }
     }
-    const hint = typeof details.params.login_hint === 'string' ? details.params.login_hint : undefined;
-    await showLogin(req, res, clientId, { ...(hint ? { username: hint } : {}) });
+    await showLogin(req, res, flow, { ...(flow.loginHint ? { username: flow.loginHint } : {}) });
   });
 
   router.post('/login/:uid', form, csrf.protect, async (req, res) => {
-    const details = await loadLoginInteraction(provider(), req, res);
-    const clientId = String(details.params.client_id);
+    const flow = await loadFlow(options, req, res);
     const body = req.body as Record<string, unknown>;
     const username = typeof body.username === 'string' ? body.username.slice(0, 256) : '';
     const password = typeof body.password === 'string' ? body.password.slice(0, 1024) : '';
     try {
-      const context = contextOf(req, res, clientId);
+      const context = contextOf(req, res, flow);
       const user = await firstFactor.authenticate(username, password, context);
-      await actOnDecision(options, req, res, user, context, await stepUpOf(details.params));
+      await actOnDecision(options, req, res, flow, user, context);
     } catch (error) {
       // 503 (directory or database unavailable) is told to the user too; only real faults go on.
       if (!(error instanceof PassgateError) || error.status === 500) throw error;
-      await showLogin(req, res, clientId, { username, error });
+      await showLogin(req, res, flow, { username, error });
     }
   });
 
   router.post('/login/:uid/abort', form, csrf.protect, async (req, res) => {
-    await loadLoginInteraction(provider(), req, res);
-    await finishLogin(provider(), req, res, {
-      error: 'access_denied',
-      error_description: 'the user cancelled the sign-in',
-    });
+    await (await loadFlow(options, req, res)).cancel(req, res);
   });
 
   addSecondFactorRoutes(router, options, form);

@@ -5,9 +5,9 @@ import { PassgateError } from '../../errors.js';
 import type { LoginContext } from '../../policy/authentication/authentication-policy.js';
 import type { Decision } from '../../policy/authentication/decision.js';
 import type { User } from '../../store/repositories/users.js';
-import { ACR_MFA } from './assurance.js';
-import type { DecisionDeps, FlowContext } from './login-decision.js';
-import { finishLogin, loadLoginInteraction } from './login-step.js';
+import type { DecisionDeps, FlowContext } from './decision.js';
+import type { LoginFlow } from './flow.js';
+import { loadFlow } from './step.js';
 
 /** Cookie holding the challenge of a login's second step, scoped to that login's pages. */
 const CHALLENGE_COOKIE = 'passgate.mfa';
@@ -50,15 +50,18 @@ export async function startSecondFactor(
  * or have a passcode sent on another channel. Works without JavaScript.
  */
 export function addSecondFactorRoutes(router: Router, deps: SecondFactorDeps, form: RequestHandler): void {
-  const { provider, challenges, render, csrf } = deps;
+  const { challenges, render, csrf } = deps;
 
-  /** The open challenge of this login, or MFA_CHALLENGE_EXPIRED. */
-  const current = async (req: Request, res: Response): Promise<ChallengeState> => {
-    await loadLoginInteraction(provider(), req, res);
+  /** The login's flow and its open challenge, or LOGIN_EXPIRED / MFA_CHALLENGE_EXPIRED. */
+  const current = async (
+    req: Request,
+    res: Response,
+  ): Promise<{ flow: LoginFlow; state: ChallengeState }> => {
+    const flow = await loadFlow(deps, req, res);
     const id = (req.cookies as Record<string, string | undefined>)[CHALLENGE_COOKIE];
     const state = id ? await challenges.get(id) : undefined;
     if (!state || state.context.flow !== req.params.uid) throw MfaErrors.MFA_CHALLENGE_EXPIRED();
-    return state;
+    return { flow, state };
   };
 
   const show = async (req: Request, res: Response, state: ChallengeState, error?: PassgateError) => {
@@ -84,7 +87,7 @@ export function addSecondFactorRoutes(router: Router, deps: SecondFactorDeps, fo
 
   router.get('/login/:uid/mfa', async (req, res) => {
     try {
-      await show(req, res, await current(req, res));
+      await show(req, res, (await current(req, res)).state);
     } catch (error) {
       if (!MfaErrors.is(error, 'MFA_CHALLENGE_EXPIRED')) throw error;
       await expired(req, res, error);
@@ -94,8 +97,9 @@ export function addSecondFactorRoutes(router: Router, deps: SecondFactorDeps, fo
   router.post('/login/:uid/mfa', form, csrf.protect, async (req, res) => {
     const body = req.body as Record<string, unknown>;
     let state: ChallengeState;
+    let loginFlow: LoginFlow;
     try {
-      state = await current(req, res);
+      ({ flow: loginFlow, state } = await current(req, res));
     } catch (error) {
       if (!MfaErrors.is(error, 'MFA_CHALLENGE_EXPIRED')) throw error;
       return expired(req, res, error);
@@ -112,8 +116,10 @@ export function addSecondFactorRoutes(router: Router, deps: SecondFactorDeps, fo
         offered: state.offers.map((o) => o.type),
         method: result.method,
       });
-      await finishLogin(provider(), req, res, {
-        login: { accountId: result.user.id, amr: [...new Set(['pwd', ...result.amr, 'mfa'])], acr: ACR_MFA },
+      await loginFlow.finish(req, res, {
+        userId: result.user.id,
+        amr: [...new Set(['pwd', ...result.amr, 'mfa'])],
+        mfa: true,
       });
     } catch (error) {
       if (MfaErrors.is(error, 'MFA_CHALLENGE_EXPIRED')) return expired(req, res, error);
