@@ -22,7 +22,7 @@ export interface MethodOffer {
   tokenId: string;
   type: string;
   source: 'device' | 'sent' | 'list';
-  /** What the user recognises it by: a masked phone number or address, a token's description. */
+  /** What the user recognises it by: a masked phone number or address, a token's description or serial (or ''). */
   label: string;
 }
 
@@ -120,7 +120,8 @@ export class Challenges {
           tokenId: token.id,
           type: token.type,
           source: type.info.source,
-          label: token.description ?? token.serial ?? type.info.title,
+          // The page names the kind of token in the user's language; a label only tells two apart.
+          label: token.description ?? token.serial ?? '',
         });
       }
     }

@@ -88,6 +88,8 @@ describe.each(BACKENDS)('the hosted login asks for the second factor (%s)', (bac
     expect(callback).toBeUndefined();
     expect(page.url).toMatch(/\/login\/[\w-]+\/mfa$/);
     expect(page.body).toContain('Enter the code from your authenticator app');
+    // The kind of token is named in the page's language, never by the engine's English title.
+    expect(page.body).not.toContain('Time-based one-time password');
     const wrong = await answer(browser, page, { code: '000000' });
     expect(wrong.last.status).toBe(401);
     expect(wrong.last.body).toContain('The code is not correct.');

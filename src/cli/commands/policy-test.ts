@@ -95,14 +95,14 @@ function describe(s: Simulation): string[] {
     row('new country', yesNo(facts.newCountry)),
     row('new device', s.request.device ? yesNo(facts.newDevice) : 'no (no --device given)'),
     row('groups', facts.groups.length > 0 ? facts.groups.join(', ') : '(none)'),
-    row('second factors', facts.factors.map((f) => `${f.type} ${f.label}`).join(', ') || '(none)'),
+    row('second factors', facts.factors.map((f) => `${f.type} ${f.label}`.trim()).join(', ') || '(none)'),
     `Decision (${s.rules} ${s.rules === 1 ? 'rule' : 'rules'} checked in order)`,
     row('rule', s.rule),
     row('why', s.reason),
     row('action', s.message ? `${s.action} (message ${s.message})` : s.action),
   ];
   if (s.action === 'mfa') {
-    const methods = s.methods.map((m, i) => `${i + 1}. ${m.type} ${m.label}`).join('  ');
+    const methods = s.methods.map((m, i) => `${i + 1}. ${m.type} ${m.label}`.trim()).join('  ');
     lines.push(row('methods', methods || '(none)'));
   }
   if (s.problem) lines.push(row('problem', s.problem));
