@@ -24,6 +24,25 @@ export interface Tables {
   trusted_networks: TrustedNetworkRow;
   login_history: LoginHistoryRow;
   saml_request_ids: SamlRequestIdRow;
+  saml_flows: SamlFlowRow;
+}
+
+/** A SAML sign-in in progress (migration 0006); see SamlFlowsRepository. */
+export interface SamlFlowRow {
+  uid: string;
+  /** Name of the SP (`metadata/saml/NAME.*`). */
+  sp: string;
+  /** The AuthnRequest's ID; null for IdP-initiated SSO. */
+  request_id: string | null;
+  acs_url: string;
+  relay_state: string | null;
+  step_up: string | null;
+  force_authn: number;
+  /** SHA-256 (hex) of the browser-binding secret held in the browser's cookie. */
+  secret_hash: string;
+  created_at: number;
+  expires_at: number;
+  completed_at: number | null;
 }
 
 /** A SAML AuthnRequest ID already used, refused again until `expires_at`. */

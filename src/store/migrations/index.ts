@@ -4,6 +4,7 @@ import * as secondFactor from './0002-second-factor.js';
 import * as directoryUsers from './0003-directory-users.js';
 import * as loginContext from './0004-login-context.js';
 import * as samlRequests from './0005-saml-requests.js';
+import * as samlFlows from './0006-saml-flows.js';
 
 /**
  * Every migration, in order. Names sort lexically; a new migration is one file plus one line
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '0003-directory-users': directoryUsers,
   '0004-login-context': loginContext,
   '0005-saml-requests': samlRequests,
+  '0006-saml-flows': samlFlows,
 };
