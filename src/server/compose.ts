@@ -24,6 +24,7 @@ import { createOidcDoor, type OidcDoor } from '../protocols/oidc/door.js';
 import { OIDC_ALGORITHMS, OIDC_KEY_PURPOSE } from '../protocols/oidc/keys.js';
 import { oidcLoginFlows } from '../protocols/oidc/login-flows.js';
 import { createSamlDoor, type SamlDoor } from '../protocols/saml/door.js';
+import { createSamlSso } from '../protocols/saml/sso.js';
 import { ChallengesRepository } from '../store/repositories/challenges.js';
 import { DeliveryAttemptsRepository } from '../store/repositories/delivery-attempts.js';
 import { ThrottleRepository } from '../store/repositories/throttle.js';
@@ -115,6 +116,16 @@ export async function composeServices(
   });
 
   const saml = await createSamlDoor({ config, publicUrl, database, keys, logger, clock });
+  const samlSso = createSamlSso(saml, {
+    config,
+    database,
+    users: core.users,
+    audit: core.audit,
+    render,
+    clock,
+    logger,
+    secureCookies,
+  });
 
   const csrf = createCsrfProtection(core.box.derive('csrf'), secureCookies, (req) =>
     String(req.params.uid ?? ''),
@@ -130,8 +141,9 @@ export async function composeServices(
     routers: [
       createReceiptsRouter(dispatcher),
       saml.router,
+      samlSso.router,
       createLoginRoutes({
-        flows: [oidcLoginFlows(oidc.provider)],
+        flows: [oidcLoginFlows(oidc.provider), samlSso.flows],
         firstFactor,
         challenges,
         policy,
@@ -154,6 +166,7 @@ export async function composeServices(
       const now = clock();
       await pruneOidcPayloads(database.db, now);
       await saml.requestIds.prune(now);
+      await samlSso.prune(now);
       await new ThrottleRepository(database.db).prune(now - 24 * 3600 * 1000);
       await core.passcodes.prune(now - 3600 * 1000);
       await new ChallengesRepository(database.db, clock).prune(now - 3600 * 1000);

@@ -13,15 +13,18 @@ import { ResponseBuilder } from './response.js';
 import { samlify } from './samlify.js';
 import { ensureSamlKey, loadSamlKey, SAML_KEY_PURPOSE, samlCertifier } from './signing-key.js';
 import { SpRegistry } from './sp-registry.js';
+import { StatusResponseBuilder } from './status-response.js';
 
 /** The SAML door as the server holds it. */
 export interface SamlDoor {
   endpoints: IdpEndpoints;
-  /** Routes of the door: `GET /saml/metadata` (the SSO endpoints come with the login integration). */
+  /** Routes of the door: `GET /saml/metadata` (the SSO endpoints: `createSamlSso`, sso.ts). */
   router: express.Router;
   registry: SpRegistry;
   requests: AuthnRequestValidator;
   responses: ResponseBuilder;
+  /** Signed responses without an assertion (AuthnFailed, NoPassive ...). */
+  statusResponses: StatusResponseBuilder;
   requestIds: SamlRequestIdsRepository;
   /** The IdP metadata XML. */
   metadata(): string;
@@ -84,6 +87,7 @@ export async function createSamlDoor(options: SamlDoorOptions): Promise<SamlDoor
       clockSkewSeconds: config.saml.clockSkewSeconds,
     }),
     responses: new ResponseBuilder(idps, endpoints.entityId, config.saml.assertionLifetimeSeconds),
+    statusResponses: new StatusResponseBuilder(idps, endpoints.entityId),
     requestIds,
     metadata,
     refreshKeys: async () => {

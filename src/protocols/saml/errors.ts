@@ -44,6 +44,14 @@ export const SamlErrors = defineErrors({
     publicMessage:
       'Your account lacks the identifier this application needs. Please contact your administrator.',
   },
+  SAML_IDP_INIT_NOT_ALLOWED: {
+    status: 403,
+    publicMessage: 'This application does not accept sign-ins started here. Start at the application.',
+  },
+  SAML_FLOW_COMPLETED: {
+    status: 400,
+    publicMessage: 'This sign-in is already complete. Go back to the application and start again.',
+  },
   SAML_NO_SIGNING_KEY: {
     status: 503,
     publicMessage: 'Sign-in is not available right now. Please try again later.',

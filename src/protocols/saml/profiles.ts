@@ -12,9 +12,19 @@ export interface SpSettings {
   /** The IdP entity ID this SP knows Passgate by; undefined: `saml.entityId`. */
   issuer: string | undefined;
   requireSignedRequests: boolean;
+  /**
+   * Whether `/saml/idp-init?sp=NAME` may send this SP an unsolicited response. Off by default
+   * for Microsoft 365 and Google, whose sign-ins start at the SP: an unsolicited response is only
+   * an opening for login CSRF there.
+   */
+  idpInitiated: boolean;
+  /** What users see on the sign-in pages. */
+  displayName: string;
 }
 
-type Defaults = Pick<SpSettings, 'nameId' | 'attributes' | 'sign'>;
+type Defaults = Pick<SpSettings, 'nameId' | 'attributes' | 'sign' | 'idpInitiated'> & {
+  displayName?: string;
+};
 
 /**
  * What each provider expects. Microsoft 365: the ImmutableID (base64 objectGUID, or
@@ -27,17 +37,28 @@ const PROFILES: Record<SpFile['profile'], Defaults> = {
     nameId: { source: ['immutableId'], format: 'persistent' },
     attributes: { IDPEmail: { from: ['userPrincipalName'] } },
     sign: 'assertion',
+    idpInitiated: false,
+    displayName: 'Microsoft 365',
   },
-  google: { nameId: { source: ['email'], format: 'emailAddress' }, attributes: {}, sign: 'response' },
+  google: {
+    nameId: { source: ['email'], format: 'emailAddress' },
+    attributes: {},
+    sign: 'response',
+    idpInitiated: false,
+    displayName: 'Google Workspace',
+  },
   salesforce: {
     nameId: { source: ['userPrincipalName', 'email'], format: 'unspecified' },
     attributes: {},
     sign: 'both',
+    idpInitiated: true,
+    displayName: 'Salesforce',
   },
   generic: {
     nameId: { source: ['username'], format: 'unspecified' },
     attributes: {},
     sign: 'response',
+    idpInitiated: true,
   },
 };
 
@@ -52,8 +73,8 @@ function salesforceJit(profileId: string | undefined): Record<string, AttributeS
   };
 }
 
-/** The SP file's settings over its profile's defaults. */
-export function applyProfile(file: SpFile): SpSettings {
+/** The SP file's settings over its profile's defaults; `name` is the generic display name. */
+export function applyProfile(file: SpFile, name = 'the application'): SpSettings {
   const defaults = PROFILES[file.profile];
   const jit =
     file.profile === 'salesforce' && file.salesforceJit ? salesforceJit(file.salesforceJit.profileId) : {};
@@ -69,5 +90,7 @@ export function applyProfile(file: SpFile): SpSettings {
     encryptAssertion: file.encryptAssertion ?? false,
     issuer: file.issuer,
     requireSignedRequests: file.requireSignedRequests ?? false,
+    idpInitiated: file.idpInitiated ?? defaults.idpInitiated,
+    displayName: file.displayName ?? defaults.displayName ?? name,
   };
 }

@@ -111,6 +111,19 @@ export interface Samlify {
       template: string,
       values: Record<string, string | number | boolean | undefined>,
     ): string;
+    /** Signs a message (enveloped, exclusive c14n); the certificate is the base64 DER. */
+    constructSAMLSignature(options: {
+      rawSamlMessage: string;
+      privateKey: string;
+      signingCert: string;
+      signatureAlgorithm: string;
+      isMessageSigned: boolean;
+      isBase64Output: boolean;
+      signatureConfig: {
+        prefix: string;
+        location: { reference: string; action: 'append' | 'prepend' | 'before' | 'after' };
+      };
+    }): string;
   };
   setSchemaValidator(validator: { validate: (xml: string) => Promise<unknown> }): void;
 }

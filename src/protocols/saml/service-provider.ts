@@ -27,7 +27,7 @@ export interface ServiceProvider {
  */
 export function buildServiceProvider(name: string, metadataXml: string, file: SpFile): ServiceProvider {
   const metadata = readSpMetadata(metadataXml);
-  const settings = applyProfile(file);
+  const settings = applyProfile(file, name);
   if (settings.encryptAssertion && !metadata.encryptionCertificate) {
     throw new Error(
       'encryptAssertion: the SP metadata has no encryption key (KeyDescriptor use="encryption")',

@@ -30,6 +30,11 @@ export const spFileSchema = z.strictObject({
   encryptAssertion: z.boolean().optional(),
   issuer: z.string().min(1).optional(),
   requireSignedRequests: z.boolean().optional(),
+  idpInitiated: z
+    .boolean()
+    .optional()
+    .describe('IdP-initiated SSO (`/saml/idp-init?sp=NAME`); default: true for salesforce and generic.'),
+  displayName: z.string().min(1).optional().describe('The name users see on the sign-in pages.'),
   salesforceJit: z
     .strictObject({ profileId: z.string().min(1).optional() })
     .optional()

@@ -1,0 +1,101 @@
+import express, { type NextFunction, type Request, type Response, Router } from 'express';
+import type { Clock } from '../../clock.js';
+import type { Logger } from '../../observability/logger.js';
+import type { AuditRepository } from '../../store/repositories/audit.js';
+import type { PageRenderer } from '../oidc/provider.js';
+import { pickAcs } from './acs.js';
+import type { AuthnRequestValidator, ValidatedAuthnRequest } from './authn-request.js';
+import { SamlErrors } from './errors.js';
+import { flowPath } from './flow-binding.js';
+import type { SamlFlows } from './flows.js';
+import { sendPostPage } from './post-page.js';
+import type { IncomingRequest } from './request-message.js';
+import type { SpRegistry } from './sp-registry.js';
+import type { StatusResponseBuilder } from './status-response.js';
+
+/** Longest RelayState accepted for IdP-initiated SSO (SPs such as Salesforce send a URL). */
+const MAX_RELAY_STATE = 1024;
+
+/** What the SSO endpoints need. */
+export interface SsoRoutesOptions {
+  registry: SpRegistry;
+  requests: AuthnRequestValidator;
+  statusResponses: StatusResponseBuilder;
+  flows: SamlFlows;
+  audit: Pick<AuditRepository, 'record'>;
+  render: PageRenderer;
+  clock: Clock;
+  logger: Logger;
+  maxBodyBytes: number;
+}
+
+/**
+ * The SSO endpoints: `/saml/sso` with the HTTP-Redirect (GET, signature over the raw query) and
+ * HTTP-POST bindings, and `/saml/idp-init?sp=NAME` for IdP-initiated SSO. A valid request
+ * becomes a flow and the browser goes to the hosted login (303 to `/login/<uid>`); IsPassive is
+ * answered NoPassive at once (Passgate keeps no SAML session to sign in from); an invalid one
+ * gets the error page with its code, never a stack trace.
+ */
+export function createSsoRoutes(options: SsoRoutesOptions): Router {
+  const { flows, clock } = options;
+  const router = Router();
+  const form = express.urlencoded({ extended: false, limit: options.maxBodyBytes, parameterLimit: 10 });
+
+  const answer = async (req: Request, res: Response, incoming: IncomingRequest) => {
+    const validated = await options.requests.validate(incoming, clock());
+    if (validated.isPassive) return noPassive(req, res, validated);
+    const uid = await flows.start(res, {
+      sp: validated.sp,
+      request: validated.request,
+      stepUp: validated.stepUp,
+      forceAuthn: validated.forceAuthn,
+    });
+    res.redirect(303, flowPath(uid));
+  };
+
+  const noPassive = async (req: Request, res: Response, { sp, request }: ValidatedAuthnRequest) => {
+    const response = options.statusResponses.build(sp, request, 'noPassive', clock());
+    await options.audit.record({
+      type: 'saml.response',
+      outcome: 'failure',
+      reason: 'passive',
+      address: req.ip ?? null,
+      details: { sp: sp.name, status: 'NoPassive', inResponseTo: request.id },
+    });
+    await sendPostPage(options.render, req, res, response, sp.settings.displayName);
+  };
+
+  router.get('/saml/sso', async (req, res) => {
+    const mark = req.originalUrl.indexOf('?');
+    const rawQuery = mark < 0 ? '' : req.originalUrl.slice(mark + 1);
+    await answer(req, res, { binding: 'redirect', query: req.query as Record<string, unknown>, rawQuery });
+  });
+
+  router.post('/saml/sso', form, async (req, res) => {
+    await answer(req, res, { binding: 'post', body: (req.body ?? {}) as Record<string, unknown> });
+  });
+
+  router.get('/saml/idp-init', async (req, res) => {
+    const name = typeof req.query.sp === 'string' ? req.query.sp : '';
+    const sp = options.registry.named(name);
+    if (!sp) throw SamlErrors.SAML_UNKNOWN_SP({ detail: `idp-init: no SP named ${JSON.stringify(name)}` });
+    if (!sp.settings.idpInitiated)
+      throw SamlErrors.SAML_IDP_INIT_NOT_ALLOWED({ detail: `idp-init: ${sp.name} does not allow it` });
+    const relayState = req.query.RelayState;
+    if (relayState !== undefined && (typeof relayState !== 'string' || relayState.length > MAX_RELAY_STATE))
+      throw SamlErrors.SAML_REQUEST_MALFORMED({ detail: 'idp-init: RelayState is not one short string' });
+    const uid = await flows.start(res, { sp, request: { acsUrl: pickAcs(sp).url, relayState } });
+    res.redirect(303, flowPath(uid));
+  });
+
+  router.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
+    if (!SamlErrors.is(error)) return next(error);
+    const level = error.status >= 500 ? 'error' : 'warn';
+    options.logger[level]({ code: error.code, detail: error.message, reqId: req.id }, 'SAML request refused');
+    options
+      .render(req, 'error', { status: error.status, code: error.code, description: error.publicMessage })
+      .then((html) => res.status(error.status).type('html').send(html))
+      .catch(next);
+  });
+  return router;
+}

@@ -1,0 +1,65 @@
+import { randomBytes } from 'node:crypto';
+import { pickAcs } from './acs.js';
+import { type IdpInstances, SIGNATURE_ALGORITHMS } from './identity.js';
+import type { LoginResponse, ResponseRequestInfo } from './response.js';
+import { samlify } from './samlify.js';
+import type { ServiceProvider } from './service-provider.js';
+
+/** Second-level status codes Passgate answers with when there is no user to assert. */
+export const SAML_STATUSES = {
+  /** The user did not (or could not) authenticate: cancelled, denied by policy. */
+  authnFailed: 'urn:oasis:names:tc:SAML:2.0:status:AuthnFailed',
+  /** Passgate will not answer this request for this user. */
+  requestDenied: 'urn:oasis:names:tc:SAML:2.0:status:RequestDenied',
+  /** IsPassive was asked, and Passgate cannot sign a user in without a page. */
+  noPassive: 'urn:oasis:names:tc:SAML:2.0:status:NoPassive',
+} as const;
+
+/** A status that is not Success. */
+export type SamlStatus = keyof typeof SAML_STATUSES;
+
+const TEMPLATE =
+  '<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="{ID}" Version="2.0" IssueInstant="{IssueInstant}" Destination="{Destination}" InResponseTo="{InResponseTo}">' +
+  '<saml:Issuer>{Issuer}</saml:Issuer>' +
+  '<samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Responder">' +
+  '<samlp:StatusCode Value="{Status}"/></samlp:StatusCode></samlp:Status></samlp:Response>';
+
+/**
+ * Builds the signed error responses of the SAML door (no assertion): Responder with a second
+ * status such as AuthnFailed, so that the SP shows its own "sign-in failed" page instead of
+ * leaving the user on Passgate's.
+ */
+export class StatusResponseBuilder {
+  constructor(
+    private readonly idps: IdpInstances,
+    private readonly defaultIssuer: string,
+  ) {}
+
+  /** The response of `status` to `sp`, signed at the Response with the SP's algorithm. */
+  build(sp: ServiceProvider, request: ResponseRequestInfo, status: SamlStatus, now: number): LoginResponse {
+    const acs = pickAcs(sp, { url: request.acsUrl });
+    const id = `_${randomBytes(20).toString('hex')}`;
+    const xml = samlify.SamlLib.replaceTagsByValue(TEMPLATE, {
+      ID: id,
+      IssueInstant: new Date(now).toISOString(),
+      Destination: acs.url,
+      InResponseTo: request.id,
+      Issuer: sp.settings.issuer ?? this.defaultIssuer,
+      Status: SAML_STATUSES[status],
+    });
+    const key = this.idps.signingKey;
+    const signed = samlify.SamlLib.constructSAMLSignature({
+      rawSamlMessage: xml,
+      privateKey: key.privateKeyPem,
+      signingCert: key.certificatePem.replace(/-----[^-]+-----|\s/g, ''),
+      signatureAlgorithm: SIGNATURE_ALGORITHMS[sp.settings.signatureAlgorithm],
+      isMessageSigned: true,
+      isBase64Output: true,
+      signatureConfig: {
+        prefix: 'ds',
+        location: { reference: "/*[local-name(.)='Response']/*[local-name(.)='Issuer']", action: 'after' },
+      },
+    });
+    return { id, acsUrl: acs.url, samlResponse: signed, relayState: request.relayState };
+  }
+}
