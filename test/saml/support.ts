@@ -120,6 +120,8 @@ export function nodeSamlSp(options: {
   issuer?: string;
   wantAssertionsSigned?: boolean;
   wantAuthnResponseSigned?: boolean;
+  /** Tolerated clock difference (a test clock moved ahead of the real one needs more). */
+  acceptedClockSkewMs?: number;
 }): SAML {
   return new SAML({
     issuer: options.entityId,
@@ -130,7 +132,7 @@ export function nodeSamlSp(options: {
     wantAssertionsSigned: options.wantAssertionsSigned ?? true,
     wantAuthnResponseSigned: options.wantAuthnResponseSigned ?? true,
     validateInResponseTo: 'never' as never,
-    acceptedClockSkewMs: 5000,
+    acceptedClockSkewMs: options.acceptedClockSkewMs ?? 5000,
   });
 }
 
