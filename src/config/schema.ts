@@ -8,6 +8,7 @@ import { tokenPolicySchema } from '../policy/token.js';
 import { directorySchema } from './directory-schema.js';
 import { geoSchema, learningSchema, mfaSessionMinutes } from './policies-schema.js';
 import { samlSchema } from './saml-schema.js';
+import { selfserviceSchema } from './selfservice-schema.js';
 
 /**
  * The one place where every configuration option, its default and its meaning is declared.
@@ -284,6 +285,7 @@ export const configSchema = z
       .describe('Delivery of passcodes by SMS, voice and e-mail.'),
     geo: geoSchema,
     saml: samlSchema,
+    selfservice: selfserviceSchema,
     policies: z
       .strictObject({
         requireMfa: z

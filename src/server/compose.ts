@@ -25,6 +25,7 @@ import { OIDC_ALGORITHMS, OIDC_KEY_PURPOSE } from '../protocols/oidc/keys.js';
 import { oidcLoginFlows } from '../protocols/oidc/login-flows.js';
 import { createSamlDoor, type SamlDoor } from '../protocols/saml/door.js';
 import { createSamlSso } from '../protocols/saml/sso.js';
+import { createSelfService } from '../selfservice/create.js';
 import { ChallengesRepository } from '../store/repositories/challenges.js';
 import { DeliveryAttemptsRepository } from '../store/repositories/delivery-attempts.js';
 import { ThrottleRepository } from '../store/repositories/throttle.js';
@@ -127,6 +128,15 @@ export async function composeServices(
     secureCookies,
   });
 
+  const selfService = createSelfService({
+    core,
+    challenges,
+    dispatcher,
+    translations,
+    render,
+    secureCookies,
+    logger,
+  });
   const csrf = createCsrfProtection(core.box.derive('csrf'), secureCookies, (req) =>
     String(req.params.uid ?? ''),
   );
@@ -142,8 +152,9 @@ export async function composeServices(
       createReceiptsRouter(dispatcher),
       saml.router,
       samlSso.router,
+      selfService.router,
       createLoginRoutes({
-        flows: [oidcLoginFlows(oidc.provider), samlSso.flows],
+        flows: [oidcLoginFlows(oidc.provider), samlSso.flows, selfService.flows],
         firstFactor,
         challenges,
         policy,

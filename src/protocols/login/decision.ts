@@ -36,7 +36,12 @@ export async function actOnDecision(
   }
   if (decision.action === 'allow') {
     await deps.policy.completed(user, context, decision);
-    return flow.finish(req, res, { userId: user.id, amr: ['pwd'], mfa: false });
+    return flow.finish(req, res, {
+      userId: user.id,
+      amr: ['pwd'],
+      mfa: false,
+      decision: { action: decision.action, rule: decision.rule },
+    });
   }
   await startSecondFactor(deps, req, res, user, { ...context, decision });
 }

@@ -1,4 +1,5 @@
 import type { Request, Response } from 'express';
+import type { Decision } from '../../policy/authentication/decision.js';
 
 /** How a login ended well: who, and how they proved it. */
 export interface FlowResult {
@@ -7,6 +8,12 @@ export interface FlowResult {
   amr: string[];
   /** A second factor was passed in this login (or counted from the session). */
   mfa: boolean;
+  /**
+   * What the Authentication Policy decided for this login: a door that grants more than a
+   * sign-in (the self-service site adding a factor) must know whether a rule or learned trust
+   * let the password alone through. The hosted login always sets it.
+   */
+  decision?: Pick<Decision, 'action' | 'rule'>;
 }
 
 /**

@@ -120,6 +120,7 @@ export function addSecondFactorRoutes(router: Router, deps: SecondFactorDeps, fo
         userId: result.user.id,
         amr: [...new Set(['pwd', ...result.amr, 'mfa'])],
         mfa: true,
+        decision: { action: flow.decision.action, rule: flow.decision.rule },
       });
     } catch (error) {
       if (MfaErrors.is(error, 'MFA_CHALLENGE_EXPIRED')) return expired(req, res, error);

@@ -42,8 +42,10 @@ export class AuditRepository {
       .execute();
   }
 
-  /** Most recent events first, optionally of one type. */
-  async recent(options: { type?: string; limit?: number } = {}): Promise<RecordedAuditEvent[]> {
+  /** Most recent events first, optionally of one type and of one user. */
+  async recent(
+    options: { type?: string; userId?: string; limit?: number } = {},
+  ): Promise<RecordedAuditEvent[]> {
     let query = this.db
       .selectFrom('audit_events')
       .selectAll()
@@ -51,6 +53,7 @@ export class AuditRepository {
       .orderBy('id', 'desc')
       .limit(options.limit ?? 50);
     if (options.type) query = query.where('type', '=', options.type);
+    if (options.userId) query = query.where('user_id', '=', options.userId);
     const rows = await query.execute();
     return rows.map((row) => ({
       id: row.id,

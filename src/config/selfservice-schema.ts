@@ -1,0 +1,35 @@
+import { z } from 'zod';
+
+/** The self-service site (`/selfservice`): sessions and the rules of self-enrolment. */
+export const selfserviceSchema = z
+  .strictObject({
+    firstEnrolmentWindowDays: z
+      .number()
+      .int()
+      .min(0)
+      .max(3650)
+      .default(14)
+      .describe(
+        'Days after a user account appears in Passgate (created locally, or first synchronised or signed in from AD) ' +
+          'during which a user without any second factor may enrol a first one with the password alone. ' +
+          'Later, a helpdesk enrols it (`passgate token add`). 0 turns password-only first enrolment off.',
+      ),
+    sessionIdleMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(120)
+      .default(15)
+      .describe('A self-service session ends after this many minutes without a request.'),
+    sessionMaxHours: z
+      .number()
+      .int()
+      .min(1)
+      .max(24)
+      .default(8)
+      .describe('A self-service session ends this many hours after its sign-in, however active.'),
+  })
+  .prefault({})
+  .describe(
+    'Self-service site: users sign in with MFA, see their tokens and logins, enrol and remove software tokens.',
+  );

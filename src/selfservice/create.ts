@@ -1,0 +1,77 @@
+import type { Router } from 'express';
+import type { Dispatcher } from '../dispatch/dispatcher.js';
+import type { Challenges } from '../engine/challenges.js';
+import type { Logger } from '../observability/logger.js';
+import type { LoginFlowSource } from '../protocols/login/flow.js';
+import type { PageRenderer } from '../protocols/oidc/provider.js';
+import type { Core } from '../server/core.js';
+import { createCsrfProtection } from '../web/csrf.js';
+import type { Translations } from '../web/i18n.js';
+import { SoftwareEnrolment } from './enrolment.js';
+import { SelfServiceFlows } from './login-flows.js';
+import { createSelfServiceRouter } from './routes.js';
+import { SelfServiceSessions, sessionOf } from './session.js';
+
+/** What the self-service site is assembled from in the composition root. */
+export interface SelfServiceOptions {
+  core: Core;
+  challenges: Challenges;
+  dispatcher: Dispatcher;
+  translations: Translations;
+  render: PageRenderer;
+  secureCookies: boolean;
+  logger: Logger;
+}
+
+/** The self-service site: its pages, and its sign-ins for the hosted login's flow sources. */
+export function createSelfService(options: SelfServiceOptions): { router: Router; flows: LoginFlowSource } {
+  const { core, translations, secureCookies } = options;
+  const { config, box, clock } = core;
+  const sessions = new SelfServiceSessions(box, secureCookies, clock, {
+    idleMinutes: config.selfservice.sessionIdleMinutes,
+    maxHours: config.selfservice.sessionMaxHours,
+  });
+  const t = (language: string, key: string, values: Record<string, unknown> = {}) =>
+    String(translations.i18n.t(key, { lng: language, ns: 'selfservice', ...values }));
+  const flows = new SelfServiceFlows(box, secureCookies, clock, sessions, () =>
+    t(translations.defaultLanguage, 'title'),
+  );
+  const router = createSelfServiceRouter({
+    sessions,
+    flows,
+    enrolment: new SoftwareEnrolment(core.tokens, core.tokenTypes, config.mfa.issuer),
+    users: core.users,
+    tokens: core.tokens,
+    audit: core.audit,
+    policies: core.policies,
+    factors: async (userId) => {
+      const user = await core.users.findById(userId);
+      return user ? options.challenges.offersFor(user, undefined, { preview: true }) : [];
+    },
+    notice: {
+      dispatcher: options.dispatcher,
+      translate: t,
+      languages: translations.languages,
+      audit: core.audit,
+      logger: options.logger,
+      clock,
+    },
+    render: options.render,
+    // Bound to the session: a form of one session is refused in another.
+    csrf: createCsrfProtection(
+      box.derive('selfservice-csrf'),
+      secureCookies,
+      (req) => sessionOf(req)?.sid ?? '',
+      'passgate.selfservice.csrf',
+    ),
+    language: (req) => translations.detect(req),
+    clock,
+    settings: {
+      firstEnrolmentWindowDays: config.selfservice.firstEnrolmentWindowDays,
+      requireMfa: config.policies.requireMfa,
+      issuer: config.mfa.issuer,
+    },
+    maxBodyBytes: config.server.maxBodyBytes,
+  });
+  return { router, flows };
+}

@@ -1,0 +1,79 @@
+import { randomBytes } from 'node:crypto';
+import type { Request, Response } from 'express';
+import type { Clock } from '../clock.js';
+import type { SecretBox } from '../crypto/secret-box.js';
+import type { LoginFlow, LoginFlowSource } from '../protocols/login/flow.js';
+import { SealedCookie } from './sealed-cookie.js';
+import type { SelfServiceSessions } from './session.js';
+
+/** The door and application name of the self-service site in policies and the audit log. */
+export const SELFSERVICE_DOOR = 'selfservice';
+
+/** Why the self-service site asks the hosted login for a second factor whatever the rules say. */
+export const ENROL_STEP_UP = 'selfservice-enrolment';
+
+/** How long a sign-in started from the self-service site may take. */
+const FLOW_MINUTES = 15;
+
+/** A sign-in the self-service site started, as its sealed cookie holds it. */
+interface PendingSignIn {
+  uid: string;
+  expiresAt: number;
+  /** Set for a step-up: the signed-in user who must now pass a second factor. */
+  userId?: string;
+}
+
+/**
+ * The self-service site's sign-ins through the hosted login (`/login/:uid`). The flow lives in a
+ * sealed cookie scoped to `/login`, so only the browser that started it can carry it out;
+ * finishing starts a self-service session and drops the flow.
+ */
+export class SelfServiceFlows implements LoginFlowSource {
+  private readonly cookie: SealedCookie<PendingSignIn>;
+
+  constructor(
+    box: SecretBox,
+    secure: boolean,
+    private readonly clock: Clock,
+    private readonly sessions: SelfServiceSessions,
+    private readonly applicationName: () => string,
+  ) {
+    this.cookie = new SealedCookie(box, { name: 'passgate.selfservice.flow', path: '/login', secure });
+  }
+
+  /**
+   * Starts a sign-in and sends the browser to the hosted login. With `stepUpUserId`, the session's
+   * user signs in again with a second factor (the password step is skipped).
+   */
+  start(res: Response, stepUpUserId?: string): void {
+    const now = this.clock();
+    const uid = `ss-${randomBytes(18).toString('base64url')}`;
+    this.cookie.write(
+      res,
+      { uid, expiresAt: now + FLOW_MINUTES * 60_000, ...(stepUpUserId ? { userId: stepUpUserId } : {}) },
+      now,
+    );
+    res.redirect(303, `/login/${uid}`);
+  }
+
+  async load(req: Request, _res: Response, uid: string): Promise<LoginFlow | undefined> {
+    const pending = this.cookie.read(req, this.clock());
+    if (!pending || pending.uid !== uid) return undefined;
+    return {
+      uid,
+      door: SELFSERVICE_DOOR,
+      application: SELFSERVICE_DOOR,
+      applicationName: this.applicationName(),
+      ...(pending.userId ? { sessionUserId: pending.userId, stepUp: ENROL_STEP_UP } : {}),
+      finish: async (_request, response, result) => {
+        this.cookie.clear(response);
+        this.sessions.start(response, result);
+        response.redirect(303, '/selfservice');
+      },
+      cancel: async (_request, response) => {
+        this.cookie.clear(response);
+        response.redirect(303, '/selfservice/signed-out');
+      },
+    };
+  }
+}
