@@ -25,6 +25,11 @@ export const REQUIREMENTS = [
   },
   { what: 'oathtool (independent HOTP/TOTP codes)', present: () => hasCommand('oathtool'), pkg: 'oathtool' },
   { what: 'xmlsec1 (SAML signature checks)', present: () => hasCommand('xmlsec1'), pkg: 'xmlsec1' },
+  {
+    what: 'zbarimg (decodes the self-service QR code)',
+    present: () => hasCommand('zbarimg'),
+    pkg: 'zbar-tools',
+  },
   // Samba 4 as a real Active Directory domain controller (test/support/samba-dc.js).
   // samba-ad-provision is only recommended by samba-ad-dc but provisioning needs it.
   { what: 'samba (AD domain controller)', present: () => hasDaemon('samba'), pkg: 'samba' },

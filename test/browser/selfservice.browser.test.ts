@@ -1,0 +1,108 @@
+import { execFileSync } from 'node:child_process';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { ACR_MFA } from '../../src/protocols/oidc/assurance.js';
+import { enrolOath } from '../../src/tokens/enrol.js';
+import { timeStep, totpCode } from '../../src/tokens/oath.js';
+import { parseSecret } from '../../src/tokens/secrets.js';
+import { authorizationRequest, type BrowserSuite, startBrowserSuite } from '../support/browser-login.js';
+import { describeInBrowser, screenshot, textOf } from '../support/chromium.js';
+
+const PASSWORD = 'correct horse battery';
+const SECRET = Buffer.from('12345678901234567890');
+const sha1 = { algorithm: 'SHA1', digits: 6 } as const;
+
+/** The TOTP code of a secret `steps` time steps from now. */
+const codeAt = (secret: Uint8Array, steps = 0) =>
+  totpCode(secret, timeStep(Date.now(), 30) + steps, 30, sha1);
+
+describeInBrowser('the self-service site in Chromium', () => {
+  let suite: BrowserSuite;
+  const contexts: BrowserContext[] = [];
+  const newPage = async () => {
+    const context = await suite.browser.newContext();
+    contexts.push(context);
+    return context.newPage();
+  };
+  const password = async (page: Page, username: string) => {
+    await page.fill('#username', username);
+    await page.fill('#password', PASSWORD);
+    await page.click('button[type=submit].primary');
+  };
+
+  beforeAll(async () => {
+    suite = await startBrowserSuite();
+  });
+  afterAll(async () => {
+    await Promise.allSettled(contexts.map((c) => c.close()));
+    await suite?.close();
+  });
+
+  it('enrols an authenticator from the QR code on the page, then signs in to an application with it', async () => {
+    const { passgate } = suite;
+    const user = await passgate.addUser('quinn', PASSWORD);
+    await enrolOath(
+      passgate.core.tokens,
+      { userId: user.id, label: 'quinn', type: 'totp', secret: SECRET },
+      'Passgate',
+    );
+
+    // Sign in to the self-service site through the hosted login, with the existing authenticator.
+    const page = await newPage();
+    await page.goto(`${passgate.url}/selfservice`);
+    await page.waitForURL(/\/login\/ss-[\w-]+$/);
+    await password(page, 'quinn');
+    await page.waitForURL(/\/mfa$/);
+    await page.fill('#code', codeAt(SECRET));
+    await page.click('button[type=submit].primary');
+    await page.waitForURL(/\/selfservice$/);
+    expect(await textOf(page, 'h1')).toBe('My sign-in security');
+
+    // Add an authenticator app: the page shows a QR code and the key.
+    await page.click('#enrol');
+    await page.waitForURL(/\/selfservice\/enrol$/);
+    await page.click('button[type=submit].primary');
+    await page.waitForURL(/\/selfservice\/tokens\/[^/]+\/confirm$/);
+    const tokenId = decodeURIComponent(/\/tokens\/([^/]+)\/confirm$/.exec(page.url())![1]!);
+    const file = await screenshot(page, 'selfservice-enrol-qr');
+
+    // What a phone's camera reads from the screen.
+    const uri = execFileSync('zbarimg', ['--quiet', '--raw', file], { encoding: 'utf8' }).trim();
+    const parsed = new URL(uri);
+    expect(parsed.protocol).toBe('otpauth:');
+    expect(parsed.host).toBe('totp');
+    expect(decodeURIComponent(parsed.pathname)).toBe('/Passgate:quinn');
+    const params = Object.fromEntries(parsed.searchParams);
+    expect(params).toMatchObject({ issuer: 'Passgate', algorithm: 'SHA1', digits: '6', period: '30' });
+    expect(params.secret).toMatch(/^[A-Z2-7]{32}$/);
+    expect(((await textOf(page, '#secret')) ?? '').replace(/\s+/g, '')).toBe(params.secret);
+    const secret = parseSecret(params.secret!);
+    expect((await passgate.core.tokens.findById(tokenId))?.status).toBe('pending');
+
+    // Confirm with the code the new authenticator shows.
+    await page.fill('#code', codeAt(secret));
+    await page.click('button[type=submit].primary');
+    await page.waitForURL(/\/selfservice\?done=added$/);
+    expect(await page.locator(`[data-token="${tokenId}"][data-status="active"]`).count()).toBe(1);
+    await screenshot(page, 'selfservice-home');
+
+    await page.click('#signout');
+    await page.waitForURL(/\/selfservice\/signed-out$/);
+
+    // Sign in to an OIDC application with the new token (the next time step: a code counts once).
+    const login = await authorizationRequest(suite);
+    await page.goto(login.url);
+    await password(page, 'quinn');
+    await page.waitForURL(/\/mfa$/);
+    await page.fill('#code', codeAt(secret, 1));
+    await page.click('button[type=submit].primary');
+    const claims = (await login.finish(page)).claims()!;
+    expect(claims.acr).toBe(ACR_MFA);
+    const [used] = await passgate.core.audit.recent({
+      type: 'login.second-factor',
+      userId: user.id,
+      limit: 1,
+    });
+    expect(used).toMatchObject({ outcome: 'success', details: { token: tokenId, door: 'oidc' } });
+  });
+});
