@@ -6,7 +6,7 @@ import { enrolOath } from '../../src/tokens/enrol.js';
 import { timeStep, totpCode } from '../../src/tokens/oath.js';
 import { parseSecret } from '../../src/tokens/secrets.js';
 import { authorizationRequest, type BrowserSuite, startBrowserSuite } from '../support/browser-login.js';
-import { describeInBrowser, screenshot, textOf } from '../support/chromium.js';
+import { describeInBrowser, screenshot, textOf, widths } from '../support/chromium.js';
 
 const PASSWORD = 'correct horse battery';
 const SECRET = Buffer.from('12345678901234567890');
@@ -19,8 +19,8 @@ const codeAt = (secret: Uint8Array, steps = 0) =>
 describeInBrowser('the self-service site in Chromium', () => {
   let suite: BrowserSuite;
   const contexts: BrowserContext[] = [];
-  const newPage = async () => {
-    const context = await suite.browser.newContext();
+  const newPage = async (options: Parameters<BrowserSuite['browser']['newContext']>[0] = {}) => {
+    const context = await suite.browser.newContext(options);
     contexts.push(context);
     return context.newPage();
   };
@@ -104,5 +104,30 @@ describeInBrowser('the self-service site in Chromium', () => {
       limit: 1,
     });
     expect(used).toMatchObject({ outcome: 'success', details: { token: tokenId, door: 'oidc' } });
+  });
+
+  it('works on a phone without JavaScript, in Russian: a first enrolment from the typed key', async () => {
+    const { passgate } = suite;
+    const user = await passgate.addUser('rosa', PASSWORD);
+    const page = await newPage({ javaScriptEnabled: false, viewport: { width: 375, height: 667 } });
+    await page.goto(`${passgate.url}/selfservice?lang=ru`);
+    await password(page, 'rosa'); // no factor yet: the password alone, inside the first-enrolment window
+    await page.waitForURL(/\/selfservice$/);
+    expect(await textOf(page, 'h1')).toBe('Безопасность моего входа');
+    expect((await widths(page)).scroll).toBeLessThanOrEqual(375);
+    await page.click('#enrol');
+    await page.click('button[type=submit].primary');
+    await page.waitForURL(/\/confirm$/);
+    expect((await widths(page)).scroll).toBeLessThanOrEqual(375);
+    await screenshot(page, 'selfservice-enrol-phone-ru');
+    const secret = parseSecret((await textOf(page, '#secret')).replace(/\s+/g, ''));
+    await page.fill('#code', codeAt(secret));
+    await page.click('button[type=submit].primary');
+    await page.waitForURL(/done=added$/);
+    expect(await textOf(page, '#done')).toContain('Приложение-аутентификатор готово');
+    const [token] = await passgate.core.tokens.listByUser(user.id);
+    expect(token?.status).toBe('active');
+    const enrolled = await passgate.core.audit.recent({ type: 'selfservice.token.enrol', userId: user.id });
+    expect(enrolled[0]?.details).toMatchObject({ first: true });
   });
 });

@@ -30,7 +30,7 @@ describe('self-service: sign-in and enrolment of an authenticator app', () => {
     await ss.signIn('ann', () => server.totp());
     expect(ss.atHome).toBe(true);
     expect(ss.page.body).toContain('data-type="totp" data-status="active"');
-    expect(ss.page.body).toMatch(/id="logins"[\s\S]*selfservice[\s\S]*Authenticator app/);
+    expect(ss.page.body).toMatch(/id="logins"[\s\S]*My sign-in security[\s\S]*Authenticator app/);
     const [login] = await server.logins('ann');
     expect(login?.details).toMatchObject({ door: 'selfservice', application: 'selfservice', method: 'totp' });
   });
