@@ -4,6 +4,7 @@ import type { IdentityProviderInstance } from './samlify.js';
 import { samlify } from './samlify.js';
 import type { SamlSigningKey } from './signing-key.js';
 import { BINDINGS } from './sp-metadata.js';
+import { XmlSigner } from './xml-signer.js';
 
 /** XML-DSig signature algorithms by their names in SP files. */
 export const SIGNATURE_ALGORITHMS = {
@@ -34,11 +35,19 @@ export interface IdpVariant {
  */
 export class IdpInstances {
   private cache = new Map<string, IdentityProviderInstance>();
+  private xmlSigner: XmlSigner;
 
   constructor(
     private readonly endpoints: IdpEndpoints,
     private key: SamlSigningKey,
-  ) {}
+  ) {
+    this.xmlSigner = new XmlSigner(key);
+  }
+
+  /** The signer over the current key, its private key parsed once. */
+  get signer(): XmlSigner {
+    return this.xmlSigner;
+  }
 
   /** The signing key in use. */
   get signingKey(): SamlSigningKey {
@@ -48,6 +57,7 @@ export class IdpInstances {
   /** Switches to a new signing key (after `passgate keys rotate --purpose saml`). */
   useKey(key: SamlSigningKey): void {
     this.key = key;
+    this.xmlSigner = new XmlSigner(key);
     this.cache.clear();
   }
 

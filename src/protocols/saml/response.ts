@@ -4,7 +4,7 @@ import { pickAcs } from './acs.js';
 import { SamlErrors } from './errors.js';
 import type { IdpInstances } from './identity.js';
 import { AUTHN_CONTEXT_MFA, AUTHN_CONTEXT_PASSWORD, NAME_ID_FORMATS } from './name-id.js';
-import { personalise } from './response-template.js';
+import { LOGIN_RESPONSE_TEMPLATE, personalise } from './response-template.js';
 import { samlify } from './samlify.js';
 import type { ServiceProvider } from './service-provider.js';
 import { attributeValues, firstValues } from './user-values.js';
@@ -73,12 +73,6 @@ export class ResponseBuilder {
       .map(([name, source]) => ({ name, values: attributeValues(user, source) }))
       .filter((a) => a.values.length > 0);
     const issuer = settings.issuer ?? this.defaultIssuer;
-    const idp = this.idps.get({
-      issuer,
-      algorithm: settings.signatureAlgorithm,
-      encrypt: settings.encryptAssertion,
-      verifyRequests: false,
-    });
     const id = newId();
     const iso = (ms: number) => new Date(ms).toISOString();
     const fixed = {
@@ -97,31 +91,58 @@ export class ResponseBuilder {
       AuthnContextClassRef: assurance.mfa ? AUTHN_CONTEXT_MFA : AUTHN_CONTEXT_PASSWORD,
       NameIDFormat: NAME_ID_FORMATS[settings.nameId.format],
     };
+    const fill = (template: string): string => {
+      const personal = personalise(
+        template,
+        mapped.map((a) => a.values.length),
+      );
+      // Ours first, the user's last: a user's value can then spell no placeholder still to fill.
+      const userValues: Record<string, string> = { [personal.nameId]: nameId };
+      personal.attributes.forEach((placeholders, i) => {
+        userValues[placeholders.name] = mapped[i]!.name;
+        placeholders.values.forEach((tag, j) => {
+          userValues[tag] = mapped[i]!.values[j]!;
+        });
+      });
+      return samlify.SamlLib.replaceTagsByValue(personal.xml, { ...fixed, ...userValues });
+    };
+    const samlResponse = settings.encryptAssertion
+      ? await this.encrypted(sp, request, id, fill)
+      : this.signed(fill(LOGIN_RESPONSE_TEMPLATE), sp);
+    return { id, acsUrl: acs.url, samlResponse, relayState: request.relayState };
+  }
+
+  /** Signed as the SP wants it, in samlify's order: the assertion first, then the whole response. */
+  private signed(xml: string, sp: ServiceProvider): string {
+    const { sign, signatureAlgorithm } = sp.settings;
+    const signer = this.idps.signer;
+    const assertionSigned = sign === 'response' ? xml : signer.sign(xml, 'assertion', signatureAlgorithm);
+    return sign === 'assertion'
+      ? Buffer.from(assertionSigned).toString('base64')
+      : signer.sign(assertionSigned, 'response', signatureAlgorithm, true);
+  }
+
+  /** An encrypted assertion: samlify signs, then encrypts with the SP's key. */
+  private async encrypted(
+    sp: ServiceProvider,
+    request: ResponseRequestInfo,
+    id: string,
+    fill: (template: string) => string,
+  ): Promise<string> {
+    const idp = this.idps.get({
+      issuer: sp.settings.issuer ?? this.defaultIssuer,
+      algorithm: sp.settings.signatureAlgorithm,
+      encrypt: true,
+      verifyRequests: false,
+    });
     const result = await idp.createLoginResponse(
       sp.samlify,
       { extract: { request: { id: request.id ?? '' } } },
       'post',
       {},
-      {
-        customTagReplacement: (template) => {
-          const personal = personalise(
-            template,
-            mapped.map((a) => a.values.length),
-          );
-          // Ours first, the user's last: a user's value can then spell no placeholder still to fill.
-          const userValues: Record<string, string> = { [personal.nameId]: nameId };
-          personal.attributes.forEach((placeholders, i) => {
-            userValues[placeholders.name] = mapped[i]!.name;
-            placeholders.values.forEach((tag, j) => {
-              userValues[tag] = mapped[i]!.values[j]!;
-            });
-          });
-          const xml = samlify.SamlLib.replaceTagsByValue(personal.xml, { ...fixed, ...userValues });
-          return { id, context: xml };
-        },
-      },
+      { customTagReplacement: (template) => ({ id, context: fill(template) }) },
     );
-    return { id, acsUrl: acs.url, samlResponse: result.context, relayState: request.relayState };
+    return result.context;
   }
 }
 

@@ -114,6 +114,8 @@ export interface Samlify {
     /** Signs a message (enveloped, exclusive c14n); the certificate is the base64 DER. */
     constructSAMLSignature(options: {
       rawSamlMessage: string;
+      /** XPath of the element to sign, besides the whole message when `isMessageSigned`. */
+      referenceTagXPath?: string;
       privateKey: string;
       signingCert: string;
       signatureAlgorithm: string;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { pickAcs } from './acs.js';
-import { type IdpInstances, SIGNATURE_ALGORITHMS } from './identity.js';
+import type { IdpInstances } from './identity.js';
 import type { LoginResponse, ResponseRequestInfo } from './response.js';
 import { samlify } from './samlify.js';
 import type { ServiceProvider } from './service-provider.js';
@@ -47,19 +47,7 @@ export class StatusResponseBuilder {
       Issuer: sp.settings.issuer ?? this.defaultIssuer,
       Status: SAML_STATUSES[status],
     });
-    const key = this.idps.signingKey;
-    const signed = samlify.SamlLib.constructSAMLSignature({
-      rawSamlMessage: xml,
-      privateKey: key.privateKeyPem,
-      signingCert: key.certificatePem.replace(/-----[^-]+-----|\s/g, ''),
-      signatureAlgorithm: SIGNATURE_ALGORITHMS[sp.settings.signatureAlgorithm],
-      isMessageSigned: true,
-      isBase64Output: true,
-      signatureConfig: {
-        prefix: 'ds',
-        location: { reference: "/*[local-name(.)='Response']/*[local-name(.)='Issuer']", action: 'after' },
-      },
-    });
+    const signed = this.idps.signer.sign(xml, 'response', sp.settings.signatureAlgorithm, true);
     return { id, acsUrl: acs.url, samlResponse: signed, relayState: request.relayState };
   }
 }
