@@ -8,12 +8,11 @@ import { SelfServiceErrors } from './errors.js';
 import { sendFactorAddedNotice } from './notify.js';
 import { enrolProfiles } from './profiles.js';
 import { qrCodeDataUrl } from './qr-code.js';
-import { checkRemoval } from './removal.js';
 
 /**
- * Adding and removing authenticators: pick a profile, scan the QR code (or type the key), confirm
- * with a code; remove one. Every step re-checks the hardened-enrolment rules, and every outcome,
- * refusals included, is audited.
+ * Adding an authenticator: pick a profile, scan the QR code (or type the key), confirm with a
+ * code. Every step re-checks the hardened-enrolment rules, and every outcome, refusals included,
+ * is audited.
  */
 export function addEnrolmentRoutes(router: Router, deps: SelfServiceDeps, form: RequestHandler): void {
   const { csrf } = deps;
@@ -131,38 +130,5 @@ export function addEnrolmentRoutes(router: Router, deps: SelfServiceDeps, form: 
       );
       await showConfirm(req, res, await deps.enrolment.pending(who.user, tokenId), error);
     }
-  });
-
-  router.post('/selfservice/tokens/:id/remove', form, csrf.protect, async (req, res) => {
-    const who = await requireSignedIn(deps, req, res);
-    const token = await deps.enrolment.ownToken(who.user, String(req.params.id));
-    try {
-      checkRemoval({
-        token,
-        session: who.session,
-        factors: await deps.factors(who.user.id),
-        requireMfa: deps.settings.requireMfa,
-      });
-    } catch (error) {
-      if (SelfServiceErrors.is(error)) {
-        await auditAction(
-          deps,
-          req,
-          who,
-          'selfservice.token.remove',
-          'denied',
-          { token: token.id },
-          error.code,
-        );
-      }
-      throw error;
-    }
-    await deps.tokens.remove(token.id);
-    await auditAction(deps, req, who, 'selfservice.token.remove', 'success', {
-      token: token.id,
-      type: token.type,
-      status: token.status,
-    });
-    res.redirect(303, '/selfservice?done=removed');
   });
 }

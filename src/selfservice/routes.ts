@@ -5,6 +5,7 @@ import type { SelfServiceDeps } from './deps.js';
 import { addEnrolmentRoutes } from './enrol-routes.js';
 import { SelfServiceErrors } from './errors.js';
 import { showHome } from './home-page.js';
+import { addRemovalRoute } from './remove-route.js';
 
 /**
  * The self-service site under `/selfservice`: a browser without a session is sent through the
@@ -41,6 +42,7 @@ export function createSelfServiceRouter(deps: SelfServiceDeps): Router {
   });
 
   addEnrolmentRoutes(router, deps, form);
+  addRemovalRoute(router, deps, form);
 
   router.use(async (error: unknown, req: Request, res: Response, next: NextFunction) => {
     if (!(error instanceof PassgateError) || error.status >= 500 || !req.path.startsWith('/selfservice'))

@@ -49,6 +49,18 @@ describe('self-service security', () => {
     expect(other.page.body).toContain('name="password"');
   });
 
+  it('ends a cancelled sign-in on the signed-out page, without a session', async () => {
+    await server.addTotpUser('carl');
+    const ss = new SelfServiceBrowser(server);
+    await ss.open('/selfservice');
+    const abort = /action="(\/login\/ss-[\w-]+\/abort)"/.exec(ss.page.body)?.[1];
+    await ss.post(abort!);
+    expect(new URL(ss.page.url).pathname).toBe('/selfservice/signed-out');
+    expect(ss.page.body).toContain('id="signed-out"');
+    await ss.open('/selfservice');
+    expect(ss.page.body).toContain('name="password"');
+  });
+
   it('rejects a tampered session cookie and ends an idle session', async () => {
     const ss = await signedIn('cora');
     const cookies = await ss.browser.jar.getCookies(`${server.url}/selfservice`);
