@@ -80,6 +80,12 @@ export const TARGETS: readonly Comparison[] = [
     value: 2000,
     source: 'Passgate target (issue 3)',
   },
+  {
+    scenario: 'saml-response',
+    label: 'signed SAML responses/s (RSA-2048, SHA-256)',
+    value: 400,
+    source: 'Passgate target (issue 6)',
+  },
 ];
 
 /**

@@ -3,6 +3,7 @@ import { type InProcessScenario, smppDispatch } from './dispatch.js';
 import { clientCredentials, login, refresh, type Target } from './flows.js';
 import type { VirtualUser } from './load.js';
 import { policyDecide } from './policy.js';
+import { samlResponse } from './saml.js';
 import type { ScenarioId } from './settings.js';
 import { totpVerify } from './totp.js';
 
@@ -81,6 +82,7 @@ export const IN_PROCESS_SCENARIOS: readonly InProcessScenario[] = [
   policyDecide,
   adSync,
   adLogin,
+  samlResponse,
 ];
 
 /** A user that logs in once, then refreshes in a chain; after a failure it logs in again. */

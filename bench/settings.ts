@@ -9,6 +9,7 @@ export const SCENARIO_IDS = [
   'policy-decide',
   'ad-sync',
   'ad-login',
+  'saml-response',
 ] as const;
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
 
@@ -53,7 +54,9 @@ export const SETTINGS_HELP = `Environment variables (all optional):
   BENCH_SAMBA                JSON details of a running Samba AD DC (what \`node test/support/samba-dc.js
                              start\` prints; PASSGATE_TEST_SAMBA works too); default: one is started
   BENCH_BACKENDS             comma list of ${BACKEND_IDS.join(', ')} (default both)
-  BENCH_SCENARIOS            comma list of ${SCENARIO_IDS.join(', ')} (default all)
+  BENCH_SCENARIOS            comma list of ${SCENARIO_IDS.join(', ')} (default all);
+                             saml-response signs on one core, as the server does (main thread),
+                             with the example SPs of metadata/saml/ (BENCH_SECONDS per profile)
   BENCH_MODE                 server mode: production (default) or development
   BENCH_QUIET_WAIT_SECONDS   before each scenario, wait up to this long until other processes use
                              under 25% of a core (default 0: measure at once, report their share)

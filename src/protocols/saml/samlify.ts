@@ -105,29 +105,37 @@ export interface ServiceProviderInstance {
 export interface Samlify {
   IdentityProvider(settings: IdentityProviderSettings): IdentityProviderInstance;
   ServiceProvider(settings: ServiceProviderSettings): ServiceProviderInstance;
-  SamlLib: {
-    /** Fills `{Tag}` placeholders, XML-escaping every value; undefined drops the attribute. */
-    replaceTagsByValue(
-      template: string,
-      values: Record<string, string | number | boolean | undefined>,
-    ): string;
-    /** Signs a message (enveloped, exclusive c14n); the certificate is the base64 DER. */
-    constructSAMLSignature(options: {
-      rawSamlMessage: string;
-      /** XPath of the element to sign, besides the whole message when `isMessageSigned`. */
-      referenceTagXPath?: string;
-      privateKey: string;
-      signingCert: string;
-      signatureAlgorithm: string;
-      isMessageSigned: boolean;
-      isBase64Output: boolean;
-      signatureConfig: {
-        prefix: string;
-        location: { reference: string; action: 'append' | 'prepend' | 'before' | 'after' };
-      };
-    }): string;
-  };
+  SamlLib: SamlLib;
   setSchemaValidator(validator: { validate: (xml: string) => Promise<unknown> }): void;
+}
+
+/** samlify's XML helpers. */
+export interface SamlLib {
+  /** Fills `{Tag}` placeholders, XML-escaping every value; undefined drops the attribute. */
+  replaceTagsByValue(template: string, values: Record<string, string | number | boolean | undefined>): string;
+  /** Signs a message (enveloped, exclusive c14n); the certificate is the base64 DER. */
+  constructSAMLSignature(options: {
+    rawSamlMessage: string;
+    /** XPath of the element to sign, besides the whole message when `isMessageSigned`. */
+    referenceTagXPath?: string;
+    privateKey: string;
+    signingCert: string;
+    signatureAlgorithm: string;
+    isMessageSigned: boolean;
+    isBase64Output: boolean;
+    signatureConfig: {
+      prefix: string;
+      location: { reference: string; action: 'append' | 'prepend' | 'before' | 'after' };
+    };
+  }): string;
+  /**
+   * The KeyInfo content and the public key (PEM) of a base64 DER certificate, as
+   * constructSAMLSignature asks `this` for them on every signature.
+   */
+  getKeyInfo(
+    certificate: string,
+    signatureConfig?: { prefix?: string },
+  ): { getKeyInfo: () => string; getKey: () => string };
 }
 
 /** samlify, loaded as the CommonJS package it is. */

@@ -1,6 +1,6 @@
-import { createPrivateKey, type KeyObject } from 'node:crypto';
+import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
 import { SIGNATURE_ALGORITHMS } from './identity.js';
-import { samlify } from './samlify.js';
+import { type SamlLib, samlify } from './samlify.js';
 import type { SamlSigningKey } from './signing-key.js';
 
 /** The name of a signature algorithm in SP files. */
@@ -21,25 +21,41 @@ const LOCATION = {
 } as const;
 
 /**
- * Signs SAML messages (enveloped, exclusive c14n) with samlify's signer, over a private key parsed
- * once. samlify takes the key as PEM and hands it to node's crypto as such, which parses the PEM
- * on every signature (about 1 ms, four times the RSA operation itself); a `KeyObject` passes
- * through samlify to xml-crypto unchanged and is used as it is.
+ * Signs SAML messages (enveloped, exclusive c14n) with samlify's signer, over a key and a
+ * certificate parsed once. samlify takes the key as PEM and hands it to node's crypto as such,
+ * which parses it on every signature (about 1 ms, four times the RSA operation itself), and it
+ * parses the certificate again for every signature too. A `KeyObject` passes through samlify to
+ * xml-crypto unchanged; the certificate's public key is answered from this signer's own view of
+ * SamlLib (samlify's module object is left as it is).
  */
 export class XmlSigner {
   private readonly privateKey: KeyObject;
   /** The certificate as base64 DER: the content of ds:X509Certificate. */
   private readonly certificate: string;
+  /** samlify's SamlLib whose getKeyInfo returns the public key parsed once. */
+  private readonly lib: SamlLib;
 
   constructor(key: SamlSigningKey) {
     this.privateKey = createPrivateKey(key.privateKeyPem);
     this.certificate = key.certificatePem.replace(/-----[^-]+-----|\s/g, '');
+    const publicKeyPem = new X509Certificate(key.certificatePem).publicKey
+      .export({ type: 'spki', format: 'pem' })
+      .toString();
+    const base = samlify.SamlLib;
+    this.lib = Object.create(base, {
+      getKeyInfo: {
+        value: (certificate: string, config?: { prefix?: string }) => ({
+          getKeyInfo: base.getKeyInfo(certificate, config).getKeyInfo,
+          getKey: () => publicKeyPem,
+        }),
+      },
+    }) as SamlLib;
   }
 
   /** `xml` with a signature over `target`; base64 of the result when `base64` is set. */
   sign(xml: string, target: SignatureTarget, algorithm: SignatureAlgorithmName, base64 = false): string {
     const reference = REFERENCE[target];
-    return samlify.SamlLib.constructSAMLSignature({
+    return this.lib.constructSAMLSignature({
       rawSamlMessage: xml,
       ...(reference ? { referenceTagXPath: reference } : {}),
       // samlify passes the key to xml-crypto untouched when there is no passphrase.
