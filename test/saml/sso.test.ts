@@ -38,12 +38,17 @@ describe('SAML single sign-on through the hosted login', () => {
             when: { doors: ['saml'], groups: ['kiosk'] },
             outcome: { action: 'allow' },
           },
+          'no-contractors': {
+            when: { doors: ['saml'], groups: ['contractors'] },
+            outcome: { action: 'deny' },
+          },
         },
       },
     });
     tina = await passgate.addTotpUser('tina', { email: 'tina@example.com' });
     await giveAttributes(passgate, tina.id, { immutableId: GUID, userPrincipalName: 'tina@example.com' });
     await passgate.addTotpUser('kim', { email: 'kim@example.com', groups: ['kiosk'] });
+    await passgate.addTotpUser('carl', { email: 'carl@example.com', groups: ['contractors'] });
     const metadata = await (await fetch(`${passgate.url}/saml/metadata`)).text();
     const der = /<(?:\w+:)?X509Certificate>([^<]+)</.exec(metadata)![1]!;
     idpCert = `-----BEGIN CERTIFICATE-----\n${der.match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`;
@@ -246,6 +251,27 @@ describe('SAML single sign-on through the hosted login', () => {
     expect(xml).toContain('urn:oasis:names:tc:SAML:2.0:status:AuthnFailed');
     expect(xml).toContain('InResponseTo="_entra0005"');
     expect(signIn.posted.relayState).toBe('rs');
+  });
+
+  it('answers a sign-in the policy denies with a signed RequestDenied, not with a Passgate page', async () => {
+    const xml = authnRequest({ id: '_denied01', issuer: 'google.com/a/example.com', destination: sso() });
+    const signIn = await new SamlSignIn(passgate).post(xml, 'rs-denied');
+    await signIn.password('carl');
+    const response = decode(signIn.posted.samlResponse);
+    xmlsecVerify(response, idpCert, 'Response');
+    expect(response).toContain('urn:oasis:names:tc:SAML:2.0:status:RequestDenied');
+    expect(response).toContain('InResponseTo="_denied01"');
+    expect(response).not.toContain('Assertion');
+    expect(signIn.posted.relayState).toBe('rs-denied');
+    const saml = nodeSamlSp({
+      entityId: 'google.com/a/example.com',
+      acsUrl: signIn.posted.acsUrl,
+      idpCert,
+      issuer,
+    });
+    await expect(
+      saml.validatePostResponseAsync({ SAMLResponse: signIn.posted.samlResponse }),
+    ).rejects.toThrow(/RequestDenied/);
   });
 
   it('shows an error page for a request that is not SAML', async () => {

@@ -18,7 +18,8 @@ export type FlowContext = LoginContext & { flow: string; decision: Decision };
 
 /**
  * Asks the Authentication Policy about a user whose password is proven (now, or by the session)
- * and acts on the answer: a denial is raised for the page to show, an allow finishes the flow
+ * and acts on the answer: a denial is raised for the page to show (or answered by the door, for
+ * flows that answer denials), an allow finishes the flow
  * with the password alone, and a second factor starts the second step.
  */
 export async function actOnDecision(
@@ -32,6 +33,7 @@ export async function actOnDecision(
   const decision = await deps.policy.decide(user, context, flow.stepUp ? { stepUp: flow.stepUp } : {});
   if (decision.action === 'deny') {
     await deps.policy.denied(user, context, decision);
+    if (flow.answersDenial) return flow.cancel(req, res, 'denied');
     throw deniedError(decision);
   }
   if (decision.action === 'allow') {

@@ -42,9 +42,17 @@ export interface LoginFlow {
   sessionUserId?: string;
   /** Ends the flow: the door answers its application (a redirect, an auto-posted form ...). */
   finish(req: Request, res: Response, result: FlowResult): Promise<void>;
-  /** Ends the flow without a user: the sign-in was cancelled. */
-  cancel(req: Request, res: Response): Promise<void>;
+  /**
+   * Whether the door answers a policy denial to its application (`cancel` with reason `denied`,
+   * e.g. a SAML RequestDenied) instead of the pages showing Passgate's denial page.
+   */
+  answersDenial?: boolean;
+  /** Ends the flow without a user: the sign-in was cancelled (default) or denied by the policy. */
+  cancel(req: Request, res: Response, reason?: CancelReason): Promise<void>;
 }
+
+/** Why a flow ended without a user. */
+export type CancelReason = 'cancelled' | 'denied';
 
 /**
  * Where a door's flows are found: the flow of `/login/:uid` for this browser, or undefined when

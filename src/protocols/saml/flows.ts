@@ -4,7 +4,7 @@ import type { Clock } from '../../clock.js';
 import type { AuditRepository } from '../../store/repositories/audit.js';
 import type { SamlFlowRecord, SamlFlowsRepository } from '../../store/repositories/saml-flows.js';
 import type { UsersRepository } from '../../store/repositories/users.js';
-import type { FlowResult, LoginFlow, LoginFlowSource } from '../login/flow.js';
+import type { CancelReason, FlowResult, LoginFlow, LoginFlowSource } from '../login/flow.js';
 import type { PageRenderer } from '../oidc/provider.js';
 import { SamlErrors } from './errors.js';
 import { bindBrowser, browserHolds, unbindBrowser } from './flow-binding.js';
@@ -91,7 +91,9 @@ export class SamlFlows implements LoginFlowSource {
       applicationName: sp.settings.displayName,
       ...(row.step_up ? { stepUp: row.step_up } : {}),
       finish: (req, res, result) => this.finish(req, res, row, sp, request, result),
-      cancel: (req, res) => this.cancel(req, res, row, sp, request),
+      // The SP gets RequestDenied and shows its own page, with its own way back.
+      answersDenial: true,
+      cancel: (req, res, reason) => this.cancel(req, res, row, sp, request, reason ?? 'cancelled'),
     };
   }
 
@@ -129,8 +131,9 @@ export class SamlFlows implements LoginFlowSource {
   }
 
   /**
-   * Answers the SP that the user did not sign in (AuthnFailed). An IdP-initiated flow has no SP
-   * waiting for an answer: the user gets Passgate's "access denied" page instead.
+   * Answers the SP that the user did not sign in: AuthnFailed when cancelled, RequestDenied when
+   * the policy denied the sign-in. An IdP-initiated flow has no SP waiting for an answer: the
+   * user gets Passgate's "access denied" page instead.
    */
   private async cancel(
     req: Request,
@@ -138,22 +141,28 @@ export class SamlFlows implements LoginFlowSource {
     row: SamlFlowRecord,
     sp: ServiceProvider,
     request: ResponseRequestInfo,
+    reason: CancelReason,
   ): Promise<void> {
     const { statusResponses, audit, clock, render } = this.options;
+    const status = reason === 'denied' ? 'requestDenied' : 'authnFailed';
     await this.complete(res, row);
     await audit.record({
       type: 'saml.response',
       outcome: 'failure',
-      reason: 'cancelled',
+      reason,
       address: req.ip ?? null,
-      details: { sp: sp.name, status: 'AuthnFailed', inResponseTo: request.id ?? null },
+      details: {
+        sp: sp.name,
+        status: status === 'requestDenied' ? 'RequestDenied' : 'AuthnFailed',
+        inResponseTo: request.id ?? null,
+      },
     });
     if (request.id === undefined) {
       const html = await render(req, 'error', { status: 403, code: 'access_denied' });
       res.status(403).type('html').send(html);
       return;
     }
-    const response = statusResponses.build(sp, request, 'authnFailed', clock());
+    const response = statusResponses.build(sp, request, status, clock());
     await sendPostPage(render, req, res, response, sp.settings.displayName);
   }
 
