@@ -11,6 +11,11 @@ export interface SpSettings {
   encryptAssertion: boolean;
   /** The IdP entity ID this SP knows Passgate by; undefined: `saml.entityId`. */
   issuer: string | undefined;
+  /**
+   * Issuer by UPN / e-mail domain suffix (lower case): Microsoft 365 knows each federated domain
+   * by its own IssuerUri but sends one SP entity for all of them. Empty: `issuer` for everyone.
+   */
+  issuerByDomain: Record<string, string>;
   requireSignedRequests: boolean;
   /**
    * Whether `/saml/idp-init?sp=NAME` may send this SP an unsolicited response. Off by default
@@ -89,6 +94,7 @@ export function applyProfile(file: SpFile, name = 'the application'): SpSettings
     sign: file.sign ?? defaults.sign,
     encryptAssertion: file.encryptAssertion ?? false,
     issuer: file.issuer,
+    issuerByDomain: file.issuerByDomain ?? {},
     requireSignedRequests: file.requireSignedRequests ?? false,
     idpInitiated: file.idpInitiated ?? defaults.idpInitiated,
     displayName: file.displayName ?? defaults.displayName ?? name,

@@ -3,6 +3,7 @@ import type { User } from '../../store/repositories/users.js';
 import { pickAcs } from './acs.js';
 import { SamlErrors } from './errors.js';
 import type { IdpInstances } from './identity.js';
+import { issuerFor } from './issuer.js';
 import { AUTHN_CONTEXT_MFA, AUTHN_CONTEXT_PASSWORD, NAME_ID_FORMATS } from './name-id.js';
 import { LOGIN_RESPONSE_TEMPLATE, personalise } from './response-template.js';
 import { samlify } from './samlify.js';
@@ -72,7 +73,7 @@ export class ResponseBuilder {
     const mapped = Object.entries(settings.attributes)
       .map(([name, source]) => ({ name, values: attributeValues(user, source) }))
       .filter((a) => a.values.length > 0);
-    const issuer = settings.issuer ?? this.defaultIssuer;
+    const issuer = issuerFor(sp, user, this.defaultIssuer);
     const id = newId();
     const iso = (ms: number) => new Date(ms).toISOString();
     const fixed = {
@@ -107,7 +108,7 @@ export class ResponseBuilder {
       return samlify.SamlLib.replaceTagsByValue(personal.xml, { ...fixed, ...userValues });
     };
     const samlResponse = settings.encryptAssertion
-      ? await this.encrypted(sp, request, id, fill)
+      ? await this.encrypted(sp, request, id, issuer, fill)
       : this.signed(fill(LOGIN_RESPONSE_TEMPLATE), sp);
     return { id, acsUrl: acs.url, samlResponse, relayState: request.relayState };
   }
@@ -127,10 +128,11 @@ export class ResponseBuilder {
     sp: ServiceProvider,
     request: ResponseRequestInfo,
     id: string,
+    issuer: string,
     fill: (template: string) => string,
   ): Promise<string> {
     const idp = this.idps.get({
-      issuer: sp.settings.issuer ?? this.defaultIssuer,
+      issuer,
       algorithm: sp.settings.signatureAlgorithm,
       encrypt: true,
       verifyRequests: false,

@@ -12,6 +12,17 @@ const attributeValue = z.union([
   z.strictObject({ value: z.string() }),
 ]);
 
+/** A DNS domain in lower case (a UPN or e-mail domain suffix). */
+const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** An absolute URI (a URL or a URN): what Entra ID accepts as an IssuerUri. */
+const issuerUri = z
+  .string()
+  .min(1)
+  .refine((value) => /^[a-z][a-z0-9+.-]*:\S+$/i.test(value) && URL.canParse(value), {
+    message: 'must be an absolute URI (https://... or urn:...)',
+  });
+
 /**
  * The YAML half of a service provider (`metadata/saml/NAME.yaml`); the XML half is the SP's own
  * metadata. Every key but `profile` may be left out: the profile gives the default.
@@ -29,6 +40,20 @@ export const spFileSchema = z.strictObject({
   sign: z.enum(['response', 'assertion', 'both']).optional(),
   encryptAssertion: z.boolean().optional(),
   issuer: z.string().min(1).optional(),
+  issuerByDomain: z
+    .record(z.string(), issuerUri)
+    .superRefine((map, ctx) => {
+      for (const domain of Object.keys(map)) {
+        if (!DOMAIN.test(domain))
+          ctx.addIssue({
+            code: 'custom',
+            path: [domain],
+            message: 'must be a lower-case domain such as example.com',
+          });
+      }
+    })
+    .optional()
+    .describe('Issuer by the UPN (else e-mail) domain of the user: one IssuerUri per federated domain.'),
   requireSignedRequests: z.boolean().optional(),
   idpInitiated: z
     .boolean()
