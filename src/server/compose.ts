@@ -29,6 +29,7 @@ import { createSelfService } from '../selfservice/create.js';
 import { ChallengesRepository } from '../store/repositories/challenges.js';
 import { DeliveryAttemptsRepository } from '../store/repositories/delivery-attempts.js';
 import { ThrottleRepository } from '../store/repositories/throttle.js';
+import type { User } from '../store/repositories/users.js';
 import { createWebApp } from '../web/app.js';
 import { createCsrfProtection } from '../web/csrf.js';
 import { loadTranslations } from '../web/i18n.js';
@@ -161,7 +162,7 @@ export async function composeServices(
         users: core.users,
         render,
         csrf,
-        language: (req) => translations.detect(req),
+        language: (req, user) => translations.detect(req, preferredLanguage(user)),
         secureCookies,
         maxBodyBytes: config.server.maxBodyBytes,
       }),
@@ -249,6 +250,12 @@ export function composeChallenges(core: Core, runtime: { logger: Logger; transla
     clock,
   );
   return { dispatcher, sender, challenges };
+}
+
+/** The user's own language from the directory (AD preferredLanguage), if any. */
+function preferredLanguage(user: User | undefined): string | null {
+  const value = user?.attributes.preferredLanguage;
+  return typeof value === 'string' ? value : null;
 }
 
 /** The Authentication Policy: rules from the store, facts from geo, learned trust and login history. */

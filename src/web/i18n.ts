@@ -6,6 +6,9 @@ import i18next, { type i18n } from 'i18next';
 import Backend from 'i18next-fs-backend';
 import { LanguageDetector } from 'i18next-http-middleware';
 
+/** A BCP 47-looking tag: what a detected value must be before it is compared with anything. */
+const LANGUAGE_TAG = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$/;
+
 /** Cookie that remembers the language picked with the switcher (`?lang=`). */
 export const LANGUAGE_COOKIE = 'passgate_lang';
 
@@ -15,8 +18,11 @@ export interface Translations {
   /** Language codes with a folder under `locales/`, sorted. */
   languages: string[];
   defaultLanguage: string;
-  /** The language of a request: `?lang=`, then the switcher's cookie, then Accept-Language, then the default. */
-  detect(req: IncomingMessage): string;
+  /**
+   * The language of a request: `?lang=`, then the switcher's cookie, then Accept-Language, then
+   * the user's own language from the directory (when the user is known), then the default.
+   */
+  detect(req: IncomingMessage, preferred?: string | null): string;
 }
 
 /**
@@ -56,12 +62,27 @@ export async function loadTranslations(localesDir: string, defaultLanguage: stri
       },
     });
   const detector = instance.services.languageDetector as unknown as {
-    detect(req: IncomingMessage, res: object): string | string[] | undefined;
+    detectors: Record<string, { lookup(req: IncomingMessage, res: object, options: object): unknown }>;
+    options: { order: string[]; convertDetectedLanguage: (language: string) => string };
   };
-  const detect = (req: IncomingMessage) => {
-    const found = detector.detect(req, {});
-    const language = Array.isArray(found) ? found[0] : found;
-    return language && languages.includes(language) ? language : defaultLanguage;
+  /** The first language the request names that we have (exact, else its base language). */
+  const named = (req: IncomingMessage): string | undefined => {
+    for (const name of detector.options.order) {
+      const found = detector.detectors[name]?.lookup(req, {}, detector.options);
+      for (const raw of [found].flat()) {
+        if (typeof raw !== 'string' || !LANGUAGE_TAG.test(raw)) continue;
+        const code = detector.options.convertDetectedLanguage(raw);
+        const base = code.split('-')[0]!.toLowerCase();
+        if (languages.includes(code)) return code;
+        if (languages.includes(base)) return base;
+      }
+    }
+    return undefined;
+  };
+  const detect = (req: IncomingMessage, preferred?: string | null) => {
+    // AD's preferredLanguage: "de-DE", "de" ... the first two letters decide.
+    const own = preferred?.slice(0, 2).toLowerCase();
+    return named(req) ?? (own && languages.includes(own) ? own : defaultLanguage);
   };
   return { i18n: instance, languages, defaultLanguage, detect };
 }

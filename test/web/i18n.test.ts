@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/paths.js';
+import { loadTranslations } from '../../src/web/i18n.js';
 import { Browser, formAction, formField } from '../support/browser.js';
 import { startTestServer, TEST_CLIENT, type TestServer } from '../support/server.js';
 
@@ -91,5 +92,25 @@ describe('languages of the hosted login page', () => {
     });
     expect(failed.body).not.toContain('<script>alert(1)</script>');
     expect(failed.body).toContain('&#34;&gt;&lt;script&gt;');
+  });
+});
+
+describe('the language of a known user', () => {
+  const request = (headers: Record<string, string>, url = '/') =>
+    ({ headers, url, query: Object.fromEntries(new URL(url, 'http://x').searchParams) }) as never;
+
+  it('comes after what the request names, and before the default', async () => {
+    const translations = await loadTranslations(path.join(PACKAGE_ROOT, 'locales'), 'en');
+    // The browser names a language we have: it wins over the directory's.
+    expect(translations.detect(request({ 'accept-language': 'fr-FR' }), 'de-DE')).toBe('fr');
+    expect(translations.detect(request({}, '/?lang=ru'), 'de-DE')).toBe('ru');
+    // Nothing usable in the request: the user's preferredLanguage from AD, in any of its forms.
+    expect(translations.detect(request({ 'accept-language': 'xx' }), 'de-DE')).toBe('de');
+    expect(translations.detect(request({}), 'ko')).toBe('ko');
+    // Neither: the default.
+    expect(translations.detect(request({}), 'pt-BR')).toBe('en');
+    expect(translations.detect(request({}), null)).toBe('en');
+    // An explicit English request is not overridden by the directory.
+    expect(translations.detect(request({ 'accept-language': 'en-GB' }), 'de-DE')).toBe('en');
   });
 });

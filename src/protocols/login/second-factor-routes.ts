@@ -34,7 +34,7 @@ export async function startSecondFactor(
     context: flow,
     ...(decision.methods ? { methods: decision.methods } : {}),
     overrides: decision.overrides,
-    language: deps.language(req),
+    language: deps.language(req, user),
   });
   res.cookie(CHALLENGE_COOKIE, state.id, {
     httpOnly: true,

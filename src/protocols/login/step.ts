@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { defineErrors } from '../../errors.js';
+import type { User } from '../../store/repositories/users.js';
 import type { CsrfProtection } from '../../web/csrf.js';
 import type { PageRenderer } from '../oidc/provider.js';
 import type { LoginFlow, LoginFlowSource } from './flow.js';
@@ -19,8 +20,8 @@ export interface LoginStepDeps {
   flows: readonly LoginFlowSource[];
   render: PageRenderer;
   csrf: CsrfProtection;
-  /** The language of a request's pages (and of the passcode messages it triggers). */
-  language: (req: Request) => string;
+  /** The language of a request's pages and of the passcode messages it triggers (the user's, when known). */
+  language: (req: Request, user?: User) => string;
   secureCookies: boolean;
 }
 
