@@ -112,6 +112,28 @@ export function xmlsecVerify(xml: string, certificatePem: string, node: 'Respons
   if (run.status !== 0) throw new Error(`xmlsec1 --verify failed: ${run.stderr}`);
 }
 
+/** Verifies the enveloped signature of a protocol message (e.g. LogoutResponse) with xmlsec1. */
+export function xmlsecVerifyMessage(xml: string, certificatePem: string, root: string): void {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'passgate-xmlsec-'));
+  const file = path.join(dir, 'message.xml');
+  const cert = path.join(dir, 'idp.crt');
+  writeFileSync(file, xml);
+  writeFileSync(cert, certificatePem);
+  const run = spawnSync(
+    'xmlsec1',
+    [
+      '--verify',
+      '--pubkey-cert-pem',
+      cert,
+      '--id-attr:ID',
+      `urn:oasis:names:tc:SAML:2.0:protocol:${root}`,
+      file,
+    ],
+    { encoding: 'utf8' },
+  );
+  if (run.status !== 0) throw new Error(`xmlsec1 --verify failed: ${run.stderr}`);
+}
+
 /** node-saml acting as the SP `entityId`, trusting the IdP certificate, at this ACS. */
 export function nodeSamlSp(options: {
   entityId: string;

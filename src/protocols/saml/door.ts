@@ -9,6 +9,8 @@ import type { Database } from '../../store/database.js';
 import { SamlRequestIdsRepository } from '../../store/repositories/saml-request-ids.js';
 import { AuthnRequestValidator } from './authn-request.js';
 import { type IdpEndpoints, IdpInstances } from './identity.js';
+import { LogoutRequestValidator } from './logout-request.js';
+import { LogoutResponseBuilder } from './logout-response.js';
 import { ResponseBuilder } from './response.js';
 import { samlify } from './samlify.js';
 import { ensureSamlKey, loadSamlKey, SAML_KEY_PURPOSE, samlCertifier } from './signing-key.js';
@@ -18,7 +20,7 @@ import { StatusResponseBuilder } from './status-response.js';
 /** The SAML door as the server holds it. */
 export interface SamlDoor {
   endpoints: IdpEndpoints;
-  /** Routes of the door: `GET /saml/metadata` (the SSO endpoints: `createSamlSso`, sso.ts). */
+  /** Routes of the door: `GET /saml/metadata` (SSO and SLO endpoints: `createSamlSso`, sso.ts). */
   router: express.Router;
   registry: SpRegistry;
   requests: AuthnRequestValidator;
@@ -26,6 +28,10 @@ export interface SamlDoor {
   /** Signed responses without an assertion (AuthnFailed, NoPassive ...). */
   statusResponses: StatusResponseBuilder;
   requestIds: SamlRequestIdsRepository;
+  /** LogoutRequests of `/saml/slo`, checked like AuthnRequests. */
+  logoutRequests: LogoutRequestValidator;
+  /** Signed LogoutResponses (Success). */
+  logoutResponses: LogoutResponseBuilder;
   /** The IdP metadata XML. */
   metadata(): string;
   /** Switches to a rotated signing key when the stored one changed; true when it did. */
@@ -88,6 +94,13 @@ export async function createSamlDoor(options: SamlDoorOptions): Promise<SamlDoor
     }),
     responses: new ResponseBuilder(idps, endpoints.entityId, config.saml.assertionLifetimeSeconds),
     statusResponses: new StatusResponseBuilder(idps, endpoints.entityId),
+    logoutRequests: new LogoutRequestValidator(registry, idps, requestIds, {
+      sloUrl: endpoints.sloUrl,
+      wantRequestsSigned: config.saml.wantAuthnRequestsSigned,
+      requestLifetimeSeconds: config.saml.requestLifetimeSeconds,
+      clockSkewSeconds: config.saml.clockSkewSeconds,
+    }),
+    logoutResponses: new LogoutResponseBuilder(idps, endpoints.entityId),
     requestIds,
     metadata,
     refreshKeys: async () => {

@@ -27,6 +27,8 @@ export interface IdpVariant {
   encrypt: boolean;
   /** Whether parseLoginRequest checks the request's signature. */
   verifyRequests: boolean;
+  /** Whether parseLogoutRequest checks the request's signature. */
+  verifyLogoutRequests?: boolean;
 }
 
 /**
@@ -91,6 +93,7 @@ export class IdpInstances {
       requestSignatureAlgorithm: SIGNATURE_ALGORITHMS[variant.algorithm],
       isAssertionEncrypted: variant.encrypt,
       wantAuthnRequestsSigned: variant.verifyRequests,
+      wantLogoutRequestSigned: variant.verifyLogoutRequests ?? false,
       nameIDFormat: Object.values(NAME_ID_FORMATS),
       singleSignOnService: [
         { Binding: BINDINGS.redirect, Location: ssoUrl },

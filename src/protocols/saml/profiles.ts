@@ -25,6 +25,11 @@ export interface SpSettings {
   idpInitiated: boolean;
   /** What users see on the sign-in pages. */
   displayName: string;
+  /**
+   * Where `/saml/slo` sends the browser when no LogoutResponse goes back (no SingleLogoutService
+   * in the metadata, or Google, whose sign-out is a plain redirect); undefined: a "signed out" page.
+   */
+  logoutRedirect: string | undefined;
 }
 
 type Defaults = Pick<SpSettings, 'nameId' | 'attributes' | 'sign' | 'idpInitiated'> & {
@@ -98,5 +103,6 @@ export function applyProfile(file: SpFile, name = 'the application'): SpSettings
     requireSignedRequests: file.requireSignedRequests ?? false,
     idpInitiated: file.idpInitiated ?? defaults.idpInitiated,
     displayName: file.displayName ?? defaults.displayName ?? name,
+    logoutRedirect: file.logoutRedirect,
   };
 }

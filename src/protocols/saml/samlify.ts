@@ -47,6 +47,7 @@ export interface IdentityProviderSettings {
   requestSignatureAlgorithm?: string;
   isAssertionEncrypted?: boolean;
   wantAuthnRequestsSigned?: boolean;
+  wantLogoutRequestSigned?: boolean;
   nameIDFormat?: string[];
   singleSignOnService?: SamlEndpoint[];
   singleLogoutService?: SamlEndpoint[];
@@ -80,6 +81,11 @@ export interface IdentityProviderInstance {
     options: { relayState?: string; customTagReplacement?: CustomTagReplacement },
   ): Promise<BindingContext>;
   parseLoginRequest(
+    sp: ServiceProviderInstance,
+    binding: 'redirect' | 'post',
+    request: SamlHttpRequest,
+  ): Promise<FlowResult>;
+  parseLogoutRequest(
     sp: ServiceProviderInstance,
     binding: 'redirect' | 'post',
     request: SamlHttpRequest,

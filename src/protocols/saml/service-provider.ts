@@ -2,7 +2,7 @@ import { applyProfile, type SpSettings } from './profiles.js';
 import type { ServiceProviderInstance } from './samlify.js';
 import { samlify } from './samlify.js';
 import type { SpFile } from './sp-file.js';
-import { type AcsEndpoint, readSpMetadata } from './sp-metadata.js';
+import { type AcsEndpoint, readSpMetadata, type SloEndpoint } from './sp-metadata.js';
 
 /** A registered SAML service provider: its metadata, its settings, and samlify's view of it. */
 export interface ServiceProvider {
@@ -12,6 +12,8 @@ export interface ServiceProvider {
   settings: SpSettings;
   /** Assertion consumer services from the metadata: the only places a response may go. */
   acs: AcsEndpoint[];
+  /** Single logout services from the metadata: the only places a LogoutResponse may go. */
+  slo: SloEndpoint[];
   /** Whether the SP's metadata says it signs its AuthnRequests (AuthnRequestsSigned). */
   signsRequests: boolean;
   /** Whether the metadata has a signing certificate to verify its requests with. */
@@ -48,6 +50,7 @@ export function buildServiceProvider(name: string, metadataXml: string, file: Sp
     entityId: metadata.entityId,
     settings,
     acs: metadata.acs,
+    slo: metadata.slo,
     signsRequests: metadata.signsRequests,
     hasSigningCertificate: metadata.signingCertificates.length > 0,
     samlify: sp,

@@ -59,6 +59,10 @@ export const spFileSchema = z.strictObject({
     .boolean()
     .optional()
     .describe('IdP-initiated SSO (`/saml/idp-init?sp=NAME`); default: true for salesforce and generic.'),
+  logoutRedirect: z
+    .url({ protocol: /^https?$/, message: 'must be an http(s) URL' })
+    .optional()
+    .describe('Where /saml/slo sends the browser when there is no LogoutResponse to send.'),
   displayName: z.string().min(1).optional().describe('The name users see on the sign-in pages.'),
   salesforceJit: z
     .strictObject({ profileId: z.string().min(1).optional() })

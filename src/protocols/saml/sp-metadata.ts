@@ -17,10 +17,19 @@ export interface AcsEndpoint {
   isDefault: boolean;
 }
 
+/** One SingleLogoutService of an SP's metadata (HTTP-Redirect or HTTP-POST). */
+export interface SloEndpoint {
+  binding: 'redirect' | 'post';
+  /** Where LogoutResponses go: ResponseLocation, else Location. */
+  responseUrl: string;
+}
+
 /** What Passgate needs from an SP's metadata. */
 export interface SpMetadata {
   entityId: string;
   acs: AcsEndpoint[];
+  /** Its single logout services Passgate can answer on; empty when it has none. */
+  slo: SloEndpoint[];
   signsRequests: boolean;
   /** Base64 DER certificates of `use="signing"` (or unspecified use) key descriptors. */
   signingCertificates: string[];
@@ -53,6 +62,7 @@ export function readSpMetadata(xml: string): SpMetadata {
   return {
     entityId,
     acs,
+    slo: children(descriptor, 'SingleLogoutService', MD).flatMap(toSlo),
     signsRequests: descriptor.getAttribute('AuthnRequestsSigned') === 'true',
     signingCertificates: certificates('signing'),
     encryptionCertificate: certificates('encryption')[0],
@@ -70,6 +80,15 @@ function toAcs(element: Element): AcsEndpoint {
     index: index === null || index === '' ? undefined : Number(index),
     isDefault: element.getAttribute('isDefault') === 'true',
   };
+}
+
+function toSlo(element: Element): SloEndpoint[] {
+  const binding = element.getAttribute('Binding');
+  const kind = binding === BINDINGS.redirect ? 'redirect' : binding === BINDINGS.post ? 'post' : undefined;
+  const url = element.getAttribute('ResponseLocation') || element.getAttribute('Location');
+  if (!kind) return [];
+  if (!url || !/^https?:\/\//.test(url)) throw new Error('a SingleLogoutService has no http(s) Location');
+  return [{ binding: kind, responseUrl: url }];
 }
 
 function certificateOf(keyDescriptor: Element): string | undefined {

@@ -1,10 +1,11 @@
-import express, { type NextFunction, type Request, type Response, Router } from 'express';
+import express, { type Request, type Response, Router } from 'express';
 import type { Clock } from '../../clock.js';
 import type { Logger } from '../../observability/logger.js';
 import type { AuditRepository } from '../../store/repositories/audit.js';
 import type { PageRenderer } from '../oidc/provider.js';
 import { pickAcs } from './acs.js';
 import type { AuthnRequestValidator, ValidatedAuthnRequest } from './authn-request.js';
+import { samlErrorPage } from './error-page.js';
 import { SamlErrors } from './errors.js';
 import { flowPath } from './flow-binding.js';
 import type { SamlFlows } from './flows.js';
@@ -88,14 +89,6 @@ export function createSsoRoutes(options: SsoRoutesOptions): Router {
     res.redirect(303, flowPath(uid));
   });
 
-  router.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
-    if (!SamlErrors.is(error)) return next(error);
-    const level = error.status >= 500 ? 'error' : 'warn';
-    options.logger[level]({ code: error.code, detail: error.message, reqId: req.id }, 'SAML request refused');
-    options
-      .render(req, 'error', { status: error.status, code: error.code, description: error.publicMessage })
-      .then((html) => res.status(error.status).type('html').send(html))
-      .catch(next);
-  });
+  router.use(samlErrorPage(options.render, options.logger));
   return router;
 }

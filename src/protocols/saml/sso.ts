@@ -9,6 +9,7 @@ import type { UsersRepository } from '../../store/repositories/users.js';
 import type { PageRenderer } from '../oidc/provider.js';
 import type { SamlDoor } from './door.js';
 import { SamlFlows } from './flows.js';
+import { createSloRoutes } from './slo-routes.js';
 import { createSsoRoutes } from './sso-routes.js';
 
 /** What the SSO side of the SAML door needs besides the door. */
@@ -25,7 +26,7 @@ export interface SamlSsoOptions {
 
 /** The SSO endpoints and the flows they start, for the composition root. */
 export interface SamlSso {
-  /** `/saml/sso` (GET, POST) and `/saml/idp-init`: mount it with the door's router. */
+  /** `/saml/sso` (GET, POST), `/saml/idp-init` and `/saml/slo`: mount it with the door's router. */
   router: Router;
   /** The LoginFlowSource of `/login/:uid` for SAML sign-ins. */
   flows: SamlFlows;
@@ -63,5 +64,17 @@ export function createSamlSso(door: SamlDoor, options: SamlSsoOptions): SamlSso 
     logger: options.logger.child({ module: 'saml' }),
     maxBodyBytes: config.server.maxBodyBytes,
   });
+  router.use(
+    createSloRoutes({
+      registry: door.registry,
+      logoutRequests: door.logoutRequests,
+      logoutResponses: door.logoutResponses,
+      audit: options.audit,
+      render,
+      clock,
+      logger: options.logger.child({ module: 'saml' }),
+      maxBodyBytes: config.server.maxBodyBytes,
+    }),
+  );
   return { router, flows, prune: (now) => store.prune(now) };
 }

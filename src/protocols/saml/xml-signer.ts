@@ -1,4 +1,4 @@
-import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
+import { createPrivateKey, type KeyObject, sign, X509Certificate } from 'node:crypto';
 import { SIGNATURE_ALGORITHMS } from './identity.js';
 import { type SamlLib, samlify } from './samlify.js';
 import type { SamlSigningKey } from './signing-key.js';
@@ -6,17 +6,22 @@ import type { SamlSigningKey } from './signing-key.js';
 /** The name of a signature algorithm in SP files. */
 export type SignatureAlgorithmName = keyof typeof SIGNATURE_ALGORITHMS;
 
-/** What a signature covers: the whole Response, or its Assertion. */
-export type SignatureTarget = 'response' | 'assertion';
+/** What a signature covers: the whole Response, its Assertion, or a whole LogoutResponse. */
+export type SignatureTarget = 'response' | 'assertion' | 'logoutResponse';
 
 const REFERENCE = {
   response: undefined,
   assertion: "/*[local-name(.)='Response']/*[local-name(.)='Assertion']",
+  logoutResponse: undefined,
 } as const;
+
+/** Node's names of the RSA signature algorithms, for HTTP-Redirect query signatures. */
+const NODE_ALGORITHMS = { sha256: 'RSA-SHA256', sha1: 'RSA-SHA1' } as const;
 
 /** The signature goes right after the Issuer of what it signs (SAML core, 5.4.1). */
 const LOCATION = {
   response: "/*[local-name(.)='Response']/*[local-name(.)='Issuer']",
+  logoutResponse: "/*[local-name(.)='LogoutResponse']/*[local-name(.)='Issuer']",
   assertion: "/*[local-name(.)='Response']/*[local-name(.)='Assertion']/*[local-name(.)='Issuer']",
 } as const;
 
@@ -62,9 +67,17 @@ export class XmlSigner {
       privateKey: this.privateKey as unknown as string,
       signingCert: this.certificate,
       signatureAlgorithm: SIGNATURE_ALGORITHMS[algorithm],
-      isMessageSigned: target === 'response',
+      isMessageSigned: target !== 'assertion',
       isBase64Output: base64,
       signatureConfig: { prefix: 'ds', location: { reference: LOCATION[target], action: 'after' } },
     });
+  }
+
+  /**
+   * The base64 signature of an HTTP-Redirect message: over the octet string
+   * `SAMLResponse=..&RelayState=..&SigAlg=..` as it goes in the query (saml-bindings 3.4.4.1).
+   */
+  signOctets(octets: string, algorithm: SignatureAlgorithmName): string {
+    return sign(NODE_ALGORITHMS[algorithm], Buffer.from(octets, 'utf8'), this.privateKey).toString('base64');
   }
 }

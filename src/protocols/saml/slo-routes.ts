@@ -1,0 +1,107 @@
+import express, { type Request, type Response, Router } from 'express';
+import type { Clock } from '../../clock.js';
+import type { Logger } from '../../observability/logger.js';
+import type { AuditRepository } from '../../store/repositories/audit.js';
+import type { PageRenderer } from '../oidc/provider.js';
+import { samlErrorPage } from './error-page.js';
+import type { LogoutRequestValidator, ValidatedLogoutRequest } from './logout-request.js';
+import type { LogoutResponse, LogoutResponseBuilder } from './logout-response.js';
+import type { IncomingRequest } from './request-message.js';
+import type { ServiceProvider } from './service-provider.js';
+import type { SpRegistry } from './sp-registry.js';
+
+/** What the single logout endpoint needs. */
+export interface SloRoutesOptions {
+  registry: SpRegistry;
+  logoutRequests: LogoutRequestValidator;
+  logoutResponses: LogoutResponseBuilder;
+  audit: Pick<AuditRepository, 'record'>;
+  render: PageRenderer;
+  clock: Clock;
+  logger: Logger;
+  maxBodyBytes: number;
+}
+
+/**
+ * `/saml/slo`, HTTP-Redirect (GET) and HTTP-POST. A valid LogoutRequest ends what Passgate holds
+ * for the user; it keeps no SAML session, so that is the audit event `saml.logout` (the browser's
+ * OIDC session is left alone). The SP then gets a signed LogoutResponse (Success) at the single
+ * logout service of its metadata, with its RelayState. An SP without one, Google (whose sign-out
+ * is a plain redirect), and a GET without a request (`?sp=NAME` names the SP) are sent to the
+ * SP file's `logoutRedirect`, else shown the "signed out" page.
+ */
+export function createSloRoutes(options: SloRoutesOptions): Router {
+  const { clock, render } = options;
+  const router = Router();
+  const form = express.urlencoded({ extended: false, limit: options.maxBodyBytes, parameterLimit: 10 });
+
+  const answer = async (req: Request, res: Response, incoming: IncomingRequest) => {
+    const request = await options.logoutRequests.validate(incoming, clock());
+    await audit(req, request.sp, request);
+    const { sp } = request;
+    const endpoint =
+      sp.settings.profile === 'google'
+        ? undefined
+        : (sp.slo.find((e) => e.binding === request.binding) ?? sp.slo[0]);
+    if (!endpoint) return leave(req, res, sp);
+    const response = options.logoutResponses.build({
+      sp,
+      endpoint,
+      inResponseTo: request.fields.id,
+      relayState: request.relayState,
+      now: clock(),
+    });
+    await send(req, res, response, sp);
+  };
+
+  const audit = (req: Request, sp: ServiceProvider | undefined, request?: ValidatedLogoutRequest) =>
+    options.audit.record({
+      type: 'saml.logout',
+      outcome: 'success',
+      address: req.ip ?? null,
+      details: {
+        sp: sp?.name ?? null,
+        requestId: request?.fields.id ?? null,
+        nameId: request?.fields.nameId ?? null,
+        sessionIndexes: request?.fields.sessionIndexes ?? [],
+      },
+    });
+
+  const send = async (req: Request, res: Response, response: LogoutResponse, sp: ServiceProvider) => {
+    res.set('Cache-Control', 'no-store');
+    if (response.binding === 'redirect') return res.redirect(303, response.location);
+    const html = await render(req, 'saml/logout-post', {
+      url: response.url,
+      samlResponse: response.samlResponse,
+      relayState: response.relayState,
+      applicationName: sp.settings.displayName,
+    });
+    res.status(200).type('html').send(html);
+  };
+
+  /** No LogoutResponse to send: the SP's logoutRedirect (from its file only), or the page. */
+  const leave = async (req: Request, res: Response, sp: ServiceProvider | undefined) => {
+    res.set('Cache-Control', 'no-store');
+    if (sp?.settings.logoutRedirect) return res.redirect(303, sp.settings.logoutRedirect);
+    const html = await render(req, 'saml/signed-out', {});
+    res.status(200).type('html').send(html);
+  };
+
+  router.get('/saml/slo', async (req, res) => {
+    if (req.query.SAMLRequest === undefined) {
+      const sp = typeof req.query.sp === 'string' ? options.registry.named(req.query.sp) : undefined;
+      await audit(req, sp);
+      return leave(req, res, sp);
+    }
+    const mark = req.originalUrl.indexOf('?');
+    const rawQuery = mark < 0 ? '' : req.originalUrl.slice(mark + 1);
+    await answer(req, res, { binding: 'redirect', query: req.query as Record<string, unknown>, rawQuery });
+  });
+
+  router.post('/saml/slo', form, async (req, res) => {
+    await answer(req, res, { binding: 'post', body: (req.body ?? {}) as Record<string, unknown> });
+  });
+
+  router.use(samlErrorPage(render, options.logger));
+  return router;
+}
