@@ -28,8 +28,22 @@ export const selfserviceSchema = z
       .max(24)
       .default(8)
       .describe('A self-service session ends this many hours after its sign-in, however active.'),
+    mobileChange: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Users may change their own mobile number, in a session signed in with a second factor, confirmed by an SMS ' +
+          'passcode sent to the new number. The number is stored on their sms and voice tokens, so AD sync does not overwrite it.',
+      ),
+    defaultCountry: z
+      .string()
+      .regex(/^[A-Z]{2}$/, 'expected an ISO 3166 country code such as FR')
+      .optional()
+      .describe(
+        'Country assumed for a mobile number typed without +; default: `directory.sync.defaultCountry` with AD, else US.',
+      ),
   })
   .prefault({})
   .describe(
-    'Self-service site: users sign in with MFA, see their tokens and logins, enrol and remove software tokens.',
+    'Self-service site: users sign in with MFA, see their tokens and logins, enrol and remove software tokens, change their mobile number.',
   );

@@ -1,14 +1,19 @@
 import type { Router } from 'express';
 import type { Dispatcher } from '../dispatch/dispatcher.js';
 import type { Challenges } from '../engine/challenges.js';
+import { PasscodeSender } from '../engine/passcode-sender.js';
 import type { Logger } from '../observability/logger.js';
+import { PolicyStore } from '../policy/policy-store.js';
 import type { LoginFlowSource } from '../protocols/login/flow.js';
 import type { PageRenderer } from '../protocols/oidc/provider.js';
 import type { Core } from '../server/core.js';
+import { ChallengesRepository } from '../store/repositories/challenges.js';
 import { createCsrfProtection } from '../web/csrf.js';
 import type { Translations } from '../web/i18n.js';
 import { SoftwareEnrolment } from './enrolment.js';
 import { SelfServiceFlows } from './login-flows.js';
+import { MobileChange } from './mobile-change.js';
+import { mobileCountry } from './phone-number.js';
 import { createSelfServiceRouter } from './routes.js';
 import { SelfServiceSessions, sessionOf } from './session.js';
 
@@ -37,6 +42,11 @@ export function createSelfService(options: SelfServiceOptions): { router: Router
     t(translations.defaultLanguage, 'title'),
   );
   const router = createSelfServiceRouter({
+    mobile: {
+      change: createMobileChange(options),
+      database: core.database,
+      country: mobileCountry(config),
+    },
     sessions,
     flows,
     enrolment: new SoftwareEnrolment(core.tokens, core.tokenTypes, config.mfa.issuer),
@@ -69,9 +79,40 @@ export function createSelfService(options: SelfServiceOptions): { router: Router
     settings: {
       firstEnrolmentWindowDays: config.selfservice.firstEnrolmentWindowDays,
       requireMfa: config.policies.requireMfa,
+      mobileChange: config.selfservice.mobileChange,
       issuer: config.mfa.issuer,
     },
     maxBodyBytes: config.server.maxBodyBytes,
   });
   return { router, flows };
+}
+
+/**
+ * Changes of mobile number, with a PasscodeSender like the sign-in's (same repositories, hash
+ * keys, dispatcher, Passcode Policy and message texts), so the passcode is drawn, stored,
+ * throttled and worded exactly as at sign-in.
+ */
+function createMobileChange(options: SelfServiceOptions): MobileChange {
+  const { core, translations } = options;
+  const sender = new PasscodeSender(
+    core.passcodes,
+    core.passcodeHasher,
+    options.dispatcher,
+    new PolicyStore(core.policies),
+    (lng, key, values) => translations.i18n.t(key, { lng, ns: 'messages', ...values }),
+    core.audit,
+    core.clock,
+  );
+  return new MobileChange({
+    challenges: new ChallengesRepository(core.database.db, core.clock),
+    passcodes: core.passcodes,
+    hasher: core.passcodeHasher,
+    sender,
+    clock: core.clock,
+    ttlSeconds: core.config.mfa.challengeTtlSeconds,
+    failures: async (userId, changeId) =>
+      (await core.audit.recent({ type: 'selfservice.mobile.changed', userId, limit: 100 })).filter(
+        (e) => e.outcome === 'failure' && e.details?.change === changeId,
+      ).length,
+  });
 }

@@ -2,6 +2,7 @@ import type { Request } from 'express';
 import type { Clock } from '../clock.js';
 import type { MethodOffer } from '../engine/challenges.js';
 import type { PageRenderer } from '../protocols/oidc/provider.js';
+import type { Database } from '../store/database.js';
 import type { AuditRepository } from '../store/repositories/audit.js';
 import type { PoliciesRepository } from '../store/repositories/policies.js';
 import type { TokensRepository } from '../store/repositories/tokens.js';
@@ -9,6 +10,7 @@ import type { UsersRepository } from '../store/repositories/users.js';
 import type { CsrfProtection } from '../web/csrf.js';
 import type { SoftwareEnrolment } from './enrolment.js';
 import type { SelfServiceFlows } from './login-flows.js';
+import type { MobileChange } from './mobile-change.js';
 import type { FactorNoticeDeps } from './notify.js';
 import type { SelfServiceSessions } from './session.js';
 
@@ -24,6 +26,8 @@ export interface SelfServiceDeps {
   /** The second factors a user can answer with now (the engine's offers, written nothing). */
   factors: (userId: string) => Promise<MethodOffer[]>;
   notice: FactorNoticeDeps;
+  /** Changing the own mobile number: the pending changes, where tokens are written, the default country. */
+  mobile: { change: MobileChange; database: Database; country: string };
   render: PageRenderer;
   csrf: CsrfProtection;
   language: (req: Request) => string;
@@ -33,6 +37,8 @@ export interface SelfServiceDeps {
     firstEnrolmentWindowDays: number;
     /** `policies.requireMfa`. */
     requireMfa: boolean;
+    /** `selfservice.mobileChange`. */
+    mobileChange: boolean;
     issuer: string;
   };
   maxBodyBytes: number;

@@ -30,4 +30,26 @@ export const SelfServiceErrors = defineErrors({
     status: 403,
     publicMessage: 'To remove a factor, sign in again with a second factor.',
   },
+  MOBILE_CHANGE_DISABLED: { status: 404, publicMessage: 'Changing your mobile number here is not offered.' },
+  MOBILE_NEEDS_MFA: {
+    status: 403,
+    publicMessage: 'To change your mobile number, sign in again with a second factor.',
+  },
+  MOBILE_INVALID: {
+    status: 400,
+    publicMessage:
+      'This is not a valid mobile number. Type it with its country code, e.g. +33 6 12 34 56 78.',
+  },
+  MOBILE_CHANGE_EXPIRED: {
+    status: 404,
+    publicMessage: 'This change of number does not exist or has expired. Start again.',
+  },
+  MOBILE_INVALID_CODE: {
+    status: 400,
+    publicMessage: 'The code is not correct. Check the text message and try again.',
+  },
+  MOBILE_TOO_MANY_ATTEMPTS: {
+    status: 429,
+    publicMessage: 'Too many wrong codes. Start the change of number again.',
+  },
 });

@@ -6,7 +6,7 @@ import { SELF_SERVICE_TYPES } from './enrolment.js';
 import { recentLogins } from './recent-logins.js';
 
 /** Notices the home page shows after an action (`?done=`). */
-const DONE = new Set(['added', 'removed']);
+const DONE = new Set(['added', 'removed', 'mobile']);
 
 /** Formats dates and countries in the page's language (times in UTC: the server knows no zone). */
 export function formatters(language: string) {
@@ -46,6 +46,8 @@ export async function showHome(
     logins,
     // A user with factors whose sign-in skipped MFA can step up to enrol or remove.
     canStepUp: factors.length > 0 && !who.session.mfa,
+    // The link to change the mobile number shows where the administrator allows it.
+    mobileChange: deps.settings.mobileChange,
     done,
     error: error ? { code: error.code, message: error.publicMessage } : null,
     format: formatters(deps.language(req)),

@@ -26,16 +26,60 @@ export interface FactorNoticeDeps {
   clock: Clock;
 }
 
+/** One notice: its texts (`<key>.subject`, `<key>.text`), their values, and what the audit records. */
+interface Notice {
+  key: 'notice' | 'mobileNotice';
+  values: Record<string, unknown>;
+  details: Record<string, unknown>;
+}
+
 /**
  * Tells a user by e-mail that a second factor was added to their account, in their directory
  * language (else the page's), so that someone who enrolled with a stolen password is noticed.
  * A notice that cannot go out (no address, no e-mail gateway, a failure) does not undo the
  * enrolment; it is audited and logged.
  */
-export async function sendFactorAddedNotice(
+export function sendFactorAddedNotice(
   deps: FactorNoticeDeps,
   user: User,
   token: Token,
+  context: { language: string; address: string },
+): Promise<void> {
+  return sendNotice(
+    deps,
+    user,
+    {
+      key: 'notice',
+      values: { token: token.description ?? token.type.toUpperCase() },
+      details: { token: token.id },
+    },
+    context,
+  );
+}
+
+/**
+ * Tells a user by e-mail that their mobile number was changed (both numbers masked): the SMS
+ * passcodes go to the new one from now on, so a change they did not make must be noticed.
+ */
+export function sendMobileChangedNotice(
+  deps: FactorNoticeDeps,
+  user: User,
+  change: { to: string },
+  context: { language: string; address: string },
+): Promise<void> {
+  const to = maskDestination(change.to);
+  return sendNotice(
+    deps,
+    user,
+    { key: 'mobileNotice', values: { mobile: to }, details: { mobile: to } },
+    context,
+  );
+}
+
+async function sendNotice(
+  deps: FactorNoticeDeps,
+  user: User,
+  notice: Notice,
   context: { language: string; address: string },
 ): Promise<void> {
   const preferred = user.attributes.preferredLanguage;
@@ -52,12 +96,12 @@ export async function sendFactorAddedNotice(
     return;
   }
   const t = (key: string) =>
-    deps.translate(language, key, {
+    deps.translate(language, `${notice.key}.${key}`, {
       name: user.displayName ?? user.username,
       account: user.username,
-      token: token.description ?? token.type.toUpperCase(),
       time: new Date(deps.clock()).toISOString().replace('T', ' ').slice(0, 16),
       address: context.address,
+      ...notice.values,
     });
   const id = randomUUID();
   try {
@@ -66,21 +110,21 @@ export async function sendFactorAddedNotice(
       channel: 'email',
       to: user.email,
       language,
-      subject: t('notice.subject'),
-      text: t('notice.text'),
+      subject: t('subject'),
+      text: t('text'),
     });
     await deps.audit.record({
       ...event,
       outcome: 'success',
-      details: { token: token.id, to: maskDestination(user.email), gateway: result.gateway, message: id },
+      details: { ...notice.details, to: maskDestination(user.email), gateway: result.gateway, message: id },
     });
   } catch (error) {
-    deps.logger.warn({ err: describeError(error), userId: user.id }, 'factor-added notice not sent');
+    deps.logger.warn({ err: describeError(error), userId: user.id }, 'self-service notice not sent');
     await deps.audit.record({
       ...event,
       outcome: 'failure',
       reason: (error as { code?: string }).code ?? 'DISPATCH_FAILED',
-      details: { token: token.id, message: id },
+      details: { ...notice.details, message: id },
     });
   }
 }

@@ -5,12 +5,14 @@ import type { SelfServiceDeps } from './deps.js';
 import { addEnrolmentRoutes } from './enrol-routes.js';
 import { SelfServiceErrors } from './errors.js';
 import { showHome } from './home-page.js';
+import { addMobileRoutes } from './mobile-routes.js';
 import { addRemovalRoute } from './remove-route.js';
 
 /**
  * The self-service site under `/selfservice`: a browser without a session is sent through the
  * hosted login (password and the second factor the policy asks for); a signed-in user sees their
- * sign-in methods and recent sign-ins, adds or removes an authenticator, and signs out. Every
+ * sign-in methods and recent sign-ins, adds or removes an authenticator, changes their mobile
+ * number (where allowed), and signs out. Every
  * form post carries a CSRF token bound to the session.
  */
 export function createSelfServiceRouter(deps: SelfServiceDeps): Router {
@@ -43,6 +45,7 @@ export function createSelfServiceRouter(deps: SelfServiceDeps): Router {
 
   addEnrolmentRoutes(router, deps, form);
   addRemovalRoute(router, deps, form);
+  addMobileRoutes(router, deps, form);
 
   router.use(async (error: unknown, req: Request, res: Response, next: NextFunction) => {
     if (!(error instanceof PassgateError) || error.status >= 500 || !req.path.startsWith('/selfservice'))
