@@ -1,9 +1,8 @@
 import type { Router } from 'express';
 import type { Dispatcher } from '../dispatch/dispatcher.js';
 import type { Challenges } from '../engine/challenges.js';
-import { PasscodeSender } from '../engine/passcode-sender.js';
+import type { PasscodeSender } from '../engine/passcode-sender.js';
 import type { Logger } from '../observability/logger.js';
-import { PolicyStore } from '../policy/policy-store.js';
 import type { LoginFlowSource } from '../protocols/login/flow.js';
 import type { PageRenderer } from '../protocols/oidc/provider.js';
 import type { Core } from '../server/core.js';
@@ -21,6 +20,8 @@ import { SelfServiceSessions, sessionOf } from './session.js';
 export interface SelfServiceOptions {
   core: Core;
   challenges: Challenges;
+  /** The engine's passcode sender: a new number's passcode is drawn and worded as at sign-in. */
+  sender: PasscodeSender;
   dispatcher: Dispatcher;
   translations: Translations;
   render: PageRenderer;
@@ -44,7 +45,6 @@ export function createSelfService(options: SelfServiceOptions): { router: Router
   const router = createSelfServiceRouter({
     mobile: {
       change: createMobileChange(options),
-      database: core.database,
       country: mobileCountry(config),
     },
     sessions,
@@ -87,22 +87,9 @@ export function createSelfService(options: SelfServiceOptions): { router: Router
   return { router, flows };
 }
 
-/**
- * Changes of mobile number, with a PasscodeSender like the sign-in's (same repositories, hash
- * keys, dispatcher, Passcode Policy and message texts), so the passcode is drawn, stored,
- * throttled and worded exactly as at sign-in.
- */
+/** Changes of mobile number, through the engine's PasscodeSender (Passcode Policy, throttling, texts). */
 function createMobileChange(options: SelfServiceOptions): MobileChange {
-  const { core, translations } = options;
-  const sender = new PasscodeSender(
-    core.passcodes,
-    core.passcodeHasher,
-    options.dispatcher,
-    new PolicyStore(core.policies),
-    (lng, key, values) => translations.i18n.t(key, { lng, ns: 'messages', ...values }),
-    core.audit,
-    core.clock,
-  );
+  const { core, sender } = options;
   return new MobileChange({
     challenges: new ChallengesRepository(core.database.db, core.clock),
     passcodes: core.passcodes,

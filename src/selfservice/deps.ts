@@ -2,7 +2,6 @@ import type { Request } from 'express';
 import type { Clock } from '../clock.js';
 import type { MethodOffer } from '../engine/challenges.js';
 import type { PageRenderer } from '../protocols/oidc/provider.js';
-import type { Database } from '../store/database.js';
 import type { AuditRepository } from '../store/repositories/audit.js';
 import type { PoliciesRepository } from '../store/repositories/policies.js';
 import type { TokensRepository } from '../store/repositories/tokens.js';
@@ -27,7 +26,7 @@ export interface SelfServiceDeps {
   factors: (userId: string) => Promise<MethodOffer[]>;
   notice: FactorNoticeDeps;
   /** Changing the own mobile number: the pending changes, where tokens are written, the default country. */
-  mobile: { change: MobileChange; database: Database; country: string };
+  mobile: { change: MobileChange; country: string };
   render: PageRenderer;
   csrf: CsrfProtection;
   language: (req: Request) => string;

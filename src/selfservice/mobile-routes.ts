@@ -129,7 +129,7 @@ export function addMobileRoutes(router: Router, deps: SelfServiceDeps, form: Req
       return showConfirm(req, res, who, id, error);
     }
     const from = await ownMobile(deps.tokens, who.user);
-    await setOwnMobile(deps.mobile.database, deps.tokens, who.user, from, mobile, deps.clock());
+    await setOwnMobile(deps.tokens, who.user, from, mobile);
     await auditAction(deps, req, who, 'selfservice.mobile.changed', 'success', {
       change: id,
       from: mask(from),

@@ -1,5 +1,4 @@
 import { destinationOf } from '../engine/challenges.js';
-import type { Database } from '../store/database.js';
 import type { Token, TokensRepository } from '../store/repositories/tokens.js';
 import type { User } from '../store/repositories/users.js';
 import { isUniqueViolation } from '../store/unique-violation.js';
@@ -15,12 +14,10 @@ const PHONE_CHANNELS = ['sms', 'voice'] as const;
  * Status, failures and locks stay as they are: a new number unlocks nothing.
  */
 export async function setOwnMobile(
-  database: Database,
   tokens: TokensRepository,
   user: User,
   oldNumber: string | null,
   mobile: string,
-  now: number,
 ): Promise<void> {
   const own = (await tokens.listByUser(user.id)).filter((t) => t.type === 'sms' || t.type === 'voice');
   const standsForMobile = (t: Token) => t.destination === null || t.destination === oldNumber;
@@ -36,13 +33,7 @@ export async function setOwnMobile(
       targets.push(id);
     }
   }
-  if (targets.length === 0) return;
-  await database.db
-    .updateTable('tokens')
-    .set({ destination: mobile, updated_at: now })
-    .where('user_id', '=', user.id)
-    .where('id', 'in', targets)
-    .execute();
+  for (const id of targets) await tokens.setDestination(id, mobile);
 }
 
 /**

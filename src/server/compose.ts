@@ -88,7 +88,7 @@ export async function composeServices(
     (outcome) => metrics.logins.inc({ outcome }),
   );
 
-  const { dispatcher, challenges } = composeChallenges(core, {
+  const { dispatcher, sender, challenges } = composeChallenges(core, {
     logger,
     translate: (lng, key, options) => translations.i18n.t(key, { lng, ns: 'messages', ...options }),
   });
@@ -132,6 +132,7 @@ export async function composeServices(
   const selfService = createSelfService({
     core,
     challenges,
+    sender,
     dispatcher,
     translations,
     render,

@@ -181,6 +181,11 @@ export class TokensRepository {
     });
   }
 
+  /** Sets a channel token's own destination (a number the user confirmed), which wins over the directory's. */
+  async setDestination(id: string, destination: string): Promise<boolean> {
+    return this.update(id, { destination });
+  }
+
   /** Activates a pending token (enrolment confirmed) or disables one. */
   async setStatus(id: string, status: TokenStatus): Promise<boolean> {
     return this.update(id, { status });
