@@ -15,6 +15,7 @@ import { runLoad } from './load.js';
 import type { ScenarioResult } from './report.js';
 import { machineBusySeconds } from './server.js';
 import type { BackendId, BenchSettings, ScenarioId } from './settings.js';
+import { inProcessUsage } from './usage.js';
 
 /** What an in-process scenario gets from the bench. */
 export interface InProcessContext {
@@ -130,18 +131,13 @@ export const smppDispatch: InProcessScenario = {
         scenario: 'smpp-dispatch',
         title: smppDispatch.title,
         concurrency,
-        scryptCost: 0,
-        serverCpuPercent: (processSeconds / load.seconds) * 100,
-        benchCpuPercent: 0,
-        databaseCpuPercent: (databaseSeconds / load.seconds) * 100,
-        otherCpuPercent: Math.max(
-          0,
-          ((machine.end - machine.start - processSeconds - databaseSeconds) / load.seconds) * 100,
-        ),
-        serverCpuMsPerOp: load.ops ? (processSeconds * 1000) / load.ops : 0,
-        serverRssMb: Math.round(process.memoryUsage().rss / 1048576),
-        serverRoutes: {},
-        serverLogLines: [],
+        ...inProcessUsage({
+          ops: load.ops,
+          seconds: load.seconds,
+          processSeconds,
+          machineSeconds: machine.end - machine.start,
+          databaseSeconds,
+        }),
       };
     } finally {
       await dispatcher.close();

@@ -19,6 +19,7 @@ import { closedLoop } from './closed-loop.js';
 import type { InProcessScenario } from './dispatch.js';
 import { BENCH_APPLICATIONS, benchAddresses, benchGroups, benchPolicySet } from './policy-rules.js';
 import type { ScenarioResult } from './report.js';
+import { inProcessUsage } from './usage.js';
 
 const USERS = 1000;
 const ADDRESSES = 8192;
@@ -136,15 +137,12 @@ export const policyDecide: InProcessScenario = {
         scenario: 'policy-decide',
         title: `${policyDecide.title}; full decide() with store reads ${full.opsPerSecond.toFixed(0)}/s at ${settings.policyConcurrency} in flight`,
         concurrency: 1,
-        scryptCost: 0,
-        serverCpuPercent: (cpuPath.cpuSeconds / cpuPath.seconds) * 100,
-        benchCpuPercent: 0,
-        databaseCpuPercent: 0,
-        otherCpuPercent: Math.max(0, ((cpuPath.machineSeconds - cpuPath.cpuSeconds) / cpuPath.seconds) * 100),
-        serverCpuMsPerOp: cpuPath.ops ? (cpuPath.cpuSeconds * 1000) / cpuPath.ops : 0,
-        serverRssMb: Math.round(process.memoryUsage().rss / 1048576),
-        serverRoutes: {},
-        serverLogLines: [],
+        ...inProcessUsage({
+          ops: cpuPath.ops,
+          seconds: cpuPath.seconds,
+          processSeconds: cpuPath.cpuSeconds,
+          machineSeconds: cpuPath.machineSeconds,
+        }),
       };
     } finally {
       await database.close();

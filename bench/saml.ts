@@ -13,6 +13,7 @@ import type { User } from '../src/store/repositories/users.js';
 import { closedLoop, type Measured } from './closed-loop.js';
 import type { InProcessScenario } from './dispatch.js';
 import type { ScenarioResult } from './report.js';
+import { inProcessUsage } from './usage.js';
 
 const USERS = 100;
 /** The example SPs of metadata/saml/: assertion signed, response signed, both signed. */
@@ -113,15 +114,12 @@ export const samlResponse: InProcessScenario = {
         scenario: 'saml-response',
         title: `${samlResponse.title}; alone: ${alone.map(([k, m]) => `${k} ${m.opsPerSecond.toFixed(0)}/s`).join(', ')}`,
         concurrency: 1,
-        scryptCost: 0,
-        serverCpuPercent: (mixed.cpuSeconds / mixed.seconds) * 100,
-        benchCpuPercent: 0,
-        databaseCpuPercent: 0,
-        otherCpuPercent: Math.max(0, ((mixed.machineSeconds - mixed.cpuSeconds) / mixed.seconds) * 100),
-        serverCpuMsPerOp: mixed.ops ? (mixed.cpuSeconds * 1000) / mixed.ops : 0,
-        serverRssMb: Math.round(process.memoryUsage().rss / 1048576),
-        serverRoutes: {},
-        serverLogLines: [],
+        ...inProcessUsage({
+          ops: mixed.ops,
+          seconds: mixed.seconds,
+          processSeconds: mixed.cpuSeconds,
+          machineSeconds: mixed.machineSeconds,
+        }),
       };
     } finally {
       await database.close();

@@ -11,6 +11,7 @@ import { matchTotp, timeStep, totpCode } from '../src/tokens/oath.js';
 import type { InProcessScenario } from './dispatch.js';
 import { runLoad } from './load.js';
 import { machineBusySeconds } from './server.js';
+import { inProcessUsage } from './usage.js';
 
 /** Tokens verified in turn; each accepts one code per time step, so the clock moves a step per round. */
 const TOKENS = 2000;
@@ -90,15 +91,13 @@ export const totpVerify: InProcessScenario = {
         scenario: 'totp-verify',
         title: totpVerify.title,
         concurrency,
-        scryptCost: 0,
-        serverCpuPercent: (processSeconds / load.seconds) * 100,
-        benchCpuPercent: 0,
-        databaseCpuPercent: (db / load.seconds) * 100,
-        otherCpuPercent: Math.max(0, ((machine - processSeconds - db) / load.seconds) * 100),
-        serverCpuMsPerOp: load.ops ? (processSeconds * 1000) / load.ops : 0,
-        serverRssMb: Math.round(process.memoryUsage().rss / 1048576),
-        serverRoutes: {},
-        serverLogLines: [],
+        ...inProcessUsage({
+          ops: load.ops,
+          seconds: load.seconds,
+          processSeconds,
+          machineSeconds: machine,
+          databaseSeconds: db,
+        }),
       };
     } finally {
       await database.close();

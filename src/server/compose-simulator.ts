@@ -1,15 +1,13 @@
 import { Dispatcher } from '../dispatch/dispatcher.js';
 import { configuredGateways, previewRoute } from '../dispatch/preview.js';
-import { Challenges } from '../engine/challenges.js';
-import { PasscodeSender } from '../engine/passcode-sender.js';
 import { createLogger } from '../observability/logger.js';
 import { AuthenticationPolicy } from '../policy/authentication/authentication-policy.js';
 import type { SimulatorDeps } from '../policy/authentication/simulate.js';
 import { loadLoadBalancingPolicies } from '../policy/load-balancing.js';
 import { DEFAULT_PASSCODE_POLICY, PASSCODE_POLICY_KIND, type PasscodePolicy } from '../policy/passcode.js';
 import { PolicyStore } from '../policy/policy-store.js';
-import { ChallengesRepository } from '../store/repositories/challenges.js';
 import { DeliveryAttemptsRepository } from '../store/repositories/delivery-attempts.js';
+import { composeSenderAndChallenges } from './compose-challenges.js';
 import type { Core } from './core.js';
 
 /** What a simulation may never do: every writing method of its parts is this. */
@@ -34,26 +32,7 @@ export function composePolicySimulator(core: Core): SimulatorDeps {
     clock,
   });
   const store = new PolicyStore(core.policies);
-  const sender = new PasscodeSender(
-    core.passcodes,
-    core.passcodeHasher,
-    dispatcher,
-    store,
-    () => '',
-    core.audit,
-    clock,
-  );
-  const challenges = new Challenges(
-    core.users,
-    core.tokens,
-    core.tokenTypes,
-    core.secondFactor,
-    sender,
-    new ChallengesRepository(database.db, clock),
-    core.passcodes,
-    config.mfa,
-    clock,
-  );
+  const { challenges } = composeSenderAndChallenges(core, dispatcher, () => '');
   const offers: SimulatorDeps['offers'] = (user, methods, passcodePolicy) =>
     challenges.offersFor(user, methods, { preview: true, ...(passcodePolicy ? { passcodePolicy } : {}) });
   const policy = new AuthenticationPolicy({

@@ -3,10 +3,9 @@ import type { Express } from 'express';
 import { createDispatcher } from '../dispatch/create-dispatcher.js';
 import type { Dispatcher } from '../dispatch/dispatcher.js';
 import { createReceiptsRouter } from '../dispatch/receipts-router.js';
-import { Challenges } from '../engine/challenges.js';
+import type { Challenges } from '../engine/challenges.js';
 import { FirstFactor } from '../engine/first-factor.js';
 import type { Translate } from '../engine/passcode-message.js';
-import { PasscodeSender } from '../engine/passcode-sender.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -35,6 +34,7 @@ import { createCsrfProtection } from '../web/csrf.js';
 import { loadTranslations } from '../web/i18n.js';
 import { createPageRenderer } from '../web/render.js';
 import { trustedProxyMatcher } from '../web/security.js';
+import { composeSenderAndChallenges } from './compose-challenges.js';
 import type { Core } from './core.js';
 import { scheduleAdSync } from './sync-schedule.js';
 
@@ -230,26 +230,7 @@ export function composeChallenges(core: Core, runtime: { logger: Logger; transla
     clock,
     dataDir: config.dataDir,
   });
-  const sender = new PasscodeSender(
-    core.passcodes,
-    core.passcodeHasher,
-    dispatcher,
-    new PolicyStore(core.policies),
-    runtime.translate,
-    core.audit,
-    clock,
-  );
-  const challenges = new Challenges(
-    core.users,
-    core.tokens,
-    core.tokenTypes,
-    core.secondFactor,
-    sender,
-    new ChallengesRepository(database.db, clock),
-    core.passcodes,
-    config.mfa,
-    clock,
-  );
+  const { sender, challenges } = composeSenderAndChallenges(core, dispatcher, runtime.translate);
   return { dispatcher, sender, challenges };
 }
 
