@@ -1,6 +1,6 @@
-// A Microsoft 365 sign-in over SAML with a user of the real Samba AD DC: the password is checked
-// by an AD bind, the second factor is a TOTP token, and the NameID is the ImmutableID that
-// ldapsearch prints for the user's objectGUID.
+// SAML sign-ins with users of the real Samba AD DC, one per profile: the password is checked by an
+// AD bind, the second factor is a TOTP token, and the NameID comes from the AD entry (Microsoft
+// 365: the ImmutableID that ldapsearch prints for the objectGUID; Google: mail; Salesforce: UPN).
 import { DOMParser } from '@xmldom/xmldom';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { enrolOath } from '../../src/tokens/enrol.js';
@@ -8,14 +8,14 @@ import { timeStep, totpCode } from '../../src/tokens/oath.js';
 import type { PolicyServer } from '../policy/support.js';
 import { adDirectoryConfig } from '../support/ad.js';
 import { attr, createUser, DEFAULT_PASSWORD, holdDc, ldapsearch, requireDc } from '../support/samba-dc.js';
-import { entraRequest, SamlSignIn, startSamlServer } from './sso-support.js';
+import { authnRequest, entraRequest, redirectQuery, SamlSignIn, startSamlServer } from './sso-support.js';
 import { decode, nodeSamlSp, xmlsecVerify } from './support.js';
 
 const dc = requireDc(inject('samba'));
 const ASSERTION = 'urn:oasis:names:tc:SAML:2.0:assertion';
 const SECRET = Buffer.from('AD-user TOTP secret 20b');
 
-describe('Microsoft 365 over SAML with an Active Directory user', () => {
+describe('SAML sign-ins of Active Directory users', () => {
   let passgate: PolicyServer;
   let release: () => Promise<void>;
   let idpCert: string;
@@ -32,46 +32,72 @@ describe('Microsoft 365 over SAML with an Active Directory user', () => {
     await release?.();
   });
 
-  it('binds to AD, asks the TOTP code, and sends the objectGUID as a persistent NameID with the UPN as IDPEmail', async () => {
-    const ad = await createUser(dc, { sam: 'saml-m365', displayName: 'Mia Rossi' });
-    const [entry] = await ldapsearch(dc, '(sAMAccountName=saml-m365)', ['objectGUID']);
-    const immutableId = attr(entry!, 'objectGUID')!;
-    // The user is known to Passgate after a first AD sign-in (or a sync); then a token is enrolled.
-    const user = await passgate.core.directory.authenticate('saml-m365', DEFAULT_PASSWORD);
+  /** An AD user Passgate knows (after a first AD sign-in) with a TOTP token. */
+  async function adUserWithTotp(sam: string, extra: { mail?: string } = {}) {
+    const ad = await createUser(dc, { sam, ...extra });
+    const user = await passgate.core.directory.authenticate(sam, DEFAULT_PASSWORD);
     await enrolOath(
       passgate.core.tokens,
-      { userId: user.id, label: 'saml-m365', type: 'totp', secret: SECRET },
+      { userId: user.id, label: sam, type: 'totp', secret: SECRET },
       'Passgate',
     );
+    return ad;
+  }
 
+  /** The AD password (an LDAPS bind), then a fresh TOTP code. */
+  async function signInWithAd(signIn: SamlSignIn, login: string) {
+    await signIn.password(login, DEFAULT_PASSWORD);
+    passgate.clock.advance(30_000); // a time step of its own: a code is accepted once
+    await signIn.code(totpCode(SECRET, timeStep(passgate.clock(), 30), 30, { algorithm: 'SHA1', digits: 6 }));
+    return signIn.posted;
+  }
+
+  /** node-saml as the SP, after xmlsec1 checked the signatures the profile makes. */
+  async function consume(
+    samlResponse: string,
+    acsUrl: string,
+    entityId: string,
+    signs: 'response' | 'assertion' | 'both',
+  ) {
+    const xml = decode(samlResponse);
+    if (signs !== 'assertion') xmlsecVerify(xml, idpCert, 'Response');
+    if (signs !== 'response') xmlsecVerify(xml, idpCert, 'Assertion');
+    const sp = nodeSamlSp({
+      entityId,
+      acsUrl,
+      idpCert,
+      issuer: `${passgate.url}/saml/metadata`,
+      wantAssertionsSigned: signs !== 'response',
+      wantAuthnResponseSigned: signs !== 'assertion',
+      acceptedClockSkewMs: passgate.clock() - Date.now() + 5000,
+    });
+    const { profile } = await sp.validatePostResponseAsync({ SAMLResponse: samlResponse });
+    const classRef = new DOMParser()
+      .parseFromString(xml, 'text/xml')
+      .getElementsByTagNameNS(ASSERTION, 'AuthnContextClassRef')[0]?.textContent;
+    return { profile: profile!, classRef };
+  }
+
+  it('Microsoft 365: binds to AD, asks the TOTP code, and sends the objectGUID as a persistent NameID with the UPN as IDPEmail', async () => {
+    const ad = await adUserWithTotp('saml-m365');
+    const [entry] = await ldapsearch(dc, '(sAMAccountName=saml-m365)', ['objectGUID']);
+    const immutableId = attr(entry!, 'objectGUID')!;
     const signIn = await new SamlSignIn(passgate).post(entraRequest('_entra-ad-1', Date.now()), 'ad-state');
     // A wrong AD password is refused by the bind, with the generic message.
     await signIn.password('saml-m365', 'not the password');
     expect(signIn.page.status).toBe(401);
-    await signIn.password(ad.upn, DEFAULT_PASSWORD);
-    passgate.clock.advance(30_000);
-    await signIn.code(totpCode(SECRET, timeStep(passgate.clock(), 30), 30, { algorithm: 'SHA1', digits: 6 }));
-
-    const posted = signIn.posted;
+    const posted = await signInWithAd(signIn, ad.upn);
     expect(posted.acsUrl).toBe('https://login.microsoftonline.com/login.srf');
     expect(posted.relayState).toBe('ad-state');
-    const xml = decode(posted.samlResponse);
-    xmlsecVerify(xml, idpCert, 'Assertion');
-    const sp = nodeSamlSp({
-      entityId: 'urn:federation:MicrosoftOnline',
-      acsUrl: posted.acsUrl,
-      idpCert,
-      issuer: `${passgate.url}/saml/metadata`,
-      wantAssertionsSigned: true,
-      wantAuthnResponseSigned: false,
-      acceptedClockSkewMs: passgate.clock() - Date.now() + 5000,
-    });
-    const { profile } = await sp.validatePostResponseAsync({ SAMLResponse: posted.samlResponse });
-    expect(profile!.nameID).toBe(immutableId);
-    expect(profile!.nameIDFormat).toBe('urn:oasis:names:tc:SAML:2.0:nameid-format:persistent');
-    expect(profile!.IDPEmail).toBe(ad.upn);
-    const document = new DOMParser().parseFromString(xml, 'text/xml');
-    const classRef = document.getElementsByTagNameNS(ASSERTION, 'AuthnContextClassRef')[0]?.textContent;
+    const { profile, classRef } = await consume(
+      posted.samlResponse,
+      posted.acsUrl,
+      'urn:federation:MicrosoftOnline',
+      'assertion',
+    );
+    expect(profile.nameID).toBe(immutableId);
+    expect(profile.nameIDFormat).toBe('urn:oasis:names:tc:SAML:2.0:nameid-format:persistent');
+    expect(profile.IDPEmail).toBe(ad.upn);
     expect(classRef).toBe('http://schemas.microsoft.com/claims/multipleauthn');
     const [login] = await passgate.core.audit.recent({ type: 'login', limit: 1 });
     expect(login).toMatchObject({
@@ -79,5 +105,63 @@ describe('Microsoft 365 over SAML with an Active Directory user', () => {
       username: 'saml-m365',
       details: { door: 'saml', application: 'office365', method: 'totp' },
     });
+  });
+
+  it('Google Workspace: the AD mail attribute as the NameID, over HTTP-Redirect', async () => {
+    await adUserWithTotp('saml-google', { mail: 'saml.google@example.com' });
+    const request = authnRequest({
+      id: '_google-ad-1',
+      issuer: 'google.com/a/example.com',
+      destination: `${passgate.url}/saml/sso`,
+      acs: 'https://www.google.com/a/example.com/acs',
+    });
+    const signIn = await new SamlSignIn(passgate).redirect(
+      redirectQuery(request, 'https://mail.google.com/'),
+    );
+    const posted = await signInWithAd(signIn, `${dc.domain}\\saml-google`);
+    expect(posted.relayState).toBe('https://mail.google.com/');
+    const { profile, classRef } = await consume(
+      posted.samlResponse,
+      posted.acsUrl,
+      'google.com/a/example.com',
+      'response',
+    );
+    expect(profile.nameID).toBe('saml.google@example.com');
+    expect(profile.nameIDFormat).toBe('urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress');
+    expect(classRef).toBe('http://schemas.microsoft.com/claims/multipleauthn');
+  });
+
+  it('Salesforce: the UPN as the Federation ID, SP-initiated and IdP-initiated', async () => {
+    const ad = await adUserWithTotp('saml-sfdc');
+    const request = authnRequest({
+      id: '_sfdc-ad-1',
+      issuer: 'https://example.my.salesforce.com',
+      destination: `${passgate.url}/saml/sso`,
+      acs: 'https://example.my.salesforce.com?so=00D000000000001',
+    });
+    const spInitiated = await signInWithAd(
+      await new SamlSignIn(passgate).post(request, '/home/home.jsp'),
+      'saml-sfdc',
+    );
+    const first = await consume(
+      spInitiated.samlResponse,
+      spInitiated.acsUrl,
+      'https://example.my.salesforce.com',
+      'both',
+    );
+    expect(first.profile.nameID).toBe(ad.upn);
+    expect(decode(spInitiated.samlResponse)).toContain('InResponseTo="_sfdc-ad-1"');
+    const idpInitiated = await signInWithAd(
+      await new SamlSignIn(passgate).idpInit('salesforce', '/001/o'),
+      'saml-sfdc',
+    );
+    const second = await consume(
+      idpInitiated.samlResponse,
+      idpInitiated.acsUrl,
+      'https://example.my.salesforce.com',
+      'both',
+    );
+    expect(second.profile.nameID).toBe(ad.upn);
+    expect(decode(idpInitiated.samlResponse)).not.toContain('InResponseTo');
   });
 });
