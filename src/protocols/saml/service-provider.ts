@@ -35,6 +35,13 @@ export function buildServiceProvider(name: string, metadataXml: string, file: Sp
       'encryptAssertion: the SP metadata has no encryption key (KeyDescriptor use="encryption")',
     );
   }
+  // samlify signs the response before it encrypts the assertion, which breaks that signature:
+  // until Passgate signs the response itself after encryption, an encrypted assertion is signed alone.
+  if (settings.encryptAssertion && settings.sign !== 'assertion') {
+    throw new Error(
+      `encryptAssertion: sign must be "assertion" with an encrypted assertion (not "${settings.sign}")`,
+    );
+  }
   const sp = samlify.ServiceProvider({
     entityID: metadata.entityId,
     assertionConsumerService: metadata.acs.map((a) => ({ Binding: a.binding, Location: a.url })),
