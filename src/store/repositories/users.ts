@@ -185,16 +185,7 @@ export class UsersRepository {
       .executeTakeFirst();
     try {
       if (!existing) {
-        const row: Selectable<UserRow> = {
-          ...values,
-          id: randomUUID(),
-          password_hash: null,
-          created_at: now,
-          updated_at: now,
-          external_id: user.externalId,
-          synced_at: now,
-          removed_at: null,
-        };
+        const row = newDirectoryRow(values, user.externalId, now);
         await this.db.insertInto('users').values(row).execute();
         return { user: toUser(row), outcome: 'created' };
       }
@@ -269,16 +260,7 @@ export class UsersRepository {
       const values = directoryValues(user, source);
       const existing = known.get(user.externalId);
       if (!existing) {
-        inserts.push({
-          ...values,
-          id: randomUUID(),
-          password_hash: null,
-          created_at: now,
-          updated_at: now,
-          external_id: user.externalId,
-          synced_at: now,
-          removed_at: null,
-        });
+        inserts.push(newDirectoryRow(values, user.externalId, now));
         results.push({ externalId: user.externalId, outcome: 'created', wasDisabled: null });
         continue;
       }
@@ -434,6 +416,24 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
+}
+
+/** The row of a directory user seen for the first time. */
+function newDirectoryRow(
+  values: ReturnType<typeof directoryValues>,
+  externalId: string,
+  now: number,
+): Selectable<UserRow> {
+  return {
+    ...values,
+    id: randomUUID(),
+    password_hash: null,
+    created_at: now,
+    updated_at: now,
+    external_id: externalId,
+    synced_at: now,
+    removed_at: null,
+  };
 }
 
 /** The columns a directory describes. */
