@@ -88,6 +88,11 @@ function checkCrossOptions(config: Config): void {
   if (config.mode === 'production' && !config.secrets.masterKey) {
     fail('secrets.masterKey: required in production mode (or set PASSGATE_MASTER_KEY)');
   }
+  if (config.mode === 'production' && isRemotePlainHttp(config.server.publicUrl)) {
+    fail(
+      'server.publicUrl: production needs an https address (plain http sends passwords and session cookies in clear); put a TLS proxy in front and give its https URL',
+    );
+  }
   for (const [index, key] of [config.secrets.masterKey, ...config.secrets.previousMasterKeys].entries()) {
     if (key !== undefined && Buffer.from(key, 'base64').length !== 32) {
       fail(
@@ -106,6 +111,13 @@ function checkCrossOptions(config: Config): void {
   const names = config.dispatch.gateways.map((g) => g.name);
   const duplicate = names.find((name, i) => names.indexOf(name) !== i);
   if (duplicate) fail(`dispatch.gateways: the name "${duplicate}" is used twice`);
+}
+
+/** A plain-http URL to another machine (loopback is this machine: nothing crosses a network). */
+function isRemotePlainHttp(url: string | undefined): boolean {
+  if (!url) return false;
+  const { protocol, hostname } = new URL(url);
+  return protocol === 'http:' && !['localhost', '127.0.0.1', '[::1]'].includes(hostname);
 }
 
 /**

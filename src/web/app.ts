@@ -9,6 +9,7 @@ import { securityHeaders } from './security.js';
 export interface WebAppOptions {
   translations: Translations;
   render: PageRenderer;
+  /** Whether the public URL is https: cookies are Secure and browsers are told to stay on https. */
   secureCookies: boolean;
   /** oidc-provider's request handler, current one (it is rebuilt when signing keys rotate). */
   oidcHandler: () => (req: Request, res: Response) => unknown;
@@ -30,7 +31,7 @@ export function createWebApp(options: WebAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', (address: string) => options.isTrustedProxy(address));
-  app.use(securityHeaders());
+  app.use(securityHeaders({ https: options.secureCookies }));
   app.use(cookieParser());
   app.use('/assets', express.static(options.assetsDir, { index: false, maxAge: '1h', fallthrough: false }));
   app.use(rememberLanguage(options.translations, options.secureCookies));

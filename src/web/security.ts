@@ -2,8 +2,13 @@ import { BlockList, isIPv4 } from 'node:net';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import helmet from 'helmet';
 
-/** Security headers for every response of every site. */
-export function securityHeaders(): RequestHandler {
+/**
+ * Security headers for every response of every site. `https` says whether the public URL is
+ * https: only then may browsers be told to upgrade requests and to remember https (HSTS), for
+ * over plain http (development from a VM or LAN address) they would load no style sheet and post
+ * no form.
+ */
+export function securityHeaders(options: { https: boolean }): RequestHandler {
   return helmet({
     contentSecurityPolicy: {
       useDefaults: true,
@@ -16,9 +21,10 @@ export function securityHeaders(): RequestHandler {
         // form-action also governs the redirects that follow a form post, and a login ends
         // with a redirect to the application's own origin: leave it unrestricted.
         'form-action': null,
+        'upgrade-insecure-requests': options.https ? [] : null,
       },
     },
-    strictTransportSecurity: { maxAge: 31536000, includeSubDomains: false },
+    strictTransportSecurity: options.https ? { maxAge: 31536000, includeSubDomains: false } : false,
     referrerPolicy: { policy: 'no-referrer' },
   });
 }

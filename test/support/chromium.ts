@@ -32,17 +32,27 @@ const inCi = /^(1|true)$/i.test(process.env.CI ?? '');
 export const describeInBrowser = describe.skipIf(!available && !inCi);
 
 /**
- * Launches headless Chromium for one test file (close it in `afterAll`). playwright-core gives
+ * Chromium's flag that resolves `hostname` to a loopback address: the browser then treats the
+ * origin as an ordinary remote one (not potentially trustworthy, unlike localhost and 127.0.0.0/8)
+ * while every packet stays on this machine.
+ */
+export function mapHostToLoopback(hostname: string, address = '127.0.0.1'): string {
+  return `--host-resolver-rules=MAP ${hostname} ${address}`;
+}
+
+/**
+ * Launches headless Chromium for one test file (close it in `afterAll`), with `extraArgs` after
+ * the measured flags. playwright-core gives
  * each launch a fresh temporary profile (its own `--user-data-dir`), removed on close, so no
  * cookie or cache leaks from one file or run into the next; give each test its own context.
  */
-export async function launchChromium(): Promise<Browser> {
+export async function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
   if (!available)
     throw new Error(
       `Chromium is missing at ${CHROMIUM_PATH}: the browser tests need it. ` +
         'Install it with `apt-get install -y --no-install-recommends chromium` (node test/support/preflight.js does, as root).',
     );
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS, ...extraArgs] });
 }
 
 /** Saves a full-page screenshot as `test-output/<name>.png` and returns its path. */
