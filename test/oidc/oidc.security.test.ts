@@ -348,6 +348,31 @@ describe('authorization codes and tokens are single-use', () => {
     });
   });
 
+  it('answers introspection with active: false for the tokens of a disabled or removed user', async () => {
+    const introspect = async (token: string) => (await client.tokenIntrospection(config, token)).active;
+    await passgate.addUser('fay', PASSWORD);
+    const fay = await loginWithCode(config, 'fay', PASSWORD);
+    expect(await introspect(fay.tokens.access_token)).toBe(true);
+    expect(await introspect(fay.tokens.refresh_token!)).toBe(true);
+    await passgate.core.users.setDisabled('fay', true);
+    expect(await introspect(fay.tokens.access_token)).toBe(false);
+    expect(await introspect(fay.tokens.refresh_token!)).toBe(false);
+    await passgate.core.users.setDisabled('fay', false);
+    expect(await introspect(fay.tokens.access_token)).toBe(true);
+
+    // A directory user the synchronisation no longer finds is marked removed: the same answer.
+    const gus = await passgate.addUser('gus', PASSWORD);
+    const { tokens } = await loginWithCode(config, 'gus', PASSWORD);
+    await passgate.core.database.db
+      .updateTable('users')
+      .set({ external_id: 'a6f0c3a2-0000-4000-8000-00000000a11e' })
+      .where('id', '=', gus.id)
+      .execute();
+    expect(await passgate.core.users.markRemovedMany(['a6f0c3a2-0000-4000-8000-00000000a11e'])).toBe(1);
+    expect(await introspect(tokens.access_token)).toBe(false);
+    expect(await introspect(tokens.refresh_token!)).toBe(false);
+  });
+
   it('never writes a password, code, token or client secret to the log', async () => {
     const { tokens, callback } = await loginWithCode(config, 'alice', PASSWORD);
     await client.refreshTokenGrant(config, tokens.refresh_token!);

@@ -46,6 +46,12 @@ export function isOidcPath(path: string): boolean {
   );
 }
 
+/** The user behind an account while they may hold tokens: neither disabled nor removed from the directory. */
+async function activeUser(users: UsersRepository, id: string) {
+  const user = await users.findById(id);
+  return user && !user.disabled && user.removedAt === null ? user : undefined;
+}
+
 /**
  * Builds the oidc-provider instance: the OpenID Connect door. It only translates between the
  * protocol and Passgate: sign-in happens on the hosted login pages, users come from the store.
@@ -101,10 +107,13 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
-      // A client may introspect or revoke only the tokens issued to it.
+      // A client may introspect or revoke only the tokens issued to it; the tokens of a user
+      // who may no longer sign in are inactive, as userinfo and refresh already treat them.
       introspection: {
         enabled: true,
-        allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
+        allowedPolicy: async (_ctx, client, token) =>
+          token.clientId === client.clientId &&
+          (!('accountId' in token) || (await activeUser(users, token.accountId)) !== undefined),
       },
       revocation: {
         enabled: true,
@@ -163,8 +172,8 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
     // Every refresh rotates the token, so a stolen and replayed one is detected (and the grant revoked).
     rotateRefreshToken: () => true,
     findAccount: async (_ctx, sub) => {
-      const user = await users.findById(sub);
-      if (!user || user.disabled || user.removedAt !== null) return undefined;
+      const user = await activeUser(users, sub);
+      if (!user) return undefined;
       return {
         accountId: user.id,
         claims: async () => ({
