@@ -28,6 +28,16 @@ export const selfserviceSchema = z
       .max(24)
       .default(8)
       .describe('A self-service session ends this many hours after its sign-in, however active.'),
+    pendingEnrolmentMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(1440)
+      .default(10)
+      .describe(
+        'An authenticator being added stays unconfirmed (pending) for at most this many minutes: its secret and QR code ' +
+          'are shown only in the self-service session that started it, and an unconfirmed one is removed after this time.',
+      ),
     mobileChange: z
       .boolean()
       .default(false)

@@ -7,6 +7,7 @@ import type { LoginFlowSource } from '../protocols/login/flow.js';
 import type { PageRenderer } from '../protocols/oidc/provider.js';
 import type { Core } from '../server/core.js';
 import { ChallengesRepository } from '../store/repositories/challenges.js';
+import { PendingEnrolmentsRepository } from '../store/repositories/pending-enrolments.js';
 import { createCsrfProtection } from '../web/csrf.js';
 import type { Translations } from '../web/i18n.js';
 import { SoftwareEnrolment } from './enrolment.js';
@@ -29,8 +30,17 @@ export interface SelfServiceOptions {
   logger: Logger;
 }
 
+/** The self-service site as the server mounts it. */
+export interface SelfService {
+  router: Router;
+  /** Its sign-ins, for the hosted login's flow sources. */
+  flows: LoginFlowSource;
+  /** Drops what expired (unconfirmed authenticators); the server's clean-up job calls it. */
+  prune(now: number): Promise<unknown>;
+}
+
 /** The self-service site: its pages, and its sign-ins for the hosted login's flow sources. */
-export function createSelfService(options: SelfServiceOptions): { router: Router; flows: LoginFlowSource } {
+export function createSelfService(options: SelfServiceOptions): SelfService {
   const { core, translations, secureCookies } = options;
   const { config, box, clock } = core;
   const sessions = new SelfServiceSessions(box, secureCookies, clock, {
@@ -42,6 +52,14 @@ export function createSelfService(options: SelfServiceOptions): { router: Router
   const flows = new SelfServiceFlows(box, secureCookies, clock, sessions, () =>
     t(translations.defaultLanguage, 'title'),
   );
+  const enrolment = new SoftwareEnrolment({
+    tokens: core.tokens,
+    enrolments: new PendingEnrolmentsRepository(core.database.db),
+    types: core.tokenTypes,
+    issuer: config.mfa.issuer,
+    clock,
+    pendingMinutes: config.selfservice.pendingEnrolmentMinutes,
+  });
   const router = createSelfServiceRouter({
     mobile: {
       change: createMobileChange(options),
@@ -49,7 +67,7 @@ export function createSelfService(options: SelfServiceOptions): { router: Router
     },
     sessions,
     flows,
-    enrolment: new SoftwareEnrolment(core.tokens, core.tokenTypes, config.mfa.issuer),
+    enrolment,
     users: core.users,
     tokens: core.tokens,
     audit: core.audit,
@@ -84,7 +102,7 @@ export function createSelfService(options: SelfServiceOptions): { router: Router
     },
     maxBodyBytes: config.server.maxBodyBytes,
   });
-  return { router, flows };
+  return { router, flows, prune: (now) => enrolment.prune(now) };
 }
 
 /** Changes of mobile number, through the engine's PasscodeSender (Passcode Policy, throttling, texts). */

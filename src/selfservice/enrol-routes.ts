@@ -84,7 +84,7 @@ export function addEnrolmentRoutes(router: Router, deps: SelfServiceDeps, form: 
     const wanted = String((req.body as Record<string, unknown>).profile ?? '');
     const profile = (await enrolProfiles(deps.policies)).find((p) => p.name === wanted);
     if (!profile) throw SelfServiceErrors.ENROL_NO_PROFILE({ detail: `no self-enrol profile ${wanted}` });
-    const pending = await deps.enrolment.start(who.user, profile);
+    const pending = await deps.enrolment.start(who.user, profile, who.session.sid);
     await auditAction(deps, req, who, 'selfservice.token.enrol', 'success', {
       token: pending.token.id,
       type: pending.token.type,
@@ -95,10 +95,15 @@ export function addEnrolmentRoutes(router: Router, deps: SelfServiceDeps, form: 
     res.redirect(303, `/selfservice/tokens/${encodeURIComponent(pending.token.id)}/confirm`);
   });
 
+  // Showing the secret needs what confirming it needs: the session that started it, allowed to enrol.
   router.get('/selfservice/tokens/:id/confirm', async (req, res) => {
-    const who = await signedIn(deps, req, res);
-    if (!who) return res.redirect(303, '/selfservice');
-    await showConfirm(req, res, await deps.enrolment.pending(who.user, String(req.params.id)));
+    if (!(await signedIn(deps, req, res))) return res.redirect(303, '/selfservice');
+    const who = await mayEnrol(req, res);
+    await showConfirm(
+      req,
+      res,
+      await deps.enrolment.pending(who.user, String(req.params.id), who.session.sid),
+    );
   });
 
   router.post('/selfservice/tokens/:id/confirm', form, csrf.protect, async (req, res) => {
@@ -106,7 +111,7 @@ export function addEnrolmentRoutes(router: Router, deps: SelfServiceDeps, form: 
     const tokenId = String(req.params.id);
     const code = String((req.body as Record<string, unknown>).code ?? '').slice(0, 64);
     try {
-      const token = await deps.enrolment.confirm(who.user, tokenId, code);
+      const token = await deps.enrolment.confirm(who.user, tokenId, who.session.sid, code);
       await auditAction(deps, req, who, 'selfservice.token.activate', 'success', {
         token: token.id,
         type: token.type,
@@ -128,7 +133,7 @@ export function addEnrolmentRoutes(router: Router, deps: SelfServiceDeps, form: 
         { token: tokenId },
         error.code,
       );
-      await showConfirm(req, res, await deps.enrolment.pending(who.user, tokenId), error);
+      await showConfirm(req, res, await deps.enrolment.pending(who.user, tokenId, who.session.sid), error);
     }
   });
 }

@@ -21,6 +21,11 @@ export const SelfServiceErrors = defineErrors({
   },
   ENROL_NO_PROFILE: { status: 400, publicMessage: 'Choose one of the offered authenticator types.' },
   TOKEN_NOT_YOURS: { status: 404, publicMessage: 'This token does not exist or is not yours.' },
+  ENROL_EXPIRED: {
+    status: 410,
+    publicMessage:
+      'This authenticator setup has expired or was started in another sign-in. Remove it and add the authenticator again.',
+  },
   ENROL_INVALID_CODE: { status: 400, publicMessage: 'The code is not correct. Check it and try again.' },
   LAST_FACTOR: {
     status: 409,

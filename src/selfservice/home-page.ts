@@ -35,6 +35,7 @@ export async function showHome(
     recentLogins(deps.audit, who.user.id),
     deps.factors(who.user.id),
   ]);
+  const finishable = await deps.enrolment.openIn(tokens, who.session.sid);
   const done = typeof req.query.done === 'string' && DONE.has(req.query.done) ? req.query.done : null;
   const html = await deps.render(req, 'selfservice/home', {
     csrfToken: deps.csrf.token(req, res),
@@ -42,6 +43,8 @@ export async function showHome(
     tokens: tokens.map((token) => ({
       ...token,
       removable: SELF_SERVICE_TYPES.has(token.type),
+      // A pending token's setup is finished in the session that started it, before it expires.
+      finishable: finishable.has(token.id),
     })),
     logins,
     // A user with factors whose sign-in skipped MFA can step up to enrol or remove.

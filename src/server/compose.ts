@@ -48,6 +48,8 @@ export interface Services {
   dispatcher: Dispatcher;
   /** Checks beyond the database that /readyz runs (the directory). */
   readiness: Array<{ name: string; check: () => Promise<void> }>;
+  /** Deletes what expired (the job the server runs every minute; tests run it at once). */
+  cleanUp(): Promise<void>;
   /** Stops background jobs and closes gateway connections. */
   stop(): Promise<void>;
 }
@@ -170,23 +172,25 @@ export async function composeServices(
     ],
   });
 
+  const cleanUp = async () => {
+    const now = clock();
+    await pruneOidcPayloads(database.db, now);
+    await saml.requestIds.prune(now);
+    await samlSso.prune(now);
+    await selfService.prune(now);
+    await new ThrottleRepository(database.db).prune(now - 24 * 3600 * 1000);
+    await core.passcodes.prune(now - 3600 * 1000);
+    await new ChallengesRepository(database.db, clock).prune(now - 3600 * 1000);
+    await new DeliveryAttemptsRepository(database.db, clock).prune(now - 90 * 24 * 3600 * 1000);
+    await core.learnedTrust.prune();
+    if ((await keys.prune()) > 0) await oidc.refreshKeys();
+  };
   const timers = [
     every(config.oidc.keyRefreshSeconds * 1000, logger, 'signing-key refresh', async () => {
       if (await oidc.refreshKeys()) logger.info('signing keys changed: OIDC provider rebuilt');
       if (await saml.refreshKeys()) logger.info('SAML signing key changed');
     }),
-    every(60_000, logger, 'clean-up', async () => {
-      const now = clock();
-      await pruneOidcPayloads(database.db, now);
-      await saml.requestIds.prune(now);
-      await samlSso.prune(now);
-      await new ThrottleRepository(database.db).prune(now - 24 * 3600 * 1000);
-      await core.passcodes.prune(now - 3600 * 1000);
-      await new ChallengesRepository(database.db, clock).prune(now - 3600 * 1000);
-      await new DeliveryAttemptsRepository(database.db, clock).prune(now - 90 * 24 * 3600 * 1000);
-      await core.learnedTrust.prune();
-      if ((await keys.prune()) > 0) await oidc.refreshKeys();
-    }),
+    every(60_000, logger, 'clean-up', cleanUp),
   ];
 
   // AD synchronisation: a first run at start-up, then every intervalMinutes (full when due).
@@ -207,6 +211,7 @@ export async function composeServices(
     challenges,
     dispatcher,
     readiness: [{ name: 'directory', check: () => core.directory.ping() }],
+    cleanUp,
     stop: async () => {
       for (const timer of timers) clearInterval(timer);
       saml.stop();

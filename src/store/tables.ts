@@ -25,6 +25,15 @@ export interface Tables {
   login_history: LoginHistoryRow;
   saml_request_ids: SamlRequestIdRow;
   saml_flows: SamlFlowRow;
+  pending_enrolments: PendingEnrolmentRow;
+}
+
+/** Which self-service session added a pending token, and until when (migration 0007). */
+export interface PendingEnrolmentRow {
+  token_id: string;
+  /** The id of the self-service session that started the enrolment. */
+  session_id: string;
+  expires_at: number;
 }
 
 /** A SAML sign-in in progress (migration 0006); see SamlFlowsRepository. */

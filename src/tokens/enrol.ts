@@ -73,7 +73,7 @@ export function oathToken(input: OathEnrolment & { id?: string; secret: Uint8Arr
  */
 export async function enrolOath(
   tokens: TokensRepository,
-  input: OathEnrolment,
+  input: OathEnrolment & { id?: string },
   issuer: string,
 ): Promise<EnrolmentResult> {
   const generated = input.secret === undefined;

@@ -5,6 +5,7 @@ import * as directoryUsers from './0003-directory-users.js';
 import * as loginContext from './0004-login-context.js';
 import * as samlRequests from './0005-saml-requests.js';
 import * as samlFlows from './0006-saml-flows.js';
+import * as pendingEnrolments from './0007-pending-enrolments.js';
 
 /**
  * Every migration, in order. Names sort lexically; a new migration is one file plus one line
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '0004-login-context': loginContext,
   '0005-saml-requests': samlRequests,
   '0006-saml-flows': samlFlows,
+  '0007-pending-enrolments': pendingEnrolments,
 };

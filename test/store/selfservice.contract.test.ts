@@ -1,0 +1,71 @@
+import { randomBytes } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createSecretBox } from '../../src/crypto/secret-box.js';
+import { type Database, openDatabase } from '../../src/store/database.js';
+import { migrateToLatest } from '../../src/store/migrate.js';
+import { PendingEnrolmentsRepository } from '../../src/store/repositories/pending-enrolments.js';
+import { type TokenStatus, TokensRepository } from '../../src/store/repositories/tokens.js';
+import { UsersRepository } from '../../src/store/repositories/users.js';
+import { BACKENDS, createTestDatabase, type TestDatabase } from '../support/databases.js';
+
+// Far beyond 2^31 so that a 32-bit integer column or a string-typed bigint would show.
+const T0 = 1_767_225_600_000;
+const MINUTE = 60_000;
+
+describe.each(BACKENDS)('storage contract: self-service (%s)', (backend) => {
+  let testDatabase: TestDatabase;
+  let database: Database;
+  let tokens: TokensRepository;
+  let userId: string;
+
+  beforeEach(async () => {
+    testDatabase = await createTestDatabase(backend);
+    database = await openDatabase(testDatabase.url);
+    await migrateToLatest(database);
+    tokens = new TokensRepository(database.db, createSecretBox(randomBytes(32)), () => T0);
+    userId = (await new UsersRepository(database.db, () => T0).create({ username: 'alice' })).id;
+  });
+
+  afterEach(async () => {
+    await database?.close();
+    await testDatabase?.drop();
+  });
+
+  const token = (id: string, status: TokenStatus) =>
+    tokens.create({ id, userId, type: 'totp', secret: randomBytes(20), status });
+
+  describe('PendingEnrolmentsRepository', () => {
+    it('finds the open enrolments of the asked tokens, with their session and exact expiry, until they expire', async () => {
+      const repo = new PendingEnrolmentsRepository(database.db);
+      await repo.open({ tokenId: 'TOTPA', sessionId: 's1', expiresAt: T0 + 10 * MINUTE });
+      await repo.open({ tokenId: 'TOTPB', sessionId: 's2', expiresAt: T0 + MINUTE });
+      expect(await repo.findOpen([], T0)).toEqual([]);
+      expect(await repo.findOpen(['TOTPA', 'TOTPX'], T0)).toEqual([
+        { tokenId: 'TOTPA', sessionId: 's1', expiresAt: T0 + 10 * MINUTE },
+      ]);
+      expect((await repo.findOpen(['TOTPA', 'TOTPB'], T0 + MINUTE)).map((e) => e.tokenId)).toEqual(['TOTPA']);
+      await repo.close('TOTPA');
+      expect(await repo.findOpen(['TOTPA'], T0)).toEqual([]);
+    });
+
+    it('prunes pending tokens whose enrolment expired or never existed, and keeps open and confirmed ones', async () => {
+      const repo = new PendingEnrolmentsRepository(database.db);
+      await repo.open({ tokenId: 'TOTPOPEN', sessionId: 's', expiresAt: T0 + 10 * MINUTE });
+      await repo.open({ tokenId: 'TOTPOLD', sessionId: 's', expiresAt: T0 + MINUTE });
+      await repo.open({ tokenId: 'TOTPDONE', sessionId: 's', expiresAt: T0 + MINUTE });
+      await token('TOTPOPEN', 'pending');
+      await token('TOTPOLD', 'pending');
+      await token('TOTPDONE', 'active');
+      await token('TOTPORPHAN', 'pending'); // pending from before enrolments expired
+      await token('TOTPACTIVE', 'active');
+
+      expect(await repo.prune(T0 + 2 * MINUTE)).toBe(2);
+      const left = (await tokens.listByUser(userId)).map((t) => t.id).sort();
+      expect(left).toEqual(['TOTPACTIVE', 'TOTPDONE', 'TOTPOPEN']);
+      expect((await repo.findOpen(['TOTPOPEN', 'TOTPOLD', 'TOTPDONE'], T0)).map((e) => e.tokenId)).toEqual([
+        'TOTPOPEN',
+      ]);
+      expect(await repo.prune(T0 + 2 * MINUTE)).toBe(0);
+    });
+  });
+});
