@@ -12,6 +12,18 @@ import { PACKAGE_ROOT } from '../src/paths.js';
 /** Where the reference is written. */
 export const CLI_DOCS_PATH = path.join(PACKAGE_ROOT, 'docs', 'cli.md');
 
+/** The topic page that explains a top-level command, linked from its section. */
+const GUIDES: Record<string, { title: string; page: string }> = {
+  start: { title: 'Operations', page: 'operations.md#deployment' },
+  migrate: { title: 'Operations', page: 'operations.md#deployment' },
+  user: { title: 'Quick start', page: '../README.md#quick-start' },
+  keys: { title: 'Operations: keys', page: 'operations.md#keys' },
+  token: { title: 'Second factors', page: 'second-factors.md' },
+  policy: { title: 'Policies', page: 'policies.md' },
+  sync: { title: 'Active Directory: synchronisation', page: 'active-directory.md#synchronisation' },
+  trust: { title: 'Policies: learned trusted addresses', page: 'policies.md#learned-trusted-addresses' },
+};
+
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n+/g, ' ');
 
 /** The full name of a command as typed after `passgate`, e.g. `token add`. */
@@ -32,8 +44,9 @@ function defaultOf(value: unknown): string {
 }
 
 function optionRow(option: Option): string {
+  const description = option.description.trim();
   const notes = [
-    option.description,
+    option.argChoices && description && !/[.!?]$/.test(description) ? `${description}.` : description,
     option.argChoices ? `One of ${option.argChoices.map((c) => `\`${c}\``).join(', ')}.` : '',
     option.variadic && !/repeat/i.test(option.description) ? 'Repeatable.' : '',
   ].filter(Boolean);
@@ -65,6 +78,8 @@ function commandSection(command: Command, depth: number): string[] {
     .filter(Boolean)
     .join(' ');
   const lines = [`${'#'.repeat(depth)} \`${name}\``, '', command.description(), ''];
+  const guide = GUIDES[name];
+  if (guide) lines.push(`Guide: [${guide.title}](${guide.page}).`, '');
   if (command.commands.length === 0 || args.length || hasOptions) lines.push(`\`${usage}\``, '');
   if (args.some((a) => a.description)) {
     lines.push(
