@@ -63,8 +63,7 @@ function render(): string {
   for (const [section, schema] of entries) {
     if (!schema.properties) continue;
     lines.push(`## \`${section}\``, '', schema.description ?? '', '', ...header);
-    for (const [key, option] of Object.entries(schema.properties))
-      lines.push(row(`${section}.${key}`, option));
+    flatten(lines, `${section}.`, schema.properties);
     lines.push('');
     for (const [key, option] of Object.entries(schema.properties))
       lines.push(...variantTables(`${section}.${key}`, option, header));
@@ -89,20 +88,41 @@ function variantTables(key: string, option: JsonSchema, header: string[]): strin
       '',
       ...header,
     );
-    const flatten = (prefix: string, properties: Record<string, JsonSchema>): void => {
-      for (const [name, schema] of Object.entries(properties)) {
-        lines.push(row(`${prefix}${name}`, schema));
-        if (schema.properties) flatten(`${prefix}${name}.`, schema.properties);
-      }
-    };
-    flatten('', keys);
+    flatten(lines, '', keys);
     lines.push('');
   }
   return lines;
 }
 
+/** One row per key, and one per key of a nested object under it (`a.b.c`). */
+function flatten(lines: string[], prefix: string, properties: Record<string, JsonSchema>): void {
+  for (const [name, schema] of Object.entries(properties)) {
+    lines.push(row(`${prefix}${name}`, schema));
+    if (schema.properties) flatten(lines, `${prefix}${name}.`, schema.properties);
+  }
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * The value a key really gets when it is left out. An object's default (often `{}`, parsed
+ * again by its own schema) is filled with the defaults of its keys, at every depth, so the
+ * reference shows `{"maxFailures":5,"windowSeconds":900}` rather than `{}`.
+ */
+function effectiveDefault(schema: JsonSchema, value: unknown = schema.default): unknown {
+  if (!isRecord(value) || !schema.properties) return value;
+  const filled: Record<string, unknown> = { ...value };
+  for (const [key, property] of Object.entries(schema.properties)) {
+    const resolved = effectiveDefault(property, key in value ? value[key] : property.default);
+    if (resolved !== undefined) filled[key] = resolved;
+  }
+  return filled;
+}
+
 function row(key: string, option: JsonSchema): string {
-  const fallback = option.default === undefined ? '—' : `\`${JSON.stringify(option.default)}\``;
+  const value = effectiveDefault(option);
+  const fallback = value === undefined ? '—' : `\`${JSON.stringify(value).replace(/\|/g, '\\|')}\``;
   const meaning = (option.description ?? '').replace(/\|/g, '\\|');
   const types = variantsOf(option).map((v) => `\`${String(v.properties?.type?.const)}\``);
   const nested = types.length

@@ -1,10 +1,12 @@
 import type { Directory, DirectoryAttemptRule } from '../directory/directory.js';
 import { DirectoryErrors } from '../directory/errors.js';
 import { PassgateError } from '../errors.js';
+import type { Logger } from '../observability/logger.js';
 import type { AuditEvent, AuditRepository } from '../store/repositories/audit.js';
 import { normalizeUsername, type User } from '../store/repositories/users.js';
 import { EngineErrors } from './errors.js';
 import type { Throttle, ThrottleRule } from './throttle.js';
+import { throttleKeys } from './throttle-keys.js';
 
 /** Where a sign-in attempt comes from and what it is for; doors fill this in. */
 export interface AttemptContext {
@@ -39,12 +41,13 @@ export class FirstFactor {
     private readonly audit: AuditRepository,
     private readonly limits: FirstFactorLimits,
     private readonly onOutcome: OutcomeListener = () => {},
+    private readonly logger?: Pick<Logger, 'warn'>,
   ) {}
 
   async authenticate(username: string, password: string, context: AttemptContext): Promise<User> {
     const name = normalizeUsername(username);
     if (!name || !password) throw EngineErrors.MISSING_CREDENTIALS();
-    const addressKey = `login:address:${context.address}`;
+    const addressKey = throttleKeys.address(context.address);
     const auditBase = {
       type: 'login.password',
       username: name,
@@ -64,7 +67,9 @@ export class FirstFactor {
       await this.failed(auditBase, error);
       throw error;
     }
-    const userKey = directoryRule?.subject ? `login:account:${directoryRule.subject}` : `login:user:${name}`;
+    const userKey = directoryRule?.subject
+      ? throttleKeys.account(directoryRule.subject)
+      : throttleKeys.userName(name);
     const perUser = directoryRule
       ? {
           maxFailures: Math.min(this.limits.perUser.maxFailures, directoryRule.maxFailures),
@@ -77,6 +82,20 @@ export class FirstFactor {
       { key: addressKey, rule: this.limits.perAddress },
     ]);
     if (!reservation.allowed) {
+      if (reservation.firstRefusals) {
+        // Once per counter and window: an operator must see why the right password is refused.
+        this.logger?.warn(
+          {
+            username: name,
+            address: context.address,
+            counter: reservation.firstRefusals.map((key) => (key === addressKey ? 'address' : 'user')),
+            retryAfterSeconds: reservation.retryAfterSeconds,
+          },
+          reservation.firstRefusals.includes(userKey)
+            ? `password attempts for "${name}" refused after too many failures; \`passgate user unlock ${name}\` clears it`
+            : `password attempts from ${context.address} refused after too many failures; \`passgate user unlock --address ${context.address}\` clears it`,
+        );
+      }
       await this.audit.record({ ...auditBase, outcome: 'denied', reason: 'THROTTLED' });
       this.onOutcome('throttled');
       throw EngineErrors.THROTTLED({ detail: `retry after ${reservation.retryAfterSeconds}s` });
@@ -88,14 +107,20 @@ export class FirstFactor {
         throw DirectoryErrors.ACCOUNT_DISABLED({
           detail: `"${user.username}" is marked removed by the directory sync`,
         });
-      await Promise.all([this.throttle.clear(userKey), this.throttle.refund(addressKey)]);
+      await Promise.all([
+        this.throttle.clear(userKey),
+        this.throttle.refund(addressKey, this.limits.perAddress),
+      ]);
       await this.audit.record({ ...auditBase, outcome: 'success', userId: user.id });
       this.onOutcome('success');
       return user;
     } catch (error) {
       if (DirectoryErrors.is(error, 'DIRECTORY_UNAVAILABLE')) {
         // Not the user's fault: give the attempt back.
-        await Promise.all([this.throttle.refund(userKey), this.throttle.refund(addressKey)]);
+        await Promise.all([
+          this.throttle.refund(userKey, perUser),
+          this.throttle.refund(addressKey, this.limits.perAddress),
+        ]);
       }
       await this.failed(auditBase, error);
       throw error;

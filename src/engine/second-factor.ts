@@ -7,6 +7,7 @@ import type { TokenTypes } from '../tokens/registry.js';
 import type { AttemptContext } from './first-factor.js';
 import { MfaErrors } from './mfa-errors.js';
 import type { Throttle } from './throttle.js';
+import { throttleKeys } from './throttle-keys.js';
 
 /** A verified second factor: which token, and the `amr` values it proves. */
 export interface SecondFactorResult {
@@ -92,7 +93,7 @@ export class SecondFactor {
       throw MfaErrors.MFA_LOCKED();
     }
     const ready = candidates.filter((t) => !locked.includes(t) && this.waitSeconds(t) === 0);
-    const userKey = `mfa:user:${user.id}`;
+    const userKey = throttleKeys.secondFactor(user.id);
     const userRule = {
       maxFailures: this.settings.userMaxFailures,
       windowSeconds: this.settings.userWindowSeconds,

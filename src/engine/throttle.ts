@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import type { ThrottleRepository } from '../store/repositories/throttle.js';
+import type { ThrottleRepository, ThrottleState } from '../store/repositories/throttle.js';
 
 /** A limit of attempts inside a window. */
 export interface ThrottleRule {
@@ -19,7 +19,17 @@ export interface ThrottleCharge {
 }
 
 /** Result of reserving an attempt. */
-export type Reservation = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+export type Reservation =
+  | { allowed: true }
+  | {
+      allowed: false;
+      retryAfterSeconds: number;
+      /**
+       * Keys of the counters this very attempt was the first to be refused by in their window
+       * (absent when none): the caller logs a block once, not at every refused attempt.
+       */
+      firstRefusals?: string[];
+    };
 
 /**
  * Attempt throttling that holds across sessions and server processes. An attempt is charged
@@ -36,16 +46,22 @@ export class Throttle {
   async reserve(charges: readonly ThrottleCharge[]): Promise<Reservation> {
     const now = this.clock();
     let retryAfterMs = 0;
+    const firstRefusals: string[] = [];
     for (const { key, rule } of charges) {
       const windowMs = rule.windowSeconds * 1000;
-      const count = await this.repository.increment(key, now, windowMs, rule.sliding);
+      const count = await this.repository.increment(key, now, windowMs, rule.sliding, rule.maxFailures);
       if (count.failures > rule.maxFailures) {
         retryAfterMs = Math.max(retryAfterMs, count.windowStart + windowMs - now);
+        // Each increment returns its own count, so exactly one attempt per window sees this one.
+        if (count.failures === rule.maxFailures + 1) firstRefusals.push(key);
       }
     }
-    return retryAfterMs > 0
-      ? { allowed: false, retryAfterSeconds: Math.ceil(retryAfterMs / 1000) }
-      : { allowed: true };
+    if (retryAfterMs <= 0) return { allowed: true };
+    return {
+      allowed: false,
+      retryAfterSeconds: Math.ceil(retryAfterMs / 1000),
+      ...(firstRefusals.length > 0 ? { firstRefusals } : {}),
+    };
   }
 
   /**
@@ -68,16 +84,28 @@ export class Throttle {
 
   /** Records one failure on a counter checked with {@link check}. */
   async fail(key: string, rule: ThrottleRule): Promise<void> {
-    await this.repository.increment(key, this.clock(), rule.windowSeconds * 1000);
+    await this.repository.increment(key, this.clock(), rule.windowSeconds * 1000, false, rule.maxFailures);
   }
 
-  /** Gives back the charge of an attempt that succeeded. */
-  async refund(key: string): Promise<void> {
-    await this.repository.decrement(key);
+  /** Gives back the charge of an attempt that succeeded (or could not be made). */
+  async refund(key: string, rule?: ThrottleRule): Promise<void> {
+    await this.repository.decrement(key, rule?.maxFailures);
   }
 
-  /** Forgets every failure of a counter. */
-  async clear(key: string): Promise<void> {
-    await this.repository.reset(key);
+  /** Forgets every failure of a counter; tells whether it had any. */
+  async clear(key: string): Promise<boolean> {
+    return this.repository.reset(key);
+  }
+
+  /**
+   * A counter as an administrator sees it, or undefined when it holds nothing that still
+   * counts at `now`: failures inside its window (`rule` gives the window), or a block.
+   */
+  async state(key: string, rule: ThrottleRule): Promise<ThrottleState | undefined> {
+    const now = this.clock();
+    const found = await this.repository.get(key);
+    if (!found) return undefined;
+    const counting = found.windowStart + rule.windowSeconds * 1000 > now || found.blockedUntil > now;
+    return counting && found.failures > 0 ? found : undefined;
   }
 }

@@ -88,6 +88,7 @@ export async function composeServices(
     core.audit,
     config.loginThrottle,
     (outcome) => metrics.logins.inc({ outcome }),
+    logger,
   );
 
   const { dispatcher, sender, challenges } = composeChallenges(core, {

@@ -1,11 +1,20 @@
+import { isIP } from 'node:net';
 import type { Command } from 'commander';
 import { hashPassword } from '../../crypto/password.js';
-import { scryptParams } from '../../server/core.js';
-import type { User } from '../../store/repositories/users.js';
+import { addressSpellings } from '../../engine/throttle-keys.js';
+import {
+  addressCounters,
+  clearCounters,
+  type ThrottledCounter,
+  throttledCounters,
+  userCounters,
+} from '../../engine/throttle-counters.js';
+import { type Core, scryptParams } from '../../server/core.js';
+import { normalizeUsername, type User } from '../../store/repositories/users.js';
 import { type GlobalOptions, say, withCore } from '../context.js';
 import { type CliIo, readSecret } from '../io.js';
 
-/** `passgate user add|list|show|disable|enable`: the local directory. */
+/** `passgate user add|list|show|disable|enable|unlock`: the local directory, and sign-in throttling. */
 export function registerUserCommands(program: Command, io: CliIo): void {
   const user = program.command('user').description('Manage users of the local directory');
   const globals = () => program.opts<GlobalOptions>();
@@ -80,8 +89,21 @@ export function registerUserCommands(program: Command, io: CliIo): void {
       await withCore(globals(), async (core) => {
         const found = await core.users.findByUsername(username);
         if (!found) throw new Error(`no user "${username}"`);
-        if (options.json) return say(io, JSON.stringify(found, null, 2));
+        const throttled = await throttledCounters(
+          core.throttle,
+          userCounters(found.username, found, core.config),
+          core.clock(),
+        );
+        if (options.json) {
+          const throttling = throttled.map(({ kind, failures, refusedUntil }) => ({
+            kind,
+            failures,
+            refusedUntil: refusedUntil === null ? null : new Date(refusedUntil).toISOString(),
+          }));
+          return say(io, JSON.stringify({ ...found, throttling }, null, 2));
+        }
         for (const [label, value] of describe(found)) say(io, `${label.padEnd(14)}${value}`);
+        say(io, `${'Throttling'.padEnd(14)}${describeThrottling(throttled, found.username)}`);
       });
     });
 
@@ -108,6 +130,90 @@ export function registerUserCommands(program: Command, io: CliIo): void {
         });
       });
   }
+
+  user
+    .command('unlock [username]')
+    .description(
+      'End the throttling of sign-ins after too many failed attempts: of a user (passwords and second factors), ' +
+        'of a source address (--address), or both. Token locks are cleared with `token unlock`.',
+    )
+    .option('--address <ip>', 'also clear the failed passwords counted for this source address')
+    .action(async (username: string | undefined, options: { address?: string }) => {
+      if (username === undefined && options.address === undefined)
+        throw new Error('name a user, --address <ip>, or both');
+      if (options.address !== undefined && !isIP(addressSpellings(options.address)[0]!))
+        throw new Error(`--address: "${options.address}" is not an IPv4 or IPv6 address`);
+      await withCore(globals(), async (core) => {
+        if (username !== undefined) await unlockUser(core, io, username);
+        if (options.address !== undefined) await unlockAddress(core, io, options.address);
+      });
+    });
+}
+
+async function unlockUser(core: Core, io: CliIo, username: string): Promise<void> {
+  const name = normalizeUsername(username);
+  if (!name) throw new Error('the user name is empty');
+  // A name nobody has (yet) is still cleared: its failures were counted all the same.
+  const found = await core.users.findByUsername(name);
+  const cleared = await clearCounters(core.throttle, userCounters(name, found, core.config), core.clock());
+  await core.audit.record({
+    type: 'admin.user.unlock',
+    outcome: 'success',
+    username: found?.username ?? name,
+    userId: found?.id ?? null,
+    details: { via: 'cli', cleared: cleared.map(summary) },
+  });
+  say(
+    io,
+    cleared.length > 0
+      ? `Sign-ins of ${found?.username ?? name} are no longer throttled (cleared ${cleared.map(failuresOf).join(', ')}).`
+      : `Sign-ins of ${found?.username ?? name} were not throttled; nothing to clear.`,
+  );
+}
+
+async function unlockAddress(core: Core, io: CliIo, address: string): Promise<void> {
+  const shown = addressSpellings(address)[0]!;
+  const cleared = await clearCounters(core.throttle, addressCounters(address, core.config), core.clock());
+  await core.audit.record({
+    type: 'admin.address.unlock',
+    outcome: 'success',
+    address: shown,
+    details: { via: 'cli', cleared: cleared.map(summary) },
+  });
+  const failures = cleared.reduce((sum, c) => sum + c.failures, 0);
+  say(
+    io,
+    cleared.length > 0
+      ? `Sign-ins from ${shown} are no longer throttled (cleared ${failures} failed password attempt${failures === 1 ? '' : 's'}).`
+      : `Sign-ins from ${shown} were not throttled; nothing to clear.`,
+  );
+}
+
+const KIND_WORDS: Record<ThrottledCounter['kind'], [string, string]> = {
+  password: ['failed password attempt', 'failed password attempts'],
+  'second-factor': ['failed second-factor attempt', 'failed second-factor attempts'],
+  address: ['failed password attempt', 'failed password attempts'],
+};
+
+function failuresOf(counter: ThrottledCounter): string {
+  const [one, many] = KIND_WORDS[counter.kind];
+  return `${counter.failures} ${counter.failures === 1 ? one : many}`;
+}
+
+function summary(counter: ThrottledCounter) {
+  return { kind: counter.kind, failures: counter.failures, refusedUntil: counter.refusedUntil };
+}
+
+/** The throttling line of `user show`: what is counted, and until when sign-ins are refused. */
+function describeThrottling(throttled: readonly ThrottledCounter[], username: string): string {
+  if (throttled.length === 0) return 'none';
+  const parts = throttled.map((c) =>
+    c.refusedUntil === null
+      ? `${failuresOf(c)} (still allowed)`
+      : `${failuresOf(c)}: refused until ${new Date(c.refusedUntil).toISOString()}`,
+  );
+  const refused = throttled.some((c) => c.refusedUntil !== null);
+  return `${parts.join('; ')}${refused ? ` (\`passgate user unlock ${username}\` ends it)` : ''}`;
 }
 
 function describe(user: User): Array<[string, string]> {
