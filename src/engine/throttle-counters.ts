@@ -29,7 +29,11 @@ export function userCounters(name: string, user: User | undefined, limits: Limit
   const names = new Set([name, ...(user ? [user.username] : [])]);
   const upn = user?.attributes.userPrincipalName;
   if (typeof upn === 'string') names.add(upn.toLowerCase());
-  const password = (key: string): ThrottleCounter => ({ kind: 'password', key, rule: limits.loginThrottle.perUser });
+  const password = (key: string): ThrottleCounter => ({
+    kind: 'password',
+    key,
+    rule: limits.loginThrottle.perUser,
+  });
   return [
     ...[...names].map((n) => password(throttleKeys.userName(n))),
     ...(user?.externalId ? [password(throttleKeys.account(user.externalId))] : []),

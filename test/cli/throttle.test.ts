@@ -54,7 +54,9 @@ describe('password throttling is visible and can be ended (passgate user show|un
   const auditRows = (type: string) => {
     const db = new Database(path.join(folder, 'data', 'passgate.db'), { readonly: true });
     try {
-      return db.prepare('select username, address, details from audit_events where type = ?').all(type) as Array<{
+      return db
+        .prepare('select username, address, details from audit_events where type = ?')
+        .all(type) as Array<{
         username: string | null;
         address: string | null;
         details: string;
@@ -82,76 +84,92 @@ describe('password throttling is visible and can be ended (passgate user show|un
     if (server && server.exitCode === null) server.kill('SIGKILL');
   });
 
-  it('logs one warning naming the user and the address, shows the block, and unlocks the user', async () => {
-    for (let i = 0; i < 5; i++) expect((await signIn('alice', WRONG)).status).toBe(401);
-    // The right password is refused now, and stays refused.
-    for (let i = 0; i < 2; i++) {
-      const refused = await signIn('alice', PASSWORD);
-      expect(refused.status).toBe(429);
-      expect(refused.body).toContain('Too many attempts');
-    }
-    await new Promise((r) => setTimeout(r, 200)); // the log line is written asynchronously
-    expect(warnings()).toHaveLength(1);
-    const warning = JSON.parse(warnings()[0]!) as Record<string, unknown>;
-    expect(warning).toMatchObject({ username: 'alice', address: '127.0.0.1' });
-    expect(String(warning.msg)).toContain('passgate user unlock alice');
-    expect(output).not.toContain(WRONG);
-    expect(output).not.toContain(PASSWORD);
+  it(
+    'logs one warning naming the user and the address, shows the block, and unlocks the user',
+    async () => {
+      for (let i = 0; i < 5; i++) expect((await signIn('alice', WRONG)).status).toBe(401);
+      // The right password is refused now, and stays refused.
+      for (let i = 0; i < 2; i++) {
+        const refused = await signIn('alice', PASSWORD);
+        expect(refused.status).toBe(429);
+        expect(refused.body).toContain('Too many attempts');
+      }
+      await new Promise((r) => setTimeout(r, 200)); // the log line is written asynchronously
+      expect(warnings()).toHaveLength(1);
+      const warning = JSON.parse(warnings()[0]!) as Record<string, unknown>;
+      expect(warning).toMatchObject({ username: 'alice', address: '127.0.0.1' });
+      expect(String(warning.msg)).toContain('passgate user unlock alice');
+      expect(output).not.toContain(WRONG);
+      expect(output).not.toContain(PASSWORD);
 
-    const shown = await runCli(['user', 'show', 'alice', '--config', file]);
-    expect(shown.code).toBe(0);
-    const line = /^Throttling {4}(.*)$/m.exec(shown.stdout)?.[1];
-    expect(line).toMatch(
-      /^7 failed password attempts: refused until (\S+) \(`passgate user unlock alice` ends it\)$/,
-    );
-    const until = Date.parse(/refused until (\S+)/.exec(line!)![1]!);
-    expect(until - Date.now()).toBeGreaterThan(14 * 60_000);
-    expect(until - Date.now()).toBeLessThanOrEqual(15 * 60_000);
-    const json = JSON.parse((await runCli(['user', 'show', 'alice', '--json', '--config', file])).stdout);
-    expect(json.throttling).toEqual([{ kind: 'password', failures: 7, refusedUntil: expect.any(String) }]);
-    expect((await runCli(['user', 'show', 'bob', '--config', file])).stdout).toMatch(/^Throttling {4}none$/m);
+      const shown = await runCli(['user', 'show', 'alice', '--config', file]);
+      expect(shown.code).toBe(0);
+      const line = /^Throttling {4}(.*)$/m.exec(shown.stdout)?.[1];
+      expect(line).toMatch(
+        /^7 failed password attempts: refused until (\S+) \(`passgate user unlock alice` ends it\)$/,
+      );
+      const until = Date.parse(/refused until (\S+)/.exec(line!)![1]!);
+      expect(until - Date.now()).toBeGreaterThan(14 * 60_000);
+      expect(until - Date.now()).toBeLessThanOrEqual(15 * 60_000);
+      const json = JSON.parse((await runCli(['user', 'show', 'alice', '--json', '--config', file])).stdout);
+      expect(json.throttling).toEqual([{ kind: 'password', failures: 7, refusedUntil: expect.any(String) }]);
+      expect((await runCli(['user', 'show', 'bob', '--config', file])).stdout).toMatch(
+        /^Throttling {4}none$/m,
+      );
 
-    const unlocked = await runCli(['user', 'unlock', 'alice', '--config', file]);
-    expect(unlocked).toMatchObject({
-      code: 0,
-      stdout: 'Sign-ins of alice are no longer throttled (cleared 7 failed password attempts).\n',
-    });
-    expect(auditRows('admin.user.unlock')).toEqual([
-      expect.objectContaining({ username: 'alice', details: expect.stringContaining('"via":"cli"') }),
-    ]);
-    expect((await signIn('alice', PASSWORD)).status).toBe(303);
-    expect((await runCli(['user', 'show', 'alice', '--config', file])).stdout).toMatch(/^Throttling {4}none$/m);
-    expect((await runCli(['user', 'unlock', 'alice', '--config', file])).stdout).toBe(
-      'Sign-ins of alice were not throttled; nothing to clear.\n',
-    );
-  }, SLOW);
+      const unlocked = await runCli(['user', 'unlock', 'alice', '--config', file]);
+      expect(unlocked).toMatchObject({
+        code: 0,
+        stdout: 'Sign-ins of alice are no longer throttled (cleared 7 failed password attempts).\n',
+      });
+      expect(auditRows('admin.user.unlock')).toEqual([
+        expect.objectContaining({ username: 'alice', details: expect.stringContaining('"via":"cli"') }),
+      ]);
+      expect((await signIn('alice', PASSWORD)).status).toBe(303);
+      expect((await runCli(['user', 'show', 'alice', '--config', file])).stdout).toMatch(
+        /^Throttling {4}none$/m,
+      );
+      expect((await runCli(['user', 'unlock', 'alice', '--config', file])).stdout).toBe(
+        'Sign-ins of alice were not throttled; nothing to clear.\n',
+      );
+    },
+    SLOW,
+  );
 
-  it('unlocks a source address with --address, in either spelling of an IPv4 address', async () => {
-    await runCli(['user', 'unlock', '--address', '127.0.0.1', '--config', file]);
-    output = '';
-    // Twelve failures under twelve names: no user is throttled, the address is.
-    for (let i = 0; i < 12; i++) expect((await signIn(`guess${i}`, WRONG)).status).toBe(401);
-    expect((await signIn('bob', PASSWORD)).status).toBe(429);
-    await new Promise((r) => setTimeout(r, 200));
-    expect(warnings()).toHaveLength(1);
-    expect(warnings()[0]).toContain('passgate user unlock --address 127.0.0.1');
+  it(
+    'unlocks a source address with --address, in either spelling of an IPv4 address',
+    async () => {
+      await runCli(['user', 'unlock', '--address', '127.0.0.1', '--config', file]);
+      output = '';
+      // Twelve failures under twelve names: no user is throttled, the address is.
+      for (let i = 0; i < 12; i++) expect((await signIn(`guess${i}`, WRONG)).status).toBe(401);
+      expect((await signIn('bob', PASSWORD)).status).toBe(429);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(warnings()).toHaveLength(1);
+      expect(warnings()[0]).toContain('passgate user unlock --address 127.0.0.1');
 
-    const unlocked = await runCli(['user', 'unlock', '--address', '::ffff:127.0.0.1', '--config', file]);
-    expect(unlocked).toMatchObject({
-      code: 0,
-      stdout: 'Sign-ins from 127.0.0.1 are no longer throttled (cleared 13 failed password attempts).\n',
-    });
-    expect(auditRows('admin.address.unlock').at(-1)).toMatchObject({ address: '127.0.0.1' });
-    expect((await signIn('bob', PASSWORD)).status).toBe(303);
-  }, SLOW);
+      const unlocked = await runCli(['user', 'unlock', '--address', '::ffff:127.0.0.1', '--config', file]);
+      expect(unlocked).toMatchObject({
+        code: 0,
+        stdout: 'Sign-ins from 127.0.0.1 are no longer throttled (cleared 13 failed password attempts).\n',
+      });
+      expect(auditRows('admin.address.unlock').at(-1)).toMatchObject({ address: '127.0.0.1' });
+      expect((await signIn('bob', PASSWORD)).status).toBe(303);
+    },
+    SLOW,
+  );
 
-  it('refuses an unlock without a user or with a wrong address, in one line', async () => {
-    const nothing = await runCli(['user', 'unlock', '--config', file]);
-    expect(nothing).toMatchObject({ code: 1, stderr: 'passgate: name a user, --address <ip>, or both\n' });
-    const wrong = await runCli(['user', 'unlock', '--address', '203.0.113', '--config', file]);
-    expect(wrong).toMatchObject({
-      code: 1,
-      stderr: 'passgate: --address: "203.0.113" is not an IPv4 or IPv6 address\n',
-    });
-  }, SLOW);
+  it(
+    'refuses an unlock without a user or with a wrong address, in one line',
+    async () => {
+      const nothing = await runCli(['user', 'unlock', '--config', file]);
+      expect(nothing).toMatchObject({ code: 1, stderr: 'passgate: name a user, --address <ip>, or both\n' });
+      const wrong = await runCli(['user', 'unlock', '--address', '203.0.113', '--config', file]);
+      expect(wrong).toMatchObject({
+        code: 1,
+        stderr: 'passgate: --address: "203.0.113" is not an IPv4 or IPv6 address\n',
+      });
+    },
+    SLOW,
+  );
 });

@@ -303,7 +303,11 @@ describe.each(BACKENDS)('storage contract (%s)', (backend) => {
     it('tells a refused caller to retry when the window ends', async () => {
       for (let i = 0; i < 5; i++) await throttle.reserve(charge('user:carol'));
       clock.advance(10_000);
-      expect(await throttle.reserve(charge('user:carol'))).toEqual({ allowed: false, retryAfterSeconds: 50 });
+      expect(await throttle.reserve(charge('user:carol'))).toEqual({
+        allowed: false,
+        retryAfterSeconds: 50,
+        firstRefusals: ['user:carol'],
+      });
       clock.advance(49_500);
       expect(await throttle.reserve(charge('user:carol'))).toEqual({ allowed: false, retryAfterSeconds: 1 });
       clock.advance(500);
@@ -320,11 +324,19 @@ describe.each(BACKENDS)('storage contract (%s)', (backend) => {
       ];
       expect(await throttle.reserve(from('dan'))).toEqual({ allowed: true });
       clock.advance(1_000);
-      expect(await throttle.reserve(from('dan'))).toEqual({ allowed: false, retryAfterSeconds: 29 });
+      expect(await throttle.reserve(from('dan'))).toEqual({
+        allowed: false,
+        retryAfterSeconds: 29,
+        firstRefusals: ['user:dan'],
+      });
       clock.advance(1_000);
       expect(await throttle.reserve(from('erin'))).toEqual({ allowed: true });
       clock.advance(1_000);
-      expect(await throttle.reserve(from('fay'))).toEqual({ allowed: false, retryAfterSeconds: 297 });
+      expect(await throttle.reserve(from('fay'))).toEqual({
+        allowed: false,
+        retryAfterSeconds: 297,
+        firstRefusals: ['addr:198.51.100.7'],
+      });
       clock.advance(1_000);
       expect(await throttle.reserve(from('dan'))).toEqual({ allowed: false, retryAfterSeconds: 296 });
     });
@@ -339,6 +351,25 @@ describe.each(BACKENDS)('storage contract (%s)', (backend) => {
       for (let i = 0; i < 3; i++) await throttle.refund('user:frank');
       for (let i = 0; i < 5; i++) expect((await throttle.reserve(charge('user:frank'))).allowed).toBe(true);
       expect((await throttle.reserve(charge('user:frank'))).allowed).toBe(false);
+    });
+
+    it('records until when a counter refuses attempts, and forgets it when a refund brings it under the limit', async () => {
+      for (let i = 0; i < 4; i++) await throttle.reserve(charge('user:ivan'));
+      expect(await throttle.state('user:ivan', rule)).toMatchObject({ failures: 4, blockedUntil: 0 });
+      await throttle.reserve(charge('user:ivan'));
+      expect(await throttle.state('user:ivan', rule)).toMatchObject({
+        failures: 5,
+        blockedUntil: T0 + 60_000,
+      });
+      await throttle.refund('user:ivan', rule);
+      expect(await throttle.state('user:ivan', rule)).toMatchObject({ failures: 4, blockedUntil: 0 });
+      const sliding = { ...rule, sliding: true };
+      for (let i = 0; i < 5; i++) await throttle.reserve(charge('user:judy', sliding));
+      clock.advance(10_000);
+      await throttle.reserve(charge('user:judy', sliding));
+      expect(await throttle.state('user:judy', sliding)).toMatchObject({ blockedUntil: T0 + 70_000 });
+      clock.advance(60_000);
+      expect(await throttle.state('user:judy', sliding)).toBeUndefined();
     });
 
     it('ignores a refund of a counter that does not exist', async () => {

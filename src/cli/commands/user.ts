@@ -1,7 +1,6 @@
 import { isIP } from 'node:net';
 import type { Command } from 'commander';
 import { hashPassword } from '../../crypto/password.js';
-import { addressSpellings } from '../../engine/throttle-keys.js';
 import {
   addressCounters,
   clearCounters,
@@ -9,6 +8,7 @@ import {
   throttledCounters,
   userCounters,
 } from '../../engine/throttle-counters.js';
+import { addressSpellings } from '../../engine/throttle-keys.js';
 import { type Core, scryptParams } from '../../server/core.js';
 import { normalizeUsername, type User } from '../../store/repositories/users.js';
 import { type GlobalOptions, say, withCore } from '../context.js';

@@ -42,7 +42,7 @@ export class ThrottleRepository {
       maxFailures === undefined
         ? sql<number>`throttle.blocked_until`
         : sliding
-          ? sql<number>`case when ${failures} >= ${maxFailures} then ${now + windowMs} else 0 end`
+          ? sql<number>`case when ${failures} >= ${maxFailures} then cast(${now + windowMs} as bigint) else 0 end`
           : sql<number>`case when ${failures} >= ${maxFailures} then ${windowStart} + ${windowMs} else 0 end`;
     const row = await this.db
       .insertInto('throttle')
