@@ -3,6 +3,7 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import type { Logger } from '../observability/logger.js';
 import { isOidcPath, type PageRenderer } from '../protocols/oidc/provider.js';
 import { rememberLanguage, type Translations } from './i18n.js';
+import { doNotStore } from './no-store.js';
 import { securityHeaders } from './security.js';
 
 /** The parts the sites are assembled from. */
@@ -30,10 +31,13 @@ export function createWebApp(options: WebAppOptions): Express {
   const { render, logger } = options;
   const app = express();
   app.disable('x-powered-by');
+  // No validators on pages: a 304 would let a cache keep what no-store forbids (assets keep theirs).
+  app.set('etag', false);
   app.set('trust proxy', (address: string) => options.isTrustedProxy(address));
   app.use(securityHeaders({ https: options.secureCookies }));
   app.use(cookieParser());
   app.use('/assets', express.static(options.assetsDir, { index: false, maxAge: '1h', fallthrough: false }));
+  app.use(doNotStore());
   app.use(rememberLanguage(options.translations, options.secureCookies));
   for (const router of options.routers) app.use(router);
   app.use((req, res, next) => (isOidcPath(req.path) ? options.oidcHandler()(req, res) : next()));
