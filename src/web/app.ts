@@ -2,6 +2,7 @@ import cookieParser from 'cookie-parser';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from '../observability/logger.js';
 import { isOidcPath, type PageRenderer } from '../protocols/oidc/provider.js';
+import { errorJson, publicErrorOf, wantsJson } from './error-response.js';
 import { rememberLanguage, type Translations } from './i18n.js';
 import { doNotStore } from './no-store.js';
 import { securityHeaders } from './security.js';
@@ -49,10 +50,13 @@ export function createWebApp(options: WebAppOptions): Express {
       .send(await render(req, 'error', { status: 404, code: 'not_found' }));
   });
   app.use(async (error: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const status = httpStatusOf(error);
+    const { status, code } = publicErrorOf(error, options.translations);
     if (status >= 500) logger.error({ err: error, reqId: req.id }, 'request failed');
     if (res.headersSent) return;
-    const code = status === 413 ? 'payload_too_large' : ((error as { code?: string }).code ?? 'server_error');
+    if (wantsJson(req)) {
+      res.status(status).json(errorJson(req, { status, code }, options.translations));
+      return;
+    }
     try {
       res
         .status(status)
@@ -64,10 +68,4 @@ export function createWebApp(options: WebAppOptions): Express {
     }
   });
   return app;
-}
-
-function httpStatusOf(error: unknown): number {
-  const candidate = (error as { status?: unknown; statusCode?: unknown } | null) ?? {};
-  const status = Number(candidate.status ?? candidate.statusCode);
-  return Number.isInteger(status) && status >= 400 && status < 600 ? status : 500;
 }
