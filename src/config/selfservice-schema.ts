@@ -1,5 +1,8 @@
 import { z } from 'zod';
 
+/** The longest `selfservice.sessionMaxHours` allowed: no session cookie is valid longer. */
+export const SESSION_MAX_HOURS_LIMIT = 24;
+
 /** The self-service site (`/selfservice`): sessions and the rules of self-enrolment. */
 export const selfserviceSchema = z
   .strictObject({
@@ -25,7 +28,7 @@ export const selfserviceSchema = z
       .number()
       .int()
       .min(1)
-      .max(24)
+      .max(SESSION_MAX_HOURS_LIMIT)
       .default(8)
       .describe('A self-service session ends this many hours after its sign-in, however active.'),
     pendingEnrolmentMinutes: z

@@ -8,6 +8,7 @@ import type { PageRenderer } from '../protocols/oidc/provider.js';
 import type { Core } from '../server/core.js';
 import { ChallengesRepository } from '../store/repositories/challenges.js';
 import { PendingEnrolmentsRepository } from '../store/repositories/pending-enrolments.js';
+import { RevokedSessionsRepository } from '../store/repositories/revoked-sessions.js';
 import { createCsrfProtection } from '../web/csrf.js';
 import type { Translations } from '../web/i18n.js';
 import { SoftwareEnrolment } from './enrolment.js';
@@ -35,7 +36,7 @@ export interface SelfService {
   router: Router;
   /** Its sign-ins, for the hosted login's flow sources. */
   flows: LoginFlowSource;
-  /** Drops what expired (unconfirmed authenticators); the server's clean-up job calls it. */
+  /** Drops what expired (unconfirmed authenticators, revocations); the server's clean-up job calls it. */
   prune(now: number): Promise<unknown>;
 }
 
@@ -43,10 +44,16 @@ export interface SelfService {
 export function createSelfService(options: SelfServiceOptions): SelfService {
   const { core, translations, secureCookies } = options;
   const { config, box, clock } = core;
-  const sessions = new SelfServiceSessions(box, secureCookies, clock, {
-    idleMinutes: config.selfservice.sessionIdleMinutes,
-    maxHours: config.selfservice.sessionMaxHours,
-  });
+  const sessions = new SelfServiceSessions(
+    box,
+    secureCookies,
+    clock,
+    {
+      idleMinutes: config.selfservice.sessionIdleMinutes,
+      maxHours: config.selfservice.sessionMaxHours,
+    },
+    new RevokedSessionsRepository(core.database.db),
+  );
   const t = (language: string, key: string, values: Record<string, unknown> = {}) =>
     String(translations.i18n.t(key, { lng: language, ns: 'selfservice', ...values }));
   const flows = new SelfServiceFlows(box, secureCookies, clock, sessions, () =>
@@ -102,7 +109,14 @@ export function createSelfService(options: SelfServiceOptions): SelfService {
     },
     maxBodyBytes: config.server.maxBodyBytes,
   });
-  return { router, flows, prune: (now) => enrolment.prune(now) };
+  return {
+    router,
+    flows,
+    prune: async (now) => {
+      await enrolment.prune(now);
+      await sessions.prune(now);
+    },
+  };
 }
 
 /** Changes of mobile number, through the engine's PasscodeSender (Passcode Policy, throttling, texts). */

@@ -23,7 +23,7 @@ export async function signedIn(
   if (!session) return undefined;
   const user = await deps.users.findById(session.userId);
   if (!user || user.disabled || user.removedAt !== null) {
-    deps.sessions.end(req, res);
+    await deps.sessions.end(req, res);
     return undefined;
   }
   return { user, session };

@@ -4,7 +4,7 @@ import type { Clock } from '../clock.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { LoginFlow, LoginFlowSource } from '../protocols/login/flow.js';
 import { SealedCookie } from './sealed-cookie.js';
-import type { SelfServiceSessions } from './session.js';
+import type { SelfServiceSession, SelfServiceSessions } from './session.js';
 
 /** The door and application name of the self-service site in policies and the audit log. */
 export const SELFSERVICE_DOOR = 'selfservice';
@@ -21,6 +21,8 @@ interface PendingSignIn {
   expiresAt: number;
   /** Set for a step-up: the signed-in user who must now pass a second factor. */
   userId?: string;
+  /** Set for a step-up: the session the new one replaces (revoked when it starts). */
+  replaces?: Pick<SelfServiceSession, 'sid' | 'signedInAt'>;
 }
 
 /**
@@ -42,17 +44,17 @@ export class SelfServiceFlows implements LoginFlowSource {
   }
 
   /**
-   * Starts a sign-in and sends the browser to the hosted login. With `stepUpUserId`, the session's
-   * user signs in again with a second factor (the password step is skipped).
+   * Starts a sign-in and sends the browser to the hosted login. With `stepUp`, the session's
+   * user signs in again with a second factor (the password step is skipped), and the new session
+   * replaces the old one (a copy of its cookie stops working).
    */
-  start(res: Response, stepUpUserId?: string): void {
+  start(res: Response, stepUp?: SelfServiceSession): void {
     const now = this.clock();
     const uid = `ss-${randomBytes(18).toString('base64url')}`;
-    this.cookie.write(
-      res,
-      { uid, expiresAt: now + FLOW_MINUTES * 60_000, ...(stepUpUserId ? { userId: stepUpUserId } : {}) },
-      now,
-    );
+    const replacing = stepUp
+      ? { userId: stepUp.userId, replaces: { sid: stepUp.sid, signedInAt: stepUp.signedInAt } }
+      : {};
+    this.cookie.write(res, { uid, expiresAt: now + FLOW_MINUTES * 60_000, ...replacing }, now);
     res.redirect(303, `/login/${uid}`);
   }
 
@@ -67,6 +69,7 @@ export class SelfServiceFlows implements LoginFlowSource {
       ...(pending.userId ? { sessionUserId: pending.userId, stepUp: ENROL_STEP_UP } : {}),
       finish: async (_request, response, result) => {
         this.cookie.clear(response);
+        if (pending.replaces) await this.sessions.revoke(pending.replaces);
         this.sessions.start(response, result);
         response.redirect(303, '/selfservice');
       },

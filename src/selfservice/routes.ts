@@ -33,14 +33,14 @@ export function createSelfServiceRouter(deps: SelfServiceDeps): Router {
   router.post('/selfservice/signout', form, deps.csrf.protect, async (req, res) => {
     const who = await signedIn(deps, req, res);
     if (who) await auditAction(deps, req, who, 'selfservice.signout', 'success', {});
-    deps.sessions.end(req, res);
+    await deps.sessions.end(req, res);
     res.redirect(303, '/selfservice/signed-out');
   });
 
   // Signs the session's user in again, with a second factor whatever the network (to enrol).
   router.post('/selfservice/step-up', form, deps.csrf.protect, async (req, res) => {
     const who = await requireSignedIn(deps, req, res);
-    deps.flows.start(res, who.user.id);
+    deps.flows.start(res, who.session);
   });
 
   addEnrolmentRoutes(router, deps, form);

@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Clock } from '../clock.js';
+import { SESSION_MAX_HOURS_LIMIT } from '../config/selfservice-schema.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { FlowResult } from '../protocols/login/flow.js';
+import type { RevokedSessionsRepository } from '../store/repositories/revoked-sessions.js';
 import { SealedCookie } from './sealed-cookie.js';
 
 /** A signed-in self-service browser: who, and how the sign-in was proven. */
@@ -36,9 +38,10 @@ export function sessionOf(req: Request): SelfServiceSession | undefined {
 }
 
 /**
- * Self-service sessions in a sealed cookie scoped to `/selfservice`: nothing to store or clean
- * up, an idle timeout renewed by each request, and an absolute limit. Signing out drops the
- * cookie; a copied cookie stays valid until its idle timeout, which is why that timeout is short.
+ * Self-service sessions in a sealed cookie scoped to `/selfservice`: an idle timeout renewed by
+ * each request, and an absolute limit counted from the sign-in that no renewal passes. Signing
+ * out revokes the session in the store, so a copy of the cookie taken before is refused by every
+ * server process; the revocation is kept until the cookie could no longer be valid anyway.
  */
 export class SelfServiceSessions {
   private readonly cookie: SealedCookie<SelfServiceSession>;
@@ -48,6 +51,7 @@ export class SelfServiceSessions {
     secure: boolean,
     private readonly clock: Clock,
     private readonly lifetime: SessionLifetime,
+    private readonly revoked: RevokedSessionsRepository,
   ) {
     this.cookie = new SealedCookie(box, { name: 'passgate.selfservice', path: '/selfservice', secure });
   }
@@ -71,22 +75,38 @@ export class SelfServiceSessions {
 
   /** Reads the session of every request (renewing its idle timeout) for {@link sessionOf}. */
   middleware(): RequestHandler {
-    return (req: Request, res: Response, next: NextFunction) => {
+    return async (req: Request, res: Response, next: NextFunction) => {
       const now = this.clock();
       const session = this.cookie.read(req, now);
-      if (session) {
-        const renewed = { ...session, expiresAt: this.expiry(session.signedInAt, now) };
-        sessions.set(req, renewed);
-        this.cookie.write(res, renewed, now);
+      if (!session) return next();
+      const expiresAt = this.expiry(session.signedInAt, now);
+      if (expiresAt <= now || (await this.revoked.isRevoked(session.sid))) {
+        this.cookie.clear(res);
+        return next();
       }
+      const renewed = { ...session, expiresAt };
+      sessions.set(req, renewed);
+      this.cookie.write(res, renewed, now);
       next();
     };
   }
 
-  /** Signs the browser out. */
-  end(req: Request, res: Response): void {
+  /** Signs the browser out, and revokes the session for any copy of its cookie. */
+  async end(req: Request, res: Response): Promise<void> {
+    const session = sessions.get(req);
     sessions.delete(req);
     this.cookie.clear(res);
+    if (session) await this.revoke(session);
+  }
+
+  /** Revokes a session (signed out, or replaced by a step-up) until its cookie cannot be valid. */
+  revoke(session: Pick<SelfServiceSession, 'sid' | 'signedInAt'>): Promise<void> {
+    return this.revoked.revoke(session.sid, session.signedInAt + SESSION_MAX_HOURS_LIMIT * 3_600_000);
+  }
+
+  /** Forgets revocations of sessions that can no longer be valid (the server's clean-up job). */
+  prune(now: number): Promise<number> {
+    return this.revoked.prune(now);
   }
 
   private expiry(signedInAt: number, now: number): number {

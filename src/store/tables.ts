@@ -26,6 +26,13 @@ export interface Tables {
   saml_request_ids: SamlRequestIdRow;
   saml_flows: SamlFlowRow;
   pending_enrolments: PendingEnrolmentRow;
+  revoked_sessions: RevokedSessionRow;
+}
+
+/** A self-service session ended by signing out, refused until it expires (migration 0008). */
+export interface RevokedSessionRow {
+  session_id: string;
+  expires_at: number;
 }
 
 /** Which self-service session added a pending token, and until when (migration 0007). */

@@ -4,6 +4,7 @@ import { createSecretBox } from '../../src/crypto/secret-box.js';
 import { type Database, openDatabase } from '../../src/store/database.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { PendingEnrolmentsRepository } from '../../src/store/repositories/pending-enrolments.js';
+import { RevokedSessionsRepository } from '../../src/store/repositories/revoked-sessions.js';
 import { type TokenStatus, TokensRepository } from '../../src/store/repositories/tokens.js';
 import { UsersRepository } from '../../src/store/repositories/users.js';
 import { BACKENDS, createTestDatabase, type TestDatabase } from '../support/databases.js';
@@ -66,6 +67,26 @@ describe.each(BACKENDS)('storage contract: self-service (%s)', (backend) => {
         'TOTPOPEN',
       ]);
       expect(await repo.prune(T0 + 2 * MINUTE)).toBe(0);
+    });
+  });
+
+  describe('RevokedSessionsRepository', () => {
+    it('revokes a session for every process, once even when revoked twice, until pruned after its expiry', async () => {
+      const repo = new RevokedSessionsRepository(database.db);
+      const otherProcess = await openDatabase(testDatabase.url);
+      try {
+        await repo.revoke('sid-1', T0 + 10 * MINUTE);
+        await repo.revoke('sid-1', T0 + 20 * MINUTE); // a second sign-out of a copy
+        await repo.revoke('sid-2', T0 + 30 * MINUTE);
+        const elsewhere = new RevokedSessionsRepository(otherProcess.db);
+        expect(await elsewhere.isRevoked('sid-1')).toBe(true);
+        expect(await elsewhere.isRevoked('sid-3')).toBe(false);
+        expect(await repo.prune(T0 + 10 * MINUTE)).toBe(1);
+        expect(await repo.isRevoked('sid-1')).toBe(false);
+        expect(await repo.isRevoked('sid-2')).toBe(true);
+      } finally {
+        await otherProcess.close();
+      }
     });
   });
 });
