@@ -64,6 +64,7 @@ export async function composeServices(
 ): Promise<Services> {
   const { config, database, clock, keys } = core;
   const { publicUrl, logger, metrics } = runtime;
+  // The one decision of the Secure flag, for Passgate's cookies and oidc-provider's alike.
   const secureCookies = publicUrl.startsWith('https:');
 
   const seeded = await seedPolicies(core);
@@ -101,6 +102,7 @@ export async function composeServices(
   const oidc = await createOidcDoor({
     config,
     issuer: publicUrl,
+    secureCookies,
     database,
     keys,
     users: core.users,

@@ -5,7 +5,7 @@ import { isOidcPath, type PageRenderer } from '../protocols/oidc/provider.js';
 import { errorJson, publicErrorOf, wantsJson } from './error-response.js';
 import { rememberLanguage, type Translations } from './i18n.js';
 import { doNotStore } from './no-store.js';
-import { securityHeaders } from './security.js';
+import { refuseMalformedHost, securityHeaders } from './security.js';
 
 /** The parts the sites are assembled from. */
 export interface WebAppOptions {
@@ -36,6 +36,7 @@ export function createWebApp(options: WebAppOptions): Express {
   app.set('etag', false);
   app.set('trust proxy', (address: string) => options.isTrustedProxy(address));
   app.use(securityHeaders({ https: options.secureCookies }));
+  app.use(refuseMalformedHost());
   app.use(cookieParser());
   app.use('/assets', express.static(options.assetsDir, { index: false, maxAge: '1h', fallthrough: false }));
   app.use(doNotStore());

@@ -1,6 +1,7 @@
-import { BlockList, isIPv4 } from 'node:net';
+import { BlockList, isIPv4, isIPv6 } from 'node:net';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import helmet from 'helmet';
+import { WebErrors } from './errors.js';
 
 /**
  * Security headers for every response of every site. `https` says whether the public URL is
@@ -63,5 +64,27 @@ export function stripUntrustedForwarding(isTrusted: (address: string) => boolean
       }
     }
     next();
+  };
+}
+
+/** A Host header value (RFC 9110 7.2): a name or IPv4 address, or a bracketed IPv6 address, and a port. */
+const HOST = /^(?:\[([0-9A-Fa-f:.]+)\]|[A-Za-z0-9._~-]+)(?::(\d{1,5}))?$/;
+
+/** True for an absent or empty Host header and for a well-formed one. */
+export function isWellFormedHost(value: string | undefined): boolean {
+  if (!value) return true;
+  const match = HOST.exec(value);
+  if (!match) return false;
+  const [, ipv6, port] = match;
+  return (ipv6 === undefined || isIPv6(ipv6)) && (port === undefined || Number(port) <= 65535);
+}
+
+/**
+ * Refuses a request whose Host header is malformed with 400 BAD_HOST. No URL is built from it
+ * (they come from `server.publicUrl`), but libraries that parse it would otherwise fail with a 500.
+ */
+export function refuseMalformedHost(): RequestHandler {
+  return (req: Request, _res: Response, next: NextFunction) => {
+    next(isWellFormedHost(req.headers.host) ? undefined : WebErrors.BAD_HOST({ detail: 'malformed Host' }));
   };
 }

@@ -27,7 +27,10 @@ export interface OidcDoor {
 /** What the door is built from. */
 export interface OidcDoorOptions {
   config: Config;
+  /** The public URL: the issuer, and the origin of every URL the provider builds. */
   issuer: string;
+  /** Whether cookies carry the Secure flag (decided once from the public URL). */
+  secureCookies: boolean;
   database: Database;
   keys: SigningKeys;
   users: UsersRepository;
@@ -61,6 +64,7 @@ export async function createOidcDoor(options: OidcDoorOptions): Promise<OidcDoor
         jwks,
         cookieKeys: options.cookieKeys,
         behindProxy: config.server.trustedProxies.length > 0,
+        secureCookies: options.secureCookies,
         users: options.users,
         render: options.render,
         stepUp: options.stepUp,

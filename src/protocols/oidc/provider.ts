@@ -11,6 +11,7 @@ import type { PrivateJwk } from '../../keys/signing-keys.js';
 import type { UsersRepository } from '../../store/repositories/users.js';
 import type { AdapterFactory } from './adapter.js';
 import { ACR_MFA, ACR_PASSWORD, REQUIRE_MFA, type StepUpOptions, stepUpCheck } from './assurance.js';
+import { pinToPublicUrl } from './public-origin.js';
 
 /** Renders one of Passgate's pages to HTML for a request (localised by the web layer). */
 export type PageRenderer = (
@@ -28,8 +29,10 @@ export interface OidcProviderOptions {
   jwks: PrivateJwk[];
   /** Cookie signing keys, newest first. */
   cookieKeys: Buffer[];
-  /** Whether X-Forwarded-* may be believed (the web layer strips them from untrusted peers). */
+  /** Whether X-Forwarded-For may be believed (the web layer strips it from untrusted peers). */
   behindProxy: boolean;
+  /** Whether cookies carry the Secure flag (the public URL is https), decided once for every site. */
+  secureCookies: boolean;
   users: UsersRepository;
   render: PageRenderer;
   /** The Authentication Policy for browsers that already have a session (step-up). */
@@ -198,5 +201,6 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
   };
   const provider = new Provider(options.issuer, configuration);
   provider.proxy = options.behindProxy;
+  pinToPublicUrl(provider, options.issuer, options.secureCookies);
   return provider;
 }

@@ -1,0 +1,10 @@
+import { defineErrors } from '../errors.js';
+
+/** Requests the sites refuse before any of them looks at the request. */
+export const WebErrors = defineErrors({
+  BAD_HOST: {
+    status: 400,
+    publicMessage:
+      'The request named the server in a way that is not valid. Check the address and try again.',
+  },
+});
