@@ -36,10 +36,10 @@ export function createWebApp(options: WebAppOptions): Express {
   app.set('etag', false);
   app.set('trust proxy', (address: string) => options.isTrustedProxy(address));
   app.use(securityHeaders({ https: options.secureCookies }));
-  app.use(refuseMalformedHost());
   app.use(cookieParser());
   app.use('/assets', express.static(options.assetsDir, { index: false, maxAge: '1h', fallthrough: false }));
   app.use(doNotStore());
+  app.use(refuseMalformedHost());
   app.use(rememberLanguage(options.translations, options.secureCookies));
   for (const router of options.routers) app.use(router);
   app.use((req, res, next) => (isOidcPath(req.path) ? options.oidcHandler()(req, res) : next()));

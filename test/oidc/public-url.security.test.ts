@@ -99,6 +99,7 @@ describe('the OIDC door answers for its public URL only', () => {
         const response = await rawGet(port, target, host);
         expect(response.status, `${target} with Host ${host}`).toBe(400);
         expect(response.headers['content-type']).toMatch(/^text\/html/);
+        expect(response.headers['cache-control']).toBe('no-store');
         expect(response.body).toContain('data-code="BAD_HOST"');
         expect(response.body).toContain(english.errors.BAD_HOST!);
         expect(response.body).not.toMatch(/\bat .+:\d+:\d+|node_modules|TypeError/);
