@@ -195,6 +195,10 @@ export const configSchema = z
           60,
           'How often a running server picks up keys rotated by `passgate keys rotate`.',
         ),
+        watchMetadata: z
+          .boolean()
+          .default(true)
+          .describe('Reload `metadata/oidc/` when its files change (SIGHUP always reloads).'),
       })
       .prefault({})
       .describe('OpenID Connect provider.'),

@@ -218,6 +218,7 @@ export async function composeServices(
     stop: async () => {
       for (const timer of timers) clearInterval(timer);
       saml.stop();
+      oidc.stop();
       await adSync?.stop();
       await dispatcher.close();
     },

@@ -8,6 +8,7 @@ import type { SigningKeys } from '../../keys/signing-keys.js';
 import type { Logger } from '../../observability/logger.js';
 import type { Database } from '../../store/database.js';
 import type { UsersRepository } from '../../store/repositories/users.js';
+import { watchMetadataFolder } from '../metadata-watcher.js';
 import { createOidcAdapter } from './adapter.js';
 import type { StepUpOptions } from './assurance.js';
 import { loadClientFiles } from './clients.js';
@@ -22,6 +23,8 @@ export interface OidcDoor {
   refreshKeys(): Promise<boolean>;
   /** Re-reads `metadata/oidc/` and the keys, and rebuilds the provider. */
   reload(): Promise<void>;
+  /** Stops watching `metadata/oidc/`. */
+  stop(): void;
 }
 
 /** What the door is built from. */
@@ -91,6 +94,12 @@ export async function createOidcDoor(options: OidcDoorOptions): Promise<OidcDoor
   };
 
   let current = await build();
+  const reload = async () => {
+    current = await build();
+  };
+  const watch = config.oidc.watchMetadata
+    ? watchMetadataFolder(clientsDir, reload, { logger, name: 'metadata/oidc' })
+    : undefined;
   return {
     provider: () => current.provider,
     handler: () => current.handler,
@@ -99,8 +108,7 @@ export async function createOidcDoor(options: OidcDoorOptions): Promise<OidcDoor
       current = await build();
       return true;
     },
-    async reload() {
-      current = await build();
-    },
+    reload,
+    stop: () => watch?.close(),
   };
 }

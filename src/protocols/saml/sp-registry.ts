@@ -1,5 +1,5 @@
-import { type FSWatcher, watch } from 'node:fs';
 import type { Logger } from '../../observability/logger.js';
+import { type FolderWatch, watchMetadataFolder } from '../metadata-watcher.js';
 import type { ServiceProvider } from './service-provider.js';
 import { loadServiceProviders, type SpFileProblem } from './sp-files.js';
 
@@ -7,8 +7,7 @@ import { loadServiceProviders, type SpFileProblem } from './sp-files.js';
 export class SpRegistry {
   private byEntity = new Map<string, ServiceProvider>();
   private byName = new Map<string, ServiceProvider>();
-  private watcher: FSWatcher | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  private watcher: FolderWatch | undefined;
 
   constructor(
     private readonly folder: string,
@@ -42,39 +41,18 @@ export class SpRegistry {
     return [...this.byName.values()];
   }
 
-  /**
-   * Reloads after changes in the folder, `debounceMs` after the last one (editors write files in
-   * several steps). A folder that does not exist is not watched: SIGHUP still reloads.
-   */
+  /** Reloads after changes in the folder (see {@link watchMetadataFolder}). */
   watch(debounceMs = 300): void {
-    if (this.watcher) return;
-    try {
-      this.watcher = watch(this.folder, { persistent: false }, () => {
-        clearTimeout(this.timer);
-        this.timer = setTimeout(() => this.safeReload(), debounceMs);
-        this.timer.unref();
-      });
-      this.watcher.on('error', (error) => {
-        this.logger.warn({ err: error }, 'watching metadata/saml stopped; SIGHUP still reloads');
-        this.unwatch();
-      });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
+    this.watcher ??= watchMetadataFolder(this.folder, () => this.reload(), {
+      logger: this.logger,
+      name: 'metadata/saml',
+      debounceMs,
+    });
   }
 
   /** Stops watching the folder. */
   unwatch(): void {
-    clearTimeout(this.timer);
     this.watcher?.close();
     this.watcher = undefined;
-  }
-
-  private safeReload(): void {
-    try {
-      this.reload();
-    } catch (error) {
-      this.logger.error({ err: error }, 'reloading metadata/saml failed; the previous SPs stay');
-    }
   }
 }
