@@ -51,11 +51,12 @@ interface PendingLogin {
 }
 
 /**
- * Plain http is only acceptable towards an issuer on this machine: openid-client refuses it
- * elsewhere, and the demo does not override that.
+ * Whether openid-client must be allowed plain http: the demo talks to Passgate however Passgate
+ * is reached, a VM or LAN address included, for it is a tool for trying Passgate out (Passgate in
+ * production refuses a plain-http public URL to another machine).
  */
 export function allowsInsecureRequests(issuer: URL): boolean {
-  return issuer.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(issuer.hostname);
+  return issuer.protocol === 'http:';
 }
 
 /**

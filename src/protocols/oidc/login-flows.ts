@@ -18,7 +18,7 @@ export function oidcLoginFlows(provider: () => Provider): LoginFlowSource {
       } catch {
         return undefined; // no interaction of this browser
       }
-      if (details.uid !== uid || details.prompt.name !== 'login') return undefined;
+      if (details.uid !== uid || !asksToSignIn(details.prompt)) return undefined;
       const clientId = String(details.params.client_id);
       const client = await provider().Client.find(clientId);
       const metadata = client?.metadata() as Record<string, unknown> | undefined;
@@ -40,6 +40,8 @@ export function oidcLoginFlows(provider: () => Provider): LoginFlowSource {
         finish: (request, response, result) =>
           finish(provider(), request, response, {
             login: { accountId: result.userId, amr: result.amr, acr: result.mfa ? ACR_MFA : ACR_PASSWORD },
+            // The user signed in on this very interaction: the interaction a native client needs.
+            consent: {},
           }),
         cancel: (request, response) =>
           finish(provider(), request, response, {
@@ -50,6 +52,23 @@ export function oidcLoginFlows(provider: () => Provider): LoginFlowSource {
       return flow;
     },
   };
+}
+
+/**
+ * oidc-provider's check that a native client (RFC 8252, any loopback port) gets no code without
+ * the user taking part (section 8.6): another program on the machine could pose as that client.
+ */
+const NATIVE_CLIENT_CHECK = 'native_client_prompt';
+
+/**
+ * Whether the hosted login answers this prompt: a sign-in, or a native client's authorization,
+ * for which the user signs in again (consent is otherwise implied: clients are the administrator's).
+ */
+function asksToSignIn(prompt: { name: string; reasons: string[] }): boolean {
+  if (prompt.name === 'login') return true;
+  return (
+    prompt.name === 'consent' && prompt.reasons.length === 1 && prompt.reasons[0] === NATIVE_CLIENT_CHECK
+  );
 }
 
 function finish(provider: Provider, req: Request, res: Response, result: InteractionResults): Promise<void> {
