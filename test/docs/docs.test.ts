@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/paths.js';
-import { anchorsOf, brokenLinks, headingAnchor } from './markdown-links.js';
+import { anchorsOf, brokenLinks, headingAnchor, missingPaths } from './markdown-links.js';
 
 const run = promisify(execFile);
 const README = path.join(PACKAGE_ROOT, 'README.md');
@@ -38,6 +38,23 @@ describe('the documentation', () => {
       expect(brokenLinks(file)).toEqual([]);
     },
   );
+
+  it.each([README, ...pages].map((file) => [path.relative(PACKAGE_ROOT, file), file]))(
+    'names only files and folders of the repository that exist in %s',
+    (_name, file) => {
+      expect(missingPaths(file, PACKAGE_ROOT)).toEqual([]);
+    },
+  );
+
+  it('reports a named path that does not exist, and skips placeholders', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'passgate-docs-'));
+    const page = path.join(dir, 'page.md');
+    writeFileSync(
+      page,
+      '`test/docs/docs.test.ts` `metadata/saml/NAME.yaml` `locales/<lang>/login.json`\n`src/tokens/gone.ts`\n',
+    );
+    expect(missingPaths(page, PACKAGE_ROOT)).toEqual([{ line: 2, path: 'src/tokens/gone.ts' }]);
+  });
 
   it('reports a link to a missing file, and one to a missing heading, with the line', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'passgate-docs-'));

@@ -100,3 +100,25 @@ export function brokenLinks(file: string): BrokenLink[] {
   }
   return broken;
 }
+
+/** A path of the repository named in a code span, e.g. `src/tokens/registry.ts`. */
+const REPOSITORY_PATH = /`((?:src|test|scripts|views|locales|metadata|bin|bench|docker)\/[^`\s]*)`/g;
+
+/**
+ * The repository paths a Markdown file names in code spans that do not exist, so that a page
+ * describing the code ("add one line in src/tokens/registry.ts") fails when the code moves.
+ * Placeholders are skipped: `<lang>`, `*`, `{...}` and upper-case names such as `NAME.yaml`.
+ */
+export function missingPaths(file: string, root: string): Array<{ line: number; path: string }> {
+  const missing: Array<{ line: number; path: string }> = [];
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .forEach((text, index) => {
+      for (const match of text.matchAll(REPOSITORY_PATH)) {
+        const named = match[1]!;
+        if (/[<*{]/.test(named) || named.split('/').some((part) => /^[A-Z]+(\.\w+)?$/.test(part))) continue;
+        if (!existsSync(path.join(root, named))) missing.push({ line: index + 1, path: named });
+      }
+    });
+  return missing;
+}
