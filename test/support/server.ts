@@ -63,6 +63,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'passgate-data-'));
   const metadataDir = path.join(dataDir, 'metadata');
   mkdirSync(path.join(metadataDir, 'oidc'), { recursive: true });
+  mkdirSync(path.join(metadataDir, 'saml'), { recursive: true });
   for (const client of options.clients ?? [TEST_CLIENT]) {
     writeFileSync(path.join(metadataDir, 'oidc', `${client.client_id}.yaml`), stringify(client));
   }

@@ -1,8 +1,9 @@
-import { rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { PACKAGE_ROOT } from '../../src/paths.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 const LATE = {
@@ -12,7 +13,7 @@ const LATE = {
   token_endpoint_auth_method: 'none',
 };
 
-describe('metadata/oidc is reloaded when its files change (no SIGHUP)', () => {
+describe('metadata/oidc and metadata/saml are reloaded when their files change (no SIGHUP)', () => {
   let passgate: TestServer;
   let folder: string;
   beforeAll(async () => {
@@ -63,5 +64,17 @@ describe('metadata/oidc is reloaded when its files change (no SIGHUP)', () => {
     expect(
       passgate.logs.some((line) => line.includes('OIDC provider ready') && line.includes('late-app')),
     ).toBe(true);
+  });
+
+  it('registers a SAML service provider dropped into metadata/saml, and forgets it when removed', async () => {
+    const saml = path.join(passgate.config.metadataDir, 'saml');
+    const registered = async () =>
+      passgate.server.services()!.saml.registry.named('google') ? 'registered' : 'unknown';
+    expect(await registered()).toBe('unknown');
+    for (const file of ['google.xml', 'google.yaml'])
+      copyFileSync(path.join(PACKAGE_ROOT, 'metadata', 'saml', file), path.join(saml, file));
+    expect(await eventually(registered, 'registered')).toBe('registered');
+    for (const file of ['google.xml', 'google.yaml']) rmSync(path.join(saml, file));
+    expect(await eventually(registered, 'unknown')).toBe('unknown');
   });
 });
