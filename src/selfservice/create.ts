@@ -97,7 +97,7 @@ export function createSelfService(options: SelfServiceOptions): SelfService {
       box.derive('selfservice-csrf'),
       secureCookies,
       (req) => sessionOf(req)?.sid ?? '',
-      'passgate.selfservice.csrf',
+      { name: 'passgate.selfservice.csrf' },
     ),
     language: (req) => translations.detect(req),
     clock,

@@ -25,10 +25,13 @@ interface PendingSignIn {
   replaces?: Pick<SelfServiceSession, 'sid' | 'signedInAt'>;
 }
 
+/** The pages of one sign-in: its cookie is sent there only, so sign-ins in other tabs keep theirs. */
+const flowPath = (uid: string) => `/login/${uid}`;
+
 /**
  * The self-service site's sign-ins through the hosted login (`/login/:uid`). The flow lives in a
- * sealed cookie scoped to `/login`, so only the browser that started it can carry it out;
- * finishing starts a self-service session and drops the flow.
+ * sealed cookie scoped to that sign-in's pages, so only the browser that started it can carry it
+ * out, and several can run at once; finishing starts a self-service session and drops the flow.
  */
 export class SelfServiceFlows implements LoginFlowSource {
   private readonly cookie: SealedCookie<PendingSignIn>;
@@ -54,7 +57,7 @@ export class SelfServiceFlows implements LoginFlowSource {
     const replacing = stepUp
       ? { userId: stepUp.userId, replaces: { sid: stepUp.sid, signedInAt: stepUp.signedInAt } }
       : {};
-    this.cookie.write(res, { uid, expiresAt: now + FLOW_MINUTES * 60_000, ...replacing }, now);
+    this.cookie.write(res, { uid, expiresAt: now + FLOW_MINUTES * 60_000, ...replacing }, now, flowPath(uid));
     res.redirect(303, `/login/${uid}`);
   }
 
@@ -68,13 +71,13 @@ export class SelfServiceFlows implements LoginFlowSource {
       applicationName: this.applicationName(),
       ...(pending.userId ? { sessionUserId: pending.userId, stepUp: ENROL_STEP_UP } : {}),
       finish: async (_request, response, result) => {
-        this.cookie.clear(response);
+        this.cookie.clear(response, flowPath(uid));
         if (pending.replaces) await this.sessions.revoke(pending.replaces);
         this.sessions.start(response, result);
         response.redirect(303, '/selfservice');
       },
       cancel: async (_request, response) => {
-        this.cookie.clear(response);
+        this.cookie.clear(response, flowPath(uid));
         response.redirect(303, '/selfservice/signed-out');
       },
     };

@@ -32,23 +32,27 @@ export class SealedCookie<T extends { expiresAt: number }> {
     }
   }
 
-  /** Sets the cookie (httpOnly, SameSite=Lax, Secure over https); the browser drops it at expiry too. */
-  write(res: Response, value: T, now: number): void {
+  /**
+   * Sets the cookie (httpOnly, SameSite=Lax, Secure over https); the browser drops it at expiry
+   * too. `path` narrows it below the configured path (one cookie per flow, e.g. `/login/<uid>`).
+   */
+  write(res: Response, value: T, now: number, path = this.options.path): void {
     res.cookie(this.options.name, this.box.seal(JSON.stringify(value), this.context), {
       httpOnly: true,
       sameSite: 'lax',
       secure: this.options.secure,
-      path: this.options.path,
+      path,
       maxAge: Math.max(0, value.expiresAt - now),
     });
   }
 
-  clear(res: Response): void {
+  /** Drops the cookie (of `path`, when it was written with one). */
+  clear(res: Response, path = this.options.path): void {
     res.clearCookie(this.options.name, {
       httpOnly: true,
       sameSite: 'lax',
       secure: this.options.secure,
-      path: this.options.path,
+      path,
     });
   }
 

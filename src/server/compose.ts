@@ -144,8 +144,14 @@ export async function composeServices(
     secureCookies,
     logger,
   });
-  const csrf = createCsrfProtection(core.box.derive('csrf'), secureCookies, (req) =>
-    String(req.params.uid ?? ''),
+  // One cookie per sign-in, on its own pages: a second sign-in (another tab) leaves the first's alone.
+  const csrf = createCsrfProtection(
+    core.box.derive('csrf'),
+    secureCookies,
+    (req) => String(req.params.uid ?? ''),
+    {
+      path: (req) => `/login/${encodeURIComponent(String(req.params.uid ?? ''))}`,
+    },
   );
   const app = createWebApp({
     translations,
