@@ -46,6 +46,10 @@ export interface ChildServerOptions {
   profileDir?: string;
 }
 
+/** /metrics is served only behind a token (or on a listener of its own): the bench scrapes with this one. */
+const METRICS_TOKEN_VARIABLE = 'PASSGATE_BENCH_METRICS_TOKEN';
+const METRICS_TOKEN = 'passgate-bench-metrics-token';
+
 /** The configuration file of one server start; also what the bench hashes passwords with. */
 export function writeServerConfig(options: ChildServerOptions): string {
   const dataDir = path.join(options.dir, 'data');
@@ -63,6 +67,9 @@ export function writeServerConfig(options: ChildServerOptions): string {
       server: { host: '127.0.0.1', shutdownGraceSeconds: 2 },
       passwords: { scryptCost: options.scryptCost },
       log: { level: 'warn' },
+      metrics: { tokenEnv: METRICS_TOKEN_VARIABLE },
+      // Production needs gateways said explicitly; the bench sends no passcodes there (as before).
+      ...(options.mode === 'production' ? { dispatch: { gateways: [] } } : {}),
     }),
   );
   return file;
@@ -76,6 +83,7 @@ export function serverEnv(options: ChildServerOptions, port: number): NodeJS.Pro
     PASSGATE_PUBLIC_URL: `http://127.0.0.1:${port}`,
     PASSGATE_DATABASE_URL: options.databaseUrl,
     PASSGATE_MASTER_KEY: options.masterKey,
+    [METRICS_TOKEN_VARIABLE]: METRICS_TOKEN,
   };
 }
 
@@ -230,7 +238,9 @@ export type RouteTimes = Record<string, { count: number; seconds: number }>;
 
 /** Reads the cumulative request-duration totals from the server's /metrics. */
 export async function scrapeRouteTimes(url: string): Promise<RouteTimes> {
-  const text = await (await fetch(`${url}/metrics`)).text();
+  const text = await (
+    await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })
+  ).text();
   const totals: RouteTimes = {};
   const line = /^passgate_http_request_duration_seconds_(sum|count)\{([^}]*)\} ([\d.e+-]+)$/gm;
   for (const [, kind, labels = '', value] of text.matchAll(line)) {

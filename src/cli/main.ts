@@ -58,7 +58,9 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
     if (ConfigErrors.is(error)) {
-      io.stderr.write(`passgate: configuration error: ${error.message}\n`);
+      // One line per problem, so that every problem of the file is fixed in one pass.
+      for (const line of error.message.split('\n'))
+        io.stderr.write(`passgate: configuration error: ${line}\n`);
       return EXIT_CONFIG;
     }
     const message = error instanceof PassgateError ? error.message : describeError(error);

@@ -1,8 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import type { z } from 'zod';
 import { defineErrors } from '../errors.js';
+import { sqliteFileOf } from './database-url.js';
+import { describeIssues, problemLine, type SettingOrigins } from './issues.js';
 import { type ConfigInput, configSchema, type ParsedConfig } from './schema.js';
 
 /** Errors of configuration loading; the CLI turns them into exit code 2. */
@@ -16,7 +17,11 @@ export type GatewayConfig = NonNullable<ParsedConfig['dispatch']['gateways']>[nu
 
 /** The validated configuration with every derived default filled in. */
 export type Config = Omit<ParsedConfig, 'database' | 'dispatch'> & {
-  database: ParsedConfig['database'] & { url: string };
+  database: ParsedConfig['database'] & {
+    url: string;
+    /** True only for the embedded default (SQLite in the default data folder): that folder may be created. */
+    createFolder: boolean;
+  };
   dispatch: { gateways: GatewayConfig[] };
   /** The file the configuration came from, if any. */
   source?: string;
@@ -31,7 +36,8 @@ export interface ConfigSources {
 }
 
 /** Environment variables that override one configuration key each (the public contract). */
-const ENV_OVERRIDES: ReadonlyArray<{ variable: string; key: readonly string[]; numeric?: boolean }> = [
+export const ENV_OVERRIDES: ReadonlyArray<{ variable: string; key: readonly string[]; numeric?: boolean }> = [
+  { variable: 'PASSGATE_MODE', key: ['mode'] },
   { variable: 'PORT', key: ['server', 'port'], numeric: true },
   { variable: 'PASSGATE_PUBLIC_URL', key: ['server', 'publicUrl'] },
   { variable: 'PASSGATE_DATABASE_URL', key: ['database', 'url'] },
@@ -39,8 +45,8 @@ const ENV_OVERRIDES: ReadonlyArray<{ variable: string; key: readonly string[]; n
 ];
 
 /**
- * Reads, merges and validates the configuration. A wrong setting raises CONFIG_INVALID whose
- * message is one line naming the key and the problem, ready to print.
+ * Reads, merges and validates the configuration. Wrong settings raise CONFIG_INVALID whose
+ * message has one line per problem, each naming the key, ready to print.
  */
 export function loadConfig(sources: ConfigSources = {}): Config {
   const env = sources.env ?? process.env;
@@ -55,19 +61,36 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   }
   if (sources.overrides) deepMerge(raw, sources.overrides as Record<string, unknown>);
 
+  const origins: SettingOrigins = { fromEnv, file };
   const result = configSchema.safeParse(raw);
   if (!result.success) {
-    throw ConfigErrors.CONFIG_INVALID({ detail: describeIssues(result.error.issues, fromEnv, file) });
+    throw ConfigErrors.CONFIG_INVALID({
+      detail: describeIssues(configSchema, result.error.issues, origins).join('\n'),
+    });
   }
-  return resolveDefaults(result.data, file);
+  const config = resolveDefaults(result.data, file);
+  const problems = crossOptionProblems(config, result.data).map(({ key, problem, missing }) =>
+    missing ? `${key}: ${problem}` : problemLine(key, problem, origins),
+  );
+  if (problems.length > 0) throw ConfigErrors.CONFIG_INVALID({ detail: problems.join('\n') });
+  return config;
 }
 
+/** The embedded default database: SQLite in the data folder. */
+function defaultDatabaseUrl(dataDir: string): string {
+  return `sqlite:${path.join(dataDir, 'passgate.db')}`;
+}
+
+/** The data folder Passgate creates by itself; any other folder must exist (a typo must not start an empty database). */
+const DEFAULT_DATA_DIR = configSchema.shape.dataDir.parse(undefined);
+
 function resolveDefaults(parsed: ParsedConfig, source: string | undefined): Config {
-  const config: Config = {
+  return {
     ...parsed,
     database: {
       ...parsed.database,
-      url: parsed.database.url ?? `sqlite:${path.join(parsed.dataDir, 'passgate.db')}`,
+      url: parsed.database.url ?? defaultDatabaseUrl(parsed.dataDir),
+      createFolder: parsed.database.url === undefined && parsed.dataDir === DEFAULT_DATA_DIR,
     },
     dispatch: {
       gateways:
@@ -76,17 +99,42 @@ function resolveDefaults(parsed: ParsedConfig, source: string | undefined): Conf
     },
     ...(source ? { source } : {}),
   };
-  checkCrossOptions(config);
-  return config;
 }
 
-/** Checks that involve more than one option, run once at start-up. */
-function checkCrossOptions(config: Config): void {
-  const fail = (detail: string) => {
-    throw ConfigErrors.CONFIG_INVALID({ detail });
-  };
-  if (config.mode === 'production' && !config.secrets.masterKey) {
-    fail('secrets.masterKey: required in production mode (or set PASSGATE_MASTER_KEY)');
+/** A problem found after validation; `missing` when the key is set nowhere (so no file or variable to point at). */
+interface CrossOptionProblem {
+  key: string;
+  problem: string;
+  missing: boolean;
+}
+
+/** Checks that involve more than one option or the file system, run once at start-up; every problem found. */
+function crossOptionProblems(config: Config, parsed: ParsedConfig): CrossOptionProblem[] {
+  const problems: CrossOptionProblem[] = [];
+  const fail = (key: string, problem: string, missing = false) => problems.push({ key, problem, missing });
+  if (config.mode === 'production') {
+    if (!config.secrets.masterKey) {
+      fail(
+        'secrets.masterKey',
+        'required in production mode; set PASSGATE_MASTER_KEY to base64 of 32 random bytes (openssl rand -base64 32)',
+        true,
+      );
+    }
+    if (parsed.dispatch.gateways === undefined) {
+      fail(
+        'dispatch.gateways',
+        'required in production mode: a gateway that sends passcodes (sms, voice or email), or [] when only authenticator apps and hardware tokens are used',
+        true,
+      );
+    } else if (
+      config.dispatch.gateways.length > 0 &&
+      config.dispatch.gateways.every((g) => g.type === 'outbox')
+    ) {
+      fail(
+        'dispatch.gateways',
+        'the outbox writes passcodes to files instead of sending them; production mode needs a gateway that sends them (sms, voice or email)',
+      );
+    }
   }
   if (config.mode === 'production' && isRemotePlainHttp(config.server.publicUrl)) {
     fail(
@@ -96,21 +144,39 @@ function checkCrossOptions(config: Config): void {
   for (const [index, key] of [config.secrets.masterKey, ...config.secrets.previousMasterKeys].entries()) {
     if (key !== undefined && Buffer.from(key, 'base64').length !== 32) {
       fail(
-        `${index === 0 ? 'secrets.masterKey' : `secrets.previousMasterKeys.${index - 1}`}: expected base64 of exactly 32 bytes (try: openssl rand -base64 32)`,
+        index === 0 ? 'secrets.masterKey' : `secrets.previousMasterKeys.${index - 1}`,
+        'expected base64 of exactly 32 bytes (try: openssl rand -base64 32)',
       );
     }
   }
+  const sqliteFolder = sqliteFolderOf(config.database.url);
+  if (sqliteFolder && !config.database.createFolder && !existsSync(sqliteFolder)) {
+    fail(
+      parsed.database.url === undefined ? 'dataDir' : 'database.url',
+      `the folder ${sqliteFolder} does not exist; create it or correct the path`,
+    );
+  }
   if (config.database.retryMaxDelayMs < config.database.retryInitialDelayMs) {
-    fail('database.retryMaxDelayMs: must not be smaller than database.retryInitialDelayMs');
+    fail('database.retryMaxDelayMs', 'must not be smaller than database.retryInitialDelayMs');
   }
   const ad = config.directory.type === 'ad' ? config.directory : undefined;
   if (ad && !ad.startTls && !ad.allowPlainLdap && ad.urls.some((url) => url.startsWith('ldap://'))) {
     // Plain ldap:// would send every password in clear.
-    fail('directory.urls: ldap:// needs directory.startTls: true (or allowPlainLdap: true, for tests only)');
+    fail(
+      'directory.urls',
+      'ldap:// needs directory.startTls: true (or allowPlainLdap: true, for tests only)',
+    );
   }
   const names = config.dispatch.gateways.map((g) => g.name);
   const duplicate = names.find((name, i) => names.indexOf(name) !== i);
-  if (duplicate) fail(`dispatch.gateways: the name "${duplicate}" is used twice`);
+  if (duplicate) fail('dispatch.gateways', `the name "${duplicate}" is used twice`);
+  return problems;
+}
+
+/** The folder a SQLite database file would be created in (none for PostgreSQL and in-memory databases). */
+function sqliteFolderOf(url: string): string | undefined {
+  const file = sqliteFileOf(url);
+  return file === undefined || file === ':memory:' ? undefined : path.dirname(path.resolve(file));
 }
 
 /** A plain-http URL to another machine (loopback is this machine: nothing crosses a network). */
@@ -121,19 +187,38 @@ function isRemotePlainHttp(url: string | undefined): boolean {
 }
 
 /**
- * Options that are fine for trying Passgate out but not for production, named so an operator
- * sees them in the first lines of the log.
+ * Options that are fine for trying Passgate out but not for production, each named by its key so
+ * an operator sees in the first lines of the log every default still in force.
  */
 export function developmentWarnings(config: Config, publicUrl: string): string[] {
   const warnings: string[] = [];
+  if (config.mode === 'development') {
+    warnings.push(
+      'mode is development: the outbox and a generated master key are allowed; set PASSGATE_MODE=production (NODE_ENV does not change the mode)',
+    );
+  }
   if (!config.secrets.masterKey) {
     warnings.push(
       `secrets.masterKey is not set: keys and secrets are encrypted with a generated development key in ${path.join(config.dataDir, 'master.key')}`,
     );
   }
-  if (publicUrl.startsWith('http:')) {
+  if (!config.server.publicUrl) {
+    warnings.push(
+      `server.publicUrl is not set: the issuer is ${publicUrl}, which only this machine can reach; set PASSGATE_PUBLIC_URL`,
+    );
+  } else if (publicUrl.startsWith('http:')) {
     warnings.push(
       `server.publicUrl ${publicUrl} is plain http: browsers and relying parties need https in production`,
+    );
+  }
+  if (config.database.url === defaultDatabaseUrl(config.dataDir)) {
+    warnings.push(
+      `database.url is not set: data is kept in SQLite at ${sqliteFileOf(config.database.url)}, for one server only; set PASSGATE_DATABASE_URL (postgres://...) for more`,
+    );
+  }
+  if (config.directory.type === 'local') {
+    warnings.push(
+      "directory.type is local: users and passwords are kept in the local directory of Passgate's own database, not in Active Directory",
     );
   }
   if (config.dispatch.gateways.some((g) => g.type === 'outbox')) {
@@ -169,23 +254,6 @@ function readConfigFile(file: string): Record<string, unknown> {
     throw ConfigErrors.CONFIG_INVALID({ detail: `${file}: expected a mapping of settings at the top level` });
   }
   return document as Record<string, unknown>;
-}
-
-function describeIssues(issues: z.core.$ZodIssue[], fromEnv: Record<string, string>, file?: string): string {
-  const [first, ...rest] = issues;
-  if (!first) return 'invalid configuration';
-  const keys = first.code === 'unrecognized_keys' ? first.keys.map((k) => [...first.path, k]) : [first.path];
-  const key = keys.map((p) => p.map(String).join('.')).join(', ') || '(top level)';
-  const message = first.message.replace(/^Invalid input: /, '');
-  const problem =
-    first.code === 'unrecognized_keys'
-      ? 'unknown key'
-      : message.endsWith('received undefined')
-        ? 'required'
-        : message;
-  const origin = fromEnv[key] ? ` (from ${fromEnv[key]})` : file ? ` (in ${file})` : '';
-  const more = rest.length > 0 ? ` (and ${rest.length} more problem${rest.length > 1 ? 's' : ''})` : '';
-  return `${key}: ${problem}${origin}${more}`;
 }
 
 function setPath(target: Record<string, unknown>, key: readonly string[], value: unknown): void {

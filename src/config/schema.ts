@@ -6,6 +6,7 @@ import { loadBalancingPolicySchema } from '../policy/load-balancing.js';
 import { passcodePolicySchema } from '../policy/passcode.js';
 import { tokenPolicySchema } from '../policy/token.js';
 import { directorySchema } from './directory-schema.js';
+import { metricsSchema } from './metrics-schema.js';
 import { geoSchema, learningSchema, mfaSessionMinutes } from './policies-schema.js';
 import { samlSchema } from './saml-schema.js';
 import { selfserviceSchema } from './selfservice-schema.js';
@@ -56,7 +57,7 @@ export const configSchema = z
       .enum(['development', 'production'])
       .default('development')
       .describe(
-        'In production Passgate refuses to start without a master key and never falls back to the outbox dispatcher.',
+        'In production Passgate refuses to start without a master key or a gateway that sends passcodes, and never uses the outbox (environment: `PASSGATE_MODE`).',
       ),
     dataDir: z
       .string()
@@ -146,6 +147,7 @@ export const configSchema = z
       })
       .prefault({})
       .describe('Structured logging.'),
+    metrics: metricsSchema,
     directory: directorySchema,
     passwords: z
       .strictObject({

@@ -1,17 +1,11 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
+import { sameSecret } from '../crypto/same-secret.js';
 import type { PassgateError } from '../errors.js';
 import type { Dispatcher } from './dispatcher.js';
 import { DispatchErrors } from './errors.js';
 
 /** The header a status callback may carry its shared secret in (else `?token=`). */
 export const RECEIPT_TOKEN_HEADER = 'x-passgate-token';
-
-/** Equal secrets, compared in constant time whatever their lengths. */
-function sameSecret(given: string, expected: string): boolean {
-  const digest = (value: string) => createHash('sha256').update(value).digest();
-  return timingSafeEqual(digest(given), digest(expected));
-}
 
 function reject(res: Response, error: PassgateError): void {
   res.status(error.status).json({ error: error.code, message: error.publicMessage });

@@ -8,12 +8,14 @@ import { describeError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { requestLogger } from '../observability/logger.js';
 import { createMetrics, type Metrics, routeGroup } from '../observability/metrics.js';
+import { type MetricsExposure, metricsExposure, metricsHandler } from '../observability/metrics-endpoint.js';
 import { type Database, openDatabase } from '../store/database.js';
 import { StoreErrors } from '../store/errors.js';
 import { migrateToLatest } from '../store/migrate.js';
 import { stripUntrustedForwarding, trustedProxyMatcher } from '../web/security.js';
 import { composeServices, type Services } from './compose.js';
 import { type Core, composeCore } from './core.js';
+import { unsupportedNodeWarning } from './node-support.js';
 
 /** A started Passgate server. */
 export interface RunningServer {
@@ -21,6 +23,8 @@ export interface RunningServer {
   publicUrl: string;
   /** The TCP port actually bound. */
   port: number;
+  /** Base URL of the metrics listener, when `metrics.listen` is set. */
+  metricsUrl?: string;
   /** Settles when the server is serving (or has given up: a failed migration). */
   ready: Promise<void>;
   isReady(): boolean;
@@ -51,6 +55,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
   const { logger } = options;
   const clock = options.clock ?? systemClock;
   const metrics = createMetrics();
+  const exposure = metricsExposure(config.metrics);
   let database: Database | undefined;
   let core: Core | undefined;
   let services: Services | undefined;
@@ -61,6 +66,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     config,
     logger,
     metrics,
+    exposure,
     app: () => services?.app,
     readiness: async () => {
       const checks: Record<string, string> = {};
@@ -73,18 +79,23 @@ export async function startServer(config: Config, options: StartOptions): Promis
   });
   const server = createServer(shell);
   server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.server.port, config.server.host, () => {
-      server.off('error', reject);
-      resolve();
+  const port = await listen(server, config.server.port, config.server.host);
+  const metricsServer = exposure.listen ? createServer(metricsApp(metrics, exposure)) : undefined;
+  let metricsUrl: string | undefined;
+  if (metricsServer && exposure.listen) {
+    const { host, port: wanted } = exposure.listen;
+    const bound = await listen(metricsServer, wanted, host).catch(async (error: unknown) => {
+      await closeGracefully(server, 0);
+      throw error;
     });
-  });
-  const port = (server.address() as AddressInfo).port;
+    metricsUrl = `http://${hostForUrl(host)}:${bound}`;
+  }
   const publicUrl = (config.server.publicUrl ?? `http://localhost:${port}`).replace(/\/+$/, '');
+  const nodeWarning = unsupportedNodeWarning();
+  if (nodeWarning) logger.warn(nodeWarning);
   for (const warning of developmentWarnings(config, publicUrl))
     logger.warn(`development default: ${warning}`);
-  logger.info({ port, publicUrl, mode: config.mode }, 'listening');
+  logger.info({ port, publicUrl, mode: config.mode, ...(metricsUrl ? { metricsUrl } : {}) }, 'listening');
 
   const ready = (async () => {
     database = await connectWithRetry(config, logger, stopping.signal, (error) => {
@@ -102,6 +113,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
   return {
     publicUrl,
     port,
+    ...(metricsUrl ? { metricsUrl } : {}),
     ready,
     isReady: () => services !== undefined,
     core: () => core,
@@ -114,6 +126,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       stopping.abort();
       await services?.stop();
       await closeGracefully(server, config.server.shutdownGraceSeconds * 1000);
+      if (metricsServer) await closeGracefully(metricsServer, 0);
       await ready.catch(() => {});
       await core?.directory.close?.();
       await database?.close();
@@ -125,14 +138,15 @@ interface ShellOptions {
   config: Config;
   logger: Logger;
   metrics: Metrics;
+  exposure: MetricsExposure;
   app: () => Services['app'] | undefined;
   readiness: () => Promise<Record<string, string>>;
 }
 
 /**
  * The outermost layer, alive from the first second: forwarding headers from untrusted peers
- * removed, request ids and logs, metrics, /healthz, /readyz and /metrics, then the application
- * once it is ready (503 before).
+ * removed, request ids and logs, metrics, /healthz, /readyz and (behind its token, when served
+ * here) /metrics, then the application once it is ready (503 before).
  */
 function createShell(options: ShellOptions): express.Express {
   const { logger, metrics } = options;
@@ -155,9 +169,7 @@ function createShell(options: ShellOptions): express.Express {
     const ok = Object.values(checks).every((v) => v === 'ok');
     res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'not ready', checks });
   });
-  shell.get('/metrics', async (_req, res) => {
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
+  if (options.exposure.onPublicPort) shell.get('/metrics', metricsHandler(metrics, options.exposure.token));
   shell.use((req: Request, res: Response, next: NextFunction) => {
     const app = options.app();
     if (app) return app(req, res, next);
@@ -168,6 +180,31 @@ function createShell(options: ShellOptions): express.Express {
       .send('Passgate is starting. Please try again shortly.\n');
   });
   return shell;
+}
+
+/** The metrics listener: /metrics (behind the token when one is set) and nothing else. */
+function metricsApp(metrics: Metrics, exposure: MetricsExposure): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/metrics', metricsHandler(metrics, exposure.token));
+  app.use((_req, res) => {
+    res.status(404).type('text').send('Not found\n');
+  });
+  return app;
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function hostForUrl(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
 }
 
 async function connectWithRetry(

@@ -3,6 +3,7 @@ import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
+import { sqliteFileOf } from '../config/database-url.js';
 import { describeError } from '../errors.js';
 import { StoreErrors } from './errors.js';
 import type { Tables } from './tables.js';
@@ -25,6 +26,11 @@ export interface Database {
 export interface DatabaseOptions {
   poolSize?: number;
   connectTimeoutSeconds?: number;
+  /**
+   * Create the SQLite file's folder when missing: only for the embedded default, so that a
+   * mistyped path fails instead of starting an empty database.
+   */
+  createFolder?: boolean;
 }
 
 /**
@@ -32,7 +38,7 @@ export interface DatabaseOptions {
  * Differences between the two engines are absorbed here and nowhere else.
  */
 export async function openDatabase(url: string, options: DatabaseOptions = {}): Promise<Database> {
-  const database = url.startsWith('sqlite:') ? openSqlite(url) : openPostgres(url, options);
+  const database = url.startsWith('sqlite:') ? openSqlite(url, options) : openPostgres(url, options);
   try {
     await database.ping();
   } catch (error) {
@@ -69,12 +75,13 @@ class TransactionalSqliteDialect extends SqliteDialect {
   }
 }
 
-function openSqlite(url: string): Database {
-  const file = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+function openSqlite(url: string, options: DatabaseOptions): Database {
+  const file = sqliteFileOf(url) as string;
   const displayUrl = url;
   let handle: SqliteDatabase.Database;
   try {
-    if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    if (file !== ':memory:' && options.createFolder)
+      mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     handle = new SqliteDatabase(file);
     handle.pragma('journal_mode = WAL');
     handle.pragma('synchronous = NORMAL');

@@ -133,7 +133,9 @@ describe('passgate start, keys rotate and SIGTERM', () => {
 
   it('names each development default in a warning at start', () => {
     expect(output).toMatch(/development default: secrets\.masterKey is not set/);
-    expect(output).toMatch(/development default: server\.publicUrl http:\/\/localhost:\d+ is plain http/);
+    expect(output).toMatch(
+      /development default: server\.publicUrl is not set: the issuer is http:\/\/localhost:\d+/,
+    );
     expect(output).toMatch(/development default: dispatch\.gateways uses the outbox dispatcher/);
   });
 

@@ -41,9 +41,39 @@ describe('configuration', () => {
     expect(config.source).toBe(file);
   });
 
-  it('names an unknown key', () => {
-    const { file } = writeConfig({ server: { prot: 3000 } });
-    expect(errorOf(() => loadConfig({ file, env: {} }))).toBe(`server.prot: unknown key (in ${file})`);
+  it('names an unknown key, and the known key a typo was probably meant to be', () => {
+    const { file } = writeConfig({ server: { prot: 3000, colour: 'blue' } });
+    expect(errorOf(() => loadConfig({ file, env: {} })).split('\n')).toEqual([
+      `server.prot: unknown key; did you mean server.port? (in ${file})`,
+      `server.colour: unknown key (in ${file})`,
+    ]);
+  });
+
+  it('suggests keys inside lists, named entries and typed variants', () => {
+    const { file } = writeConfig({
+      Mode: 'production',
+      directory: {
+        type: 'ad',
+        urls: ['ldaps://dc:636'],
+        baseDn: 'DC=x',
+        bindDn: 'x',
+        bindPasswordEnv: 'X',
+        netbiosDomian: 'X',
+      },
+      dispatch: { gateways: [{ type: 'outbox', name: 'o', nmae: 'p' }] },
+      policies: { token: { default: { displayName: 'Phone', type: 'totp', perod: 30 } } },
+    });
+    const lines = errorOf(() => loadConfig({ file, env: {} })).split('\n');
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        `Mode: unknown key; did you mean mode? (in ${file})`,
+        `directory.netbiosDomian: unknown key; did you mean directory.netbiosDomain? (in ${file})`,
+        `dispatch.gateways.0.nmae: unknown key; did you mean dispatch.gateways.0.name? (in ${file})`,
+      ]),
+    );
+    expect(lines).toContain(
+      `policies.token.default.perod: unknown key; did you mean policies.token.default.period? (in ${file})`,
+    );
   });
 
   it('names a value of the wrong type', () => {
@@ -81,31 +111,54 @@ describe('configuration', () => {
   });
 
   it('refuses production without a master key, and a master key of the wrong size', () => {
-    expect(errorOf(() => loadConfig({ env: {}, overrides: { mode: 'production' } }))).toBe(
-      'secrets.masterKey: required in production mode (or set PASSGATE_MASTER_KEY)',
+    expect(
+      errorOf(() => loadConfig({ env: {}, overrides: { mode: 'production', dispatch: { gateways: [] } } })),
+    ).toBe(
+      'secrets.masterKey: required in production mode; set PASSGATE_MASTER_KEY to base64 of 32 random bytes (openssl rand -base64 32)',
     );
     expect(
       errorOf(() => loadConfig({ env: { PASSGATE_MASTER_KEY: Buffer.alloc(16).toString('base64') } })),
     ).toMatch(/^secrets\.masterKey: expected base64 of exactly 32 bytes/);
   });
 
-  it('uses no outbox in production unless configured', () => {
+  it('takes the mode from PASSGATE_MODE, and in production no outbox: [] says passcodes are not sent at all', () => {
     const config = loadConfig({
-      env: { PASSGATE_MASTER_KEY: Buffer.alloc(32, 1).toString('base64') },
-      overrides: { mode: 'production' },
+      env: { PASSGATE_MODE: 'production', PASSGATE_MASTER_KEY: Buffer.alloc(32, 1).toString('base64') },
+      overrides: { dispatch: { gateways: [] } },
     });
+    expect(config.mode).toBe('production');
     expect(config.dispatch.gateways).toEqual([]);
   });
 
-  it('names every development default in a warning', () => {
-    const warnings = developmentWarnings(loadConfig({ env: {} }), 'http://localhost:3000');
-    expect(warnings).toHaveLength(3);
-    expect(warnings.join('\n')).toMatch(/secrets\.masterKey is not set/);
-    expect(warnings.join('\n')).toMatch(/plain http/);
-    expect(warnings.join('\n')).toMatch(/outbox dispatcher/);
+  it('names every development default in a warning, and none once each is replaced', () => {
+    const keys = (warnings: string[]) => warnings.map((w) => w.split(' ')[0]);
+    expect(keys(developmentWarnings(loadConfig({ env: {} }), 'http://localhost:3000'))).toEqual([
+      'mode',
+      'secrets.masterKey',
+      'server.publicUrl',
+      'database.url',
+      'directory.type',
+      'dispatch.gateways',
+    ]);
     const hardened = loadConfig({
-      env: { PASSGATE_MASTER_KEY: Buffer.alloc(32, 1).toString('base64') },
-      overrides: { mode: 'production' },
+      env: {
+        PASSGATE_MODE: 'production',
+        PASSGATE_MASTER_KEY: Buffer.alloc(32, 1).toString('base64'),
+        PASSGATE_PUBLIC_URL: 'https://idp.example.com',
+        PASSGATE_DATABASE_URL: 'postgres://passgate@db/passgate',
+      },
+      overrides: {
+        directory: {
+          type: 'ad',
+          urls: ['ldaps://dc:636'],
+          baseDn: 'DC=x',
+          bindDn: 'x',
+          bindPasswordEnv: 'X',
+        },
+        dispatch: {
+          gateways: [{ type: 'smtp', name: 'mail', host: 'smtp.example.com', from: 'a@example.com' }],
+        },
+      },
     });
     expect(developmentWarnings(hardened, 'https://idp.example.com')).toEqual([]);
   });
@@ -130,6 +183,30 @@ describe('passgate start with a wrong setting', () => {
     const run = await runCli(['start', '--config', file]);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/passgate: configuration error: .*SMPP_PASSWORD_NOT_SET/);
+  });
+
+  it('lists every problem of the file at once, one line each naming the key, and exits 2', async () => {
+    const { file } = writeConfig({
+      sever: { port: 3000 },
+      server: { prot: 3000, port: 'high' },
+      passwords: { scryptCost: 'high' },
+      mode: 'prod',
+      zzzzzz: true,
+    });
+    const run = await runCli(['start', '--config', file]);
+    expect(run.code).toBe(2);
+    const lines = run.stderr.split('\n').filter((l) => l && !l.startsWith('oidc-provider WARNING'));
+    expect(lines.sort()).toEqual(
+      [
+        `passgate: configuration error: mode: Invalid option: expected one of "development"|"production" (in ${file})`,
+        `passgate: configuration error: passwords.scryptCost: expected number, received string (in ${file})`,
+        `passgate: configuration error: server.port: expected number, received string (in ${file})`,
+        `passgate: configuration error: server.prot: unknown key; did you mean server.port? (in ${file})`,
+        `passgate: configuration error: sever: unknown key; did you mean server? (in ${file})`,
+        `passgate: configuration error: zzzzzz: unknown key (in ${file})`,
+      ].sort(),
+    );
+    expect(run.stdout).toBe('');
   });
 
   it.each([

@@ -173,7 +173,11 @@ describe.each(BACKENDS)('second-factor challenges (%s)', (backend) => {
       'MFA_NO_FACTOR',
     );
     await engine.close();
-    await setUp({ mode: 'production', secrets: { masterKey: Buffer.alloc(32, 7).toString('base64') } });
+    await setUp({
+      mode: 'production',
+      secrets: { masterKey: Buffer.alloc(32, 7).toString('base64') },
+      dispatch: { gateways: [] },
+    });
     expect(await outcome(engine.challenges.start({ user: alice, context: CONTEXT, language: 'en' }))).toBe(
       'MFA_NO_FACTOR',
     );

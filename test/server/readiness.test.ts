@@ -120,12 +120,12 @@ describe('a database that is unreachable at start-up', () => {
 });
 
 describe('operations endpoints', () => {
-  it('exposes Prometheus metrics, including sign-in outcomes', async () => {
-    const passgate = await startTestServer();
+  it('exposes Prometheus metrics, including sign-in outcomes, on the metrics listener', async () => {
+    const passgate = await startTestServer({ config: { metrics: { listen: '127.0.0.1:0' } } });
     try {
       expect((await readyz(passgate.url)).body.status).toBe('ready');
       await fetch(`${passgate.url}/.well-known/openid-configuration`);
-      const response = await fetch(`${passgate.url}/metrics`);
+      const response = await fetch(`${passgate.server.metricsUrl}/metrics`);
       expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
       const text = await response.text();
       expect(text).toMatch(

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
@@ -86,11 +86,15 @@ export function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs = 
   });
 }
 
-/** A private folder with a YAML configuration file in it (dataDir, metadataDir inside the folder). */
+/**
+ * A private folder with a YAML configuration file in it; dataDir (created, as an operator would:
+ * Passgate creates only its default data folder) and metadataDir inside the folder.
+ */
 export function writeConfig(
   settings: Record<string, unknown>,
   folder = mkdtempSync(path.join(os.tmpdir(), 'passgate-cli-')),
 ) {
+  mkdirSync(path.join(folder, 'data'), { recursive: true });
   const file = path.join(folder, 'passgate.yaml');
   writeFileSync(
     file,
@@ -101,4 +105,36 @@ export function writeConfig(
     }),
   );
   return { folder, file };
+}
+
+/** Outcome of {@link runStart}: what the process wrote, its exit code, and whether it got as far as serving. */
+export interface StartRun extends CliRun {
+  /** True when the server logged `ready` (it was then stopped with SIGTERM). */
+  started: boolean;
+}
+
+/**
+ * Runs `passgate start <args>` until it exits by itself (a refused start) or logs `ready`, then
+ * stops it with SIGTERM; so a test of a refused start fails, rather than hangs, when it starts.
+ */
+export async function runStart(
+  args: string[],
+  options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {},
+): Promise<StartRun> {
+  const child = spawnCli(['start', ...args], options);
+  const done = collect(child);
+  let started = false;
+  const stop = () => child.kill('SIGTERM');
+  const timer = setTimeout(stop, options.timeoutMs ?? 20_000);
+  let seen = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    seen += chunk.toString();
+    if (!started && /"msg":"ready"/.test(seen)) {
+      started = true;
+      stop();
+    }
+  });
+  const run = await done;
+  clearTimeout(timer);
+  return { ...run, started };
 }

@@ -1,0 +1,9 @@
+/**
+ * The file a `sqlite:` database URL names (`sqlite:data/x.db`, `sqlite:/abs/x.db`,
+ * `sqlite:///abs/x.db`), or undefined for any other URL. Here, below the store, because the
+ * configuration checks the file's folder before the store opens it.
+ */
+export function sqliteFileOf(url: string): string | undefined {
+  if (!url.startsWith('sqlite:')) return undefined;
+  return url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+}
