@@ -138,7 +138,8 @@ function crossOptionProblems(config: Config, parsed: ParsedConfig): CrossOptionP
   }
   if (config.mode === 'production' && isRemotePlainHttp(config.server.publicUrl)) {
     fail(
-      'server.publicUrl: production needs an https address (plain http sends passwords and session cookies in clear); put a TLS proxy in front and give its https URL',
+      'server.publicUrl',
+      'production needs an https address (plain http sends passwords and session cookies in clear); put a TLS proxy in front and give its https URL',
     );
   }
   for (const [index, key] of [config.secrets.masterKey, ...config.secrets.previousMasterKeys].entries()) {

@@ -8,7 +8,7 @@ function productionError(publicUrl: string): string | undefined {
   try {
     loadConfig({
       env: { PASSGATE_PUBLIC_URL: publicUrl, PASSGATE_MASTER_KEY: MASTER_KEY },
-      overrides: { mode: 'production' },
+      overrides: { mode: 'production', dispatch: { gateways: [] } },
     });
     return undefined;
   } catch (error) {
