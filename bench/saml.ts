@@ -50,6 +50,7 @@ export const samlResponse: InProcessScenario = {
         publicUrl: 'https://idp.example.com',
         database,
         keys: core.keys,
+        box: core.box,
         logger: createLogger('silent'),
         clock: () => Date.now(),
       });

@@ -122,7 +122,7 @@ export async function composeServices(
     },
   });
 
-  const saml = await createSamlDoor({ config, publicUrl, database, keys, logger, clock });
+  const saml = await createSamlDoor({ config, publicUrl, database, keys, box: core.box, logger, clock });
   const samlSso = createSamlSso(saml, {
     config,
     database,

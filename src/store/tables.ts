@@ -27,6 +27,7 @@ export interface Tables {
   saml_flows: SamlFlowRow;
   pending_enrolments: PendingEnrolmentRow;
   revoked_sessions: RevokedSessionRow;
+  stored_secrets: StoredSecretRow;
 }
 
 /** A self-service session ended by signing out, refused until it expires (migration 0008). */
@@ -59,6 +60,16 @@ export interface SamlFlowRow {
   created_at: number;
   expires_at: number;
   completed_at: number | null;
+  /** JSON of what the answer must meet (RequestedAuthnContext, Subject; migration 0009), or null. */
+  requirements: string | null;
+}
+
+/** A secret made once and kept sealed under the master key (migration 0009); see StoredSecrets. */
+export interface StoredSecretRow {
+  name: string;
+  /** The SecretBox envelope, sealed with the context `stored-secret:<name>`. */
+  sealed: string;
+  created_at: number;
 }
 
 /** A SAML AuthnRequest ID already used, refused again until `expires_at`. */

@@ -148,15 +148,24 @@ describe('SAML single logout at /saml/slo', () => {
     expect(await forged.text()).toContain('data-code="SAML_SIGNATURE_INVALID"');
   });
 
-  it('sends Google (a plain redirect) to its logoutRedirect, and shows a page without one', async () => {
-    const google = await get(`${passgate.url}/saml/slo?sp=google`);
-    expect(google.status).toBe(303);
-    expect(google.headers.get('location')).toBe('https://www.google.com/a/example.com/ServiceLogin');
-    const [event] = await passgate.core.audit.recent({ type: 'saml.logout', limit: 1 });
-    expect(event?.details).toMatchObject({ sp: 'google', requestId: null });
+  it('sends Google (a plain redirect) to its logoutRedirect, and shows a page without one; no audit row for a GET without a request', async () => {
+    const before = await passgate.core.audit.recent({ type: 'saml.logout', limit: 1000 });
+    for (let i = 0; i < 10; i++) {
+      const google = await get(`${passgate.url}/saml/slo?sp=google`);
+      expect(google.status).toBe(303);
+      expect(google.headers.get('location')).toBe('https://www.google.com/a/example.com/ServiceLogin');
+      const page = await get(`${passgate.url}/saml/slo?lang=de`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('Sie wurden abgemeldet.');
+    }
+    const after = await passgate.core.audit.recent({ type: 'saml.logout', limit: 1000 });
+    expect(after.length).toBe(before.length);
+  });
 
-    const page = await get(`${passgate.url}/saml/slo?lang=de`);
-    expect(page.status).toBe(200);
-    expect(await page.text()).toContain('Sie wurden abgemeldet.');
+  it('refuses a signed Redirect LogoutRequest whose RelayState comes twice (400)', async () => {
+    const { url } = signedLogoutUrl('https://sp.example.com', sp.privateKey, 'r2');
+    const res = await get(`${url}&RelayState=injected`);
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain('data-code="SAML_PARAMETER_REPEATED"');
   });
 });

@@ -56,6 +56,37 @@ describe('SAML SSO endpoints: security', () => {
     expect(refused.page.body).toContain('data-code="SAML_SIGNATURE_INVALID"');
   });
 
+  it('refuses a signed Redirect request with a repeated RelayState, SigAlg, Signature or SAMLRequest (400), and a repeated POST field', async () => {
+    const url = await signedUrl('original');
+    const samlRequest = /[?&](SAMLRequest=[^&]+)/.exec(url)![1]!;
+    for (const extra of [
+      'RelayState=injected',
+      'Relay%53tate=injected',
+      'SigAlg=x',
+      'Signature=x',
+      samlRequest,
+    ]) {
+      const res = await fetch(`${url}&${extra}`, { redirect: 'manual' });
+      expect(res.status, extra).toBe(400);
+      expect(await res.text()).toContain('data-code="SAML_PARAMETER_REPEATED"');
+    }
+    const xml = Buffer.from(authnRequest({ id: '_twice', issuer: 'google.com/a/example.com' })).toString(
+      'base64',
+    );
+    const posted = await fetch(`${passgate.url}/saml/sso`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams([
+        ['SAMLRequest', xml],
+        ['RelayState', 'a'],
+        ['RelayState', 'b'],
+      ]).toString(),
+      redirect: 'manual',
+    });
+    expect(posted.status).toBe(400);
+    expect(await posted.text()).toContain('data-code="SAML_PARAMETER_REPEATED"');
+  });
+
   it('refuses an unsigned request from the SP that signs, and an ACS URL outside its metadata', async () => {
     const unsigned = await new SamlSignIn(passgate).post(
       authnRequest({ id: '_unsigned', issuer: 'https://sp.example.com' }),

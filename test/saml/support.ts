@@ -38,6 +38,7 @@ export async function createSamlFixture(
     publicUrl: PUBLIC_URL,
     database: core.database,
     keys: core.keys,
+    box: core.box,
     logger: createLogger('silent'),
     clock: core.clock,
   });

@@ -3,7 +3,9 @@ import * as xmllint from '@authenio/samlify-node-xmllint';
 import express from 'express';
 import type { Clock } from '../../clock.js';
 import type { Config } from '../../config/load.js';
+import type { SecretBox } from '../../crypto/secret-box.js';
 import type { SigningKeys } from '../../keys/signing-keys.js';
+import { StoredSecrets } from '../../keys/stored-secrets.js';
 import type { Logger } from '../../observability/logger.js';
 import type { Database } from '../../store/database.js';
 import { SamlRequestIdsRepository } from '../../store/repositories/saml-request-ids.js';
@@ -11,6 +13,8 @@ import { AuthnRequestValidator } from './authn-request.js';
 import { type IdpEndpoints, IdpInstances } from './identity.js';
 import { LogoutRequestValidator } from './logout-request.js';
 import { LogoutResponseBuilder } from './logout-response.js';
+import { NameIds, PAIRWISE_KEY_NAME } from './name-id.js';
+import { RequestChecks } from './request-checks.js';
 import { ResponseBuilder } from './response.js';
 import { samlify } from './samlify.js';
 import { ensureSamlKey, loadSamlKey, SAML_KEY_PURPOSE, samlCertifier } from './signing-key.js';
@@ -25,6 +29,8 @@ export interface SamlDoor {
   registry: SpRegistry;
   requests: AuthnRequestValidator;
   responses: ResponseBuilder;
+  /** Users' NameIDs at each SP (the pairwise ids too). */
+  nameIds: NameIds;
   /** Signed responses without an assertion (AuthnFailed, NoPassive ...). */
   statusResponses: StatusResponseBuilder;
   requestIds: SamlRequestIdsRepository;
@@ -48,6 +54,8 @@ export interface SamlDoorOptions {
   publicUrl: string;
   database: Database;
   keys: SigningKeys;
+  /** Seals the key of pairwise NameIDs. */
+  box: SecretBox;
   logger: Logger;
   clock: Clock;
 }
@@ -71,11 +79,22 @@ export async function createSamlDoor(options: SamlDoorOptions): Promise<SamlDoor
   let version = await keys.version(SAML_KEY_PURPOSE);
   const idps = new IdpInstances(endpoints, await loadSamlKey(keys));
 
-  const registry = new SpRegistry(path.join(config.metadataDir, 'saml'), logger.child({ module: 'saml' }));
+  const registry = new SpRegistry(
+    path.join(config.metadataDir, 'saml'),
+    logger.child({ module: 'saml' }),
+    config.saml.generic,
+  );
   registry.reload();
   if (config.saml.watchMetadata) registry.watch();
 
   const requestIds = new SamlRequestIdsRepository(options.database.db);
+  const checks = new RequestChecks(idps, requestIds, {
+    wantRequestsSigned: config.saml.wantAuthnRequestsSigned,
+    requestLifetimeSeconds: config.saml.requestLifetimeSeconds,
+    clockSkewSeconds: config.saml.clockSkewSeconds,
+  });
+  const secrets = new StoredSecrets(options.database.db, options.box, clock);
+  const nameIds = new NameIds(await secrets.ensure(PAIRWISE_KEY_NAME));
   const metadata = () => idps.published().getMetadata();
   const router = express.Router();
   router.get('/saml/metadata', (_req, res) => {
@@ -86,20 +105,11 @@ export async function createSamlDoor(options: SamlDoorOptions): Promise<SamlDoor
     endpoints,
     router,
     registry,
-    requests: new AuthnRequestValidator(registry, idps, requestIds, {
-      ssoUrl: endpoints.ssoUrl,
-      wantAuthnRequestsSigned: config.saml.wantAuthnRequestsSigned,
-      requestLifetimeSeconds: config.saml.requestLifetimeSeconds,
-      clockSkewSeconds: config.saml.clockSkewSeconds,
-    }),
-    responses: new ResponseBuilder(idps, endpoints.entityId, config.saml.assertionLifetimeSeconds),
+    requests: new AuthnRequestValidator(registry, checks, endpoints.ssoUrl),
+    responses: new ResponseBuilder(idps, endpoints.entityId, config.saml.assertionLifetimeSeconds, nameIds),
+    nameIds,
     statusResponses: new StatusResponseBuilder(idps, endpoints.entityId),
-    logoutRequests: new LogoutRequestValidator(registry, idps, requestIds, {
-      sloUrl: endpoints.sloUrl,
-      wantRequestsSigned: config.saml.wantAuthnRequestsSigned,
-      requestLifetimeSeconds: config.saml.requestLifetimeSeconds,
-      clockSkewSeconds: config.saml.clockSkewSeconds,
-    }),
+    logoutRequests: new LogoutRequestValidator(registry, checks, endpoints.sloUrl),
     logoutResponses: new LogoutResponseBuilder(idps, endpoints.entityId),
     requestIds,
     metadata,

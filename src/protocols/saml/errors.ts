@@ -6,6 +6,10 @@ import { defineErrors } from '../../errors.js';
  */
 export const SamlErrors = defineErrors({
   SAML_REQUEST_MALFORMED: { status: 400, publicMessage: 'The sign-in request is not a valid SAML request.' },
+  SAML_PARAMETER_REPEATED: {
+    status: 400,
+    publicMessage: 'The sign-in request carries one of its parameters more than once, so it is refused.',
+  },
   SAML_DTD_FORBIDDEN: {
     status: 400,
     publicMessage: 'The sign-in request contains a document type declaration, which is not allowed.',

@@ -3,15 +3,19 @@ import type { Request, Response } from 'express';
 import type { Clock } from '../../clock.js';
 import type { AuditRepository } from '../../store/repositories/audit.js';
 import type { SamlFlowRecord, SamlFlowsRepository } from '../../store/repositories/saml-flows.js';
-import type { UsersRepository } from '../../store/repositories/users.js';
+import type { User, UsersRepository } from '../../store/repositories/users.js';
 import type { CancelReason, FlowResult, LoginFlow, LoginFlowSource } from '../login/flow.js';
 import type { PageRenderer } from '../oidc/provider.js';
+import { classToState, type RequestedAuthnContext } from './authn-context.js';
 import { SamlErrors } from './errors.js';
 import { bindBrowser, browserHolds, unbindBrowser } from './flow-binding.js';
+import type { NameIds } from './name-id.js';
 import { sendPostPage } from './post-page.js';
+import type { RequestedSubject } from './request-fields.js';
 import type { ResponseBuilder, ResponseRequestInfo } from './response.js';
 import type { ServiceProvider } from './service-provider.js';
 import type { SpRegistry } from './sp-registry.js';
+import { answerWithStatus, type StatusAnswer } from './status-answer.js';
 import type { StatusResponseBuilder } from './status-response.js';
 
 /** The door's name for the policy's `doors` condition. */
@@ -23,6 +27,15 @@ export interface SamlFlowStart {
   request: ResponseRequestInfo;
   stepUp?: string | undefined;
   forceAuthn?: boolean;
+  requirements?: FlowRequirements;
+}
+
+/** What the answer must meet besides a sign-in, from the AuthnRequest. */
+export interface FlowRequirements {
+  /** Its RequestedAuthnContext: the stated class must meet it (else NoAuthnContext). */
+  authnContext?: RequestedAuthnContext | undefined;
+  /** Its Subject: the user who signs in must be that user at the SP (else UnknownPrincipal). */
+  subject?: RequestedSubject | undefined;
 }
 
 /** What SAML flows need. */
@@ -32,6 +45,7 @@ export interface SamlFlowsOptions {
   responses: ResponseBuilder;
   statusResponses: StatusResponseBuilder;
   users: Pick<UsersRepository, 'findById'>;
+  nameIds: NameIds;
   audit: Pick<AuditRepository, 'record'>;
   render: PageRenderer;
   clock: Clock;
@@ -62,6 +76,10 @@ export class SamlFlows implements LoginFlowSource {
       relay_state: start.request.relayState ?? null,
       step_up: start.stepUp ?? null,
       force_authn: start.forceAuthn ? 1 : 0,
+      requirements:
+        start.requirements?.authnContext || start.requirements?.subject
+          ? JSON.stringify(start.requirements)
+          : null,
       secret_hash: bindBrowser(res, uid, lifetimeMs, secureCookies),
       created_at: now,
       expires_at: now + lifetimeMs,
@@ -97,7 +115,11 @@ export class SamlFlows implements LoginFlowSource {
     };
   }
 
-  /** The login response, once: a second finish (or one after cancel) is SAML_FLOW_COMPLETED. */
+  /**
+   * The login response, once: a second finish (or one after cancel) is SAML_FLOW_COMPLETED. The
+   * request's Subject must be the user (else UnknownPrincipal), and the class stated must meet
+   * its RequestedAuthnContext (else NoAuthnContext).
+   */
   private async finish(
     req: Request,
     res: Response,
@@ -110,8 +132,30 @@ export class SamlFlows implements LoginFlowSource {
     const user = await users.findById(result.userId);
     if (!user)
       throw SamlErrors.SAML_FLOW_COMPLETED({ detail: `flow ${row.uid}: user ${result.userId} is gone` });
+    const requirements = JSON.parse(row.requirements ?? '{}') as FlowRequirements;
+    if (requirements.subject && !this.isSubject(requirements.subject, user, sp)) {
+      return this.refuse(req, res, row, sp, request, { status: 'unknownPrincipal', reason: 'subject', user });
+    }
+    const classRef = classToState(
+      result.mfa ? 'mfa' : 'password',
+      sp.settings.authnContext,
+      requirements.authnContext,
+    );
+    if (classRef === undefined) {
+      return this.refuse(req, res, row, sp, request, {
+        status: 'noAuthnContext',
+        reason: 'authn_context',
+        user,
+      });
+    }
     const now = clock();
-    const response = await responses.build({ user, sp, request, assurance: { mfa: result.mfa }, now });
+    const response = await responses.build({
+      user,
+      sp,
+      request,
+      assurance: { mfa: result.mfa, classRef },
+      now,
+    });
     await this.complete(res, row);
     await audit.record({
       type: 'saml.response',
@@ -124,16 +168,26 @@ export class SamlFlows implements LoginFlowSource {
         nameIdFormat: sp.settings.nameId.format,
         mfa: result.mfa,
         amr: result.amr,
+        authnContext: classRef,
         inResponseTo: request.id ?? null,
       },
     });
     await sendPostPage(this.options.render, req, res, response, sp.settings.displayName);
   }
 
+  /** Whether the user is the Subject the request named; a user without a NameID there is not. */
+  private isSubject(subject: RequestedSubject, user: User, sp: ServiceProvider): boolean {
+    try {
+      return this.options.nameIds.matches(subject, user, sp);
+    } catch (error) {
+      if (SamlErrors.is(error) && error.code === 'SAML_NAMEID_UNAVAILABLE') return false;
+      throw error;
+    }
+  }
+
   /**
    * Answers the SP that the user did not sign in: AuthnFailed when cancelled, RequestDenied when
-   * the policy denied the sign-in. An IdP-initiated flow has no SP waiting for an answer: the
-   * user gets Passgate's "access denied" page instead.
+   * the policy denied the sign-in.
    */
   private async cancel(
     req: Request,
@@ -143,27 +197,36 @@ export class SamlFlows implements LoginFlowSource {
     request: ResponseRequestInfo,
     reason: CancelReason,
   ): Promise<void> {
-    const { statusResponses, audit, clock, render } = this.options;
     const status = reason === 'denied' ? 'requestDenied' : 'authnFailed';
+    return this.refuse(req, res, row, sp, request, { status, reason });
+  }
+
+  /**
+   * Completes the flow without an assertion: the SP gets the status response. An IdP-initiated
+   * flow has no SP waiting for an answer: the user gets Passgate's "access denied" page instead.
+   */
+  private async refuse(
+    req: Request,
+    res: Response,
+    row: SamlFlowRecord,
+    sp: ServiceProvider,
+    request: ResponseRequestInfo,
+    answer: StatusAnswer,
+  ): Promise<void> {
     await this.complete(res, row);
-    await audit.record({
-      type: 'saml.response',
-      outcome: 'failure',
-      reason,
-      address: req.ip ?? null,
-      details: {
-        sp: sp.name,
-        status: status === 'requestDenied' ? 'RequestDenied' : 'AuthnFailed',
-        inResponseTo: request.id ?? null,
-      },
-    });
     if (request.id === undefined) {
-      const html = await render(req, 'error', { status: 403, code: 'access_denied' });
+      await this.options.audit.record({
+        type: 'saml.response',
+        outcome: 'failure',
+        reason: answer.reason,
+        address: req.ip ?? null,
+        details: { sp: sp.name, inResponseTo: null },
+      });
+      const html = await this.options.render(req, 'error', { status: 403, code: 'access_denied' });
       res.status(403).type('html').send(html);
       return;
     }
-    const response = statusResponses.build(sp, request, status, clock());
-    await sendPostPage(render, req, res, response, sp.settings.displayName);
+    await answerWithStatus(this.options, req, res, sp, request, answer);
   }
 
   private async complete(res: Response, row: SamlFlowRecord): Promise<void> {

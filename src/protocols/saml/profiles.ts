@@ -1,11 +1,15 @@
-import type { NameIdFormat } from './name-id.js';
+import { AUTHN_CONTEXT, type StatedClasses } from './authn-context.js';
+import { NAME_ID_FORMATS, type NameIdFormat, PAIRWISE_ID } from './name-id.js';
 import type { AttributeSource, SpFile } from './sp-file.js';
+import type { SpMetadata } from './sp-metadata.js';
 
 /** The settings of an SP with its profile's defaults applied. */
 export interface SpSettings {
   profile: SpFile['profile'];
   nameId: { source: string[]; format: NameIdFormat };
   attributes: Record<string, AttributeSource>;
+  /** The AuthnContextClassRef stated after the password alone and after a second factor. */
+  authnContext: StatedClasses;
   signatureAlgorithm: 'sha256' | 'sha1';
   sign: 'response' | 'assertion' | 'both';
   encryptAssertion: boolean;
@@ -32,8 +36,28 @@ export interface SpSettings {
   logoutRedirect: string | undefined;
 }
 
-type Defaults = Pick<SpSettings, 'nameId' | 'attributes' | 'sign' | 'idpInitiated'> & {
+type Defaults = Pick<SpSettings, 'nameId' | 'attributes' | 'sign' | 'idpInitiated' | 'authnContext'> & {
   displayName?: string;
+};
+
+/** What `saml.generic` sets for generic SPs (config). */
+export type GenericDefaults = Pick<SpSettings, 'attributes' | 'authnContext'>;
+
+/** What an SP's metadata asks for that the generic profile follows. */
+export type MetadataWishes = Pick<SpMetadata, 'wantAssertionsSigned' | 'nameIdFormats'>;
+
+/** Microsoft's classes: Entra ID honours multipleauthn (federatedIdpMfaBehavior). */
+const MICROSOFT_CLASSES: StatedClasses = {
+  password: AUTHN_CONTEXT.password,
+  mfa: AUTHN_CONTEXT.microsoftMfa,
+};
+
+/** The NameID value of each format for generic SPs: a pairwise id for persistent, the e-mail for emailAddress. */
+const GENERIC_NAME_ID_SOURCES: Record<NameIdFormat, string[]> = {
+  persistent: [PAIRWISE_ID],
+  emailAddress: ['email'],
+  unspecified: ['username'],
+  transient: [],
 };
 
 /**
@@ -42,12 +66,13 @@ type Defaults = Pick<SpSettings, 'nameId' | 'attributes' | 'sign' | 'idpInitiate
  * as IDPEmail, a signed assertion. Google: the primary e-mail, a signed response. Salesforce:
  * the Federation ID (here the UPN, else the e-mail), response and assertion signed.
  */
-const PROFILES: Record<SpFile['profile'], Defaults> = {
+const PROFILES: Record<Exclude<SpFile['profile'], 'generic'>, Defaults> = {
   office365: {
     nameId: { source: ['immutableId'], format: 'persistent' },
     attributes: { IDPEmail: { from: ['userPrincipalName'] } },
     sign: 'assertion',
     idpInitiated: false,
+    authnContext: MICROSOFT_CLASSES,
     displayName: 'Microsoft 365',
   },
   google: {
@@ -55,6 +80,7 @@ const PROFILES: Record<SpFile['profile'], Defaults> = {
     attributes: {},
     sign: 'response',
     idpInitiated: false,
+    authnContext: MICROSOFT_CLASSES,
     displayName: 'Google Workspace',
   },
   salesforce: {
@@ -62,15 +88,30 @@ const PROFILES: Record<SpFile['profile'], Defaults> = {
     attributes: {},
     sign: 'both',
     idpInitiated: true,
+    authnContext: MICROSOFT_CLASSES,
     displayName: 'Salesforce',
   },
-  generic: {
-    nameId: { source: ['username'], format: 'unspecified' },
-    attributes: {},
-    sign: 'response',
-    idpInitiated: true,
-  },
 };
+
+/**
+ * The generic profile follows the SP's metadata: the first NameIDFormat Passgate issues (with
+ * the value of that format), the assertion signed too when it says WantAssertionsSigned, and
+ * `saml.generic`'s attributes and classes.
+ */
+function genericDefaults(file: SpFile, metadata: MetadataWishes, generic: GenericDefaults): Defaults {
+  const formats = Object.entries(NAME_ID_FORMATS) as Array<[NameIdFormat, string]>;
+  const listed = metadata.nameIdFormats
+    .map((uri) => formats.find(([, known]) => known === uri)?.[0])
+    .find((format) => format !== undefined);
+  const format = file.nameId?.format ?? listed ?? 'unspecified';
+  return {
+    nameId: { source: GENERIC_NAME_ID_SOURCES[format], format },
+    attributes: generic.attributes,
+    sign: metadata.wantAssertionsSigned ? 'both' : 'response',
+    idpInitiated: true,
+    authnContext: generic.authnContext,
+  };
+}
 
 /** Salesforce just-in-time provisioning attributes, from the usual directory fields. */
 function salesforceJit(profileId: string | undefined): Record<string, AttributeSource> {
@@ -84,8 +125,14 @@ function salesforceJit(profileId: string | undefined): Record<string, AttributeS
 }
 
 /** The SP file's settings over its profile's defaults; `name` is the generic display name. */
-export function applyProfile(file: SpFile, name = 'the application'): SpSettings {
-  const defaults = PROFILES[file.profile];
+export function applyProfile(
+  file: SpFile,
+  metadata: MetadataWishes,
+  generic: GenericDefaults,
+  name = 'the application',
+): SpSettings {
+  const defaults =
+    file.profile === 'generic' ? genericDefaults(file, metadata, generic) : PROFILES[file.profile];
   const jit =
     file.profile === 'salesforce' && file.salesforceJit ? salesforceJit(file.salesforceJit.profileId) : {};
   return {
@@ -95,6 +142,7 @@ export function applyProfile(file: SpFile, name = 'the application'): SpSettings
       format: file.nameId?.format ?? defaults.nameId.format,
     },
     attributes: { ...(file.attributes ?? defaults.attributes), ...jit },
+    authnContext: { ...defaults.authnContext, ...file.authnContext },
     signatureAlgorithm: file.signatureAlgorithm ?? 'sha256',
     sign: file.sign ?? defaults.sign,
     encryptAssertion: file.encryptAssertion ?? false,

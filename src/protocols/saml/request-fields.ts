@@ -1,4 +1,5 @@
 import type { Element } from '@xmldom/xmldom';
+import { COMPARISONS, type RequestedAuthnContext } from './authn-context.js';
 import { SamlErrors } from './errors.js';
 import { child, children, parseXml } from './xml-guard.js';
 
@@ -17,9 +18,18 @@ export interface AuthnRequestFields {
   forceAuthn: boolean;
   isPassive: boolean;
   nameIdFormat: string | undefined;
-  requestedAuthnContext: { comparison: string; classRefs: string[] } | undefined;
+  requestedAuthnContext: RequestedAuthnContext | undefined;
+  /** The user the SP asks for (`<Subject><NameID>`), when it names one. */
+  subject: RequestedSubject | undefined;
   /** Whether the root carries an enveloped XML signature (POST binding). */
   signed: boolean;
+}
+
+/** The NameID of an AuthnRequest's Subject. */
+export interface RequestedSubject {
+  nameId: string;
+  /** Its Format attribute, when set. */
+  format: string | undefined;
 }
 
 /** Reads an AuthnRequest's fields (after the DOCTYPE guard); SAML_REQUEST_MALFORMED when it is not one. */
@@ -55,16 +65,37 @@ export function readAuthnRequest(xml: string): AuthnRequestFields {
     isPassive: isTrue(root.getAttribute('IsPassive')),
     nameIdFormat: optional(child(root, 'NameIDPolicy', SAMLP), 'Format'),
     requestedAuthnContext: authnContext(child(root, 'RequestedAuthnContext', SAMLP)),
+    subject: subject(child(root, 'Subject', SAML)),
     signed: signatures.length === 1,
   };
 }
 
-function authnContext(element: Element | undefined): AuthnRequestFields['requestedAuthnContext'] {
+function authnContext(element: Element | undefined): RequestedAuthnContext | undefined {
   if (!element) return undefined;
+  const comparison = element.getAttribute('Comparison') || 'exact';
+  if (!(COMPARISONS as readonly string[]).includes(comparison)) {
+    throw SamlErrors.SAML_REQUEST_MALFORMED({
+      detail: `RequestedAuthnContext Comparison ${JSON.stringify(comparison.slice(0, 40))}`,
+    });
+  }
   return {
-    comparison: element.getAttribute('Comparison') || 'exact',
+    comparison: comparison as RequestedAuthnContext['comparison'],
     classRefs: children(element, 'AuthnContextClassRef', SAML).map((e) => (e.textContent ?? '').trim()),
   };
+}
+
+/** The Subject's NameID; a Subject naming its user otherwise (BaseID, EncryptedID) is refused. */
+function subject(element: Element | undefined): RequestedSubject | undefined {
+  if (!element) return undefined;
+  const nameIds = children(element, 'NameID', SAML);
+  const nameId = nameIds[0]?.textContent?.trim();
+  if (nameIds.length !== 1 || !nameId) {
+    throw SamlErrors.SAML_REQUEST_MALFORMED({
+      detail:
+        'the Subject of an AuthnRequest must hold one NameID (BaseID and EncryptedID are not supported)',
+    });
+  }
+  return { nameId, format: optional(nameIds[0], 'Format') };
 }
 
 /** The one Reference of an enveloped signature must point at the root (no wrapped copies). */

@@ -1,10 +1,13 @@
 import { inflateRawSync } from 'node:zlib';
 import { SamlErrors } from './errors.js';
 
-/** Largest AuthnRequest accepted, decoded (real ones are a few KiB). */
+/** Largest request accepted, decoded (real ones are a few KiB). */
 const MAX_XML_BYTES = 64 * 1024;
 
-/** An AuthnRequest as it arrived, by binding. */
+/** The parameters of the SAML bindings: each may come once at most. */
+const PARAMETERS = ['SAMLRequest', 'SAMLResponse', 'RelayState', 'SigAlg', 'Signature'] as const;
+
+/** A request (AuthnRequest, LogoutRequest) as it arrived, by binding. */
 export type IncomingRequest =
   | {
       binding: 'redirect';
@@ -15,17 +18,43 @@ export type IncomingRequest =
     }
   | { binding: 'post'; body: Record<string, unknown> };
 
-/** The XML of an incoming AuthnRequest: deflated in the query (Redirect), base64 in the form (POST). */
-export function requestXml(request: IncomingRequest): string {
+/** A request's XML and the binding parameters that travel beside it. */
+export interface RequestMessage {
+  xml: string;
+  relayState: string | undefined;
+  /** Whether the Redirect binding's query carries a Signature (POST signatures are in the XML). */
+  querySigned: boolean;
+}
+
+/**
+ * Reads a request off its binding: each SAML parameter at most once (SAML_PARAMETER_REPEATED
+ * otherwise: a second RelayState would be dropped silently, and a signed Redirect request is
+ * checked over the first of each only), and the XML deflated in the query (Redirect) or in base64
+ * in the form (POST).
+ */
+export function readRequestMessage(request: IncomingRequest): RequestMessage {
   const source = request.binding === 'redirect' ? request.query : request.body;
-  const encoded = source.SAMLRequest;
+  for (const name of PARAMETERS) {
+    const value = source[name];
+    if (value !== undefined && typeof value !== 'string') {
+      throw SamlErrors.SAML_PARAMETER_REPEATED({ detail: `${name} appears more than once` });
+    }
+  }
+  const relayState = source.RelayState as string | undefined;
+  return {
+    xml: requestXml(request.binding, source.SAMLRequest),
+    relayState,
+    querySigned: request.binding === 'redirect' && source.Signature !== undefined,
+  };
+}
+
+function requestXml(binding: IncomingRequest['binding'], encoded: unknown): string {
   if (typeof encoded !== 'string' || encoded.length === 0 || encoded.length > MAX_XML_BYTES * 2) {
     throw SamlErrors.SAML_REQUEST_MALFORMED({ detail: 'no usable SAMLRequest parameter' });
   }
   const bytes = Buffer.from(encoded, 'base64');
   try {
-    const xml =
-      request.binding === 'redirect' ? inflateRawSync(bytes, { maxOutputLength: MAX_XML_BYTES }) : bytes;
+    const xml = binding === 'redirect' ? inflateRawSync(bytes, { maxOutputLength: MAX_XML_BYTES }) : bytes;
     if (xml.length > MAX_XML_BYTES) throw new Error('too large');
     return xml.toString('utf8');
   } catch (error) {

@@ -26,26 +26,47 @@ export interface PersonalTemplate {
   xml: string;
   /** Placeholder of the NameID value. */
   nameId: string;
-  /** Placeholders of each attribute: its name, and one per value. */
-  attributes: Array<{ name: string; values: string[] }>;
+  /** Placeholders of each attribute: its name, its friendly name, and one per value. */
+  attributes: Array<{ name: string; friendlyName: string; values: string[] }>;
 }
 
+/** The shape of one released attribute: how many values, and how it is named. */
+export interface AttributeShape {
+  values: number;
+  /** Its Name is a URI (NameFormat uri), else NameFormat unspecified. */
+  uriName: boolean;
+  /** It carries a FriendlyName. */
+  friendlyName: boolean;
+}
+
+const NAME_FORMAT = {
+  uri: 'urn:oasis:names:tc:SAML:2.0:attrname-format:uri',
+  unspecified: 'urn:oasis:names:tc:SAML:2.0:attrname-format:unspecified',
+} as const;
+
 /**
- * Puts the NameID and attribute placeholders into `template`, for attributes with the given
- * numbers of values: the shape depends on numbers alone. These placeholders carry a random tag
+ * Puts the NameID and attribute placeholders into `template`, for attributes of the given
+ * shapes: the XML depends on the shapes alone, every name and value is a placeholder. These placeholders carry a random tag
  * per response, because samlify fills placeholders one after another and a user's value that
  * spelled out a later placeholder would otherwise be filled in again.
  */
-export function personalise(template: string, valueCounts: readonly number[]): PersonalTemplate {
+export function personalise(template: string, shapes: readonly AttributeShape[]): PersonalTemplate {
   const tag = randomBytes(6).toString('hex');
   const nameId = `U${tag}N`;
-  const attributes = valueCounts.map((count, i) => ({
+  const attributes = shapes.map((shape, i) => ({
     name: `U${tag}A${i}`,
-    values: Array.from({ length: count }, (_, j) => `U${tag}A${i}V${j}`),
+    friendlyName: `U${tag}A${i}F`,
+    values: Array.from({ length: shape.values }, (_, j) => `U${tag}A${i}V${j}`),
   }));
-  const attribute = (a: { name: string; values: string[] }) =>
-    `<saml:Attribute Name="{${a.name}}" NameFormat="urn:oasis:names:tc:SAML:2.0:attrname-format:unspecified">` +
-    `${a.values.map((v) => `<saml:AttributeValue>{${v}}</saml:AttributeValue>`).join('')}</saml:Attribute>`;
+  const attribute = (a: PersonalTemplate['attributes'][number], i: number) => {
+    const shape = shapes[i]!;
+    const friendly = shape.friendlyName ? ` FriendlyName="{${a.friendlyName}}"` : '';
+    const format = shape.uriName ? NAME_FORMAT.uri : NAME_FORMAT.unspecified;
+    return (
+      `<saml:Attribute Name="{${a.name}}" NameFormat="${format}"${friendly}>` +
+      `${a.values.map((v) => `<saml:AttributeValue>{${v}}</saml:AttributeValue>`).join('')}</saml:Attribute>`
+    );
+  };
   const statement =
     attributes.length === 0
       ? ''

@@ -1,14 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { User } from '../../store/repositories/users.js';
 import { pickAcs } from './acs.js';
-import { SamlErrors } from './errors.js';
 import type { IdpInstances } from './identity.js';
 import { issuerFor } from './issuer.js';
-import { AUTHN_CONTEXT_MFA, AUTHN_CONTEXT_PASSWORD, NAME_ID_FORMATS } from './name-id.js';
+import { NAME_ID_FORMATS, type NameIds } from './name-id.js';
 import { LOGIN_RESPONSE_TEMPLATE, personalise } from './response-template.js';
 import { samlify } from './samlify.js';
 import type { ServiceProvider } from './service-provider.js';
-import { attributeValues, firstValues } from './user-values.js';
+import { attributeValues } from './user-values.js';
 
 /** The request a response answers (none of it for IdP-initiated SSO but the ACS). */
 export interface ResponseRequestInfo {
@@ -22,6 +21,8 @@ export interface ResponseRequestInfo {
 /** How the user signed in. */
 export interface ResponseAssurance {
   mfa: boolean;
+  /** The AuthnContextClassRef to state (one that meets the request); default: the SP's class for `mfa`. */
+  classRef?: string;
   /** When the user authenticated (epoch ms); default: now. */
   authnInstant?: number;
   /** The session's index, for single logout later; default: a new random one. */
@@ -53,6 +54,7 @@ export class ResponseBuilder {
     private readonly idps: IdpInstances,
     private readonly defaultIssuer: string,
     private readonly lifetimeSeconds: number,
+    private readonly nameIds: NameIds,
   ) {}
 
   /**
@@ -64,14 +66,13 @@ export class ResponseBuilder {
     const { user, sp, request, assurance, now } = input;
     const acs = pickAcs(sp, { url: request.acsUrl });
     const { settings } = sp;
-    const nameId = firstValues(user, settings.nameId.source)[0];
-    if (nameId === undefined) {
-      throw SamlErrors.SAML_NAMEID_UNAVAILABLE({
-        detail: `${sp.name}: user ${user.username} has none of ${settings.nameId.source.join(', ')}`,
-      });
-    }
+    const nameId = this.nameIds.of(user, sp).value;
     const mapped = Object.entries(settings.attributes)
-      .map(([name, source]) => ({ name, values: attributeValues(user, source) }))
+      .map(([name, source]) => ({
+        name,
+        friendlyName: source.friendlyName,
+        values: attributeValues(user, source),
+      }))
       .filter((a) => a.values.length > 0);
     const issuer = issuerFor(sp, user, this.defaultIssuer);
     const id = newId();
@@ -89,18 +90,23 @@ export class ResponseBuilder {
       NotOnOrAfter: iso(now + this.lifetimeSeconds * 1000),
       AuthnInstant: iso(assurance.authnInstant ?? now),
       SessionIndex: assurance.sessionIndex ?? newId(),
-      AuthnContextClassRef: assurance.mfa ? AUTHN_CONTEXT_MFA : AUTHN_CONTEXT_PASSWORD,
+      AuthnContextClassRef: assurance.classRef ?? settings.authnContext[assurance.mfa ? 'mfa' : 'password'],
       NameIDFormat: NAME_ID_FORMATS[settings.nameId.format],
     };
     const fill = (template: string): string => {
       const personal = personalise(
         template,
-        mapped.map((a) => a.values.length),
+        mapped.map((a) => ({
+          values: a.values.length,
+          uriName: /^(urn|https?):/i.test(a.name),
+          friendlyName: a.friendlyName !== undefined,
+        })),
       );
       // Ours first, the user's last: a user's value can then spell no placeholder still to fill.
       const userValues: Record<string, string> = { [personal.nameId]: nameId };
       personal.attributes.forEach((placeholders, i) => {
         userValues[placeholders.name] = mapped[i]!.name;
+        userValues[placeholders.friendlyName] = mapped[i]!.friendlyName ?? '';
         placeholders.values.forEach((tag, j) => {
           userValues[tag] = mapped[i]!.values[j]!;
         });

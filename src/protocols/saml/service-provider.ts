@@ -1,4 +1,4 @@
-import { applyProfile, type SpSettings } from './profiles.js';
+import { applyProfile, type GenericDefaults, type SpSettings } from './profiles.js';
 import type { ServiceProviderInstance } from './samlify.js';
 import { samlify } from './samlify.js';
 import type { SpFile } from './sp-file.js';
@@ -27,9 +27,19 @@ export interface ServiceProvider {
  * administrator) when they do not fit together, e.g. encryption asked for without an
  * encryption key in the metadata.
  */
-export function buildServiceProvider(name: string, metadataXml: string, file: SpFile): ServiceProvider {
+export function buildServiceProvider(
+  name: string,
+  metadataXml: string,
+  file: SpFile,
+  generic: GenericDefaults,
+): ServiceProvider {
   const metadata = readSpMetadata(metadataXml);
-  const settings = applyProfile(file, name);
+  const settings = applyProfile(file, metadata, generic, name);
+  if (metadata.wantAssertionsSigned && settings.sign === 'response') {
+    throw new Error(
+      'sign: "response" leaves the assertion unsigned, but the SP metadata says WantAssertionsSigned="true"',
+    );
+  }
   if (settings.encryptAssertion && !metadata.encryptionCertificate) {
     throw new Error(
       'encryptAssertion: the SP metadata has no encryption key (KeyDescriptor use="encryption")',

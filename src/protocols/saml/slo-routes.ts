@@ -28,7 +28,7 @@ export interface SloRoutesOptions {
  * OIDC session is left alone). The SP then gets a signed LogoutResponse (Success) at the single
  * logout service of its metadata, with its RelayState. An SP without one, Google (whose sign-out
  * is a plain redirect), and a GET without a request (`?sp=NAME` names the SP) are sent to the
- * SP file's `logoutRedirect`, else shown the "signed out" page.
+ * SP file's `logoutRedirect`, else shown the "signed out" page; such a GET writes no audit row.
  */
 export function createSloRoutes(options: SloRoutesOptions): Router {
   const { clock, render } = options;
@@ -37,7 +37,7 @@ export function createSloRoutes(options: SloRoutesOptions): Router {
 
   const answer = async (req: Request, res: Response, incoming: IncomingRequest) => {
     const request = await options.logoutRequests.validate(incoming, clock());
-    await audit(req, request.sp, request);
+    await audit(req, request);
     const { sp } = request;
     const endpoint =
       sp.settings.profile === 'google'
@@ -54,16 +54,16 @@ export function createSloRoutes(options: SloRoutesOptions): Router {
     await send(req, res, response, sp);
   };
 
-  const audit = (req: Request, sp: ServiceProvider | undefined, request?: ValidatedLogoutRequest) =>
+  const audit = (req: Request, request: ValidatedLogoutRequest) =>
     options.audit.record({
       type: 'saml.logout',
       outcome: 'success',
       address: req.ip ?? null,
       details: {
-        sp: sp?.name ?? null,
-        requestId: request?.fields.id ?? null,
-        nameId: request?.fields.nameId ?? null,
-        sessionIndexes: request?.fields.sessionIndexes ?? [],
+        sp: request.sp.name,
+        requestId: request.fields.id,
+        nameId: request.fields.nameId ?? null,
+        sessionIndexes: request.fields.sessionIndexes,
       },
     });
 
@@ -89,8 +89,8 @@ export function createSloRoutes(options: SloRoutesOptions): Router {
 
   router.get('/saml/slo', async (req, res) => {
     if (req.query.SAMLRequest === undefined) {
+      // Nothing was asked and nothing ends: no audit row (anyone could write them by the thousand).
       const sp = typeof req.query.sp === 'string' ? options.registry.named(req.query.sp) : undefined;
-      await audit(req, sp);
       return leave(req, res, sp);
     }
     const mark = req.originalUrl.indexOf('?');

@@ -1,27 +1,15 @@
 import { z } from 'zod';
+import {
+  attributeSourceSchema,
+  authnContextSchema,
+  type ReleasedAttribute,
+  samlAttributeSchema,
+  uriSchema,
+} from '../../config/saml-schema.js';
 import { NAME_ID_FORMATS } from './name-id.js';
-
-/** A user field or directory attribute; a list means "the first one the user has". */
-const source = z
-  .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
-  .transform((value) => (Array.isArray(value) ? value : [value]));
-
-/** What fills one SAML attribute: a user field / directory attribute, or a fixed value. */
-const attributeValue = z.union([
-  source.transform((from) => ({ from })),
-  z.strictObject({ value: z.string() }),
-]);
 
 /** A DNS domain in lower case (a UPN or e-mail domain suffix). */
 const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
-
-/** An absolute URI (a URL or a URN): what Entra ID accepts as an IssuerUri. */
-const issuerUri = z
-  .string()
-  .min(1)
-  .refine((value) => /^[a-z][a-z0-9+.-]*:\S+$/i.test(value) && URL.canParse(value), {
-    message: 'must be an absolute URI (https://... or urn:...)',
-  });
 
 /**
  * The YAML half of a service provider (`metadata/saml/NAME.yaml`); the XML half is the SP's own
@@ -31,17 +19,27 @@ export const spFileSchema = z.strictObject({
   profile: z.enum(['office365', 'google', 'salesforce', 'generic']).default('generic'),
   nameId: z
     .strictObject({
-      source: source.optional(),
+      source: attributeSourceSchema.optional(),
       format: z.enum(Object.keys(NAME_ID_FORMATS) as [keyof typeof NAME_ID_FORMATS]).optional(),
     })
     .optional(),
-  attributes: z.record(z.string().min(1), attributeValue).optional(),
+  attributes: z
+    .record(z.string().min(1), samlAttributeSchema)
+    .optional()
+    .describe(
+      'Attributes released, by name: a user field / directory attribute, or { from | value, friendlyName }.',
+    ),
+  authnContext: authnContextSchema
+    .optional()
+    .describe(
+      "AuthnContextClassRef after the password alone / after a second factor (default: the profile's).",
+    ),
   signatureAlgorithm: z.enum(['sha256', 'sha1']).optional(),
   sign: z.enum(['response', 'assertion', 'both']).optional(),
   encryptAssertion: z.boolean().optional(),
   issuer: z.string().min(1).optional(),
   issuerByDomain: z
-    .record(z.string(), issuerUri)
+    .record(z.string(), uriSchema)
     .superRefine((map, ctx) => {
       for (const domain of Object.keys(map)) {
         if (!DOMAIN.test(domain))
@@ -72,5 +70,5 @@ export const spFileSchema = z.strictObject({
 
 /** An SP file as written. */
 export type SpFile = z.output<typeof spFileSchema>;
-/** The source of an attribute value after parsing. */
-export type AttributeSource = { from: string[] } | { value: string };
+/** A released attribute after parsing: where its values come from, and its friendly name. */
+export type AttributeSource = ReleasedAttribute;

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { describeError } from '../../errors.js';
+import type { GenericDefaults } from './profiles.js';
 import { buildServiceProvider, type ServiceProvider } from './service-provider.js';
 import { spFileSchema } from './sp-file.js';
 
@@ -19,9 +20,10 @@ export interface LoadedServiceProviders {
 
 /**
  * Reads every `NAME.xml` (SP metadata) with its `NAME.yaml` (or `.yml`) settings. A broken pair
- * is reported with its file name and reason and skipped; the other SPs keep working.
+ * is reported with its file name and reason and skipped; the other SPs keep working. `generic`:
+ * the defaults of generic SPs (`saml.generic`).
  */
-export function loadServiceProviders(folder: string): LoadedServiceProviders {
+export function loadServiceProviders(folder: string, generic: GenericDefaults): LoadedServiceProviders {
   let names: string[];
   try {
     names = readdirSync(folder).sort();
@@ -38,7 +40,8 @@ export function loadServiceProviders(folder: string): LoadedServiceProviders {
     const file = path.join(folder, yamlName ?? xmlName);
     try {
       if (!yamlName) throw new Error(`${base}.yaml is missing (it names the profile)`);
-      const sp = buildServiceProvider(base, read(folder, xmlName), parseSettings(read(folder, yamlName)));
+      const settings = parseSettings(read(folder, yamlName));
+      const sp = buildServiceProvider(base, read(folder, xmlName), settings, generic);
       const other = byEntity.get(sp.entityId);
       if (other) throw new Error(`entity "${sp.entityId}" is already registered by ${other}`);
       byEntity.set(sp.entityId, xmlName);

@@ -31,6 +31,10 @@ export interface SpMetadata {
   /** Its single logout services Passgate can answer on; empty when it has none. */
   slo: SloEndpoint[];
   signsRequests: boolean;
+  /** WantAssertionsSigned: the SP wants the assertion itself signed, not only the response. */
+  wantAssertionsSigned: boolean;
+  /** Its NameIDFormat elements, in the metadata's order. */
+  nameIdFormats: string[];
   /** Base64 DER certificates of `use="signing"` (or unspecified use) key descriptors. */
   signingCertificates: string[];
   encryptionCertificate: string | undefined;
@@ -64,6 +68,8 @@ export function readSpMetadata(xml: string): SpMetadata {
     acs,
     slo: children(descriptor, 'SingleLogoutService', MD).flatMap(toSlo),
     signsRequests: descriptor.getAttribute('AuthnRequestsSigned') === 'true',
+    wantAssertionsSigned: descriptor.getAttribute('WantAssertionsSigned') === 'true',
+    nameIdFormats: children(descriptor, 'NameIDFormat', MD).map((e) => e.textContent?.trim() ?? ''),
     signingCertificates: certificates('signing'),
     encryptionCertificate: certificates('encryption')[0],
   };

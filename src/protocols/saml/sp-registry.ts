@@ -1,5 +1,6 @@
 import type { Logger } from '../../observability/logger.js';
 import { type FolderWatch, watchMetadataFolder } from '../metadata-watcher.js';
+import type { GenericDefaults } from './profiles.js';
 import type { ServiceProvider } from './service-provider.js';
 import { loadServiceProviders, type SpFileProblem } from './sp-files.js';
 
@@ -12,11 +13,12 @@ export class SpRegistry {
   constructor(
     private readonly folder: string,
     private readonly logger: Logger,
+    private readonly generic: GenericDefaults,
   ) {}
 
   /** Re-reads the folder; logs each broken file with its reason and keeps the good ones. */
   reload(): { providers: string[]; problems: SpFileProblem[] } {
-    const { providers, problems } = loadServiceProviders(this.folder);
+    const { providers, problems } = loadServiceProviders(this.folder, this.generic);
     for (const problem of problems)
       this.logger.error({ file: problem.file, reason: problem.reason }, 'SAML service provider ignored');
     this.byEntity = new Map(providers.map((sp) => [sp.entityId, sp]));

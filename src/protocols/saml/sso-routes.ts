@@ -4,14 +4,14 @@ import type { Logger } from '../../observability/logger.js';
 import type { AuditRepository } from '../../store/repositories/audit.js';
 import type { PageRenderer } from '../oidc/provider.js';
 import { pickAcs } from './acs.js';
-import type { AuthnRequestValidator, ValidatedAuthnRequest } from './authn-request.js';
+import type { AuthnRequestValidator } from './authn-request.js';
 import { samlErrorPage } from './error-page.js';
 import { SamlErrors } from './errors.js';
 import { flowPath } from './flow-binding.js';
 import type { SamlFlows } from './flows.js';
-import { sendPostPage } from './post-page.js';
 import type { IncomingRequest } from './request-message.js';
 import type { SpRegistry } from './sp-registry.js';
+import { answerWithStatus } from './status-answer.js';
 import type { StatusResponseBuilder } from './status-response.js';
 
 /** Longest RelayState accepted for IdP-initiated SSO (SPs such as Salesforce send a URL). */
@@ -33,8 +33,9 @@ export interface SsoRoutesOptions {
 /**
  * The SSO endpoints: `/saml/sso` with the HTTP-Redirect (GET, signature over the raw query) and
  * HTTP-POST bindings, and `/saml/idp-init?sp=NAME` for IdP-initiated SSO. A valid request
- * becomes a flow and the browser goes to the hosted login (303 to `/login/<uid>`); IsPassive is
- * answered NoPassive at once (Passgate keeps no SAML session to sign in from); an invalid one
+ * becomes a flow and the browser goes to the hosted login (303 to `/login/<uid>`); a
+ * RequestedAuthnContext Passgate cannot meet is answered NoAuthnContext at once, and IsPassive
+ * NoPassive (Passgate keeps no SAML session to sign in from); an invalid one
  * gets the error page with its code, never a stack trace.
  */
 export function createSsoRoutes(options: SsoRoutesOptions): Router {
@@ -44,26 +45,24 @@ export function createSsoRoutes(options: SsoRoutesOptions): Router {
 
   const answer = async (req: Request, res: Response, incoming: IncomingRequest) => {
     const validated = await options.requests.validate(incoming, clock());
-    if (validated.isPassive) return noPassive(req, res, validated);
+    const { sp, request, fields } = validated;
+    if (validated.level === undefined) {
+      return answerWithStatus(options, req, res, sp, request, {
+        status: 'noAuthnContext',
+        reason: 'authn_context',
+      });
+    }
+    if (validated.isPassive) {
+      return answerWithStatus(options, req, res, sp, request, { status: 'noPassive', reason: 'passive' });
+    }
     const uid = await flows.start(res, {
-      sp: validated.sp,
-      request: validated.request,
+      sp,
+      request,
       stepUp: validated.stepUp,
       forceAuthn: validated.forceAuthn,
+      requirements: { authnContext: fields.requestedAuthnContext, subject: fields.subject },
     });
     res.redirect(303, flowPath(uid));
-  };
-
-  const noPassive = async (req: Request, res: Response, { sp, request }: ValidatedAuthnRequest) => {
-    const response = options.statusResponses.build(sp, request, 'noPassive', clock());
-    await options.audit.record({
-      type: 'saml.response',
-      outcome: 'failure',
-      reason: 'passive',
-      address: req.ip ?? null,
-      details: { sp: sp.name, status: 'NoPassive', inResponseTo: request.id },
-    });
-    await sendPostPage(options.render, req, res, response, sp.settings.displayName);
   };
 
   router.get('/saml/sso', async (req, res) => {

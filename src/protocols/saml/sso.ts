@@ -47,6 +47,7 @@ export function createSamlSso(door: SamlDoor, options: SamlSsoOptions): SamlSso 
     responses: door.responses,
     statusResponses: door.statusResponses,
     users: options.users,
+    nameIds: door.nameIds,
     audit: options.audit,
     render,
     clock,

@@ -5,14 +5,24 @@ import type { LoginResponse, ResponseRequestInfo } from './response.js';
 import { samlify } from './samlify.js';
 import type { ServiceProvider } from './service-provider.js';
 
-/** Second-level status codes Passgate answers with when there is no user to assert. */
+const STATUS = 'urn:oasis:names:tc:SAML:2.0:status:';
+
+/**
+ * The status codes Passgate answers with when there is no user to assert: the top level says
+ * whose side it is (Requester: what the SP asked for; Responder: what happened here), the second
+ * level what (SAML core 3.2.2.2).
+ */
 export const SAML_STATUSES = {
   /** The user did not (or could not) authenticate: cancelled, denied by policy. */
-  authnFailed: 'urn:oasis:names:tc:SAML:2.0:status:AuthnFailed',
+  authnFailed: { top: 'Responder', second: `${STATUS}AuthnFailed` },
   /** Passgate will not answer this request for this user. */
-  requestDenied: 'urn:oasis:names:tc:SAML:2.0:status:RequestDenied',
+  requestDenied: { top: 'Responder', second: `${STATUS}RequestDenied` },
   /** IsPassive was asked, and Passgate cannot sign a user in without a page. */
-  noPassive: 'urn:oasis:names:tc:SAML:2.0:status:NoPassive',
+  noPassive: { top: 'Responder', second: `${STATUS}NoPassive` },
+  /** The RequestedAuthnContext asks for more than Passgate can prove (see authn-context.ts). */
+  noAuthnContext: { top: 'Requester', second: `${STATUS}NoAuthnContext` },
+  /** The request's Subject is not the user who signed in. */
+  unknownPrincipal: { top: 'Requester', second: `${STATUS}UnknownPrincipal` },
 } as const;
 
 /** A status that is not Success. */
@@ -21,12 +31,12 @@ export type SamlStatus = keyof typeof SAML_STATUSES;
 const TEMPLATE =
   '<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="{ID}" Version="2.0" IssueInstant="{IssueInstant}" Destination="{Destination}" InResponseTo="{InResponseTo}">' +
   '<saml:Issuer>{Issuer}</saml:Issuer>' +
-  '<samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Responder">' +
+  '<samlp:Status><samlp:StatusCode Value="{TopStatus}">' +
   '<samlp:StatusCode Value="{Status}"/></samlp:StatusCode></samlp:Status></samlp:Response>';
 
 /**
- * Builds the signed error responses of the SAML door (no assertion): Responder with a second
- * status such as AuthnFailed, so that the SP shows its own "sign-in failed" page instead of
+ * Builds the signed error responses of the SAML door (no assertion): Responder or Requester with
+ * a second status such as AuthnFailed, so that the SP shows its own "sign-in failed" page instead of
  * leaving the user on Passgate's.
  */
 export class StatusResponseBuilder {
@@ -45,7 +55,8 @@ export class StatusResponseBuilder {
       Destination: acs.url,
       InResponseTo: request.id,
       Issuer: sp.settings.issuer ?? this.defaultIssuer,
-      Status: SAML_STATUSES[status],
+      TopStatus: `${STATUS}${SAML_STATUSES[status].top}`,
+      Status: SAML_STATUSES[status].second,
     });
     const signed = this.idps.signer.sign(xml, 'response', sp.settings.signatureAlgorithm, true);
     return { id, acsUrl: acs.url, samlResponse: signed, relayState: request.relayState };

@@ -7,6 +7,7 @@ import * as samlRequests from './0005-saml-requests.js';
 import * as samlFlows from './0006-saml-flows.js';
 import * as pendingEnrolments from './0007-pending-enrolments.js';
 import * as revokedSessions from './0008-revoked-sessions.js';
+import * as samlRequirements from './0009-saml-requirements.js';
 
 /**
  * Every migration, in order. Names sort lexically; a new migration is one file plus one line
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '0006-saml-flows': samlFlows,
   '0007-pending-enrolments': pendingEnrolments,
   '0008-revoked-sessions': revokedSessions,
+  '0009-saml-requirements': samlRequirements,
 };
