@@ -269,6 +269,30 @@ export const configSchema = z
               'E-mail is off by default: a mailbox behind the same password is no second factor.',
           ),
         challengeTtlSeconds: seconds(600, 'How long a second-factor step of a sign-in may take.'),
+        passcodeLimit: z
+          .strictObject({
+            maxPerUser: z
+              .number()
+              .int()
+              .min(1)
+              .max(1000)
+              .default(10)
+              .describe(
+                'Passcodes sent to one user inside windowSeconds, all sign-ins, resends and channels together; ' +
+                  'the next one is refused (page code MFA_PASSCODE_LIMIT, audited as passcode.send denied) until the oldest leaves the window.',
+              ),
+            windowSeconds: z
+              .number()
+              .int()
+              .min(60)
+              .max(3600)
+              .default(600)
+              .describe('Window of maxPerUser (at most an hour: sent passcodes are kept that long).'),
+          })
+          .prefault({})
+          .describe(
+            "Abuse limit on sent passcodes per user across sign-ins (the Passcode Policy's resendAfterSeconds only spaces the resends of one sign-in).",
+          ),
       })
       .prefault({})
       .describe('Second factors: OATH verification windows, throttling and locking.'),

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/load.js';
-import { DispatchErrors } from '../dispatch/errors.js';
 import type { Channel } from '../dispatch/gateway.js';
 import { maskDestination } from '../dispatch/mask.js';
 import type { PassgateError } from '../errors.js';
@@ -14,7 +13,7 @@ import { PASSCODE_CHANNELS, type PasscodeChannel } from '../tokens/passcode.js';
 import type { TokenTypes } from '../tokens/registry.js';
 import type { AttemptContext } from './first-factor.js';
 import { MfaErrors } from './mfa-errors.js';
-import type { PasscodeSender, SentPasscode } from './passcode-sender.js';
+import { isSendRefusal, type PasscodeSender, type SentPasscode } from './passcode-sender.js';
 import type { SecondFactor, SecondFactorResult } from './second-factor.js';
 
 /** One way the user may answer a challenge. */
@@ -246,7 +245,7 @@ export class Challenges {
       return { ...rest, sent };
     } catch (error) {
       // A failed delivery must not hide the other methods: the step goes on, and says why.
-      if (!DispatchErrors.is(error) && !MfaErrors.is(error, 'MFA_RESEND_TOO_SOON')) throw error;
+      if (!isSendRefusal(error)) throw error;
       await this.challenges.setSendError(row.id, error.code);
       if (!swallow) throw error;
       return { ...state, sendError: error.code };

@@ -15,6 +15,11 @@ export const MfaErrors = defineErrors({
     status: 429,
     publicMessage: 'A passcode was just sent. Wait a moment before asking for another one.',
   },
+  MFA_PASSCODE_LIMIT: {
+    status: 429,
+    publicMessage:
+      'Too many passcodes were sent to you in a short time, so no more are sent for now. Use another method if you have one, or start the sign-in again later.',
+  },
   MFA_NO_CHANNEL: {
     status: 403,
     publicMessage:

@@ -1,9 +1,12 @@
 import { randomInt } from 'node:crypto';
 import type { Clock } from '../clock.js';
+import type { Config } from '../config/load.js';
 import type { CodeHasher } from '../crypto/code-hash.js';
 import type { Dispatcher } from '../dispatch/dispatcher.js';
+import { DispatchErrors } from '../dispatch/errors.js';
 import type { Channel } from '../dispatch/gateway.js';
 import { maskDestination } from '../dispatch/mask.js';
+import type { PassgateError } from '../errors.js';
 import { DEFAULT_PASSCODE_POLICY, PASSCODE_POLICY_KIND, type PasscodePolicy } from '../policy/passcode.js';
 import type { PolicyStore } from '../policy/policy-store.js';
 import type { AuditRepository } from '../store/repositories/audit.js';
@@ -29,7 +32,8 @@ export interface PasscodeRequest {
   channel: Channel;
   /** Phone number or e-mail address, in full. */
   to: string;
-  challengeId: string | null;
+  /** The challenge (sign-in step, number change) it is sent for: the resend cool-down counts per challenge. */
+  challengeId: string;
   language: string;
   context: AttemptContext;
   /** Per-login overrides of the policies (contextual rules). */
@@ -38,9 +42,22 @@ export interface PasscodeRequest {
 }
 
 /**
+ * Whether an error of {@link PasscodeSender.send} is a refusal the user can act on (no gateway
+ * took it, a resend too soon, the per-user limit) rather than a fault: the step goes on and says why.
+ */
+export function isSendRefusal(error: unknown): error is PassgateError {
+  return (
+    DispatchErrors.is(error) ||
+    MfaErrors.is(error, 'MFA_RESEND_TOO_SOON') ||
+    MfaErrors.is(error, 'MFA_PASSCODE_LIMIT')
+  );
+}
+
+/**
  * Sends passcodes: draws the code from the Passcode Policy's alphabet, stores only its keyed
  * hash (replacing any earlier one), builds the message in the user's language and hands it to
- * the dispatcher. A passcode that no gateway took is revoked at once.
+ * the dispatcher. A passcode that no gateway took is revoked at once. Resends of one challenge
+ * wait for the policy's cool-down; across challenges, `mfa.passcodeLimit` caps what one user is sent.
  */
 export class PasscodeSender {
   constructor(
@@ -50,6 +67,7 @@ export class PasscodeSender {
     private readonly policies: PolicyStore,
     private readonly translate: Translate,
     private readonly audit: AuditRepository,
+    private readonly limit: Config['mfa']['passcodeLimit'],
     private readonly clock: Clock,
   ) {}
 
@@ -68,15 +86,17 @@ export class PasscodeSender {
     return this.dispatcher.supports(channel);
   }
 
+  /** Sends a passcode for a challenge; MFA_RESEND_TOO_SOON, MFA_PASSCODE_LIMIT or a dispatch error when it cannot. */
   async send(request: PasscodeRequest): Promise<SentPasscode> {
     const policy = await this.policy(request.passcodePolicy);
     const now = this.clock();
-    const last = await this.passcodes.lastSentAt(request.user.id);
+    const last = await this.passcodes.lastSentFor(request.challengeId);
     if (last !== undefined && now < last + policy.resendAfterSeconds * 1000) {
       throw MfaErrors.MFA_RESEND_TOO_SOON({
         detail: `resend possible in ${Math.ceil((last + policy.resendAfterSeconds * 1000 - now) / 1000)}s`,
       });
     }
+    await this.checkLimit(request, now);
     const code = Array.from(
       { length: policy.length },
       () => policy.alphabet[randomInt(policy.alphabet.length)],
@@ -141,5 +161,32 @@ export class PasscodeSender {
       expiresAt,
       resendAt: now + policy.resendAfterSeconds * 1000,
     };
+  }
+
+  /** Refuses (and audits) a passcode beyond `mfa.passcodeLimit` for the user. */
+  private async checkLimit(request: PasscodeRequest, now: number): Promise<void> {
+    const windowMs = this.limit.windowSeconds * 1000;
+    const sent = await this.passcodes.sentSince(request.user.id, now - windowMs);
+    if (sent.count < this.limit.maxPerUser) return;
+    const retryAt = (sent.oldest ?? now) + windowMs;
+    await this.audit.record({
+      type: 'passcode.send',
+      outcome: 'denied',
+      reason: 'MFA_PASSCODE_LIMIT',
+      username: request.user.username,
+      userId: request.user.id,
+      address: request.context.address,
+      details: {
+        channel: request.channel,
+        destination: maskDestination(request.to),
+        sent: sent.count,
+        maxPerUser: this.limit.maxPerUser,
+        windowSeconds: this.limit.windowSeconds,
+        retryAt,
+      },
+    });
+    throw MfaErrors.MFA_PASSCODE_LIMIT({
+      detail: `${sent.count} passcodes sent to ${request.user.username} in ${this.limit.windowSeconds}s; next possible in ${Math.ceil((retryAt - now) / 1000)}s`,
+    });
   }
 }

@@ -43,7 +43,9 @@ export const passcodePolicySchema = z
       .min(0)
       .max(600)
       .default(30)
-      .describe('Wait before another passcode may be sent.'),
+      .describe(
+        'Wait before another passcode may be sent within one sign-in (a resend, or another channel); a new sign-in is not held back by it.',
+      ),
     channels: z
       .array(z.enum(['sms', 'voice', 'email']))
       .min(1)

@@ -1,10 +1,8 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { CodeHasher } from '../crypto/code-hash.js';
-import { DispatchErrors } from '../dispatch/errors.js';
 import type { AttemptContext } from '../engine/first-factor.js';
-import { MfaErrors } from '../engine/mfa-errors.js';
-import type { PasscodeSender, SentPasscode } from '../engine/passcode-sender.js';
+import { isSendRefusal, type PasscodeSender, type SentPasscode } from '../engine/passcode-sender.js';
 import type { ChallengesRepository, StoredChallenge } from '../store/repositories/challenges.js';
 import type { PasscodesRepository } from '../store/repositories/passcodes.js';
 import type { User } from '../store/repositories/users.js';
@@ -22,7 +20,7 @@ export interface PendingMobileChange {
   expiresAt: number;
   /** The passcode last sent (destination masked), while it is valid. */
   sent?: Pick<SentPasscode, 'destination' | 'expiresAt'>;
-  /** Why the last passcode could not go out (MFA_RESEND_TOO_SOON, a dispatch error). */
+  /** Why the last passcode could not go out (MFA_RESEND_TOO_SOON, MFA_PASSCODE_LIMIT, a dispatch error). */
   sendError?: string;
 }
 
@@ -134,7 +132,7 @@ export class MobileChange {
       });
       await this.deps.challenges.setSendError(row.id, null);
     } catch (error) {
-      if (!DispatchErrors.is(error) && !MfaErrors.is(error, 'MFA_RESEND_TOO_SOON')) throw error;
+      if (!isSendRefusal(error)) throw error;
       await this.deps.challenges.setSendError(row.id, error.code);
     }
   }

@@ -23,6 +23,7 @@ export function composeSenderAndChallenges(
     new PolicyStore(core.policies),
     translate,
     core.audit,
+    core.config.mfa.passcodeLimit,
     clock,
   );
   const challenges = new Challenges(

@@ -88,16 +88,36 @@ export class PasscodesRepository {
       .executeTakeFirst();
   }
 
-  /** When the user was last sent a passcode (for the resend cool-down). */
-  async lastSentAt(userId: string): Promise<number | undefined> {
+  /**
+   * When a passcode was last sent for a challenge (the resend cool-down applies within one
+   * challenge: a new sign-in is not held back by the passcode of the previous one).
+   */
+  async lastSentFor(challengeId: string): Promise<number | undefined> {
     const row = await this.db
       .selectFrom('passcodes')
       .select('created_at')
-      .where('user_id', '=', userId)
+      .where('challenge_id', '=', challengeId)
       .orderBy('created_at', 'desc')
       .limit(1)
       .executeTakeFirst();
     return row?.created_at;
+  }
+
+  /**
+   * The passcodes sent to a user since `since`, of every challenge and channel, and the time of
+   * the oldest of them (for the per-user limit; rows live at least an hour before {@link prune}).
+   */
+  async sentSince(userId: string, since: number): Promise<{ count: number; oldest: number | null }> {
+    const row = await this.db
+      .selectFrom('passcodes')
+      .select((eb) => [eb.fn.countAll().as('count'), eb.fn.min('created_at').as('oldest')])
+      .where('user_id', '=', userId)
+      .where('created_at', '>=', since)
+      .executeTakeFirst();
+    return {
+      count: Number(row?.count ?? 0),
+      oldest: row?.oldest === null || row?.oldest === undefined ? null : Number(row.oldest),
+    };
   }
 
   /** Marks a passcode used; true for exactly one caller, and only while it is valid. */
