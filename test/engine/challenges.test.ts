@@ -217,6 +217,35 @@ describe.each(BACKENDS)('second-factor challenges (%s)', (backend) => {
     expect(attempts.every((a) => a.outcome === 'sent' && a.destination === '+33 6 •• •• •• 42')).toBe(true);
   });
 
+  it('sends a new challenge its passcode at once, and counts resends and channels towards mfa.passcodeLimit', async () => {
+    await setUp({ mfa: { passcodeLimit: { maxPerUser: 3, windowSeconds: 600 } } });
+    const first = await engine.challenges.start({ user: alice, context: CONTEXT, language: 'en' });
+    // A second sign-in a second later is not held back by the first one's cool-down.
+    engine.clock.advance(1_000);
+    const second = await engine.challenges.start({ user: alice, context: CONTEXT, language: 'en' });
+    expect(second.sent?.channel).toBe('sms');
+    expect(second.sendError).toBeUndefined();
+    expect(engine.outbox()).toHaveLength(2);
+    // Its resend waits for the cool-down; then a voice call is the third passcode in the window.
+    const voice = second.offers.find((o) => o.type === 'voice')!;
+    expect(await outcome(engine.challenges.send(second.id, voice.tokenId))).toBe('MFA_RESEND_TOO_SOON');
+    engine.clock.advance(31_000);
+    await engine.challenges.send(second.id, voice.tokenId);
+    engine.clock.advance(31_000);
+    expect(await outcome(engine.challenges.send(first.id, voice.tokenId))).toBe('MFA_PASSCODE_LIMIT');
+    const third = await engine.challenges.start({ user: alice, context: CONTEXT, language: 'en' });
+    expect(third.sent).toBeUndefined();
+    expect(third.sendError).toBe('MFA_PASSCODE_LIMIT');
+    expect(third.offers.map((o) => o.type)).toEqual(['sms', 'voice']);
+    expect(engine.outbox()).toHaveLength(3);
+    // The first passcode leaves the window 600 s after it was sent: then one more may go.
+    engine.clock.advance(600_000 - 63_000 - 1);
+    expect(await outcome(engine.challenges.send(third.id, voice.tokenId))).toBe('MFA_PASSCODE_LIMIT');
+    engine.clock.advance(1);
+    expect((await engine.challenges.send(third.id, voice.tokenId)).sent?.channel).toBe('voice');
+    expect(engine.outbox()).toHaveLength(4);
+  });
+
   it('records every send in the audit log without the passcode', async () => {
     await setUp();
     await engine.challenges.start({ user: alice, context: CONTEXT, language: 'en' });

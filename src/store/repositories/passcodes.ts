@@ -104,7 +104,7 @@ export class PasscodesRepository {
   }
 
   /**
-   * The passcodes sent to a user since `since`, of every challenge and channel, and the time of
+   * The passcodes sent to a user after `since`, of every challenge and channel, and the time of
    * the oldest of them (for the per-user limit; rows live at least an hour before {@link prune}).
    */
   async sentSince(userId: string, since: number): Promise<{ count: number; oldest: number | null }> {
@@ -112,7 +112,7 @@ export class PasscodesRepository {
       .selectFrom('passcodes')
       .select((eb) => [eb.fn.countAll().as('count'), eb.fn.min('created_at').as('oldest')])
       .where('user_id', '=', userId)
-      .where('created_at', '>=', since)
+      .where('created_at', '>', since)
       .executeTakeFirst();
     return {
       count: Number(row?.count ?? 0),
