@@ -178,4 +178,24 @@ describeInBrowser('the first hour of a new user, from a fresh copy of the reposi
     expect(missing.status).not.toBe(0);
     expect(missing.stderr).toContain('PASSGATE_MASTER_KEY');
   });
+
+  it('refuses to start in production mode (PASSGATE_MODE) without a master key, saying what to set', async () => {
+    const productionPort = await freePort();
+    const production = userEnv(copy, { PORT: String(productionPort), PASSGATE_MODE: 'production' });
+    const start = startCommand('npm', ['start'], copy, production);
+    started.push(start);
+    const exited = new Promise<number | null>((resolve) => start.child.once('exit', resolve));
+    // Either it exits, or it answers on its port: then it started, which it must not.
+    const code = await Promise.race([
+      exited,
+      waitUntilReady(`http://127.0.0.1:${productionPort}/healthz`, start, 120_000).then(
+        () => 'started' as const,
+        async () => exited,
+      ),
+    ]);
+    expect(code, start.output()).toBe(2);
+    expect(start.output()).toContain('secrets.masterKey');
+    expect(start.output()).toContain('PASSGATE_MASTER_KEY');
+    expect(start.output()).not.toMatch(/\n\s+at /); // no stack
+  });
 });
