@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { loadConfig } from '../../src/config/load.js';
+import { runStart } from '../support/cli.js';
 import { freePort } from '../support/free-port.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
@@ -27,10 +28,16 @@ interface Service {
  * engine. A missing binary fails the test by name: test/support/preflight.js installs it.
  */
 function compose(env: Record<string, string>, ...args: string[]) {
+  return composeFiles(['docker-compose.yml'], env, ...args);
+}
+
+/** {@link compose} over several files, the later ones adding to the first. */
+function composeFiles(files: string[], env: Record<string, string>, ...args: string[]) {
   // An empty env file, so that a developer's own .env cannot change the outcome.
   const envFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'passgate-compose-')), 'empty.env');
   writeFileSync(envFile, '');
-  const result = spawnSync('docker-compose', ['--env-file', envFile, '-f', 'docker-compose.yml', ...args], {
+  const fileArgs = files.flatMap((file) => ['-f', file]);
+  const result = spawnSync('docker-compose', ['--env-file', envFile, ...fileArgs, ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: os.tmpdir(), ...env },
     encoding: 'utf8',
@@ -68,10 +75,47 @@ function resolvedCompose(): Resolved {
 describe('docker-compose.yml', () => {
   it('resolves to a Passgate service built from the Dockerfile and a PostgreSQL 15 service', () => {
     const { services } = resolvedCompose();
-    expect(Object.keys(services).sort()).toEqual(['passgate', 'postgres', 'samba-ad']);
+    expect(Object.keys(services).sort()).toEqual(['passgate', 'postgres']);
     expect(services.passgate!.build?.context).toBe(ROOT.replace(/\/$/, ''));
     expect(services.postgres!.image).toMatch(/^postgres:15([.-]|$)/);
     expect(services.passgate!.ports).toEqual([{ published: 3000, target: 3000 }]);
+    expect(services.passgate!.environment.PORT).toBe('3000');
+  });
+
+  it('runs Passgate in production mode unless PASSGATE_MODE says otherwise', () => {
+    expect(resolvedCompose().services.passgate!.environment.PASSGATE_MODE).toBe('production');
+    const trying = compose({ PASSGATE_MASTER_KEY: MASTER_KEY, PASSGATE_MODE: 'development' }, 'config');
+    expect(trying.status, trying.stderr).toBe(0);
+    expect((parseYaml(trying.stdout) as Resolved).services.passgate!.environment.PASSGATE_MODE).toBe(
+      'development',
+    );
+  });
+
+  it('publishes the port PASSGATE_PORT names, the same inside, so the default public URL holds', () => {
+    const result = compose({ PASSGATE_MASTER_KEY: MASTER_KEY, PASSGATE_PORT: '8443' }, 'config');
+    expect(result.status, result.stderr).toBe(0);
+    const passgate = (parseYaml(result.stdout) as Resolved).services.passgate!;
+    expect(passgate.ports).toEqual([{ published: 8443, target: 8443 }]);
+    expect(passgate.environment.PORT).toBe('8443');
+    expect(passgate.environment.PASSGATE_PUBLIC_URL).toBe('');
+  });
+
+  it('with the environment it gives the container and no configuration file, stops naming the missing gateway', async () => {
+    const { environment } = resolvedCompose().services.passgate!;
+    const run = await runStart([], { env: { ...environment, PORT: '0' } });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      'passgate: configuration error: dispatch.gateways: required in production mode: a gateway that sends passcodes',
+    );
+    expect(run.stderr).not.toContain('secrets.masterKey');
+  });
+
+  it('says in its comments how metadata is reloaded, as the server does it', () => {
+    const text = readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8');
+    expect(text).toContain(
+      'reloaded when they\n# change; `docker compose kill -s HUP passgate` reloads them at once',
+    );
+    expect(text).not.toMatch(/restart to reload/);
   });
 
   it('points Passgate at the postgres service and waits until it is healthy', () => {
@@ -96,20 +140,31 @@ describe('docker-compose.yml', () => {
     expect(services.passgate!.volumes).toContain('passgate-data:/app/data:rw');
     expect(services.passgate!.volumes).toContain(`${ROOT}metadata:/app/metadata:ro`);
     expect(services.postgres!.volumes).toContain('postgres-data:/var/lib/postgresql/data:rw');
-    expect(Object.keys(volumes).sort()).toEqual(['passgate-data', 'postgres-data', 'samba-data']);
+    expect(Object.keys(volumes).sort()).toEqual(['passgate-data', 'postgres-data']);
+    expect(services.passgate!.volumes.join(' ')).not.toContain('samba');
   });
 
-  it('adds a Samba AD domain controller under the ad profile, and the example AD configuration loads', () => {
-    const { services } = resolvedCompose();
-    const samba = services['samba-ad'] as Service & { profiles?: string[] };
-    expect(samba.profiles).toEqual(['ad']);
+  it('adds a Samba AD domain controller with docker/docker-compose.ad.yml, and the example AD configuration loads in production', () => {
+    const env = { PASSGATE_MASTER_KEY: MASTER_KEY, SAMBA_ADMIN_PASSWORD: 'Passw0rd!' };
+    const result = composeFiles(['docker-compose.yml', 'docker/docker-compose.ad.yml'], env, 'config');
+    expect(result.status, result.stderr).toBe(0);
+    const { services, volumes } = parseYaml(result.stdout) as Resolved;
+    const samba = services['samba-ad']!;
     expect(samba.build?.context).toBe(`${ROOT}docker/samba-ad`);
     expect(samba.healthcheck.test.join(' ')).toMatch(/ldapsearch -H ldaps:\/\/localhost/);
     expect(services.passgate!.volumes).toContain('samba-data:/samba:ro');
+    expect(services.passgate!.depends_on).toEqual({
+      postgres: { condition: 'service_healthy' },
+      'samba-ad': { condition: 'service_healthy' },
+    });
+    expect(Object.keys(volumes).sort()).toEqual(['passgate-data', 'postgres-data', 'samba-data']);
+    const { environment } = services.passgate!;
+    expect(environment.PASSGATE_CONFIG).toBe('/app/docker/passgate-ad.yaml');
     const config = loadConfig({
       file: path.join(ROOT, 'docker', 'passgate-ad.yaml'),
-      env: { SAMBA_ADMIN_PASSWORD: 'x' },
+      env: environment,
     });
+    expect(config.mode).toBe('production');
     expect(config.directory).toMatchObject({
       type: 'ad',
       urls: ['ldaps://samba-ad:636'],
@@ -160,12 +215,19 @@ describe('Dockerfile', () => {
   const dockerfile = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
   const lines = dockerfile.split('\n').filter((line) => line.trim() && !line.startsWith('#'));
 
-  it('builds on node:20-bookworm-slim with npm ci and runs the server directly, so signals reach it', () => {
+  it('builds on the Node.js of package.json engines with npm ci and runs the server directly, so signals reach it', () => {
+    const engines = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).engines.node as string;
+    const major = /^>=(\d+)/.exec(engines)?.[1];
+    expect(major).toBeDefined();
     const stages = lines.filter((line) => line.startsWith('FROM '));
     expect(stages.length).toBeGreaterThan(0);
-    for (const stage of stages) expect(stage).toMatch(/^FROM node:20-bookworm-slim\b/);
+    for (const stage of stages) expect(stage).toMatch(new RegExp(`^FROM node:${major}-bookworm-slim\\b`));
     expect(dockerfile).toMatch(/^RUN npm ci\b/m);
     expect(lines.at(-1)).toBe('CMD ["node", "bin/passgate.js", "start"]');
+  });
+
+  it('runs in production mode', () => {
+    expect(dockerfile).toMatch(/^ENV PASSGATE_MODE=production\b/m);
   });
 
   it('runs as a non-root user and checks /readyz', () => {
