@@ -25,7 +25,7 @@ import {
   holdDc,
   type SambaDc,
   serve,
-} from '../test/support/samba-dc.js';
+} from '../test/support/samba/index.js';
 import type { InProcessContext, InProcessScenario } from './dispatch.js';
 import { runLoad, summarize } from './load.js';
 import type { ScenarioResult } from './report.js';
@@ -50,8 +50,8 @@ interface BenchDc {
 let shared: Promise<BenchDc> | undefined;
 
 /**
- * A running DC given as JSON in BENCH_SAMBA or PASSGATE_TEST_SAMBA (what `node
- * test/support/samba-dc.js start` prints), else one started here from the cached provision
+ * A running DC given as JSON in BENCH_SAMBA or PASSGATE_TEST_SAMBA (what `npx tsx
+ * test/support/samba/cli.ts start` prints), else one started here from the cached provision
  * (stopped when the bench ends).
  */
 function benchDc(context: InProcessContext): Promise<BenchDc> {

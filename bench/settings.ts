@@ -51,7 +51,7 @@ export const SETTINGS_HELP = `Environment variables (all optional):
   BENCH_AD_SYNC_USERS        users in AD for the ad-sync scenario (default 10000; ~5 ms each to create)
   BENCH_POLICY_RULES         rules of the Authentication Policy in policy-decide (default 200)
   BENCH_POLICY_CONCURRENCY   full decisions (with their store reads) in flight in policy-decide (default 8)
-  BENCH_SAMBA                JSON details of a running Samba AD DC (what \`node test/support/samba-dc.js
+  BENCH_SAMBA                JSON details of a running Samba AD DC (what \`npx tsx test/support/samba/cli.ts
                              start\` prints; PASSGATE_TEST_SAMBA works too); default: one is started
   BENCH_BACKENDS             comma list of ${BACKEND_IDS.join(', ')} (default both)
   BENCH_SCENARIOS            comma list of ${SCENARIO_IDS.join(', ')} (default all);

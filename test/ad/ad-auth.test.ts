@@ -42,7 +42,7 @@ import {
   setMustChangePassword,
   startDc,
   stopDc,
-} from '../support/samba-dc.js';
+} from '../support/samba/index.js';
 import { startTestServer, TEST_CLIENT, type TestServer } from '../support/server.js';
 
 const dc = requireDc(inject('samba'));

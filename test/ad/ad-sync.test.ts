@@ -26,7 +26,7 @@ import {
   ldapsearch,
   requireDc,
   type SambaDc,
-} from '../support/samba-dc.js';
+} from '../support/samba/index.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 const dc = requireDc(inject('samba'));

@@ -3,7 +3,7 @@
 // the same password, so a match would sign in), and odd passwords never become anonymous binds.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type AdCore, badPwdCount, code, createAdCore, recordBinds } from '../support/ad.js';
-import { createGroup, createUser, DEFAULT_PASSWORD, holdDc, requireDc } from '../support/samba-dc.js';
+import { createGroup, createUser, DEFAULT_PASSWORD, holdDc, requireDc } from '../support/samba/index.js';
 
 const dc = requireDc(inject('samba'));
 

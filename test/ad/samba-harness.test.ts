@@ -1,4 +1,4 @@
-// The Samba AD DC harness (test/support/samba-dc.js) against the real DC the run shares: binds the
+// The Samba AD DC harness (test/support/samba/) against the real DC the run shares: binds the
 // way Windows AD answers them, the fixtures, the bulk load and stopping/restarting the DC.
 import { existsSync, readFileSync } from 'node:fs';
 import { Client, InvalidCredentialsError, StrongAuthRequiredError } from 'ldapts';
@@ -28,7 +28,7 @@ import {
   stopDc,
   text,
   unlockUser,
-} from '../support/samba-dc.js';
+} from '../support/samba/index.js';
 
 const dc = requireDc(inject('samba'));
 

@@ -7,7 +7,7 @@ import { enrolOath } from '../../src/tokens/enrol.js';
 import { timeStep, totpCode } from '../../src/tokens/oath.js';
 import type { PolicyServer } from '../policy/support.js';
 import { adDirectoryConfig } from '../support/ad.js';
-import { attr, createUser, DEFAULT_PASSWORD, holdDc, ldapsearch, requireDc } from '../support/samba-dc.js';
+import { attr, createUser, DEFAULT_PASSWORD, holdDc, ldapsearch, requireDc } from '../support/samba/index.js';
 import { authnRequest, entraRequest, redirectQuery, SamlSignIn, startSamlServer } from './sso-support.js';
 import { decode, nodeSamlSp, xmlsecVerify } from './support.js';
 

@@ -10,7 +10,7 @@ import { PassgateError } from '../../src/errors.js';
 import type { User } from '../../src/store/repositories/users.js';
 import { createTestCore, type FakeClock, type TestCore } from './core.js';
 import type { Backend } from './databases.js';
-import { attr, ldapsearch, type SambaDc } from './samba-dc.js';
+import { attr, ldapsearch, type SambaDc } from './samba/index.js';
 
 /** Settings of directory.type: ad a test may override. */
 export type AdSettings = Partial<z.input<typeof activeDirectorySchema>>;

@@ -4,14 +4,14 @@ import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { freePort } from './free-port.js';
 import { startCluster, stopCluster } from './postgres-cluster.js';
-import { type SambaProvided, serve } from './samba-dc.js';
+import { type SambaProvided, serve } from './samba/index.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     /** Admin URL of the PostgreSQL server the tests create their databases on. */
     postgresUrl: string;
     /**
-     * The Samba Active Directory DC the run shares (test/support/samba-dc.js): pass it through
+     * The Samba Active Directory DC the run shares (test/support/samba/): pass it through
      * `requireDc(inject('samba'))`, which fails, naming the reason, when there is none.
      */
     samba: SambaProvided;
@@ -22,7 +22,7 @@ declare module 'vitest' {
  * Starts the real servers the suite shares, once per run: a PostgreSQL cluster, unless `.ci/run`
  * already started one and passed its URL in PASSGATE_TEST_POSTGRES_URL; and a Samba AD domain
  * controller (on a loopback address of its own: its LDAP ports are fixed), unless PASSGATE_TEST_SAMBA holds the
- * details of a running one (`node test/support/samba-dc.js start` prints them).
+ * details of a running one (`npx tsx test/support/samba/cli.ts start` prints them).
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const samba = startSamba(); // in parallel with PostgreSQL

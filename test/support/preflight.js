@@ -30,7 +30,7 @@ export const REQUIREMENTS = [
     present: () => hasCommand('zbarimg'),
     pkg: 'zbar-tools',
   },
-  // Samba 4 as a real Active Directory domain controller (test/support/samba-dc.js).
+  // Samba 4 as a real Active Directory domain controller (test/support/samba/).
   // samba-ad-provision is only recommended by samba-ad-dc but provisioning needs it.
   { what: 'samba (AD domain controller)', present: () => hasDaemon('samba'), pkg: 'samba' },
   { what: 'samba-ad-dc (AD DC role)', present: () => hasDebianPackage('samba-ad-dc'), pkg: 'samba-ad-dc' },
