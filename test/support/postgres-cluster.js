@@ -4,7 +4,7 @@
 // Usable as a module (startCluster/stopCluster) and from the shell:
 //   node test/support/postgres-cluster.js start DIR PORT   -> prints the connection URL
 //   node test/support/postgres-cluster.js stop DIR
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -23,12 +23,16 @@ export function postgresBinDir() {
   return dir;
 }
 
-function asPostgresUser(command, args) {
+/** The file and arguments that run a PostgreSQL program (as the postgres user when we are root). */
+function postgresCommand(command, args) {
   const bin = path.join(postgresBinDir(), command);
   // initdb and postgres refuse to run as root.
-  if (process.getuid?.() === 0)
-    return execFileSync('runuser', ['-u', 'postgres', '--', bin, ...args], { stdio: 'pipe' });
-  return execFileSync(bin, args, { stdio: 'pipe' });
+  return process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', bin, ...args]] : [bin, args];
+}
+
+function asPostgresUser(command, args) {
+  const [file, argv] = postgresCommand(command, args);
+  return execFileSync(file, argv, { stdio: 'pipe' });
 }
 
 function ownedByPostgres(dir) {
@@ -70,6 +74,32 @@ export function startCluster(dir, port) {
     ]);
   }
   return `postgres://postgres@127.0.0.1:${port}/postgres`;
+}
+
+/**
+ * Restarts the cluster in `dir` the way an operator or a minor upgrade does (`pg_ctl restart -m
+ * fast`: every session is terminated with 57P01). Asynchronous, so that a load running in the
+ * same process keeps going while PostgreSQL goes away and comes back.
+ */
+export function restartCluster(dir) {
+  const [file, argv] = postgresCommand('pg_ctl', [
+    '-D',
+    path.join(dir, 'data'),
+    // The new server writes to the log file, not to our pipes (which would then never close).
+    '-l',
+    path.join(dir, 'postgres.log'),
+    '-m',
+    'fast',
+    '-w',
+    '-t',
+    '30',
+    'restart',
+  ]);
+  return new Promise((resolve, reject) => {
+    execFile(file, argv, (error, _stdout, stderr) =>
+      error ? reject(new Error(`pg_ctl restart failed: ${stderr || error.message}`)) : resolve(),
+    );
+  });
 }
 
 /** Stops the cluster in `dir` (fast shutdown) and, with `remove`, deletes it. */
