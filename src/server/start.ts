@@ -216,7 +216,14 @@ async function connectWithRetry(
   let delay = config.database.retryInitialDelayMs;
   for (;;) {
     try {
-      return await openDatabase(config.database.url, config.database);
+      return await openDatabase(config.database.url, {
+        ...config.database,
+        onConnectionLost: (error) =>
+          logger.warn(
+            { error: describeError(error) },
+            'database connection lost; reconnecting on the next query',
+          ),
+      });
     } catch (error) {
       if (!StoreErrors.is(error, 'DB_UNREACHABLE')) throw error;
       onError(`unreachable: ${error.message}`);

@@ -7,6 +7,7 @@ import { sqliteFileOf } from '../config/database-url.js';
 import { describeError } from '../errors.js';
 import { StoreErrors } from './errors.js';
 import type { Tables } from './tables.js';
+import { classifyingDialect } from './unavailable.js';
 
 /** Which SQL engine a database runs on. */
 export type DialectName = 'sqlite' | 'postgres';
@@ -31,6 +32,8 @@ export interface DatabaseOptions {
    * mistyped path fails instead of starting an empty database.
    */
   createFolder?: boolean;
+  /** Told when an open PostgreSQL connection is lost (restart, failover); the pool reconnects by itself. */
+  onConnectionLost?: (error: unknown) => void;
 }
 
 /**
@@ -91,7 +94,10 @@ function openSqlite(url: string, options: DatabaseOptions): Database {
     throw StoreErrors.DB_UNREACHABLE({ detail: `${displayUrl}: ${describeError(error)}`, cause: error });
   }
   const db = new Kysely<Tables>({
-    dialect: new TransactionalSqliteDialect({ database: withStatementCache(handle) }),
+    dialect: classifyingDialect(
+      new TransactionalSqliteDialect({ database: withStatementCache(handle) }),
+      displayUrl,
+    ),
   });
   return {
     db,
@@ -145,9 +151,15 @@ function openPostgres(url: string, options: DatabaseOptions): Database {
     connectionTimeoutMillis: (options.connectTimeoutSeconds ?? 5) * 1000,
     types: pgTypes,
   });
-  // An idle client losing its server must not crash the process; the next query reports it.
-  pool.on('error', () => {});
-  const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
+  // A connection losing its server (restart, failover) emits 'error' on its client, idle in the
+  // pool or checked out between two queries; unheard, that event would end the process. Each
+  // client is listened to for its whole life; the query in flight fails with DB_UNREACHABLE, the
+  // broken client leaves the pool, and the next query opens a new connection.
+  pool.on('connect', (client) => {
+    client.on('error', (error) => options.onConnectionLost?.(error));
+  });
+  pool.on('error', () => {}); // the same error, also told by the pool for idle clients
+  const db = new Kysely<Tables>({ dialect: classifyingDialect(new PostgresDialect({ pool }), displayUrl) });
   return {
     db,
     dialect: 'postgres',
@@ -156,6 +168,7 @@ function openPostgres(url: string, options: DatabaseOptions): Database {
       try {
         await sql`select 1`.execute(db);
       } catch (error) {
+        if (StoreErrors.is(error, 'DB_UNREACHABLE')) throw error;
         throw StoreErrors.DB_UNREACHABLE({ detail: `${displayUrl}: ${describeError(error)}`, cause: error });
       }
     },

@@ -1,5 +1,6 @@
 import cookieParser from 'cookie-parser';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import { describeError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { isOidcPath, type PageRenderer } from '../protocols/oidc/provider.js';
 import { errorJson, publicErrorOf, wantsJson } from './error-response.js';
@@ -52,8 +53,11 @@ export function createWebApp(options: WebAppOptions): Express {
   });
   app.use(async (error: unknown, req: Request, res: Response, _next: NextFunction) => {
     const { status, code } = publicErrorOf(error, options.translations);
-    if (status >= 500) logger.error({ err: error, reqId: req.id }, 'request failed');
+    // 503: the database or the directory is away; expected in an outage, logged without a stack.
+    if (status === 503) logger.warn({ code, detail: describeError(error), reqId: req.id }, 'unavailable');
+    else if (status >= 500) logger.error({ err: error, reqId: req.id }, 'request failed');
     if (res.headersSent) return;
+    if (status === 503) res.set('Retry-After', '5');
     if (wantsJson(req)) {
       res.status(status).json(errorJson(req, { status, code }, options.translations));
       return;

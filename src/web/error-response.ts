@@ -9,7 +9,7 @@ export interface PublicError {
 
 /**
  * Says whose fault an error is. A code the pages can explain (CSRF_INVALID, a module's code) is
- * kept; otherwise a 5xx is the server's, a 403 or 404 is "no such page" (express.static answers
+ * kept; otherwise a 503 is "temporarily unavailable" (the database or directory is away), a 5xx is the server's, a 403 or 404 is "no such page" (express.static answers
  * 403 to a traversal or dotfile: there is nothing to see there), and every other 4xx (bad
  * %-encoding, an unparsable body) is a malformed request, never "something went wrong on our side".
  */
@@ -17,6 +17,7 @@ export function publicErrorOf(error: unknown, translations: Translations): Publi
   const status = httpStatusOf(error);
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && translations.i18n.exists(`common:errors.${code}`)) return { status, code };
+  if (status === 503) return { status, code: 'temporarily_unavailable' };
   if (status >= 500) return { status, code: 'server_error' };
   if (status === 413) return { status, code: 'payload_too_large' };
   if (status === 403 || status === 404) return { status: 404, code: 'not_found' };

@@ -3,6 +3,7 @@ import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import type { LoginContext } from '../../policy/authentication/authentication-policy.js';
 import type { Decision } from '../../policy/authentication/decision.js';
 import { DEVICE_COOKIE } from '../login/step.js';
+import { inOidcTerms } from './unavailable.js';
 
 /** ACR of a login with the password alone. */
 export const ACR_PASSWORD = 'urn:passgate:acr:password';
@@ -49,16 +50,18 @@ export function stepUpCheck(options: StepUpOptions): InstanceType<typeof interac
     if (!session?.accountId || result?.login || !client) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
     const req = ctx.req as Request;
     const device = ctx.cookies.get(DEVICE_COOKIE, { signed: false });
-    const decision = await options.decide(
-      session.accountId,
-      {
-        address: options.address(req),
-        door: 'oidc',
-        application: client.clientId,
-        ...(device ? { device } : {}),
-      },
-      // Extra client metadata keeps its snake_case name (`require_mfa`) on the client.
-      requestedStepUp(params?.acr_values, (client.metadata() as Record<string, unknown>)[REQUIRE_MFA]),
+    const decision = await inOidcTerms(() =>
+      options.decide(
+        session.accountId!,
+        {
+          address: options.address(req),
+          door: 'oidc',
+          application: client.clientId,
+          ...(device ? { device } : {}),
+        },
+        // Extra client metadata keeps its snake_case name (`require_mfa`) on the client.
+        requestedStepUp(params?.acr_values, (client.metadata() as Record<string, unknown>)[REQUIRE_MFA]),
+      ),
     );
     if (!decision || decision.action === 'deny') return interactionPolicy.Check.REQUEST_PROMPT;
     if (decision.action === 'allow') return interactionPolicy.Check.NO_NEED_TO_PROMPT;

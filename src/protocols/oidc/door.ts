@@ -14,6 +14,7 @@ import type { StepUpOptions } from './assurance.js';
 import { loadClientFiles } from './clients.js';
 import { OIDC_KEY_PURPOSE } from './keys.js';
 import { createOidcProvider, type PageRenderer } from './provider.js';
+import { withOidcErrors } from './unavailable.js';
 
 /** The OpenID Connect door as the server holds it: swappable when keys or clients change. */
 export interface OidcDoor {
@@ -51,7 +52,7 @@ export interface OidcDoorOptions {
  */
 export async function createOidcDoor(options: OidcDoorOptions): Promise<OidcDoor> {
   const { config, keys, logger } = options;
-  const adapter = createOidcAdapter(options.database.db, options.clock);
+  const adapter = withOidcErrors(createOidcAdapter(options.database.db, options.clock));
   const clientsDir = path.join(config.metadataDir, 'oidc');
 
   const build = async () => {

@@ -3,6 +3,7 @@ import type Provider from 'oidc-provider';
 import type { InteractionResults } from 'oidc-provider';
 import type { LoginFlow, LoginFlowSource } from '../login/flow.js';
 import { ACR_MFA, ACR_PASSWORD, REQUIRE_MFA, requestedStepUp, STEP_UP_CHECK } from './assurance.js';
+import { isOidcUnavailable } from './unavailable.js';
 
 /**
  * The OpenID Connect door's flows: oidc-provider's login interactions. The uid is the
@@ -15,7 +16,8 @@ export function oidcLoginFlows(provider: () => Provider): LoginFlowSource {
       let details: Awaited<ReturnType<Provider['interactionDetails']>>;
       try {
         details = await provider().interactionDetails(req, res);
-      } catch {
+      } catch (error) {
+        if (isOidcUnavailable(error)) throw error; // the store is away: not an expired sign-in
         return undefined; // no interaction of this browser
       }
       if (details.uid !== uid || !asksToSignIn(details.prompt)) return undefined;

@@ -12,6 +12,7 @@ import type { UsersRepository } from '../../store/repositories/users.js';
 import type { AdapterFactory } from './adapter.js';
 import { ACR_MFA, ACR_PASSWORD, REQUIRE_MFA, type StepUpOptions, stepUpCheck } from './assurance.js';
 import { pinToPublicUrl } from './public-origin.js';
+import { inOidcTerms } from './unavailable.js';
 
 /** Renders one of Passgate's pages to HTML for a request (localised by the web layer). */
 export type PageRenderer = (
@@ -51,7 +52,7 @@ export function isOidcPath(path: string): boolean {
 
 /** The user behind an account while they may hold tokens: neither disabled nor removed from the directory. */
 async function activeUser(users: UsersRepository, id: string) {
-  const user = await users.findById(id);
+  const user = await inOidcTerms(() => users.findById(id));
   return user && !user.disabled && user.removedAt === null ? user : undefined;
 }
 
@@ -191,6 +192,7 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
     renderError: async (ctx, out, error) => {
       const status = (error as { statusCode?: number }).statusCode ?? 500;
       ctx.status = status;
+      if (status === 503) ctx.set('Retry-After', '5');
       ctx.type = 'html';
       ctx.body = await render(ctx.req, 'error', {
         status,
