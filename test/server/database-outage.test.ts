@@ -102,7 +102,7 @@ describe('PostgreSQL restarted or stopped while users sign in', () => {
       output += chunk;
     });
     server.on('exit', (code, signal) => exits.push(`exit code ${code} signal ${signal}`));
-    await waitForOutput(server, /"msg":"ready"/);
+    await waitForOutput(server, /"msg":"ready"/, 60_000);
 
     const database = await openDatabase(databaseUrl);
     try {
