@@ -12,7 +12,7 @@ import type { UsersRepository } from '../../store/repositories/users.js';
 import type { AdapterFactory } from './adapter.js';
 import { ACR_MFA, ACR_PASSWORD, REQUIRE_MFA, type StepUpOptions, stepUpCheck } from './assurance.js';
 import { pinToPublicUrl } from './public-origin.js';
-import { inOidcTerms } from './unavailable.js';
+import { answerUnavailable, inOidcTerms } from './unavailable.js';
 
 /** Renders one of Passgate's pages to HTML for a request (localised by the web layer). */
 export type PageRenderer = (
@@ -203,6 +203,7 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
   };
   const provider = new Provider(options.issuer, configuration);
   provider.proxy = options.behindProxy;
+  provider.use(answerUnavailable(render));
   pinToPublicUrl(provider, options.issuer, options.secureCookies);
   return provider;
 }

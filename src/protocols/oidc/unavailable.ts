@@ -1,6 +1,8 @@
+import type { Middleware } from 'koa';
 import { type Adapter, type AdapterPayload, errors } from 'oidc-provider';
 import { PassgateError } from '../../errors.js';
 import type { AdapterFactory } from './adapter.js';
+import type { PageRenderer } from './provider.js';
 
 /**
  * Passgate's 503 errors (the store or the directory unavailable) as oidc-provider answers them:
@@ -62,6 +64,31 @@ export function withOidcErrors(Base: AdapterFactory): AdapterFactory {
 
     revokeByGrantId(grantId: string) {
       return inOidcTerms(async () => this.#inner.revokeByGrantId(grantId));
+    }
+  };
+}
+
+/**
+ * oidc-provider middleware for the unavailable errors its route handlers do not catch (the
+ * session saved after a response was prepared): the 503 page, or the OAuth JSON for API
+ * clients, instead of Koa's plain-text answer.
+ */
+export function answerUnavailable(render: PageRenderer): Middleware {
+  return async (ctx, next) => {
+    try {
+      await next();
+    } catch (error) {
+      if (!isOidcUnavailable(error)) throw error;
+      const unavailable = error as InstanceType<typeof errors.TemporarilyUnavailable>;
+      ctx.remove('Location');
+      ctx.status = 503;
+      ctx.set('Retry-After', '5');
+      if (ctx.accepts('json', 'html') === 'json') {
+        ctx.body = { error: unavailable.error, error_description: unavailable.error_description };
+        return;
+      }
+      ctx.type = 'html';
+      ctx.body = await render(ctx.req, 'error', { status: 503, code: unavailable.error });
     }
   };
 }
