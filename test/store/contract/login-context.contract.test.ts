@@ -1,34 +1,21 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Database, openDatabase } from '../../src/store/database.js';
-import { migrateToLatest } from '../../src/store/migrate.js';
-import { LoginHistoryRepository } from '../../src/store/repositories/login-history.js';
-import { TrustedNetworksRepository } from '../../src/store/repositories/trusted-networks.js';
-import { UsersRepository } from '../../src/store/repositories/users.js';
-import { BACKENDS, createTestDatabase, type TestDatabase } from '../support/databases.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../../src/store/database.js';
+import { LoginHistoryRepository } from '../../../src/store/repositories/login-history.js';
+import { TrustedNetworksRepository } from '../../../src/store/repositories/trusted-networks.js';
+import { UsersRepository } from '../../../src/store/repositories/users.js';
+import { describeContract, T0 } from './contract-store.js';
 
-// Far beyond 2^31 so that a 32-bit integer column or a string-typed bigint would show.
-const T0 = 1_767_225_600_000;
 const NET = '203.0.113.0/24';
 
-describe.each(BACKENDS)('storage contract: login context (%s)', (backend) => {
-  let testDatabase: TestDatabase;
-  let database: Database;
+describeContract('login context', (store) => {
   let users: UsersRepository;
   let alice: string;
   let bob: string;
 
   beforeEach(async () => {
-    testDatabase = await createTestDatabase(backend);
-    database = await openDatabase(testDatabase.url);
-    await migrateToLatest(database);
-    users = new UsersRepository(database.db, () => T0);
+    users = new UsersRepository(store.database.db, () => T0);
     alice = (await users.create({ username: 'alice' })).id;
     bob = (await users.create({ username: 'bob' })).id;
-  });
-
-  afterEach(async () => {
-    await database?.close();
-    await testDatabase?.drop();
   });
 
   describe('TrustedNetworksRepository', () => {
@@ -40,7 +27,7 @@ describe.each(BACKENDS)('storage contract: login context (%s)', (backend) => {
       }));
 
     it('creates an empty entry on the first change and keeps epoch-ms times exact', async () => {
-      const repo = new TrustedNetworksRepository(database.db);
+      const repo = new TrustedNetworksRepository(store.database.db);
       const seen: unknown[] = [];
       await repo.change(alice, NET, T0, (current) => {
         seen.push(current);
@@ -61,24 +48,24 @@ describe.each(BACKENDS)('storage contract: login context (%s)', (backend) => {
     });
 
     it('loses no change when many run at once, on PostgreSQL also from several connections', async () => {
-      const repo = new TrustedNetworksRepository(database.db);
+      const repo = new TrustedNetworksRepository(store.database.db);
       // Two better-sqlite3 handles in one process would block each other's event loop: SQLite's
       // other writers are other processes, which its busy timeout serialises.
-      const other = backend === 'postgres' ? await openDatabase(testDatabase.url) : database;
+      const other = store.backend === 'postgres' ? await openDatabase(store.url) : store.database;
       try {
         const otherRepo = new TrustedNetworksRepository(other.db);
         await Promise.all(
           Array.from({ length: 20 }, (_, i) => addSuccess(i % 2 ? repo : otherRepo, alice, T0 + i)),
         );
       } finally {
-        if (other !== database) await other.close();
+        if (other !== store.database) await other.close();
       }
       const entry = await repo.find(alice, NET);
       expect(entry?.successes.sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => T0 + i));
     });
 
     it('rolls a change back when it throws', async () => {
-      const repo = new TrustedNetworksRepository(database.db);
+      const repo = new TrustedNetworksRepository(store.database.db);
       await expect(
         repo.change(alice, NET, T0, () => {
           throw new Error('boom');
@@ -88,7 +75,7 @@ describe.each(BACKENDS)('storage contract: login context (%s)', (backend) => {
     });
 
     it('lists with user names, by user and network, and revokes one or all', async () => {
-      const repo = new TrustedNetworksRepository(database.db);
+      const repo = new TrustedNetworksRepository(store.database.db);
       await addSuccess(repo, bob, T0);
       await repo.change(alice, '2001:db8::/64', T0, (c) => c);
       await addSuccess(repo, alice, T0);
@@ -110,16 +97,16 @@ describe.each(BACKENDS)('storage contract: login context (%s)', (backend) => {
     });
 
     it('forgets a deleted user’s networks', async () => {
-      const repo = new TrustedNetworksRepository(database.db);
+      const repo = new TrustedNetworksRepository(store.database.db);
       await addSuccess(repo, alice, T0);
-      await database.db.deleteFrom('users').where('id', '=', alice).execute();
+      await store.database.db.deleteFrom('users').where('id', '=', alice).execute();
       expect(await repo.list()).toEqual([]);
     });
   });
 
   describe('LoginHistoryRepository', () => {
     it('tells which values a user was seen with', async () => {
-      const repo = new LoginHistoryRepository(database.db);
+      const repo = new LoginHistoryRepository(store.database.db);
       await repo.touch(alice, 'country', 'DE', T0);
       await repo.touch(bob, 'country', 'FR', T0);
       expect([...(await repo.seen(alice, 'country', ['DE', 'FR']))]).toEqual(['DE']);
@@ -128,7 +115,7 @@ describe.each(BACKENDS)('storage contract: login context (%s)', (backend) => {
     });
 
     it('keeps the first sighting and never moves the last one backwards, also under concurrency', async () => {
-      const repo = new LoginHistoryRepository(database.db);
+      const repo = new LoginHistoryRepository(store.database.db);
       await Promise.all(Array.from({ length: 10 }, (_, i) => repo.touch(alice, 'device', 'd1', T0 + i)));
       await repo.touch(alice, 'device', 'd1', T0 + 3);
       expect(await repo.list(alice)).toEqual([
@@ -138,7 +125,7 @@ describe.each(BACKENDS)('storage contract: login context (%s)', (backend) => {
     });
 
     it('trims a user’s entries of one kind to the most recently seen', async () => {
-      const repo = new LoginHistoryRepository(database.db);
+      const repo = new LoginHistoryRepository(store.database.db);
       for (let i = 0; i < 5; i++) await repo.touch(alice, 'device', `d${i}`, T0 + i);
       await repo.touch(alice, 'country', 'DE', T0);
       await repo.touch(bob, 'device', 'd0', T0);

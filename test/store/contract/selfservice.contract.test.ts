@@ -1,35 +1,22 @@
 import { randomBytes } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createSecretBox } from '../../src/crypto/secret-box.js';
-import { type Database, openDatabase } from '../../src/store/database.js';
-import { migrateToLatest } from '../../src/store/migrate.js';
-import { PendingEnrolmentsRepository } from '../../src/store/repositories/pending-enrolments.js';
-import { RevokedSessionsRepository } from '../../src/store/repositories/revoked-sessions.js';
-import { type TokenStatus, TokensRepository } from '../../src/store/repositories/tokens.js';
-import { UsersRepository } from '../../src/store/repositories/users.js';
-import { BACKENDS, createTestDatabase, type TestDatabase } from '../support/databases.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createSecretBox } from '../../../src/crypto/secret-box.js';
+import { openDatabase } from '../../../src/store/database.js';
+import { PendingEnrolmentsRepository } from '../../../src/store/repositories/pending-enrolments.js';
+import { RevokedSessionsRepository } from '../../../src/store/repositories/revoked-sessions.js';
+import { type TokenStatus, TokensRepository } from '../../../src/store/repositories/tokens.js';
+import { UsersRepository } from '../../../src/store/repositories/users.js';
+import { describeContract, T0 } from './contract-store.js';
 
-// Far beyond 2^31 so that a 32-bit integer column or a string-typed bigint would show.
-const T0 = 1_767_225_600_000;
 const MINUTE = 60_000;
 
-describe.each(BACKENDS)('storage contract: self-service (%s)', (backend) => {
-  let testDatabase: TestDatabase;
-  let database: Database;
+describeContract('self-service', (store) => {
   let tokens: TokensRepository;
   let userId: string;
 
   beforeEach(async () => {
-    testDatabase = await createTestDatabase(backend);
-    database = await openDatabase(testDatabase.url);
-    await migrateToLatest(database);
-    tokens = new TokensRepository(database.db, createSecretBox(randomBytes(32)), () => T0);
-    userId = (await new UsersRepository(database.db, () => T0).create({ username: 'alice' })).id;
-  });
-
-  afterEach(async () => {
-    await database?.close();
-    await testDatabase?.drop();
+    tokens = new TokensRepository(store.database.db, createSecretBox(randomBytes(32)), () => T0);
+    userId = (await new UsersRepository(store.database.db, () => T0).create({ username: 'alice' })).id;
   });
 
   const token = (id: string, status: TokenStatus) =>
@@ -37,7 +24,7 @@ describe.each(BACKENDS)('storage contract: self-service (%s)', (backend) => {
 
   describe('PendingEnrolmentsRepository', () => {
     it('finds the open enrolments of the asked tokens, with their session and exact expiry, until they expire', async () => {
-      const repo = new PendingEnrolmentsRepository(database.db);
+      const repo = new PendingEnrolmentsRepository(store.database.db);
       await repo.open({ tokenId: 'TOTPA', sessionId: 's1', expiresAt: T0 + 10 * MINUTE });
       await repo.open({ tokenId: 'TOTPB', sessionId: 's2', expiresAt: T0 + MINUTE });
       expect(await repo.findOpen([], T0)).toEqual([]);
@@ -50,7 +37,7 @@ describe.each(BACKENDS)('storage contract: self-service (%s)', (backend) => {
     });
 
     it('prunes pending tokens whose enrolment expired or never existed, and keeps open and confirmed ones', async () => {
-      const repo = new PendingEnrolmentsRepository(database.db);
+      const repo = new PendingEnrolmentsRepository(store.database.db);
       await repo.open({ tokenId: 'TOTPOPEN', sessionId: 's', expiresAt: T0 + 10 * MINUTE });
       await repo.open({ tokenId: 'TOTPOLD', sessionId: 's', expiresAt: T0 + MINUTE });
       await repo.open({ tokenId: 'TOTPDONE', sessionId: 's', expiresAt: T0 + MINUTE });
@@ -72,8 +59,8 @@ describe.each(BACKENDS)('storage contract: self-service (%s)', (backend) => {
 
   describe('RevokedSessionsRepository', () => {
     it('revokes a session for every process, once even when revoked twice, until pruned after its expiry', async () => {
-      const repo = new RevokedSessionsRepository(database.db);
-      const otherProcess = await openDatabase(testDatabase.url);
+      const repo = new RevokedSessionsRepository(store.database.db);
+      const otherProcess = await openDatabase(store.url);
       try {
         await repo.revoke('sid-1', T0 + 10 * MINUTE);
         await repo.revoke('sid-1', T0 + 20 * MINUTE); // a second sign-out of a copy
