@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { defineErrors } from '../errors.js';
-import { sqliteFileOf } from './database-url.js';
+import { defaultDatabaseUrl, sqliteFileOf } from './database-url.js';
 import { describeIssues, problemLine, type SettingOrigins } from './issues.js';
 import { type ConfigInput, configSchema, type ParsedConfig } from './schema.js';
 
@@ -70,15 +70,10 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   }
   const config = resolveDefaults(result.data, file);
   const problems = crossOptionProblems(config, result.data).map(({ key, problem, missing }) =>
-    missing ? `${key}: ${problem}` : problemLine(key, problem, origins),
+    problemLine(key, problem, missing ? { fromEnv: {} } : origins),
   );
   if (problems.length > 0) throw ConfigErrors.CONFIG_INVALID({ detail: problems.join('\n') });
   return config;
-}
-
-/** The embedded default database: SQLite in the data folder. */
-function defaultDatabaseUrl(dataDir: string): string {
-  return `sqlite:${path.join(dataDir, 'passgate.db')}`;
 }
 
 /** The data folder Passgate creates by itself; any other folder must exist (a typo must not start an empty database). */
@@ -185,49 +180,6 @@ function isRemotePlainHttp(url: string | undefined): boolean {
   if (!url) return false;
   const { protocol, hostname } = new URL(url);
   return protocol === 'http:' && !['localhost', '127.0.0.1', '[::1]'].includes(hostname);
-}
-
-/**
- * Options that are fine for trying Passgate out but not for production, each named by its key so
- * an operator sees in the first lines of the log every default still in force.
- */
-export function developmentWarnings(config: Config, publicUrl: string): string[] {
-  const warnings: string[] = [];
-  if (config.mode === 'development') {
-    warnings.push(
-      'mode is development: the outbox and a generated master key are allowed; set PASSGATE_MODE=production (NODE_ENV does not change the mode)',
-    );
-  }
-  if (!config.secrets.masterKey) {
-    warnings.push(
-      `secrets.masterKey is not set: keys and secrets are encrypted with a generated development key in ${path.join(config.dataDir, 'master.key')}`,
-    );
-  }
-  if (!config.server.publicUrl) {
-    warnings.push(
-      `server.publicUrl is not set: the issuer is ${publicUrl}, which only this machine can reach; set PASSGATE_PUBLIC_URL`,
-    );
-  } else if (publicUrl.startsWith('http:')) {
-    warnings.push(
-      `server.publicUrl ${publicUrl} is plain http: browsers and relying parties need https in production`,
-    );
-  }
-  if (config.database.url === defaultDatabaseUrl(config.dataDir)) {
-    warnings.push(
-      `database.url is not set: data is kept in SQLite at ${sqliteFileOf(config.database.url)}, for one server only; set PASSGATE_DATABASE_URL (postgres://...) for more`,
-    );
-  }
-  if (config.directory.type === 'local') {
-    warnings.push(
-      "directory.type is local: users and passwords are kept in the local directory of Passgate's own database, not in Active Directory",
-    );
-  }
-  if (config.dispatch.gateways.some((g) => g.type === 'outbox')) {
-    warnings.push(
-      `dispatch.gateways uses the outbox dispatcher: passcodes are written to ${path.join(config.dataDir, 'outbox')}, not sent`,
-    );
-  }
-  return warnings;
 }
 
 function readConfigFile(file: string): Record<string, unknown> {

@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigErrors, developmentWarnings, loadConfig } from '../../src/config/load.js';
+import { developmentWarnings } from '../../src/config/development-warnings.js';
+import { ConfigErrors, loadConfig } from '../../src/config/load.js';
 import { runCli, writeConfig } from '../support/cli.js';
 
 const errorOf = (run: () => unknown): string => {

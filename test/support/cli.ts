@@ -125,7 +125,7 @@ export async function runStart(
   const done = collect(child);
   let started = false;
   const stop = () => child.kill('SIGTERM');
-  const timer = setTimeout(stop, options.timeoutMs ?? 20_000);
+  const timer = setTimeout(stop, options.timeoutMs ?? 45_000);
   let seen = '';
   child.stdout?.on('data', (chunk: Buffer) => {
     seen += chunk.toString();
