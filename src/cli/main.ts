@@ -1,6 +1,9 @@
-import { Command, CommanderError } from 'commander';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Command, CommanderError, Help, type Option } from 'commander';
 import { ConfigErrors } from '../config/load.js';
 import { describeError, PassgateError } from '../errors.js';
+import { PACKAGE_ROOT } from '../paths.js';
 import { registerKeyCommands } from './commands/keys.js';
 import { registerMigrateCommand } from './commands/migrate.js';
 import { registerPolicyCommands } from './commands/policy.js';
@@ -19,10 +22,27 @@ export interface RunState {
   keepAlive: boolean;
 }
 
+/** The version of this installation, from its package.json. */
+export function passgateVersion(): string {
+  const manifest = JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  return manifest.version;
+}
+
+/** Help text of an option, saying "(required)" for an option a command cannot run without. */
+function optionDescription(this: Help, option: Option): string {
+  const text = Help.prototype.optionDescription.call(this, option);
+  return option.mandatory ? `${text} (required)` : text;
+}
+
 /** Builds the `passgate` command tree. */
 export function buildProgram(io: CliIo = processIo, state: RunState = { keepAlive: false }): Command {
   const program = new Command('passgate')
     .description('Passgate identity provider')
+    .version(passgateVersion(), '-V, --version', 'print the version of Passgate')
+    // Inherited by every command registered below.
+    .configureHelp({ optionDescription })
     .option(
       '-c, --config <file>',
       'YAML configuration file (default: $PASSGATE_CONFIG, else built-in defaults)',

@@ -255,13 +255,17 @@ async function closeGracefully(server: Server, graceMs: number): Promise<void> {
   clearTimeout(timer);
 }
 
+/** The README's example of adding a user (test/cli/cli.test.ts checks that the README still shows it). */
+export const FIRST_USER_EXAMPLE =
+  'npx passgate user add alice --display-name "Alice Liddell" --email alice@example.test --group staff';
+
 function firstRunHint(config: Config): string {
   const configFlag = config.source ? ` --config ${config.source}` : '';
   return [
-    'Passgate has no users yet. Create the first one with:',
+    'Passgate has no users yet. Create the first one in another terminal, for example:',
     '',
-    `  npx passgate user add admin --display-name "Administrator"${configFlag}`,
+    `  ${FIRST_USER_EXAMPLE}${configFlag}`,
     '',
-    'The password is asked for at the prompt (or read from standard input).',
+    'Type the password at the prompt (twice). When standard input is not a terminal, its first line is the password.',
   ].join('\n');
 }

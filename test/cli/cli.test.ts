@@ -1,7 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PACKAGE_ROOT } from '../../src/paths.js';
 import { migrations } from '../../src/store/migrations/index.js';
 import { Browser, formAction, formField } from '../support/browser.js';
 import { collect, runCli, spawnCli, waitForOutput, writeConfig } from '../support/cli.js';
@@ -75,7 +76,11 @@ describe('passgate user', () => {
 
   it('lists and shows users', async () => {
     const list = await runCli(['user', 'list', '--config', file]);
-    expect(list.stdout).toMatch(/^alice\s+Alice Liddell\s+alice@example\.test\n$/);
+    expect(list.stdout).toMatch(
+      /^USER {3}NAME {11}E-MAIL {14}STATUS\nalice {2}Alice Liddell {2}alice@example\.test {2}enabled\n$/,
+    );
+    const json = JSON.parse((await runCli(['user', 'list', '--json', '--config', file])).stdout);
+    expect(json).toEqual([expect.objectContaining({ username: 'alice', displayName: 'Alice Liddell' })]);
     const show = await runCli(['user', 'show', 'alice', '--json', '--config', file]);
     const user = JSON.parse(show.stdout);
     expect(user).toMatchObject({
@@ -94,9 +99,26 @@ describe('passgate user', () => {
     expect((await runCli(['user', 'disable', 'alice', '--config', file])).stdout).toBe(
       'User alice is disabled.\n',
     );
-    expect((await runCli(['user', 'list', '--config', file])).stdout).toContain('(disabled)');
+    expect((await runCli(['user', 'list', '--config', file])).stdout).toMatch(/^alice .* disabled$/m);
     expect((await runCli(['user', 'enable', 'alice', '--config', file])).stdout).toBe(
       'User alice is enabled.\n',
+    );
+  });
+
+  it('prints its version with --version', async () => {
+    const { version } = JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8'));
+    for (const flag of ['--version', '-V']) {
+      expect(await runCli([flag])).toMatchObject({ code: 0, stdout: `${version}\n` });
+    }
+  });
+
+  it('marks the options a command cannot run without as required in --help', async () => {
+    const help = await runCli(['policy', 'test', '--help']);
+    expect(help.stdout).toMatch(/--user <username> +who signs in \(required\)\n/);
+    expect(help.stdout).toMatch(/--ip <address> +source address, IPv4 or IPv6 \(required\)\n/);
+    expect(help.stdout).not.toMatch(/--app .*required/);
+    expect((await runCli(['token', 'add', '--help'])).stdout).toMatch(
+      /--type <type> +totp, hotp or backup \(required\)/,
     );
   });
 
@@ -123,7 +145,11 @@ describe('passgate start, keys rotate and SIGTERM', () => {
     mkdirSync(path.join(folder, 'metadata', 'oidc'), { recursive: true });
     writeFileSync(path.join(folder, 'metadata', 'oidc', 'test.yaml'), JSON.stringify(TEST_CLIENT));
     server = spawnCli(['start', '--config', file]);
-    output = await waitForOutput(server, /^(?=[\s\S]*"msg":"ready")(?=[\s\S]*asked for at the prompt)/);
+    output = await waitForOutput(
+      server,
+      /^(?=[\s\S]*"msg":"ready")(?=[\s\S]*its first line is the password)/,
+      120_000,
+    );
     const port = Number(/"port":(\d+)/.exec(output)?.[1]);
     url = `http://localhost:${port}`;
   });
@@ -139,9 +165,14 @@ describe('passgate start, keys rotate and SIGTERM', () => {
     expect(output).toMatch(/development default: dispatch\.gateways uses the outbox dispatcher/);
   });
 
-  it('prints the exact command that creates the first user, and that command works', async () => {
-    const command = /npx passgate (user add admin .*)/.exec(output)?.[1];
-    expect(command).toBe(`user add admin --display-name "Administrator" --config ${file}`);
+  it("prints the README's command that creates the first user, and that command works", async () => {
+    const command = /npx passgate (user add .*)/.exec(output)?.[1];
+    expect(command).toBe(
+      `user add alice --display-name "Alice Liddell" --email alice@example.test --group staff --config ${file}`,
+    );
+    // The same example as the README's quick start, so a new user meets one command, not two.
+    const readme = readFileSync(path.join(PACKAGE_ROOT, 'README.md'), 'utf8');
+    expect(readme).toContain(`npx passgate ${command!.replace(` --config ${file}`, '')}\n`);
     const args = command!.match(/"[^"]+"|\S+/g)!.map((a) => a.replace(/^"|"$/g, ''));
     const run = await runCli(args, { input: `${PASSWORD}\n` });
     expect(run.code).toBe(0);
@@ -185,7 +216,7 @@ describe('passgate start, keys rotate and SIGTERM', () => {
     const page = (await browser.follow(auth.toString())).last;
     // scrypt at cost 16 takes long enough for the signal to arrive mid-request.
     const inFlight = browser.fetch(formAction(page.body, page.url), {
-      form: { _csrf: formField(page.body, '_csrf')!, username: 'admin', password: PASSWORD },
+      form: { _csrf: formField(page.body, '_csrf')!, username: 'alice', password: PASSWORD },
     });
     await new Promise((r) => setTimeout(r, 30));
     const exited = collect(server);

@@ -1,8 +1,9 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { PACKAGE_ROOT } from '../../src/paths.js';
 import { runCli, writeConfig } from '../support/cli.js';
 
 const SECRET = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ';
@@ -111,7 +112,26 @@ describe('passgate policy test', () => {
     }
   };
 
+  /** The applications the rules name, registered as the server would load them. */
+  const registerApplications = () => {
+    const oidc = path.join(folder, 'metadata', 'oidc');
+    const saml = path.join(folder, 'metadata', 'saml');
+    mkdirSync(oidc, { recursive: true });
+    mkdirSync(saml, { recursive: true });
+    for (const id of ['office365', 'payroll'])
+      writeFileSync(
+        path.join(oidc, `${id}.yaml`),
+        stringify({ client_id: id, redirect_uris: [`https://${id}.example.test/cb`] }),
+      );
+    for (const ext of ['xml', 'yaml'])
+      copyFileSync(
+        path.join(PACKAGE_ROOT, 'metadata', 'saml', `salesforce.${ext}`),
+        path.join(saml, `payroll.${ext}`),
+      );
+  };
+
   beforeAll(async () => {
+    registerApplications();
     const password = 'a long enough password\n';
     const users = [
       ['alice', '--mobile', '+33612345642', '--group', 'Staff'],
@@ -123,7 +143,7 @@ describe('passgate policy test', () => {
       const run = await cli(['policy', 'set', kind, name], stringify(document));
       expect(run.stderr).toBe('');
     }
-  }, 60_000);
+  }, 300_000);
 
   it('shows the rule matched by the source network, and that nothing would be asked', async () => {
     const run = await simulate('--user', 'alice', '--ip', '192.0.2.44', '--app', 'office365');
@@ -268,6 +288,30 @@ describe('passgate policy test', () => {
     const db = new Database(path.join(folder, 'data', 'passgate.db'), { readonly: true });
     expect(db.prepare("SELECT id FROM tokens WHERE type IN ('sms', 'voice')").all()).toEqual([]);
     db.close();
+  });
+
+  it('warns about an application that is not registered at the door, and still simulates the login', async () => {
+    const typo = await simulate('--user', 'alice', '--ip', '194.25.2.129', '--app', 'office356');
+    expect(typo.code).toBe(0);
+    expect(typo.stderr).toBe(
+      `passgate: warning: no OIDC client "office356" is registered in ${path.join(folder, 'metadata', 'oidc')}; registered: office365, payroll\n`,
+    );
+    expect(typo.stdout).toMatch(/rule\s+default\n/);
+    const wrongDoor = await simulate(
+      '--user',
+      'alice',
+      '--ip',
+      '8.8.8.8',
+      '--app',
+      'office365',
+      '--door',
+      'saml',
+    );
+    expect(wrongDoor.stderr).toMatch(
+      /^passgate: warning: no SAML service provider "office365" is registered in \S+ \(it is a registered OIDC client: use --door oidc\); registered: payroll, https:\/\/example\.my\.salesforce\.com\n$/,
+    );
+    const radius = await simulate('--user', 'alice', '--ip', '8.8.8.8', '--app', 'vpn', '--door', 'radius');
+    expect(radius).toMatchObject({ code: 0, stderr: '' });
   });
 
   it('refuses an unknown user (exit 1) and a bad address or time (exit 2) with one line', async () => {

@@ -91,12 +91,22 @@ describe('passgate token', () => {
     expect(serial.stderr).toBe('passgate: a token with this id or serial already exists\n');
   });
 
-  it('lists tokens with their settings and state', async () => {
+  it('lists tokens under a header row with their settings, serial, description and state', async () => {
     const list = await cli(['token', 'list']);
     const lines = list.stdout.trim().split('\n');
-    expect(lines).toHaveLength(3);
-    expect(lines[0]).toMatch(/^TOTP[0-9A-F]{8}\s+alice\s+totp\s+SHA256\/8\/60s\s+active$/);
-    expect(lines[2]).toMatch(/^HOTP[0-9A-F]{8}\s+alice\s+hotp\s+SHA1\/6 counter 0\s+HW-0042\s+active$/);
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toMatch(/^ID +USER +TYPE +SETTINGS +SERIAL +DESCRIPTION +STATE$/);
+    const column = (name: string) => lines[0]!.indexOf(name);
+    expect(lines[1]).toMatch(/^TOTP[0-9A-F]{8}\s+alice\s+totp\s+SHA256\/8\/60s\s+active$/);
+    expect(lines[2]).toMatch(/^HOTP[0-9A-F]{8}\s+alice\s+hotp\s+SHA1\/6 counter 0\s+Key ring\s+active$/);
+    expect(lines[2]!.indexOf('Key ring')).toBe(column('DESCRIPTION'));
+    expect(lines[3]).toMatch(/^HOTP[0-9A-F]{8}\s+alice\s+hotp\s+SHA1\/6 counter 0\s+HW-0042\s+active$/);
+    expect(lines[3]!.indexOf('HW-0042')).toBe(column('SERIAL'));
+    expect(lines[3]!.indexOf('active')).toBe(column('STATE'));
+    const json = JSON.parse((await cli(['token', 'list', '--json'])).stdout) as Array<
+      Record<string, unknown>
+    >;
+    expect(json.map((t) => t.description)).toEqual([null, 'Key ring', null]);
   });
 
   it('resynchronises an HOTP token from two consecutive codes', async () => {

@@ -4,6 +4,7 @@ import { type Simulation, SimulationErrors, simulateLogin } from '../../policy/a
 import { composePolicySimulator } from '../../server/compose-simulator.js';
 import { type GlobalOptions, say, withCore } from '../context.js';
 import type { CliIo } from '../io.js';
+import { registeredApplications, unregisteredApplication } from '../registered-applications.js';
 
 /** Exit code of a wrong --ip, --at or --acr (as for a configuration error: the input is wrong). */
 const EXIT_USAGE = 2;
@@ -53,6 +54,17 @@ export function registerPolicyTestCommand(policy: Command, globals: () => Global
       const stepUp =
         options.acr && MFA_ACR.has(options.acr) ? 'acr_values' : options.stepUp ? 'application' : undefined;
       await withCore(globals(), async (core) => {
+        if (options.app !== undefined) {
+          const { metadataDir } = core.config;
+          const problem = unregisteredApplication(
+            options.app,
+            options.door,
+            registeredApplications(core.config),
+            metadataDir,
+          );
+          // A typo here would make a rule about the application silently not match: say so, and go on.
+          if (problem) io.stderr.write(`passgate: warning: ${problem}\n`);
+        }
         let result: Simulation;
         try {
           result = await simulateLogin(composePolicySimulator(core), {

@@ -10,6 +10,7 @@ import { resynchronise } from '../../tokens/resync.js';
 import { newTokenId, parseSecret } from '../../tokens/secrets.js';
 import { type GlobalOptions, say, withCore } from '../context.js';
 import { type CliIo, readSecret } from '../io.js';
+import { formatTable } from '../table.js';
 
 interface AddOptions {
   type: string;
@@ -123,7 +124,9 @@ export function registerTokenCommands(program: Command, io: CliIo): void {
             ),
           );
         if (rows.length === 0) return say(io, 'No tokens.');
-        for (const { user, token: t } of rows) say(io, describe(user, t, core.clock()));
+        const now = core.clock();
+        const table = rows.map(({ user, token: t }) => describe(user, t, now));
+        for (const line of formatTable(TOKEN_COLUMNS, table)) say(io, line);
       });
     });
 
@@ -234,7 +237,10 @@ function audit(core: Core, type: string, username: string | null, token: Token, 
   });
 }
 
-function describe(user: string, t: Token, now: number): string {
+/** The columns of `token list`. */
+const TOKEN_COLUMNS = ['ID', 'USER', 'TYPE', 'SETTINGS', 'SERIAL', 'DESCRIPTION', 'STATE'];
+
+function describe(user: string, t: Token, now: number): string[] {
   const settings =
     t.type === 'totp' || t.type === 'hotp'
       ? `${t.algorithm}/${t.digits}${t.type === 'totp' ? `/${t.period}s` : ` counter ${t.counter}`}`
@@ -243,14 +249,5 @@ function describe(user: string, t: Token, now: number): string {
     t.lockedUntil !== null && t.lockedUntil > now
       ? `locked until ${new Date(t.lockedUntil).toISOString()}`
       : t.status + (t.failures > 0 ? ` (${t.failures} failures)` : '');
-  return [
-    t.id.padEnd(16),
-    user.padEnd(20),
-    t.type.padEnd(7),
-    settings.padEnd(18),
-    (t.serial ?? '').padEnd(14),
-    state,
-  ]
-    .join(' ')
-    .trimEnd();
+  return [t.id, user, t.type, settings, t.serial ?? '', t.description ?? '', state];
 }

@@ -13,6 +13,7 @@ import { type Core, scryptParams } from '../../server/core.js';
 import { normalizeUsername, type User } from '../../store/repositories/users.js';
 import { type GlobalOptions, say, withCore } from '../context.js';
 import { type CliIo, readSecret } from '../io.js';
+import { formatTable } from '../table.js';
 
 /** `passgate user add|list|show|disable|enable|unlock`: the local directory, and sign-in throttling. */
 export function registerUserCommands(program: Command, io: CliIo): void {
@@ -65,19 +66,13 @@ export function registerUserCommands(program: Command, io: CliIo): void {
         const users = await core.users.list({ limit: Number(options.limit), offset: Number(options.offset) });
         if (options.json) return say(io, JSON.stringify(users, null, 2));
         if (users.length === 0) return say(io, 'No users.');
-        for (const u of users) {
-          say(
-            io,
-            [
-              u.username.padEnd(24),
-              (u.displayName ?? '').padEnd(28),
-              u.email ?? '',
-              u.disabled ? '(disabled)' : '',
-            ]
-              .join(' ')
-              .trimEnd(),
-          );
-        }
+        const rows = users.map((u) => [
+          u.username,
+          u.displayName ?? '',
+          u.email ?? '',
+          u.disabled ? 'disabled' : 'enabled',
+        ]);
+        for (const line of formatTable(['USER', 'NAME', 'E-MAIL', 'STATUS'], rows)) say(io, line);
       });
     });
 
