@@ -40,6 +40,10 @@ const TX_COOKIE = 'passgate_demo_tx';
 const TX_TTL_MS = 10 * 60 * 1000;
 /** Cap on pending sign-ins kept in memory, so that a flood of /login requests cannot grow it. */
 const TX_MAX = 10_000;
+/** Cookie naming this browser's signed-in session in the in-memory store. */
+const SESSION_COOKIE = 'passgate_demo_session';
+/** How long the demo remembers a sign-in (its claims page can be reloaded meanwhile). */
+const SESSION_TTL_MS = 60 * 60 * 1000;
 /** The ID-token claims the demo shows. */
 const SHOWN_CLAIMS = ['sub', 'name', 'email', 'groups', 'amr'] as const;
 
@@ -48,6 +52,38 @@ interface PendingLogin {
   state: string;
   nonce: string;
   expires: number;
+}
+
+/** A completed sign-in: what the claims page shows, and the ID token that ends the Passgate session. */
+interface DemoSession {
+  claims: Record<string, unknown>;
+  idToken: string;
+  expires: number;
+}
+
+/** Entries of one browser cookie each, bounded in number and in time, held in memory. */
+class ExpiringStore<T extends { expires: number }> {
+  private readonly entries = new Map<string, T>();
+
+  /** Stores an entry under a new random id (dropping expired ones, and the oldest when full). */
+  add(entry: T): string {
+    const now = Date.now();
+    for (const [id, value] of this.entries) if (value.expires <= now) this.entries.delete(id);
+    if (this.entries.size >= TX_MAX) this.entries.delete(this.entries.keys().next().value!);
+    const id = randomBytes(32).toString('base64url');
+    this.entries.set(id, entry);
+    return id;
+  }
+
+  /** The live entry of this id, if any. */
+  get(id: string | undefined): T | undefined {
+    const entry = id ? this.entries.get(id) : undefined;
+    return entry && entry.expires > Date.now() ? entry : undefined;
+  }
+
+  delete(id: string | undefined): void {
+    if (id) this.entries.delete(id);
+  }
 }
 
 /**
@@ -104,7 +140,8 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
 export function createDemoApp(config: client.Configuration, options: DemoOptions): express.Express {
   const redirectUri = new URL(options.redirectUri);
   const postLogoutRedirectUri = options.postLogoutRedirectUri ?? new URL('/', redirectUri).toString();
-  const pending = new Map<string, PendingLogin>();
+  const pending = new ExpiringStore<PendingLogin>();
+  const sessions = new ExpiringStore<DemoSession>();
   const app = express();
   app.disable('x-powered-by');
   app.use(cookieParser());
@@ -123,17 +160,13 @@ export function createDemoApp(config: client.Configuration, options: DemoOptions
   });
 
   app.get('/login', async (_req, res) => {
-    const now = Date.now();
-    for (const [id, login] of pending) if (login.expires <= now) pending.delete(id);
-    if (pending.size >= TX_MAX) pending.delete(pending.keys().next().value!);
     const login: PendingLogin = {
       verifier: client.randomPKCECodeVerifier(),
       state: client.randomState(),
       nonce: client.randomNonce(),
-      expires: now + TX_TTL_MS,
+      expires: Date.now() + TX_TTL_MS,
     };
-    const id = randomBytes(32).toString('base64url');
-    pending.set(id, login);
+    const id = pending.add(login);
     res.cookie(TX_COOKIE, id, { httpOnly: true, sameSite: 'lax', maxAge: TX_TTL_MS, path: '/' });
     const url = client.buildAuthorizationUrl(config, {
       redirect_uri: redirectUri.toString(),
@@ -148,10 +181,10 @@ export function createDemoApp(config: client.Configuration, options: DemoOptions
 
   app.get(redirectUri.pathname, async (req, res) => {
     const id = req.cookies?.[TX_COOKIE] as string | undefined;
-    const login = id ? pending.get(id) : undefined;
-    if (id) pending.delete(id);
+    const login = pending.get(id);
+    pending.delete(id);
     res.clearCookie(TX_COOKIE, { path: '/' });
-    if (!login || login.expires <= Date.now()) {
+    if (!login) {
       res
         .status(400)
         .type('html')
@@ -167,22 +200,49 @@ export function createDemoApp(config: client.Configuration, options: DemoOptions
       expectedNonce: login.nonce,
       idTokenExpected: true,
     });
-    const claims: Record<string, unknown> = tokens.claims() ?? {};
+    // The code is spent: keep the result in the demo's own session and show it on a page that a
+    // reload does not send back through the callback.
+    const session = sessions.add({
+      claims: tokens.claims() ?? {},
+      idToken: tokens.id_token!,
+      expires: Date.now() + SESSION_TTL_MS,
+    });
+    res.cookie(SESSION_COOKIE, session, {
+      httpOnly: true,
+      sameSite: 'lax',
+      maxAge: SESSION_TTL_MS,
+      path: '/',
+    });
+    res.redirect(303, '/claims');
+  });
+
+  app.get('/claims', (req, res) => {
+    const session = sessions.get(req.cookies?.[SESSION_COOKIE] as string | undefined);
+    if (!session) {
+      res
+        .status(401)
+        .type('html')
+        .send(page('Not signed in', '<p>This browser is not signed in to the demo.</p>', true));
+      return;
+    }
     const rows = SHOWN_CLAIMS.map(
-      (name) => `<tr><th>${name}</th><td>${escapeHtml(formatClaim(claims[name]))}</td></tr>`,
+      (name) => `<tr><th>${name}</th><td>${escapeHtml(formatClaim(session.claims[name]))}</td></tr>`,
     ).join('');
+    res.type('html').send(page('Signed in', `<table>${rows}</table><p><a href="/logout">Sign out</a></p>`));
+  });
+
+  app.get('/logout', (req, res) => {
+    const id = req.cookies?.[SESSION_COOKIE] as string | undefined;
+    const session = sessions.get(id);
+    sessions.delete(id);
+    res.clearCookie(SESSION_COOKIE, { path: '/' });
+    if (!session) return res.redirect(303, '/');
+    // Out of the demo; then out of Passgate, which comes back to the home page.
     const signOut = client.buildEndSessionUrl(config, {
-      id_token_hint: tokens.id_token!,
+      id_token_hint: session.idToken,
       post_logout_redirect_uri: postLogoutRedirectUri,
     });
-    res
-      .type('html')
-      .send(
-        page(
-          'Signed in',
-          `<table>${rows}</table><p><a href="${escapeHtml(signOut.toString())}">Sign out</a></p>`,
-        ),
-      );
+    res.redirect(303, signOut.toString());
   });
 
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {

@@ -20,6 +20,9 @@ interface LoginTexts {
   submit: string;
   mfa: { title: string; code: string; submit: string };
 }
+/** The computed word-break of the page's heading (evaluated in the page). */
+const WORD_BREAK_OF_H1 = "getComputedStyle(document.querySelector('h1')).wordBreak";
+
 const texts = (language: string): LoginTexts =>
   JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'locales', language, 'login.json'), 'utf8'));
 
@@ -75,6 +78,44 @@ describeInBrowser('the hosted login in other languages, in Chromium', () => {
     // ... and the login page of the next sign-in, although the browser asks for English.
     await page.goto((await authorizationRequest(suite, { prompt: 'login' })).url);
     expect(await textOf(page, 'h1')).toBe(de.title);
+  });
+
+  it('breaks Korean lines between words, never inside one, on a narrow phone screen', async () => {
+    const page = await newPage({ locale: 'ko-KR', viewport: { width: 320, height: 640 } });
+    const login = await authorizationRequest(suite);
+    await page.goto(login.url);
+    expect(await page.getAttribute('html', 'lang')).toBe('ko');
+    // For every text of the page: where each line starts, and the character before it.
+    const breaks = await page.evaluate<Array<{ text: string; before: string }>>(`(() => {
+      const found = [];
+      const walker = document.createTreeWalker(document.querySelector('.card'), NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const text = node.textContent;
+        let top;
+        for (let i = 0; i < text.length; i++) {
+          if (/\\s/.test(text[i])) continue;
+          const range = document.createRange();
+          range.setStart(node, i);
+          range.setEnd(node, i + 1);
+          const rect = range.getClientRects()[0];
+          if (!rect) continue;
+          if (top !== undefined && rect.top > top + 1) found.push({ text: text.trim(), before: text[i - 1] });
+          top = rect.top;
+        }
+      }
+      return found;
+    })()`);
+    await screenshot(page, 'login-ko-narrow');
+    expect(breaks.length).toBeGreaterThan(0); // the screen is narrow enough for some text to wrap
+    for (const lineBreak of breaks) expect(lineBreak, lineBreak.text).toMatchObject({ before: ' ' });
+    expect(await page.evaluate<string>(WORD_BREAK_OF_H1)).toBe('keep-all');
+  });
+
+  it('leaves word breaking of the other languages alone', async () => {
+    const page = await newPage({ locale: 'en-GB' });
+    const login = await authorizationRequest(suite);
+    await page.goto(login.url);
+    expect(await page.evaluate<string>(WORD_BREAK_OF_H1)).toBe('normal');
   });
 
   for (const language of ['ko', 'ru']) {

@@ -81,13 +81,27 @@ describe('the demo application (npm run demo)', () => {
 
   it('signs a user in through Passgate and shows the ID token claims', async () => {
     const { claims } = await signInThroughDemo(demo, 'alice');
-    expect(claims.url).toMatch(new RegExp(`^http://localhost:${demo.port}/callback\\?`));
+    expect(claims.url).toBe(`http://localhost:${demo.port}/claims`);
     expect(claims.status).toBe(200);
     expect(claimCell(claims.body, 'sub')).toBe(aliceId);
     expect(claimCell(claims.body, 'name')).toBe('Alice Liddell');
     expect(claimCell(claims.body, 'email')).toBe('alice@example.test');
     expect(claimCell(claims.body, 'groups')).toBe('staff, vpn-users');
     expect(claimCell(claims.body, 'amr')).toBe('pwd');
+  });
+
+  it('shows the claims again when the claims page is reloaded, and only to the browser that signed in', async () => {
+    const { browser, claims } = await signInThroughDemo(demo, 'alice');
+    const reloaded = await browser.fetch(claims.url);
+    expect(reloaded.status).toBe(200);
+    expect(reloaded.body).not.toContain('Sign-in expired');
+    expect(claimCell(reloaded.body, 'sub')).toBe(aliceId);
+    expect(claimCell(reloaded.body, 'name')).toBe('Alice Liddell');
+    expect(reloaded.headers.get('cache-control')).toBe('no-store');
+    const stranger = await new Browser().fetch(claims.url);
+    expect(stranger.status).toBe(401);
+    expect(stranger.body).toContain('not signed in');
+    expect(claimCell(stranger.body, 'sub')).toBeUndefined();
   });
 
   it('asks for the code with PKCE S256, a state and a nonce', async () => {
@@ -159,7 +173,11 @@ describe('the demo application (npm run demo)', () => {
 
   it('signs out through the end-session endpoint and returns to the home page', async () => {
     const { browser, claims } = await signInThroughDemo(demo, 'alice');
-    const signOut = new URL(linkTo(claims, 'Sign out'));
+    const leave = await browser.fetch(linkTo(claims, 'Sign out'));
+    expect(leave.status).toBe(303);
+    // Out of the demo at once: its claims page no longer shows anything.
+    expect((await browser.fetch(claims.url)).status).toBe(401);
+    const signOut = new URL(leave.headers.get('location')!);
     expect(signOut.origin + signOut.pathname).toBe(`${passgate.url}/oidc/session/end`);
     expect(signOut.searchParams.get('post_logout_redirect_uri')).toBe(demo.url);
     expect(signOut.searchParams.get('id_token_hint')).toBeTruthy();

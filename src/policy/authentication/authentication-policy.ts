@@ -18,6 +18,11 @@ import { RuleSet } from './rule-set.js';
 export interface LoginContext extends AttemptContext {
   /** A stable id of the browser or device (a long-lived cookie), when the door has one. */
   device?: string;
+  /**
+   * The application's name as its users know it (OIDC client_name, SAML SP displayName), kept in
+   * the audit event so the user's own list of sign-ins can name it.
+   */
+  applicationName?: string;
 }
 
 /** What the Authentication Policy is built from. */
@@ -167,6 +172,7 @@ export class AuthenticationPolicy {
       address: context.address,
       details: {
         ...decisionDetails(decision),
+        ...(context.applicationName ? { applicationName: context.applicationName } : {}),
         offered: second?.offered ?? [],
         method: second?.method ?? null,
         ...(learned?.newlyTrusted ? { learnedNetwork: learned.network } : {}),

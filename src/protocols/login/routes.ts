@@ -66,6 +66,7 @@ export function createLoginRoutes(options: LoginRoutesOptions): Router {
     address: clientAddress(req),
     door: flow.door,
     application: flow.application,
+    applicationName: flow.applicationName,
     device: deviceId(req, res, options.secureCookies),
   });
 
