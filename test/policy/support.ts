@@ -150,9 +150,9 @@ export class SignIn {
     );
   }
 
-  /** Method types offered on the second-factor page, in order. */
+  /** Method types offered on the second-factor page, in order: the one asked for, then the other ways. */
   get offered(): string[] {
-    return [...this.page.body.matchAll(/<li data-type="(\w+)"/g)].map((m) => m[1]!);
+    return [...this.page.body.matchAll(/data-offer="(\w+)"/g)].map((m) => m[1]!);
   }
 
   /** Posts the password form. */

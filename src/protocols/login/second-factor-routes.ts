@@ -1,5 +1,5 @@
 import type { Request, RequestHandler, Response, Router } from 'express';
-import type { ChallengeState, Challenges } from '../../engine/challenges.js';
+import type { ChallengeState, Challenges, MethodOffer } from '../../engine/challenges.js';
 import { MfaErrors } from '../../engine/mfa-errors.js';
 import { PassgateError } from '../../errors.js';
 import type { LoginContext } from '../../policy/authentication/authentication-policy.js';
@@ -46,8 +46,25 @@ export async function startSecondFactor(
 }
 
 /**
+ * The method the code field is for: the one the user chose from the other ways (a device or a
+ * list of backup codes, `token`), else none while a sent passcode is awaited, else the first device.
+ */
+function currentMethod(
+  state: ChallengeState,
+  token: unknown,
+): { current?: MethodOffer; chosen?: MethodOffer } {
+  const typed = state.offers.filter((o) => o.source !== 'sent');
+  const chosen = typeof token === 'string' ? typed.find((o) => o.tokenId === token) : undefined;
+  if (chosen) return { current: chosen, chosen };
+  const fallback = state.sent ? undefined : typed[0];
+  return fallback ? { current: fallback } : {};
+}
+
+/**
  * The second step of the hosted login: type a code (authenticator, sent passcode, backup code),
- * or have a passcode sent on another channel. Works without JavaScript.
+ * choose another of the user's methods, or have a passcode sent on another channel. Every other
+ * way listed is an action (a link or a button), and the text above the code field names the
+ * method it is for. Works without JavaScript.
  */
 export function addSecondFactorRoutes(router: Router, deps: SecondFactorDeps, form: RequestHandler): void {
   const { challenges, render, csrf } = deps;
@@ -64,11 +81,21 @@ export function addSecondFactorRoutes(router: Router, deps: SecondFactorDeps, fo
     return { flow, state };
   };
 
-  const show = async (req: Request, res: Response, state: ChallengeState, error?: PassgateError) => {
+  const show = async (
+    req: Request,
+    res: Response,
+    state: ChallengeState,
+    error?: PassgateError,
+    token?: unknown,
+  ) => {
+    const method = currentMethod(state, token);
     const html = await render(req, 'login/mfa', {
       uid: req.params.uid,
       csrfToken: csrf.token(req, res),
-      offers: state.offers,
+      current: method.current ?? null,
+      chosen: method.chosen ?? null,
+      // Every way but the one the code field is for; a sent channel stays (to send again).
+      alternatives: state.offers.filter((o) => o !== method.current),
       sent: state.sent ?? null,
       error: error ? { code: error.code, message: error.publicMessage } : null,
       sendError: state.sendError ?? null,
@@ -87,7 +114,7 @@ export function addSecondFactorRoutes(router: Router, deps: SecondFactorDeps, fo
 
   router.get('/login/:uid/mfa', async (req, res) => {
     try {
-      await show(req, res, (await current(req, res)).state);
+      await show(req, res, (await current(req, res)).state, undefined, req.query.token);
     } catch (error) {
       if (!MfaErrors.is(error, 'MFA_CHALLENGE_EXPIRED')) throw error;
       await expired(req, res, error);
@@ -109,7 +136,9 @@ export function addSecondFactorRoutes(router: Router, deps: SecondFactorDeps, fo
         return await show(req, res, await challenges.send(state.id, String(body.token ?? '')));
       }
       const code = typeof body.code === 'string' ? body.code.slice(0, 64) : '';
-      const result = await challenges.verify(state.id, code);
+      const { chosen } = currentMethod(state, body.token);
+      // A method the user chose is the only one tried: a code is not counted against the others.
+      const result = await challenges.verify(state.id, code, chosen?.tokenId);
       res.clearCookie(CHALLENGE_COOKIE, { path: cookiePath(req) });
       const flow = state.context as FlowContext;
       await deps.policy.completed(result.user, flow, flow.decision, {
@@ -125,7 +154,7 @@ export function addSecondFactorRoutes(router: Router, deps: SecondFactorDeps, fo
     } catch (error) {
       if (MfaErrors.is(error, 'MFA_CHALLENGE_EXPIRED')) return expired(req, res, error);
       if (!(error instanceof PassgateError) || error.status >= 500) throw error;
-      await show(req, res, state, error);
+      await show(req, res, state, error, body.action === 'send' ? undefined : body.token);
     }
   });
 }
