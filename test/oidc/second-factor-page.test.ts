@@ -100,7 +100,7 @@ describe('the second-factor page offers only what the user has, each as an actio
     expect(alternatives(chosen).map((a) => a.text)).toContain('Use your authenticator app (Phone) instead');
     // Only the chosen token is tried: the app's code is refused, the token's accepted.
     const refused = await submitCode(signIn.browser, chosen, server.totp());
-    expect(refused.last.status).toBe(400);
+    expect(refused.last.status).toBe(401);
     expect(leads(refused.last)).toEqual(['Enter the code from your token (HW-0042)']);
     const accepted = await submitCode(
       signIn.browser,
