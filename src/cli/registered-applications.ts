@@ -12,7 +12,7 @@ export interface RegisteredApplications {
 /** Reads `metadata/oidc` and `metadata/saml` as the server does (broken files are not registered). */
 export function registeredApplications(config: Config): RegisteredApplications {
   const clients = loadClientFiles(path.join(config.metadataDir, 'oidc'));
-  const providers = loadServiceProviders(path.join(config.metadataDir, 'saml'));
+  const providers = loadServiceProviders(path.join(config.metadataDir, 'saml'), config.saml.generic);
   return {
     oidc: clients.clients.map((c) => c.metadata.client_id),
     saml: providers.providers.flatMap((sp) => [sp.name, sp.entityId]),
