@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, expect, it } from 'vitest';
 import { DirectoryErrors } from '../../src/directory/errors.js';
 import { PACKAGE_ROOT } from '../../src/paths.js';
-import { authorizationRequest, type BrowserSuite, startBrowserSuite } from '../support/browser-login.js';
+import { authorizationRequest, useBrowserSuite } from '../support/browser-login.js';
 import { describeInBrowser, focused, screenshot, textOf } from '../support/chromium.js';
 
 const PASSWORD = 'correct horse battery';
@@ -84,13 +84,8 @@ async function contrastOf(page: Page, selector: string) {
 }
 
 describeInBrowser('accessibility of the hosted login, in Chromium', () => {
-  let suite: BrowserSuite;
-  const contexts: BrowserContext[] = [];
-  const newPage = async () => {
-    const context = await suite.browser.newContext();
-    contexts.push(context);
-    return context.newPage();
-  };
+  const suite = useBrowserSuite();
+  const { newPage } = suite;
   const signIn = async (page: Page, username: string, password = PASSWORD) => {
     await page.fill('#username', username);
     await page.fill('#password', password);
@@ -104,7 +99,6 @@ describeInBrowser('accessibility of the hosted login, in Chromium', () => {
   };
 
   beforeAll(async () => {
-    suite = await startBrowserSuite();
     // Each their own user: a passcode is sent on the way to their MFA page, and a second one for
     // the same user within the resend cool-down would not be.
     for (const username of ['sam', 'sue'])
@@ -118,10 +112,6 @@ describeInBrowser('accessibility of the hosted login, in Chromium', () => {
       if (code) throw DirectoryErrors[code]({ detail: `${username}: refused by the test directory` });
       return authenticate(username, password);
     };
-  });
-  afterAll(async () => {
-    await Promise.allSettled(contexts.map((c) => c.close()));
-    await suite?.close();
   });
 
   it('labels every field of the login and MFA pages', async () => {

@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { BrowserContext } from 'playwright-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 import { enrolOath } from '../../src/tokens/enrol.js';
 import { timeStep, totpCode } from '../../src/tokens/oath.js';
-import { authorizationRequest, type BrowserSuite, startBrowserSuite } from '../support/browser-login.js';
+import { authorizationRequest, useBrowserSuite } from '../support/browser-login.js';
 import { describeInBrowser, screenshot, textOf } from '../support/chromium.js';
 
 const PASSWORD = 'correct horse battery';
@@ -27,13 +26,8 @@ const texts = (language: string): LoginTexts =>
   JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'locales', language, 'login.json'), 'utf8'));
 
 describeInBrowser('the hosted login in other languages, in Chromium', () => {
-  let suite: BrowserSuite;
-  const contexts: BrowserContext[] = [];
-  const newPage = async (options: Parameters<BrowserSuite['browser']['newContext']>[0] = {}) => {
-    const context = await suite.browser.newContext(options);
-    contexts.push(context);
-    return context.newPage();
-  };
+  const suite = useBrowserSuite();
+  const { newPage } = suite;
   const totpUser = async (username: string) => {
     const user = await suite.passgate.addUser(username, PASSWORD);
     await enrolOath(
@@ -42,14 +36,6 @@ describeInBrowser('the hosted login in other languages, in Chromium', () => {
       'Passgate',
     );
   };
-
-  beforeAll(async () => {
-    suite = await startBrowserSuite();
-  });
-  afterAll(async () => {
-    await Promise.allSettled(contexts.map((c) => c.close()));
-    await suite?.close();
-  });
 
   it('switches language with the switcher, sets the cookie, and later pages keep the language', async () => {
     await totpUser('greta');

@@ -1,9 +1,9 @@
-import type { BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { expect, it } from 'vitest';
 import { ACR_MFA } from '../../src/protocols/oidc/assurance.js';
 import { enrolOath } from '../../src/tokens/enrol.js';
 import { timeStep, totpCode } from '../../src/tokens/oath.js';
-import { authorizationRequest, type BrowserSuite, startBrowserSuite } from '../support/browser-login.js';
+import { authorizationRequest, type BrowserSuite, useBrowserSuite } from '../support/browser-login.js';
 import { describeInBrowser, focused, screenshot, textOf, widths } from '../support/chromium.js';
 
 const PASSWORD = 'correct horse battery';
@@ -13,15 +13,8 @@ const SECRET = Buffer.from('12345678901234567890');
 const totpNow = () => totpCode(SECRET, timeStep(Date.now(), 30), 30, { algorithm: 'SHA1', digits: 6 });
 
 describeInBrowser('the hosted login in Chromium', () => {
-  let suite: BrowserSuite;
-  const contexts: BrowserContext[] = [];
-
-  /** A fresh browser profile's page (cookies of one test never reach another). */
-  const newPage = async (options: Parameters<BrowserSuite['browser']['newContext']>[0] = {}) => {
-    const context = await suite.browser.newContext(options);
-    contexts.push(context);
-    return context.newPage();
-  };
+  const suite = useBrowserSuite();
+  const { newPage } = suite;
 
   /** A user with a password and a TOTP authenticator (one per test: a TOTP code is single use). */
   const totpUser = async (
@@ -42,14 +35,6 @@ describeInBrowser('the hosted login in Chromium', () => {
     await page.fill('#password', password);
     await page.click('button[type=submit].primary');
   };
-
-  beforeAll(async () => {
-    suite = await startBrowserSuite();
-  });
-  afterAll(async () => {
-    await Promise.allSettled(contexts.map((c) => c.close()));
-    await suite?.close();
-  });
 
   it('signs a user in with the password and a TOTP code, and the application gets an MFA ID token', async () => {
     await totpUser('tina');

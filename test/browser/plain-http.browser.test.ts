@@ -1,11 +1,10 @@
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   describeInBrowser,
-  launchChromium,
   mapHostToLoopback,
   screenshot,
   textOf,
+  useChromium,
 } from '../support/chromium.js';
 import { freePort } from '../support/free-port.js';
 import { startTestServer, type TestServer } from '../support/server.js';
@@ -28,17 +27,13 @@ function cspDirectives(headers: Headers): Map<string, string> {
 
 describeInBrowser('a plain-http public URL other than localhost (development mode)', () => {
   let passgate: TestServer;
-  let browser: Browser;
+  const chromium = useChromium([mapHostToLoopback(HOST)]);
 
   beforeAll(async () => {
     const port = await freePort();
-    [passgate, browser] = await Promise.all([
-      startTestServer({ config: { server: { port, publicUrl: `http://${HOST}:${port}` } } }),
-      launchChromium([mapHostToLoopback(HOST)]),
-    ]);
+    passgate = await startTestServer({ config: { server: { port, publicUrl: `http://${HOST}:${port}` } } });
   });
   afterAll(async () => {
-    await browser?.close();
     await passgate?.close();
   });
 
@@ -53,28 +48,23 @@ describeInBrowser('a plain-http public URL other than localhost (development mod
 
   it('shows the styled login page and signs in from that address in Chromium', async () => {
     await passgate.addUser('vera', PASSWORD);
-    const context = await browser.newContext();
-    try {
-      const page = await context.newPage();
-      const failed: string[] = [];
-      page.on('requestfailed', (request) => failed.push(`${request.url()} ${request.failure()?.errorText}`));
-      await page.goto(`http://${HOST}:${passgate.server.port}/selfservice`);
-      await page.waitForURL(new RegExp(`^http://${HOST.replace('.', '\\.')}:\\d+/login/ss-[\\w-]+$`));
-      // The style sheet loaded and applies: the page is not the browser's unstyled default.
-      const sheets = await page.evaluate<number>(
-        '[...document.styleSheets].filter((s) => { try { return s.cssRules.length > 0 } catch { return false } }).length',
-      );
-      expect(sheets).toBeGreaterThan(0);
-      await screenshot(page, 'plain-http-login');
-      await page.fill('#username', 'vera');
-      await page.fill('#password', PASSWORD);
-      await page.click('button[type=submit].primary');
-      await page.waitForURL(new RegExp(`^http://${HOST.replace('.', '\\.')}:\\d+/selfservice$`));
-      expect(await textOf(page, 'h1')).toBe('My sign-in security');
-      expect(failed).toEqual([]);
-    } finally {
-      await context.close();
-    }
+    const page = await chromium.newPage();
+    const failed: string[] = [];
+    page.on('requestfailed', (request) => failed.push(`${request.url()} ${request.failure()?.errorText}`));
+    await page.goto(`http://${HOST}:${passgate.server.port}/selfservice`);
+    await page.waitForURL(new RegExp(`^http://${HOST.replace('.', '\\.')}:\\d+/login/ss-[\\w-]+$`));
+    // The style sheet loaded and applies: the page is not the browser's unstyled default.
+    const sheets = await page.evaluate<number>(
+      '[...document.styleSheets].filter((s) => { try { return s.cssRules.length > 0 } catch { return false } }).length',
+    );
+    expect(sheets).toBeGreaterThan(0);
+    await screenshot(page, 'plain-http-login');
+    await page.fill('#username', 'vera');
+    await page.fill('#password', PASSWORD);
+    await page.click('button[type=submit].primary');
+    await page.waitForURL(new RegExp(`^http://${HOST.replace('.', '\\.')}:\\d+/selfservice$`));
+    expect(await textOf(page, 'h1')).toBe('My sign-in security');
+    expect(failed).toEqual([]);
   });
 });
 

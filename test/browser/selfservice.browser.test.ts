@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import type { BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { expect, it } from 'vitest';
 import { ACR_MFA } from '../../src/protocols/oidc/assurance.js';
 import { enrolOath } from '../../src/tokens/enrol.js';
 import { timeStep, totpCode } from '../../src/tokens/oath.js';
 import { parseSecret } from '../../src/tokens/secrets.js';
-import { authorizationRequest, type BrowserSuite, startBrowserSuite } from '../support/browser-login.js';
+import { authorizationRequest, useBrowserSuite } from '../support/browser-login.js';
 import { describeInBrowser, screenshot, textOf, widths } from '../support/chromium.js';
 
 const PASSWORD = 'correct horse battery';
@@ -17,26 +17,13 @@ const codeAt = (secret: Uint8Array, steps = 0) =>
   totpCode(secret, timeStep(Date.now(), 30) + steps, 30, sha1);
 
 describeInBrowser('the self-service site in Chromium', () => {
-  let suite: BrowserSuite;
-  const contexts: BrowserContext[] = [];
-  const newPage = async (options: Parameters<BrowserSuite['browser']['newContext']>[0] = {}) => {
-    const context = await suite.browser.newContext(options);
-    contexts.push(context);
-    return context.newPage();
-  };
+  const suite = useBrowserSuite();
+  const { newPage } = suite;
   const password = async (page: Page, username: string) => {
     await page.fill('#username', username);
     await page.fill('#password', PASSWORD);
     await page.click('button[type=submit].primary');
   };
-
-  beforeAll(async () => {
-    suite = await startBrowserSuite();
-  });
-  afterAll(async () => {
-    await Promise.allSettled(contexts.map((c) => c.close()));
-    await suite?.close();
-  });
 
   it('enrols an authenticator from the QR code on the page, then signs in to an application with it', async () => {
     const { passgate } = suite;

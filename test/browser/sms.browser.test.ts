@@ -1,16 +1,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 import { DEFAULT_PASSCODE_POLICY } from '../../src/policy/passcode.js';
-import {
-  authorizationRequest,
-  type BrowserSuite,
-  lastMessage,
-  outbox,
-  startBrowserSuite,
-} from '../support/browser-login.js';
+import { authorizationRequest, lastMessage, outbox, useBrowserSuite } from '../support/browser-login.js';
 import { describeInBrowser, focused, textOf } from '../support/chromium.js';
 
 const PASSWORD = 'correct horse battery';
@@ -19,15 +13,10 @@ const english = JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'locales/en/comm
 };
 
 describeInBrowser('passcodes by SMS and voice call on the hosted login, in Chromium', () => {
-  let suite: BrowserSuite;
+  const suite = useBrowserSuite({ clock: () => Date.now() + skew });
+  const { newPage } = suite;
   /** The server's clock runs this far ahead of the real one (the resend cool-down is waited out). */
   let skew = 0;
-  const contexts: BrowserContext[] = [];
-  const newPage = async () => {
-    const context = await suite.browser.newContext();
-    contexts.push(context);
-    return context.newPage();
-  };
 
   /** Signs in with the password of a new user with a mobile number; stops on the MFA page. */
   const toSecondFactor = async (page: Page, username: string) => {
@@ -49,14 +38,6 @@ describeInBrowser('passcodes by SMS and voice call on the hosted login, in Chrom
     expect(sms.text).toContain(sms.code);
     return sms.code;
   };
-
-  beforeAll(async () => {
-    suite = await startBrowserSuite({ clock: () => Date.now() + skew });
-  });
-  afterAll(async () => {
-    await Promise.allSettled(contexts.map((c) => c.close()));
-    await suite?.close();
-  });
 
   it('sends an SMS passcode, shows where it went (masked), and signs in with it', async () => {
     const page = await newPage();

@@ -1,14 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import {
   describeInBrowser,
-  launchChromium,
   mapHostToLoopback,
   screenshot,
   textOf,
+  useChromium,
 } from '../support/chromium.js';
 import { freePort } from '../support/free-port.js';
 import {
@@ -40,7 +40,7 @@ describeInBrowser('the first hour of a new user, from a fresh copy of the reposi
   let demoPort: number;
   let publicUrl: string;
   let env: Record<string, string>;
-  let browser: Browser;
+  const chromium = useChromium([mapHostToLoopback(HOST)]);
   const started: Started[] = [];
 
   beforeAll(async () => {
@@ -54,10 +54,8 @@ describeInBrowser('the first hour of a new user, from a fresh copy of the reposi
       DEMO_PORT: String(demoPort),
       NODE_OPTIONS: hostMappingPreload(copy, HOST),
     });
-    browser = await launchChromium([mapHostToLoopback(HOST)]);
   });
   afterAll(async () => {
-    await browser?.close();
     for (const process of started.reverse()) await process.stop();
     if (copy) rmSync(copy, { recursive: true, force: true });
   });
@@ -103,64 +101,59 @@ describeInBrowser('the first hour of a new user, from a fresh copy of the reposi
     await waitUntilReady(`http://127.0.0.1:${demoPort}/`, demo, 120_000);
     expect(demo.output()).toContain(`open http://localhost:${demoPort}/`);
 
-    const context = await browser.newContext();
-    try {
-      const page = await context.newPage();
-      const failed = failedRequests(page);
+    const page = await chromium.newPage();
+    const failed = failedRequests(page);
 
-      // The self-service site: the password alone (no factor yet), then an authenticator app.
-      await page.goto(`${publicUrl}/selfservice`);
-      await page.waitForURL(/\/login\/ss-[\w-]+$/);
-      expect(new URL(page.url()).origin).toBe(publicUrl);
-      await screenshot(page, 'journey-1-login');
-      await page.fill('#username', 'alice');
-      await page.fill('#password', PASSWORD);
-      await page.click('button[type=submit].primary');
-      await page.waitForURL(/\/selfservice$/);
-      expect(await textOf(page, 'h1')).toBe('My sign-in security');
-      await page.click('#enrol');
-      await page.waitForURL(/\/selfservice\/enrol$/);
-      await page.click('button[type=submit].primary');
-      await page.waitForURL(/\/selfservice\/tokens\/[^/]+\/confirm$/);
-      const qr = await screenshot(page, 'journey-2-enrol-qr');
-      // What the phone's camera reads: the otpauth URI of the QR code, with the key shown beside it.
-      const uri = new URL(execFileSync('zbarimg', ['--quiet', '--raw', qr], { encoding: 'utf8' }).trim());
-      const secret = uri.searchParams.get('secret')!;
-      expect(secret).toMatch(/^[A-Z2-7]{32}$/);
-      expect((await textOf(page, '#secret')).replace(/\s+/g, '')).toBe(secret);
-      await page.fill('#code', oathtool(secret));
-      await page.click('button[type=submit].primary');
-      await page.waitForURL(/\/selfservice\?done=added$/);
-      await screenshot(page, 'journey-3-selfservice');
-      await page.click('#signout');
-      await page.waitForURL(/\/selfservice\/signed-out$/);
+    // The self-service site: the password alone (no factor yet), then an authenticator app.
+    await page.goto(`${publicUrl}/selfservice`);
+    await page.waitForURL(/\/login\/ss-[\w-]+$/);
+    expect(new URL(page.url()).origin).toBe(publicUrl);
+    await screenshot(page, 'journey-1-login');
+    await page.fill('#username', 'alice');
+    await page.fill('#password', PASSWORD);
+    await page.click('button[type=submit].primary');
+    await page.waitForURL(/\/selfservice$/);
+    expect(await textOf(page, 'h1')).toBe('My sign-in security');
+    await page.click('#enrol');
+    await page.waitForURL(/\/selfservice\/enrol$/);
+    await page.click('button[type=submit].primary');
+    await page.waitForURL(/\/selfservice\/tokens\/[^/]+\/confirm$/);
+    const qr = await screenshot(page, 'journey-2-enrol-qr');
+    // What the phone's camera reads: the otpauth URI of the QR code, with the key shown beside it.
+    const uri = new URL(execFileSync('zbarimg', ['--quiet', '--raw', qr], { encoding: 'utf8' }).trim());
+    const secret = uri.searchParams.get('secret')!;
+    expect(secret).toMatch(/^[A-Z2-7]{32}$/);
+    expect((await textOf(page, '#secret')).replace(/\s+/g, '')).toBe(secret);
+    await page.fill('#code', oathtool(secret));
+    await page.click('button[type=submit].primary');
+    await page.waitForURL(/\/selfservice\?done=added$/);
+    await screenshot(page, 'journey-3-selfservice');
+    await page.click('#signout');
+    await page.waitForURL(/\/selfservice\/signed-out$/);
 
-      // The demo application: password and a code of the new authenticator (the next time step:
-      // a code counts once).
-      await page.goto(`http://localhost:${demoPort}/`);
-      await page.click('text=Sign in with Passgate');
-      await page.waitForURL(/\/login\/[\w-]+$/);
-      expect(new URL(page.url()).origin).toBe(publicUrl);
-      await page.fill('#username', 'alice');
-      await page.fill('#password', PASSWORD);
-      await page.click('button[type=submit].primary');
-      await page.waitForURL(/\/mfa$/);
-      await screenshot(page, 'journey-4-second-factor');
-      await page.fill('#code', oathtool(secret, 1));
-      await page.click('button[type=submit].primary');
-      await page.waitForURL(new RegExp(`^http://localhost:${demoPort}/callback\\?`));
-      expect(await textOf(page, 'h1')).toBe('Signed in');
-      const claims = await page.locator('tr').allTextContents();
-      expect(claims).toContain('nameAlice Liddell');
-      expect(claims).toContain('emailalice@example.test');
-      expect(claims.find((row) => row.startsWith('amr'))).toMatch(/otp/);
-      await screenshot(page, 'journey-5-demo-signed-in');
+    // The demo application: password and a code of the new authenticator (the next time step:
+    // a code counts once).
+    await page.goto(`http://localhost:${demoPort}/`);
+    await page.click('text=Sign in with Passgate');
+    await page.waitForURL(/\/login\/[\w-]+$/);
+    expect(new URL(page.url()).origin).toBe(publicUrl);
+    await page.fill('#username', 'alice');
+    await page.fill('#password', PASSWORD);
+    await page.click('button[type=submit].primary');
+    await page.waitForURL(/\/mfa$/);
+    await screenshot(page, 'journey-4-second-factor');
+    await page.fill('#code', oathtool(secret, 1));
+    await page.click('button[type=submit].primary');
+    await page.waitForURL(new RegExp(`^http://localhost:${demoPort}/callback\\?`));
+    expect(await textOf(page, 'h1')).toBe('Signed in');
+    const claims = await page.locator('tr').allTextContents();
+    expect(claims).toContain('nameAlice Liddell');
+    expect(claims).toContain('emailalice@example.test');
+    expect(claims.find((row) => row.startsWith('amr'))).toMatch(/otp/);
+    await screenshot(page, 'journey-5-demo-signed-in');
 
-      // Every style sheet loaded and every form was posted over plain http.
-      expect(failed).toEqual([]);
-    } finally {
-      await context.close();
-    }
+    // Every style sheet loaded and every form was posted over plain http.
+    expect(failed).toEqual([]);
   });
 
   it('validates the Docker Compose file with docker-compose', () => {

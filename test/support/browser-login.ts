@@ -4,9 +4,10 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import * as client from 'openid-client';
 import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import type { Clock } from '../../src/clock.js';
 import type { ConfigInput } from '../../src/config/schema.js';
-import { launchChromium } from './chromium.js';
+import { launchChromium, type TestPages, useTestPages } from './chromium.js';
 import { discover } from './relying-party.js';
 import { startTestServer, TEST_CLIENT, type TestServer } from './server.js';
 
@@ -58,6 +59,43 @@ export async function startBrowserSuite(
     await closeCallback();
     throw error;
   }
+}
+
+/**
+ * The browser suite of one test file (call in a `describe`): started once before its tests, closed
+ * after them; each test's pages get contexts of their own, closed after it. Read the suite's parts
+ * inside tests and hooks only.
+ */
+export function useBrowserSuite(
+  options: Parameters<typeof startBrowserSuite>[0] = {},
+): BrowserSuite & TestPages {
+  let suite: BrowserSuite | undefined;
+  beforeAll(async () => {
+    suite = await startBrowserSuite(options);
+  });
+  afterAll(async () => {
+    await suite?.close();
+  });
+  const started = () => {
+    if (!suite) throw new Error('the browser suite is not started: use it inside tests and hooks');
+    return suite;
+  };
+  return {
+    ...useTestPages(() => started().browser),
+    get passgate() {
+      return started().passgate;
+    },
+    get rp() {
+      return started().rp;
+    },
+    get redirectUri() {
+      return started().redirectUri;
+    },
+    get browser() {
+      return started().browser;
+    },
+    close: () => started().close(),
+  };
 }
 
 /** An authorization request in flight: its URL, and how to redeem the code it comes back with. */

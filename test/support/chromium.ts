@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
-import { describe } from 'vitest';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 
 /** Debian's chromium; playwright-core downloads no browser of its own. */
@@ -41,8 +41,8 @@ export function mapHostToLoopback(hostname: string, address = '127.0.0.1'): stri
 }
 
 /**
- * Launches headless Chromium for one test file (close it in `afterAll`), with `extraArgs` after
- * the measured flags. playwright-core gives
+ * Launches headless Chromium (tests use {@link useChromium} or useBrowserSuite, which close it), with
+ * `extraArgs` after the measured flags. playwright-core gives
  * each launch a fresh temporary profile (its own `--user-data-dir`), removed on close, so no
  * cookie or cache leaks from one file or run into the next; give each test its own context.
  */
@@ -53,6 +53,58 @@ export async function launchChromium(extraArgs: readonly string[] = []): Promise
         'Install it with `apt-get install -y --no-install-recommends chromium` (node test/support/preflight.js does, as root).',
     );
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS, ...extraArgs] });
+}
+
+/** Options of a new browser context (locale, viewport, JavaScript...). */
+export type ContextOptions = Parameters<Browser['newContext']>[0];
+
+/** Fresh pages for the tests of one file, each in a context of its own. */
+export interface TestPages {
+  /** A new context (its own cookies and storage), closed after the current test. */
+  newContext(options?: ContextOptions): Promise<BrowserContext>;
+  /** A page in a new context of its own (cookies of one test never reach another). */
+  newPage(options?: ContextOptions): Promise<Page>;
+}
+
+/**
+ * Contexts and pages on the browser `browser()` returns, each test's closed after it (call in a
+ * `describe`): the shared part of {@link useChromium} and useBrowserSuite (browser-login.ts).
+ */
+export function useTestPages(browser: () => Browser): TestPages {
+  const open: BrowserContext[] = [];
+  afterEach(async () => {
+    await Promise.allSettled(open.splice(0).map((context) => context.close()));
+  });
+  const newContext = async (options: ContextOptions = {}) => {
+    const context = await browser().newContext(options);
+    open.push(context);
+    return context;
+  };
+  return { newContext, newPage: async (options = {}) => (await newContext(options)).newPage() };
+}
+
+/**
+ * Chromium for the tests of one file (call in a `describe`): launched once before them with
+ * `extraArgs`, closed after them; each test's contexts are closed after it.
+ */
+export function useChromium(extraArgs: readonly string[] = []): TestPages & { readonly browser: Browser } {
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    browser = await launchChromium(extraArgs);
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  const started = () => {
+    if (!browser) throw new Error('Chromium is not running: use the pages inside tests and hooks');
+    return browser;
+  };
+  return {
+    ...useTestPages(started),
+    get browser() {
+      return started();
+    },
+  };
 }
 
 /** Saves a full-page screenshot as `test-output/<name>.png` and returns its path. */
