@@ -29,12 +29,15 @@ export class PassgateError extends Error {
   readonly code: string;
   readonly status: number;
   readonly publicMessage: string;
+  /** The catalogue that raised it, so that two catalogues' codes can never be taken for each other. */
+  readonly catalogue: symbol | undefined;
 
-  constructor(code: string, spec: ErrorSpec, options: RaiseOptions = {}) {
+  constructor(code: string, spec: ErrorSpec, options: RaiseOptions = {}, catalogue?: symbol) {
     super(options.detail ?? spec.publicMessage, { cause: options.cause });
     this.code = code;
     this.status = spec.status;
     this.publicMessage = spec.publicMessage;
+    this.catalogue = catalogue;
   }
 }
 
@@ -42,8 +45,10 @@ export class PassgateError extends Error {
 export type ErrorCatalogue<Codes extends string> = {
   readonly [C in Codes]: (options?: RaiseOptions) => PassgateError;
 } & {
-  /** True when `error` is a PassgateError carrying one of this catalogue's codes (or the given one). */
+  /** True when `error` was raised by this catalogue (with the given code, if one is given). */
   readonly is: (error: unknown, code?: Codes) => error is PassgateError;
+  /** The catalogue's codes, so that a test can check that no two catalogues share one. */
+  readonly codes: readonly Codes[];
 };
 
 /**
@@ -51,12 +56,16 @@ export type ErrorCatalogue<Codes extends string> = {
  * and callers can test for it without string typos.
  */
 export function defineErrors<Codes extends string>(specs: Record<Codes, ErrorSpec>): ErrorCatalogue<Codes> {
+  const identity = Symbol('error catalogue');
   const catalogue: Record<string, unknown> = {};
   for (const [code, spec] of Object.entries<ErrorSpec>(specs)) {
-    catalogue[code] = (options?: RaiseOptions) => new PassgateError(code, spec, options);
+    catalogue[code] = (options?: RaiseOptions) => new PassgateError(code, spec, options, identity);
   }
   catalogue.is = (error: unknown, code?: string) =>
-    error instanceof PassgateError && (code === undefined ? error.code in specs : error.code === code);
+    error instanceof PassgateError &&
+    error.catalogue === identity &&
+    (code === undefined || error.code === code);
+  catalogue.codes = Object.freeze(Object.keys(specs));
   return catalogue as ErrorCatalogue<Codes>;
 }
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError, Help, type Option } from 'commander';
-import { ConfigErrors } from '../config/load.js';
+import { ConfigErrors } from '../config/errors.js';
 import { describeError, PassgateError } from '../errors.js';
 import { PACKAGE_ROOT } from '../paths.js';
 import { registerKeyCommands } from './commands/keys.js';

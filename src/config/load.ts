@@ -1,16 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { defineErrors } from '../errors.js';
 import { defaultDatabaseUrl, sqliteFileOf } from './database-url.js';
+import { ConfigErrors } from './errors.js';
 import { describeIssues, problemLine, type SettingOrigins } from './issues.js';
 import { type ConfigInput, configSchema, type ParsedConfig } from './schema.js';
-
-/** Errors of configuration loading; the CLI turns them into exit code 2. */
-export const ConfigErrors = defineErrors({
-  CONFIG_INVALID: { status: 500, publicMessage: 'The configuration is invalid.' },
-  CONFIG_UNREADABLE: { status: 500, publicMessage: 'The configuration file cannot be read.' },
-});
 
 /** Gateway settings as validated. */
 export type GatewayConfig = NonNullable<ParsedConfig['dispatch']['gateways']>[number];

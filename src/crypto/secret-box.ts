@@ -1,10 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
-import { defineErrors } from '../errors.js';
-
-/** Errors of secret encryption. */
-export const SecretBoxErrors = defineErrors({
-  SECRET_UNDECRYPTABLE: { status: 500, publicMessage: 'A stored secret cannot be read.' },
-});
+import { SecretBoxErrors } from './errors.js';
 
 /**
  * Encrypts secrets at rest (signing keys, token seeds) with AES-256-GCM under the master key.

@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import { ConfigErrors } from '../config/load.js';
+import { ConfigErrors } from '../config/errors.js';
 import type { Logger } from '../observability/logger.js';
 import { loadLoadBalancingPolicies } from '../policy/load-balancing.js';
 import type { DeliveryAttemptsRepository } from '../store/repositories/delivery-attempts.js';

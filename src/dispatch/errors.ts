@@ -22,5 +22,4 @@ export const DispatchErrors = defineErrors({
   RECEIPT_FORBIDDEN: { status: 403, publicMessage: 'The delivery receipt carries a wrong secret.' },
   RECEIPT_UNKNOWN_GATEWAY: { status: 404, publicMessage: 'No gateway takes delivery receipts here.' },
   RECEIPT_INVALID: { status: 400, publicMessage: 'The delivery receipt cannot be read.' },
-  POLICY_INVALID: { status: 400, publicMessage: 'The load-balancing policy is invalid.' },
 });

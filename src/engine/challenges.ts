@@ -11,8 +11,8 @@ import type { User, UsersRepository } from '../store/repositories/users.js';
 import { isUniqueViolation } from '../store/unique-violation.js';
 import { PASSCODE_CHANNELS, type PasscodeChannel } from '../tokens/passcode.js';
 import type { TokenTypes } from '../tokens/registry.js';
+import { MfaErrors } from './errors.js';
 import type { AttemptContext } from './first-factor.js';
-import { MfaErrors } from './mfa-errors.js';
 import { isSendRefusal, type PasscodeSender, type SentPasscode } from './passcode-sender.js';
 import type { SecondFactor, SecondFactorResult } from './second-factor.js';
 

@@ -13,8 +13,8 @@ import type { AuditRepository } from '../store/repositories/audit.js';
 import type { PasscodesRepository } from '../store/repositories/passcodes.js';
 import type { User } from '../store/repositories/users.js';
 import { normalizePasscode } from '../tokens/passcode.js';
+import { MfaErrors } from './errors.js';
 import type { AttemptContext } from './first-factor.js';
-import { MfaErrors } from './mfa-errors.js';
 import { passcodeMessage, type Translate } from './passcode-message.js';
 
 /** A passcode on its way: where it went (masked) and until when it is valid. */

@@ -4,8 +4,8 @@ import type { AuditRepository } from '../store/repositories/audit.js';
 import type { Token, TokensRepository } from '../store/repositories/tokens.js';
 import type { User } from '../store/repositories/users.js';
 import type { TokenTypes } from '../tokens/registry.js';
+import { MfaErrors } from './errors.js';
 import type { AttemptContext } from './first-factor.js';
-import { MfaErrors } from './mfa-errors.js';
 import type { Throttle } from './throttle.js';
 import { throttleKeys } from './throttle-keys.js';
 

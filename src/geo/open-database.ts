@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Reader, type Response } from 'maxmind';
-import { ConfigErrors } from '../config/load.js';
+import { ConfigErrors } from '../config/errors.js';
 import { createRecordCache } from './record-cache.js';
 import { countryOfRecord } from './record-shape.js';
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Request, RequestHandler, Response } from 'express';
-import { type Config, ConfigErrors } from '../config/load.js';
+import { ConfigErrors } from '../config/errors.js';
+import type { Config } from '../config/load.js';
 import { sameSecret } from '../crypto/same-secret.js';
 import type { Metrics } from './metrics.js';
 

@@ -2,8 +2,8 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config/load.js';
 import type { AuditRepository } from '../store/repositories/audit.js';
 import type { TrustedNetworksRepository } from '../store/repositories/trusted-networks.js';
+import { TrustErrors } from './errors.js';
 import { canonicalNetwork, networkOf } from './network-of.js';
-import { TrustErrors } from './trust-errors.js';
 import { afterSuccess, DAY, stateOf, type TrustState } from './trust-state.js';
 
 export type { TrustState } from './trust-state.js';

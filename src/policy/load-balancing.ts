@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { DispatchErrors } from '../dispatch/errors.js';
 import type { PoliciesRepository } from '../store/repositories/policies.js';
+import { PolicyErrors } from './errors.js';
 
 /** Kind under which load-balancing policies are stored in the policies table. */
 export const LOAD_BALANCING_KIND = 'load-balancing';
@@ -91,7 +91,7 @@ export function parseLoadBalancingPolicy(name: string, document: unknown): LoadB
   const result = loadBalancingPolicySchema.safeParse(document);
   if (!result.success) {
     const issue = result.error.issues[0];
-    throw DispatchErrors.POLICY_INVALID({
+    throw PolicyErrors.POLICY_INVALID({
       detail: `load-balancing policy "${name}": ${issue?.path.join('.') || '(document)'}: ${issue?.message ?? 'invalid'}`,
     });
   }

@@ -1,5 +1,5 @@
 import ipaddr from 'ipaddr.js';
-import { TrustErrors } from './trust-errors.js';
+import { TrustErrors } from './errors.js';
 
 type Address = ipaddr.IPv4 | ipaddr.IPv6;
 

@@ -1,15 +1,8 @@
-import { defineErrors } from '../errors.js';
 import type { PoliciesRepository, StoredPolicy } from '../store/repositories/policies.js';
 import { checkRule } from './authentication/check.js';
 import { AUTHENTICATION_KIND, type AuthenticationRule } from './authentication/rule.js';
+import { PolicyErrors } from './errors.js';
 import { POLICY_KIND_NAMES, POLICY_KINDS } from './kinds.js';
-
-/** Errors of policy management. */
-export const PolicyErrors = defineErrors({
-  POLICY_INVALID: { status: 400, publicMessage: 'The policy is not valid.' },
-  POLICY_UNKNOWN_KIND: { status: 400, publicMessage: 'No such kind of policy.' },
-  POLICY_NOT_FOUND: { status: 404, publicMessage: 'No such policy.' },
-});
 
 /** A set of policies by kind, as written in YAML (configuration seeds, exports, imports). */
 export type PolicySet = Record<string, Record<string, unknown>>;

@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.js';
-import { type Config, ConfigErrors } from '../config/load.js';
+import { ConfigErrors } from '../config/errors.js';
+import type { Config } from '../config/load.js';
 import { type CodeHasher, createCodeHasher } from '../crypto/code-hash.js';
 import { secretBoxFromConfig } from '../crypto/master-key.js';
 import type { ScryptParams } from '../crypto/password.js';

@@ -1,5 +1,5 @@
+import { SyncErrors } from '../directory/ad/errors.js';
 import type { AdSync, SyncSummary } from '../directory/ad/sync.js';
-import { SyncErrors } from '../directory/ad/sync.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { AuditRepository } from '../store/repositories/audit.js';

@@ -2,7 +2,8 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { developmentWarnings } from '../../src/config/development-warnings.js';
-import { ConfigErrors, loadConfig } from '../../src/config/load.js';
+import { ConfigErrors } from '../../src/config/errors.js';
+import { loadConfig } from '../../src/config/load.js';
 import { runCli, writeConfig } from '../support/cli.js';
 
 const errorOf = (run: () => unknown): string => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigErrors, loadConfig } from '../../src/config/load.js';
+import { ConfigErrors } from '../../src/config/errors.js';
+import { loadConfig } from '../../src/config/load.js';
 
 const MASTER_KEY = Buffer.alloc(32, 7).toString('base64');
 

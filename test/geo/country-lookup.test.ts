@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { ConfigErrors } from '../../src/config/load.js';
+import { ConfigErrors } from '../../src/config/errors.js';
 import { openCountryLookup } from '../../src/geo/country-lookup.js';
 import { bundledDatabaseFile } from '../../src/geo/open-database.js';
 import { countryOfRecord } from '../../src/geo/record-shape.js';

@@ -1,4 +1,4 @@
-import { MfaErrors } from '../../src/engine/mfa-errors.js';
+import { MfaErrors } from '../../src/engine/errors.js';
 
 /** 'ok' when the second-factor call succeeds, else the MfaErrors code it raised. */
 export async function outcome(run: Promise<unknown>): Promise<string> {

@@ -1,6 +1,7 @@
 import { type Command, CommanderError } from 'commander';
 import type { RoutePreview } from '../../dispatch/preview.js';
-import { type Simulation, SimulationErrors, simulateLogin } from '../../policy/authentication/simulate.js';
+import { SimulationErrors } from '../../policy/authentication/errors.js';
+import { type Simulation, simulateLogin } from '../../policy/authentication/simulate.js';
 import { composePolicySimulator } from '../../server/compose-simulator.js';
 import { type GlobalOptions, say, withCore } from '../context.js';
 import type { CliIo } from '../io.js';

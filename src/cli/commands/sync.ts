@@ -1,6 +1,6 @@
 import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { ConfigErrors } from '../../config/load.js';
+import { ConfigErrors } from '../../config/errors.js';
 import type { SyncSummary } from '../../directory/ad/sync.js';
 import { describeError, PassgateError } from '../../errors.js';
 import { type GlobalOptions, say, withCore } from '../context.js';

@@ -12,12 +12,12 @@ import {
 } from 'ldapts';
 import type { Clock } from '../../clock.js';
 import type { ActiveDirectoryConfig } from '../../config/directory-schema.js';
-import { defineErrors } from '../../errors.js';
 import type { DirectoryStateRepository } from '../../store/repositories/directory-state.js';
 import type { UsersRepository } from '../../store/repositories/users.js';
 import { AD_SOURCE } from './ad-directory.js';
 import type { AdConnector } from './connector.js';
 import { userAttributes } from './entry.js';
+import { SyncErrors } from './errors.js';
 import { guidToUuid, uuidToGuid } from './object-guid.js';
 import { pages } from './paged.js';
 import { GroupIndex, syncBases, values } from './sync-groups.js';
@@ -39,11 +39,6 @@ const SHOW_DELETED = new Control('1.2.840.113556.1.4.417', { critical: true });
 const IN_CHAIN = '1.2.840.113556.1.4.1941';
 /** Users re-read by objectGUID per search (an OR of equality filters). */
 const GUIDS_PER_SEARCH = 100;
-
-/** Failures of a synchronisation run itself. */
-export const SyncErrors = defineErrors({
-  SYNC_RUNNING: { status: 409, publicMessage: 'A directory synchronisation is already running.' },
-});
 
 /** Options of one run. */
 export interface SyncOptions {

@@ -2,21 +2,15 @@ import type { Config } from '../../config/load.js';
 import type { Channel } from '../../dispatch/gateway.js';
 import type { RoutePreview } from '../../dispatch/preview.js';
 import type { MethodOffer } from '../../engine/challenges.js';
-import { defineErrors } from '../../errors.js';
 import { countryName } from '../../geo/countries.js';
 import type { PoliciesRepository } from '../../store/repositories/policies.js';
 import type { User, UsersRepository } from '../../store/repositories/users.js';
 import type { PasscodePolicy } from '../passcode.js';
 import { type AuthenticationPolicy, parseAddress } from './authentication-policy.js';
 import type { Decision } from './decision.js';
+import { SimulationErrors } from './errors.js';
 import { AUTHENTICATION_KIND } from './rule.js';
 import { explain } from './simulation-reason.js';
-
-/** Errors of the policy simulator. */
-export const SimulationErrors = defineErrors({
-  SIMULATION_UNKNOWN_USER: { status: 404, publicMessage: 'No such user.' },
-  SIMULATION_INVALID_INPUT: { status: 400, publicMessage: 'The login to simulate is not valid.' },
-});
 
 /** A login to simulate, as an administrator describes it. */
 export interface SimulationRequest {

@@ -1,6 +1,6 @@
 import type { Request, RequestHandler, Response, Router } from 'express';
 import type { ChallengeState, Challenges, MethodOffer } from '../../engine/challenges.js';
-import { MfaErrors } from '../../engine/mfa-errors.js';
+import { MfaErrors } from '../../engine/errors.js';
 import { PassgateError } from '../../errors.js';
 import type { LoginContext } from '../../policy/authentication/authentication-policy.js';
 import type { Decision } from '../../policy/authentication/decision.js';

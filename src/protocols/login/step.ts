@@ -1,18 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Request, Response } from 'express';
-import { defineErrors } from '../../errors.js';
 import type { User } from '../../store/repositories/users.js';
 import type { CsrfProtection } from '../../web/csrf.js';
 import type { PageRenderer } from '../oidc/provider.js';
+import { LoginErrors } from './errors.js';
 import type { LoginFlow, LoginFlowSource } from './flow.js';
-
-/** Errors of the hosted login flow itself. */
-export const LoginErrors = defineErrors({
-  LOGIN_EXPIRED: {
-    status: 400,
-    publicMessage: 'This sign-in page has expired. Go back to the application and start again.',
-  },
-});
 
 /** What every step of the hosted login needs. */
 export interface LoginStepDeps {

@@ -1,6 +1,7 @@
 import { createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
 import { beforeEach, expect, it } from 'vitest';
-import { createSecretBox, SecretBoxErrors } from '../../../src/crypto/secret-box.js';
+import { SecretBoxErrors } from '../../../src/crypto/errors.js';
+import { createSecretBox } from '../../../src/crypto/secret-box.js';
 import { type PrivateJwk, type SigningAlgorithm, SigningKeys } from '../../../src/keys/signing-keys.js';
 import { isUniqueViolation } from '../../../src/store/unique-violation.js';
 import { describeContract, rejectionOf, T0 } from './contract-store.js';

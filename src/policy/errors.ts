@@ -6,3 +6,10 @@ export const TrustErrors = defineErrors({
   TRUST_NETWORK_NOT_FOUND: { status: 404, publicMessage: 'No such learned network.' },
   TRUST_INVALID_ARGUMENTS: { status: 400, publicMessage: 'Invalid arguments.' },
 });
+
+/** Errors of policy management. */
+export const PolicyErrors = defineErrors({
+  POLICY_INVALID: { status: 400, publicMessage: 'The policy is not valid.' },
+  POLICY_UNKNOWN_KIND: { status: 400, publicMessage: 'No such kind of policy.' },
+  POLICY_NOT_FOUND: { status: 404, publicMessage: 'No such policy.' },
+});
