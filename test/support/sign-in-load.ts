@@ -47,7 +47,8 @@ export async function signInOnce(
     code_challenge_method: 'S256',
     state,
   });
-  const browser = new Browser();
+  // What a browser asks for: pages in HTML (oidc-provider answers JSON to a client that names no type).
+  const browser = new Browser({ accept: 'text/html,application/xhtml+xml,*/*;q=0.8' });
   let step = 'authorization';
   try {
     const opened = await browser.follow(url.toString(), {}, isCallback);
