@@ -87,6 +87,18 @@ describe('SAML SSO endpoints: security', () => {
     expect(await posted.text()).toContain('data-code="SAML_PARAMETER_REPEATED"');
   });
 
+  it('refuses a RelayState added under a percent-encoded name to a signed Redirect request that had none (400)', async () => {
+    const url = await signedUrl(undefined);
+    expect(url).not.toContain('RelayState');
+    for (const extra of ['Relay%53tate=injected', 'RelayStat%65=injected', '%52elayState=injected']) {
+      const res = await fetch(`${url}&${extra}`, { redirect: 'manual' });
+      expect(res.status, extra).toBe(400);
+      expect(await res.text(), extra).toContain('data-code="SAML_REQUEST_MALFORMED"');
+    }
+    const ok = await new SamlSignIn(passgate).go(url);
+    expect(ok.page.body).toContain('name="password"');
+  });
+
   it('refuses an unsigned request from the SP that signs, and an ACS URL outside its metadata', async () => {
     const unsigned = await new SamlSignIn(passgate).post(
       authnRequest({ id: '_unsigned', issuer: 'https://sp.example.com' }),

@@ -40,12 +40,33 @@ export function readRequestMessage(request: IncomingRequest): RequestMessage {
       throw SamlErrors.SAML_PARAMETER_REPEATED({ detail: `${name} appears more than once` });
     }
   }
+  if (request.binding === 'redirect') checkRawNames(request.rawQuery);
   const relayState = source.RelayState as string | undefined;
   return {
     xml: requestXml(request.binding, source.SAMLRequest),
     relayState,
     querySigned: request.binding === 'redirect' && source.Signature !== undefined,
   };
+}
+
+/**
+ * Refuses a SAML parameter whose name is percent-encoded in the raw query (`Relay%53tate`): the
+ * query parser decodes it to RelayState, while the signed octet string is taken from the names as
+ * spelled, so such a value would travel beside a signature that does not cover it.
+ */
+function checkRawNames(rawQuery: string): void {
+  for (const part of rawQuery.split('&')) {
+    const spelled = part.split('=', 1)[0] ?? '';
+    let name: string;
+    try {
+      name = decodeURIComponent(spelled.replaceAll('+', ' '));
+    } catch {
+      continue; // not a name the query parser turns into a SAML parameter
+    }
+    if (name !== spelled && (PARAMETERS as readonly string[]).includes(name)) {
+      throw SamlErrors.SAML_REQUEST_MALFORMED({ detail: `the parameter name ${name} is percent-encoded` });
+    }
+  }
 }
 
 function requestXml(binding: IncomingRequest['binding'], encoded: unknown): string {
