@@ -1,12 +1,10 @@
 import { pickAcs } from './acs.js';
 import { type AssuranceLevel, requiredLevel } from './authn-context.js';
-import { SamlErrors } from './errors.js';
-import type { RequestChecks } from './request-checks.js';
+import type { RequestCheck, RequestRules, RequestValidator } from './request-checks.js';
 import { type AuthnRequestFields, readAuthnRequest } from './request-fields.js';
-import { type IncomingRequest, readRequestMessage } from './request-message.js';
+import type { IncomingRequest } from './request-message.js';
 import type { ResponseRequestInfo } from './response.js';
 import type { ServiceProvider } from './service-provider.js';
-import type { SpRegistry } from './sp-registry.js';
 
 /** The step-up reason the policy engine gets when a RequestedAuthnContext needs a second factor. */
 export const AUTHN_CONTEXT_STEP_UP = 'requested_authn_context';
@@ -29,29 +27,36 @@ export interface ValidatedAuthnRequest {
   fields: AuthnRequestFields;
 }
 
+/** ACS from metadata: the consumer service the request names is one its SP's metadata lists. */
+export const acsFromMetadata: RequestCheck<AuthnRequestFields> = ({ sp, fields }) => {
+  pickAcs(sp, { url: fields.acsUrl, index: fields.acsIndex });
+};
+
 /** Validates incoming AuthnRequests (both bindings) for the SSO endpoint. */
 export class AuthnRequestValidator {
+  private readonly rules: RequestRules<AuthnRequestFields>;
+
   constructor(
-    private readonly registry: SpRegistry,
-    private readonly checks: RequestChecks,
-    private readonly ssoUrl: string,
-  ) {}
+    private readonly validator: RequestValidator,
+    ssoUrl: string,
+  ) {
+    const { signatureRule, signature, destination, timeWindow, notReplayed } = validator.checks;
+    this.rules = {
+      kind: 'AuthnRequest',
+      endpoint: ssoUrl,
+      read: readAuthnRequest,
+      checks: [signatureRule, signature, destination, timeWindow, acsFromMetadata, notReplayed],
+    };
+  }
 
   /**
    * Checks, in order: each binding parameter once, DOCTYPE refused, well-formed AuthnRequest,
-   * known issuer, signature (see RequestChecks), schema, Destination, IssueInstant within its
+   * known issuer, signature rule, signature and schema, Destination, IssueInstant within its
    * lifetime, ACS listed in the metadata, and the ID not used before.
    */
   async validate(incoming: IncomingRequest, now: number): Promise<ValidatedAuthnRequest> {
-    const message = readRequestMessage(incoming);
-    const fields = readAuthnRequest(message.xml);
-    const sp = this.registry.byEntityId(fields.issuer);
-    if (!sp) throw SamlErrors.SAML_UNKNOWN_SP({ detail: `unknown issuer ${JSON.stringify(fields.issuer)}` });
-    const signed = incoming.binding === 'redirect' ? message.querySigned : fields.signed;
-    await this.checks.signature(sp, incoming, signed, 'AuthnRequest');
-    this.checks.timely(fields, this.ssoUrl, now, 'AuthnRequest');
+    const { sp, fields, message } = await this.validator.validate(incoming, now, this.rules);
     const acs = pickAcs(sp, { url: fields.acsUrl, index: fields.acsIndex });
-    await this.checks.once(sp, fields, now, 'AuthnRequest');
     const level = requiredLevel(sp.settings.authnContext, fields.requestedAuthnContext);
     return {
       sp,

@@ -14,7 +14,7 @@ import { type IdpEndpoints, IdpInstances } from './identity.js';
 import { LogoutRequestValidator } from './logout-request.js';
 import { LogoutResponseBuilder } from './logout-response.js';
 import { NameIds, PAIRWISE_KEY_NAME } from './name-id.js';
-import { RequestChecks } from './request-checks.js';
+import { RequestValidator } from './request-checks.js';
 import { ResponseBuilder } from './response.js';
 import { samlify } from './samlify.js';
 import { ensureSamlKey, loadSamlKey, SAML_KEY_PURPOSE, samlCertifier } from './signing-key.js';
@@ -88,7 +88,7 @@ export async function createSamlDoor(options: SamlDoorOptions): Promise<SamlDoor
   if (config.saml.watchMetadata) registry.watch();
 
   const requestIds = new SamlRequestIdsRepository(options.database.db);
-  const checks = new RequestChecks(idps, requestIds, {
+  const validator = new RequestValidator(registry, idps, requestIds, {
     wantRequestsSigned: config.saml.wantAuthnRequestsSigned,
     requestLifetimeSeconds: config.saml.requestLifetimeSeconds,
     clockSkewSeconds: config.saml.clockSkewSeconds,
@@ -105,11 +105,11 @@ export async function createSamlDoor(options: SamlDoorOptions): Promise<SamlDoor
     endpoints,
     router,
     registry,
-    requests: new AuthnRequestValidator(registry, checks, endpoints.ssoUrl),
+    requests: new AuthnRequestValidator(validator, endpoints.ssoUrl),
     responses: new ResponseBuilder(idps, endpoints.entityId, config.saml.assertionLifetimeSeconds, nameIds),
     nameIds,
     statusResponses: new StatusResponseBuilder(idps, endpoints.entityId),
-    logoutRequests: new LogoutRequestValidator(registry, checks, endpoints.sloUrl),
+    logoutRequests: new LogoutRequestValidator(validator, endpoints.sloUrl),
     logoutResponses: new LogoutResponseBuilder(idps, endpoints.entityId),
     requestIds,
     metadata,

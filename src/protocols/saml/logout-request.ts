@@ -1,9 +1,7 @@
-import { SamlErrors } from './errors.js';
 import { type LogoutRequestFields, readLogoutRequest } from './logout-fields.js';
-import type { RequestChecks } from './request-checks.js';
-import { type IncomingRequest, readRequestMessage } from './request-message.js';
+import type { RequestRules, RequestValidator } from './request-checks.js';
+import type { IncomingRequest } from './request-message.js';
 import type { ServiceProvider } from './service-provider.js';
-import type { SpRegistry } from './sp-registry.js';
 
 /** A validated LogoutRequest: the SP that sent it, what it says, and the RelayState to keep. */
 export interface ValidatedLogoutRequest {
@@ -14,28 +12,29 @@ export interface ValidatedLogoutRequest {
 }
 
 /**
- * Validates incoming LogoutRequests (both bindings) for `/saml/slo`, with the same rules as
- * AuthnRequests (RequestChecks): each binding parameter once, DOCTYPE refused, known issuer,
- * signature, schema, Destination, IssueInstant and NotOnOrAfter, and the ID not used before.
+ * Validates incoming LogoutRequests (both bindings) for `/saml/slo`, with the same validator and
+ * checks as AuthnRequests: each binding parameter once, DOCTYPE refused, known issuer, signature
+ * rule, signature and schema, Destination, IssueInstant and NotOnOrAfter, and the ID not used before.
  */
 export class LogoutRequestValidator {
+  private readonly rules: RequestRules<LogoutRequestFields>;
+
   constructor(
-    private readonly registry: SpRegistry,
-    private readonly checks: RequestChecks,
-    private readonly sloUrl: string,
-  ) {}
+    private readonly validator: RequestValidator,
+    sloUrl: string,
+  ) {
+    const { signatureRule, signature, destination, timeWindow, notReplayed } = validator.checks;
+    this.rules = {
+      kind: 'LogoutRequest',
+      endpoint: sloUrl,
+      read: readLogoutRequest,
+      checks: [signatureRule, signature, destination, timeWindow, notReplayed],
+    };
+  }
 
   /** The request, checked; a SamlErrors error otherwise. */
   async validate(incoming: IncomingRequest, now: number): Promise<ValidatedLogoutRequest> {
-    const message = readRequestMessage(incoming);
-    const fields = readLogoutRequest(message.xml);
-    const sp = this.registry.byEntityId(fields.issuer);
-    if (!sp)
-      throw SamlErrors.SAML_UNKNOWN_SP({ detail: `logout: unknown issuer ${JSON.stringify(fields.issuer)}` });
-    const signed = incoming.binding === 'redirect' ? message.querySigned : fields.signed;
-    await this.checks.signature(sp, incoming, signed, 'LogoutRequest');
-    this.checks.timely(fields, this.sloUrl, now, 'LogoutRequest');
-    await this.checks.once(sp, fields, now, 'LogoutRequest');
+    const { sp, fields, message } = await this.validator.validate(incoming, now, this.rules);
     return { sp, fields, binding: incoming.binding, relayState: message.relayState };
   }
 }

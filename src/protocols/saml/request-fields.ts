@@ -1,18 +1,11 @@
 import type { Element } from '@xmldom/xmldom';
 import { COMPARISONS, type RequestedAuthnContext } from './authn-context.js';
 import { SamlErrors } from './errors.js';
-import { child, children, parseXml } from './xml-guard.js';
-
-const SAMLP = 'urn:oasis:names:tc:SAML:2.0:protocol';
-const SAML = 'urn:oasis:names:tc:SAML:2.0:assertion';
-const DS = 'http://www.w3.org/2000/09/xmldsig#';
+import { optional, type RequestFields, readRequestRoot, SAML, SAMLP } from './message-fields.js';
+import { child, children } from './xml-guard.js';
 
 /** What Passgate reads from an AuthnRequest. */
-export interface AuthnRequestFields {
-  id: string;
-  issuer: string;
-  issueInstant: number;
-  destination: string | undefined;
+export interface AuthnRequestFields extends RequestFields {
   acsUrl: string | undefined;
   acsIndex: number | undefined;
   forceAuthn: boolean;
@@ -21,8 +14,6 @@ export interface AuthnRequestFields {
   requestedAuthnContext: RequestedAuthnContext | undefined;
   /** The user the SP asks for (`<Subject><NameID>`), when it names one. */
   subject: RequestedSubject | undefined;
-  /** Whether the root carries an enveloped XML signature (POST binding). */
-  signed: boolean;
 }
 
 /** The NameID of an AuthnRequest's Subject. */
@@ -34,31 +25,10 @@ export interface RequestedSubject {
 
 /** Reads an AuthnRequest's fields (after the DOCTYPE guard); SAML_REQUEST_MALFORMED when it is not one. */
 export function readAuthnRequest(xml: string): AuthnRequestFields {
-  const root = parseXml(xml).documentElement;
-  if (root?.localName !== 'AuthnRequest' || root.namespaceURI !== SAMLP) {
-    throw SamlErrors.SAML_REQUEST_MALFORMED({ detail: 'the root element is not samlp:AuthnRequest' });
-  }
-  const id = root.getAttribute('ID');
-  const issuer = child(root, 'Issuer', SAML)?.textContent?.trim();
-  const issueInstant = Date.parse(root.getAttribute('IssueInstant') ?? '');
-  if (!id || !issuer || Number.isNaN(issueInstant) || root.getAttribute('Version') !== '2.0') {
-    throw SamlErrors.SAML_REQUEST_MALFORMED({
-      detail: 'ID, Version 2.0, IssueInstant and Issuer are required',
-    });
-  }
+  const { root, fields } = readRequestRoot(xml, 'AuthnRequest');
   const index = root.getAttribute('AssertionConsumerServiceIndex');
-  const signatures = children(root, 'Signature', DS);
-  if (signatures.length > 1) throw SamlErrors.SAML_REQUEST_MALFORMED({ detail: 'more than one signature' });
-  if (signatures[0] && !referencesRoot(signatures[0], id)) {
-    throw SamlErrors.SAML_SIGNATURE_INVALID({
-      detail: 'the signature does not cover the AuthnRequest itself',
-    });
-  }
   return {
-    id,
-    issuer,
-    issueInstant,
-    destination: optional(root, 'Destination'),
+    ...fields,
     acsUrl: optional(root, 'AssertionConsumerServiceURL'),
     acsIndex: index === null || index === '' ? undefined : Number(index),
     forceAuthn: isTrue(root.getAttribute('ForceAuthn')),
@@ -66,7 +36,6 @@ export function readAuthnRequest(xml: string): AuthnRequestFields {
     nameIdFormat: optional(child(root, 'NameIDPolicy', SAMLP), 'Format'),
     requestedAuthnContext: authnContext(child(root, 'RequestedAuthnContext', SAMLP)),
     subject: subject(child(root, 'Subject', SAML)),
-    signed: signatures.length === 1,
   };
 }
 
@@ -98,15 +67,4 @@ function subject(element: Element | undefined): RequestedSubject | undefined {
   return { nameId, format: optional(nameIds[0], 'Format') };
 }
 
-/** The one Reference of an enveloped signature must point at the root (no wrapped copies). */
-function referencesRoot(signature: Element, id: string): boolean {
-  const references = signature.getElementsByTagNameNS(DS, 'Reference');
-  return references.length === 1 && references[0]!.getAttribute('URI') === `#${id}`;
-}
-
 const isTrue = (value: string | null) => value === 'true' || value === '1';
-
-function optional(element: Element | undefined, name: string): string | undefined {
-  const value = element?.getAttribute(name);
-  return value ? value : undefined;
-}

@@ -1,25 +1,15 @@
-import express, { type Request, type Response, Router } from 'express';
-import type { Clock } from '../../clock.js';
-import type { Logger } from '../../observability/logger.js';
-import type { AuditRepository } from '../../store/repositories/audit.js';
-import type { PageRenderer } from '../oidc/provider.js';
+import { type Request, type RequestHandler, type Response, Router } from 'express';
+import { bindingRoutes, type RequestRoutesOptions } from './binding-routes.js';
 import { samlErrorPage } from './error-page.js';
 import type { LogoutRequestValidator, ValidatedLogoutRequest } from './logout-request.js';
 import type { LogoutResponse, LogoutResponseBuilder } from './logout-response.js';
 import type { IncomingRequest } from './request-message.js';
 import type { ServiceProvider } from './service-provider.js';
-import type { SpRegistry } from './sp-registry.js';
 
 /** What the single logout endpoint needs. */
-export interface SloRoutesOptions {
-  registry: SpRegistry;
+export interface SloRoutesOptions extends RequestRoutesOptions {
   logoutRequests: LogoutRequestValidator;
   logoutResponses: LogoutResponseBuilder;
-  audit: Pick<AuditRepository, 'record'>;
-  render: PageRenderer;
-  clock: Clock;
-  logger: Logger;
-  maxBodyBytes: number;
 }
 
 /**
@@ -33,7 +23,6 @@ export interface SloRoutesOptions {
 export function createSloRoutes(options: SloRoutesOptions): Router {
   const { clock, render } = options;
   const router = Router();
-  const form = express.urlencoded({ extended: false, limit: options.maxBodyBytes, parameterLimit: 10 });
 
   const answer = async (req: Request, res: Response, incoming: IncomingRequest) => {
     const request = await options.logoutRequests.validate(incoming, clock());
@@ -87,20 +76,14 @@ export function createSloRoutes(options: SloRoutesOptions): Router {
     res.status(200).type('html').send(html);
   };
 
-  router.get('/saml/slo', async (req, res) => {
-    if (req.query.SAMLRequest === undefined) {
-      // Nothing was asked and nothing ends: no audit row (anyone could write them by the thousand).
-      const sp = typeof req.query.sp === 'string' ? options.registry.named(req.query.sp) : undefined;
-      return leave(req, res, sp);
-    }
-    const mark = req.originalUrl.indexOf('?');
-    const rawQuery = mark < 0 ? '' : req.originalUrl.slice(mark + 1);
-    await answer(req, res, { binding: 'redirect', query: req.query as Record<string, unknown>, rawQuery });
-  });
+  /** A GET without a request: nothing was asked and nothing ends, so no audit row (anyone could write them by the thousand). */
+  const withoutRequest: RequestHandler = async (req, res, next) => {
+    if (req.query.SAMLRequest !== undefined) return next();
+    const sp = typeof req.query.sp === 'string' ? options.registry.named(req.query.sp) : undefined;
+    await leave(req, res, sp);
+  };
 
-  router.post('/saml/slo', form, async (req, res) => {
-    await answer(req, res, { binding: 'post', body: (req.body ?? {}) as Record<string, unknown> });
-  });
+  bindingRoutes(router, '/saml/slo', options.maxBodyBytes, answer, withoutRequest);
 
   router.use(samlErrorPage(render, options.logger));
   return router;

@@ -1,16 +1,12 @@
-import express, { type Request, type Response, Router } from 'express';
-import type { Clock } from '../../clock.js';
-import type { Logger } from '../../observability/logger.js';
-import type { AuditRepository } from '../../store/repositories/audit.js';
-import type { PageRenderer } from '../oidc/provider.js';
+import { type Request, type Response, Router } from 'express';
 import { pickAcs } from './acs.js';
 import type { AuthnRequestValidator } from './authn-request.js';
+import { bindingRoutes, type RequestRoutesOptions } from './binding-routes.js';
 import { samlErrorPage } from './error-page.js';
 import { SamlErrors } from './errors.js';
 import { flowPath } from './flow-binding.js';
 import type { SamlFlows } from './flows.js';
 import type { IncomingRequest } from './request-message.js';
-import type { SpRegistry } from './sp-registry.js';
 import { answerWithStatus } from './status-answer.js';
 import type { StatusResponseBuilder } from './status-response.js';
 
@@ -18,16 +14,10 @@ import type { StatusResponseBuilder } from './status-response.js';
 const MAX_RELAY_STATE = 1024;
 
 /** What the SSO endpoints need. */
-export interface SsoRoutesOptions {
-  registry: SpRegistry;
+export interface SsoRoutesOptions extends RequestRoutesOptions {
   requests: AuthnRequestValidator;
   statusResponses: StatusResponseBuilder;
   flows: SamlFlows;
-  audit: Pick<AuditRepository, 'record'>;
-  render: PageRenderer;
-  clock: Clock;
-  logger: Logger;
-  maxBodyBytes: number;
 }
 
 /**
@@ -41,7 +31,6 @@ export interface SsoRoutesOptions {
 export function createSsoRoutes(options: SsoRoutesOptions): Router {
   const { flows, clock } = options;
   const router = Router();
-  const form = express.urlencoded({ extended: false, limit: options.maxBodyBytes, parameterLimit: 10 });
 
   const answer = async (req: Request, res: Response, incoming: IncomingRequest) => {
     const validated = await options.requests.validate(incoming, clock());
@@ -65,15 +54,7 @@ export function createSsoRoutes(options: SsoRoutesOptions): Router {
     res.redirect(303, flowPath(uid));
   };
 
-  router.get('/saml/sso', async (req, res) => {
-    const mark = req.originalUrl.indexOf('?');
-    const rawQuery = mark < 0 ? '' : req.originalUrl.slice(mark + 1);
-    await answer(req, res, { binding: 'redirect', query: req.query as Record<string, unknown>, rawQuery });
-  });
-
-  router.post('/saml/sso', form, async (req, res) => {
-    await answer(req, res, { binding: 'post', body: (req.body ?? {}) as Record<string, unknown> });
-  });
+  bindingRoutes(router, '/saml/sso', options.maxBodyBytes, answer);
 
   router.get('/saml/idp-init', async (req, res) => {
     const name = typeof req.query.sp === 'string' ? req.query.sp : '';
