@@ -42,5 +42,16 @@ export function developmentWarnings(config: Config, publicUrl: string): string[]
       `dispatch.gateways uses the outbox dispatcher: passcodes are written to ${path.join(config.dataDir, 'outbox')}, not sent`,
     );
   }
+  const metricsHost = config.metrics.listen?.replace(/:\d+$/, '');
+  if (metricsHost && !isLoopbackHost(metricsHost) && !config.metrics.tokenEnv && !config.metrics.tokenFile) {
+    warnings.push(
+      `metrics.listen ${config.metrics.listen} serves /metrics to the network without a token; set metrics.tokenEnv or metrics.tokenFile, or listen on 127.0.0.1`,
+    );
+  }
   return warnings;
+}
+
+/** Whether a listener's host is reachable from this machine only. */
+function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }

@@ -164,6 +164,21 @@ describe('configuration', () => {
     });
     expect(developmentWarnings(hardened, 'https://idp.example.com')).toEqual([]);
   });
+
+  it('warns about /metrics on a network address without a token, not on loopback or behind a token', () => {
+    const warned = (metrics: Record<string, string>, env: Record<string, string> = {}) =>
+      developmentWarnings(loadConfig({ env, overrides: { metrics } }), 'http://localhost:3000').filter((w) =>
+        w.startsWith('metrics.listen'),
+      );
+    expect(warned({ listen: '0.0.0.0:9464' })).toEqual([
+      'metrics.listen 0.0.0.0:9464 serves /metrics to the network without a token; set metrics.tokenEnv or metrics.tokenFile, or listen on 127.0.0.1',
+    ]);
+    expect(warned({ listen: '127.0.0.1:9464' })).toEqual([]);
+    expect(warned({ listen: '[::1]:9464' })).toEqual([]);
+    expect(
+      warned({ listen: '0.0.0.0:9464', tokenEnv: 'METRICS_TOKEN' }, { METRICS_TOKEN: 'x'.repeat(24) }),
+    ).toEqual([]);
+  });
 });
 
 describe('passgate start with a wrong setting', () => {
