@@ -13,6 +13,7 @@ import { type Database, openDatabase } from '../src/store/database.js';
 import { migrateToLatest } from '../src/store/migrate.js';
 import { AuditRepository } from '../src/store/repositories/audit.js';
 import { DirectoryStateRepository } from '../src/store/repositories/directory-state.js';
+import { DirectoryUsersRepository } from '../src/store/repositories/directory-users.js';
 import { ThrottleRepository } from '../src/store/repositories/throttle.js';
 import { UsersRepository } from '../src/store/repositories/users.js';
 import {
@@ -155,6 +156,7 @@ async function adParts(context: InProcessContext, dc: SambaDc, baseDns: string[]
   const clock = Date.now;
   const connector = new AdConnector(config.directory, dc.adminPassword, createLogger('silent'));
   const users = new UsersRepository(database.db, clock);
+  const directoryUsers = new DirectoryUsersRepository(database.db, clock);
   return {
     config,
     database,
@@ -162,7 +164,7 @@ async function adParts(context: InProcessContext, dc: SambaDc, baseDns: string[]
     sync: new AdSync(
       config.directory,
       connector,
-      users,
+      directoryUsers,
       new DirectoryStateRepository(database.db, clock),
       clock,
     ),

@@ -1,5 +1,5 @@
 import type { Logger } from '../observability/logger.js';
-import { defaultPolicy, type LoadBalancingPolicy } from '../policy/load-balancing.js';
+import { defaultPolicy, type LoadBalancingPolicy } from '../policy/load-balancing-policy.js';
 import { DispatchErrors } from './errors.js';
 import type { Channel, Gateway } from './gateway.js';
 

@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js';
 import { ConfigErrors } from '../config/errors.js';
 import type { Logger } from '../observability/logger.js';
-import { loadLoadBalancingPolicies } from '../policy/load-balancing.js';
+import { loadLoadBalancingPolicies } from '../policy/load-balancing-policy.js';
 import type { DeliveryAttemptsRepository } from '../store/repositories/delivery-attempts.js';
 import type { PoliciesRepository } from '../store/repositories/policies.js';
 import { Dispatcher } from './dispatcher.js';

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { Logger } from '../observability/logger.js';
-import type { LoadBalancingPolicy } from '../policy/load-balancing.js';
+import type { LoadBalancingPolicy } from '../policy/load-balancing-policy.js';
 import type { DeliveryAttemptsRepository } from '../store/repositories/delivery-attempts.js';
 import { attempt } from './attempt.js';
 import { choosePolicy } from './choose-policy.js';

@@ -1,5 +1,5 @@
 import { createLogger } from '../observability/logger.js';
-import type { LoadBalancingPolicy } from '../policy/load-balancing.js';
+import type { LoadBalancingPolicy } from '../policy/load-balancing-policy.js';
 import { choosePolicy } from './choose-policy.js';
 import { DispatchErrors } from './errors.js';
 import type { Channel, Gateway } from './gateway.js';

@@ -1,5 +1,5 @@
 import type { Channel, OutboundMessage } from '../dispatch/gateway.js';
-import type { PasscodePolicy } from '../policy/passcode.js';
+import type { PasscodePolicy } from '../policy/passcode-policy.js';
 
 /** Looks up a message text in a language (i18next's `t` bound to the `messages` namespace). */
 export type Translate = (language: string, key: string, options?: Record<string, unknown>) => unknown;

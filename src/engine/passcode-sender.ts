@@ -7,7 +7,11 @@ import { DispatchErrors } from '../dispatch/errors.js';
 import type { Channel } from '../dispatch/gateway.js';
 import { maskDestination } from '../dispatch/mask.js';
 import type { PassgateError } from '../errors.js';
-import { DEFAULT_PASSCODE_POLICY, PASSCODE_POLICY_KIND, type PasscodePolicy } from '../policy/passcode.js';
+import {
+  DEFAULT_PASSCODE_POLICY,
+  PASSCODE_POLICY_KIND,
+  type PasscodePolicy,
+} from '../policy/passcode-policy.js';
 import type { PolicyStore } from '../policy/policy-store.js';
 import type { AuditRepository } from '../store/repositories/audit.js';
 import type { PasscodesRepository } from '../store/repositories/passcodes.js';

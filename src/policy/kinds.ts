@@ -1,8 +1,8 @@
 import type { z } from 'zod';
 import { AUTHENTICATION_KIND, authenticationRuleSchema } from './authentication/rule.js';
-import { LOAD_BALANCING_KIND, loadBalancingPolicySchema } from './load-balancing.js';
-import { PASSCODE_POLICY_KIND, passcodePolicySchema } from './passcode.js';
-import { TOKEN_POLICY_KIND, tokenPolicySchema } from './token.js';
+import { LOAD_BALANCING_KIND, loadBalancingPolicySchema } from './load-balancing-policy.js';
+import { PASSCODE_POLICY_KIND, passcodePolicySchema } from './passcode-policy.js';
+import { TOKEN_POLICY_KIND, tokenPolicySchema } from './token-policy.js';
 
 /**
  * Every kind of administrator policy and the schema its documents must satisfy. A new kind is

@@ -1,4 +1,4 @@
-import { TOKEN_POLICY_KIND, type TokenPolicy } from '../policy/token.js';
+import { TOKEN_POLICY_KIND, type TokenPolicy } from '../policy/token-policy.js';
 import type { PoliciesRepository } from '../store/repositories/policies.js';
 
 /** A token profile a user may pick: a Token Policy with `selfEnrol`, or the built-in default. */

@@ -3,8 +3,12 @@ import { configuredGateways, previewRoute } from '../dispatch/preview.js';
 import { createLogger } from '../observability/logger.js';
 import { AuthenticationPolicy } from '../policy/authentication/authentication-policy.js';
 import type { SimulatorDeps } from '../policy/authentication/simulate.js';
-import { loadLoadBalancingPolicies } from '../policy/load-balancing.js';
-import { DEFAULT_PASSCODE_POLICY, PASSCODE_POLICY_KIND, type PasscodePolicy } from '../policy/passcode.js';
+import { loadLoadBalancingPolicies } from '../policy/load-balancing-policy.js';
+import {
+  DEFAULT_PASSCODE_POLICY,
+  PASSCODE_POLICY_KIND,
+  type PasscodePolicy,
+} from '../policy/passcode-policy.js';
 import { PolicyStore } from '../policy/policy-store.js';
 import { DeliveryAttemptsRepository } from '../store/repositories/delivery-attempts.js';
 import { composeSenderAndChallenges } from './compose-challenges.js';

@@ -15,12 +15,13 @@ import { Throttle } from '../engine/throttle.js';
 import { type CountryLookup, openCountryLookup } from '../geo/country-lookup.js';
 import { SigningKeys } from '../keys/signing-keys.js';
 import { createLogger, type Logger } from '../observability/logger.js';
-import { LearnedTrust } from '../policy/learned-trust.js';
-import { LoginHistory } from '../policy/login-history.js';
+import { LearnedTrust } from '../policy/authentication/context/learned-trust.js';
+import { LoginHistory } from '../policy/authentication/context/login-history.js';
 import type { Database } from '../store/database.js';
 import { AuditRepository } from '../store/repositories/audit.js';
 import { BackupCodesRepository } from '../store/repositories/backup-codes.js';
 import { DirectoryStateRepository } from '../store/repositories/directory-state.js';
+import { DirectoryUsersRepository } from '../store/repositories/directory-users.js';
 import { LoginHistoryRepository } from '../store/repositories/login-history.js';
 import { PasscodesRepository } from '../store/repositories/passcodes.js';
 import { PoliciesRepository } from '../store/repositories/policies.js';
@@ -38,6 +39,8 @@ export interface Core {
   box: SecretBox;
   clock: Clock;
   users: UsersRepository;
+  /** Directory users as synchronisation stores them (batches, removal marks, external ids). */
+  directoryUsers: DirectoryUsersRepository;
   audit: AuditRepository;
   keys: SigningKeys;
   directory: Directory;
@@ -69,7 +72,8 @@ export function composeCore(
   const geo = openCountryLookup(config.geo); // first: a wrong database file is a configuration error
   const box = secretBoxFromConfig(config);
   const users = new UsersRepository(database.db, clock);
-  const { directory, adSync } = createDirectory(config, users, database, clock, logger);
+  const directoryUsers = new DirectoryUsersRepository(database.db, clock);
+  const { directory, adSync } = createDirectory(config, { users, directoryUsers }, database, clock, logger);
   const audit = new AuditRepository(database.db, clock);
   const tokens = new TokensRepository(database.db, box, clock);
   const passcodes = new PasscodesRepository(database.db, clock);
@@ -92,6 +96,7 @@ export function composeCore(
     box,
     clock,
     users,
+    directoryUsers,
     audit,
     keys: new SigningKeys(database.db, box, clock),
     directory,
@@ -117,7 +122,7 @@ export function composeCore(
 /** The directory the configuration names: the embedded local one, or Active Directory (and its sync). */
 function createDirectory(
   config: Config,
-  users: UsersRepository,
+  { users, directoryUsers }: { users: UsersRepository; directoryUsers: DirectoryUsersRepository },
   database: Database,
   clock: Clock,
   logger: Logger,
@@ -134,7 +139,13 @@ function createDirectory(
   const connector = new AdConnector(settings, password, logger.child({ module: 'ad' }));
   return {
     directory: new AdDirectory(settings, connector, users, clock),
-    adSync: new AdSync(settings, connector, users, new DirectoryStateRepository(database.db, clock), clock),
+    adSync: new AdSync(
+      settings,
+      connector,
+      directoryUsers,
+      new DirectoryStateRepository(database.db, clock),
+      clock,
+    ),
   };
 }
 

@@ -296,7 +296,7 @@ describe('attributes and groups', () => {
     expect(user.attributes.immutableId).toBe(base64);
     expect(user.externalId).toBe(guidToString(base64));
     expect(user.externalId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
-    expect(await ad.core.users.findByExternalId(user.externalId!)).toMatchObject({ id: user.id });
+    expect(await ad.core.directoryUsers.findByExternalId(user.externalId!)).toMatchObject({ id: user.id });
   });
 
   it('takes the ImmutableID from ms-DS-ConsistencyGuid when configured so', async () => {

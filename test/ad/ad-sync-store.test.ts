@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/store/database.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { DirectoryStateRepository } from '../../src/store/repositories/directory-state.js';
+import { DirectoryUsersRepository } from '../../src/store/repositories/directory-users.js';
 import { type DirectoryUser, UsersRepository } from '../../src/store/repositories/users.js';
 import { fakeClock } from '../support/core.js';
 import { BACKENDS, createTestDatabase, type TestDatabase } from '../support/databases.js';
@@ -26,6 +27,7 @@ describe.each(BACKENDS)('AD sync storage (%s)', (backend) => {
   let testDatabase: TestDatabase;
   let close: () => Promise<void>;
   let users: UsersRepository;
+  let directoryUsers: DirectoryUsersRepository;
   let state: DirectoryStateRepository;
   const clock = fakeClock();
 
@@ -34,6 +36,7 @@ describe.each(BACKENDS)('AD sync storage (%s)', (backend) => {
     const database = await openDatabase(testDatabase.url);
     await migrateToLatest(database);
     users = new UsersRepository(database.db, clock);
+    directoryUsers = new DirectoryUsersRepository(database.db, clock);
     state = new DirectoryStateRepository(database.db, clock);
     close = async () => {
       await database.close();
@@ -45,7 +48,7 @@ describe.each(BACKENDS)('AD sync storage (%s)', (backend) => {
   });
 
   it('stores a page in one go: new users created, changed ones updated, the others only marked synced', async () => {
-    const first = await users.syncFromDirectory(
+    const first = await directoryUsers.syncFromDirectory(
       [1, 2, 3].map((n) => directoryUser(n)),
       'ad',
     );
@@ -55,7 +58,7 @@ describe.each(BACKENDS)('AD sync storage (%s)', (backend) => {
     expect(before).toMatchObject({ source: 'ad', groups: ['staff'], syncedAt: clock(), removedAt: null });
 
     clock.advance(60_000);
-    const second = await users.syncFromDirectory(
+    const second = await directoryUsers.syncFromDirectory(
       [directoryUser(1), directoryUser(2, { disabled: true, groups: ['staff', 'vpn'] }), directoryUser(4)],
       'ad',
     );
@@ -79,7 +82,7 @@ describe.each(BACKENDS)('AD sync storage (%s)', (backend) => {
 
   it('keeps the rest of a page when one name belongs to another user, and reports that one', async () => {
     const local = await users.create({ username: 'user2' });
-    const results = await users.syncFromDirectory(
+    const results = await directoryUsers.syncFromDirectory(
       [1, 2, 3].map((n) => directoryUser(n)),
       'ad',
     );
@@ -89,16 +92,16 @@ describe.each(BACKENDS)('AD sync storage (%s)', (backend) => {
   });
 
   it('marks users removed once, lists the active ones, and brings one back in scope with its id', async () => {
-    await users.syncFromDirectory(
+    await directoryUsers.syncFromDirectory(
       [1, 2, 3].map((n) => directoryUser(n)),
       'ad',
     );
     await users.create({ username: 'local' });
     const [one, two] = [directoryUser(1).externalId, directoryUser(2).externalId];
     clock.advance(1000);
-    expect(await users.markRemovedMany([one, two, 'not-known'])).toBe(2);
-    expect(await users.markRemovedMany([one])).toBe(0);
-    expect(await users.activeExternalIds('ad')).toEqual([directoryUser(3).externalId]);
+    expect(await directoryUsers.markRemovedMany([one, two, 'not-known'])).toBe(2);
+    expect(await directoryUsers.markRemovedMany([one])).toBe(0);
+    expect(await directoryUsers.activeExternalIds('ad')).toEqual([directoryUser(3).externalId]);
     const removed = (await users.findByUsername('user1'))!;
     expect(removed.removedAt).toBe(clock());
 
@@ -111,13 +114,13 @@ describe.each(BACKENDS)('AD sync storage (%s)', (backend) => {
     expect(signedIn).toMatchObject({ removedAt: removed.removedAt, mobile: '+33699999999' });
     expect((await users.findByUsername('user1'))!.removedAt).toBe(removed.removedAt);
 
-    const [back] = await users.syncFromDirectory([directoryUser(1)], 'ad');
+    const [back] = await directoryUsers.syncFromDirectory([directoryUser(1)], 'ad');
     expect(back!.outcome).toBe('updated');
     expect(await users.findByUsername('user1')).toMatchObject({ id: removed.id, removedAt: null });
   });
 
   it('finds the users listed in given groups, by exact name', async () => {
-    await users.syncFromDirectory(
+    await directoryUsers.syncFromDirectory(
       [
         directoryUser(1, { groups: ['vpn', 'staff'] }),
         directoryUser(2, { groups: ['vpn-admins'] }),
@@ -126,23 +129,23 @@ describe.each(BACKENDS)('AD sync storage (%s)', (backend) => {
       ],
       'ad',
     );
-    expect(await users.inGroups('ad', ['vpn'])).toEqual([directoryUser(1).externalId]);
-    expect((await users.inGroups('ad', ['vpn-admins', 'a "quoted" group'])).sort()).toEqual(
+    expect(await directoryUsers.inGroups('ad', ['vpn'])).toEqual([directoryUser(1).externalId]);
+    expect((await directoryUsers.inGroups('ad', ['vpn-admins', 'a "quoted" group'])).sort()).toEqual(
       [directoryUser(2).externalId, directoryUser(4).externalId].sort(),
     );
-    expect(await users.inGroups('ad', ['nobody'])).toEqual([]);
+    expect(await directoryUsers.inGroups('ad', ['nobody'])).toEqual([]);
   });
 
   it('hands the name of a removed directory user over, never that of an active or local one', async () => {
-    await users.syncFromDirectory([directoryUser(1), directoryUser(2)], 'ad');
+    await directoryUsers.syncFromDirectory([directoryUser(1), directoryUser(2)], 'ad');
     await users.create({ username: 'local' });
-    expect(await users.releaseRemovedName('user1', 'ad')).toBe(false);
-    expect(await users.releaseRemovedName('local', 'ad')).toBe(false);
+    expect(await directoryUsers.releaseRemovedName('user1', 'ad')).toBe(false);
+    expect(await directoryUsers.releaseRemovedName('local', 'ad')).toBe(false);
     const old = (await users.findByUsername('user1'))!;
-    await users.markRemovedMany([old.externalId!]);
-    expect(await users.releaseRemovedName('user1', 'ad')).toBe(true);
+    await directoryUsers.markRemovedMany([old.externalId!]);
+    expect(await directoryUsers.releaseRemovedName('user1', 'ad')).toBe(true);
     expect(await users.findById(old.id)).toMatchObject({ username: `user1~${old.id}`, removedAt: clock() });
-    const [created] = await users.syncFromDirectory([directoryUser(9, { username: 'user1' })], 'ad');
+    const [created] = await directoryUsers.syncFromDirectory([directoryUser(9, { username: 'user1' })], 'ad');
     expect(created!.outcome).toBe('created');
   });
 

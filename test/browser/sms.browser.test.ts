@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/paths.js';
-import { DEFAULT_PASSCODE_POLICY } from '../../src/policy/passcode.js';
+import { DEFAULT_PASSCODE_POLICY } from '../../src/policy/passcode-policy.js';
 import { authorizationRequest, lastMessage, outbox, useBrowserSuite } from '../support/browser-login.js';
 import { describeInBrowser, focused, textOf } from '../support/chromium.js';
 

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { learningSchema } from '../../src/config/policies-schema.js';
-import { LearnedTrust } from '../../src/policy/learned-trust.js';
+import { LearnedTrust } from '../../src/policy/authentication/context/learned-trust.js';
 import { type Database, openDatabase } from '../../src/store/database.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { AuditRepository } from '../../src/store/repositories/audit.js';

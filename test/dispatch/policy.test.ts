@@ -5,7 +5,7 @@ import {
   LOAD_BALANCING_KIND,
   loadLoadBalancingPolicies,
   parseLoadBalancingPolicy,
-} from '../../src/policy/load-balancing.js';
+} from '../../src/policy/load-balancing-policy.js';
 import { PolicyStore } from '../../src/policy/policy-store.js';
 import { BACKENDS } from '../support/databases.js';
 import { openStore, type Store } from './support.js';

@@ -368,7 +368,9 @@ describe('authorization codes and tokens are single-use', () => {
       .set({ external_id: 'a6f0c3a2-0000-4000-8000-00000000a11e' })
       .where('id', '=', gus.id)
       .execute();
-    expect(await passgate.core.users.markRemovedMany(['a6f0c3a2-0000-4000-8000-00000000a11e'])).toBe(1);
+    expect(await passgate.core.directoryUsers.markRemovedMany(['a6f0c3a2-0000-4000-8000-00000000a11e'])).toBe(
+      1,
+    );
     expect(await introspect(tokens.access_token)).toBe(false);
     expect(await introspect(tokens.refresh_token!)).toBe(false);
   });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/paths.js';
-import { DEFAULT_PASSCODE_POLICY } from '../../src/policy/passcode.js';
+import { DEFAULT_PASSCODE_POLICY } from '../../src/policy/passcode-policy.js';
 import { startSmsc } from '../dispatch/smsc.js';
 import { Browser, type Exchange, formField } from '../support/browser.js';
 import { BACKENDS } from '../support/databases.js';

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { deviceKey, LoginHistory } from '../../src/policy/login-history.js';
+import { deviceKey, LoginHistory } from '../../src/policy/authentication/context/login-history.js';
 import { type Database, openDatabase } from '../../src/store/database.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { LoginHistoryRepository } from '../../src/store/repositories/login-history.js';

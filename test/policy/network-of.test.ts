@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { TrustErrors } from '../../src/policy/errors.js';
-import { canonicalNetwork, networkOf } from '../../src/policy/network-of.js';
+import { TrustErrors } from '../../src/policy/authentication/context/errors.js';
+import { canonicalNetwork, networkOf } from '../../src/policy/authentication/context/network-of.js';
 
 const DEFAULT = { prefixV4: 24, prefixV6: 64 };
 

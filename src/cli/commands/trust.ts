@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { TrustErrors } from '../../policy/errors.js';
-import type { TrustEntry } from '../../policy/learned-trust.js';
-import { canonicalNetwork } from '../../policy/network-of.js';
+import { TrustErrors } from '../../policy/authentication/context/errors.js';
+import type { TrustEntry } from '../../policy/authentication/context/learned-trust.js';
+import { canonicalNetwork } from '../../policy/authentication/context/network-of.js';
 import type { Core } from '../../server/core.js';
 import { StoreErrors } from '../../store/errors.js';
 import type { User } from '../../store/repositories/users.js';

@@ -1,11 +1,7 @@
 import type { Entry } from 'ldapts';
 import type { ActiveDirectoryConfig } from '../../config/directory-schema.js';
-import {
-  type DirectoryUser,
-  normalizeUsername,
-  type SyncedUser,
-  type UsersRepository,
-} from '../../store/repositories/users.js';
+import type { DirectoryUsersRepository, SyncedUser } from '../../store/repositories/directory-users.js';
+import { type DirectoryUser, normalizeUsername } from '../../store/repositories/users.js';
 import { AD_SOURCE } from './ad-directory.js';
 import { type MappingProblem, toDirectoryUser } from './entry.js';
 import { guidToUuid } from './object-guid.js';
@@ -65,7 +61,7 @@ export class SyncRun {
 
   constructor(
     private readonly config: ActiveDirectoryConfig,
-    private readonly users: UsersRepository,
+    private readonly users: DirectoryUsersRepository,
     private readonly groups: GroupIndex,
     private readonly now: number,
     full: boolean,

@@ -13,7 +13,7 @@ import {
 import type { Clock } from '../../clock.js';
 import type { ActiveDirectoryConfig } from '../../config/directory-schema.js';
 import type { DirectoryStateRepository } from '../../store/repositories/directory-state.js';
-import type { UsersRepository } from '../../store/repositories/users.js';
+import type { DirectoryUsersRepository } from '../../store/repositories/directory-users.js';
 import { AD_SOURCE } from './ad-directory.js';
 import type { AdConnector } from './connector.js';
 import { userAttributes } from './entry.js';
@@ -71,7 +71,7 @@ export class AdSync {
   constructor(
     private readonly config: ActiveDirectoryConfig,
     private readonly connector: AdConnector,
-    private readonly users: UsersRepository,
+    private readonly users: DirectoryUsersRepository,
     private readonly state: DirectoryStateRepository,
     private readonly clock: Clock,
   ) {

@@ -5,7 +5,7 @@ import type { MethodOffer } from '../../engine/challenges.js';
 import { countryName } from '../../geo/countries.js';
 import type { PoliciesRepository } from '../../store/repositories/policies.js';
 import type { User, UsersRepository } from '../../store/repositories/users.js';
-import type { PasscodePolicy } from '../passcode.js';
+import type { PasscodePolicy } from '../passcode-policy.js';
 import { type AuthenticationPolicy, parseAddress } from './authentication-policy.js';
 import type { Decision } from './decision.js';
 import { SimulationErrors } from './errors.js';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Clock } from '../clock.js';
-import type { LoginHistoryRepository } from '../store/repositories/login-history.js';
+import type { Clock } from '../../../clock.js';
+import type { LoginHistoryRepository } from '../../../store/repositories/login-history.js';
 
 /** Devices remembered per user by default; the least recently seen beyond it are forgotten. */
 export const DEFAULT_MAX_DEVICES = 50;

@@ -1,7 +1,7 @@
-import type { Clock } from '../clock.js';
-import type { Config } from '../config/load.js';
-import type { AuditRepository } from '../store/repositories/audit.js';
-import type { TrustedNetworksRepository } from '../store/repositories/trusted-networks.js';
+import type { Clock } from '../../../clock.js';
+import type { Config } from '../../../config/load.js';
+import type { AuditRepository } from '../../../store/repositories/audit.js';
+import type { TrustedNetworksRepository } from '../../../store/repositories/trusted-networks.js';
 import { TrustErrors } from './errors.js';
 import { canonicalNetwork, networkOf } from './network-of.js';
 import { afterSuccess, DAY, stateOf, type TrustState } from './trust-state.js';

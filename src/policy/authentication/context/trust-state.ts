@@ -1,5 +1,5 @@
-import type { Config } from '../config/load.js';
-import type { TrustedNetwork, TrustedNetworkChange } from '../store/repositories/trusted-networks.js';
+import type { Config } from '../../../config/load.js';
+import type { TrustedNetwork, TrustedNetworkChange } from '../../../store/repositories/trusted-networks.js';
 
 /** One day in milliseconds. */
 export const DAY = 24 * 60 * 60 * 1000;
