@@ -26,7 +26,7 @@ async function signingSp(acs: string) {
 
 describe('SAML SSO endpoints: security', () => {
   let passgate: PolicyServer;
-  let signedUrl: (relayState: string) => Promise<string>;
+  let signedUrl: (relayState: string | undefined) => Promise<string>;
 
   beforeAll(async () => {
     passgate = await startSamlServer();
