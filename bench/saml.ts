@@ -5,7 +5,7 @@ import { loadConfig } from '../src/config/load.js';
 import { createLogger } from '../src/observability/logger.js';
 import { PACKAGE_ROOT } from '../src/paths.js';
 import { createSamlDoor } from '../src/protocols/saml/door.js';
-import type { ServiceProvider } from '../src/protocols/saml/service-provider.js';
+import type { ServiceProvider } from '../src/protocols/saml/service-providers/service-provider.js';
 import { composeCore } from '../src/server/core.js';
 import { openDatabase } from '../src/store/database.js';
 import { migrateToLatest } from '../src/store/migrate.js';

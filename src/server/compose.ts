@@ -23,7 +23,7 @@ import { createOidcDoor, type OidcDoor } from '../protocols/oidc/door.js';
 import { OIDC_ALGORITHMS, OIDC_KEY_PURPOSE } from '../protocols/oidc/keys.js';
 import { oidcLoginFlows } from '../protocols/oidc/login-flows.js';
 import { createSamlDoor, type SamlDoor } from '../protocols/saml/door.js';
-import { createSamlSso } from '../protocols/saml/sso.js';
+import { createSamlSso } from '../protocols/saml/routes/sso.js';
 import { createSelfService } from '../selfservice/create.js';
 import { ChallengesRepository } from '../store/repositories/challenges.js';
 import { DeliveryAttemptsRepository } from '../store/repositories/delivery-attempts.js';

@@ -4,7 +4,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PassgateError } from '../../src/errors.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { createSamlSso, type SamlSso } from '../../src/protocols/saml/sso.js';
+import { createSamlSso, type SamlSso } from '../../src/protocols/saml/routes/sso.js';
 import type { User } from '../../src/store/repositories/users.js';
 import { addAdUser, createSamlFixture, decode, type SamlFixture } from './support.js';
 

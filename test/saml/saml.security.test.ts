@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { deflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selfSignedCertifier } from '../../src/keys/certificate.js';
-import { samlify } from '../../src/protocols/saml/samlify.js';
+import { samlify } from '../../src/protocols/saml/signing/samlify.js';
 import {
   addAdUser,
   createSamlFixture,

@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SAML_ALGORITHMS, SAML_KEY_PURPOSE, samlCertifier } from '../../src/protocols/saml/signing-key.js';
+import {
+  SAML_ALGORITHMS,
+  SAML_KEY_PURPOSE,
+  samlCertifier,
+} from '../../src/protocols/saml/signing/signing-key.js';
 import { createSamlFixture, PUBLIC_URL, type SamlFixture } from './support.js';
 
 describe('SAML service providers and the signing key', () => {

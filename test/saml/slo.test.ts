@@ -4,7 +4,7 @@ import path from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selfSignedCertifier } from '../../src/keys/certificate.js';
-import { samlify } from '../../src/protocols/saml/samlify.js';
+import { samlify } from '../../src/protocols/saml/signing/samlify.js';
 import type { PolicyServer } from '../policy/support.js';
 import { formField } from '../support/browser.js';
 import { redirectQuery, startSamlServer } from './sso-support.js';

@@ -1,7 +1,11 @@
 import type { Command } from 'commander';
 import type { Certify, SigningAlgorithm } from '../../keys/signing-keys.js';
 import { OIDC_ALGORITHMS, OIDC_KEY_PURPOSE } from '../../protocols/oidc/keys.js';
-import { SAML_ALGORITHMS, SAML_KEY_PURPOSE, samlCertifier } from '../../protocols/saml/signing-key.js';
+import {
+  SAML_ALGORITHMS,
+  SAML_KEY_PURPOSE,
+  samlCertifier,
+} from '../../protocols/saml/signing/signing-key.js';
 import type { Core } from '../../server/core.js';
 import { type GlobalOptions, say, withCore } from '../context.js';
 import type { CliIo } from '../io.js';

@@ -9,17 +9,17 @@ import { StoredSecrets } from '../../keys/stored-secrets.js';
 import type { Logger } from '../../observability/logger.js';
 import type { Database } from '../../store/database.js';
 import { SamlRequestIdsRepository } from '../../store/repositories/saml-request-ids.js';
-import { AuthnRequestValidator } from './authn-request.js';
-import { type IdpEndpoints, IdpInstances } from './identity.js';
-import { LogoutRequestValidator } from './logout-request.js';
-import { LogoutResponseBuilder } from './logout-response.js';
-import { NameIds, PAIRWISE_KEY_NAME } from './name-id.js';
-import { RequestValidator } from './request-checks.js';
-import { ResponseBuilder } from './response.js';
-import { samlify } from './samlify.js';
-import { ensureSamlKey, loadSamlKey, SAML_KEY_PURPOSE, samlCertifier } from './signing-key.js';
-import { SpRegistry } from './sp-registry.js';
-import { StatusResponseBuilder } from './status-response.js';
+import { AuthnRequestValidator } from './messages/authn-request.js';
+import { LogoutRequestValidator } from './messages/logout-request.js';
+import { LogoutResponseBuilder } from './messages/logout-response.js';
+import { RequestValidator } from './messages/request-checks.js';
+import { StatusResponseBuilder } from './messages/status-response.js';
+import { NameIds, PAIRWISE_KEY_NAME } from './response/name-id.js';
+import { ResponseBuilder } from './response/response.js';
+import { SpRegistry } from './service-providers/sp-registry.js';
+import { type IdpEndpoints, IdpInstances } from './signing/identity.js';
+import { samlify } from './signing/samlify.js';
+import { ensureSamlKey, loadSamlKey, SAML_KEY_PURPOSE, samlCertifier } from './signing/signing-key.js';
 
 /** The SAML door as the server holds it. */
 export interface SamlDoor {

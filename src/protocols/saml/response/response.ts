@@ -1,0 +1,160 @@
+import { randomBytes } from 'node:crypto';
+import type { User } from '../../../store/repositories/users.js';
+import { pickAcs } from '../service-providers/acs.js';
+import type { ServiceProvider } from '../service-providers/service-provider.js';
+import type { IdpInstances } from '../signing/identity.js';
+import { samlify } from '../signing/samlify.js';
+import { issuerFor } from './issuer.js';
+import { NAME_ID_FORMATS, type NameIds } from './name-id.js';
+import { LOGIN_RESPONSE_TEMPLATE, personalise } from './response-template.js';
+import { attributeValues } from './user-values.js';
+
+/** The request a response answers (none of it for IdP-initiated SSO but the ACS). */
+export interface ResponseRequestInfo {
+  /** The AuthnRequest's ID (InResponseTo); undefined for IdP-initiated SSO. */
+  id?: string | undefined;
+  /** Where the response goes: an ACS of the SP's metadata (checked again here). */
+  acsUrl: string;
+  relayState?: string | undefined;
+}
+
+/** How the user signed in. */
+export interface ResponseAssurance {
+  mfa: boolean;
+  /** The AuthnContextClassRef to state (one that meets the request); default: the SP's class for `mfa`. */
+  classRef?: string;
+  /** When the user authenticated (epoch ms); default: now. */
+  authnInstant?: number;
+  /** The session's index, for single logout later; default: a new random one. */
+  sessionIndex?: string;
+}
+
+/** Everything a login response is made of; free of HTTP and of the login flow. */
+export interface LoginResponseInput {
+  user: User;
+  sp: ServiceProvider;
+  request: ResponseRequestInfo;
+  assurance: ResponseAssurance;
+  /** Epoch milliseconds. */
+  now: number;
+}
+
+/** A signed login response, ready for an auto-submitting HTTP-POST form. */
+export interface LoginResponse {
+  id: string;
+  acsUrl: string;
+  /** Base64 of the XML: the SAMLResponse form field. */
+  samlResponse: string;
+  relayState: string | undefined;
+}
+
+/** Builds the signed login responses of the SAML door. */
+export class ResponseBuilder {
+  constructor(
+    private readonly idps: IdpInstances,
+    private readonly defaultIssuer: string,
+    private readonly lifetimeSeconds: number,
+    private readonly nameIds: NameIds,
+  ) {}
+
+  /**
+   * The response for `user` to `sp`: NameID and attributes per the SP's settings, signed as the
+   * SP wants it (response, assertion or both; RSA-SHA256 or RSA-SHA1, exclusive c14n,
+   * enveloped). SAML_NAMEID_UNAVAILABLE when the user lacks the NameID's source.
+   */
+  async build(input: LoginResponseInput): Promise<LoginResponse> {
+    const { user, sp, request, assurance, now } = input;
+    const acs = pickAcs(sp, { url: request.acsUrl });
+    const { settings } = sp;
+    const nameId = this.nameIds.of(user, sp).value;
+    const mapped = Object.entries(settings.attributes)
+      .map(([name, source]) => ({
+        name,
+        friendlyName: source.friendlyName,
+        values: attributeValues(user, source),
+      }))
+      .filter((a) => a.values.length > 0);
+    const issuer = issuerFor(sp, user, this.defaultIssuer);
+    const id = newId();
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const fixed = {
+      ID: id,
+      AssertionID: newId(),
+      IssueInstant: iso(now),
+      Destination: acs.url,
+      Recipient: acs.url,
+      InResponseTo: request.id,
+      Issuer: issuer,
+      Audience: sp.entityId,
+      NotBefore: iso(now - 60_000),
+      NotOnOrAfter: iso(now + this.lifetimeSeconds * 1000),
+      AuthnInstant: iso(assurance.authnInstant ?? now),
+      SessionIndex: assurance.sessionIndex ?? newId(),
+      AuthnContextClassRef: assurance.classRef ?? settings.authnContext[assurance.mfa ? 'mfa' : 'password'],
+      NameIDFormat: NAME_ID_FORMATS[settings.nameId.format],
+    };
+    const fill = (template: string): string => {
+      const personal = personalise(
+        template,
+        mapped.map((a) => ({
+          values: a.values.length,
+          uriName: /^(urn|https?):/i.test(a.name),
+          friendlyName: a.friendlyName !== undefined,
+        })),
+      );
+      // Ours first, the user's last: a user's value can then spell no placeholder still to fill.
+      const userValues: Record<string, string> = { [personal.nameId]: nameId };
+      personal.attributes.forEach((placeholders, i) => {
+        userValues[placeholders.name] = mapped[i]!.name;
+        userValues[placeholders.friendlyName] = mapped[i]!.friendlyName ?? '';
+        placeholders.values.forEach((tag, j) => {
+          userValues[tag] = mapped[i]!.values[j]!;
+        });
+      });
+      return samlify.SamlLib.replaceTagsByValue(personal.xml, { ...fixed, ...userValues });
+    };
+    const samlResponse = settings.encryptAssertion
+      ? await this.encrypted(sp, request, id, issuer, fill)
+      : this.signed(fill(LOGIN_RESPONSE_TEMPLATE), sp);
+    return { id, acsUrl: acs.url, samlResponse, relayState: request.relayState };
+  }
+
+  /** Signed as the SP wants it, in samlify's order: the assertion first, then the whole response. */
+  private signed(xml: string, sp: ServiceProvider): string {
+    const { sign, signatureAlgorithm } = sp.settings;
+    const signer = this.idps.signer;
+    const assertionSigned = sign === 'response' ? xml : signer.sign(xml, 'assertion', signatureAlgorithm);
+    return sign === 'assertion'
+      ? Buffer.from(assertionSigned).toString('base64')
+      : signer.sign(assertionSigned, 'response', signatureAlgorithm, true);
+  }
+
+  /** An encrypted assertion: samlify signs, then encrypts with the SP's key. */
+  private async encrypted(
+    sp: ServiceProvider,
+    request: ResponseRequestInfo,
+    id: string,
+    issuer: string,
+    fill: (template: string) => string,
+  ): Promise<string> {
+    const idp = this.idps.get({
+      issuer,
+      algorithm: sp.settings.signatureAlgorithm,
+      encrypt: true,
+      verifyRequests: false,
+    });
+    const result = await idp.createLoginResponse(
+      sp.samlify,
+      { extract: { request: { id: request.id ?? '' } } },
+      'post',
+      {},
+      { customTagReplacement: (template) => ({ id, context: fill(template) }) },
+    );
+    return result.context;
+  }
+}
+
+/** A SAML ID: an NCName (starts with a letter or underscore) with 160 random bits. */
+function newId(): string {
+  return `_${randomBytes(20).toString('hex')}`;
+}

@@ -1,0 +1,25 @@
+import type { Request, Response } from 'express';
+import type { PageRenderer } from '../../oidc/provider.js';
+import type { LoginResponse } from '../response/response.js';
+
+/**
+ * Sends the auto-submitting HTTP-POST page (views/saml/post.ejs) that carries a response to the
+ * SP's consumer service: SAMLResponse and RelayState in hidden fields, posted by
+ * /assets/saml-post.js (the CSP allows no inline script), or by its Continue button without
+ * script. Never cached: it holds a bearer assertion.
+ */
+export async function sendPostPage(
+  render: PageRenderer,
+  req: Request,
+  res: Response,
+  response: LoginResponse,
+  applicationName: string,
+): Promise<void> {
+  const html = await render(req, 'saml/post', {
+    acsUrl: response.acsUrl,
+    samlResponse: response.samlResponse,
+    relayState: response.relayState,
+    applicationName,
+  });
+  res.status(200).set('Cache-Control', 'no-store').type('html').send(html);
+}

@@ -1,0 +1,90 @@
+import { type Request, type RequestHandler, type Response, Router } from 'express';
+import type { LogoutRequestValidator, ValidatedLogoutRequest } from '../messages/logout-request.js';
+import type { LogoutResponse, LogoutResponseBuilder } from '../messages/logout-response.js';
+import type { IncomingRequest } from '../messages/request-message.js';
+import type { ServiceProvider } from '../service-providers/service-provider.js';
+import { bindingRoutes, type RequestRoutesOptions } from './binding-routes.js';
+import { samlErrorPage } from './error-page.js';
+
+/** What the single logout endpoint needs. */
+export interface SloRoutesOptions extends RequestRoutesOptions {
+  logoutRequests: LogoutRequestValidator;
+  logoutResponses: LogoutResponseBuilder;
+}
+
+/**
+ * `/saml/slo`, HTTP-Redirect (GET) and HTTP-POST. A valid LogoutRequest ends what Passgate holds
+ * for the user; it keeps no SAML session, so that is the audit event `saml.logout` (the browser's
+ * OIDC session is left alone). The SP then gets a signed LogoutResponse (Success) at the single
+ * logout service of its metadata, with its RelayState. An SP without one, Google (whose sign-out
+ * is a plain redirect), and a GET without a request (`?sp=NAME` names the SP) are sent to the
+ * SP file's `logoutRedirect`, else shown the "signed out" page; such a GET writes no audit row.
+ */
+export function createSloRoutes(options: SloRoutesOptions): Router {
+  const { clock, render } = options;
+  const router = Router();
+
+  const answer = async (req: Request, res: Response, incoming: IncomingRequest) => {
+    const request = await options.logoutRequests.validate(incoming, clock());
+    await audit(req, request);
+    const { sp } = request;
+    const endpoint =
+      sp.settings.profile === 'google'
+        ? undefined
+        : (sp.slo.find((e) => e.binding === request.binding) ?? sp.slo[0]);
+    if (!endpoint) return leave(req, res, sp);
+    const response = options.logoutResponses.build({
+      sp,
+      endpoint,
+      inResponseTo: request.fields.id,
+      relayState: request.relayState,
+      now: clock(),
+    });
+    await send(req, res, response, sp);
+  };
+
+  const audit = (req: Request, request: ValidatedLogoutRequest) =>
+    options.audit.record({
+      type: 'saml.logout',
+      outcome: 'success',
+      address: req.ip ?? null,
+      details: {
+        sp: request.sp.name,
+        requestId: request.fields.id,
+        nameId: request.fields.nameId ?? null,
+        sessionIndexes: request.fields.sessionIndexes,
+      },
+    });
+
+  const send = async (req: Request, res: Response, response: LogoutResponse, sp: ServiceProvider) => {
+    res.set('Cache-Control', 'no-store');
+    if (response.binding === 'redirect') return res.redirect(303, response.location);
+    const html = await render(req, 'saml/logout-post', {
+      url: response.url,
+      samlResponse: response.samlResponse,
+      relayState: response.relayState,
+      applicationName: sp.settings.displayName,
+    });
+    res.status(200).type('html').send(html);
+  };
+
+  /** No LogoutResponse to send: the SP's logoutRedirect (from its file only), or the page. */
+  const leave = async (req: Request, res: Response, sp: ServiceProvider | undefined) => {
+    res.set('Cache-Control', 'no-store');
+    if (sp?.settings.logoutRedirect) return res.redirect(303, sp.settings.logoutRedirect);
+    const html = await render(req, 'saml/signed-out', {});
+    res.status(200).type('html').send(html);
+  };
+
+  /** A GET without a request: nothing was asked and nothing ends, so no audit row (anyone could write them by the thousand). */
+  const withoutRequest: RequestHandler = async (req, res, next) => {
+    if (req.query.SAMLRequest !== undefined) return next();
+    const sp = typeof req.query.sp === 'string' ? options.registry.named(req.query.sp) : undefined;
+    await leave(req, res, sp);
+  };
+
+  bindingRoutes(router, '/saml/slo', options.maxBodyBytes, answer, withoutRequest);
+
+  router.use(samlErrorPage(render, options.logger));
+  return router;
+}

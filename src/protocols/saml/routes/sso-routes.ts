@@ -1,0 +1,74 @@
+import { type Request, type Response, Router } from 'express';
+import { SamlErrors } from '../errors.js';
+import type { AuthnRequestValidator } from '../messages/authn-request.js';
+import type { IncomingRequest } from '../messages/request-message.js';
+import type { StatusResponseBuilder } from '../messages/status-response.js';
+import { pickAcs } from '../service-providers/acs.js';
+import { bindingRoutes, type RequestRoutesOptions } from './binding-routes.js';
+import { samlErrorPage } from './error-page.js';
+import { flowPath } from './flow-binding.js';
+import type { SamlFlows } from './flows.js';
+import { answerWithStatus } from './status-answer.js';
+
+/** Longest RelayState accepted for IdP-initiated SSO (SPs such as Salesforce send a URL). */
+const MAX_RELAY_STATE = 1024;
+
+/** What the SSO endpoints need. */
+export interface SsoRoutesOptions extends RequestRoutesOptions {
+  requests: AuthnRequestValidator;
+  statusResponses: StatusResponseBuilder;
+  flows: SamlFlows;
+}
+
+/**
+ * The SSO endpoints: `/saml/sso` with the HTTP-Redirect (GET, signature over the raw query) and
+ * HTTP-POST bindings, and `/saml/idp-init?sp=NAME` for IdP-initiated SSO. A valid request
+ * becomes a flow and the browser goes to the hosted login (303 to `/login/<uid>`); a
+ * RequestedAuthnContext Passgate cannot meet is answered NoAuthnContext at once, and IsPassive
+ * NoPassive (Passgate keeps no SAML session to sign in from); an invalid one
+ * gets the error page with its code, never a stack trace.
+ */
+export function createSsoRoutes(options: SsoRoutesOptions): Router {
+  const { flows, clock } = options;
+  const router = Router();
+
+  const answer = async (req: Request, res: Response, incoming: IncomingRequest) => {
+    const validated = await options.requests.validate(incoming, clock());
+    const { sp, request, fields } = validated;
+    if (validated.level === undefined) {
+      return answerWithStatus(options, req, res, sp, request, {
+        status: 'noAuthnContext',
+        reason: 'authn_context',
+      });
+    }
+    if (validated.isPassive) {
+      return answerWithStatus(options, req, res, sp, request, { status: 'noPassive', reason: 'passive' });
+    }
+    const uid = await flows.start(res, {
+      sp,
+      request,
+      stepUp: validated.stepUp,
+      forceAuthn: validated.forceAuthn,
+      requirements: { authnContext: fields.requestedAuthnContext, subject: fields.subject },
+    });
+    res.redirect(303, flowPath(uid));
+  };
+
+  bindingRoutes(router, '/saml/sso', options.maxBodyBytes, answer);
+
+  router.get('/saml/idp-init', async (req, res) => {
+    const name = typeof req.query.sp === 'string' ? req.query.sp : '';
+    const sp = options.registry.named(name);
+    if (!sp) throw SamlErrors.SAML_UNKNOWN_SP({ detail: `idp-init: no SP named ${JSON.stringify(name)}` });
+    if (!sp.settings.idpInitiated)
+      throw SamlErrors.SAML_IDP_INIT_NOT_ALLOWED({ detail: `idp-init: ${sp.name} does not allow it` });
+    const relayState = req.query.RelayState;
+    if (relayState !== undefined && (typeof relayState !== 'string' || relayState.length > MAX_RELAY_STATE))
+      throw SamlErrors.SAML_REQUEST_MALFORMED({ detail: 'idp-init: RelayState is not one short string' });
+    const uid = await flows.start(res, { sp, request: { acsUrl: pickAcs(sp).url, relayState } });
+    res.redirect(303, flowPath(uid));
+  });
+
+  router.use(samlErrorPage(options.render, options.logger));
+  return router;
+}

@@ -1,0 +1,110 @@
+import { NAME_ID_FORMATS } from '../response/name-id.js';
+import { LOGIN_RESPONSE_TEMPLATE } from '../response/response-template.js';
+import { BINDINGS } from '../service-providers/sp-metadata.js';
+import type { IdentityProviderInstance } from './samlify.js';
+import { samlify } from './samlify.js';
+import type { SamlSigningKey } from './signing-key.js';
+import { XmlSigner } from './xml-signer.js';
+
+/** XML-DSig signature algorithms by their names in SP files. */
+export const SIGNATURE_ALGORITHMS = {
+  sha256: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
+  sha1: 'http://www.w3.org/2000/09/xmldsig#rsa-sha1',
+} as const;
+
+/** Where Passgate's SAML endpoints are, and what its metadata promises. */
+export interface IdpEndpoints {
+  entityId: string;
+  ssoUrl: string;
+  sloUrl: string;
+  wantAuthnRequestsSigned: boolean;
+}
+
+/** How one IdP instance signs: per SP, the issuer, algorithm and encryption may differ. */
+export interface IdpVariant {
+  issuer: string;
+  algorithm: keyof typeof SIGNATURE_ALGORITHMS;
+  encrypt: boolean;
+  /** Whether parseLoginRequest checks the request's signature. */
+  verifyRequests: boolean;
+  /** Whether parseLogoutRequest checks the request's signature. */
+  verifyLogoutRequests?: boolean;
+}
+
+/**
+ * samlify IdentityProvider instances over the current signing key, built once per variant and
+ * dropped when the key changes.
+ */
+export class IdpInstances {
+  private cache = new Map<string, IdentityProviderInstance>();
+  private xmlSigner: XmlSigner;
+
+  constructor(
+    private readonly endpoints: IdpEndpoints,
+    private key: SamlSigningKey,
+  ) {
+    this.xmlSigner = new XmlSigner(key);
+  }
+
+  /** The signer over the current key, its private key parsed once. */
+  get signer(): XmlSigner {
+    return this.xmlSigner;
+  }
+
+  /** The signing key in use. */
+  get signingKey(): SamlSigningKey {
+    return this.key;
+  }
+
+  /** Switches to a new signing key (after `passgate keys rotate --purpose saml`). */
+  useKey(key: SamlSigningKey): void {
+    this.key = key;
+    this.xmlSigner = new XmlSigner(key);
+    this.cache.clear();
+  }
+
+  /** The IdP as published: default issuer, SHA-256, verifying requests when the config says so. */
+  published(): IdentityProviderInstance {
+    return this.get({
+      issuer: this.endpoints.entityId,
+      algorithm: 'sha256',
+      encrypt: false,
+      verifyRequests: this.endpoints.wantAuthnRequestsSigned,
+    });
+  }
+
+  /** The IdP instance of a variant. */
+  get(variant: IdpVariant): IdentityProviderInstance {
+    const id = JSON.stringify(variant);
+    let idp = this.cache.get(id);
+    if (!idp) {
+      idp = this.build(variant);
+      this.cache.set(id, idp);
+    }
+    return idp;
+  }
+
+  private build(variant: IdpVariant): IdentityProviderInstance {
+    const { ssoUrl, sloUrl } = this.endpoints;
+    return samlify.IdentityProvider({
+      entityID: variant.issuer,
+      privateKey: this.key.privateKeyPem,
+      signingCert: this.key.certificatePem,
+      requestSignatureAlgorithm: SIGNATURE_ALGORITHMS[variant.algorithm],
+      isAssertionEncrypted: variant.encrypt,
+      wantAuthnRequestsSigned: variant.verifyRequests,
+      wantLogoutRequestSigned: variant.verifyLogoutRequests ?? false,
+      nameIDFormat: Object.values(NAME_ID_FORMATS),
+      singleSignOnService: [
+        { Binding: BINDINGS.redirect, Location: ssoUrl },
+        { Binding: BINDINGS.post, Location: ssoUrl },
+      ],
+      singleLogoutService: [
+        { Binding: BINDINGS.redirect, Location: sloUrl },
+        { Binding: BINDINGS.post, Location: sloUrl },
+      ],
+      // No samlify attributes: ours have per-response placeholders (response-template.ts).
+      loginResponseTemplate: { context: LOGIN_RESPONSE_TEMPLATE, attributes: [] },
+    });
+  }
+}
