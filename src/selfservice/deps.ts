@@ -1,12 +1,12 @@
 import type { Request } from 'express';
 import type { Clock } from '../clock.js';
 import type { MethodOffer } from '../engine/challenges.js';
-import type { PageRenderer } from '../protocols/oidc/provider.js';
 import type { AuditRepository } from '../store/repositories/audit.js';
 import type { PoliciesRepository } from '../store/repositories/policies.js';
 import type { TokensRepository } from '../store/repositories/tokens.js';
 import type { UsersRepository } from '../store/repositories/users.js';
 import type { CsrfProtection } from '../web/csrf.js';
+import type { PageRenderer } from '../web/render.js';
 import type { SoftwareEnrolment } from './enrolment.js';
 import type { SelfServiceFlows } from './login-flows.js';
 import type { MobileChange } from './mobile-change.js';

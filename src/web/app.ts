@@ -2,10 +2,11 @@ import cookieParser from 'cookie-parser';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { describeError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
-import { isOidcPath, type PageRenderer } from '../protocols/oidc/provider.js';
+import { isOidcPath } from '../protocols/oidc/provider.js';
 import { errorJson, publicErrorOf, wantsJson } from './error-response.js';
 import { rememberLanguage, type Translations } from './i18n.js';
 import { doNotStore } from './no-store.js';
+import type { PageRenderer } from './render.js';
 import { refuseMalformedHost, securityHeaders } from './security.js';
 
 /** The parts the sites are assembled from. */

@@ -2,8 +2,14 @@ import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
 import ejs from 'ejs';
 import type { TFunction } from 'i18next';
-import type { PageRenderer } from '../protocols/oidc/provider.js';
 import type { Translations } from './i18n.js';
+
+/** Renders one of Passgate's pages to HTML for a request (localised by the web layer). */
+export type PageRenderer = (
+  req: IncomingMessage,
+  view: string,
+  locals: Record<string, unknown>,
+) => Promise<string>;
 
 /** What every page template may use besides its own locals. */
 interface PageLocals {

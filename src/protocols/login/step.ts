@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { User } from '../../store/repositories/users.js';
 import type { CsrfProtection } from '../../web/csrf.js';
-import type { PageRenderer } from '../oidc/provider.js';
+import type { PageRenderer } from '../../web/render.js';
 import { LoginErrors } from './errors.js';
 import type { LoginFlow, LoginFlowSource } from './flow.js';
 

@@ -8,12 +8,13 @@ import type { SigningKeys } from '../../keys/signing-keys.js';
 import type { Logger } from '../../observability/logger.js';
 import type { Database } from '../../store/database.js';
 import type { UsersRepository } from '../../store/repositories/users.js';
+import type { PageRenderer } from '../../web/render.js';
 import { watchMetadataFolder } from '../metadata-watcher.js';
 import { createOidcAdapter } from './adapter.js';
 import type { StepUpOptions } from './assurance.js';
 import { loadClientFiles } from './clients.js';
 import { OIDC_KEY_PURPOSE } from './keys.js';
-import { createOidcProvider, type PageRenderer } from './provider.js';
+import { createOidcProvider } from './provider.js';
 import { withOidcErrors } from './unavailable.js';
 
 /** The OpenID Connect door as the server holds it: swappable when keys or clients change. */

@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http';
 import Provider, {
   type ClientMetadata,
   type Configuration,
@@ -9,17 +8,11 @@ import Provider, {
 import type { Config } from '../../config/load.js';
 import type { PrivateJwk } from '../../keys/signing-keys.js';
 import type { UsersRepository } from '../../store/repositories/users.js';
+import type { PageRenderer } from '../../web/render.js';
 import type { AdapterFactory } from './adapter.js';
 import { ACR_MFA, ACR_PASSWORD, REQUIRE_MFA, type StepUpOptions, stepUpCheck } from './assurance.js';
 import { pinToPublicUrl } from './public-origin.js';
 import { answerUnavailable, inOidcTerms } from './unavailable.js';
-
-/** Renders one of Passgate's pages to HTML for a request (localised by the web layer). */
-export type PageRenderer = (
-  req: IncomingMessage,
-  view: string,
-  locals: Record<string, unknown>,
-) => Promise<string>;
 
 /** Everything the OpenID Connect door is built from. */
 export interface OidcProviderOptions {

@@ -1,8 +1,8 @@
 import type { Middleware } from 'koa';
 import { type Adapter, type AdapterPayload, errors } from 'oidc-provider';
 import { PassgateError } from '../../errors.js';
+import type { PageRenderer } from '../../web/render.js';
 import type { AdapterFactory } from './adapter.js';
-import type { PageRenderer } from './provider.js';
 
 /**
  * Passgate's 503 errors (the store or the directory unavailable) as oidc-provider answers them:

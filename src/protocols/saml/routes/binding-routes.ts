@@ -2,7 +2,7 @@ import express, { type Request, type RequestHandler, type Response, type Router 
 import type { Clock } from '../../../clock.js';
 import type { Logger } from '../../../observability/logger.js';
 import type { AuditRepository } from '../../../store/repositories/audit.js';
-import type { PageRenderer } from '../../oidc/provider.js';
+import type { PageRenderer } from '../../../web/render.js';
 import type { IncomingRequest } from '../messages/request-message.js';
 import type { SpRegistry } from '../service-providers/sp-registry.js';
 

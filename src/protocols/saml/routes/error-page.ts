@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../../../observability/logger.js';
-import type { PageRenderer } from '../../oidc/provider.js';
+import type { PageRenderer } from '../../../web/render.js';
 import { SamlErrors } from '../errors.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import type { PageRenderer } from '../../oidc/provider.js';
+import type { PageRenderer } from '../../../web/render.js';
 import type { LoginResponse } from '../response/response.js';
 
 /**

@@ -6,7 +6,7 @@ import type { Database } from '../../../store/database.js';
 import type { AuditRepository } from '../../../store/repositories/audit.js';
 import { SamlFlowsRepository } from '../../../store/repositories/saml-flows.js';
 import type { UsersRepository } from '../../../store/repositories/users.js';
-import type { PageRenderer } from '../../oidc/provider.js';
+import type { PageRenderer } from '../../../web/render.js';
 import type { SamlDoor } from '../door.js';
 import { SamlFlows } from './flows.js';
 import { createSloRoutes } from './slo-routes.js';

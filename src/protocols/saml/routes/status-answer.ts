@@ -2,7 +2,7 @@ import type { Request, Response } from 'express';
 import type { Clock } from '../../../clock.js';
 import type { AuditRepository } from '../../../store/repositories/audit.js';
 import type { User } from '../../../store/repositories/users.js';
-import type { PageRenderer } from '../../oidc/provider.js';
+import type { PageRenderer } from '../../../web/render.js';
 import { SAML_STATUSES, type SamlStatus, type StatusResponseBuilder } from '../messages/status-response.js';
 import type { ResponseRequestInfo } from '../response/response.js';
 import type { ServiceProvider } from '../service-providers/service-provider.js';
