@@ -1,4 +1,4 @@
-import type { ThrottleRule } from '../engine/throttle.js';
+import type { ThrottleRule } from '../store/repositories/throttle.js';
 import type { User } from '../store/repositories/users.js';
 
 /**

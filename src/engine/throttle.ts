@@ -1,16 +1,8 @@
 import type { Clock } from '../clock.js';
-import type { ThrottleRepository, ThrottleState } from '../store/repositories/throttle.js';
+import type { ThrottleRepository, ThrottleRule, ThrottleState } from '../store/repositories/throttle.js';
 
-/** A limit of attempts inside a window. */
-export interface ThrottleRule {
-  maxFailures: number;
-  windowSeconds: number;
-  /**
-   * The window starts again at every attempt, so the count ends only after a whole window without
-   * one: how Active Directory's lockout observation window counts bad passwords.
-   */
-  sliding?: boolean;
-}
+/** Re-exported for the engine's callers: the rule itself belongs to the throttle counters in the store. */
+export type { ThrottleRule };
 
 /** One counter to charge: its key and its rule. */
 export interface ThrottleCharge {

@@ -1,6 +1,6 @@
 import type { Client, Entry } from 'ldapts';
 import type { ActiveDirectoryConfig } from '../../config/directory-schema.js';
-import type { ThrottleRule } from '../../engine/throttle.js';
+import type { ThrottleRule } from '../../store/repositories/throttle.js';
 
 const first = (entry: Entry | undefined, attribute: string): string | undefined => {
   const value = entry?.[attribute];

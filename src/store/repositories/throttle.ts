@@ -1,6 +1,17 @@
 import { type Kysely, sql } from 'kysely';
 import type { Tables } from '../tables.js';
 
+/** A limit of attempts inside a window. */
+export interface ThrottleRule {
+  maxFailures: number;
+  windowSeconds: number;
+  /**
+   * The window starts again at every attempt, so the count ends only after a whole window without
+   * one: how Active Directory's lockout observation window counts bad passwords.
+   */
+  sliding?: boolean;
+}
+
 /** State of one throttle counter after an update. */
 export interface ThrottleCount {
   failures: number;
