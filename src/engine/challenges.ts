@@ -4,6 +4,7 @@ import type { Config } from '../config/load.js';
 import type { Channel } from '../dispatch/gateway.js';
 import { maskDestination } from '../dispatch/mask.js';
 import type { PassgateError } from '../errors.js';
+import type { AttemptContext, ChallengeOverrides, MethodOffer } from '../policy/authentication/attempt.js';
 import type { ChallengesRepository, StoredChallenge } from '../store/repositories/challenges.js';
 import type { PasscodesRepository } from '../store/repositories/passcodes.js';
 import type { Token, TokensRepository } from '../store/repositories/tokens.js';
@@ -12,24 +13,11 @@ import { isUniqueViolation } from '../store/unique-violation.js';
 import { PASSCODE_CHANNELS, type PasscodeChannel } from '../tokens/passcode.js';
 import type { TokenTypes } from '../tokens/registry.js';
 import { MfaErrors } from './errors.js';
-import type { AttemptContext } from './first-factor.js';
 import { isSendRefusal, type PasscodeSender, type SentPasscode } from './passcode-sender.js';
 import type { SecondFactor, SecondFactorResult } from './second-factor.js';
 
-/** One way the user may answer a challenge. */
-export interface MethodOffer {
-  tokenId: string;
-  type: string;
-  source: 'device' | 'sent' | 'list';
-  /** What the user recognises it by: a masked phone number or address, a token's description or serial (or ''). */
-  label: string;
-}
-
-/** Policy overrides for one sign-in (from contextual rules). */
-export interface ChallengeOverrides {
-  passcodePolicy?: string;
-  loadBalancingPolicy?: string;
-}
+/** Re-exported for the doors: these are defined beside the Authentication Policy that decides them. */
+export type { ChallengeOverrides, MethodOffer };
 
 /** A second-factor step as the doors see it. */
 export interface ChallengeState {

@@ -2,23 +2,15 @@ import type { Directory, DirectoryAttemptRule } from '../directory/directory.js'
 import { DirectoryErrors } from '../directory/errors.js';
 import { PassgateError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
+import type { AttemptContext } from '../policy/authentication/attempt.js';
 import type { AuditEvent, AuditRepository } from '../store/repositories/audit.js';
 import { normalizeUsername, type User } from '../store/repositories/users.js';
 import { EngineErrors } from './errors.js';
 import type { Throttle, ThrottleRule } from './throttle.js';
 import { throttleKeys } from './throttle-keys.js';
 
-/** Where a sign-in attempt comes from and what it is for; doors fill this in. */
-export interface AttemptContext {
-  /** Client address as established by the door (trusted proxies already resolved). */
-  address: string;
-  /** The door: "oidc", "saml", "radius" ... */
-  door: string;
-  /** Application identifier at that door (client_id, SP entity id ...). */
-  application?: string;
-  /** The door's own flow the attempt belongs to (an OIDC interaction, a RADIUS State ...). */
-  flow?: string;
-}
+/** Re-exported for the doors: the context is defined beside the Authentication Policy that reads it. */
+export type { AttemptContext };
 
 /** Limits applied to password attempts. */
 export interface FirstFactorLimits {

@@ -1,12 +1,12 @@
 import ipaddr from 'ipaddr.js';
 import type { Clock } from '../../clock.js';
 import type { Config } from '../../config/load.js';
-import type { AttemptContext } from '../../engine/first-factor.js';
 import { continentOf } from '../../geo/countries.js';
 import type { CountryLookup } from '../../geo/country-lookup.js';
 import type { AuditRepository } from '../../store/repositories/audit.js';
 import type { PoliciesRepository } from '../../store/repositories/policies.js';
 import type { User } from '../../store/repositories/users.js';
+import type { AttemptContext } from './attempt.js';
 import type { LearnedTrust } from './context/learned-trust.js';
 import type { LoginHistory } from './context/login-history.js';
 import type { Decision } from './decision.js';

@@ -1,5 +1,5 @@
-import type { ChallengeOverrides } from '../../engine/challenges.js';
 import { PassgateError } from '../../errors.js';
+import type { ChallengeOverrides } from './attempt.js';
 import type { LoginFacts } from './facts.js';
 
 /** What the Authentication Policy decided for one login. */

@@ -1,11 +1,11 @@
 import type { Config } from '../../config/load.js';
 import type { Channel } from '../../dispatch/gateway.js';
 import type { RoutePreview } from '../../dispatch/preview.js';
-import type { MethodOffer } from '../../engine/challenges.js';
 import { countryName } from '../../geo/countries.js';
 import type { PoliciesRepository } from '../../store/repositories/policies.js';
 import type { User, UsersRepository } from '../../store/repositories/users.js';
 import type { PasscodePolicy } from '../passcode-policy.js';
+import type { MethodOffer } from './attempt.js';
 import { type AuthenticationPolicy, parseAddress } from './authentication-policy.js';
 import type { Decision } from './decision.js';
 import { SimulationErrors } from './errors.js';
