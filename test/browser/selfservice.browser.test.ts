@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import type { Page } from 'playwright-core';
 import { expect, it } from 'vitest';
 import { ACR_MFA } from '../../src/protocols/oidc/assurance.js';
@@ -6,7 +5,7 @@ import { enrolOath } from '../../src/tokens/enrol.js';
 import { timeStep, totpCode } from '../../src/tokens/oath.js';
 import { parseSecret } from '../../src/tokens/secrets.js';
 import { authorizationRequest, useBrowserSuite } from '../support/browser-login.js';
-import { describeInBrowser, screenshot, textOf, widths } from '../support/chromium.js';
+import { describeInBrowser, enrolFromQrCode, screenshot, textOf, widths } from '../support/chromium.js';
 
 const PASSWORD = 'correct horse battery';
 const SECRET = Buffer.from('12345678901234567890');
@@ -46,16 +45,8 @@ describeInBrowser('the self-service site in Chromium', () => {
     expect(await textOf(page, 'h1')).toBe('My sign-in security');
 
     // Add an authenticator app: the page shows a QR code and the key.
-    await page.click('#enrol');
-    await page.waitForURL(/\/selfservice\/enrol$/);
-    await page.click('button[type=submit].primary');
-    await page.waitForURL(/\/selfservice\/tokens\/[^/]+\/confirm$/);
-    const tokenId = decodeURIComponent(/\/tokens\/([^/]+)\/confirm$/.exec(page.url())![1]!);
-    const file = await screenshot(page, 'selfservice-enrol-qr');
-
     // What a phone's camera reads from the screen.
-    const uri = execFileSync('zbarimg', ['--quiet', '--raw', file], { encoding: 'utf8' }).trim();
-    const parsed = new URL(uri);
+    const { tokenId, uri: parsed } = await enrolFromQrCode(page, 'selfservice-enrol-qr');
     expect(parsed.protocol).toBe('otpauth:');
     expect(parsed.host).toBe('totp');
     expect(decodeURIComponent(parsed.pathname)).toBe('/Passgate:quinn');

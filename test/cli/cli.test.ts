@@ -6,6 +6,7 @@ import { PACKAGE_ROOT } from '../../src/paths.js';
 import { migrations } from '../../src/store/migrations/index.js';
 import { Browser, formAction, formField } from '../support/browser.js';
 import { collect, runCli, spawnCli, waitForOutput, writeConfig } from '../support/cli.js';
+import { authorizationUrl } from '../support/relying-party.js';
 import { TEST_CLIENT } from '../support/server.js';
 
 const PASSWORD = 'a long enough password';
@@ -202,18 +203,7 @@ describe('passgate start, keys rotate and SIGTERM', () => {
 
   it('finishes an in-flight sign-in on SIGTERM, then exits 0', async () => {
     const browser = new Browser();
-    const auth = new URL(`${url}/oidc/auth`);
-    for (const [k, v] of Object.entries({
-      client_id: TEST_CLIENT.client_id,
-      redirect_uri: TEST_CLIENT.redirect_uris[0]!,
-      response_type: 'code',
-      scope: 'openid',
-      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
-      code_challenge_method: 'S256',
-    })) {
-      auth.searchParams.set(k, v);
-    }
-    const page = (await browser.follow(auth.toString())).last;
+    const page = (await browser.follow(authorizationUrl(url))).last;
     // scrypt at cost 16 takes long enough for the signal to arrive mid-request.
     const inFlight = browser.fetch(formAction(page.body, page.url), {
       form: { _csrf: formField(page.body, '_csrf')!, username: 'alice', password: PASSWORD },

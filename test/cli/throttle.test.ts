@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser, type Exchange, formAction, formField } from '../support/browser.js';
 import { runCli, spawnCli, waitForOutput, writeConfig } from '../support/cli.js';
+import { authorizationUrl } from '../support/relying-party.js';
 import { TEST_CLIENT } from '../support/server.js';
 
 const PASSWORD = 'the right password';
@@ -29,18 +30,7 @@ describe('password throttling is visible and can be ended (passgate user show|un
   /** One sign-in through the hosted login of a fresh OIDC authorization request. */
   async function signIn(username: string, password: string): Promise<Exchange> {
     const browser = new Browser();
-    const auth = new URL(`${url}/oidc/auth`);
-    for (const [k, v] of Object.entries({
-      client_id: TEST_CLIENT.client_id,
-      redirect_uri: TEST_CLIENT.redirect_uris[0]!,
-      response_type: 'code',
-      scope: 'openid',
-      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
-      code_challenge_method: 'S256',
-    })) {
-      auth.searchParams.set(k, v);
-    }
-    const page = (await browser.follow(auth.toString())).last;
+    const page = (await browser.follow(authorizationUrl(url))).last;
     return browser.fetch(formAction(page.body, page.url), {
       form: { _csrf: formField(page.body, '_csrf')!, username, password },
     });

@@ -1,7 +1,7 @@
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser, formAction, formField } from '../support/browser.js';
-import { discover, loginWithCode } from '../support/relying-party.js';
+import { authorizationUrl, discover, loginWithCode, signInWithPassword } from '../support/relying-party.js';
 import { startTestServer, TEST_CLIENT, type TestServer } from '../support/server.js';
 
 const PASSWORD = 'correct horse battery';
@@ -9,18 +9,8 @@ const REDIRECT = TEST_CLIENT.redirect_uris[0]!;
 
 /** Opens an authorization request and returns the hosted login page, or the response when there is none. */
 async function openLoginPage(passgate: TestServer, browser: Browser, params: Record<string, string> = {}) {
-  const url = new URL(`${passgate.url}/oidc/auth`);
-  const query = {
-    client_id: TEST_CLIENT.client_id,
-    redirect_uri: REDIRECT,
-    response_type: 'code',
-    scope: 'openid',
-    code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
-    code_challenge_method: 'S256',
-    ...params,
-  };
-  for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
-  return (await browser.follow(url.toString(), {}, (location) => location.startsWith(REDIRECT))).last;
+  const url = authorizationUrl(passgate.url, params);
+  return (await browser.follow(url, {}, (location) => location.startsWith(REDIRECT))).last;
 }
 
 /** Posts the login form of `page` with the given fields (its CSRF token unless overridden). */
@@ -302,21 +292,8 @@ describe('authorization codes and tokens are single-use', () => {
   });
 
   it('accepts a code exactly once when it is exchanged concurrently', async () => {
-    const verifier = client.randomPKCECodeVerifier();
-    const url = client.buildAuthorizationUrl(config, {
-      redirect_uri: REDIRECT,
-      scope: 'openid',
-      code_challenge: await client.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-    });
-    const browser = new Browser();
-    const page = (await browser.follow(url.toString())).last;
-    const { location } = await browser.follow(
-      formAction(page.body, page.url),
-      { form: { _csrf: formField(page.body, '_csrf')!, username: 'alice', password: PASSWORD } },
-      (target) => target.startsWith(REDIRECT),
-    );
-    const code = new URL(location!).searchParams.get('code')!;
+    const { verifier, callback } = await signInWithPassword(config, 'alice', PASSWORD);
+    const code = new URL(callback!).searchParams.get('code')!;
     const exchange = () =>
       fetch(`${passgate.url}/oidc/token`, {
         method: 'POST',

@@ -7,7 +7,7 @@ import { DEFAULT_PASSCODE_POLICY } from '../../src/policy/passcode-policy.js';
 import { startSmsc } from '../dispatch/smsc.js';
 import { Browser, type Exchange, formField } from '../support/browser.js';
 import { BACKENDS } from '../support/databases.js';
-import { discover } from '../support/relying-party.js';
+import { discover, signInWithPassword } from '../support/relying-party.js';
 import { startTestServer, TEST_CLIENT, type TestServer } from '../support/server.js';
 
 const PASSWORD = 'correct horse battery';
@@ -71,20 +71,9 @@ describe.each(BACKENDS)(
 
     /** An application's sign-in up to the second-factor page: password typed, page shown. */
     const signIn = async (username: string, browser = new Browser()) => {
-      const verifier = client.randomPKCECodeVerifier();
-      const url = client.buildAuthorizationUrl(config, {
-        redirect_uri: REDIRECT,
-        scope: 'openid',
-        code_challenge: await client.calculatePKCECodeChallenge(verifier),
-        code_challenge_method: 'S256',
-      });
-      const login = (await browser.follow(url.toString())).last;
-      const posted = await browser.follow(
-        new URL(`/login/${/action="\/login\/([\w-]+)"/.exec(login.body)![1]}`, login.url).toString(),
-        { form: { _csrf: formField(login.body, '_csrf')!, username, password: PASSWORD } },
-      );
-      expect(posted.last.url).toMatch(/\/mfa$/);
-      return { browser, verifier, page: posted.last };
+      const { verifier, page } = await signInWithPassword(config, username, PASSWORD, { browser });
+      expect(page.url).toMatch(/\/mfa$/);
+      return { browser, verifier, page };
     };
 
     /** Posts a form of the second-factor page: a code to verify, or a channel to send on. */

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 import { Browser, type Exchange, formAction, formField } from '../support/browser.js';
+import { authorizationUrl } from '../support/relying-party.js';
 import { startTestServer, TEST_CLIENT, type TestServer } from '../support/server.js';
 
 const PUBLIC_URL = 'https://login.example.test';
@@ -121,17 +122,7 @@ describe('the OIDC door answers for its public URL only', () => {
 
   it('marks every cookie Secure under an https public URL, behind a proxy that sends no X-Forwarded-Proto', async () => {
     const browser = new BehindProxy(`http://127.0.0.1:${port}`);
-    const url = new URL(`${PUBLIC_URL}/oidc/auth`);
-    for (const [key, value] of Object.entries({
-      client_id: TEST_CLIENT.client_id,
-      redirect_uri: REDIRECT,
-      response_type: 'code',
-      scope: 'openid',
-      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
-      code_challenge_method: 'S256',
-    }))
-      url.searchParams.set(key, value);
-    const page = (await browser.follow(url.toString())).last;
+    const page = (await browser.follow(authorizationUrl(PUBLIC_URL))).last;
     expect(page.status).toBe(200);
     const done = await browser.follow(
       formAction(page.body, page.url),

@@ -6,7 +6,7 @@ import { enrolOath } from '../../src/tokens/enrol.js';
 import { timeStep, totpCode } from '../../src/tokens/oath.js';
 import { Browser, type Exchange, formField } from '../support/browser.js';
 import { BACKENDS } from '../support/databases.js';
-import { discover } from '../support/relying-party.js';
+import { discover, signInWithPassword } from '../support/relying-party.js';
 import { startTestServer, TEST_CLIENT, type TestServer } from '../support/server.js';
 
 const PASSWORD = 'correct horse battery';
@@ -15,20 +15,7 @@ const SECRET = Buffer.from('12345678901234567890');
 
 /** A sign-in that stops wherever the hosted pages stop: the callback, or a page to answer. */
 async function begin(config: client.Configuration, username: string, browser = new Browser()) {
-  const verifier = client.randomPKCECodeVerifier();
-  const url = client.buildAuthorizationUrl(config, {
-    redirect_uri: REDIRECT,
-    scope: 'openid profile',
-    code_challenge: await client.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: 'S256',
-  });
-  const login = (await browser.follow(url.toString())).last;
-  const posted = await browser.follow(
-    new URL(`/login/${/action="\/login\/([\w-]+)"/.exec(login.body)![1]}`, login.url).toString(),
-    { form: { _csrf: formField(login.body, '_csrf')!, username, password: PASSWORD } },
-    (location) => location.startsWith(REDIRECT),
-  );
-  return { browser, verifier, page: posted.last, callback: posted.location };
+  return signInWithPassword(config, username, PASSWORD, { scope: 'openid profile', browser });
 }
 
 /** Posts a form of the second-factor page and follows to the application or the next page. */

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
@@ -113,6 +114,24 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const file = path.join(TEST_OUTPUT, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
   return file;
+}
+
+/**
+ * Adds an authenticator app on the self-service page and reads its QR code from a screenshot with
+ * zbarimg, as a phone's camera would: the pending token's id, the otpauth URI, and the screenshot.
+ */
+export async function enrolFromQrCode(
+  page: Page,
+  screenshotName: string,
+): Promise<{ tokenId: string; uri: URL; file: string }> {
+  await page.click('#enrol');
+  await page.waitForURL(/\/selfservice\/enrol$/);
+  await page.click('button[type=submit].primary');
+  await page.waitForURL(/\/selfservice\/tokens\/[^/]+\/confirm$/);
+  const tokenId = decodeURIComponent(/\/tokens\/([^/]+)\/confirm$/.exec(page.url())![1]!);
+  const file = await screenshot(page, screenshotName);
+  const uri = new URL(execFileSync('zbarimg', ['--quiet', '--raw', file], { encoding: 'utf8' }).trim());
+  return { tokenId, uri, file };
 }
 
 // The project compiles without lib.dom (so that src/ cannot use browser globals by mistake):
