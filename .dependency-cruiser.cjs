@@ -45,9 +45,6 @@ const KNOWN_BACK_EDGES = [
   // TODO(issue 13): config/schema.ts builds the whole schema from the policies' and gateways' own
   // schemas; those schema pieces should move to config/ (or the schema be assembled above them).
   { layer: 'config', from: '^src/config/schema\\.ts$', to: '^src/(policy|dispatch)/' },
-  // TODO(issue 13): web/app.ts mounts oidc-provider by path; the OIDC path test should be handed in
-  // by the OIDC door (the Door contract, item 1) instead of being imported from the door.
-  { layer: 'web', from: '^src/web/app\\.ts$', to: '^src/protocols/oidc/provider\\.ts$' },
   // TODO(issue 13): self-service is built from the server's Core (every repository and the engine);
   // the Door contract (item 1) hands each door what it needs instead.
   { layer: 'doors', from: '^src/selfservice/create\\.ts$', to: '^src/server/core\\.ts$' },

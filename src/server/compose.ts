@@ -22,6 +22,7 @@ import { pruneOidcPayloads } from '../protocols/oidc/adapter.js';
 import { createOidcDoor, type OidcDoor } from '../protocols/oidc/door.js';
 import { OIDC_ALGORITHMS, OIDC_KEY_PURPOSE } from '../protocols/oidc/keys.js';
 import { oidcLoginFlows } from '../protocols/oidc/login-flows.js';
+import { isOidcPath } from '../protocols/oidc/provider.js';
 import { createSamlDoor, type SamlDoor } from '../protocols/saml/door.js';
 import { createSamlSso } from '../protocols/saml/routes/sso.js';
 import { createSelfService } from '../selfservice/create.js';
@@ -160,6 +161,7 @@ export async function composeServices(
     assetsDir: path.join(PACKAGE_ROOT, 'views', 'assets'),
     isTrustedProxy: trustedProxyMatcher(config.server.trustedProxies),
     oidcHandler: oidc.handler,
+    isOidcPath,
     logger,
     routers: [
       createReceiptsRouter(dispatcher),

@@ -2,7 +2,6 @@ import cookieParser from 'cookie-parser';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { describeError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
-import { isOidcPath } from '../protocols/oidc/provider.js';
 import { errorJson, publicErrorOf, wantsJson } from './error-response.js';
 import { rememberLanguage, type Translations } from './i18n.js';
 import { doNotStore } from './no-store.js';
@@ -17,6 +16,8 @@ export interface WebAppOptions {
   secureCookies: boolean;
   /** oidc-provider's request handler, current one (it is rebuilt when signing keys rotate). */
   oidcHandler: () => (req: Request, res: Response) => unknown;
+  /** Which request paths belong to oidc-provider (the OIDC door knows; the site shell does not). */
+  isOidcPath: (path: string) => boolean;
   /** Folder served under /assets (style sheets, scripts of the pages). */
   assetsDir: string;
   /** Whether a peer address is a trusted reverse proxy (for req.ip and req.protocol). */
@@ -44,7 +45,7 @@ export function createWebApp(options: WebAppOptions): Express {
   app.use(refuseMalformedHost());
   app.use(rememberLanguage(options.translations, options.secureCookies));
   for (const router of options.routers) app.use(router);
-  app.use((req, res, next) => (isOidcPath(req.path) ? options.oidcHandler()(req, res) : next()));
+  app.use((req, res, next) => (options.isOidcPath(req.path) ? options.oidcHandler()(req, res) : next()));
 
   app.use(async (req: Request, res: Response) => {
     res
