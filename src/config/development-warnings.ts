@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { defaultDatabaseUrl, sqliteFileOf } from './database-url.js';
 import type { Config } from './load.js';
+import { isLoopbackHost } from './loopback.js';
 
 /**
  * Options that are fine for trying Passgate out but not for production, each named by its key so
@@ -49,9 +50,4 @@ export function developmentWarnings(config: Config, publicUrl: string): string[]
     );
   }
   return warnings;
-}
-
-/** Whether a listener's host is reachable from this machine only. */
-function isLoopbackHost(host: string): boolean {
-  return host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }

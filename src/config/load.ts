@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { defaultDatabaseUrl, sqliteFileOf } from './database-url.js';
 import { ConfigErrors } from './errors.js';
 import { describeIssues, problemLine, type SettingOrigins } from './issues.js';
+import { isLoopbackHost } from './loopback.js';
 import { type ConfigInput, configSchema, type ParsedConfig } from './schema.js';
 
 /** Gateway settings as validated. */
@@ -173,7 +174,7 @@ function sqliteFolderOf(url: string): string | undefined {
 function isRemotePlainHttp(url: string | undefined): boolean {
   if (!url) return false;
   const { protocol, hostname } = new URL(url);
-  return protocol === 'http:' && !['localhost', '127.0.0.1', '[::1]'].includes(hostname);
+  return protocol === 'http:' && !isLoopbackHost(hostname);
 }
 
 function readConfigFile(file: string): Record<string, unknown> {
