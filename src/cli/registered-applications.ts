@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Config } from '../config/load.js';
-import { loadClientFiles } from '../protocols/oidc/clients.js';
-import { loadServiceProviders } from '../protocols/saml/service-providers/sp-files.js';
+import { loadClientFiles } from '../doors/oidc/clients.js';
+import { loadServiceProviders } from '../doors/saml/service-providers/sp-files.js';
 
 /** The applications the server would load from `metadataDir`: OIDC client ids, SAML SP names and entity IDs. */
 export interface RegisteredApplications {

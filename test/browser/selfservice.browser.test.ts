@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { expect, it } from 'vitest';
-import { ACR_MFA } from '../../src/protocols/oidc/assurance.js';
+import { ACR_MFA } from '../../src/doors/oidc/assurance.js';
 import { enrolOath } from '../../src/tokens/enrol.js';
 import { timeStep, totpCode } from '../../src/tokens/oath.js';
 import { parseSecret } from '../../src/tokens/secrets.js';

@@ -65,9 +65,9 @@ describe('the layering check (npm run lint)', () => {
 
   it('fails when one door imports another', async () => {
     const root = tree({
-      'src/protocols/oidc/provider.ts': 'export const oidc = 1;\n',
-      'src/selfservice/create.ts':
-        "import { oidc } from '../protocols/oidc/provider.js';\nexport const door = oidc;\n",
+      'src/doors/oidc/provider.ts': 'export const oidc = 1;\n',
+      'src/doors/selfservice/create.ts':
+        "import { oidc } from '../oidc/provider.js';\nexport const door = oidc;\n",
     });
     const { code, output } = await checkLayers(root);
     expect(code).not.toBe(0);

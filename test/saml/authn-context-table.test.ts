@@ -5,7 +5,7 @@ import {
   type RequestedAuthnContext,
   requiredLevel,
   type StatedClasses,
-} from '../../src/protocols/saml/messages/authn-context.js';
+} from '../../src/doors/saml/messages/authn-context.js';
 
 const AC = 'urn:oasis:names:tc:SAML:2.0:ac:classes:';
 const PPT = `${AC}PasswordProtectedTransport`;

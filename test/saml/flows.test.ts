@@ -2,9 +2,9 @@ import cookieParser from 'cookie-parser';
 import express from 'express';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSamlSso, type SamlSso } from '../../src/doors/saml/routes/sso.js';
 import { PassgateError } from '../../src/errors.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { createSamlSso, type SamlSso } from '../../src/protocols/saml/routes/sso.js';
 import type { User } from '../../src/store/repositories/users.js';
 import { addAdUser, createSamlFixture, decode, type SamlFixture } from './support.js';
 

@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { DOMParser } from '@xmldom/xmldom';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SAML_KEY_PURPOSE } from '../../src/protocols/saml/signing/signing-key.js';
+import { SAML_KEY_PURPOSE } from '../../src/doors/saml/signing/signing-key.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 const MD = 'urn:oasis:names:tc:SAML:2.0:metadata';
@@ -57,7 +57,7 @@ describe('IdP metadata at /saml/metadata', () => {
   });
 
   it('a SAML SP library reads it (samlify as the SP side)', async () => {
-    const { samlify } = await import('../../src/protocols/saml/signing/samlify.js');
+    const { samlify } = await import('../../src/doors/saml/signing/samlify.js');
     const idp = samlify.IdentityProvider({ metadata: xml });
     expect(idp.getMetadata()).toContain(`${server.url}/saml/sso`);
   });

@@ -1,8 +1,8 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { deflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { samlify } from '../../src/doors/saml/signing/samlify.js';
 import { selfSignedCertifier } from '../../src/keys/certificate.js';
-import { samlify } from '../../src/protocols/saml/signing/samlify.js';
 import {
   addAdUser,
   createSamlFixture,

@@ -3,7 +3,7 @@ import {
   SAML_ALGORITHMS,
   SAML_KEY_PURPOSE,
   samlCertifier,
-} from '../../src/protocols/saml/signing/signing-key.js';
+} from '../../src/doors/saml/signing/signing-key.js';
 import { createSamlFixture, PUBLIC_URL, type SamlFixture } from './support.js';
 
 describe('SAML service providers and the signing key', () => {

@@ -2,8 +2,8 @@ import { generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { samlify } from '../../src/doors/saml/signing/samlify.js';
 import { selfSignedCertifier } from '../../src/keys/certificate.js';
-import { samlify } from '../../src/protocols/saml/signing/samlify.js';
 import type { PolicyServer } from '../policy/support.js';
 import { authnRequest, SamlSignIn, startSamlServer } from './sso-support.js';
 

@@ -4,9 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { SAML } from '@node-saml/node-saml';
 import type { ConfigInput } from '../../src/config/schema.js';
+import { createSamlDoor, type SamlDoor } from '../../src/doors/saml/door.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { PACKAGE_ROOT } from '../../src/paths.js';
-import { createSamlDoor, type SamlDoor } from '../../src/protocols/saml/door.js';
 import type { User } from '../../src/store/repositories/users.js';
 import { createTestCore, fakeClock, type TestCore } from '../support/core.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { checkEnrolment, type EnrolmentFacts } from '../../src/doors/selfservice/enrolment-guard.js';
+import { checkRemoval } from '../../src/doors/selfservice/removal.js';
 import type { MethodOffer } from '../../src/engine/challenges.js';
-import { checkEnrolment, type EnrolmentFacts } from '../../src/selfservice/enrolment-guard.js';
-import { checkRemoval } from '../../src/selfservice/removal.js';
 
 const DAY = 86_400_000;
 const totp: MethodOffer = { tokenId: 'TOTP1', type: 'totp', source: 'device', label: '' };

@@ -1,11 +1,7 @@
 import type { Command } from 'commander';
+import { OIDC_ALGORITHMS, OIDC_KEY_PURPOSE } from '../../doors/oidc/keys.js';
+import { SAML_ALGORITHMS, SAML_KEY_PURPOSE, samlCertifier } from '../../doors/saml/signing/signing-key.js';
 import type { Certify, SigningAlgorithm } from '../../keys/signing-keys.js';
-import { OIDC_ALGORITHMS, OIDC_KEY_PURPOSE } from '../../protocols/oidc/keys.js';
-import {
-  SAML_ALGORITHMS,
-  SAML_KEY_PURPOSE,
-  samlCertifier,
-} from '../../protocols/saml/signing/signing-key.js';
 import type { Core } from '../../server/core.js';
 import { type GlobalOptions, say, withCore } from '../context.js';
 import type { CliIo } from '../io.js';

@@ -1,6 +1,6 @@
 import { type Adapter, type AdapterPayload, errors } from 'oidc-provider';
 import { beforeEach, expect, it } from 'vitest';
-import { createOidcAdapter, pruneOidcPayloads } from '../../../src/protocols/oidc/adapter.js';
+import { createOidcAdapter, pruneOidcPayloads } from '../../../src/doors/oidc/adapter.js';
 import { describeContract, settle, T0 } from './contract-store.js';
 
 describeContract('oidc-provider adapter', (store) => {

@@ -1,0 +1,78 @@
+import type { Request, Response } from 'express';
+import type Provider from 'oidc-provider';
+import type { InteractionResults } from 'oidc-provider';
+import type { LoginFlow, LoginFlowSource } from '../../login/flow.js';
+import { ACR_MFA, ACR_PASSWORD, REQUIRE_MFA, requestedStepUp, STEP_UP_CHECK } from './assurance.js';
+import { isOidcUnavailable } from './unavailable.js';
+
+/**
+ * The OpenID Connect door's flows: oidc-provider's login interactions. The uid is the
+ * interaction's (bound to this browser by oidc-provider's interaction cookie); finishing hands
+ * the login (with its ACR and AMR) back to oidc-provider, which redirects to the application.
+ */
+export function oidcLoginFlows(provider: () => Provider): LoginFlowSource {
+  return {
+    async load(req, res, uid) {
+      let details: Awaited<ReturnType<Provider['interactionDetails']>>;
+      try {
+        details = await provider().interactionDetails(req, res);
+      } catch (error) {
+        if (isOidcUnavailable(error)) throw error; // the store is away: not an expired sign-in
+        return undefined; // no interaction of this browser
+      }
+      if (details.uid !== uid || !asksToSignIn(details.prompt)) return undefined;
+      const clientId = String(details.params.client_id);
+      const client = await provider().Client.find(clientId);
+      const metadata = client?.metadata() as Record<string, unknown> | undefined;
+      const stepUp = requestedStepUp(details.params.acr_values, metadata?.[REQUIRE_MFA]);
+      const hint = details.params.login_hint;
+      // Sent back only by the step-up check: the session proved the password, the policy wants more.
+      const stepUpOnly =
+        details.session?.accountId !== undefined &&
+        details.prompt.reasons.length === 1 &&
+        details.prompt.reasons[0] === STEP_UP_CHECK;
+      const flow: LoginFlow = {
+        uid,
+        door: 'oidc',
+        application: clientId,
+        applicationName: client?.clientName ?? clientId,
+        ...(typeof hint === 'string' ? { loginHint: hint } : {}),
+        ...(stepUp ? { stepUp } : {}),
+        ...(stepUpOnly ? { sessionUserId: details.session!.accountId } : {}),
+        finish: (request, response, result) =>
+          finish(provider(), request, response, {
+            login: { accountId: result.userId, amr: result.amr, acr: result.mfa ? ACR_MFA : ACR_PASSWORD },
+            // The user signed in on this very interaction: the interaction a native client needs.
+            consent: {},
+          }),
+        cancel: (request, response) =>
+          finish(provider(), request, response, {
+            error: 'access_denied',
+            error_description: 'the user cancelled the sign-in',
+          }),
+      };
+      return flow;
+    },
+  };
+}
+
+/**
+ * oidc-provider's check that a native client (RFC 8252, any loopback port) gets no code without
+ * the user taking part (section 8.6): another program on the machine could pose as that client.
+ */
+const NATIVE_CLIENT_CHECK = 'native_client_prompt';
+
+/**
+ * Whether the hosted login answers this prompt: a sign-in, or a native client's authorization,
+ * for which the user signs in again (consent is otherwise implied: clients are the administrator's).
+ */
+function asksToSignIn(prompt: { name: string; reasons: string[] }): boolean {
+  if (prompt.name === 'login') return true;
+  return (
+    prompt.name === 'consent' && prompt.reasons.length === 1 && prompt.reasons[0] === NATIVE_CLIENT_CHECK
+  );
+}
+
+function finish(provider: Provider, req: Request, res: Response, result: InteractionResults): Promise<void> {
+  return provider.interactionFinished(req, res, result, { mergeWithLastSubmission: false });
+}

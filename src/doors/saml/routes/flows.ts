@@ -1,0 +1,238 @@
+import { randomBytes } from 'node:crypto';
+import type { Request, Response } from 'express';
+import type { Clock } from '../../../clock.js';
+import type { CancelReason, FlowResult, LoginFlow, LoginFlowSource } from '../../../login/flow.js';
+import type { AuditRepository } from '../../../store/repositories/audit.js';
+import type { SamlFlowRecord, SamlFlowsRepository } from '../../../store/repositories/saml-flows.js';
+import type { User, UsersRepository } from '../../../store/repositories/users.js';
+import type { PageRenderer } from '../../../web/render.js';
+import { SamlErrors } from '../errors.js';
+import { classToState, type RequestedAuthnContext } from '../messages/authn-context.js';
+import type { RequestedSubject } from '../messages/request-fields.js';
+import type { StatusResponseBuilder } from '../messages/status-response.js';
+import type { NameIds } from '../response/name-id.js';
+import type { ResponseBuilder, ResponseRequestInfo } from '../response/response.js';
+import type { ServiceProvider } from '../service-providers/service-provider.js';
+import type { SpRegistry } from '../service-providers/sp-registry.js';
+import { bindBrowser, browserHolds, unbindBrowser } from './flow-binding.js';
+import { sendPostPage } from './post-page.js';
+import { answerWithStatus, type StatusAnswer } from './status-answer.js';
+
+/** The door's name for the policy's `doors` condition. */
+export const SAML_DOOR = 'saml';
+
+/** What a SAML flow starts from: a validated AuthnRequest, or an IdP-initiated sign-in (no id). */
+export interface SamlFlowStart {
+  sp: ServiceProvider;
+  request: ResponseRequestInfo;
+  stepUp?: string | undefined;
+  forceAuthn?: boolean;
+  requirements?: FlowRequirements;
+}
+
+/** What the answer must meet besides a sign-in, from the AuthnRequest. */
+export interface FlowRequirements {
+  /** Its RequestedAuthnContext: the stated class must meet it (else NoAuthnContext). */
+  authnContext?: RequestedAuthnContext | undefined;
+  /** Its Subject: the user who signs in must be that user at the SP (else UnknownPrincipal). */
+  subject?: RequestedSubject | undefined;
+}
+
+/** What SAML flows need. */
+export interface SamlFlowsOptions {
+  registry: SpRegistry;
+  store: SamlFlowsRepository;
+  responses: ResponseBuilder;
+  statusResponses: StatusResponseBuilder;
+  users: Pick<UsersRepository, 'findById'>;
+  nameIds: NameIds;
+  audit: Pick<AuditRepository, 'record'>;
+  render: PageRenderer;
+  clock: Clock;
+  /** How long a sign-in may take, from the request to the response (`saml.requestLifetimeSeconds`). */
+  lifetimeSeconds: number;
+  secureCookies: boolean;
+}
+
+/**
+ * The SAML door's sign-ins, carried out by the hosted login pages: kept server-side (table
+ * saml_flows), bound to the browser that started them by a cookie, and answered once, with a
+ * signed login response (or an AuthnFailed one) auto-posted to the SP's consumer service.
+ */
+export class SamlFlows implements LoginFlowSource {
+  constructor(private readonly options: SamlFlowsOptions) {}
+
+  /** Stores a new flow and binds it to this browser; the uid of `/login/<uid>`. */
+  async start(res: Response, start: SamlFlowStart): Promise<string> {
+    const { store, clock, lifetimeSeconds, secureCookies } = this.options;
+    const uid = randomBytes(16).toString('base64url');
+    const now = clock();
+    const lifetimeMs = lifetimeSeconds * 1000;
+    await store.create({
+      uid,
+      sp: start.sp.name,
+      request_id: start.request.id ?? null,
+      acs_url: start.request.acsUrl,
+      relay_state: start.request.relayState ?? null,
+      step_up: start.stepUp ?? null,
+      force_authn: start.forceAuthn ? 1 : 0,
+      requirements:
+        start.requirements?.authnContext || start.requirements?.subject
+          ? JSON.stringify(start.requirements)
+          : null,
+      secret_hash: bindBrowser(res, uid, lifetimeMs, secureCookies),
+      created_at: now,
+      expires_at: now + lifetimeMs,
+      completed_at: null,
+    });
+    return uid;
+  }
+
+  /** The open flow `uid` of this browser (its cookie), or undefined. */
+  async load(req: Request, _res: Response, uid: string): Promise<LoginFlow | undefined> {
+    const row = await this.options.store.findOpen(uid, this.options.clock());
+    if (!row || !browserHolds(req, row.secret_hash)) return undefined;
+    const sp = this.options.registry.named(row.sp);
+    return sp ? this.flowOf(row, sp) : undefined;
+  }
+
+  private flowOf(row: SamlFlowRecord, sp: ServiceProvider): LoginFlow {
+    const request: ResponseRequestInfo = {
+      id: row.request_id ?? undefined,
+      acsUrl: row.acs_url,
+      relayState: row.relay_state ?? undefined,
+    };
+    return {
+      uid: row.uid,
+      door: SAML_DOOR,
+      application: sp.name,
+      applicationName: sp.settings.displayName,
+      ...(row.step_up ? { stepUp: row.step_up } : {}),
+      finish: (req, res, result) => this.finish(req, res, row, sp, request, result),
+      // The SP gets RequestDenied and shows its own page, with its own way back.
+      answersDenial: true,
+      cancel: (req, res, reason) => this.cancel(req, res, row, sp, request, reason ?? 'cancelled'),
+    };
+  }
+
+  /**
+   * The login response, once: a second finish (or one after cancel) is SAML_FLOW_COMPLETED. The
+   * request's Subject must be the user (else UnknownPrincipal), and the class stated must meet
+   * its RequestedAuthnContext (else NoAuthnContext).
+   */
+  private async finish(
+    req: Request,
+    res: Response,
+    row: SamlFlowRecord,
+    sp: ServiceProvider,
+    request: ResponseRequestInfo,
+    result: FlowResult,
+  ): Promise<void> {
+    const { users, responses, audit, clock } = this.options;
+    const user = await users.findById(result.userId);
+    if (!user)
+      throw SamlErrors.SAML_FLOW_COMPLETED({ detail: `flow ${row.uid}: user ${result.userId} is gone` });
+    const requirements = JSON.parse(row.requirements ?? '{}') as FlowRequirements;
+    if (requirements.subject && !this.isSubject(requirements.subject, user, sp)) {
+      return this.refuse(req, res, row, sp, request, { status: 'unknownPrincipal', reason: 'subject', user });
+    }
+    const classRef = classToState(
+      result.mfa ? 'mfa' : 'password',
+      sp.settings.authnContext,
+      requirements.authnContext,
+    );
+    if (classRef === undefined) {
+      return this.refuse(req, res, row, sp, request, {
+        status: 'noAuthnContext',
+        reason: 'authn_context',
+        user,
+      });
+    }
+    const now = clock();
+    const response = await responses.build({
+      user,
+      sp,
+      request,
+      assurance: { mfa: result.mfa, classRef },
+      now,
+    });
+    await this.complete(res, row);
+    await audit.record({
+      type: 'saml.response',
+      outcome: 'success',
+      userId: user.id,
+      username: user.username,
+      address: req.ip ?? null,
+      details: {
+        sp: sp.name,
+        nameIdFormat: sp.settings.nameId.format,
+        mfa: result.mfa,
+        amr: result.amr,
+        authnContext: classRef,
+        inResponseTo: request.id ?? null,
+      },
+    });
+    await sendPostPage(this.options.render, req, res, response, sp.settings.displayName);
+  }
+
+  /** Whether the user is the Subject the request named; a user without a NameID there is not. */
+  private isSubject(subject: RequestedSubject, user: User, sp: ServiceProvider): boolean {
+    try {
+      return this.options.nameIds.matches(subject, user, sp);
+    } catch (error) {
+      if (SamlErrors.is(error) && error.code === 'SAML_NAMEID_UNAVAILABLE') return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Answers the SP that the user did not sign in: AuthnFailed when cancelled, RequestDenied when
+   * the policy denied the sign-in.
+   */
+  private async cancel(
+    req: Request,
+    res: Response,
+    row: SamlFlowRecord,
+    sp: ServiceProvider,
+    request: ResponseRequestInfo,
+    reason: CancelReason,
+  ): Promise<void> {
+    const status = reason === 'denied' ? 'requestDenied' : 'authnFailed';
+    return this.refuse(req, res, row, sp, request, { status, reason });
+  }
+
+  /**
+   * Completes the flow without an assertion: the SP gets the status response. An IdP-initiated
+   * flow has no SP waiting for an answer: the user gets Passgate's "access denied" page instead.
+   */
+  private async refuse(
+    req: Request,
+    res: Response,
+    row: SamlFlowRecord,
+    sp: ServiceProvider,
+    request: ResponseRequestInfo,
+    answer: StatusAnswer,
+  ): Promise<void> {
+    await this.complete(res, row);
+    if (request.id === undefined) {
+      await this.options.audit.record({
+        type: 'saml.response',
+        outcome: 'failure',
+        reason: answer.reason,
+        address: req.ip ?? null,
+        details: { sp: sp.name, inResponseTo: null },
+      });
+      const html = await this.options.render(req, 'error', { status: 403, code: 'access_denied' });
+      res.status(403).type('html').send(html);
+      return;
+    }
+    await answerWithStatus(this.options, req, res, sp, request, answer);
+  }
+
+  private async complete(res: Response, row: SamlFlowRecord): Promise<void> {
+    if (!(await this.options.store.complete(row.uid, this.options.clock()))) {
+      throw SamlErrors.SAML_FLOW_COMPLETED({ detail: `flow ${row.uid} was already answered` });
+    }
+    unbindBrowser(res, row.uid, this.options.secureCookies);
+  }
+}

@@ -1,0 +1,46 @@
+import type { Request, Response } from 'express';
+import type { Challenges } from '../engine/challenges.js';
+import type { AuthenticationPolicy, LoginContext } from '../policy/authentication/authentication-policy.js';
+import { type Decision, deniedError } from '../policy/authentication/decision.js';
+import type { User } from '../store/repositories/users.js';
+import type { LoginFlow } from './flow.js';
+import { startSecondFactor } from './second-factor-routes.js';
+import type { LoginStepDeps } from './step.js';
+
+/** What acting on a policy decision needs. */
+export type DecisionDeps = LoginStepDeps & { policy: AuthenticationPolicy; challenges: Challenges };
+
+/** The context a second step carries from the decision to its completion. */
+export type FlowContext = LoginContext & { flow: string; decision: Decision };
+
+/**
+ * Asks the Authentication Policy about a user whose password is proven (now, or by the session)
+ * and acts on the answer: a denial is raised for the page to show (or answered by the door, for
+ * flows that answer denials), an allow finishes the flow
+ * with the password alone, and a second factor starts the second step.
+ */
+export async function actOnDecision(
+  deps: DecisionDeps,
+  req: Request,
+  res: Response,
+  flow: LoginFlow,
+  user: User,
+  context: LoginContext,
+): Promise<void> {
+  const decision = await deps.policy.decide(user, context, flow.stepUp ? { stepUp: flow.stepUp } : {});
+  if (decision.action === 'deny') {
+    await deps.policy.denied(user, context, decision);
+    if (flow.answersDenial) return flow.cancel(req, res, 'denied');
+    throw deniedError(decision);
+  }
+  if (decision.action === 'allow') {
+    await deps.policy.completed(user, context, decision);
+    return flow.finish(req, res, {
+      userId: user.id,
+      amr: ['pwd'],
+      mfa: false,
+      decision: { action: decision.action, rule: decision.rule },
+    });
+  }
+  await startSecondFactor(deps, req, res, user, { ...context, decision });
+}

@@ -1,0 +1,63 @@
+import type { Request, Response } from 'express';
+import type { Decision } from '../policy/authentication/decision.js';
+
+/** How a login ended well: who, and how they proved it. */
+export interface FlowResult {
+  userId: string;
+  /** RFC 8176 authentication methods: pwd, otp, sms, tel, mfa ... */
+  amr: string[];
+  /** A second factor was passed in this login (or counted from the session). */
+  mfa: boolean;
+  /**
+   * What the Authentication Policy decided for this login: a door that grants more than a
+   * sign-in (the self-service site adding a factor) must know whether a rule or learned trust
+   * let the password alone through. The hosted login always sets it.
+   */
+  decision?: Pick<Decision, 'action' | 'rule'>;
+}
+
+/**
+ * One sign-in a door started and the hosted login pages (`/login/:uid`) carry out: the door
+ * says who asks (door, application) and what it wants (a step-up, a user whose password the
+ * browser's session already proved), the pages run the password step and the policy's decision,
+ * and hand the result back to the door, which answers its application in its own protocol.
+ */
+export interface LoginFlow {
+  /** The id in `/login/:uid`. */
+  uid: string;
+  /** The door: oidc, saml ... (the policy's `doors` condition). */
+  door: string;
+  /** The application at that door: OIDC client id, SAML SP name (the policy's `applications`). */
+  application: string;
+  /** What users see: "Sign in to continue to <applicationName>". */
+  applicationName: string;
+  /** A user name to prefill. */
+  loginHint?: string;
+  /** Why a second factor is wanted whatever the rules say (acr_values, ForceAuthn, require_mfa ...). */
+  stepUp?: string;
+  /**
+   * The user whose password the browser's session already proved, when the door sends the
+   * browser back only for more (a step-up): the pages then skip the password step.
+   */
+  sessionUserId?: string;
+  /** Ends the flow: the door answers its application (a redirect, an auto-posted form ...). */
+  finish(req: Request, res: Response, result: FlowResult): Promise<void>;
+  /**
+   * Whether the door answers a policy denial to its application (`cancel` with reason `denied`,
+   * e.g. a SAML RequestDenied) instead of the pages showing Passgate's denial page.
+   */
+  answersDenial?: boolean;
+  /** Ends the flow without a user: the sign-in was cancelled (default) or denied by the policy. */
+  cancel(req: Request, res: Response, reason?: CancelReason): Promise<void>;
+}
+
+/** Why a flow ended without a user. */
+export type CancelReason = 'cancelled' | 'denied';
+
+/**
+ * Where a door's flows are found: the flow of `/login/:uid` for this browser, or undefined when
+ * the uid is not one of this door's (or not this browser's).
+ */
+export interface LoginFlowSource {
+  load(req: Request, res: Response, uid: string): Promise<LoginFlow | undefined>;
+}
