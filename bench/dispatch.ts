@@ -6,6 +6,7 @@ import { Writable } from 'node:stream';
 import { createDispatcher } from '../src/dispatch/create-dispatcher.js';
 import { smppSettings } from '../src/dispatch/gateways/smpp.js';
 import { createLogger } from '../src/observability/logger.js';
+import { loadLoadBalancingPolicies } from '../src/policy/load-balancing-store.js';
 import { openDatabase } from '../src/store/database.js';
 import { migrateToLatest } from '../src/store/migrate.js';
 import { DeliveryAttemptsRepository } from '../src/store/repositories/delivery-attempts.js';
@@ -65,7 +66,8 @@ export const smppDispatch: InProcessScenario = {
           }),
         ],
       },
-      policies: new PoliciesRepository(database.db, Date.now),
+      loadPolicies: (onInvalid) =>
+        loadLoadBalancingPolicies(new PoliciesRepository(database.db, Date.now), onInvalid),
       attempts: new DeliveryAttemptsRepository(database.db, Date.now),
       // Info level, as in production: the cost of the log lines is part of a dispatch.
       logger: createLogger('info', discard),

@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig } from '../src/config/load.js';
 import { createLogger } from '../src/observability/logger.js';
 import {
   AuthenticationPolicy,
@@ -10,6 +9,7 @@ import {
 } from '../src/policy/authentication/authentication-policy.js';
 import { PolicyStore } from '../src/policy/policy-store.js';
 import { composeAuthenticationPolicy, composeChallenges } from '../src/server/compose.js';
+import { loadConfig } from '../src/server/config.js';
 import { type Core, composeCore } from '../src/server/core.js';
 import { openDatabase } from '../src/store/database.js';
 import { migrateToLatest } from '../src/store/migrate.js';

@@ -1,11 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig } from '../src/config/load.js';
 import { createSamlDoor } from '../src/doors/saml/door.js';
 import type { ServiceProvider } from '../src/doors/saml/service-providers/service-provider.js';
 import { createLogger } from '../src/observability/logger.js';
 import { PACKAGE_ROOT } from '../src/paths.js';
+import { loadConfig } from '../src/server/config.js';
 import { composeCore } from '../src/server/core.js';
 import { openDatabase } from '../src/store/database.js';
 import { migrateToLatest } from '../src/store/migrate.js';

@@ -6,8 +6,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { ENV_OVERRIDES } from '../src/config/load.js';
-import { configSchema } from '../src/config/schema.js';
 import { PACKAGE_ROOT } from '../src/paths.js';
+import { configSchema } from '../src/server/config.js';
 
 interface JsonSchema {
   type?: string | string[];

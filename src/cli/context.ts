@@ -1,5 +1,5 @@
 import { systemClock } from '../clock.js';
-import { type Config, loadConfig } from '../config/load.js';
+import { type Config, loadConfig } from '../server/config.js';
 import { type Core, composeCore } from '../server/core.js';
 import { openDatabase } from '../store/database.js';
 import { migrateToLatest } from '../store/migrate.js';

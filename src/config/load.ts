@@ -1,33 +1,38 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
 import { defaultDatabaseUrl, sqliteFileOf } from './database-url.js';
 import { ConfigErrors } from './errors.js';
 import { describeIssues, problemLine, type SettingOrigins } from './issues.js';
 import { isLoopbackHost } from './loopback.js';
-import { type ConfigInput, configSchema, type ParsedConfig } from './schema.js';
+import type { ConfigInput, ConfigSchema, ParsedConfig, PluginSchemas } from './schema.js';
 
-/** Gateway settings as validated. */
-export type GatewayConfig = NonNullable<ParsedConfig['dispatch']['gateways']>[number];
-
-/** The validated configuration with every derived default filled in. */
-export type Config = Omit<ParsedConfig, 'database' | 'dispatch'> & {
-  database: ParsedConfig['database'] & {
+/**
+ * The validated configuration with every derived default filled in. Over config/'s own view of
+ * the plug-in sections by default (what every layer needs); the composition root's `Config`
+ * (src/server/config.ts) carries the plug-ins' exact types.
+ */
+export type Config<P extends PluginSchemas = PluginSchemas> = Omit<
+  ParsedConfig<P>,
+  'database' | 'dispatch'
+> & {
+  database: ParsedConfig<P>['database'] & {
     url: string;
     /** True only for the embedded default (SQLite in the default data folder): that folder may be created. */
     createFolder: boolean;
   };
-  dispatch: { gateways: GatewayConfig[] };
+  dispatch: { gateways: z.output<P['gateway']>[] };
   /** The file the configuration came from, if any. */
   source?: string;
 };
 
 /** Where configuration comes from: a file and the process environment. */
-export interface ConfigSources {
+export interface ConfigSources<P extends PluginSchemas = PluginSchemas> {
   file?: string;
   env?: NodeJS.ProcessEnv;
   /** Extra settings merged over the file (tests, the CLI); same shape as the file. */
-  overrides?: ConfigInput;
+  overrides?: ConfigInput<P>;
 }
 
 /** Environment variables that override one configuration key each (the public contract). */
@@ -40,10 +45,14 @@ export const ENV_OVERRIDES: ReadonlyArray<{ variable: string; key: readonly stri
 ];
 
 /**
- * Reads, merges and validates the configuration. Wrong settings raise CONFIG_INVALID whose
- * message has one line per problem, each naming the key, ready to print.
+ * Reads, merges and validates the configuration against `schema` (the full one, assembled by the
+ * composition root). Wrong settings raise CONFIG_INVALID whose message has one line per problem,
+ * each naming the key, ready to print.
  */
-export function loadConfig(sources: ConfigSources = {}): Config {
+export function loadConfigWith<P extends PluginSchemas>(
+  configSchema: ConfigSchema<P>,
+  sources: ConfigSources<P> = {},
+): Config<P> {
   const env = sources.env ?? process.env;
   const file = sources.file ?? (env.PASSGATE_CONFIG || undefined);
   const raw = file ? readConfigFile(file) : {};
@@ -63,29 +72,40 @@ export function loadConfig(sources: ConfigSources = {}): Config {
       detail: describeIssues(configSchema, result.error.issues, origins).join('\n'),
     });
   }
-  const config = resolveDefaults(result.data, file);
+  const config = resolveDefaults(configSchema, result.data, file);
   const problems = crossOptionProblems(config, result.data).map(({ key, problem, missing }) =>
     problemLine(key, problem, missing ? { fromEnv: {} } : origins),
   );
   if (problems.length > 0) throw ConfigErrors.CONFIG_INVALID({ detail: problems.join('\n') });
-  return config;
+  // What `configSchema` parsed: the plug-in sections have P's types (zod's types cannot follow P through the code above).
+  return config as Config<P>;
 }
 
-/** The data folder Passgate creates by itself; any other folder must exist (a typo must not start an empty database). */
-const DEFAULT_DATA_DIR = configSchema.shape.dataDir.parse(undefined);
-
-function resolveDefaults(parsed: ParsedConfig, source: string | undefined): Config {
+/**
+ * Fills in the derived defaults. Only the default data folder is created by Passgate; any other
+ * folder must exist (a typo must not start an empty database).
+ */
+function resolveDefaults(
+  configSchema: ConfigSchema,
+  parsed: ParsedConfig,
+  source: string | undefined,
+): Config {
+  const defaultDataDir = configSchema.shape.dataDir.parse(undefined);
   return {
     ...parsed,
     database: {
       ...parsed.database,
       url: parsed.database.url ?? defaultDatabaseUrl(parsed.dataDir),
-      createFolder: parsed.database.url === undefined && parsed.dataDir === DEFAULT_DATA_DIR,
+      createFolder: parsed.database.url === undefined && parsed.dataDir === defaultDataDir,
     },
     dispatch: {
+      // The outbox is config/'s one assumption about the gateway plug-ins (see crossOptionProblems).
       gateways:
         parsed.dispatch.gateways ??
-        (parsed.mode === 'development' ? [{ type: 'outbox', name: 'outbox' }] : []),
+        (parsed.mode === 'development'
+          ? (configSchema.shape.dispatch.parse({ gateways: [{ type: 'outbox', name: 'outbox' }] }).gateways ??
+            [])
+          : []),
     },
     ...(source ? { source } : {}),
   };

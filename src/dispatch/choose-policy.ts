@@ -1,7 +1,7 @@
 import type { Logger } from '../observability/logger.js';
-import { defaultPolicy, type LoadBalancingPolicy } from '../policy/load-balancing-policy.js';
 import { DispatchErrors } from './errors.js';
 import type { Channel, Gateway } from './gateway.js';
+import { defaultPolicy, type LoadBalancingPolicy } from './load-balancing-policy.js';
 
 /** A policy for one message and its gateways that are configured for the channel. */
 export interface ChosenPolicy {

@@ -1,19 +1,22 @@
 import type { Clock } from '../clock.js';
 import { ConfigErrors } from '../config/errors.js';
 import type { Logger } from '../observability/logger.js';
-import { loadLoadBalancingPolicies } from '../policy/load-balancing-policy.js';
 import type { DeliveryAttemptsRepository } from '../store/repositories/delivery-attempts.js';
-import type { PoliciesRepository } from '../store/repositories/policies.js';
 import { Dispatcher } from './dispatcher.js';
 import { DispatchErrors } from './errors.js';
 import type { Receipt } from './gateway.js';
+import type { LoadBalancingPolicy } from './load-balancing-policy.js';
 import { createGateway, type GatewaySettings } from './registry.js';
 
 /** Everything the dispatcher needs, given by the composition root. */
 export interface DispatcherInputs {
   /** `config.dispatch`. */
   dispatch: { gateways: readonly GatewaySettings[] };
-  policies: PoliciesRepository;
+  /**
+   * Reads the stored Load Balancing Policies (src/policy/load-balancing-store.ts); each one that
+   * no longer validates is reported through `onInvalid` and left out.
+   */
+  loadPolicies(onInvalid: (error: Error) => void): Promise<LoadBalancingPolicy[]>;
   attempts: DeliveryAttemptsRepository;
   logger: Logger;
   clock: Clock;
@@ -53,9 +56,7 @@ export function createDispatcher(inputs: DispatcherInputs): Dispatcher {
   dispatcher = new Dispatcher({
     gateways,
     loadPolicies: () =>
-      loadLoadBalancingPolicies(inputs.policies, (error) =>
-        logger.warn({ error: error.message }, 'dispatch: policy ignored'),
-      ),
+      inputs.loadPolicies((error) => logger.warn({ error: error.message }, 'dispatch: policy ignored')),
     attempts: inputs.attempts,
     logger,
     clock: inputs.clock,

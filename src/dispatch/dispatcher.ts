@@ -1,6 +1,5 @@
 import type { Clock } from '../clock.js';
 import type { Logger } from '../observability/logger.js';
-import type { LoadBalancingPolicy } from '../policy/load-balancing-policy.js';
 import type { DeliveryAttemptsRepository } from '../store/repositories/delivery-attempts.js';
 import { attempt } from './attempt.js';
 import { choosePolicy } from './choose-policy.js';
@@ -9,6 +8,7 @@ import { DeliveryRecord } from './delivery-record.js';
 import { DispatchErrors } from './errors.js';
 import type { Channel, Gateway, OutboundMessage, Receipt } from './gateway.js';
 import { LoadBalancer } from './load-balancer.js';
+import type { LoadBalancingPolicy } from './load-balancing-policy.js';
 import { maskDestination } from './mask.js';
 import { PolicyCache } from './policy-cache.js';
 

@@ -1,4 +1,4 @@
-import type { LoadBalancingPolicy } from '../policy/load-balancing-policy.js';
+import type { LoadBalancingPolicy } from './load-balancing-policy.js';
 import { SmoothWeighted } from './smooth-weighted.js';
 
 /**

@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
-import type { LoadBalancingPolicy } from '../policy/load-balancing-policy.js';
+import type { LoadBalancingPolicy } from './load-balancing-policy.js';
 
 /**
  * The stored load-balancing policies, read at most once per period: a change by an administrator

@@ -1,9 +1,9 @@
 import { createLogger } from '../observability/logger.js';
-import type { LoadBalancingPolicy } from '../policy/load-balancing-policy.js';
 import { choosePolicy } from './choose-policy.js';
 import { DispatchErrors } from './errors.js';
 import type { Channel, Gateway } from './gateway.js';
 import { LoadBalancer } from './load-balancer.js';
+import type { LoadBalancingPolicy } from './load-balancing-policy.js';
 import { GATEWAY_TYPES, type GatewaySettings } from './registry.js';
 
 /**

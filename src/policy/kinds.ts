@@ -1,6 +1,6 @@
 import type { z } from 'zod';
+import { LOAD_BALANCING_KIND, loadBalancingPolicySchema } from '../dispatch/load-balancing-policy.js';
 import { AUTHENTICATION_KIND, authenticationRuleSchema } from './authentication/rule.js';
-import { LOAD_BALANCING_KIND, loadBalancingPolicySchema } from './load-balancing-policy.js';
 import { PASSCODE_POLICY_KIND, passcodePolicySchema } from './passcode-policy.js';
 import { TOKEN_POLICY_KIND, tokenPolicySchema } from './token-policy.js';
 

@@ -3,7 +3,7 @@ import { configuredGateways, previewRoute } from '../dispatch/preview.js';
 import { createLogger } from '../observability/logger.js';
 import { AuthenticationPolicy } from '../policy/authentication/authentication-policy.js';
 import type { SimulatorDeps } from '../policy/authentication/simulate.js';
-import { loadLoadBalancingPolicies } from '../policy/load-balancing-policy.js';
+import { loadLoadBalancingPolicies } from '../policy/load-balancing-store.js';
 import {
   DEFAULT_PASSCODE_POLICY,
   PASSCODE_POLICY_KIND,

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Express } from 'express';
 import { createDispatcher } from '../dispatch/create-dispatcher.js';
 import type { Dispatcher } from '../dispatch/dispatcher.js';
+import { LOAD_BALANCING_KIND } from '../dispatch/load-balancing-policy.js';
 import { createReceiptsRouter } from '../dispatch/receipts-router.js';
 import { pruneOidcPayloads } from '../doors/oidc/adapter.js';
 import { createOidcDoor, type OidcDoor } from '../doors/oidc/door.js';
@@ -22,7 +23,7 @@ import type { Metrics } from '../observability/metrics.js';
 import { PACKAGE_ROOT } from '../paths.js';
 import { AuthenticationPolicy } from '../policy/authentication/authentication-policy.js';
 import { AUTHENTICATION_KIND } from '../policy/authentication/rule.js';
-import { LOAD_BALANCING_KIND } from '../policy/load-balancing-policy.js';
+import { loadLoadBalancingPolicies } from '../policy/load-balancing-store.js';
 import { PASSCODE_POLICY_KIND } from '../policy/passcode-policy.js';
 import { PolicyStore } from '../policy/policy-store.js';
 import { TOKEN_POLICY_KIND } from '../policy/token-policy.js';
@@ -241,7 +242,7 @@ export function composeChallenges(core: Core, runtime: { logger: Logger; transla
   const { config, database, clock } = core;
   const dispatcher = createDispatcher({
     dispatch: config.dispatch,
-    policies: core.policies,
+    loadPolicies: (onInvalid) => loadLoadBalancingPolicies(core.policies, onInvalid),
     attempts: new DeliveryAttemptsRepository(database.db, clock),
     logger: runtime.logger,
     clock,

@@ -1,6 +1,5 @@
 import type { Clock } from '../clock.js';
 import { ConfigErrors } from '../config/errors.js';
-import type { Config } from '../config/load.js';
 import { type CodeHasher, createCodeHasher } from '../crypto/code-hash.js';
 import { secretBoxFromConfig } from '../crypto/master-key.js';
 import type { ScryptParams } from '../crypto/password.js';
@@ -31,6 +30,7 @@ import { TrustedNetworksRepository } from '../store/repositories/trusted-network
 import { UsersRepository } from '../store/repositories/users.js';
 import { PASSCODE_CHANNELS, type PasscodeChannel, PasscodeTokenType } from '../tokens/passcode.js';
 import { createTokenTypes, type TokenTypes } from '../tokens/registry.js';
+import type { Config } from './config.js';
 
 /** The repositories and engine parts that the CLI and the server share. */
 export interface Core {

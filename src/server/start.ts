@@ -4,7 +4,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { type Clock, systemClock } from '../clock.js';
 import { developmentWarnings } from '../config/development-warnings.js';
-import type { Config } from '../config/load.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { requestLogger } from '../observability/logger.js';
@@ -15,6 +14,7 @@ import { StoreErrors } from '../store/errors.js';
 import { migrateToLatest } from '../store/migrate.js';
 import { stripUntrustedForwarding, trustedProxyMatcher } from '../web/security.js';
 import { composeServices, type Services } from './compose.js';
+import type { Config } from './config.js';
 import { type Core, composeCore } from './core.js';
 import { unsupportedNodeWarning } from './node-support.js';
 

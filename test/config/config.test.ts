@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { developmentWarnings } from '../../src/config/development-warnings.js';
 import { ConfigErrors } from '../../src/config/errors.js';
-import { loadConfig } from '../../src/config/load.js';
+import { loadConfig } from '../../src/server/config.js';
 import { runCli, writeConfig } from '../support/cli.js';
 
 const errorOf = (run: () => unknown): string => {

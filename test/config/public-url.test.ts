@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigErrors } from '../../src/config/errors.js';
-import { loadConfig } from '../../src/config/load.js';
+import { loadConfig } from '../../src/server/config.js';
 
 const MASTER_KEY = Buffer.alloc(32, 7).toString('base64');
 

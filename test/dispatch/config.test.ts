@@ -2,10 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load.js';
 import { createDispatcher } from '../../src/dispatch/create-dispatcher.js';
+import { loadConfig } from '../../src/server/config.js';
 import type { DeliveryAttemptsRepository } from '../../src/store/repositories/delivery-attempts.js';
-import type { PoliciesRepository } from '../../src/store/repositories/policies.js';
 import { captureLogger } from './support.js';
 
 /** Loads a YAML configuration file written for the test. */
@@ -108,7 +107,7 @@ dispatch:
     const build = () =>
       createDispatcher({
         dispatch: config.dispatch,
-        policies: {} as PoliciesRepository,
+        loadPolicies: async () => [],
         attempts: {} as DeliveryAttemptsRepository,
         logger: captureLogger('silent').logger,
         clock: Date.now,

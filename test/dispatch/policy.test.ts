@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CircuitBreaker } from '../../src/dispatch/circuit-breaker.js';
+import { LOAD_BALANCING_KIND } from '../../src/dispatch/load-balancing-policy.js';
 import { SmoothWeighted } from '../../src/dispatch/smooth-weighted.js';
 import {
-  LOAD_BALANCING_KIND,
   loadLoadBalancingPolicies,
   parseLoadBalancingPolicy,
-} from '../../src/policy/load-balancing-policy.js';
+} from '../../src/policy/load-balancing-store.js';
 import { PolicyStore } from '../../src/policy/policy-store.js';
 import { BACKENDS } from '../support/databases.js';
 import { openStore, type Store } from './support.js';

@@ -9,6 +9,7 @@ import type { Dispatcher } from '../../src/dispatch/dispatcher.js';
 import type { OutboundMessage } from '../../src/dispatch/gateway.js';
 import { gatewaySettings } from '../../src/dispatch/registry.js';
 import { createLogger, type Logger } from '../../src/observability/logger.js';
+import { loadLoadBalancingPolicies } from '../../src/policy/load-balancing-store.js';
 import { PolicyStore } from '../../src/policy/policy-store.js';
 import { type Database, openDatabase } from '../../src/store/database.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
@@ -116,7 +117,7 @@ export async function startDispatcher(options: {
   }
   const dispatcher = createDispatcher({
     dispatch: { gateways: options.gateways.map((g) => gatewaySettings.parse(g)) },
-    policies: options.store.policies,
+    loadPolicies: (onInvalid) => loadLoadBalancingPolicies(options.store.policies, onInvalid),
     attempts: options.store.attempts,
     logger: options.logger ?? captureLogger('silent').logger,
     clock: options.clock ?? Date.now,

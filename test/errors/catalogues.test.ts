@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { DispatchErrors } from '../../src/dispatch/errors.js';
 import { defineErrors, type ErrorCatalogue, PassgateError } from '../../src/errors.js';
 import { PolicyErrors } from '../../src/policy/errors.js';
-import { parseLoadBalancingPolicy } from '../../src/policy/load-balancing-policy.js';
+import { parseLoadBalancingPolicy } from '../../src/policy/load-balancing-store.js';
 
 const SRC = join(import.meta.dirname, '../../src');
 

@@ -1,7 +1,6 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig } from '../../src/config/load.js';
 import type { ConfigInput } from '../../src/config/schema.js';
 import type { Dispatcher } from '../../src/dispatch/dispatcher.js';
 import type { OutboundMessage } from '../../src/dispatch/gateway.js';
@@ -9,6 +8,7 @@ import type { Challenges } from '../../src/engine/challenges.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 import { composeChallenges } from '../../src/server/compose.js';
+import { loadConfig } from '../../src/server/config.js';
 import { type Core, composeCore } from '../../src/server/core.js';
 import { openDatabase } from '../../src/store/database.js';
 import { migrateToLatest } from '../../src/store/migrate.js';

@@ -1,6 +1,4 @@
 import { z } from 'zod';
-import type { PoliciesRepository } from '../store/repositories/policies.js';
-import { PolicyErrors } from './errors.js';
 
 /** Kind under which load-balancing policies are stored in the policies table. */
 export const LOAD_BALANCING_KIND = 'load-balancing';
@@ -84,35 +82,4 @@ export function defaultPolicy(channel: string, gateways: readonly string[]): Loa
     }),
     name: `(default ${channel})`,
   };
-}
-
-/** Validates a policy document; POLICY_INVALID names the first problem. */
-export function parseLoadBalancingPolicy(name: string, document: unknown): LoadBalancingPolicy {
-  const result = loadBalancingPolicySchema.safeParse(document);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    throw PolicyErrors.POLICY_INVALID({
-      detail: `load-balancing policy "${name}": ${issue?.path.join('.') || '(document)'}: ${issue?.message ?? 'invalid'}`,
-    });
-  }
-  return { ...result.data, name };
-}
-
-/**
- * Every stored policy in position order; a document that no longer validates (edited by hand,
- * older schema) is reported through `onInvalid` and left out rather than stopping delivery.
- */
-export async function loadLoadBalancingPolicies(
-  repository: PoliciesRepository,
-  onInvalid: (error: Error) => void,
-): Promise<LoadBalancingPolicy[]> {
-  const policies: LoadBalancingPolicy[] = [];
-  for (const stored of await repository.list(LOAD_BALANCING_KIND)) {
-    try {
-      policies.push(parseLoadBalancingPolicy(stored.name, stored.document));
-    } catch (error) {
-      onInvalid(error as Error);
-    }
-  }
-  return policies;
 }
