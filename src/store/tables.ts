@@ -24,7 +24,7 @@ export interface Tables {
   trusted_networks: TrustedNetworkRow;
   login_history: LoginHistoryRow;
   saml_request_ids: SamlRequestIdRow;
-  saml_flows: SamlFlowRow;
+  login_flows: LoginFlowRow;
   pending_enrolments: PendingEnrolmentRow;
   revoked_sessions: RevokedSessionRow;
   stored_secrets: StoredSecretRow;
@@ -44,24 +44,19 @@ export interface PendingEnrolmentRow {
   expires_at: number;
 }
 
-/** A SAML sign-in in progress (migration 0006); see SamlFlowsRepository. */
-export interface SamlFlowRow {
+/** A sign-in in progress of any door (migration 0010); see LoginFlowsRepository. */
+export interface LoginFlowRow {
+  /** The id in `/login/<uid>`. */
   uid: string;
-  /** Name of the SP (`metadata/saml/NAME.*`). */
-  sp: string;
-  /** The AuthnRequest's ID; null for IdP-initiated SSO. */
-  request_id: string | null;
-  acs_url: string;
-  relay_state: string | null;
-  step_up: string | null;
-  force_authn: number;
+  /** The door that started it (saml, selfservice ...): each door sees its own flows only. */
+  door: string;
+  /** JSON of what the door keeps about the sign-in (the SAML request, the session it replaces ...). */
+  state: string;
   /** SHA-256 (hex) of the browser-binding secret held in the browser's cookie. */
   secret_hash: string;
   created_at: number;
   expires_at: number;
   completed_at: number | null;
-  /** JSON of what the answer must meet (RequestedAuthnContext, Subject; migration 0009), or null. */
-  requirements: string | null;
 }
 
 /** A secret made once and kept sealed under the master key (migration 0009); see StoredSecrets. */

@@ -82,7 +82,7 @@ describe('SAML flows (the LoginFlowSource of the SAML door)', () => {
     expect(cookie).toContain('Secure');
     expect(cookie).toContain('SameSite=Lax');
     const row = await fixture.core.database.db
-      .selectFrom('saml_flows')
+      .selectFrom('login_flows')
       .selectAll()
       .where('uid', '=', uid)
       .executeTakeFirstOrThrow();

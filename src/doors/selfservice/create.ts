@@ -2,17 +2,25 @@ import type { Router } from 'express';
 import type { Dispatcher } from '../../dispatch/dispatcher.js';
 import type { Challenges } from '../../engine/challenges.js';
 import type { PasscodeSender } from '../../engine/passcode-sender.js';
+import { BrowserBinding } from '../../login/browser-binding.js';
 import type { LoginFlowSource } from '../../login/flow.js';
 import type { Logger } from '../../observability/logger.js';
 import type { Core } from '../../server/core.js';
 import { ChallengesRepository } from '../../store/repositories/challenges.js';
+import { LoginFlowsRepository } from '../../store/repositories/login-flows.js';
 import { PendingEnrolmentsRepository } from '../../store/repositories/pending-enrolments.js';
 import { RevokedSessionsRepository } from '../../store/repositories/revoked-sessions.js';
 import { createCsrfProtection } from '../../web/csrf.js';
 import type { Translations } from '../../web/i18n.js';
 import type { PageRenderer } from '../../web/render.js';
 import { SoftwareEnrolment } from './enrolment.js';
-import { SelfServiceFlows } from './login-flows.js';
+import {
+  type PendingSignIn,
+  SELFSERVICE_DOOR,
+  SELFSERVICE_FLOW_COOKIE,
+  SELFSERVICE_FLOW_MINUTES,
+  SelfServiceFlows,
+} from './login-flows.js';
 import { MobileChange } from './mobile-change.js';
 import { mobileCountry } from './phone-number.js';
 import { createSelfServiceRouter } from './routes.js';
@@ -36,7 +44,7 @@ export interface SelfService {
   router: Router;
   /** Its sign-ins, for the hosted login's flow sources. */
   flows: LoginFlowSource;
-  /** Drops what expired (unconfirmed authenticators, revocations); the server's clean-up job calls it. */
+  /** Drops what expired (unconfirmed authenticators, revocations, sign-ins); the server's clean-up job calls it. */
   prune(now: number): Promise<unknown>;
 }
 
@@ -56,9 +64,16 @@ export function createSelfService(options: SelfServiceOptions): SelfService {
   );
   const t = (language: string, key: string, values: Record<string, unknown> = {}) =>
     String(translations.i18n.t(key, { lng: language, ns: 'selfservice', ...values }));
-  const flows = new SelfServiceFlows(box, secureCookies, clock, sessions, () =>
-    t(translations.defaultLanguage, 'title'),
-  );
+  const binding = new BrowserBinding<PendingSignIn>({
+    door: SELFSERVICE_DOOR,
+    cookie: SELFSERVICE_FLOW_COOKIE,
+    uidPrefix: 'ss-',
+    lifetimeMs: SELFSERVICE_FLOW_MINUTES * 60_000,
+    flows: new LoginFlowsRepository(core.database.db),
+    clock,
+    secureCookies,
+  });
+  const flows = new SelfServiceFlows(binding, sessions, () => t(translations.defaultLanguage, 'title'));
   const enrolment = new SoftwareEnrolment({
     tokens: core.tokens,
     enrolments: new PendingEnrolmentsRepository(core.database.db),
@@ -115,6 +130,7 @@ export function createSelfService(options: SelfServiceOptions): SelfService {
     prune: async (now) => {
       await enrolment.prune(now);
       await sessions.prune(now);
+      await flows.prune(now);
     },
   };
 }

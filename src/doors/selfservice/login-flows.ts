@@ -1,9 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import type { Request, Response } from 'express';
-import type { Clock } from '../../clock.js';
-import type { SecretBox } from '../../crypto/secret-box.js';
+import { type BrowserBinding, loginPath } from '../../login/browser-binding.js';
+import { LoginErrors } from '../../login/errors.js';
 import type { LoginFlow, LoginFlowSource } from '../../login/flow.js';
-import { SealedCookie } from './sealed-cookie.js';
 import type { SelfServiceSession, SelfServiceSessions } from './session.js';
 
 /** The door and application name of the self-service site in policies and the audit log. */
@@ -13,57 +11,47 @@ export const SELFSERVICE_DOOR = 'selfservice';
 export const ENROL_STEP_UP = 'selfservice-enrolment';
 
 /** How long a sign-in started from the self-service site may take. */
-const FLOW_MINUTES = 15;
+export const SELFSERVICE_FLOW_MINUTES = 15;
 
-/** A sign-in the self-service site started, as its sealed cookie holds it. */
-interface PendingSignIn {
-  uid: string;
-  expiresAt: number;
+/** The cookie binding a self-service sign-in in progress to its browser (path `/login/<uid>`). */
+export const SELFSERVICE_FLOW_COOKIE = 'passgate.selfservice.flow';
+
+/** What a self-service sign-in keeps server-side while the hosted login runs (the binding's state). */
+export interface PendingSignIn {
   /** Set for a step-up: the signed-in user who must now pass a second factor. */
   userId?: string;
   /** Set for a step-up: the session the new one replaces (revoked when it starts). */
   replaces?: Pick<SelfServiceSession, 'sid' | 'signedInAt'>;
 }
 
-/** The pages of one sign-in: its cookie is sent there only, so sign-ins in other tabs keep theirs. */
-const flowPath = (uid: string) => `/login/${uid}`;
-
 /**
- * The self-service site's sign-ins through the hosted login (`/login/:uid`). The flow lives in a
- * sealed cookie scoped to that sign-in's pages, so only the browser that started it can carry it
- * out, and several can run at once; finishing starts a self-service session and drops the flow.
+ * The self-service site's sign-ins through the hosted login (`/login/:uid`), bound to the browser
+ * that started them by the hosted login's BrowserBinding, so only that browser can carry one out,
+ * once, and several can run at once; finishing starts a self-service session.
  */
 export class SelfServiceFlows implements LoginFlowSource {
-  private readonly cookie: SealedCookie<PendingSignIn>;
-
   constructor(
-    box: SecretBox,
-    secure: boolean,
-    private readonly clock: Clock,
+    private readonly binding: BrowserBinding<PendingSignIn>,
     private readonly sessions: SelfServiceSessions,
     private readonly applicationName: () => string,
-  ) {
-    this.cookie = new SealedCookie(box, { name: 'passgate.selfservice.flow', path: '/login', secure });
-  }
+  ) {}
 
   /**
    * Starts a sign-in and sends the browser to the hosted login. With `stepUp`, the session's
    * user signs in again with a second factor (the password step is skipped), and the new session
    * replaces the old one (a copy of its cookie stops working).
    */
-  start(res: Response, stepUp?: SelfServiceSession): void {
-    const now = this.clock();
-    const uid = `ss-${randomBytes(18).toString('base64url')}`;
-    const replacing = stepUp
+  async start(res: Response, stepUp?: SelfServiceSession): Promise<void> {
+    const pending: PendingSignIn = stepUp
       ? { userId: stepUp.userId, replaces: { sid: stepUp.sid, signedInAt: stepUp.signedInAt } }
       : {};
-    this.cookie.write(res, { uid, expiresAt: now + FLOW_MINUTES * 60_000, ...replacing }, now, flowPath(uid));
-    res.redirect(303, `/login/${uid}`);
+    res.redirect(303, loginPath(await this.binding.start(res, pending)));
   }
 
   async load(req: Request, _res: Response, uid: string): Promise<LoginFlow | undefined> {
-    const pending = this.cookie.read(req, this.clock());
-    if (!pending || pending.uid !== uid) return undefined;
+    const bound = await this.binding.load(req, uid);
+    if (!bound) return undefined;
+    const pending = bound.state;
     return {
       uid,
       door: SELFSERVICE_DOOR,
@@ -71,15 +59,27 @@ export class SelfServiceFlows implements LoginFlowSource {
       applicationName: this.applicationName(),
       ...(pending.userId ? { sessionUserId: pending.userId, stepUp: ENROL_STEP_UP } : {}),
       finish: async (_request, response, result) => {
-        this.cookie.clear(response, flowPath(uid));
+        await this.complete(response, uid);
         if (pending.replaces) await this.sessions.revoke(pending.replaces);
         this.sessions.start(response, result);
         response.redirect(303, '/selfservice');
       },
       cancel: async (_request, response) => {
-        this.cookie.clear(response, flowPath(uid));
+        await this.complete(response, uid);
         response.redirect(303, '/selfservice/signed-out');
       },
     };
+  }
+
+  /** Drops this door's sign-ins that have expired (the site's clean-up job). */
+  prune(now: number): Promise<number> {
+    return this.binding.prune(now);
+  }
+
+  /** Ends the sign-in once: a second finish (two tabs, a replayed cookie) is LOGIN_EXPIRED. */
+  private async complete(res: Response, uid: string): Promise<void> {
+    if (!(await this.binding.complete(res, uid))) {
+      throw LoginErrors.LOGIN_EXPIRED({ detail: `self-service sign-in ${uid} already ended` });
+    }
   }
 }

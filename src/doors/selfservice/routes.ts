@@ -40,7 +40,7 @@ export function createSelfServiceRouter(deps: SelfServiceDeps): Router {
   // Signs the session's user in again, with a second factor whatever the network (to enrol).
   router.post('/selfservice/step-up', form, deps.csrf.protect, async (req, res) => {
     const who = await requireSignedIn(deps, req, res);
-    deps.flows.start(res, who.session);
+    await deps.flows.start(res, who.session);
   });
 
   addEnrolmentRoutes(router, deps, form);

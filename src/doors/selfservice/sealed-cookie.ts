@@ -9,7 +9,7 @@ export interface SealedCookieOptions {
 }
 
 /**
- * A small JSON value kept by the browser, sealed (AES-256-GCM under the master key, the cookie's
+ * A small JSON value kept by the browser (the self-service session), sealed (AES-256-GCM under the master key, the cookie's
  * name bound as associated data): the browser can neither read nor change it, and a cookie of
  * one purpose cannot be replayed as another. Expiry is inside the value, so it holds even when
  * a browser keeps the cookie longer than asked.
@@ -32,27 +32,24 @@ export class SealedCookie<T extends { expiresAt: number }> {
     }
   }
 
-  /**
-   * Sets the cookie (httpOnly, SameSite=Lax, Secure over https); the browser drops it at expiry
-   * too. `path` narrows it below the configured path (one cookie per flow, e.g. `/login/<uid>`).
-   */
-  write(res: Response, value: T, now: number, path = this.options.path): void {
+  /** Sets the cookie (httpOnly, SameSite=Lax, Secure over https); the browser drops it at expiry too. */
+  write(res: Response, value: T, now: number): void {
     res.cookie(this.options.name, this.box.seal(JSON.stringify(value), this.context), {
       httpOnly: true,
       sameSite: 'lax',
       secure: this.options.secure,
-      path,
+      path: this.options.path,
       maxAge: Math.max(0, value.expiresAt - now),
     });
   }
 
-  /** Drops the cookie (of `path`, when it was written with one). */
-  clear(res: Response, path = this.options.path): void {
+  /** Drops the cookie. */
+  clear(res: Response): void {
     res.clearCookie(this.options.name, {
       httpOnly: true,
       sameSite: 'lax',
       secure: this.options.secure,
-      path,
+      path: this.options.path,
     });
   }
 

@@ -8,6 +8,7 @@ import * as samlFlows from './0006-saml-flows.js';
 import * as pendingEnrolments from './0007-pending-enrolments.js';
 import * as revokedSessions from './0008-revoked-sessions.js';
 import * as samlRequirements from './0009-saml-requirements.js';
+import * as loginFlows from './0010-login-flows.js';
 
 /**
  * Every migration, in order. Names sort lexically; a new migration is one file plus one line
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '0007-pending-enrolments': pendingEnrolments,
   '0008-revoked-sessions': revokedSessions,
   '0009-saml-requirements': samlRequirements,
+  '0010-login-flows': loginFlows,
 };

@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { Clock } from '../../../clock.js';
+import type { BoundFlow, BrowserBinding } from '../../../login/browser-binding.js';
 import type { CancelReason, FlowResult, LoginFlow, LoginFlowSource } from '../../../login/flow.js';
 import type { AuditRepository } from '../../../store/repositories/audit.js';
-import type { SamlFlowRecord, SamlFlowsRepository } from '../../../store/repositories/saml-flows.js';
 import type { User, UsersRepository } from '../../../store/repositories/users.js';
 import type { PageRenderer } from '../../../web/render.js';
 import { SamlErrors } from '../errors.js';
@@ -14,7 +13,6 @@ import type { NameIds } from '../response/name-id.js';
 import type { ResponseBuilder, ResponseRequestInfo } from '../response/response.js';
 import type { ServiceProvider } from '../service-providers/service-provider.js';
 import type { SpRegistry } from '../service-providers/sp-registry.js';
-import { bindBrowser, browserHolds, unbindBrowser } from './flow-binding.js';
 import { sendPostPage } from './post-page.js';
 import { answerWithStatus, type StatusAnswer } from './status-answer.js';
 
@@ -38,10 +36,28 @@ export interface FlowRequirements {
   subject?: RequestedSubject | undefined;
 }
 
+/** What a SAML flow keeps server-side while the hosted login runs (the binding's state). */
+export interface SamlFlowState {
+  /** Name of the SP (`metadata/saml/NAME.*`). */
+  sp: string;
+  /** The AuthnRequest's ID; null for IdP-initiated SSO. */
+  requestId: string | null;
+  acsUrl: string;
+  relayState: string | null;
+  stepUp: string | null;
+  forceAuthn: boolean;
+  /** What the answer must meet (RequestedAuthnContext, Subject), or null. */
+  requirements: FlowRequirements | null;
+}
+
+/** A SAML sign-in in progress, as this browser's binding gave it. */
+type SamlFlowRecord = BoundFlow<SamlFlowState>;
+
 /** What SAML flows need. */
 export interface SamlFlowsOptions {
   registry: SpRegistry;
-  store: SamlFlowsRepository;
+  /** Binds each flow to its browser; its lifetime is `saml.requestLifetimeSeconds`. */
+  binding: BrowserBinding<SamlFlowState>;
   responses: ResponseBuilder;
   statusResponses: StatusResponseBuilder;
   users: Pick<UsersRepository, 'findById'>;
@@ -49,65 +65,49 @@ export interface SamlFlowsOptions {
   audit: Pick<AuditRepository, 'record'>;
   render: PageRenderer;
   clock: Clock;
-  /** How long a sign-in may take, from the request to the response (`saml.requestLifetimeSeconds`). */
-  lifetimeSeconds: number;
-  secureCookies: boolean;
 }
 
 /**
- * The SAML door's sign-ins, carried out by the hosted login pages: kept server-side (table
- * saml_flows), bound to the browser that started them by a cookie, and answered once, with a
+ * The SAML door's sign-ins, carried out by the hosted login pages: kept server-side and bound to
+ * the browser that started them by the hosted login's BrowserBinding, and answered once, with a
  * signed login response (or an AuthnFailed one) auto-posted to the SP's consumer service.
  */
 export class SamlFlows implements LoginFlowSource {
   constructor(private readonly options: SamlFlowsOptions) {}
 
   /** Stores a new flow and binds it to this browser; the uid of `/login/<uid>`. */
-  async start(res: Response, start: SamlFlowStart): Promise<string> {
-    const { store, clock, lifetimeSeconds, secureCookies } = this.options;
-    const uid = randomBytes(16).toString('base64url');
-    const now = clock();
-    const lifetimeMs = lifetimeSeconds * 1000;
-    await store.create({
-      uid,
+  start(res: Response, start: SamlFlowStart): Promise<string> {
+    const { authnContext, subject } = start.requirements ?? {};
+    return this.options.binding.start(res, {
       sp: start.sp.name,
-      request_id: start.request.id ?? null,
-      acs_url: start.request.acsUrl,
-      relay_state: start.request.relayState ?? null,
-      step_up: start.stepUp ?? null,
-      force_authn: start.forceAuthn ? 1 : 0,
-      requirements:
-        start.requirements?.authnContext || start.requirements?.subject
-          ? JSON.stringify(start.requirements)
-          : null,
-      secret_hash: bindBrowser(res, uid, lifetimeMs, secureCookies),
-      created_at: now,
-      expires_at: now + lifetimeMs,
-      completed_at: null,
+      requestId: start.request.id ?? null,
+      acsUrl: start.request.acsUrl,
+      relayState: start.request.relayState ?? null,
+      stepUp: start.stepUp ?? null,
+      forceAuthn: start.forceAuthn === true,
+      requirements: authnContext || subject ? (start.requirements ?? null) : null,
     });
-    return uid;
   }
 
   /** The open flow `uid` of this browser (its cookie), or undefined. */
   async load(req: Request, _res: Response, uid: string): Promise<LoginFlow | undefined> {
-    const row = await this.options.store.findOpen(uid, this.options.clock());
-    if (!row || !browserHolds(req, row.secret_hash)) return undefined;
-    const sp = this.options.registry.named(row.sp);
-    return sp ? this.flowOf(row, sp) : undefined;
+    const flow = await this.options.binding.load(req, uid);
+    const sp = flow && this.options.registry.named(flow.state.sp);
+    return flow && sp ? this.flowOf(flow, sp) : undefined;
   }
 
   private flowOf(row: SamlFlowRecord, sp: ServiceProvider): LoginFlow {
     const request: ResponseRequestInfo = {
-      id: row.request_id ?? undefined,
-      acsUrl: row.acs_url,
-      relayState: row.relay_state ?? undefined,
+      id: row.state.requestId ?? undefined,
+      acsUrl: row.state.acsUrl,
+      relayState: row.state.relayState ?? undefined,
     };
     return {
       uid: row.uid,
       door: SAML_DOOR,
       application: sp.name,
       applicationName: sp.settings.displayName,
-      ...(row.step_up ? { stepUp: row.step_up } : {}),
+      ...(row.state.stepUp ? { stepUp: row.state.stepUp } : {}),
       finish: (req, res, result) => this.finish(req, res, row, sp, request, result),
       // The SP gets RequestDenied and shows its own page, with its own way back.
       answersDenial: true,
@@ -132,7 +132,7 @@ export class SamlFlows implements LoginFlowSource {
     const user = await users.findById(result.userId);
     if (!user)
       throw SamlErrors.SAML_FLOW_COMPLETED({ detail: `flow ${row.uid}: user ${result.userId} is gone` });
-    const requirements = JSON.parse(row.requirements ?? '{}') as FlowRequirements;
+    const requirements: FlowRequirements = row.state.requirements ?? {};
     if (requirements.subject && !this.isSubject(requirements.subject, user, sp)) {
       return this.refuse(req, res, row, sp, request, { status: 'unknownPrincipal', reason: 'subject', user });
     }
@@ -230,9 +230,8 @@ export class SamlFlows implements LoginFlowSource {
   }
 
   private async complete(res: Response, row: SamlFlowRecord): Promise<void> {
-    if (!(await this.options.store.complete(row.uid, this.options.clock()))) {
+    if (!(await this.options.binding.complete(res, row.uid))) {
       throw SamlErrors.SAML_FLOW_COMPLETED({ detail: `flow ${row.uid} was already answered` });
     }
-    unbindBrowser(res, row.uid, this.options.secureCookies);
   }
 }

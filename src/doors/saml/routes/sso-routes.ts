@@ -1,4 +1,5 @@
 import { type Request, type Response, Router } from 'express';
+import { loginPath } from '../../../login/browser-binding.js';
 import { SamlErrors } from '../errors.js';
 import type { AuthnRequestValidator } from '../messages/authn-request.js';
 import type { IncomingRequest } from '../messages/request-message.js';
@@ -6,7 +7,6 @@ import type { StatusResponseBuilder } from '../messages/status-response.js';
 import { pickAcs } from '../service-providers/acs.js';
 import { bindingRoutes, type RequestRoutesOptions } from './binding-routes.js';
 import { samlErrorPage } from './error-page.js';
-import { flowPath } from './flow-binding.js';
 import type { SamlFlows } from './flows.js';
 import { answerWithStatus } from './status-answer.js';
 
@@ -51,7 +51,7 @@ export function createSsoRoutes(options: SsoRoutesOptions): Router {
       forceAuthn: validated.forceAuthn,
       requirements: { authnContext: fields.requestedAuthnContext, subject: fields.subject },
     });
-    res.redirect(303, flowPath(uid));
+    res.redirect(303, loginPath(uid));
   };
 
   bindingRoutes(router, '/saml/sso', options.maxBodyBytes, answer);
@@ -66,7 +66,7 @@ export function createSsoRoutes(options: SsoRoutesOptions): Router {
     if (relayState !== undefined && (typeof relayState !== 'string' || relayState.length > MAX_RELAY_STATE))
       throw SamlErrors.SAML_REQUEST_MALFORMED({ detail: 'idp-init: RelayState is not one short string' });
     const uid = await flows.start(res, { sp, request: { acsUrl: pickAcs(sp).url, relayState } });
-    res.redirect(303, flowPath(uid));
+    res.redirect(303, loginPath(uid));
   });
 
   router.use(samlErrorPage(options.render, options.logger));

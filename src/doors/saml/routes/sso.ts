@@ -1,16 +1,20 @@
 import type { Router } from 'express';
 import type { Clock } from '../../../clock.js';
 import type { Config } from '../../../config/load.js';
+import { BrowserBinding } from '../../../login/browser-binding.js';
 import type { Logger } from '../../../observability/logger.js';
 import type { Database } from '../../../store/database.js';
 import type { AuditRepository } from '../../../store/repositories/audit.js';
-import { SamlFlowsRepository } from '../../../store/repositories/saml-flows.js';
+import { LoginFlowsRepository } from '../../../store/repositories/login-flows.js';
 import type { UsersRepository } from '../../../store/repositories/users.js';
 import type { PageRenderer } from '../../../web/render.js';
 import type { SamlDoor } from '../door.js';
-import { SamlFlows } from './flows.js';
+import { SAML_DOOR, type SamlFlowState, SamlFlows } from './flows.js';
 import { createSloRoutes } from './slo-routes.js';
 import { createSsoRoutes } from './sso-routes.js';
+
+/** The cookie binding a SAML sign-in in progress to its browser (one per flow, path `/login/<uid>`). */
+const SAML_FLOW_COOKIE = 'passgate_saml_flow';
 
 /** What the SSO side of the SAML door needs besides the door. */
 export interface SamlSsoOptions {
@@ -40,10 +44,17 @@ export interface SamlSso {
  */
 export function createSamlSso(door: SamlDoor, options: SamlSsoOptions): SamlSso {
   const { config, clock, render } = options;
-  const store = new SamlFlowsRepository(options.database.db);
+  const binding = new BrowserBinding<SamlFlowState>({
+    door: SAML_DOOR,
+    cookie: SAML_FLOW_COOKIE,
+    lifetimeMs: config.saml.requestLifetimeSeconds * 1000,
+    flows: new LoginFlowsRepository(options.database.db),
+    clock,
+    secureCookies: options.secureCookies,
+  });
   const flows = new SamlFlows({
     registry: door.registry,
-    store,
+    binding,
     responses: door.responses,
     statusResponses: door.statusResponses,
     users: options.users,
@@ -51,8 +62,6 @@ export function createSamlSso(door: SamlDoor, options: SamlSsoOptions): SamlSso 
     audit: options.audit,
     render,
     clock,
-    lifetimeSeconds: config.saml.requestLifetimeSeconds,
-    secureCookies: options.secureCookies,
   });
   const router = createSsoRoutes({
     registry: door.registry,
@@ -77,5 +86,5 @@ export function createSamlSso(door: SamlDoor, options: SamlSsoOptions): SamlSso 
       maxBodyBytes: config.server.maxBodyBytes,
     }),
   );
-  return { router, flows, prune: (now) => store.prune(now) };
+  return { router, flows, prune: (now) => binding.prune(now) };
 }
