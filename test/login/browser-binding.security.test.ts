@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Cookie } from 'tough-cookie';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PASSWORD, type PolicyServer } from '../policy/support.js';
-import { entraRequest, startSamlServer } from '../saml/sso-support.js';
+import { authnRequest, startSamlServer } from '../saml/sso-support.js';
 import { Browser, type Exchange, formAction, formField } from '../support/browser.js';
 
 /** How a door's sign-in starts and how its end shows, for the tests every door shares. */
@@ -32,7 +32,13 @@ describe('hosted login: a sign-in in progress is bound to the browser that start
       lifetimeMs: () => passgate.config.saml.requestLifetimeSeconds * 1000,
       start: async (browser) => {
         // The request's instant on the server's clock: the tests move it forward.
-        const xml = entraRequest(`_binding${++requests}`, passgate.clock());
+        const xml = authnRequest({
+          id: `_binding${++requests}`,
+          issuer: 'google.com/a/example.com',
+          destination: `${passgate.url}/saml/sso`,
+          acs: 'https://www.google.com/a/example.com/acs',
+          instant: passgate.clock(),
+        });
         const form = { SAMLRequest: Buffer.from(xml).toString('base64') };
         return (await browser.follow(`${passgate.url}/saml/sso`, { form })).last;
       },
