@@ -7,7 +7,7 @@ import { PACKAGE_ROOT } from '../paths.js';
 import { registerKeyCommands } from './commands/keys.js';
 import { registerMigrateCommand } from './commands/migrate.js';
 import { registerPolicyCommands } from './commands/policy.js';
-import { registerStartCommand } from './commands/start.js';
+import { type RunState, registerStartCommand } from './commands/start.js';
 import { registerSyncCommand } from './commands/sync.js';
 import { registerTokenCommands } from './commands/token.js';
 import { registerTrustCommands } from './commands/trust.js';
@@ -16,11 +16,6 @@ import { type CliIo, processIo } from './io.js';
 
 /** Exit code for a configuration error (the public contract). */
 export const EXIT_CONFIG = 2;
-
-/** Set by a command that leaves a server running (the process must not exit). */
-export interface RunState {
-  keepAlive: boolean;
-}
 
 /** The version of this installation, from its package.json. */
 export function passgateVersion(): string {

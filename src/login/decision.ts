@@ -1,17 +1,10 @@
 import type { Request, Response } from 'express';
-import type { Challenges } from '../engine/challenges.js';
-import type { AuthenticationPolicy, LoginContext } from '../policy/authentication/authentication-policy.js';
-import { type Decision, deniedError } from '../policy/authentication/decision.js';
+import type { LoginContext } from '../policy/authentication/authentication-policy.js';
+import { deniedError } from '../policy/authentication/decision.js';
 import type { User } from '../store/repositories/users.js';
 import type { LoginFlow } from './flow.js';
 import { startSecondFactor } from './second-factor-routes.js';
-import type { LoginStepDeps } from './step.js';
-
-/** What acting on a policy decision needs. */
-export type DecisionDeps = LoginStepDeps & { policy: AuthenticationPolicy; challenges: Challenges };
-
-/** The context a second step carries from the decision to its completion. */
-export type FlowContext = LoginContext & { flow: string; decision: Decision };
+import type { DecisionDeps } from './step.js';
 
 /**
  * Asks the Authentication Policy about a user whose password is proven (now, or by the session)

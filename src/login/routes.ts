@@ -3,11 +3,11 @@ import type { FirstFactor } from '../engine/first-factor.js';
 import { PassgateError } from '../errors.js';
 import type { LoginContext } from '../policy/authentication/authentication-policy.js';
 import type { UsersRepository } from '../store/repositories/users.js';
-import { actOnDecision, type DecisionDeps } from './decision.js';
+import { actOnDecision } from './decision.js';
 import { LoginErrors } from './errors.js';
 import type { LoginFlow } from './flow.js';
 import { addSecondFactorRoutes } from './second-factor-routes.js';
-import { clientAddress, deviceId, loadFlow } from './step.js';
+import { clientAddress, type DecisionDeps, deviceId, loadFlow } from './step.js';
 
 /**
  * Refusals the user cannot fix by typing again: each gets a page of its own that says what to

@@ -5,9 +5,8 @@ import { PassgateError } from '../errors.js';
 import type { LoginContext } from '../policy/authentication/authentication-policy.js';
 import type { Decision } from '../policy/authentication/decision.js';
 import type { User } from '../store/repositories/users.js';
-import type { DecisionDeps, FlowContext } from './decision.js';
 import type { LoginFlow } from './flow.js';
-import { loadFlow } from './step.js';
+import { type DecisionDeps, type FlowContext, loadFlow } from './step.js';
 
 /** Cookie holding the challenge of a login's second step, scoped to that login's pages. */
 const CHALLENGE_COOKIE = 'passgate.mfa';

@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Request, Response } from 'express';
+import type { Challenges } from '../engine/challenges.js';
+import type { AuthenticationPolicy, LoginContext } from '../policy/authentication/authentication-policy.js';
+import type { Decision } from '../policy/authentication/decision.js';
 import type { User } from '../store/repositories/users.js';
 import type { CsrfProtection } from '../web/csrf.js';
 import type { PageRenderer } from '../web/render.js';
@@ -16,6 +19,12 @@ export interface LoginStepDeps {
   language: (req: Request, user?: User) => string;
   secureCookies: boolean;
 }
+
+/** What acting on a policy decision needs. */
+export type DecisionDeps = LoginStepDeps & { policy: AuthenticationPolicy; challenges: Challenges };
+
+/** The context a second step carries from the decision to its completion. */
+export type FlowContext = LoginContext & { flow: string; decision: Decision };
 
 /** The open flow of `/login/:uid` for this browser, or LOGIN_EXPIRED. */
 export async function loadFlow(deps: LoginStepDeps, req: Request, res: Response): Promise<LoginFlow> {

@@ -2,7 +2,11 @@ import type { Command } from 'commander';
 import { createLogger } from '../../observability/logger.js';
 import { configFrom, type GlobalOptions } from '../context.js';
 import type { CliIo } from '../io.js';
-import type { RunState } from '../main.js';
+
+/** Set by a command that leaves a server running (the process must not exit). */
+export interface RunState {
+  keepAlive: boolean;
+}
 
 /** `passgate start`: run the server until SIGTERM or SIGINT. */
 export function registerStartCommand(program: Command, io: CliIo, state: RunState): void {

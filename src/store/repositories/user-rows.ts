@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import type { UserRow } from '../tables.js';
-import type { DirectoryUser, User } from './users.js';
+import type { DirectoryUser, User } from './user.js';
 
 /** Lower-cases and trims a login name, the one canonical form used for lookups. */
 export function normalizeUsername(username: string): string {

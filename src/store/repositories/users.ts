@@ -4,42 +4,10 @@ import type { Clock } from '../../clock.js';
 import { StoreErrors } from '../errors.js';
 import type { Tables, UserRow } from '../tables.js';
 import { isUniqueViolation } from '../unique-violation.js';
+import type { DirectoryUser, User } from './user.js';
 import { differs, directoryValues, newDirectoryRow, normalizeUsername, toUser } from './user-rows.js';
 
-/** A user as the rest of Passgate sees it (never with a password hash). */
-export interface User {
-  id: string;
-  username: string;
-  displayName: string | null;
-  email: string | null;
-  mobile: string | null;
-  groups: string[];
-  disabled: boolean;
-  source: string;
-  createdAt: number;
-  updatedAt: number;
-  /** Stable id in the external directory (AD: objectGUID as a UUID); null for local users. */
-  externalId: string | null;
-  dn: string | null;
-  /** Mapped directory attributes (userPrincipalName, immutableId, preferredLanguage ...). */
-  attributes: Record<string, unknown>;
-  syncedAt: number | null;
-  /** Set when the directory no longer has the user in scope; sign-ins stop, tokens are kept. */
-  removedAt: number | null;
-}
-
-/** A user as an external directory describes them (AD sign-in or synchronisation). */
-export interface DirectoryUser {
-  externalId: string;
-  username: string;
-  dn: string;
-  displayName: string | null;
-  email: string | null;
-  mobile: string | null;
-  groups: string[];
-  disabled: boolean;
-  attributes: Record<string, unknown>;
-}
+export type { DirectoryUser, User } from './user.js';
 
 /** What an upsert of a directory user did. */
 export type UpsertOutcome = 'created' | 'updated' | 'unchanged';

@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { deflateRawSync } from 'node:zlib';
 import type { ServiceProvider } from '../service-providers/service-provider.js';
 import type { SloEndpoint } from '../service-providers/sp-metadata.js';
-import { type IdpInstances, SIGNATURE_ALGORITHMS } from '../signing/identity.js';
+import type { IdpInstances } from '../signing/identity.js';
 import { samlify } from '../signing/samlify.js';
+import { SIGNATURE_ALGORITHMS } from '../signing/xml-signer.js';
 
 const TEMPLATE =
   '<samlp:LogoutResponse xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="{ID}" Version="2.0" IssueInstant="{IssueInstant}" Destination="{Destination}" InResponseTo="{InResponseTo}">' +

@@ -3,24 +3,8 @@ import type { User } from '../../../store/repositories/users.js';
 import { SamlErrors } from '../errors.js';
 import type { RequestedSubject } from '../messages/request-fields.js';
 import type { ServiceProvider } from '../service-providers/service-provider.js';
+import { NAME_ID_FORMATS, type NameIdFormat, PAIRWISE_ID } from './name-id-formats.js';
 import { firstValues } from './user-values.js';
-
-/** The NameID formats Passgate issues, by their short names in SP files and config. */
-export const NAME_ID_FORMATS = {
-  persistent: 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent',
-  emailAddress: 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
-  unspecified: 'urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified',
-  transient: 'urn:oasis:names:tc:SAML:2.0:nameid-format:transient',
-} as const;
-
-/** Short name of a NameID format. */
-export type NameIdFormat = keyof typeof NAME_ID_FORMATS;
-
-/**
- * The NameID source that is no user field: a pairwise id, the same for one user at one SP
- * whenever they sign in, different at every SP, and telling nothing about the user.
- */
-export const PAIRWISE_ID = 'pairwiseId';
 
 /** Name of the stored secret pairwise ids are computed under (StoredSecrets). */
 export const PAIRWISE_KEY_NAME = 'saml-pairwise-id';

@@ -5,7 +5,8 @@ import type { ServiceProvider } from '../service-providers/service-provider.js';
 import type { IdpInstances } from '../signing/identity.js';
 import { samlify } from '../signing/samlify.js';
 import { issuerFor } from './issuer.js';
-import { NAME_ID_FORMATS, type NameIds } from './name-id.js';
+import type { NameIds } from './name-id.js';
+import { NAME_ID_FORMATS } from './name-id-formats.js';
 import { LOGIN_RESPONSE_TEMPLATE, personalise } from './response-template.js';
 import { attributeValues } from './user-values.js';
 

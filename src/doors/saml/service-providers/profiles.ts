@@ -1,5 +1,5 @@
 import { AUTHN_CONTEXT, type StatedClasses } from '../messages/authn-context.js';
-import { NAME_ID_FORMATS, type NameIdFormat, PAIRWISE_ID } from '../response/name-id.js';
+import { NAME_ID_FORMATS, type NameIdFormat, PAIRWISE_ID } from '../response/name-id-formats.js';
 import type { AttributeSource, SpFile } from './sp-file.js';
 import type { SpMetadata } from './sp-metadata.js';
 

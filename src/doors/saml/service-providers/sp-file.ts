@@ -6,7 +6,7 @@ import {
   samlAttributeSchema,
   uriSchema,
 } from '../../../config/saml-schema.js';
-import { NAME_ID_FORMATS } from '../response/name-id.js';
+import { NAME_ID_FORMATS } from '../response/name-id-formats.js';
 
 /** A DNS domain in lower case (a UPN or e-mail domain suffix). */
 const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/;

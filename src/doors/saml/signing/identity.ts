@@ -1,16 +1,10 @@
-import { NAME_ID_FORMATS } from '../response/name-id.js';
+import { NAME_ID_FORMATS } from '../response/name-id-formats.js';
 import { LOGIN_RESPONSE_TEMPLATE } from '../response/response-template.js';
 import { BINDINGS } from '../service-providers/sp-metadata.js';
 import type { IdentityProviderInstance } from './samlify.js';
 import { samlify } from './samlify.js';
 import type { SamlSigningKey } from './signing-key.js';
-import { XmlSigner } from './xml-signer.js';
-
-/** XML-DSig signature algorithms by their names in SP files. */
-export const SIGNATURE_ALGORITHMS = {
-  sha256: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
-  sha1: 'http://www.w3.org/2000/09/xmldsig#rsa-sha1',
-} as const;
+import { SIGNATURE_ALGORITHMS, XmlSigner } from './xml-signer.js';
 
 /** Where Passgate's SAML endpoints are, and what its metadata promises. */
 export interface IdpEndpoints {

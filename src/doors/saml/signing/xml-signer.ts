@@ -1,7 +1,12 @@
 import { createPrivateKey, type KeyObject, sign, X509Certificate } from 'node:crypto';
-import { SIGNATURE_ALGORITHMS } from './identity.js';
 import { type SamlLib, samlify } from './samlify.js';
 import type { SamlSigningKey } from './signing-key.js';
+
+/** XML-DSig signature algorithms by their names in SP files. */
+export const SIGNATURE_ALGORITHMS = {
+  sha256: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
+  sha1: 'http://www.w3.org/2000/09/xmldsig#rsa-sha1',
+} as const;
 
 /** The name of a signature algorithm in SP files. */
 export type SignatureAlgorithmName = keyof typeof SIGNATURE_ALGORITHMS;
