@@ -1,5 +1,6 @@
 /**
- * Passgate's layering rule (issue 13): a folder may import only folders in its own layer or below.
+ * Passgate's layering rules (issue 13): a folder may import only folders in its own layer or below,
+ * and no file imports itself through others (no-circular, at the end).
  * Layers, top to bottom; each entry lists the folders (paths under the repository root) it holds.
  * Renaming a folder (e.g. src/doors/oidc -> src/gates/oidc) means editing its entry here only.
  * Run by `npm run lint` (`depcruise src --config .dependency-cruiser.cjs`); see docs/architecture.md.
@@ -77,9 +78,22 @@ const doorRules = DOORS.map((door) => ({
   to: { path: matching(DOORS.filter((other) => other !== door)) },
 }));
 
+/**
+ * No file reaches itself through its imports, also inside one folder. Type-only imports count:
+ * a type-only cycle costs nothing at run time, but it still means two modules each own a part of
+ * the other; the type moves to the module that owns it.
+ */
+const noCircular = {
+  name: 'no-circular',
+  severity: 'error',
+  comment: 'Circular imports: move the shared type or function to the module that owns it.',
+  from: {},
+  to: { circular: true },
+};
+
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
-  forbidden: [...layerRules, ...doorRules],
+  forbidden: [...layerRules, ...doorRules, noCircular],
   options: {
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },

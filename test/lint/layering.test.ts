@@ -63,6 +63,37 @@ describe('the layering check (npm run lint)', () => {
     expect(output).toContain('src/store/counters.ts → src/engine/throttle.ts');
   }, 60_000);
 
+  it('fails when config/ or dispatch/ reaches up into policy/ (no exception is left for them)', async () => {
+    const root = tree({
+      'src/policy/token-policy.ts': 'export const tokenPolicySchema = {};\n',
+      'src/policy/kinds.ts': 'export const LOAD_BALANCING_KIND = 1;\n',
+      'src/config/schema.ts':
+        "import { tokenPolicySchema } from '../policy/token-policy.js';\nexport const schema = tokenPolicySchema;\n",
+      'src/dispatch/choose-policy.ts':
+        "import { LOAD_BALANCING_KIND } from '../policy/kinds.js';\nexport const kind = LOAD_BALANCING_KIND;\n",
+    });
+    const { code, output } = await checkLayers(root);
+    expect(code).not.toBe(0);
+    expect(output).toContain('layer-config');
+    expect(output).toContain('src/config/schema.ts → src/policy/token-policy.ts');
+    expect(output).toContain('layer-dispatch');
+    expect(output).toContain('src/dispatch/choose-policy.ts → src/policy/kinds.ts');
+  }, 60_000);
+
+  it('fails on a circular import inside one folder, type-only imports included', async () => {
+    const root = tree({
+      'src/engine/limits.ts':
+        "import type { Counter } from './counter.js';\nexport interface Limit { counter?: Counter }\n",
+      'src/engine/counter.ts':
+        "import type { Limit } from './limits.js';\nexport interface Counter { limit?: Limit }\n",
+    });
+    const { code, output } = await checkLayers(root);
+    expect(code).not.toBe(0);
+    expect(output).toContain('no-circular');
+    expect(output).toMatch(/src\/engine\/(limits|counter)\.ts/);
+    expect(output).not.toContain('layer-engine');
+  }, 60_000);
+
   it('fails when one door imports another', async () => {
     const root = tree({
       'src/doors/oidc/provider.ts': 'export const oidc = 1;\n',
