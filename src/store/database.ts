@@ -6,6 +6,7 @@ import pg from 'pg';
 import { sqliteFileOf } from '../config/database-url.js';
 import { describeError } from '../errors.js';
 import { StoreErrors } from './errors.js';
+import { type StatementListener, StatementListeners } from './statement-listeners.js';
 import type { Tables } from './tables.js';
 import { classifyingDialect } from './unavailable.js';
 
@@ -18,6 +19,8 @@ export interface Database {
   readonly dialect: DialectName;
   /** The URL with any password removed, for logs and messages. */
   readonly displayUrl: string;
+  /** Tells `listener` the SQL of every statement from now on (tests, diagnostics); returns the stop function. */
+  observeStatements(listener: StatementListener): () => void;
   /** Resolves when the database answers a trivial query, rejects with DB_UNREACHABLE otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -93,16 +96,19 @@ function openSqlite(url: string, options: DatabaseOptions): Database {
   } catch (error) {
     throw StoreErrors.DB_UNREACHABLE({ detail: `${displayUrl}: ${describeError(error)}`, cause: error });
   }
+  const statements = new StatementListeners();
   const db = new Kysely<Tables>({
     dialect: classifyingDialect(
       new TransactionalSqliteDialect({ database: withStatementCache(handle) }),
       displayUrl,
+      statements,
     ),
   });
   return {
     db,
     dialect: 'sqlite',
     displayUrl,
+    observeStatements: (listener) => statements.add(listener),
     ping: async () => {
       try {
         handle.prepare('select 1').get();
@@ -159,11 +165,15 @@ function openPostgres(url: string, options: DatabaseOptions): Database {
     client.on('error', (error) => options.onConnectionLost?.(error));
   });
   pool.on('error', () => {}); // the same error, also told by the pool for idle clients
-  const db = new Kysely<Tables>({ dialect: classifyingDialect(new PostgresDialect({ pool }), displayUrl) });
+  const statements = new StatementListeners();
+  const db = new Kysely<Tables>({
+    dialect: classifyingDialect(new PostgresDialect({ pool }), displayUrl, statements),
+  });
   return {
     db,
     dialect: 'postgres',
     displayUrl,
+    observeStatements: (listener) => statements.add(listener),
     ping: async () => {
       try {
         await sql`select 1`.execute(db);

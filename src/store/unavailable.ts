@@ -9,6 +9,7 @@ import type {
 } from 'kysely';
 import { describeError } from '../errors.js';
 import { StoreErrors } from './errors.js';
+import { StatementListeners } from './statement-listeners.js';
 
 /**
  * PostgreSQL SQLSTATEs that mean "the server is not there for us right now": connection
@@ -58,13 +59,17 @@ export function isDatabaseUnavailable(error: unknown): boolean {
  * becomes the store's DB_UNREACHABLE (status 503) on its way out: every door (pages, OIDC, SAML,
  * background jobs) then meets one error of the project's model instead of driver internals.
  */
-export function classifyingDialect(dialect: Dialect, displayUrl: string): Dialect {
+export function classifyingDialect(
+  dialect: Dialect,
+  displayUrl: string,
+  statements: StatementListeners = new StatementListeners(),
+): Dialect {
   const classify = (error: unknown): unknown =>
     isDatabaseUnavailable(error)
       ? StoreErrors.DB_UNREACHABLE({ detail: `${displayUrl}: ${describeError(error)}`, cause: error })
       : error;
   return {
-    createDriver: () => new ClassifyingDriver(dialect.createDriver(), classify),
+    createDriver: () => new ClassifyingDriver(dialect.createDriver(), classify, statements),
     createQueryCompiler: () => dialect.createQueryCompiler(),
     createAdapter: () => dialect.createAdapter(),
     createIntrospector: (db) => dialect.createIntrospector(db),
@@ -85,13 +90,16 @@ class ClassifyingConnection implements DatabaseConnection {
   constructor(
     readonly inner: DatabaseConnection,
     private readonly classify: Classify,
+    private readonly statements: StatementListeners,
   ) {}
 
   executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    this.statements.tell(query.sql);
     return guarded(this.classify, () => this.inner.executeQuery<R>(query));
   }
 
   async *streamQuery<R>(query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
+    this.statements.tell(query.sql);
     try {
       yield* this.inner.streamQuery<R>(query, chunkSize);
     } catch (error) {
@@ -106,6 +114,7 @@ class ClassifyingDriver implements Driver {
   constructor(
     private readonly inner: Driver,
     private readonly classify: Classify,
+    private readonly statements: StatementListeners,
   ) {}
 
   init(): Promise<void> {
@@ -114,18 +123,21 @@ class ClassifyingDriver implements Driver {
 
   async acquireConnection(): Promise<DatabaseConnection> {
     const connection = await guarded(this.classify, () => this.inner.acquireConnection());
-    return new ClassifyingConnection(connection, this.classify);
+    return new ClassifyingConnection(connection, this.classify, this.statements);
   }
 
   beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
+    this.statements.tell('begin');
     return guarded(this.classify, () => this.inner.beginTransaction(innerOf(connection), settings));
   }
 
   commitTransaction(connection: DatabaseConnection): Promise<void> {
+    this.statements.tell('commit');
     return guarded(this.classify, () => this.inner.commitTransaction(innerOf(connection)));
   }
 
   rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    this.statements.tell('rollback');
     return guarded(this.classify, () => this.inner.rollbackTransaction(innerOf(connection)));
   }
 
