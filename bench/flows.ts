@@ -63,21 +63,40 @@ export interface Tokens {
 /** Per-step durations of one login, in milliseconds. */
 export type StepTimes = Record<string, number>;
 
-/** Names of the login steps, in order. */
-export const LOGIN_STEPS = ['authorize', 'loginPage', 'loginPost', 'resume', 'token'] as const;
+/** Names of the login steps, in order (secondFactor only when the user has one). */
+export const LOGIN_STEPS = [
+  'authorize',
+  'loginPage',
+  'loginPost',
+  'secondFactor',
+  'resume',
+  'token',
+] as const;
+
+/** How a login differs from the default one (which also asks for a refresh token). */
+export interface LoginOptions {
+  /** Requested scope; a refresh token is required only when it includes offline_access. */
+  scope?: string;
+  /** The user's next one-time code, for the second-factor page the password step must lead to. */
+  nextCode?: () => string;
+}
+
+const DEFAULT_SCOPE = 'openid profile email groups offline_access';
 
 /**
  * One complete authorization-code login with PKCE through the hosted login page, as a fresh
- * browser (new cookie jar) would do it, ending with the token exchange. It throws a FlowError
- * unless every step answers as a successful login must and the ID token is valid (signature,
- * issuer, audience, nonce).
+ * browser (new cookie jar) would do it, with the second-factor page when `options.nextCode` is
+ * given, ending with the token exchange. It throws a FlowError unless every step answers as a
+ * successful login must and the ID token is valid (signature, issuer, audience, nonce).
  */
 export async function login(
   target: Target,
   username: string,
   password: string,
   steps: StepTimes = {},
+  options: LoginOptions = {},
 ): Promise<Tokens> {
+  const scope = options.scope ?? DEFAULT_SCOPE;
   const jar = new CookieJar();
   const verifier = randomBytes(32).toString('base64url');
   const state = randomBytes(16).toString('base64url');
@@ -87,7 +106,7 @@ export async function login(
     client_id: BENCH_CLIENT.client_id,
     response_type: 'code',
     redirect_uri: redirectUri,
-    scope: 'openid profile email groups offline_access',
+    scope,
     state,
     nonce,
     code_challenge: createHash('sha256').update(verifier).digest('base64url'),
@@ -115,10 +134,14 @@ export async function login(
   lap('loginPage');
 
   const posted = await send(action, { jar, form: { _csrf: csrf, username, password } });
-  const resumeUrl = expectRedirect('loginPost', posted, target.baseUrl, (u) =>
-    u.pathname.startsWith('/oidc/auth/'),
+  const afterPassword = expectRedirect('loginPost', posted, target.baseUrl, (u) =>
+    options.nextCode ? u.pathname.endsWith('/mfa') : u.pathname.startsWith('/oidc/auth/'),
   );
   lap('loginPost');
+  const resumeUrl = options.nextCode
+    ? await secondFactor(target, jar, afterPassword, options.nextCode())
+    : afterPassword;
+  if (options.nextCode) lap('secondFactor');
 
   const resumed = await send(resumeUrl, { jar });
   const callback = new URL(
@@ -137,7 +160,7 @@ export async function login(
   );
   if (!tokens.id_token) throw new FlowError('token', 'no id_token', 'token response without id_token');
   checkIdToken(target, tokens.id_token, nonce);
-  if (!tokens.refresh_token)
+  if (scope.split(' ').includes('offline_access') && !tokens.refresh_token)
     throw new FlowError(
       'token',
       'no refresh_token',
@@ -145,6 +168,18 @@ export async function login(
     );
   lap('token');
   return tokens;
+}
+
+/** The second-factor page: the code typed and posted; returns where the login resumes. */
+async function secondFactor(target: Target, jar: CookieJar, pageUrl: string, code: string): Promise<string> {
+  const page = await send(pageUrl, { jar });
+  if (page.status !== 200 || !page.body.includes('name="code"'))
+    throw fail('secondFactor', page, 'expected the one-time code form');
+  const csrf = formField(page.body, '_csrf');
+  const action = formAction(page.body, pageUrl);
+  if (!csrf || !action) throw new FlowError('secondFactor', 'no form', 'no _csrf field or form action');
+  const posted = await send(action, { jar, form: { _csrf: csrf, code } });
+  return expectRedirect('secondFactor', posted, target.baseUrl, (u) => u.pathname.startsWith('/oidc/auth/'));
 }
 
 /** One client-credentials grant (client_secret_basic); throws unless a bearer token comes back. */

@@ -102,6 +102,8 @@ async function runBackend(backend: BackendId, settings: BenchSettings): Promise<
     const hashing = performance.now();
     await createUsers(configFile, serverEnv(options, 0), users);
     log(`${name}: ${users.length} users hashed at scryptCost ${cost} in ${ms(hashing)} ms`);
+    const setup = { configFile, env: serverEnv(options, 0), metadataDir: path.join(root, 'metadata'), users };
+    for (const scenario of scenarios) await scenario.beforeStart?.(setup);
 
     const starting = performance.now();
     const code = serverCodeSource();

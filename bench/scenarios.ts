@@ -1,6 +1,7 @@
 import { adLogin, adSync } from './ad.js';
 import { type InProcessScenario, smppDispatch } from './dispatch.js';
 import { clientCredentials, login, refresh, type Target } from './flows.js';
+import { oidcOtpJourney, oidcPasswordJourney, samlJourney } from './journeys/passgate.js';
 import type { VirtualUser } from './load.js';
 import { policyDecide } from './policy.js';
 import { samlResponse } from './saml.js';
@@ -13,6 +14,14 @@ export interface BenchUser {
   password: string;
 }
 
+/** A server start being prepared: its configuration, environment and metadata folder, its bench users. */
+export interface ServerSetup {
+  configFile: string;
+  env: NodeJS.ProcessEnv;
+  metadataDir: string;
+  users: readonly BenchUser[];
+}
+
 /** What one scenario measures and how its virtual users behave. */
 export interface Scenario {
   id: ScenarioId;
@@ -20,6 +29,8 @@ export interface Scenario {
   /** scrypt cost of the server configuration and of the users' password hashes. */
   scryptCost: number;
   kind: 'login' | 'grant';
+  /** Set-up before the server starts (metadata files, users with tokens). */
+  beforeStart?(setup: ServerSetup): Promise<void>;
   /** Builds the virtual users (may do unmeasured set-up, such as logging in). */
   prepare(
     target: Target,
@@ -73,6 +84,9 @@ export const SCENARIOS: readonly Scenario[] = [
       return virtualUsers;
     },
   },
+  oidcPasswordJourney,
+  oidcOtpJourney,
+  samlJourney,
 ];
 
 /** Scenarios that run inside the bench process (no server child), after the server's ones. */

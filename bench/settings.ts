@@ -4,6 +4,9 @@ export const SCENARIO_IDS = [
   'login-cost4',
   'client-credentials',
   'refresh',
+  'journey-oidc-password',
+  'journey-oidc-otp',
+  'journey-saml',
   'smpp-dispatch',
   'totp-verify',
   'policy-decide',
@@ -12,6 +15,18 @@ export const SCENARIO_IDS = [
   'saml-response',
 ] as const;
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
+
+/** The journeys: every HTTP exchange of a sign-in through the hosted pages, as a browser does it. */
+export const JOURNEY_IDS = [
+  'journey-oidc-password',
+  'journey-oidc-otp',
+  'journey-saml',
+  'client-credentials',
+] as const satisfies readonly ScenarioId[];
+
+/** Other identity servers the journeys can be compared with, in the same run (see bench/peers/). */
+export const PEER_IDS = ['simplesamlphp', 'lemonldap'] as const;
+export type PeerId = (typeof PEER_IDS)[number];
 
 /** Storage backends the bench runs against. */
 export const BACKEND_IDS = ['sqlite', 'postgres'] as const;
@@ -36,13 +51,19 @@ export interface BenchSettings {
   mode: 'production' | 'development';
   /** Before each scenario, wait up to this long for other processes to leave the CPU alone. */
   quietWaitSeconds: number;
+  /** Peers installed, started and measured on the same journeys before Passgate. */
+  peers: PeerId[];
   /** Run each server child with --cpu-prof and summarize every measured window. */
   profile: boolean;
   output: string;
 }
 
 /** The bench's knobs, documented where they are read. */
-export const SETTINGS_HELP = `Environment variables (all optional):
+export const SETTINGS_HELP = `Flags:
+  --journeys                 the journeys only (${JOURNEY_IDS.join(', ')}), SQLite, every peer,
+                             logins x4, 20 s each: the issue-14 table in one command (BENCH_* still apply)
+
+Environment variables (all optional):
   BENCH_SECONDS              measured seconds per scenario (default 10)
   BENCH_WARMUP_SECONDS       unmeasured warm-up before each scenario (default 2)
   BENCH_LOGIN_CONCURRENCY    logins in flight (default 8; keep it under 30, the per-address throttle)
@@ -57,6 +78,9 @@ export const SETTINGS_HELP = `Environment variables (all optional):
   BENCH_SCENARIOS            comma list of ${SCENARIO_IDS.join(', ')} (default all);
                              saml-response signs on one core, as the server does (main thread),
                              with the example SPs of metadata/saml/ (BENCH_SECONDS per profile)
+  BENCH_PEERS                comma list of ${PEER_IDS.join(', ')} (default none; all with --journeys):
+                             installs them (apt, as root) and starts them from ../shared/peers
+                             (BENCH_PEERS_DIR), runs the same journeys against them first, prints ratios
   BENCH_MODE                 server mode: production (default) or development
   BENCH_QUIET_WAIT_SECONDS   before each scenario, wait up to this long until other processes use
                              under 25% of a core (default 0: measure at once, report their share)
@@ -65,7 +89,19 @@ export const SETTINGS_HELP = `Environment variables (all optional):
   BENCH_OUTPUT               JSON results file (default test-output/bench.json)`;
 
 /** Reads and checks the settings; throws with a one-line reason on a bad value. */
-export function readSettings(env: NodeJS.ProcessEnv = process.env): BenchSettings {
+export function readSettings(
+  env: NodeJS.ProcessEnv = process.env,
+  argv: readonly string[] = process.argv,
+): BenchSettings {
+  if (argv.includes('--journeys'))
+    env = {
+      BENCH_BACKENDS: 'sqlite',
+      BENCH_SCENARIOS: JOURNEY_IDS.join(','),
+      BENCH_PEERS: PEER_IDS.join(','),
+      BENCH_LOGIN_CONCURRENCY: '4',
+      BENCH_SECONDS: '20',
+      ...env,
+    };
   const number = (name: string, fallback: number, min: number, max: number) => {
     const raw = env[name];
     if (raw === undefined || raw === '') return fallback;
@@ -74,9 +110,9 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): BenchSetting
       throw new Error(`${name}: expected a number from ${min} to ${max}, got "${raw}"`);
     return value;
   };
-  const list = <T extends string>(name: string, allowed: readonly T[]): T[] => {
+  const list = <T extends string>(name: string, allowed: readonly T[], fallback = [...allowed]): T[] => {
     const raw = env[name];
-    if (!raw) return [...allowed];
+    if (!raw) return fallback;
     const values = raw.split(',').map((v) => v.trim()) as T[];
     const unknown = values.find((v) => !allowed.includes(v));
     if (unknown) throw new Error(`${name}: unknown value "${unknown}" (expected ${allowed.join(', ')})`);
@@ -97,6 +133,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): BenchSetting
     backends: list('BENCH_BACKENDS', BACKEND_IDS),
     scenarios: list('BENCH_SCENARIOS', SCENARIO_IDS),
     mode,
+    peers: list('BENCH_PEERS', PEER_IDS, []),
     quietWaitSeconds: number('BENCH_QUIET_WAIT_SECONDS', 0, 0, 3600),
     profile: env.BENCH_PROFILE === '1' || env.BENCH_PROFILE === 'true',
     output: env.BENCH_OUTPUT || 'test-output/bench.json',

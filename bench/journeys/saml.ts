@@ -1,0 +1,118 @@
+import { randomBytes } from 'node:crypto';
+import { deflateRawSync } from 'node:zlib';
+import { SAML } from '@node-saml/node-saml';
+import { FlowError } from '../flows.js';
+import { Browser, fillForm } from './browser.js';
+
+/** The SP every SAML journey plays, on Passgate and on the peer alike (nothing listens there). */
+export const BENCH_SP = {
+  entityId: 'http://127.0.0.1:9999/sp',
+  acsUrl: 'http://127.0.0.1:9999/acs',
+} as const;
+
+/** Passgate's metadata files for {@link BENCH_SP}: a generic SP that wants Response and Assertion signed. */
+export const BENCH_SP_FILES = {
+  'bench-sp.xml':
+    `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="${BENCH_SP.entityId}">` +
+    '<md:SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">' +
+    '<md:NameIDFormat>urn:oasis:names:tc:SAML:2.0:nameid-format:transient</md:NameIDFormat>' +
+    `<md:AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="${BENCH_SP.acsUrl}" index="0"/>` +
+    '</md:SPSSODescriptor></md:EntityDescriptor>\n',
+  'bench-sp.yaml': 'profile: generic\nsign: both\n',
+};
+
+/** An IdP as the SAML journey sees it. */
+export interface SamlIdp {
+  /** Single sign-on service URL (HTTP-Redirect binding). */
+  ssoUrl: string;
+  /** Host names mapped to loopback (see {@link Browser}). */
+  hosts?: Record<string, string>;
+}
+
+/**
+ * One SP-initiated sign-in as a browser does it: the HTTP-Redirect AuthnRequest, redirects to the
+ * IdP's password page, the form posted, redirects to the page that auto-posts the Response to the
+ * ACS. Returns the Response XML after a cheap check (Success, two signatures, addressed to our ACS);
+ * {@link verifySamlResponse} checks it fully.
+ */
+export async function samlSignIn(
+  idp: SamlIdp,
+  username: string,
+  password: string,
+  steps: Record<string, number> = {},
+): Promise<string> {
+  const browser = new Browser(idp.hosts);
+  let mark = performance.now();
+  const lap = (step: string) => {
+    const now = performance.now();
+    steps[step] = now - mark;
+    mark = now;
+  };
+  const query = new URLSearchParams({ SAMLRequest: authnRequest(idp.ssoUrl), RelayState: 'bench' });
+  const page = await browser.get(`${idp.ssoUrl}?${query}`, 'sso');
+  const login = fillForm(page, 'password', { username, password }, 'sso');
+  lap('sso');
+  const posted = await browser.post(login.action, login.form, 'loginPost');
+  const response = fillForm(posted, 'SAMLResponse', {}, 'loginPost').form.SAMLResponse ?? '';
+  lap('loginPost');
+  const xml = Buffer.from(response, 'base64').toString('utf8');
+  const problem = !/StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/.test(xml)
+    ? 'status is not Success'
+    : (xml.match(/<(?:ds:)?Signature[ >]/g) ?? []).length !== 2
+      ? 'not exactly two signatures'
+      : !xml.includes(`Destination="${BENCH_SP.acsUrl}"`)
+        ? 'not addressed to the ACS'
+        : undefined;
+  if (problem) throw new FlowError('response', problem, xml.slice(0, 300));
+  return xml;
+}
+
+/**
+ * Verifies a Response as the SP would, with node-saml (not the IdP's own samlify): Response and
+ * Assertion signatures by `certificatePem`, issuer, audience, time conditions. Returns the NameID
+ * and the attributes.
+ */
+export async function verifySamlResponse(
+  xml: string,
+  idp: { issuer: string; certificatePem: string },
+): Promise<{ nameID: string; attributes: Record<string, unknown> }> {
+  const sp = new SAML({
+    issuer: BENCH_SP.entityId,
+    audience: BENCH_SP.entityId,
+    callbackUrl: BENCH_SP.acsUrl,
+    idpCert: idp.certificatePem,
+    idpIssuer: idp.issuer,
+    wantAssertionsSigned: true,
+    wantAuthnResponseSigned: true,
+    validateInResponseTo: 'never' as never,
+    acceptedClockSkewMs: 5000,
+  });
+  const { profile } = await sp.validatePostResponseAsync({
+    SAMLResponse: Buffer.from(xml).toString('base64'),
+  });
+  if (!profile) throw new FlowError('response', 'no profile', 'node-saml accepted no assertion');
+  const { nameID, issuer: _issuer, ...attributes } = profile;
+  return { nameID, attributes };
+}
+
+/** The IdP's signing certificate in PEM, from its metadata document. */
+export async function certificateFromMetadata(metadataUrl: string, hosts: Record<string, string> = {}) {
+  const page = await new Browser(hosts).get(metadataUrl, 'metadata');
+  const der = /<(?:\w+:)?X509Certificate>([^<]+)</.exec(page.reply.body)?.[1]?.replace(/\s+/g, '');
+  if (!der) throw new Error(`no signing certificate in ${metadataUrl}`);
+  return `-----BEGIN CERTIFICATE-----\n${der.match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`;
+}
+
+/** A deflated, base64 AuthnRequest from {@link BENCH_SP} asking for a POST to its ACS. */
+function authnRequest(destination: string): string {
+  const id = `_${randomBytes(16).toString('hex')}`;
+  const instant = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  const xml =
+    '<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion"' +
+    ` ID="${id}" Version="2.0" IssueInstant="${instant}" Destination="${destination}"` +
+    ` AssertionConsumerServiceURL="${BENCH_SP.acsUrl}" ProtocolBinding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST">` +
+    `<saml:Issuer>${BENCH_SP.entityId}</saml:Issuer>` +
+    '<samlp:NameIDPolicy Format="urn:oasis:names:tc:SAML:2.0:nameid-format:transient" AllowCreate="true"/>' +
+    '</samlp:AuthnRequest>';
+  return deflateRawSync(Buffer.from(xml)).toString('base64');
+}
