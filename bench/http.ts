@@ -123,8 +123,13 @@ export function basicAuthorization(clientId: string, secret: string): string {
 export function formField(html: string, name: string): string | undefined {
   const input = new RegExp(`<input[^>]*name="${name}"[^>]*>`).exec(html)?.[0];
   const value = input && /value="([^"]*)"/.exec(input)?.[1];
+  return value === undefined ? undefined : decodeAttribute(value);
+}
+
+/** An HTML attribute value as the browser reads it (the entities the server's templates write). */
+export function decodeAttribute(value: string): string {
   return value
-    ?.replace(/&#34;|&quot;/g, '"')
+    .replace(/&#34;|&quot;/g, '"')
     .replace(/&#39;/g, "'")
     .replace(/&amp;/g, '&');
 }

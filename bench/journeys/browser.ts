@@ -1,5 +1,5 @@
 import { FlowError } from '../flows.js';
-import { CookieJar, type Reply, send } from '../http.js';
+import { CookieJar, decodeAttribute, type Reply, send } from '../http.js';
 
 /** Where a browser ended up after following redirects: the last answer and its address. */
 export interface Landing {
@@ -79,9 +79,9 @@ export function fillForm(
   for (const input of chosen.match(/<input[^>]*>/g) ?? []) {
     if (!/type="hidden"/.test(input)) continue;
     const name = /name="([^"]*)"/.exec(input)?.[1];
-    if (name) hidden[name] = unescape(/value="([^"]*)"/.exec(input)?.[1] ?? '');
+    if (name) hidden[name] = decodeAttribute(/value="([^"]*)"/.exec(input)?.[1] ?? '');
   }
-  const action = unescape(/action="([^"]*)"/.exec(chosen)?.[1] ?? '');
+  const action = decodeAttribute(/action="([^"]*)"/.exec(chosen)?.[1] ?? '');
   const target = new URL(action || page.url, page.url);
   target.hash = '';
   return { action: target.href, form: { ...hidden, ...values } };
@@ -94,11 +94,4 @@ export function text(html: string): string {
     .replace(/\s+/g, ' ')
     .trim()
     .slice(0, 200);
-}
-
-function unescape(value: string): string {
-  return value
-    .replace(/&#34;|&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&amp;/g, '&');
 }
