@@ -30,23 +30,29 @@ export class FlowError extends Error {
 /** Where the server is and how the relying party authenticates to it. */
 export interface Target {
   baseUrl: string;
+  /** The relying party's client id (the ID token's audience). */
+  clientId: string;
   issuer: string;
   tokenUrl: string;
   authorization: string;
   keys: Map<string, KeyObject>;
 }
 
-/** Discovery and JWKS of a running server, fetched once. */
-export async function discoverTarget(baseUrl: string): Promise<Target> {
+/** Discovery and JWKS of a running server, fetched once; `client` is the relying party the bench plays. */
+export async function discoverTarget(
+  baseUrl: string,
+  client: { client_id: string; client_secret: string } = BENCH_CLIENT,
+): Promise<Target> {
   const discovery = await send(`${baseUrl}/.well-known/openid-configuration`);
   if (discovery.status !== 200) throw new Error(`discovery answered HTTP ${discovery.status}`);
   const metadata = JSON.parse(discovery.body) as { issuer: string; token_endpoint: string; jwks_uri: string };
   const jwks = JSON.parse((await send(metadata.jwks_uri)).body) as { keys: Array<{ kid: string }> };
   return {
     baseUrl,
+    clientId: client.client_id,
     issuer: metadata.issuer,
     tokenUrl: metadata.token_endpoint,
-    authorization: basicAuthorization(BENCH_CLIENT.client_id, BENCH_CLIENT.client_secret),
+    authorization: basicAuthorization(client.client_id, client.client_secret),
     keys: new Map(jwks.keys.map((jwk) => [jwk.kid, createPublicKey({ key: jwk, format: 'jwk' })])),
   };
 }
@@ -202,7 +208,12 @@ export async function refresh(target: Target, refreshToken: string): Promise<Tok
   return tokens;
 }
 
-async function tokenRequest(target: Target, form: Record<string, string>, step: string): Promise<Tokens> {
+/** A token request with client_secret_basic; throws unless a bearer access token comes back. */
+export async function tokenRequest(
+  target: Target,
+  form: Record<string, string>,
+  step: string,
+): Promise<Tokens> {
   const reply = await send(target.tokenUrl, {
     form,
     headers: { authorization: target.authorization, accept: 'application/json' },
@@ -219,8 +230,11 @@ async function tokenRequest(target: Target, form: Record<string, string>, step: 
   return tokens;
 }
 
-/** Checks an ID token the way a relying party must: ES256/RS256 signature by a published key, iss, aud, nonce, exp. */
-function checkIdToken(target: Target, idToken: string, nonce: string): void {
+/**
+ * Checks an ID token the way a relying party must: ES256/RS256 signature by a published key, iss,
+ * aud, nonce, exp. Returns its claims.
+ */
+export function checkIdToken(target: Target, idToken: string, nonce: string): Record<string, unknown> {
   const [header64 = '', payload64 = '', signature64 = ''] = idToken.split('.');
   const header = JSON.parse(Buffer.from(header64, 'base64url').toString()) as { alg: string; kid: string };
   const key = target.keys.get(header.kid);
@@ -244,6 +258,7 @@ function checkIdToken(target: Target, idToken: string, nonce: string): void {
             ? 'exp'
             : undefined;
   if (problem) throw new FlowError('token', `bad id_token ${problem}`, JSON.stringify(claims).slice(0, 200));
+  return claims;
 }
 
 function expectRedirect(step: string, reply: Reply, base: string, accept: (url: URL) => boolean): string {

@@ -1,11 +1,12 @@
 import type { IntervalCost, ProfileSummary } from './cpuprofile.js';
 import { LOGIN_STEPS } from './flows.js';
 import type { LoadResult } from './load.js';
-import type { BackendId, ScenarioId } from './settings.js';
+import type { BackendId, PeerId, ScenarioId } from './settings.js';
 
 /** One scenario on one backend, as printed and written to JSON. */
 export interface ScenarioResult extends LoadResult {
-  backend: BackendId;
+  /** Passgate's storage backend, or the peer that was measured instead of Passgate. */
+  backend: BackendId | PeerId;
   scenario: ScenarioId;
   title: string;
   concurrency: number;

@@ -7,6 +7,8 @@ import { startCluster, stopCluster } from '../test/support/postgres-cluster.js';
 import { attributeIntervals, type Interval, monotonicUs, summarizeProfile } from './cpuprofile.js';
 import { discoverTarget } from './flows.js';
 import { type OpTrace, runLoad } from './load.js';
+import { formatPeerRatios, peerRatios } from './peers/report.js';
+import { runPeers } from './peers/run.js';
 import {
   formatProfile,
   formatReport,
@@ -347,11 +349,17 @@ async function main(): Promise<number> {
       `logins x${settings.loginConcurrency}, grants x${settings.grantConcurrency}, ` +
       `${settings.warmupSeconds}+${settings.seconds} s per scenario`,
   );
+  // The peers first, each alone on the machine, then Passgate with the same settings.
+  const peers = await runPeers(settings, log, (undo) => {
+    cleanups.push(undo);
+  });
   const results: ScenarioResult[] = [];
   for (const backend of settings.backends) results.push(...(await runBackend(backend, settings)));
   await cleanUp();
 
-  console.log(formatReport(results));
+  console.log(formatReport([...peers, ...results]));
+  const sideBySide = peerRatios(peers, results);
+  if (sideBySide.length > 0) console.log(formatPeerRatios(sideBySide));
   if (settings.profile) for (const r of results) if (r.profile) console.log(`\n${formatProfile(r)}`);
 
   const output = path.resolve(REPO_ROOT, settings.output);
@@ -370,6 +378,8 @@ async function main(): Promise<number> {
         },
         settings,
         results,
+        peers,
+        peerRatios: sideBySide,
         targets: ratios(results, TARGETS),
         keycloak: ratios(results, KEYCLOAK_2VCPU),
       },
@@ -378,7 +388,7 @@ async function main(): Promise<number> {
     )}\n`,
   );
   console.log(`\nResults written to ${path.relative(process.cwd(), output) || output}`);
-  const errors = results.reduce((n, r) => n + r.errorCount, 0);
+  const errors = [...peers, ...results].reduce((n, r) => n + r.errorCount, 0);
   if (errors > 0) {
     console.log(`\n${errors} operations failed: these numbers are not a valid measurement.`);
     return 1;

@@ -23,9 +23,14 @@ export class Browser {
     return this.follow(url, step, stopAt);
   }
 
-  /** POST the form fields to `url`, then follow redirects like {@link get}. */
-  post(url: string, form: Record<string, string>, step: string, stopAt?: string): Promise<Landing> {
-    return this.follow(url, step, stopAt, form);
+  /** POST the form fields to `url` (with extra `headers`), then follow redirects like {@link get}. */
+  post(
+    url: string,
+    form: Record<string, string>,
+    step: string,
+    options: { stopAt?: string; headers?: Record<string, string> } = {},
+  ): Promise<Landing> {
+    return this.follow(url, step, options.stopAt, form, options.headers);
   }
 
   private async follow(
@@ -33,8 +38,9 @@ export class Browser {
     step: string,
     stopAt: string | undefined,
     form?: Record<string, string>,
+    headers?: Record<string, string>,
   ): Promise<Landing> {
-    let reply = await this.send(url, form);
+    let reply = await this.send(url, form, headers);
     for (let hops = 0; reply.status >= 300 && reply.status < 400; hops++) {
       const location = reply.headers.get('location');
       if (!location) throw new FlowError(step, `HTTP ${reply.status}`, 'a redirect without Location');
@@ -46,13 +52,18 @@ export class Browser {
     return { reply, url };
   }
 
-  private send(url: string, form?: Record<string, string>): Promise<Reply> {
+  private send(
+    url: string,
+    form?: Record<string, string>,
+    headers: Record<string, string> = {},
+  ): Promise<Reply> {
     const address = new URL(url);
     const loopback = this.hosts[address.host];
-    if (!loopback) return send(url, { jar: this.jar, ...(form ? { form } : {}) });
+    const options = { jar: this.jar, ...(form ? { form } : {}) };
+    if (!loopback) return send(url, { ...options, headers });
     const host = address.host;
     address.host = loopback;
-    return send(address.href, { jar: this.jar, headers: { host }, ...(form ? { form } : {}) });
+    return send(address.href, { ...options, headers: { ...headers, host } });
   }
 }
 
