@@ -247,10 +247,12 @@ export function checkIdToken(target: Target, idToken: string, nonce: string): Re
       : header.alg === 'RS256' && verify('sha256', data, key, signature);
   if (!valid) throw new FlowError('token', 'bad id_token signature', header.alg);
   const claims = JSON.parse(Buffer.from(payload64, 'base64url').toString()) as Record<string, unknown>;
+  // A single audience may be a string or a one-element array (OIDC Core 2).
+  const audience = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
   const problem =
     claims.iss !== target.issuer
       ? 'iss'
-      : claims.aud !== BENCH_CLIENT.client_id
+      : !audience.includes(target.clientId)
         ? 'aud'
         : claims.nonce !== nonce
           ? 'nonce'

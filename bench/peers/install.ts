@@ -1,9 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import {
   chmodSync,
+  closeSync,
   cpSync,
   existsSync,
   mkdtempSync,
+  openSync,
   readdirSync,
   readFileSync,
   statSync,
@@ -28,7 +30,7 @@ export function sharedPeersDir(env: NodeJS.ProcessEnv = process.env): string {
  * folder, which www-data (nginx, PHP-FPM, the LemonLDAP::NG workers) may enter. LemonLDAP::NG's
  * cookie domain cannot be an IP address (`lemonldap-ng-cli merge` answers __badDomainName__), so its
  * portal becomes http://auth.peers.test:8082/ in the domain peers.test; the bench reaches that name
- * on 127.0.0.1 with the Host header kept (see Browser).
+ * on 127.0.0.1 with the Host header kept (see Browser), and registers rtyler's TOTP device itself.
  */
 export function renderPeers(sharedDir: string): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'passgate-peers-'));
@@ -46,6 +48,9 @@ export function renderPeers(sharedDir: string): string {
     merge,
     JSON.stringify({ ...config, portal: `http://${LLNG_PORTAL_HOST}/`, domain: 'peers.test' }, null, 1),
   );
+  // Its TOTP device is registered by the bench (lemonldap.ts), through the portal's own name.
+  const init = path.join(dir, 'lemonldap-ng', 'init.sh');
+  writeFileSync(init, readFileSync(init, 'utf8').replace(/^node register-totp\.js.*$/m, ''));
   return dir;
 }
 
@@ -82,17 +87,22 @@ function isInstalled(debianPackage: string): boolean {
   );
 }
 
-/** Runs one of a peer's shell scripts in its folder; throws with its output when it fails. */
-export function runScript(cwd: string, script: string, env: NodeJS.ProcessEnv = {}): string {
-  const run = spawnSync('bash', [script], {
-    cwd,
-    env: { ...process.env, ...env },
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-  if (run.status !== 0)
-    throw new Error(`${path.basename(cwd)}/${script} failed: ${(run.stderr || run.stdout).slice(-500)}`);
-  return run.stdout;
+/**
+ * Runs one of a peer's shell scripts in its folder; throws with the end of its output when it fails.
+ * The output goes to a file, not a pipe: daemons started with a pipe for stdout (LemonLDAP::NG's
+ * FastCGI server) lose their workers when it closes.
+ */
+export function runScript(cwd: string, script: string): string {
+  const logFile = path.join(cwd, `${path.basename(script, '.sh')}.out`);
+  const out = openSync(logFile, 'w');
+  try {
+    const run = spawnSync('bash', [script], { cwd, stdio: ['ignore', out, out], timeout: 120_000 });
+    const output = readFileSync(logFile, 'utf8');
+    if (run.status !== 0) throw new Error(`${path.basename(cwd)}/${script} failed: ${output.slice(-500)}`);
+    return output;
+  } finally {
+    closeSync(out);
+  }
 }
 
 /** Waits until `probe` resolves true (up to 30 s). */

@@ -1,10 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { timeStep, totpCode } from '../../src/tokens/oath.js';
 import { parseSecret } from '../../src/tokens/secrets.js';
 import { checkIdToken, discoverTarget, FlowError, type Target, tokenRequest } from '../flows.js';
-import { Browser, fillForm } from '../journeys/browser.js';
+import { Browser, fillForm, text } from '../journeys/browser.js';
 import type { ScenarioId } from '../settings.js';
 import { LLNG_PORTAL_HOST, runScript, waitUntil } from './install.js';
 import type { Peer } from './peer.js';
@@ -16,8 +16,8 @@ const CALLBACK = 'http://127.0.0.1:9999/cb';
 
 /**
  * LemonLDAP::NG 2.16 from Debian (nginx + llng-fastcgi-server, 7 workers, Demo user store) as the
- * OIDC peer: the folder's init.sh (demo configuration merged with merge.json, TOTP registered for
- * rtyler through the portal). Password journey: dwho; second factor: rtyler's TOTP.
+ * OIDC peer: the folder's init.sh (demo configuration merged with merge.json), then a TOTP device
+ * registered for rtyler through the portal. Password journey: dwho; second factor: rtyler's TOTP.
  */
 export const lemonLdap: Peer = {
   id: 'lemonldap',
@@ -58,16 +58,15 @@ export const lemonLdap: Peer = {
       await stop();
       throw error;
     }
-    const secretFile = path.join(dir, 'totp-secret-rtyler.txt');
+    let totpSecret: Promise<Uint8Array> | undefined;
     const target = await discoverTarget('http://127.0.0.1:8082', CLIENT);
     return {
       pids: () =>
         ['llng-fastcgi.pid', 'nginx.pid'].map((f) => Number(readFileSync(path.join(dir, 'run', f), 'utf8'))),
       prepare: async (journey, count) => {
         const otp = journey === 'journey-oidc-otp';
-        if (otp && !existsSync(secretFile))
-          throw new Error('LemonLDAP::NG: no TOTP device was registered for rtyler (init.sh)');
-        const secret = otp ? parseSecret(readFileSync(secretFile, 'utf8').trim()) : undefined;
+        if (otp) totpSecret ??= registerTotp('rtyler');
+        const secret = otp ? await totpSecret : undefined;
         return Array.from({ length: count }, () => ({
           op: (steps) => llngSignIn(target, journey, secret, steps).then(() => {}),
         }));
@@ -76,6 +75,37 @@ export const lemonLdap: Peer = {
     };
   },
 };
+
+/**
+ * Registers a TOTP device for a demo user (password = user name) through the portal's own
+ * self-registration API, as its web page does; returns the secret.
+ */
+async function registerTotp(user: string): Promise<Uint8Array> {
+  const browser = new Browser(HOSTS);
+  const page = await browser.get(`${PORTAL}/`, 'portal');
+  const login = fillForm(page, 'password', { user, password: user }, 'portal');
+  await browser.post(login.action, login.form, 'portal login');
+  const api = { accept: 'application/json', 'x-csrf-check': '1' };
+  const key = await browser.post(`${PORTAL}/2fregisters/totp/getkey`, {}, 'totp getkey', { headers: api });
+  let answer: { secret?: string; token?: string } = {};
+  try {
+    answer = JSON.parse(key.reply.body) as typeof answer;
+  } catch {}
+  const { secret, token } = answer;
+  if (!secret || !token)
+    throw new Error(`LemonLDAP::NG TOTP registration (HTTP ${key.reply.status}): ${text(key.reply.body)}`);
+  const bytes = parseSecret(secret);
+  const code = totpCode(bytes, timeStep(Date.now(), 30), 30, { algorithm: 'SHA1', digits: 6 });
+  const verified = await browser.post(
+    `${PORTAL}/2fregisters/totp/verify`,
+    { token, code, TOTPName: 'bench' },
+    'totp verify',
+    { headers: api },
+  );
+  if (verified.reply.status !== 200 || /error/i.test(verified.reply.body))
+    throw new Error(`LemonLDAP::NG TOTP registration refused: ${verified.reply.body.slice(0, 200)}`);
+  return bytes;
+}
 
 /** One OIDC sign-in through the portal's form (and its TOTP form), then the token exchange. */
 async function llngSignIn(

@@ -68,8 +68,9 @@ async function measure(
   const kind = SCENARIOS.find((s) => s.id === journey)?.kind ?? 'login';
   const concurrency = kind === 'login' ? settings.loginConcurrency : settings.grantConcurrency;
   log(`${peer.id}/${journey}: ${concurrency} in flight, ${settings.warmupSeconds}+${settings.seconds} s`);
-  const users = await running.prepare(journey, concurrency);
+  let users: Awaited<ReturnType<RunningPeer['prepare']>>;
   try {
+    users = await running.prepare(journey, concurrency);
     await users[0]!.op({}); // a broken set-up fails here with its reason, and the Response is verified
   } catch (error) {
     log(`${peer.id}/${journey}: ABORTED: ${(error as Error).message}`);
