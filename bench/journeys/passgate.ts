@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { systemClock } from '../../src/clock.js';
-import { loadConfig } from '../../src/config/load.js';
+import { loadConfig } from '../../src/server/config.js';
 import { composeCore } from '../../src/server/core.js';
 import { openDatabase } from '../../src/store/database.js';
 import { oathToken } from '../../src/tokens/enrol.js';
