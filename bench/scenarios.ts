@@ -5,6 +5,7 @@ import { oidcOtpJourney, oidcPasswordJourney, samlJourney } from './journeys/pas
 import type { VirtualUser } from './load.js';
 import { policyDecide } from './policy.js';
 import { samlResponse } from './saml.js';
+import { samlSchemaValidation } from './saml-schema.js';
 import type { ScenarioId } from './settings.js';
 import { totpVerify } from './totp.js';
 
@@ -97,6 +98,7 @@ export const IN_PROCESS_SCENARIOS: readonly InProcessScenario[] = [
   adSync,
   adLogin,
   samlResponse,
+  samlSchemaValidation,
 ];
 
 /** A user that logs in once, then refreshes in a chain; after a failure it logs in again. */

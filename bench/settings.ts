@@ -13,6 +13,7 @@ export const SCENARIO_IDS = [
   'ad-sync',
   'ad-login',
   'saml-response',
+  'saml-schema',
 ] as const;
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
 
@@ -77,7 +78,8 @@ Environment variables (all optional):
   BENCH_BACKENDS             comma list of ${BACKEND_IDS.join(', ')} (default both)
   BENCH_SCENARIOS            comma list of ${SCENARIO_IDS.join(', ')} (default all);
                              saml-response signs on one core, as the server does (main thread),
-                             with the example SPs of metadata/saml/ (BENCH_SECONDS per profile)
+                             with the example SPs of metadata/saml/ (BENCH_SECONDS per profile);
+                             saml-schema validates 2,000 real SAML messages in process (µs each)
   BENCH_PEERS                comma list of ${PEER_IDS.join(', ')} (default none; all with --journeys):
                              installs them (apt, as root) and starts them from ../shared/peers
                              (BENCH_PEERS_DIR), runs the same journeys against them first, prints ratios

@@ -1,5 +1,4 @@
 import path from 'node:path';
-import * as xmllint from '@authenio/samlify-node-xmllint';
 import express from 'express';
 import type { Clock } from '../../clock.js';
 import type { Config } from '../../config/load.js';
@@ -13,6 +12,7 @@ import { AuthnRequestValidator } from './messages/authn-request.js';
 import { LogoutRequestValidator } from './messages/logout-request.js';
 import { LogoutResponseBuilder } from './messages/logout-response.js';
 import { RequestValidator } from './messages/request-checks.js';
+import { samlSchema } from './messages/schema-validator.js';
 import { StatusResponseBuilder } from './messages/status-response.js';
 import { NameIds, PAIRWISE_KEY_NAME } from './response/name-id.js';
 import { ResponseBuilder } from './response/response.js';
@@ -63,8 +63,9 @@ export interface SamlDoorOptions {
 /** Builds the SAML door: the signing key (made on first start), the SPs, metadata, requests, responses. */
 export async function createSamlDoor(options: SamlDoorOptions): Promise<SamlDoor> {
   const { config, publicUrl, keys, logger, clock } = options;
-  // samlify refuses to parse without a schema validator; this one needs no Java.
-  samlify.setSchemaValidator(xmllint);
+  // samlify refuses to parse without a schema validator: the SAML 2.0 schema, compiled now (not
+  // on the first request) and once per process.
+  samlify.setSchemaValidator(await samlSchema());
   const endpoints: IdpEndpoints = {
     entityId: config.saml.entityId ?? `${publicUrl}/saml/metadata`,
     ssoUrl: `${publicUrl}/saml/sso`,
