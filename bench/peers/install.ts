@@ -46,7 +46,17 @@ export function renderPeers(sharedDir: string): string {
   const config = JSON.parse(readFileSync(merge, 'utf8')) as Record<string, unknown>;
   writeFileSync(
     merge,
-    JSON.stringify({ ...config, portal: `http://${LLNG_PORTAL_HOST}/`, domain: 'peers.test' }, null, 1),
+    JSON.stringify(
+      {
+        ...config,
+        portal: `http://${LLNG_PORTAL_HOST}/`,
+        domain: 'peers.test',
+        // The portal's own pages (TOTP registration): nginx names the virtual host 127.0.0.1.
+        locationRules: { '127.0.0.1': { default: 'accept' } },
+      },
+      null,
+      1,
+    ),
   );
   // Its TOTP device is registered by the bench (lemonldap.ts), through the portal's own name.
   const init = path.join(dir, 'lemonldap-ng', 'init.sh');
