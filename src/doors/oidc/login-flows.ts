@@ -1,6 +1,6 @@
-import type { Request, Response } from 'express';
+import type { Response } from 'express';
 import type Provider from 'oidc-provider';
-import type { InteractionResults } from 'oidc-provider';
+import type { Interaction, InteractionResults } from 'oidc-provider';
 import type { LoginFlow, LoginFlowSource } from '../../login/flow.js';
 import { ACR_MFA, ACR_PASSWORD, REQUIRE_MFA, requestedStepUp, STEP_UP_CHECK } from './assurance.js';
 import { isOidcUnavailable } from './unavailable.js';
@@ -13,7 +13,7 @@ import { isOidcUnavailable } from './unavailable.js';
 export function oidcLoginFlows(provider: () => Provider): LoginFlowSource {
   return {
     async load(req, res, uid) {
-      let details: Awaited<ReturnType<Provider['interactionDetails']>>;
+      let details: Interaction;
       try {
         details = await provider().interactionDetails(req, res);
       } catch (error) {
@@ -39,14 +39,14 @@ export function oidcLoginFlows(provider: () => Provider): LoginFlowSource {
         ...(typeof hint === 'string' ? { loginHint: hint } : {}),
         ...(stepUp ? { stepUp } : {}),
         ...(stepUpOnly ? { sessionUserId: details.session!.accountId } : {}),
-        finish: (request, response, result) =>
-          finish(provider(), request, response, {
+        finish: (_request, response, result) =>
+          finish(details, response, {
             login: { accountId: result.userId, amr: result.amr, acr: result.mfa ? ACR_MFA : ACR_PASSWORD },
             // The user signed in on this very interaction: the interaction a native client needs.
             consent: {},
           }),
-        cancel: (request, response) =>
-          finish(provider(), request, response, {
+        cancel: (_request, response) =>
+          finish(details, response, {
             error: 'access_denied',
             error_description: 'the user cancelled the sign-in',
           }),
@@ -73,6 +73,16 @@ function asksToSignIn(prompt: { name: string; reasons: string[] }): boolean {
   );
 }
 
-function finish(provider: Provider, req: Request, res: Response, result: InteractionResults): Promise<void> {
-  return provider.interactionFinished(req, res, result, { mergeWithLastSubmission: false });
+/**
+ * Hands the result to oidc-provider and sends the browser back to its authorization endpoint, as
+ * `interactionFinished(..., { mergeWithLastSubmission: false })` does, on the interaction this
+ * request already loaded (and bound to this browser) instead of reading it from the store again.
+ */
+async function finish(interaction: Interaction, res: Response, result: InteractionResults): Promise<void> {
+  interaction.result = result;
+  await interaction.save(interaction.exp - Math.floor(Date.now() / 1000));
+  res.statusCode = 303;
+  res.setHeader('Location', interaction.returnTo);
+  res.setHeader('Content-Length', '0');
+  res.end();
 }
