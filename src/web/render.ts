@@ -29,10 +29,19 @@ export function createPageRenderer(
   translations: Translations,
   cache: boolean,
 ): PageRenderer {
+  const translators = new Map<string, TFunction>();
+  const translatorOf = (lang: string) => {
+    let t = translators.get(lang);
+    if (!t) {
+      t = memoizedPlainKeys(translations.i18n.getFixedT(lang));
+      translators.set(lang, t);
+    }
+    return t;
+  };
   return async (req: IncomingMessage, view: string, locals: Record<string, unknown>) => {
     const lang = translations.detect(req);
     const pageLocals: PageLocals = {
-      t: translations.i18n.getFixedT(lang),
+      t: translatorOf(lang),
       lang,
       languages: translations.languages,
       switchBase: switchBase(
@@ -41,6 +50,25 @@ export function createPageRenderer(
     };
     return ejs.renderFile(path.join(viewsDir, `${view}.ejs`), { ...pageLocals, ...locals }, { cache });
   };
+}
+
+/**
+ * A language's translate function that looks a plain key up once: translations are loaded at
+ * start and never change, and a page asks for dozens of keys on every request. Calls with
+ * options (interpolation, plurals) go to i18next each time.
+ */
+function memoizedPlainKeys(t: TFunction): TFunction {
+  const known = new Map<string, string>();
+  const memoized = (key: unknown, ...rest: unknown[]) => {
+    if (typeof key !== 'string' || rest.length > 0)
+      return (t as unknown as (...args: unknown[]) => unknown)(key, ...rest);
+    const cached = known.get(key);
+    if (cached !== undefined) return cached;
+    const text: unknown = t(key);
+    if (typeof text === 'string') known.set(key, text);
+    return text;
+  };
+  return memoized as unknown as TFunction;
 }
 
 function switchBase(url: string): string {
