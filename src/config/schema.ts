@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { channelSchema } from './channels.js';
 import { directorySchema } from './directory-schema.js';
 import { metricsSchema } from './metrics-schema.js';
 import { geoSchema, learningSchema, mfaSessionMinutes } from './policies-schema.js';
@@ -283,7 +284,7 @@ export function configSchemaWith<P extends PluginSchemas>(plugins: P) {
             ),
           userWindowSeconds: seconds(900, 'Window of userMaxFailures.'),
           directoryChannels: z
-            .array(z.enum(['sms', 'voice', 'email']))
+            .array(channelSchema)
             .default(['sms', 'voice'])
             .describe(
               'Passcode channels every user has through the directory: a mobile number gives sms and voice, an e-mail address email. ' +

@@ -1,9 +1,10 @@
 import type { z } from 'zod';
 import type { Clock } from '../clock.js';
+import type { Channel } from '../config/channels.js';
 import type { Logger } from '../observability/logger.js';
 
-/** How a passcode reaches a person. */
-export type Channel = 'sms' | 'voice' | 'email';
+/** How a passcode reaches a person (the one list is config/channels.ts). */
+export type { Channel };
 
 /** One message to deliver. Gateways never log `text`, `spoken` or `to` in full. */
 export interface OutboundMessage {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { channelSchema } from '../config/channels.js';
 
 /** Kind under which load-balancing policies are stored in the policies table. */
 export const LOAD_BALANCING_KIND = 'load-balancing';
@@ -33,7 +34,7 @@ export const loadBalancingPolicySchema = z
       .default('priority')
       .describe('How the first gateway is chosen.'),
     channels: z
-      .array(z.enum(['sms', 'voice', 'email']))
+      .array(channelSchema)
       .min(1)
       .describe('Channels whose messages this policy places (when no policy is named for a login).'),
     members: z.array(member).min(1).describe('The gateways, each at most once.'),

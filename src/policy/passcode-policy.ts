@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CHANNEL_NAMES, channelSchema } from '../config/channels.js';
 
 /** Kind under which Passcode Policies are stored. */
 export const PASSCODE_POLICY_KIND = 'passcode';
@@ -47,9 +48,9 @@ export const passcodePolicySchema = z
         'Wait before another passcode may be sent within one sign-in (a resend, or another channel); a new sign-in is not held back by it.',
       ),
     channels: z
-      .array(z.enum(['sms', 'voice', 'email']))
+      .array(channelSchema)
       .min(1)
-      .default(['sms', 'voice', 'email'])
+      .default([...CHANNEL_NAMES])
       .describe('Channels in order of preference; the first one the user can receive is used.'),
     templates: z.record(z.string().min(2), templates).default({}).describe('Message texts by language code.'),
   })

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CHANNEL_NAMES, channelSchema } from '../../config/channels.js';
 import { describeError } from '../../errors.js';
 import { DispatchErrors } from '../errors.js';
 import type { Channel, Gateway, GatewayContext, GatewayType, OutboundMessage } from '../gateway.js';
@@ -18,11 +19,7 @@ export const httpSettings = z.strictObject({
     .min(1)
     .default('http')
     .describe('Name used in logs, load-balancing policies and callback URLs.'),
-  channels: z
-    .array(z.enum(['sms', 'voice', 'email']))
-    .min(1)
-    .default(['sms'])
-    .describe('Channels this gateway carries.'),
+  channels: z.array(channelSchema).min(1).default(['sms']).describe('Channels this gateway carries.'),
   ...httpRequestShape,
 });
 
@@ -111,7 +108,7 @@ export function createHttpGateway(
 export const httpGateway = {
   type: 'http',
   title: 'HTTP API (SMS providers, Twilio ...)',
-  channels: ['sms', 'voice', 'email'],
+  channels: CHANNEL_NAMES,
   settings: httpSettings,
   create: (settings, context) =>
     createHttpGateway(settings, context, { type: 'http', channels: settings.channels }),

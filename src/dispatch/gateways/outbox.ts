@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { CHANNEL_NAMES } from '../../config/channels.js';
 import type { GatewayType } from '../gateway.js';
 import { maskDestination } from '../mask.js';
 
@@ -24,7 +25,7 @@ export type OutboxSettings = z.output<typeof outboxSettings>;
 export const outboxGateway = {
   type: 'outbox',
   title: 'Outbox folder (development)',
-  channels: ['sms', 'voice', 'email'],
+  channels: CHANNEL_NAMES,
   settings: outboxSettings,
   create(settings, context) {
     const folder = path.join(context.dataDir, 'outbox');
@@ -32,7 +33,7 @@ export const outboxGateway = {
     return {
       name: settings.name,
       type: 'outbox',
-      channels: ['sms', 'voice', 'email'],
+      channels: CHANNEL_NAMES,
       async send(message, signal) {
         made ??= mkdir(folder, { recursive: true, mode: 0o700 });
         await made;
