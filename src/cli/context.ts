@@ -3,6 +3,8 @@ import { type Config, loadConfig } from '../server/config.js';
 import { type Core, composeCore } from '../server/core.js';
 import { openDatabase } from '../store/database.js';
 import { migrateToLatest } from '../store/migrate.js';
+import { TOKEN_TYPES } from '../tokens/registry.js';
+import type { TokenTypePlugin } from '../tokens/token-type.js';
 import type { CliIo } from './io.js';
 
 /** Options every command accepts. */
@@ -18,13 +20,18 @@ export function configFrom(options: GlobalOptions): Config {
 /**
  * Runs a command against the store: opens the database once (no retries: a command should fail
  * fast and say why), brings the schema up to date, and closes it and the directory afterwards.
+ * The core has the registry's token types, or `tokenTypes` (the CLI built over another list).
  */
-export async function withCore<T>(options: GlobalOptions, run: (core: Core) => Promise<T>): Promise<T> {
+export async function withCore<T>(
+  options: GlobalOptions,
+  run: (core: Core) => Promise<T>,
+  tokenTypes: readonly TokenTypePlugin[] = TOKEN_TYPES,
+): Promise<T> {
   const config = configFrom(options);
   const database = await openDatabase(config.database.url, config.database);
   try {
     await migrateToLatest(database);
-    const core = composeCore(config, database, systemClock);
+    const core = composeCore(config, database, systemClock, undefined, tokenTypes);
     try {
       return await run(core);
     } finally {

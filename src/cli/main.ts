@@ -4,6 +4,8 @@ import { Command, CommanderError, Help, type Option } from 'commander';
 import { ConfigErrors } from '../config/errors.js';
 import { describeError, PassgateError } from '../errors.js';
 import { PACKAGE_ROOT } from '../paths.js';
+import { TOKEN_TYPES } from '../tokens/registry.js';
+import type { TokenTypePlugin } from '../tokens/token-type.js';
 import { registerKeyCommands } from './commands/keys.js';
 import { registerMigrateCommand } from './commands/migrate.js';
 import { registerPolicyCommands } from './commands/policy.js';
@@ -31,8 +33,12 @@ function optionDescription(this: Help, option: Option): string {
   return option.mandatory ? `${text} (required)` : text;
 }
 
-/** Builds the `passgate` command tree. */
-export function buildProgram(io: CliIo = processIo, state: RunState = { keepAlive: false }): Command {
+/** Builds the `passgate` command tree; `token` and `policy` follow `tokenTypes` (the registry's by default). */
+export function buildProgram(
+  io: CliIo = processIo,
+  state: RunState = { keepAlive: false },
+  tokenTypes: readonly TokenTypePlugin[] = TOKEN_TYPES,
+): Command {
   const program = new Command('passgate')
     .description('Passgate identity provider')
     .version(passgateVersion(), '-V, --version', 'print the version of Passgate')
@@ -52,8 +58,8 @@ export function buildProgram(io: CliIo = processIo, state: RunState = { keepAliv
   registerMigrateCommand(program, io);
   registerUserCommands(program, io);
   registerKeyCommands(program, io);
-  registerTokenCommands(program, io);
-  registerPolicyCommands(program, io);
+  registerTokenCommands(program, io, tokenTypes);
+  registerPolicyCommands(program, io, tokenTypes);
   registerSyncCommand(program, io);
   registerTrustCommands(program, io);
   return program;
@@ -64,9 +70,13 @@ export function buildProgram(io: CliIo = processIo, state: RunState = { keepAliv
  * (one line naming the key), 1 for any other failure (one line, no stack trace); null when a
  * server was started and the process must keep running.
  */
-export async function main(argv: string[], io: CliIo = processIo): Promise<number | null> {
+export async function main(
+  argv: string[],
+  io: CliIo = processIo,
+  tokenTypes: readonly TokenTypePlugin[] = TOKEN_TYPES,
+): Promise<number | null> {
   const state: RunState = { keepAlive: false };
-  const program = buildProgram(io, state);
+  const program = buildProgram(io, state, tokenTypes);
   try {
     await program.parseAsync(argv);
     return state.keepAlive ? null : 0;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
+import { type Channel, directoryAddress } from '../config/channels.js';
 import type { Config } from '../config/load.js';
-import type { Channel } from '../dispatch/gateway.js';
 import { maskDestination } from '../dispatch/mask.js';
 import type { PassgateError } from '../errors.js';
 import type { AttemptContext, ChallengeOverrides, MethodOffer } from '../policy/authentication/attempt.js';
@@ -10,7 +10,6 @@ import type { PasscodesRepository } from '../store/repositories/passcodes.js';
 import type { Token, TokensRepository } from '../store/repositories/tokens.js';
 import type { User, UsersRepository } from '../store/repositories/users.js';
 import { isUniqueViolation } from '../store/unique-violation.js';
-import { PASSCODE_CHANNELS, type PasscodeChannel } from '../tokens/passcode.js';
 import type { TokenTypes } from '../tokens/registry.js';
 import { MfaErrors } from './errors.js';
 import { isSendRefusal, type PasscodeSender, type SentPasscode } from './passcode-sender.js';
@@ -41,8 +40,6 @@ export interface StartRequest {
   overrides?: ChallengeOverrides;
   language: string;
 }
-
-const isChannel = (type: string): type is PasscodeChannel => type in PASSCODE_CHANNELS;
 
 /**
  * The engine API the doors use for the second factor: start a challenge for a user in a context
@@ -75,20 +72,14 @@ export class Challenges {
   ): Promise<MethodOffer[]> {
     const pending = options.preview ? await this.missingDirectoryChannels(user) : [];
     if (!options.preview) await this.ensureDirectoryChannels(user);
-    // Without a rule: devices first, then the Passcode Policy's channels in its order, backup codes last.
-    const order = methods ?? [
-      'totp',
-      'hotp',
-      ...(await this.sender.policy(options.passcodePolicy)).channels,
-      'backup',
-    ];
+    const order = methods ?? (await this.defaultOrder(options.passcodePolicy));
     const offers: MethodOffer[] = [];
     const candidates: OfferCandidate[] = [
       ...(await this.secondFactor.factorsOf(user.id, order)),
       ...pending
-        .filter((channel) => order.includes(channel))
-        .map((type) => ({
-          id: directoryTokenId(type, user),
+        .filter(({ type }) => order.includes(type))
+        .map(({ channel, type }) => ({
+          id: directoryTokenId(channel, user),
           type,
           destination: null,
           description: null,
@@ -98,9 +89,9 @@ export class Challenges {
     for (const token of candidates) {
       const type = this.types.get(token.type);
       if (!type) continue;
-      if (isChannel(token.type)) {
-        const to = destinationOf(token, user);
-        if (!to || !this.sender.canSend(token.type)) continue;
+      if (type.channel) {
+        const to = destinationOf(token, type.channel, user);
+        if (!to || !this.sender.canSend(type.channel)) continue;
         offers.push({ tokenId: token.id, type: token.type, source: 'sent', label: maskDestination(to) });
       } else {
         offers.push({
@@ -215,13 +206,14 @@ export class Challenges {
     swallow = true,
   ): Promise<ChallengeState> {
     const token = await this.tokens.findById(offer.tokenId);
-    const to = token && destinationOf(token, user);
-    if (!token || !to || !isChannel(token.type)) throw MfaErrors.MFA_NO_CHANNEL();
+    const channel = token && this.types.get(token.type)?.channel;
+    const to = token && channel && destinationOf(token, channel, user);
+    if (!token || !channel || !to) throw MfaErrors.MFA_NO_CHANNEL();
     const overrides = JSON.parse(row.overrides) as ChallengeOverrides;
     try {
       const sent = await this.sender.send({
         user,
-        channel: token.type,
+        channel,
         to,
         challengeId: row.id,
         language: row.language ?? 'en',
@@ -240,12 +232,32 @@ export class Challenges {
     }
   }
 
-  /** The directory's channels the user can receive but has no token for (of any status) yet. */
-  private async missingDirectoryChannels(user: User): Promise<PasscodeChannel[]> {
+  /**
+   * Without a rule: the registry's order, with the sent passcodes in the Passcode Policy's order
+   * (and only its channels) where the registry puts the first of them.
+   */
+  private async defaultOrder(passcodePolicy?: string): Promise<string[]> {
+    const channels = (await this.sender.policy(passcodePolicy)).channels;
+    const sent = channels.flatMap((channel) => this.types.forChannel(channel)?.info.type ?? []);
+    const order: string[] = [];
+    let sentPlaced = false;
+    for (const type of this.types.all()) {
+      if (!type.channel) order.push(type.info.type);
+      else if (!sentPlaced) {
+        order.push(...sent);
+        sentPlaced = true;
+      }
+    }
+    return order;
+  }
+
+  /** The directory's channels the user can receive but has no token for (of any status) yet, with their token type. */
+  private async missingDirectoryChannels(user: User): Promise<Array<{ channel: Channel; type: string }>> {
     const existing = new Set((await this.tokens.listByUser(user.id)).map((t) => t.type));
-    return this.settings.directoryChannels.filter(
-      (channel) => (channel === 'email' ? user.email : user.mobile) && !existing.has(channel),
-    );
+    return this.settings.directoryChannels.flatMap((channel) => {
+      const type = this.types.forChannel(channel)?.info.type;
+      return type && directoryAddress(channel, user) && !existing.has(type) ? [{ channel, type }] : [];
+    });
   }
 
   /**
@@ -254,9 +266,9 @@ export class Challenges {
    * for any token. Its destination stays the directory's, read at sending time.
    */
   private async ensureDirectoryChannels(user: User): Promise<void> {
-    for (const channel of await this.missingDirectoryChannels(user)) {
+    for (const { channel, type } of await this.missingDirectoryChannels(user)) {
       try {
-        await this.tokens.create({ id: directoryTokenId(channel, user), userId: user.id, type: channel });
+        await this.tokens.create({ id: directoryTokenId(channel, user), userId: user.id, type });
       } catch (error) {
         if (!isUniqueViolation((error as PassgateError).cause)) throw error; // created concurrently
       }
@@ -270,9 +282,11 @@ const directoryTokenId = (channel: string, user: User) => `${channel.toUpperCase
 /** What an offer is made from: a stored token, or a directory channel's token yet to be created. */
 type OfferCandidate = Pick<Token, 'id' | 'type' | 'destination' | 'description' | 'serial'>;
 
-/** Where a passcode of a channel token goes: its own destination, else the directory's. */
-export function destinationOf(token: Pick<Token, 'type' | 'destination'>, user: User): string | null {
-  if (token.destination) return token.destination;
-  if (token.type === 'email') return user.email;
-  return token.type === 'sms' || token.type === 'voice' ? user.mobile : null;
+/** Where a passcode of a channel's token goes: its own destination, else the directory's. */
+export function destinationOf(
+  token: Pick<Token, 'destination'>,
+  channel: Channel,
+  user: User,
+): string | null {
+  return token.destination || directoryAddress(channel, user);
 }

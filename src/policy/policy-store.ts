@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { PoliciesRepository, StoredPolicy } from '../store/repositories/policies.js';
 import { checkRule } from './authentication/check.js';
 import { AUTHENTICATION_KIND, type AuthenticationRule } from './authentication/rule.js';
@@ -15,16 +16,19 @@ export class PolicyStore {
   /**
    * @param groupNames the directory's group names, lower-cased, to refuse rules naming unknown
    *   groups; without it group names are not checked (tests of other kinds).
+   * @param kinds the kinds and their schemas: the registry's token types by default
+   *   (`policyKindsFor` over another list).
    */
   constructor(
     private readonly repository: PoliciesRepository,
     private readonly groupNames?: () => Promise<ReadonlySet<string>>,
+    private readonly kinds: Readonly<Record<string, z.ZodType>> = POLICY_KINDS,
   ) {}
 
   /** Validates a document; raises POLICY_INVALID naming the field and the problem. */
   validate(kindName: string, name: string, document: unknown): unknown {
     const kind = normalizeKind(kindName);
-    const schema = schemaOf(kind);
+    const schema = schemaOf(this.kinds, kind);
     if (!/^[\w.-]{1,64}$/.test(name)) {
       throw PolicyErrors.POLICY_INVALID({
         detail: `${kind} ${name}: a name is 1 to 64 letters, digits, dots, dashes or underscores`,
@@ -63,7 +67,7 @@ export class PolicyStore {
 
   /** Policies of a kind, documents with defaults applied. */
   async list(kind: string): Promise<StoredPolicy[]> {
-    schemaOf(kind);
+    schemaOf(this.kinds, kind);
     return this.repository.list(normalizeKind(kind));
   }
 
@@ -131,8 +135,8 @@ export function normalizeKind(kind: string): string {
   return kind.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 
-function schemaOf(kind: string) {
-  const schema = POLICY_KINDS[normalizeKind(kind)];
+function schemaOf(kinds: Readonly<Record<string, z.ZodType>>, kind: string) {
+  const schema = kinds[normalizeKind(kind)];
   if (!schema) {
     throw PolicyErrors.POLICY_UNKNOWN_KIND({
       detail: `unknown policy kind "${kind}" (known: ${POLICY_KIND_NAMES.join(', ')})`,

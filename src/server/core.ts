@@ -28,8 +28,8 @@ import { ThrottleRepository } from '../store/repositories/throttle.js';
 import { TokensRepository } from '../store/repositories/tokens.js';
 import { TrustedNetworksRepository } from '../store/repositories/trusted-networks.js';
 import { UsersRepository } from '../store/repositories/users.js';
-import { PASSCODE_CHANNELS, type PasscodeChannel, PasscodeTokenType } from '../tokens/passcode.js';
-import { createTokenTypes, type TokenTypes } from '../tokens/registry.js';
+import { createTokenTypes, TOKEN_TYPES, type TokenTypes } from '../tokens/registry.js';
+import type { TokenTypePlugin } from '../tokens/token-type.js';
 import type { Config } from './config.js';
 
 /** The repositories and engine parts that the CLI and the server share. */
@@ -62,12 +62,16 @@ export interface Core {
   loginHistory: LoginHistory;
 }
 
-/** Builds the storage-backed core from an open (migrated) database. */
+/**
+ * Builds the storage-backed core from an open (migrated) database, with the registry's token
+ * types (or another list: a test adds a type of its own).
+ */
 export function composeCore(
   config: Config,
   database: Database,
   clock: Clock,
   logger: Logger = createLogger('silent'),
+  tokenTypePlugins: readonly TokenTypePlugin[] = TOKEN_TYPES,
 ): Core {
   const geo = openCountryLookup(config.geo); // first: a wrong database file is a configuration error
   const box = secretBoxFromConfig(config);
@@ -78,17 +82,19 @@ export function composeCore(
   const tokens = new TokensRepository(database.db, box, clock);
   const passcodes = new PasscodesRepository(database.db, clock);
   const passcodeHasher = createCodeHasher(box.derive('passcodes'));
-  const tokenTypes = createTokenTypes({
-    tokens,
-    backupCodes: new BackupCodesRepository(database.db, clock),
-    hasher: createCodeHasher(box.derive('backup-codes')),
-    clock,
-    totpWindow: config.mfa.totpWindow,
-    hotpWindow: config.mfa.hotpWindow,
-    extra: (Object.keys(PASSCODE_CHANNELS) as PasscodeChannel[]).map(
-      (channel) => new PasscodeTokenType(channel, passcodes, passcodeHasher),
-    ),
-  });
+  const tokenTypes = createTokenTypes(
+    {
+      tokens,
+      backupCodes: new BackupCodesRepository(database.db, clock),
+      backupHasher: createCodeHasher(box.derive('backup-codes')),
+      passcodes,
+      passcodeHasher,
+      clock,
+      totpWindow: config.mfa.totpWindow,
+      hotpWindow: config.mfa.hotpWindow,
+    },
+    tokenTypePlugins,
+  );
   const throttle = new Throttle(new ThrottleRepository(database.db), clock);
   return {
     config,

@@ -1,34 +1,43 @@
 import type { Token, TokensRepository } from '../store/repositories/tokens.js';
-import { matchHotp, OATH_ALGORITHMS, OATH_DIGITS, type OathAlgorithm, type OathDigits } from './oath.js';
-import type { TokenType, TokenTypeInfo } from './token-type.js';
+import { matchHotp, type OathAlgorithm, type OathDigits } from './oath.js';
+import { enrolOathType, oathParameters, oathPolicySettings, oathProvisioning } from './oath-plugin.js';
+import { resyncHotp } from './resync.js';
+import type { TokenTypePlugin } from './token-type.js';
 
 /** HOTP (RFC 4226): codes from a counter, with a look-ahead window. */
-export class HotpTokenType implements TokenType {
-  readonly info: TokenTypeInfo = {
+export const hotpType: TokenTypePlugin = {
+  info: {
     type: 'hotp',
     title: 'Counter-based one-time password (HOTP)',
     amr: ['otp'],
     source: 'device',
-    parameters: [
-      { name: 'algorithm', description: 'HMAC algorithm', values: OATH_ALGORITHMS, default: 'SHA1' },
-      { name: 'digits', description: 'Code length', values: OATH_DIGITS, default: 6 },
-      { name: 'counter', description: 'Next counter value', default: 0 },
-      { name: 'hardware', description: 'A hardware token (secret imported, not shown)', default: false },
-    ],
-  };
+    parameters: oathParameters({ name: 'counter', description: 'Next counter value', default: 0 }),
+  },
+  describe: {
+    noun: 'HOTP token',
+    settings: (token) => `${token.algorithm}/${token.digits} counter ${token.counter}`,
+  },
+  policySettings: oathPolicySettings,
+  enrolledBy: 'user',
+  create: (deps) => ({
+    verify: (token, response) => verifyHotp(deps.tokens, deps.hotpWindow, token, response),
+    enrol: (request) => enrolOathType(deps.tokens, 'hotp', request),
+    provisioning: (token, label, issuer) => oathProvisioning(deps.tokens, token, label, issuer),
+    resync: (token, codes, window) => resyncHotp(deps.tokens, token, codes, window),
+  }),
+};
 
-  constructor(
-    private readonly tokens: TokensRepository,
-    /** Counter values looked ahead. */
-    private readonly window: number,
-  ) {}
-
-  async verify(token: Token, response: string): Promise<boolean> {
-    const secret = await this.tokens.secretOf(token.id);
-    const matched = matchHotp(secret, response, token.counter, this.window, {
-      algorithm: (token.algorithm ?? 'SHA1') as OathAlgorithm,
-      digits: (token.digits ?? 6) as OathDigits,
-    });
-    return matched !== undefined && this.tokens.acceptCounter(token.id, token.counter, matched);
-  }
+/** Accepts a code of one of the next `window` counter values, and moves the counter past it. */
+async function verifyHotp(
+  tokens: TokensRepository,
+  window: number,
+  token: Token,
+  response: string,
+): Promise<boolean> {
+  const secret = await tokens.secretOf(token.id);
+  const matched = matchHotp(secret, response, token.counter, window, {
+    algorithm: (token.algorithm ?? 'SHA1') as OathAlgorithm,
+    digits: (token.digits ?? 6) as OathDigits,
+  });
+  return matched !== undefined && tokens.acceptCounter(token.id, token.counter, matched);
 }

@@ -1,59 +1,64 @@
 import { timingSafeEqual } from 'node:crypto';
+import { CHANNELS, type Channel } from '../config/channels.js';
 import type { CodeHasher } from '../crypto/code-hash.js';
 import type { PasscodesRepository } from '../store/repositories/passcodes.js';
 import type { Token } from '../store/repositories/tokens.js';
-import type { TokenType, TokenTypeInfo, VerifyContext } from './token-type.js';
+import type { TokenTypePlugin, VerifyContext } from './token-type.js';
 
-/** Passcode channels and their RFC 8176 `amr` values (a voice call is `tel`). */
-export const PASSCODE_CHANNELS = {
+/** How each channel's token type describes itself, with its RFC 8176 `amr` (a voice call is `tel`). */
+const CHANNEL_TYPES: Record<Channel, { title: string; amr: readonly string[] }> = {
   sms: { title: 'Passcode by SMS', amr: ['sms'] },
   voice: { title: 'Passcode by voice call', amr: ['tel'] },
   email: { title: 'Passcode by e-mail', amr: ['otp'] },
-} as const;
+};
 
-/** A channel Passgate sends passcodes through. */
-export type PasscodeChannel = keyof typeof PASSCODE_CHANNELS;
+/** The `destination` setting, by the address a channel reaches. */
+const DESTINATION = {
+  mobile: 'Phone number (default: the directory’s mobile)',
+  email: 'E-mail address (default: the directory’s)',
+};
 
 /**
  * A passcode channel as a token type: the code was sent by Passgate (see the passcode sender),
  * and a response is checked against the latest passcode sent on this channel, in constant time,
- * then consumed atomically.
+ * then consumed atomically. Its tokens are not enrolled: every user has one per channel the
+ * directory gives (`mfa.directoryChannels`), created at sign-in.
  */
-export class PasscodeTokenType implements TokenType {
-  readonly info: TokenTypeInfo;
-
-  constructor(
-    readonly channel: PasscodeChannel,
-    private readonly passcodes: PasscodesRepository,
-    private readonly hasher: CodeHasher,
-  ) {
-    this.info = {
+export function passcodeType(channel: Channel): TokenTypePlugin {
+  const { title, amr } = CHANNEL_TYPES[channel];
+  return {
+    info: {
       type: channel,
-      title: PASSCODE_CHANNELS[channel].title,
-      amr: PASSCODE_CHANNELS[channel].amr,
+      title,
+      amr,
       source: 'sent',
-      parameters: [
-        {
-          name: 'destination',
-          description:
-            channel === 'email'
-              ? 'E-mail address (default: the directory’s)'
-              : 'Phone number (default: the directory’s mobile)',
-        },
-      ],
-    };
-  }
+      parameters: [{ name: 'destination', description: DESTINATION[CHANNELS[channel].address] }],
+    },
+    describe: { noun: `${channel} passcode token`, settings: () => '' },
+    channel,
+    create: (deps) => ({
+      verify: (token, response, context) =>
+        verifyPasscode(deps.passcodes, deps.passcodeHasher, channel, token, response, context),
+    }),
+  };
+}
 
-  async verify(token: Token, response: string, context: VerifyContext): Promise<boolean> {
-    const candidates = this.hasher.candidates(normalizePasscode(response)).map((h) => Buffer.from(h));
-    for (const passcode of await this.passcodes.usable(token.userId, this.channel, context.challengeId)) {
-      const stored = Buffer.from(passcode.code_hash);
-      if (candidates.some((c) => c.length === stored.length && timingSafeEqual(c, stored))) {
-        return this.passcodes.consume(passcode.id);
-      }
+async function verifyPasscode(
+  passcodes: PasscodesRepository,
+  hasher: CodeHasher,
+  channel: Channel,
+  token: Token,
+  response: string,
+  context: VerifyContext,
+): Promise<boolean> {
+  const candidates = hasher.candidates(normalizePasscode(response)).map((h) => Buffer.from(h));
+  for (const passcode of await passcodes.usable(token.userId, channel, context.challengeId)) {
+    const stored = Buffer.from(passcode.code_hash);
+    if (candidates.some((c) => c.length === stored.length && timingSafeEqual(c, stored))) {
+      return passcodes.consume(passcode.id);
     }
-    return false;
   }
+  return false;
 }
 
 /** Passcodes are compared without spaces or dashes, and without regard to case. */

@@ -69,8 +69,14 @@ describe('the second-factor page offers only what the user has, each as an actio
       { userId: user.id, label: 'uma', type: 'hotp', secret: HOTP_SECRET, serial: 'HW-0042', hardware: true },
       'Passgate',
     );
-    const backup = await server.core.tokens.create({ id: 'BACKUP-uma', userId: user.id, type: 'backup' });
-    const [backupCode] = await server.core.tokenTypes.backup.issue(backup.id, 3);
+    const backup = await server.core.tokenTypes.get('backup')!.enrol!({
+      id: 'BACKUP-uma',
+      userId: user.id,
+      label: 'uma',
+      issuer: 'Passgate',
+      settings: { count: 3 },
+    });
+    const [backupCode] = backup.codes!;
 
     const signIn = await SignIn.start(await server.rp());
     await signIn.password('uma', PASSWORD);

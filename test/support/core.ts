@@ -13,6 +13,8 @@ import { type Core, composeCore } from '../../src/server/core.js';
 import { openDatabase } from '../../src/store/database.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import type { User } from '../../src/store/repositories/users.js';
+import { TOKEN_TYPES } from '../../src/tokens/registry.js';
+import type { TokenTypePlugin } from '../../src/tokens/token-type.js';
 import { loadTranslations } from '../../src/web/i18n.js';
 import { type Backend, createTestDatabase } from './databases.js';
 
@@ -52,13 +54,17 @@ export interface TestEngine extends TestCore {
   outbox(): OutboundMessage[];
 }
 
-/** Composes the core and the challenge engine, with the translations of `locales/` and a silent log. */
+/**
+ * Composes the core and the challenge engine, with the translations of `locales/` and a silent
+ * log; with the registry's token types, or `tokenTypes`.
+ */
 export async function createTestEngine(
   backend: Backend,
   config: ConfigInput = {},
   clock = fakeClock(),
+  tokenTypes: readonly TokenTypePlugin[] = TOKEN_TYPES,
 ): Promise<TestEngine> {
-  const test = await createTestCore(backend, config, clock);
+  const test = await createTestCore(backend, config, clock, tokenTypes);
   const translations = await loadTranslations(path.join(PACKAGE_ROOT, 'locales'), 'en');
   const { challenges, dispatcher } = composeChallenges(test.core, {
     logger: createLogger('silent'),
@@ -80,11 +86,15 @@ export async function createTestEngine(
   };
 }
 
-/** Composes Passgate's core over a fresh database of the given backend, with a fake clock. */
+/**
+ * Composes Passgate's core over a fresh database of the given backend, with a fake clock; with
+ * the registry's token types, or `tokenTypes`.
+ */
 export async function createTestCore(
   backend: Backend,
   config: ConfigInput = {},
   clock = fakeClock(),
+  tokenTypes: readonly TokenTypePlugin[] = TOKEN_TYPES,
 ): Promise<TestCore> {
   const testDatabase = await createTestDatabase(backend);
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'passgate-core-'));
@@ -94,7 +104,7 @@ export async function createTestCore(
   });
   const database = await openDatabase(loaded.database.url);
   await migrateToLatest(database);
-  const core = composeCore(loaded, database, clock);
+  const core = composeCore(loaded, database, clock, undefined, tokenTypes);
   return {
     core,
     clock,

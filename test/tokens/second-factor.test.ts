@@ -4,7 +4,6 @@ import type { User } from '../../src/store/repositories/users.js';
 import { enrolOath } from '../../src/tokens/enrol.js';
 import { hotpCode, timeStep, totpCode } from '../../src/tokens/oath.js';
 import { resynchronise } from '../../src/tokens/resync.js';
-import { newTokenId } from '../../src/tokens/secrets.js';
 import { createTestCore, type FakeClock, type TestCore } from '../support/core.js';
 import { BACKENDS } from '../support/databases.js';
 import { outcome } from '../support/outcome.js';
@@ -39,6 +38,14 @@ describe.each(BACKENDS)('second-factor verification (%s)', (backend) => {
         'Passgate',
       )
     ).token;
+  /** A list of backup codes for alice, through the registry's backup type. */
+  const enrolBackupCodes = (count: number) =>
+    core.tokenTypes.get('backup')!.enrol!({
+      userId: alice.id,
+      label: 'alice',
+      issuer: 'Passgate',
+      settings: { count },
+    });
   const verify = (response: string, extra: { tokenId?: string } = {}) =>
     core.secondFactor.verify({ user: alice, response, context: CONTEXT, ...extra });
   const currentTotp = (offset = 0, period = 30) =>
@@ -97,11 +104,10 @@ describe.each(BACKENDS)('second-factor verification (%s)', (backend) => {
     expect(await outcome(verify(hotpCode(SECRET, 40, SHA1_6)))).toBe('MFA_INVALID_CODE');
     const fresh = (await core.tokens.findById(token.id))!;
     const result = await resynchronise(
-      core.tokens,
+      core.tokenTypes,
       fresh,
       [hotpCode(SECRET, 50, SHA1_6), hotpCode(SECRET, 51, SHA1_6)],
       core.config.mfa.resyncWindow,
-      clock,
     );
     expect(result).toEqual({ counter: 52 });
     expect(await outcome(verify(hotpCode(SECRET, 51, SHA1_6)))).toBe('MFA_INVALID_CODE');
@@ -112,11 +118,10 @@ describe.each(BACKENDS)('second-factor verification (%s)', (backend) => {
     const token = await enrol('totp');
     const now = timeStep(clock(), 30);
     const result = await resynchronise(
-      core.tokens,
+      core.tokenTypes,
       token,
       [totpCode(SECRET, now - 40, 30, SHA1_6), totpCode(SECRET, now - 39, 30, SHA1_6)],
       1000,
-      clock,
     );
     expect(result).toEqual({ drift: -39 });
     clock.advance(30_000);
@@ -127,11 +132,10 @@ describe.each(BACKENDS)('second-factor verification (%s)', (backend) => {
     const token = await enrol('hotp');
     await expect(
       resynchronise(
-        core.tokens,
+        core.tokenTypes,
         token,
         [hotpCode(SECRET, 50, SHA1_6), hotpCode(SECRET, 52, SHA1_6)],
         1000,
-        clock,
       ),
     ).rejects.toMatchObject({ code: 'TOKEN_RESYNC_FAILED' });
   });
@@ -173,8 +177,8 @@ describe.each(BACKENDS)('second-factor verification (%s)', (backend) => {
 
   it('ends the run of failures on every token when any of them succeeds', async () => {
     const totp = await enrol('totp');
-    const backup = await core.tokens.create({ id: newTokenId('backup'), userId: alice.id, type: 'backup' });
-    const codes = await core.tokenTypes.backup.issue(backup.id, 2);
+    const { token: backup, codes: issued } = await enrolBackupCodes(2);
+    const codes = issued!;
     for (let i = 0; i < 2; i++) {
       clock.advance(61_000);
       expect(await outcome(verify('000000'))).toBe('MFA_INVALID_CODE');
@@ -212,8 +216,8 @@ describe.each(BACKENDS)('second-factor verification (%s)', (backend) => {
   });
 
   it('accepts each backup code once, even concurrently', async () => {
-    const token = await core.tokens.create({ id: newTokenId('backup'), userId: alice.id, type: 'backup' });
-    const codes = await core.tokenTypes.backup.issue(token.id, 10);
+    const { token, codes: issued } = await enrolBackupCodes(10);
+    const codes = issued!;
     expect(codes).toHaveLength(10);
     expect(new Set(codes).size).toBe(10);
     for (const code of codes) expect(code).toMatch(/^\d{5}-\d{5}$/);

@@ -1,23 +1,44 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parse as parseYaml, stringify } from 'yaml';
-import { POLICY_KIND_NAMES } from '../../policy/kinds.js';
+import { POLICY_KIND_NAMES, policyKindsFor } from '../../policy/kinds.js';
 import { type PolicySet, PolicyStore } from '../../policy/policy-store.js';
 import type { Core } from '../../server/core.js';
+import { TOKEN_TYPES } from '../../tokens/registry.js';
+import type { TokenTypePlugin } from '../../tokens/token-type.js';
 import { type GlobalOptions, say, withCore } from '../context.js';
 import type { CliIo } from '../io.js';
 import { registerPolicyTestCommand } from './policy-test.js';
 
 const KINDS = POLICY_KIND_NAMES.join(', ');
 
-/** `passgate policy list|show|set|remove|export|import|test`: administrator policies in the database. */
-export function registerPolicyCommands(program: Command, io: CliIo): void {
+/**
+ * `passgate policy list|show|set|remove|export|import|test`: administrator policies in the
+ * database; Token Policies are checked against `tokenTypes` (the registry's by default).
+ */
+export function registerPolicyCommands(
+  program: Command,
+  io: CliIo,
+  tokenTypes: readonly TokenTypePlugin[] = TOKEN_TYPES,
+): void {
   const policy = program
     .command('policy')
     .description(`Manage policies stored in the database (kinds: ${KINDS})`);
   const globals = () => program.opts<GlobalOptions>();
   const withPolicies = <T>(run: (store: PolicyStore, core: Core) => Promise<T>) =>
-    withCore(globals(), (core) => run(new PolicyStore(core.policies, () => core.users.groupNames()), core));
+    withCore(
+      globals(),
+      (core) =>
+        run(
+          new PolicyStore(
+            core.policies,
+            () => core.users.groupNames(),
+            policyKindsFor(core.tokenTypes.all()),
+          ),
+          core,
+        ),
+      tokenTypes,
+    );
 
   policy
     .command('list [kind]')

@@ -2,28 +2,24 @@ import { readFile } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
 import type { Core } from '../../server/core.js';
 import type { Token } from '../../store/repositories/tokens.js';
-import { enrolOath } from '../../tokens/enrol.js';
 import { TokenErrors } from '../../tokens/errors.js';
 import { describeSummary, importTokenFile } from '../../tokens/import/index.js';
-import type { OathAlgorithm } from '../../tokens/oath.js';
+import { TOKEN_TYPES } from '../../tokens/registry.js';
 import { resynchronise } from '../../tokens/resync.js';
-import { newTokenId, parseSecret } from '../../tokens/secrets.js';
+import { parseSecret } from '../../tokens/secrets.js';
+import type { ParameterInfo, TokenTypePlugin } from '../../tokens/token-type.js';
 import { type GlobalOptions, say, withCore } from '../context.js';
 import { type CliIo, readSecret } from '../io.js';
 import { formatTable } from '../table.js';
 
+/** What `token add` was given: the common options, and each type's parameters by name. */
 interface AddOptions {
   type: string;
   secret?: string;
   hex?: boolean;
-  algorithm?: string;
-  digits?: string;
-  period?: string;
-  counter?: string;
   serial?: string;
   description?: string;
-  hardware?: boolean;
-  count: string;
+  [parameter: string]: unknown;
 }
 
 interface ImportCliOptions {
@@ -35,67 +31,58 @@ interface ImportCliOptions {
   dryRun?: boolean;
 }
 
-/** `passgate token add|list|import|remove|resync|unlock|disable|enable`: second factors. */
-export function registerTokenCommands(program: Command, io: CliIo): void {
+/**
+ * `passgate token add|list|import|remove|resync|unlock|disable|enable`: second factors. `add`
+ * takes the types of `tokenTypes` that are enrolled (`enrolledBy`) and their parameters as options.
+ */
+export function registerTokenCommands(
+  program: Command,
+  io: CliIo,
+  tokenTypes: readonly TokenTypePlugin[] = TOKEN_TYPES,
+): void {
   const token = program.command('token').description('Manage second-factor tokens');
   const globals = () => program.opts<GlobalOptions>();
+  const withTypes = <T>(run: (core: Core) => Promise<T>) => withCore(globals(), run, tokenTypes);
+  const enrolled = tokenTypes.filter((type) => type.enrolledBy !== undefined);
+  const typeList = listWithOr(enrolled.map((type) => type.info.type));
 
-  token
+  const add = token
     .command('add <username>')
     .description(
       'Enrol a token for a user. Without --secret a new secret is generated and shown once (otpauth URI for a QR code). ' +
         '--secret - reads it from standard input; --secret BASE32 on the command line is for scripted imports of test seeds.',
     )
-    .requiredOption('--type <type>', 'totp, hotp or backup')
+    .requiredOption('--type <type>', typeList)
     .option('--secret <base32>', 'shared secret in base32 (or hex with --hex); - reads standard input')
-    .option('--hex', 'the secret is hexadecimal')
-    .option('--algorithm <name>', 'SHA1, SHA256 or SHA512', 'SHA1')
-    .option('--digits <n>', '6, 7 or 8', '6')
-    .option('--period <seconds>', 'TOTP time step', '30')
-    .option('--counter <n>', 'HOTP: next counter value', '0')
+    .option('--hex', 'the secret is hexadecimal');
+  for (const option of parameterOptions(enrolled)) add.addOption(option);
+  add
     .option('--serial <serial>', 'hardware serial number')
     .option('--description <text>', 'shown to the user and in listings')
-    .option('--hardware', 'a hardware token')
-    .option('--count <n>', 'backup: codes in the list', '10')
     .action(async (username: string, options: AddOptions) => {
-      await withCore(globals(), async (core) => {
+      await withTypes(async (core) => {
         const user = await core.users.findByUsername(username);
         if (!user) throw new Error(`no user "${username}"`);
-        if (options.type === 'backup')
-          return addBackupCodes(core, io, user.id, user.username, Number(options.count));
-        if (options.type !== 'totp' && options.type !== 'hotp') {
-          throw TokenErrors.TOKEN_INVALID_PARAMETERS({ detail: '--type must be totp, hotp or backup' });
-        }
-        if (options.hardware && !options.secret) {
-          throw TokenErrors.TOKEN_INVALID_PARAMETERS({
-            detail:
-              '--hardware needs --secret: the seed the vendor supplied with the device (or use token import)',
-          });
+        const type = core.tokenTypes.get(options.type);
+        if (!type?.enrolledBy || !type.enrol) {
+          throw TokenErrors.TOKEN_INVALID_PARAMETERS({ detail: `--type must be ${typeList}` });
         }
         const secretText = options.secret === '-' ? await readSecret(io, 'Secret') : options.secret;
-        const result = await enrolOath(
-          core.tokens,
-          {
-            userId: user.id,
-            label: user.username,
-            type: options.type,
-            ...(secretText ? { secret: parseSecret(secretText, options.hex ? 'hex' : 'base32') } : {}),
-            algorithm: options.algorithm?.toUpperCase().replace('-', '') as OathAlgorithm,
-            digits: Number(options.digits),
-            period: Number(options.period),
-            counter: Number(options.counter),
-            hardware: options.hardware ?? false,
-            serial: options.serial ?? null,
-            description: options.description ?? null,
-          },
-          core.config.mfa.issuer,
-        );
+        const result = await type.enrol({
+          userId: user.id,
+          label: user.username,
+          issuer: core.config.mfa.issuer,
+          settings: Object.fromEntries(type.info.parameters.map((p) => [p.name, options[p.name]])),
+          ...(secretText ? { secret: parseSecret(secretText, options.hex ? 'hex' : 'base32') } : {}),
+          serial: options.serial ?? null,
+          description: options.description ?? null,
+        });
         await audit(core, 'admin.token.add', user.username, result.token);
-        say(io, `Enrolled ${result.token.type.toUpperCase()} token ${result.token.id} for ${user.username}.`);
-        if (result.secretBase32) {
-          say(io, `Secret (shown once): ${result.secretBase32}`);
-          say(io, `URI for a QR code: ${result.otpauthUri}`);
-        }
+        const listed = result.codes ? ' Each code works once (shown only now):' : '';
+        say(io, `Enrolled ${type.describe.noun} ${result.token.id} for ${user.username}.${listed}`);
+        if (result.secretBase32) say(io, `Secret (shown once): ${result.secretBase32}`);
+        if (result.otpauthUri) say(io, `URI for a QR code: ${result.otpauthUri}`);
+        for (const code of result.codes ?? []) say(io, `  ${code}`);
       });
     });
 
@@ -104,7 +91,7 @@ export function registerTokenCommands(program: Command, io: CliIo): void {
     .description('List tokens, of one user or of everybody')
     .option('--json', 'print JSON')
     .action(async (username: string | undefined, options: { json?: boolean }) => {
-      await withCore(globals(), async (core) => {
+      await withTypes(async (core) => {
         const users = username
           ? [await core.users.findByUsername(username)]
           : await core.users.list({ limit: 10_000 });
@@ -125,7 +112,7 @@ export function registerTokenCommands(program: Command, io: CliIo): void {
           );
         if (rows.length === 0) return say(io, 'No tokens.');
         const now = core.clock();
-        const table = rows.map(({ user, token: t }) => describe(user, t, now));
+        const table = rows.map(({ user, token: t }) => describe(core, user, t, now));
         for (const line of formatTable(TOKEN_COLUMNS, table)) say(io, line);
       });
     });
@@ -147,7 +134,7 @@ export function registerTokenCommands(program: Command, io: CliIo): void {
     )
     .option('--dry-run', 'check the file and import nothing')
     .action(async (file: string, options: ImportCliOptions) => {
-      await withCore(globals(), async (core) => {
+      await withTypes(async (core) => {
         const { pskFile } = options;
         const preSharedKey = () =>
           pskFile ? readFile(pskFile, 'utf8') : readSecret(io, 'Pre-shared key (hex)');
@@ -160,14 +147,13 @@ export function registerTokenCommands(program: Command, io: CliIo): void {
     .command('resync <id> <code1> <code2>')
     .description('Resynchronise an HOTP counter or a TOTP clock from two consecutive codes')
     .action(async (id: string, code1: string, code2: string) => {
-      await withCore(globals(), async (core) => {
+      await withTypes(async (core) => {
         const found = await requireToken(core, id);
         const result = await resynchronise(
-          core.tokens,
+          core.tokenTypes,
           found,
           [code1, code2],
           core.config.mfa.resyncWindow,
-          core.clock,
         );
         await audit(core, 'admin.token.resync', null, found, result);
         say(
@@ -189,7 +175,7 @@ export function registerTokenCommands(program: Command, io: CliIo): void {
       .command(`${name} <id>`)
       .description(description)
       .action(async (id: string) => {
-        await withCore(globals(), async (core) => {
+        await withTypes(async (core) => {
           const found = await requireToken(core, id);
           if (name === 'remove') await core.tokens.remove(id);
           else if (name === 'unlock') await core.tokens.unlock(id);
@@ -202,23 +188,6 @@ export function registerTokenCommands(program: Command, io: CliIo): void {
         });
       });
   }
-}
-
-async function addBackupCodes(
-  core: Core,
-  io: CliIo,
-  userId: string,
-  username: string,
-  count: number,
-): Promise<void> {
-  if (!Number.isInteger(count) || count < 1 || count > 100) {
-    throw TokenErrors.TOKEN_INVALID_PARAMETERS({ detail: '--count must be from 1 to 100' });
-  }
-  const token = await core.tokens.create({ id: newTokenId('backup'), userId, type: 'backup' });
-  const codes = await core.tokenTypes.backup.issue(token.id, count);
-  await audit(core, 'admin.token.add', username, token);
-  say(io, `Enrolled backup codes ${token.id} for ${username}. Each code works once (shown only now):`);
-  for (const code of codes) say(io, `  ${code}`);
 }
 
 async function requireToken(core: Core, id: string): Promise<Token> {
@@ -240,14 +209,38 @@ function audit(core: Core, type: string, username: string | null, token: Token, 
 /** The columns of `token list`. */
 const TOKEN_COLUMNS = ['ID', 'USER', 'TYPE', 'SETTINGS', 'SERIAL', 'DESCRIPTION', 'STATE'];
 
-function describe(user: string, t: Token, now: number): string[] {
-  const settings =
-    t.type === 'totp' || t.type === 'hotp'
-      ? `${t.algorithm}/${t.digits}${t.type === 'totp' ? `/${t.period}s` : ` counter ${t.counter}`}`
-      : '';
+function describe(core: Core, user: string, t: Token, now: number): string[] {
+  const settings = core.tokenTypes.get(t.type)?.describe.settings(t) ?? '';
   const state =
     t.lockedUntil !== null && t.lockedUntil > now
       ? `locked until ${new Date(t.lockedUntil).toISOString()}`
       : t.status + (t.failures > 0 ? ` (${t.failures} failures)` : '');
   return [t.id, user, t.type, settings, t.serial ?? '', t.description ?? '', state];
+}
+
+/** "a, b or c". */
+function listWithOr(words: readonly string[]): string {
+  return words.length < 2 ? (words[0] ?? '') : `${words.slice(0, -1).join(', ')} or ${words.at(-1)}`;
+}
+
+/**
+ * One `token add` option per parameter of the enrolled types, in their order, each once: a
+ * switch for a boolean parameter, else a value with the type's default.
+ */
+function parameterOptions(types: readonly TokenTypePlugin[]): Option[] {
+  const byName = new Map<string, { parameter: ParameterInfo; types: string[] }>();
+  for (const type of types) {
+    for (const parameter of type.info.parameters) {
+      const seen = byName.get(parameter.name);
+      if (seen) seen.types.push(type.info.type);
+      else byName.set(parameter.name, { parameter, types: [type.info.type] });
+    }
+  }
+  return [...byName.values()].map(({ parameter, types: owners }) => {
+    const values = parameter.values ? `: ${listWithOr(parameter.values.map(String))}` : '';
+    const description = `${owners.join(', ')}: ${parameter.description}${values}`;
+    if (typeof parameter.default === 'boolean') return new Option(`--${parameter.name}`, description);
+    const option = new Option(`--${parameter.name} <value>`, description);
+    return parameter.default === undefined ? option : option.default(String(parameter.default));
+  });
 }

@@ -6,7 +6,6 @@ import type { PendingEnrolment } from './enrolment.js';
 import { checkEnrolment } from './enrolment-guard.js';
 import { SelfServiceErrors } from './errors.js';
 import { sendFactorAddedNotice } from './notify.js';
-import { enrolProfiles } from './profiles.js';
 import { qrCodeDataUrl } from './qr-code.js';
 
 /**
@@ -61,7 +60,7 @@ export function addEnrolmentRoutes(router: Router, deps: SelfServiceDeps, form: 
       account: (await requireSignedIn(deps, req, res)).user.username,
       algorithm: token.algorithm,
       digits: token.digits,
-      period: token.type === 'totp' ? token.period : null,
+      period: token.period,
       error: error ? { code: error.code, message: error.publicMessage } : null,
     });
     res
@@ -73,7 +72,7 @@ export function addEnrolmentRoutes(router: Router, deps: SelfServiceDeps, form: 
   router.get('/selfservice/enrol', async (req, res) => {
     if (!(await signedIn(deps, req, res))) return res.redirect(303, '/selfservice');
     await mayEnrol(req, res);
-    const profiles = await enrolProfiles(deps.policies);
+    const profiles = await deps.enrolment.profiles(deps.policies);
     res
       .type('html')
       .send(await deps.render(req, 'selfservice/enrol', { csrfToken: csrf.token(req, res), profiles }));
@@ -82,7 +81,7 @@ export function addEnrolmentRoutes(router: Router, deps: SelfServiceDeps, form: 
   router.post('/selfservice/enrol', form, csrf.protect, async (req, res) => {
     const who = await mayEnrol(req, res);
     const wanted = String((req.body as Record<string, unknown>).profile ?? '');
-    const profile = (await enrolProfiles(deps.policies)).find((p) => p.name === wanted);
+    const profile = (await deps.enrolment.profiles(deps.policies)).find((p) => p.name === wanted);
     if (!profile) throw SelfServiceErrors.ENROL_NO_PROFILE({ detail: `no self-enrol profile ${wanted}` });
     const pending = await deps.enrolment.start(who.user, profile, who.session.sid);
     await auditAction(deps, req, who, 'selfservice.token.enrol', 'success', {

@@ -1,12 +1,13 @@
 import type { Clock } from '../../clock.js';
 import type { PendingEnrolmentsRepository } from '../../store/repositories/pending-enrolments.js';
+import type { PoliciesRepository } from '../../store/repositories/policies.js';
 import type { Token, TokensRepository } from '../../store/repositories/tokens.js';
 import type { User } from '../../store/repositories/users.js';
-import { enrolOath, otpauthUri } from '../../tokens/enrol.js';
 import type { TokenTypes } from '../../tokens/registry.js';
-import { newTokenId, toBase32 } from '../../tokens/secrets.js';
+import { newTokenId } from '../../tokens/secrets.js';
+import type { TokenType } from '../../tokens/token-type.js';
 import { SelfServiceErrors } from './errors.js';
-import type { EnrolProfile } from './profiles.js';
+import { type EnrolProfile, enrolProfiles } from './profiles.js';
 
 /** What the confirmation page shows: the token, its otpauth:// URI and the secret for typing in. */
 export interface PendingEnrolment {
@@ -14,9 +15,6 @@ export interface PendingEnrolment {
   otpauthUri: string;
   secretBase32: string;
 }
-
-/** Token types a user may enrol and remove on the self-service site. */
-export const SELF_SERVICE_TYPES: ReadonlySet<string> = new Set(['totp', 'hotp']);
 
 /** Where pending tokens are kept, and for how long. */
 export interface SoftwareEnrolmentDeps {
@@ -30,7 +28,7 @@ export interface SoftwareEnrolmentDeps {
 }
 
 /**
- * Software-token enrolment: the server draws the token id and secret and stores the token
+ * Software-token enrolment, of the token types users may enrol (`enrolledBy: 'user'`): the server draws the token id and secret and stores the token
  * `pending` (never offered at sign-in); it becomes `active` only once the user typed a code the
  * new authenticator computed, which proves the secret reached it. A pending token belongs to the
  * session that started it: another session (a password-only one, say) never sees its secret,
@@ -39,28 +37,35 @@ export interface SoftwareEnrolmentDeps {
 export class SoftwareEnrolment {
   constructor(private readonly deps: SoftwareEnrolmentDeps) {}
 
+  /** The profiles users may pick (the Token Policies with `selfEnrol`, or the built-in one). */
+  profiles(policies: PoliciesRepository): Promise<EnrolProfile[]> {
+    return enrolProfiles(policies, this.deps.types);
+  }
+
+  /** Whether users enrol and remove tokens of this type here. */
+  isSelfService(type: string): boolean {
+    return this.typeOf(type) !== undefined;
+  }
+
   /** Creates the pending token of a profile, for the session `sessionId`. */
   async start(user: User, profile: EnrolProfile, sessionId: string): Promise<PendingEnrolment> {
-    const { tokens, enrolments, clock, pendingMinutes, issuer } = this.deps;
+    const { enrolments, clock, pendingMinutes, issuer } = this.deps;
+    const type = this.typeOf(profile.type);
+    if (!type?.enrol)
+      throw SelfServiceErrors.ENROL_NO_PROFILE({ detail: `${profile.type} is not self-service` });
     const id = newTokenId(profile.type);
     // The enrolment first: a pending token without an open enrolment is pruned as expired.
     await enrolments.open({ tokenId: id, sessionId, expiresAt: clock() + pendingMinutes * 60_000 });
-    const result = await enrolOath(
-      tokens,
-      {
-        id,
-        userId: user.id,
-        label: user.username,
-        type: profile.type,
-        algorithm: profile.algorithm,
-        digits: profile.digits,
-        period: profile.period,
-        description: profile.displayName ?? null,
-        status: 'pending',
-        tokenPolicy: profile.stored ? profile.name : null,
-      },
+    const result = await type.enrol({
+      id,
+      userId: user.id,
+      label: user.username,
       issuer,
-    );
+      settings: profile.settings,
+      description: profile.displayName ?? null,
+      status: 'pending',
+      tokenPolicy: profile.stored ? profile.name : null,
+    });
     return { token: result.token, otpauthUri: result.otpauthUri!, secretBase32: result.secretBase32! };
   }
 
@@ -74,12 +79,8 @@ export class SoftwareEnrolment {
       throw SelfServiceErrors.TOKEN_NOT_YOURS({ detail: `${tokenId} is not pending` });
     if (!(await this.openIn([token], sessionId)).has(token.id))
       throw SelfServiceErrors.ENROL_EXPIRED({ detail: `${tokenId}: expired or started in another session` });
-    const secretBase32 = toBase32(await this.deps.tokens.secretOf(token.id));
-    return {
-      token,
-      secretBase32,
-      otpauthUri: otpauthUri(token, secretBase32, this.deps.issuer, user.username),
-    };
+    const provisioning = await this.typeOf(token.type)!.provisioning!(token, user.username, this.deps.issuer);
+    return { token, secretBase32: provisioning.secretBase32, otpauthUri: provisioning.uri };
   }
 
   /** Checks a code of the new authenticator and activates the token; ENROL_INVALID_CODE otherwise. */
@@ -108,9 +109,15 @@ export class SoftwareEnrolment {
   /** One of the user's own self-service tokens, or TOKEN_NOT_YOURS. */
   async ownToken(user: User, tokenId: string): Promise<Token> {
     const token = await this.deps.tokens.findById(tokenId);
-    if (!token || token.userId !== user.id || !SELF_SERVICE_TYPES.has(token.type)) {
+    if (!token || token.userId !== user.id || !this.isSelfService(token.type)) {
       throw SelfServiceErrors.TOKEN_NOT_YOURS({ detail: `token ${tokenId} of user ${user.id}` });
     }
     return token;
+  }
+
+  /** A token type users may enrol, by name. */
+  private typeOf(name: string): TokenType | undefined {
+    const type = this.deps.types.get(name);
+    return type?.enrolledBy === 'user' ? type : undefined;
   }
 }

@@ -2,7 +2,6 @@ import type { Request, Response } from 'express';
 import type { PassgateError } from '../../errors.js';
 import type { SignedIn } from './current-user.js';
 import type { SelfServiceDeps } from './deps.js';
-import { SELF_SERVICE_TYPES } from './enrolment.js';
 import { recentLogins } from './recent-logins.js';
 
 /** Notices the home page shows after an action (`?done=`). */
@@ -42,7 +41,7 @@ export async function showHome(
     name: who.user.displayName ?? who.user.username,
     tokens: tokens.map((token) => ({
       ...token,
-      removable: SELF_SERVICE_TYPES.has(token.type),
+      removable: deps.enrolment.isSelfService(token.type),
       // A pending token's setup is finished in the session that started it, before it expires.
       finishable: finishable.has(token.id),
     })),

@@ -1,10 +1,11 @@
+import { channelsTo } from '../../config/channels.js';
 import { destinationOf } from '../../engine/challenges.js';
 import type { Token, TokensRepository } from '../../store/repositories/tokens.js';
 import type { User } from '../../store/repositories/users.js';
 import { isUniqueViolation } from '../../store/unique-violation.js';
 
-/** The channels a mobile number gives. */
-const PHONE_CHANNELS = ['sms', 'voice'] as const;
+/** The channels a mobile number gives (their token types are named after them). */
+const PHONE_CHANNELS = channelsTo('mobile');
 
 /**
  * Makes `mobile` the user's own number: it becomes the `destination` of their sms and voice
@@ -19,7 +20,7 @@ export async function setOwnMobile(
   oldNumber: string | null,
   mobile: string,
 ): Promise<void> {
-  const own = (await tokens.listByUser(user.id)).filter((t) => t.type === 'sms' || t.type === 'voice');
+  const own = (await tokens.listByUser(user.id)).filter((t) => (PHONE_CHANNELS as string[]).includes(t.type));
   const standsForMobile = (t: Token) => t.destination === null || t.destination === oldNumber;
   const targets = own.filter(standsForMobile).map((t) => t.id);
   for (const channel of PHONE_CHANNELS) {
@@ -43,5 +44,5 @@ export async function setOwnMobile(
 export async function ownMobile(tokens: TokensRepository, user: User): Promise<string | null> {
   const sms = (await tokens.listByUser(user.id)).filter((t) => t.type === 'sms');
   const token = sms.find((t) => t.id === `SMS-${user.id}`) ?? sms[0];
-  return token ? destinationOf(token, user) : user.mobile;
+  return token ? destinationOf(token, 'sms', user) : user.mobile;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TOKEN_TYPES, typeNames } from '../../tokens/registry.js';
 import { CONDITIONS } from './conditions/registry.js';
 
 /** Kind under which Authentication Policy rules are stored; their order is the evaluation order. */
@@ -11,7 +12,8 @@ const conditionsSchema = z
   .strictObject(Object.fromEntries(CONDITIONS.map((c) => [c.key, (c.schema as z.ZodType).optional()])))
   .describe('Conditions, all of which must hold.');
 
-const methodType = z.enum(['totp', 'hotp', 'sms', 'voice', 'email', 'backup']);
+/** A method is a token type of the registry. */
+const methodType = z.enum(typeNames(TOKEN_TYPES));
 
 /** What a matching rule decides. */
 const outcomeSchema = z.discriminatedUnion('action', [

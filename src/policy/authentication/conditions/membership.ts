@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TOKEN_TYPES, typeNames } from '../../../tokens/registry.js';
 import { condition, lowerSet } from './condition.js';
 
 const names = z.array(z.string().min(1).max(256)).min(1);
@@ -40,7 +41,8 @@ export const doors = condition({
   },
 });
 
-const tokenType = z.enum(['totp', 'hotp', 'sms', 'voice', 'email', 'backup']);
+/** A token type of the registry. */
+const tokenType = z.enum(typeNames(TOKEN_TYPES));
 
 /** The user has a usable second factor of one of these types. */
 export const hasToken = condition({
