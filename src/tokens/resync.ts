@@ -3,18 +3,17 @@ import type { Clock } from '../clock.js';
 import type { Token, TokensRepository } from '../store/repositories/tokens.js';
 import { TokenErrors } from './errors.js';
 import { hotpCode, isWellFormed, type OathParams, timeStep, totpCode } from './oath.js';
-import type { TokenTypes } from './registry.js';
-import type { ResyncResult } from './token-type.js';
+import type { ResyncResult, TokenType } from './token-type.js';
 
 const same = (a: string, b: string) =>
   a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 
 /**
  * Resynchronises a token from two consecutive codes (RFC 4226 section 7.4) with its type's
- * `resync`; the token continues after the second code, so neither code can be used again.
+ * `resync` (from the registry, `TokenTypes`); the token continues after the second code, so neither code can be used again.
  */
 export function resynchronise(
-  types: TokenTypes,
+  types: { get(type: string): Pick<TokenType, 'resync'> | undefined },
   token: Token,
   codes: [string, string],
   window: number,
