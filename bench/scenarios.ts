@@ -7,6 +7,7 @@ import { policyDecide } from './policy.js';
 import { samlResponse } from './saml.js';
 import { samlSchemaValidation } from './saml-schema.js';
 import type { ScenarioId } from './settings.js';
+import { soak } from './soak.js';
 import { totpVerify } from './totp.js';
 
 /** A bench user: one per virtual user, so that concurrent logins never share a throttle counter. */
@@ -99,6 +100,7 @@ export const IN_PROCESS_SCENARIOS: readonly InProcessScenario[] = [
   adLogin,
   samlResponse,
   samlSchemaValidation,
+  soak,
 ];
 
 /** A user that logs in once, then refreshes in a chain; after a failure it logs in again. */

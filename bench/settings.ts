@@ -14,6 +14,7 @@ export const SCENARIO_IDS = [
   'ad-login',
   'saml-response',
   'saml-schema',
+  'soak',
 ] as const;
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
 
@@ -47,6 +48,8 @@ export interface BenchSettings {
   policyRules: number;
   /** Full policy decisions (with store reads) in flight (policy-decide). */
   policyConcurrency: number;
+  /** OIDC sign-ins of the soak scenario (memory under sustained load). */
+  soakSignIns: number;
   backends: BackendId[];
   scenarios: ScenarioId[];
   mode: 'production' | 'development';
@@ -73,6 +76,8 @@ Environment variables (all optional):
   BENCH_AD_SYNC_USERS        users in AD for the ad-sync scenario (default 10000; ~5 ms each to create)
   BENCH_POLICY_RULES         rules of the Authentication Policy in policy-decide (default 200)
   BENCH_POLICY_CONCURRENCY   full decisions (with their store reads) in flight in policy-decide (default 8)
+  BENCH_SOAK_SIGNINS         OIDC sign-ins of the soak scenario, on SQLite (default 10000; RSS at the
+                             end within 20% of RSS after the first 1000)
   BENCH_SAMBA                JSON details of a running Samba AD DC (what \`npx tsx test/support/samba/cli.ts
                              start\` prints; PASSGATE_TEST_SAMBA works too); default: one is started
   BENCH_BACKENDS             comma list of ${BACKEND_IDS.join(', ')} (default both)
@@ -132,6 +137,7 @@ export function readSettings(
     adSyncUsers: Math.round(number('BENCH_AD_SYNC_USERS', 10_000, 100, 200_000)),
     policyRules: Math.round(number('BENCH_POLICY_RULES', 200, 2, 5000)),
     policyConcurrency: Math.round(number('BENCH_POLICY_CONCURRENCY', 8, 1, 64)),
+    soakSignIns: Math.round(number('BENCH_SOAK_SIGNINS', 10_000, 20, 1_000_000)),
     backends: list('BENCH_BACKENDS', BACKEND_IDS),
     scenarios: list('BENCH_SCENARIOS', SCENARIO_IDS),
     mode,
