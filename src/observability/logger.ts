@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type DestinationStream, type Logger, pino } from 'pino';
-import { pinoHttp } from 'pino-http';
+
+declare module 'http' {
+  interface IncomingMessage {
+    /** The request id {@link requestLogger} gave the request (its X-Request-Id). */
+    id?: string;
+  }
+}
 
 /** Passgate's logger type. */
 export type { Logger };
@@ -47,31 +53,48 @@ export function loggableUrl(url: string): string {
   return `${url.slice(0, queryStart)}?${params.toString()}`;
 }
 
+/** Paths polled by orchestrators and scrapers: not logged. */
+const UNLOGGED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+
 /**
  * Request logging with a request id: taken from a well-formed X-Request-Id header or generated,
- * echoed back in the response. Bodies and cookies are never logged.
+ * echoed back in the response. One line per request when it ends (`request completed` at info,
+ * `request errored` at error for a 5xx), the shape pino-http wrote; nothing is built for a
+ * line the level drops (no child logger or serialized request per request). Bodies and cookies
+ * are never logged.
  */
 export function requestLogger(logger: Logger) {
-  return pinoHttp({
-    logger,
-    genReqId: (req: IncomingMessage, res: ServerResponse) => {
-      const incoming = req.headers['x-request-id'];
-      const id = typeof incoming === 'string' && /^[\w.-]{1,64}$/.test(incoming) ? incoming : randomUUID();
-      res.setHeader('X-Request-Id', id);
-      return id;
-    },
-    serializers: {
-      req: (req: { id: string; method: string; url: string; remoteAddress?: string }) => ({
-        id: req.id,
-        method: req.method,
-        url: loggableUrl(req.url),
-        remoteAddress: req.remoteAddress,
-      }),
-      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-    },
-    customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
-    autoLogging: {
-      ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics',
-    },
-  });
+  return (req: IncomingMessage, res: ServerResponse, next: () => void) => {
+    const incoming = req.headers['x-request-id'];
+    const id = typeof incoming === 'string' && /^[\w.-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+    req.id = id;
+    res.setHeader('X-Request-Id', id);
+    if (UNLOGGED_PATHS.has(req.url ?? '')) return next();
+    const started = Date.now();
+    const ended = () => {
+      res.removeListener('finish', ended);
+      res.removeListener('close', ended);
+      const failed = res.statusCode >= 500;
+      if (!logger.isLevelEnabled(failed ? 'error' : 'info')) return;
+      const line = {
+        req: {
+          id,
+          method: req.method,
+          url: loggableUrl(req.url ?? ''),
+          remoteAddress: req.socket.remoteAddress,
+        },
+        res: { statusCode: res.statusCode },
+        responseTime: Date.now() - started,
+      };
+      if (failed)
+        logger.error(
+          { ...line, err: new Error(`failed with status code ${res.statusCode}`) },
+          'request errored',
+        );
+      else logger.info(line, 'request completed');
+    };
+    res.on('finish', ended);
+    res.on('close', ended);
+    next();
+  };
 }
