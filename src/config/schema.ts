@@ -4,6 +4,7 @@ import { channelSchema } from './channels.js';
 import { directorySchema } from './directory-schema.js';
 import { metricsSchema } from './metrics-schema.js';
 import { geoSchema, learningSchema, mfaSessionMinutes } from './policies-schema.js';
+import { rateLimitSchema } from './rate-limit-schema.js';
 import { samlSchema } from './saml-schema.js';
 import { selfserviceSchema } from './selfservice-schema.js';
 
@@ -198,6 +199,7 @@ export function configSchemaWith<P extends PluginSchemas>(plugins: P) {
         })
         .prefault({})
         .describe('Throttling of password attempts, shared by all server processes through the database.'),
+      rateLimit: rateLimitSchema,
       oidc: z
         .strictObject({
           signingAlgorithm: z

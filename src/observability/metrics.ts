@@ -1,10 +1,14 @@
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Passgate's Prometheus metrics, in a registry of their own (no global state). */
 export interface Metrics {
   registry: Registry;
   httpDuration: Histogram<'method' | 'route' | 'status'>;
   logins: Counter<'outcome'>;
+  /** Requests refused by the per-address rate limits, by entry-point group (a fixed set). */
+  rateLimited: Counter<'entry'>;
+  /** Addresses each rate limit remembers (bounded by `rateLimit.maxAddresses`). */
+  rateLimitAddresses: Gauge<'entry'>;
 }
 
 /** Creates the registry with process metrics and Passgate's own. */
@@ -24,6 +28,18 @@ export function createMetrics(): Metrics {
       name: 'passgate_first_factor_total',
       help: 'Password checks by outcome (success, invalid_credentials, throttled ...).',
       labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    rateLimited: new Counter({
+      name: 'passgate_rate_limited_total',
+      help: 'Requests refused with 429 by the per-address rate limits, by entry-point group.',
+      labelNames: ['entry'],
+      registers: [registry],
+    }),
+    rateLimitAddresses: new Gauge({
+      name: 'passgate_rate_limit_addresses',
+      help: 'Client addresses each per-address rate limit remembers in this process.',
+      labelNames: ['entry'],
       registers: [registry],
     }),
   };

@@ -34,6 +34,7 @@ import type { User } from '../store/repositories/users.js';
 import { createWebApp } from '../web/app.js';
 import { createCsrfProtection } from '../web/csrf.js';
 import { loadTranslations } from '../web/i18n.js';
+import { createRateLimiter } from '../web/rate-limit.js';
 import { createPageRenderer } from '../web/render.js';
 import { trustedProxyMatcher } from '../web/security.js';
 import { composeSenderAndChallenges } from './compose-challenges.js';
@@ -165,6 +166,10 @@ export async function composeServices(
     isOidcPath,
     logger,
     routers: [
+      createRateLimiter(config.rateLimit, clientAddress, {
+        refused: (entry) => metrics.rateLimited.inc({ entry }),
+        remembered: (entry, addresses) => metrics.rateLimitAddresses.set({ entry }, addresses),
+      }).router,
       createReceiptsRouter(dispatcher),
       saml.router,
       samlSso.router,

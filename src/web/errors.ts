@@ -7,4 +7,8 @@ export const WebErrors = defineErrors({
     publicMessage:
       'The request named the server in a way that is not valid. Check the address and try again.',
   },
+  RATE_LIMITED: {
+    status: 429,
+    publicMessage: 'Too many requests from your network. Please wait a moment and try again.',
+  },
 });
