@@ -85,6 +85,8 @@ export interface LoginOptions {
   scope?: string;
   /** The user's next one-time code, for the second-factor page the password step must lead to. */
   nextCode?: () => string;
+  /** Headers of every request to the hosted pages (the flood scenario's X-Forwarded-For). */
+  headers?: Record<string, string>;
 }
 
 const DEFAULT_SCOPE = 'openid profile email groups offline_access';
@@ -125,13 +127,14 @@ export async function login(
     mark = now;
   };
 
-  const authorize = await send(`${target.baseUrl}/oidc/auth?${query}`, { jar });
+  const headers = options.headers;
+  const authorize = await send(`${target.baseUrl}/oidc/auth?${query}`, { jar, headers });
   const loginUrl = expectRedirect('authorize', authorize, target.baseUrl, (u) =>
     u.pathname.startsWith('/login/'),
   );
   lap('authorize');
 
-  const page = await send(loginUrl, { jar });
+  const page = await send(loginUrl, { jar, headers });
   if (page.status !== 200 || !page.body.includes('name="password"'))
     throw fail('loginPage', page, 'expected the login form');
   const csrf = formField(page.body, '_csrf');
@@ -139,17 +142,17 @@ export async function login(
   if (!csrf || !action) throw new FlowError('loginPage', 'no form', 'no _csrf field or form action');
   lap('loginPage');
 
-  const posted = await send(action, { jar, form: { _csrf: csrf, username, password } });
+  const posted = await send(action, { jar, headers, form: { _csrf: csrf, username, password } });
   const afterPassword = expectRedirect('loginPost', posted, target.baseUrl, (u) =>
     options.nextCode ? u.pathname.endsWith('/mfa') : u.pathname.startsWith('/oidc/auth/'),
   );
   lap('loginPost');
   const resumeUrl = options.nextCode
-    ? await secondFactor(target, jar, afterPassword, options.nextCode())
+    ? await secondFactor(target, jar, afterPassword, options.nextCode(), headers)
     : afterPassword;
   if (options.nextCode) lap('secondFactor');
 
-  const resumed = await send(resumeUrl, { jar });
+  const resumed = await send(resumeUrl, { jar, headers });
   const callback = new URL(
     expectRedirect('resume', resumed, target.baseUrl, (u) => u.href.startsWith(redirectUri)),
   );
@@ -177,14 +180,20 @@ export async function login(
 }
 
 /** The second-factor page: the code typed and posted; returns where the login resumes. */
-async function secondFactor(target: Target, jar: CookieJar, pageUrl: string, code: string): Promise<string> {
-  const page = await send(pageUrl, { jar });
+async function secondFactor(
+  target: Target,
+  jar: CookieJar,
+  pageUrl: string,
+  code: string,
+  headers?: Record<string, string>,
+): Promise<string> {
+  const page = await send(pageUrl, { jar, headers });
   if (page.status !== 200 || !page.body.includes('name="code"'))
     throw fail('secondFactor', page, 'expected the one-time code form');
   const csrf = formField(page.body, '_csrf');
   const action = formAction(page.body, pageUrl);
   if (!csrf || !action) throw new FlowError('secondFactor', 'no form', 'no _csrf field or form action');
-  const posted = await send(action, { jar, form: { _csrf: csrf, code } });
+  const posted = await send(action, { jar, headers, form: { _csrf: csrf, code } });
   return expectRedirect('secondFactor', posted, target.baseUrl, (u) => u.pathname.startsWith('/oidc/auth/'));
 }
 

@@ -44,6 +44,8 @@ export interface ChildServerOptions {
    * one per thread (tsx's loader runs in a thread of its own), see {@link mainThreadProfile}.
    */
   profileDir?: string;
+  /** Settings merged over the bench's own (the flood scenario's rate limits and trusted proxy). */
+  extra?: Record<string, unknown>;
 }
 
 /** /metrics is served only behind a token (or on a listener of its own): the bench scrapes with this one. */
@@ -68,8 +70,11 @@ export function writeServerConfig(options: ChildServerOptions): string {
       passwords: { scryptCost: options.scryptCost },
       log: { level: 'warn' },
       metrics: { tokenEnv: METRICS_TOKEN_VARIABLE },
+      // Every virtual user signs in from loopback: the per-address limits would measure themselves.
+      rateLimit: { enabled: false },
       // Production needs gateways said explicitly; the bench sends no passcodes there (as before).
       ...(options.mode === 'production' ? { dispatch: { gateways: [] } } : {}),
+      ...options.extra,
     }),
   );
   return file;

@@ -75,6 +75,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       database: { url: options.databaseUrl ?? database!.url, retryInitialDelayMs: 100, retryMaxDelayMs: 500 },
       passwords: { scryptCost: 10 },
       log: { level: 'info' },
+      // Tests sign in many times from loopback: the per-address limits are tested on their own
+      // (test/web/rate-limit.test.ts), a test that wants them says so.
+      rateLimit: { enabled: false },
       ...options.config,
       server: { host: '127.0.0.1', port: 0, shutdownGraceSeconds: 2, ...options.config?.server },
     } as ConfigInput,
