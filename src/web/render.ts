@@ -53,22 +53,35 @@ export function createPageRenderer(
 }
 
 /**
- * A language's translate function that looks a plain key up once: translations are loaded at
- * start and never change, and a page asks for dozens of keys on every request. Calls with
- * options (interpolation, plurals) go to i18next each time.
+ * A language's translate function that looks a key up once: translations are loaded at start
+ * and never change, and a page asks for dozens of keys on every render (the language switcher
+ * alone names every language in its own language, `{ lng }`). Calls with other options
+ * (interpolation, plurals) go to i18next each time.
  */
 function memoizedPlainKeys(t: TFunction): TFunction {
   const known = new Map<string, string>();
   const memoized = (key: unknown, ...rest: unknown[]) => {
-    if (typeof key !== 'string' || rest.length > 0)
+    const lng = languageOnly(rest);
+    if (typeof key !== 'string' || lng === null)
       return (t as unknown as (...args: unknown[]) => unknown)(key, ...rest);
-    const cached = known.get(key);
+    const cacheKey = lng === undefined ? key : `${lng}\u0000${key}`;
+    const cached = known.get(cacheKey);
     if (cached !== undefined) return cached;
-    const text: unknown = t(key);
-    if (typeof text === 'string') known.set(key, text);
+    const text: unknown = lng === undefined ? t(key) : t(key, { lng });
+    if (typeof text === 'string') known.set(cacheKey, text);
     return text;
   };
   return memoized as unknown as TFunction;
+}
+
+/** The `lng` of options that hold nothing else; undefined without options; null for any other options. */
+function languageOnly(rest: unknown[]): string | undefined | null {
+  if (rest.length === 0) return undefined;
+  const [options] = rest;
+  if (rest.length > 1 || typeof options !== 'object' || options === null) return null;
+  const keys = Object.keys(options);
+  const lng = (options as { lng?: unknown }).lng;
+  return keys.length === 1 && typeof lng === 'string' ? lng : null;
 }
 
 function switchBase(url: string): string {
