@@ -2,10 +2,11 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { XmlDocument, XsdValidator } from 'libxml2-wasm';
 import { PACKAGE_ROOT } from '../../../paths.js';
+import { SamlErrors } from '../errors.js';
 import { WARM_UP_INVALID, WARM_UP_VALID } from './schema-warm-up.js';
 
 /** The folder of the SAML 2.0 schemas (OASIS protocol and assertion, W3C xmldsig and xenc). */
-export const XSD_DIR = path.join(PACKAGE_ROOT, 'xsd');
+const XSD_DIR = path.join(PACKAGE_ROOT, 'xsd');
 /** The schema messages are validated against; it imports the other three. */
 const ROOT_SCHEMA = 'saml-schema-protocol-2.0.xsd';
 const SCHEMA_FILES = [
@@ -21,11 +22,6 @@ const DETAIL_LENGTH = 300;
 
 /** libxml2-wasm, loaded when the first SAML door starts (not by every command that imports the door). */
 type Libxml2 = typeof import('libxml2-wasm');
-
-/** Why a message was refused: not well-formed, a DTD, a parser warning, or not valid against the schema. */
-export class SamlSchemaError extends Error {
-  override readonly name = 'SamlSchemaError';
-}
 
 /** samlify's schema validator interface (`setSchemaValidator`). */
 export interface SchemaValidator {
@@ -79,25 +75,28 @@ export class SamlSchema implements SchemaValidator {
   }
 
   /**
-   * Checks one message: no document type declaration, well-formed without a parser warning, and
-   * valid against the SAML 2.0 protocol schema; a SamlSchemaError naming the first problem otherwise.
+   * Checks one message: no document type declaration (SAML_DTD_FORBIDDEN), well-formed without a
+   * parser warning, and valid against the SAML 2.0 protocol schema (SAML_REQUEST_MALFORMED, whose
+   * detail names the first problem).
    */
   check(xml: string): void {
-    if (DOCUMENT_TYPE.test(xml)) throw new SamlSchemaError('document type declaration in a SAML message');
+    if (DOCUMENT_TYPE.test(xml)) {
+      throw SamlErrors.SAML_DTD_FORBIDDEN({ detail: 'document type declaration in a SAML message' });
+    }
     const { XmlDocument } = this.libxml2;
     let document: XmlDocument;
     try {
       document = XmlDocument.fromString(xml, { option: parseOptions(this.libxml2) });
     } catch (error) {
-      throw new SamlSchemaError(`not well-formed XML: ${firstDetail(error)}`);
+      throw malformed(`not well-formed XML: ${firstDetail(error)}`, error);
     }
     try {
       const warning = document.warnings[0];
-      if (warning) throw new SamlSchemaError(`XML parser warning: ${shorten(warning.message)}`);
+      if (warning) throw malformed(`XML parser warning: ${shorten(warning.message)}`);
       try {
         this.validator.validate(document);
       } catch (error) {
-        throw new SamlSchemaError(`not valid against the SAML 2.0 schema: ${firstDetail(error)}`);
+        throw malformed(`not valid against the SAML 2.0 schema: ${firstDetail(error)}`, error);
       }
     } finally {
       document.dispose();
@@ -110,13 +109,13 @@ export class SamlSchema implements SchemaValidator {
       this.check(xml);
       return true;
     } catch (error) {
-      if (error instanceof SamlSchemaError) return false;
+      if (SamlErrors.is(error)) return false;
       throw error;
     }
   }
 
   /**
-   * samlify's interface: resolves when the message is valid, rejects with a SamlSchemaError
+   * samlify's interface: resolves when the message is valid, rejects as {@link check} throws
    * otherwise (a property: samlify calls it unbound).
    */
   readonly validate = async (xml: string): Promise<string> => {
@@ -138,6 +137,8 @@ function parseOptions(libxml2: Libxml2): number {
   const { ParseOption } = libxml2;
   return ParseOption.XML_PARSE_NONET | ParseOption.XML_PARSE_NO_XXE | ParseOption.XML_PARSE_IGNORE_ENC;
 }
+
+const malformed = (detail: string, cause?: unknown) => SamlErrors.SAML_REQUEST_MALFORMED({ detail, cause });
 
 function firstDetail(error: unknown): string {
   const details = (error as { details?: Array<{ message?: string }> } | undefined)?.details;
