@@ -39,6 +39,8 @@ export interface ScenarioResult extends LoadResult {
   serverCode?: string;
   /** Set when the scenario could not run at all. */
   aborted?: string;
+  /** The flood scenario: how the server answered the flood in each phase, by HTTP status. */
+  flood?: Record<string, Record<string, number>>;
 }
 
 /** A goal a scenario's throughput is compared with. */

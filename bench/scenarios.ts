@@ -1,5 +1,6 @@
 import { adLogin, adSync } from './ad.js';
 import { type InProcessScenario, smppDispatch } from './dispatch.js';
+import { flood } from './flood.js';
 import { clientCredentials, login, refresh, type Target } from './flows.js';
 import { oidcOtpJourney, oidcPasswordJourney, samlJourney } from './journeys/passgate.js';
 import type { VirtualUser } from './load.js';
@@ -101,6 +102,7 @@ export const IN_PROCESS_SCENARIOS: readonly InProcessScenario[] = [
   samlResponse,
   samlSchemaValidation,
   soak,
+  flood,
 ];
 
 /** A user that logs in once, then refreshes in a chain; after a failure it logs in again. */

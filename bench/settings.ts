@@ -15,6 +15,7 @@ export const SCENARIO_IDS = [
   'saml-response',
   'saml-schema',
   'soak',
+  'flood',
 ] as const;
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
 
@@ -50,6 +51,8 @@ export interface BenchSettings {
   policyConcurrency: number;
   /** OIDC sign-ins of the soak scenario (memory under sustained load). */
   soakSignIns: number;
+  /** Unauthenticated requests per second of the flood scenario. */
+  floodRate: number;
   backends: BackendId[];
   scenarios: ScenarioId[];
   mode: 'production' | 'development';
@@ -78,6 +81,8 @@ Environment variables (all optional):
   BENCH_POLICY_CONCURRENCY   full decisions (with their store reads) in flight in policy-decide (default 8)
   BENCH_SOAK_SIGNINS         OIDC sign-ins of the soak scenario, on SQLite (default 10000; RSS at the
                              end within 20% of RSS after the first 1000)
+  BENCH_FLOOD_RATE           unauthenticated requests per second of the flood scenario (default 200), sent
+                             from one address, then from a random address each, while 4 sign-ins run
   BENCH_SAMBA                JSON details of a running Samba AD DC (what \`npx tsx test/support/samba/cli.ts
                              start\` prints; PASSGATE_TEST_SAMBA works too); default: one is started
   BENCH_BACKENDS             comma list of ${BACKEND_IDS.join(', ')} (default both)
@@ -138,6 +143,7 @@ export function readSettings(
     policyRules: Math.round(number('BENCH_POLICY_RULES', 200, 2, 5000)),
     policyConcurrency: Math.round(number('BENCH_POLICY_CONCURRENCY', 8, 1, 64)),
     soakSignIns: Math.round(number('BENCH_SOAK_SIGNINS', 10_000, 20, 1_000_000)),
+    floodRate: Math.round(number('BENCH_FLOOD_RATE', 200, 1, 10_000)),
     backends: list('BENCH_BACKENDS', BACKEND_IDS),
     scenarios: list('BENCH_SCENARIOS', SCENARIO_IDS),
     mode,
