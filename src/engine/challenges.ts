@@ -31,6 +31,12 @@ export interface ChallengeState {
   sendError?: string;
 }
 
+/** A challenge opened for a request: its state and the user it belongs to. */
+export interface OpenChallenge {
+  state: ChallengeState;
+  user: User;
+}
+
 /** What starts a challenge. */
 export interface StartRequest {
   user: User;
@@ -145,18 +151,20 @@ export class Challenges {
 
   /** Checks a response; completes the challenge on success. */
   async verify(
-    challengeId: string,
+    challenge: string | OpenChallenge,
     response: string,
     tokenId?: string,
   ): Promise<SecondFactorResult & { user: User }> {
-    const { row, user, state } = await this.open(challengeId);
+    // A door that already opened the challenge in this request hands it over: not read again.
+    const { user, state } = typeof challenge === 'string' ? await this.open(challenge) : challenge;
+    const challengeId = state.id;
     const allowed = state.offers.map((o) => o.tokenId);
     const ids = tokenId ? allowed.filter((id) => id === tokenId) : allowed;
     const types = [...new Set(state.offers.filter((o) => ids.includes(o.tokenId)).map((o) => o.type))];
     const result = await this.secondFactor.verify({
       user,
       response,
-      context: JSON.parse(row.context) as AttemptContext,
+      context: state.context,
       types,
       ...(tokenId ? { tokenId } : {}),
       challengeId,
@@ -172,9 +180,11 @@ export class Challenges {
     return (await this.open(challengeId)).state;
   }
 
-  private async open(
-    challengeId: string,
-  ): Promise<{ row: StoredChallenge; user: User; state: ChallengeState }> {
+  /**
+   * An open challenge and its user (MFA_CHALLENGE_EXPIRED when it is not open or the user may no
+   * longer sign in), for a door that shows its state and then verifies it in one request.
+   */
+  async open(challengeId: string): Promise<OpenChallenge & { row: StoredChallenge }> {
     const row = await this.challenges.findOpen(challengeId);
     const user = row && (await this.users.findById(row.user_id));
     if (!row || !user || user.disabled || user.removedAt !== null) throw MfaErrors.MFA_CHALLENGE_EXPIRED();

@@ -1,5 +1,5 @@
 import type { Request, RequestHandler, Response, Router } from 'express';
-import type { ChallengeState, Challenges, MethodOffer } from '../engine/challenges.js';
+import type { ChallengeState, Challenges, MethodOffer, OpenChallenge } from '../engine/challenges.js';
 import { MfaErrors } from '../engine/errors.js';
 import { PassgateError } from '../errors.js';
 import type { LoginContext } from '../policy/authentication/authentication-policy.js';
@@ -72,12 +72,13 @@ export function addSecondFactorRoutes(router: Router, deps: SecondFactorDeps, fo
   const current = async (
     req: Request,
     res: Response,
-  ): Promise<{ flow: LoginFlow; state: ChallengeState }> => {
+  ): Promise<{ flow: LoginFlow; state: ChallengeState; challenge: OpenChallenge }> => {
     const flow = await loadFlow(deps, req, res);
     const id = (req.cookies as Record<string, string | undefined>)[CHALLENGE_COOKIE];
-    const state = id ? await challenges.get(id) : undefined;
-    if (!state || state.context.flow !== req.params.uid) throw MfaErrors.MFA_CHALLENGE_EXPIRED();
-    return { flow, state };
+    const challenge = id ? await challenges.open(id) : undefined;
+    if (!challenge || challenge.state.context.flow !== req.params.uid)
+      throw MfaErrors.MFA_CHALLENGE_EXPIRED();
+    return { flow, state: challenge.state, challenge };
   };
 
   const show = async (
@@ -124,8 +125,9 @@ export function addSecondFactorRoutes(router: Router, deps: SecondFactorDeps, fo
     const body = req.body as Record<string, unknown>;
     let state: ChallengeState;
     let loginFlow: LoginFlow;
+    let challenge: OpenChallenge;
     try {
-      ({ flow: loginFlow, state } = await current(req, res));
+      ({ flow: loginFlow, state, challenge } = await current(req, res));
     } catch (error) {
       if (!MfaErrors.is(error, 'MFA_CHALLENGE_EXPIRED')) throw error;
       return expired(req, res, error);
@@ -137,7 +139,7 @@ export function addSecondFactorRoutes(router: Router, deps: SecondFactorDeps, fo
       const code = typeof body.code === 'string' ? body.code.slice(0, 64) : '';
       const { chosen } = currentMethod(state, body.token);
       // A method the user chose is the only one tried: a code is not counted against the others.
-      const result = await challenges.verify(state.id, code, chosen?.tokenId);
+      const result = await challenges.verify(challenge, code, chosen?.tokenId);
       res.clearCookie(CHALLENGE_COOKIE, { path: cookiePath(req) });
       const flow = state.context as FlowContext;
       await deps.policy.completed(result.user, flow, flow.decision, {
