@@ -76,6 +76,8 @@ export class BrowserBinding<S extends object> {
    * another door's, completed, expired, or the cookie is missing or wrong.
    */
   async load(req: Request, uid: string): Promise<BoundFlow<S> | undefined> {
+    // Without this door's cookie nothing can match: no read for a request that names any uid.
+    if (this.secretOf(req) === undefined) return undefined;
     const row = await this.options.flows.findOpen(this.options.door, uid, this.options.clock());
     if (!row || !this.holdsSecret(req, row.secret_hash)) return undefined;
     return {
@@ -108,9 +110,17 @@ export class BrowserBinding<S extends object> {
   }
 
   /** Whether the request carries the secret whose hash is `secretHash` (compared in constant time). */
-  private holdsSecret(req: Request, secretHash: string): boolean {
+  /** This door's cookie when it holds a usable secret. */
+  private secretOf(req: Request): string | undefined {
     const secret = (req.cookies as Record<string, unknown> | undefined)?.[this.options.cookie];
-    if (typeof secret !== 'string' || secret.length === 0 || secret.length > MAX_SECRET_LENGTH) return false;
+    return typeof secret === 'string' && secret.length > 0 && secret.length <= MAX_SECRET_LENGTH
+      ? secret
+      : undefined;
+  }
+
+  private holdsSecret(req: Request, secretHash: string): boolean {
+    const secret = this.secretOf(req);
+    if (secret === undefined) return false;
     const given = Buffer.from(hashOf(secret), 'hex');
     const expected = Buffer.from(secretHash, 'hex');
     return given.length === expected.length && timingSafeEqual(given, expected);
