@@ -29,9 +29,12 @@ export class LoginHistoryRepository {
     return new Set(rows.map((row) => row.value));
   }
 
-  /** Records a sighting at `now` in one atomic upsert, so concurrent logins never conflict. */
-  async touch(userId: string, kind: LoginHistoryKind, value: string, now: number): Promise<void> {
-    await this.db
+  /**
+   * Records a sighting at `now` in one atomic upsert, so concurrent logins never conflict; true
+   * when the entry is new (first seen now), i.e. when the user's entries of that kind grew.
+   */
+  async touch(userId: string, kind: LoginHistoryKind, value: string, now: number): Promise<boolean> {
+    const row = await this.db
       .insertInto('login_history')
       .values({ user_id: userId, kind, value, first_seen_at: now, last_seen_at: now })
       .onConflict((oc) =>
@@ -41,7 +44,9 @@ export class LoginHistoryRepository {
             then excluded.last_seen_at else login_history.last_seen_at end`,
         }),
       )
-      .execute();
+      .returning('first_seen_at')
+      .executeTakeFirstOrThrow();
+    return Number(row.first_seen_at) === now;
   }
 
   /** Forgets all but the `keep` most recently seen entries of one kind of a user. */

@@ -114,6 +114,14 @@ describeContract('login context', (store) => {
       expect([...(await repo.seen(alice, 'country', []))]).toEqual([]);
     });
 
+    it('says whether a sighting is new, so that only a new one has to trim', async () => {
+      const repo = new LoginHistoryRepository(store.database.db);
+      expect(await repo.touch(alice, 'device', 'd1', T0)).toBe(true);
+      expect(await repo.touch(alice, 'device', 'd1', T0 + 5)).toBe(false);
+      expect(await repo.touch(alice, 'device', 'd2', T0 + 6)).toBe(true);
+      expect(await repo.touch(bob, 'device', 'd1', T0 + 7)).toBe(true);
+    });
+
     it('keeps the first sighting and never moves the last one backwards, also under concurrency', async () => {
       const repo = new LoginHistoryRepository(store.database.db);
       await Promise.all(Array.from({ length: 10 }, (_, i) => repo.touch(alice, 'device', 'd1', T0 + i)));

@@ -39,10 +39,9 @@ export class LoginHistory {
   async record(userId: string, country: string | null, deviceId: string | null): Promise<void> {
     const now = this.clock();
     if (country) await this.repository.touch(userId, 'country', normalizeCountry(country), now);
-    if (deviceId) {
-      await this.repository.touch(userId, 'device', deviceKey(deviceId), now);
+    // Only a device seen for the first time can take the user over the limit.
+    if (deviceId && (await this.repository.touch(userId, 'device', deviceKey(deviceId), now)))
       await this.repository.trim(userId, 'device', this.maxDevices);
-    }
   }
 }
 
