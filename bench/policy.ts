@@ -8,9 +8,9 @@ import {
   parseAddress,
 } from '../src/policy/authentication/authentication-policy.js';
 import { PolicyStore } from '../src/policy/policy-store.js';
-import { composeAuthenticationPolicy, composeChallenges } from '../src/server/compose.js';
 import { loadConfig } from '../src/server/config.js';
 import { type Core, composeCore } from '../src/server/core.js';
+import { composeAuthenticationPolicy, composeChallenges } from '../src/server/engine.js';
 import { openDatabase } from '../src/store/database.js';
 import { migrateToLatest } from '../src/store/migrate.js';
 import type { User } from '../src/store/repositories/users.js';

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import { SAML } from '@node-saml/node-saml';
-import { createSamlDoor, type SamlDoor } from '../src/doors/saml/door.js';
+import { createSamlIdp, type SamlIdp } from '../src/doors/saml/idp.js';
 import { SamlSchema, samlSchema } from '../src/doors/saml/messages/schema-validator.js';
 import { samlify } from '../src/doors/saml/signing/samlify.js';
 import { selfSignedCertifier } from '../src/keys/certificate.js';
@@ -129,7 +129,7 @@ export interface SamlMessage {
 
 /** A SAML door over a fresh database (the bench's), and how to close both. */
 export interface BenchSamlDoor {
-  door: SamlDoor;
+  door: SamlIdp;
   users: ReturnType<typeof composeCore>['users'];
   database: Database;
   close(): Promise<void>;
@@ -153,12 +153,12 @@ export async function benchSamlDoor(databaseUrl: string): Promise<BenchSamlDoor>
     },
   });
   const core = composeCore(config, database, () => Date.now());
-  const door = await createSamlDoor({
+  const door = await createSamlIdp({
     config,
     publicUrl: IDP_URL,
-    database,
     keys: core.keys,
-    box: core.box,
+    secrets: core.secrets,
+    requestIds: core.repositories.samlRequestIds,
     logger: createLogger('silent'),
     clock: () => Date.now(),
   });

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createSamlDoor } from '../src/doors/saml/door.js';
+import { createSamlIdp } from '../src/doors/saml/idp.js';
 import type { ServiceProvider } from '../src/doors/saml/service-providers/service-provider.js';
 import { createLogger } from '../src/observability/logger.js';
 import { PACKAGE_ROOT } from '../src/paths.js';
@@ -45,12 +45,12 @@ export const samlResponse: InProcessScenario = {
         },
       });
       const core = composeCore(config, database, () => Date.now());
-      const door = await createSamlDoor({
+      const door = await createSamlIdp({
         config,
         publicUrl: 'https://idp.example.com',
-        database,
         keys: core.keys,
-        box: core.box,
+        secrets: core.secrets,
+        requestIds: core.repositories.samlRequestIds,
         logger: createLogger('silent'),
         clock: () => Date.now(),
       });

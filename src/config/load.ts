@@ -178,9 +178,35 @@ function crossOptionProblems(config: Config, parsed: ParsedConfig): CrossOptionP
       'ldap:// needs directory.startTls: true (or allowPlainLdap: true, for tests only)',
     );
   }
+  for (const { key, problem } of retentionProblems(config)) fail(key, problem);
   const names = config.dispatch.gateways.map((g) => g.name);
   const duplicate = names.find((name, i) => names.indexOf(name) !== i);
   if (duplicate) fail('dispatch.gateways', `the name "${duplicate}" is used twice`);
+  return problems;
+}
+
+/** Retention periods shorter than a window that counts the rows they delete (the limit would restart early). */
+function retentionProblems(config: Config): Array<{ key: string; problem: string }> {
+  const problems: Array<{ key: string; problem: string }> = [];
+  const { retention, loginThrottle, mfa } = config;
+  const windows: Array<[string, number]> = [
+    ['loginThrottle.perUser.windowSeconds', loginThrottle.perUser.windowSeconds],
+    ['loginThrottle.perAddress.windowSeconds', loginThrottle.perAddress.windowSeconds],
+    ['mfa.userWindowSeconds', mfa.userWindowSeconds],
+  ];
+  const [longest, seconds] = windows.reduce((a, b) => (b[1] > a[1] ? b : a));
+  if (retention.throttleHours * 3600 < seconds) {
+    problems.push({
+      key: 'retention.throttleHours',
+      problem: `must cover ${longest} (${seconds} s), or throttle counters would be deleted while they still count`,
+    });
+  }
+  if (retention.passcodesMinutes * 60 < mfa.passcodeLimit.windowSeconds) {
+    problems.push({
+      key: 'retention.passcodesMinutes',
+      problem: `must cover mfa.passcodeLimit.windowSeconds (${mfa.passcodeLimit.windowSeconds} s), or sent passcodes would be deleted while the limit still counts them`,
+    });
+  }
   return problems;
 }
 

@@ -5,6 +5,7 @@ import { directorySchema } from './directory-schema.js';
 import { metricsSchema } from './metrics-schema.js';
 import { geoSchema, learningSchema, mfaSessionMinutes } from './policies-schema.js';
 import { rateLimitSchema } from './rate-limit-schema.js';
+import { retentionSchema } from './retention-schema.js';
 import { samlSchema } from './saml-schema.js';
 import { selfserviceSchema } from './selfservice-schema.js';
 
@@ -311,7 +312,9 @@ export function configSchemaWith<P extends PluginSchemas>(plugins: P) {
                 .min(60)
                 .max(3600)
                 .default(600)
-                .describe('Window of maxPerUser (at most an hour: sent passcodes are kept that long).'),
+                .describe(
+                  'Window of maxPerUser (at most an hour; `retention.passcodesMinutes` must cover it).',
+                ),
             })
             .prefault({})
             .describe(
@@ -344,6 +347,7 @@ export function configSchemaWith<P extends PluginSchemas>(plugins: P) {
       geo: geoSchema,
       saml: samlSchema,
       selfservice: selfserviceSchema,
+      retention: retentionSchema,
       policies: z
         .strictObject({
           requireMfa: z

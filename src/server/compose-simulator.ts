@@ -10,9 +10,8 @@ import {
   type PasscodePolicy,
 } from '../policy/passcode-policy.js';
 import { PolicyStore } from '../policy/policy-store.js';
-import { DeliveryAttemptsRepository } from '../store/repositories/delivery-attempts.js';
-import { composeSenderAndChallenges } from './compose-challenges.js';
 import type { Core } from './core.js';
+import { composeSenderAndChallenges } from './engine.js';
 
 /** What a simulation may never do: every writing method of its parts is this. */
 const refuse = () => Promise.reject(new Error('the policy simulator writes nothing'));
@@ -24,14 +23,14 @@ const refuse = () => Promise.reject(new Error('the policy simulator writes nothi
  * breakers are not touched, nor known: every gateway counts as available).
  */
 export function composePolicySimulator(core: Core): SimulatorDeps {
-  const { config, database, clock } = core;
+  const { config, clock } = core;
   const logger = createLogger('silent');
   const gateways = configuredGateways(config.dispatch.gateways);
   const lbPolicies = () => loadLoadBalancingPolicies(core.policies, () => {});
   const dispatcher = new Dispatcher({
     gateways,
     loadPolicies: lbPolicies,
-    attempts: new DeliveryAttemptsRepository(database.db, clock),
+    attempts: core.repositories.deliveryAttempts,
     logger,
     clock,
   });

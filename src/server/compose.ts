@@ -1,35 +1,18 @@
 import path from 'node:path';
 import type { Express } from 'express';
-import { createDispatcher } from '../dispatch/create-dispatcher.js';
-import type { Dispatcher } from '../dispatch/dispatcher.js';
 import { LOAD_BALANCING_KIND } from '../dispatch/load-balancing-policy.js';
 import { createReceiptsRouter } from '../dispatch/receipts-router.js';
-import { pruneOidcPayloads } from '../doors/oidc/adapter.js';
-import { createOidcDoor, type OidcDoor } from '../doors/oidc/door.js';
-import { OIDC_ALGORITHMS, OIDC_KEY_PURPOSE } from '../doors/oidc/keys.js';
-import { oidcLoginFlows } from '../doors/oidc/login-flows.js';
-import { isOidcPath } from '../doors/oidc/provider.js';
-import { createSamlDoor, type SamlDoor } from '../doors/saml/door.js';
-import { createSamlSso } from '../doors/saml/routes/sso.js';
-import { createSelfService } from '../doors/selfservice/create.js';
-import type { Challenges } from '../engine/challenges.js';
-import { FirstFactor } from '../engine/first-factor.js';
-import type { Translate } from '../engine/passcode-message.js';
-import { describeError } from '../errors.js';
+import type { Engine } from '../doors/core.js';
+import type { DoorContext, WebKit } from '../doors/door.js';
 import { createLoginRoutes } from '../login/routes.js';
 import { clientAddress } from '../login/step.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { PACKAGE_ROOT } from '../paths.js';
-import { AuthenticationPolicy } from '../policy/authentication/authentication-policy.js';
 import { AUTHENTICATION_KIND } from '../policy/authentication/rule.js';
-import { loadLoadBalancingPolicies } from '../policy/load-balancing-store.js';
 import { PASSCODE_POLICY_KIND } from '../policy/passcode-policy.js';
 import { PolicyStore } from '../policy/policy-store.js';
 import { TOKEN_POLICY_KIND } from '../policy/token-policy.js';
-import { ChallengesRepository } from '../store/repositories/challenges.js';
-import { DeliveryAttemptsRepository } from '../store/repositories/delivery-attempts.js';
-import { ThrottleRepository } from '../store/repositories/throttle.js';
 import type { User } from '../store/repositories/users.js';
 import { createWebApp } from '../web/app.js';
 import { createCsrfProtection } from '../web/csrf.js';
@@ -37,178 +20,121 @@ import { loadTranslations } from '../web/i18n.js';
 import { createRateLimiter } from '../web/rate-limit.js';
 import { createPageRenderer } from '../web/render.js';
 import { trustedProxyMatcher } from '../web/security.js';
-import { composeSenderAndChallenges } from './compose-challenges.js';
+import { enginePruneJobs, every, runPruneJobs } from './clean-up.js';
 import type { Core } from './core.js';
+import { DOORS, type NamedDoor, type RunningDoors } from './doors.js';
+import { composeEngine } from './engine.js';
 import { scheduleAdSync } from './sync-schedule.js';
 
-/** The running application: its request handler and its background work. */
+/** The running application: its request handler, its doors and its background work. */
 export interface Services {
   app: Express;
-  oidc: OidcDoor;
-  saml: SamlDoor;
-  /** The second-factor engine API of the doors. */
-  challenges: Challenges;
-  dispatcher: Dispatcher;
-  /** Checks beyond the database that /readyz runs (the directory). */
+  /** The engine every door shares (built once). */
+  engine: Engine;
+  /** The enabled doors by name (tests reach a door's own parts through it). */
+  doors: RunningDoors;
+  /** Checks beyond the database that /readyz runs (the directory, the doors' own). */
   readiness: Array<{ name: string; check: () => Promise<void> }>;
   /** Deletes what expired (the job the server runs every minute; tests run it at once). */
   cleanUp(): Promise<void>;
-  /** Stops background jobs and closes gateway connections. */
+  /** Re-reads every door's application metadata (SIGHUP). */
+  reload(): Promise<void>;
+  /** Stops background jobs and the doors, and closes gateway connections. */
   stop(): Promise<void>;
 }
 
 /**
- * The composition root: builds the whole object graph from the validated configuration.
+ * The composition root: builds the engine once over the core, creates the enabled doors of
+ * {@link DOORS} with it, mounts them, and runs their background work (clean-up, key refresh).
  * Modules get what they need as arguments; nothing is a module-level singleton.
  */
 export async function composeServices(
   core: Core,
   runtime: { publicUrl: string; logger: Logger; metrics: Metrics },
 ): Promise<Services> {
-  const { config, database, clock, keys } = core;
+  const { config, clock, keys } = core;
   const { publicUrl, logger, metrics } = runtime;
-  // The one decision of the Secure flag, for Passgate's cookies and oidc-provider's alike.
-  const secureCookies = publicUrl.startsWith('https:');
 
   const seeded = await seedPolicies(core);
   if (seeded.length > 0) logger.info({ kinds: seeded }, 'policies seeded from the configuration');
 
-  const created = await keys.ensureCurrent(OIDC_KEY_PURPOSE, OIDC_ALGORITHMS);
-  if (created.length > 0) logger.info({ kids: created }, 'generated OIDC signing keys');
-
-  const translations = await loadTranslations(
-    path.join(PACKAGE_ROOT, 'locales'),
-    config.i18n.defaultLanguage,
-  );
-  const render = createPageRenderer(
-    path.join(PACKAGE_ROOT, 'views'),
-    translations,
-    config.mode === 'production',
-  );
-
-  const firstFactor = new FirstFactor(
-    core.directory,
-    core.throttle,
-    core.audit,
-    config.loginThrottle,
-    (outcome) => metrics.logins.inc({ outcome }),
+  const web = await composeWebKit(core, publicUrl);
+  const engine = composeEngine(core, {
     logger,
-  );
-
-  const { dispatcher, sender, challenges } = composeChallenges(core, {
-    logger,
-    translate: (lng, key, options) => translations.i18n.t(key, { lng, ns: 'messages', ...options }),
+    metrics,
+    translate: (lng, key, options) => web.translations.i18n.t(key, { lng, ns: 'messages', ...options }),
   });
+  const context: DoorContext = { core, engine, web, publicUrl, logger, metrics, clock };
+  const running: NamedDoor[] = [];
+  const doors: Record<string, NamedDoor['door']> = {};
+  for (const definition of DOORS) {
+    if (definition.enabled && !definition.enabled(config)) continue;
+    const door = await definition.create(context);
+    running.push({ name: definition.name, door });
+    doors[definition.name] = door;
+  }
+  const each = <T>(pick: (door: NamedDoor['door']) => T | undefined): T[] =>
+    running.flatMap(({ door }) => {
+      const value = pick(door);
+      return value === undefined ? [] : [value];
+    });
 
-  const policy = composeAuthenticationPolicy(core, challenges);
-
-  const oidc = await createOidcDoor({
-    config,
-    issuer: publicUrl,
-    secureCookies,
-    database,
-    keys,
-    users: core.users,
-    cookieKeys: core.box.derive('oidc-cookies'),
-    render,
-    logger,
-    clock,
-    stepUp: {
-      decide: async (accountId, context, stepUp) => {
-        const user = await core.users.findById(accountId);
-        if (!user || user.disabled || user.removedAt !== null) return undefined;
-        return policy.decide(user, context, stepUp ? { stepUp } : {});
-      },
-      mfaSessionMinutes: config.policies.mfaSessionMinutes,
-      now: clock,
-      address: clientAddress,
-    },
-  });
-
-  const saml = await createSamlDoor({ config, publicUrl, database, keys, box: core.box, logger, clock });
-  const samlSso = createSamlSso(saml, {
-    config,
-    database,
-    users: core.users,
-    audit: core.audit,
-    render,
-    clock,
-    logger,
-    secureCookies,
-  });
-
-  const selfService = createSelfService({
-    core,
-    challenges,
-    sender,
-    dispatcher,
-    translations,
-    render,
-    secureCookies,
-    logger,
-  });
   // One cookie per sign-in, on its own pages: a second sign-in (another tab) leaves the first's alone.
-  const csrf = createCsrfProtection(
-    core.box.derive('csrf'),
-    secureCookies,
-    (req) => String(req.params.uid ?? ''),
-    {
-      path: (req) => `/login/${encodeURIComponent(String(req.params.uid ?? ''))}`,
-    },
-  );
+  const csrf = web.csrf('csrf', (req) => String(req.params.uid ?? ''), {
+    path: (req) => `/login/${encodeURIComponent(String(req.params.uid ?? ''))}`,
+  });
   const app = createWebApp({
-    translations,
-    render,
-    secureCookies,
+    translations: web.translations,
+    render: web.render,
+    secureCookies: web.secureCookies,
     assetsDir: path.join(PACKAGE_ROOT, 'views', 'assets'),
     isTrustedProxy: trustedProxyMatcher(config.server.trustedProxies),
-    oidcHandler: oidc.handler,
-    isOidcPath,
+    ownedPaths: each((door) => door.ownedPaths),
     logger,
     routers: [
       createRateLimiter(config.rateLimit, clientAddress, {
         refused: (entry) => metrics.rateLimited.inc({ entry }),
         remembered: (entry, addresses) => metrics.rateLimitAddresses.set({ entry }, addresses),
       }).router,
-      createReceiptsRouter(dispatcher),
-      saml.router,
-      samlSso.router,
-      selfService.router,
+      createReceiptsRouter(engine.dispatcher),
+      ...each((door) => door.routers).flat(),
       createLoginRoutes({
-        flows: [oidcLoginFlows(oidc.provider), samlSso.flows, selfService.flows],
-        firstFactor,
-        challenges,
-        policy,
+        flows: each((door) => door.loginFlows),
+        firstFactor: engine.firstFactor,
+        challenges: engine.challenges,
+        policy: engine.policy,
         users: core.users,
-        render,
+        render: web.render,
         csrf,
-        language: (req, user) => translations.detect(req, preferredLanguage(user)),
-        secureCookies,
+        language: (req, user) => web.translations.detect(req, preferredLanguage(user)),
+        secureCookies: web.secureCookies,
         maxBodyBytes: config.server.maxBodyBytes,
       }),
     ],
   });
 
-  const cleanUp = async () => {
-    const now = clock();
-    await pruneOidcPayloads(database.db, now);
-    await saml.requestIds.prune(now);
-    await samlSso.prune(now);
-    await selfService.prune(now);
-    await new ThrottleRepository(database.db).prune(now - 24 * 3600 * 1000);
-    await core.passcodes.prune(now - 3600 * 1000);
-    await new ChallengesRepository(database.db, clock).prune(now - 3600 * 1000);
-    await new DeliveryAttemptsRepository(database.db, clock).prune(now - 90 * 24 * 3600 * 1000);
-    await core.learnedTrust.prune();
-    if ((await keys.prune()) > 0) await oidc.refreshKeys();
+  const refreshKeys = async () => {
+    for (const refresh of each((door) => door.refreshKeys)) await refresh();
   };
-  const timers = [
-    every(config.oidc.keyRefreshSeconds * 1000, logger, 'signing-key refresh', async () => {
-      if (await oidc.refreshKeys()) logger.info('signing keys changed: OIDC provider rebuilt');
-      if (await saml.refreshKeys()) logger.info('SAML signing key changed');
-    }),
-    every(60_000, logger, 'clean-up', cleanUp),
+  const pruneJobs = [
+    ...enginePruneJobs(core, config.retention),
+    ...each((door) => door.pruneJobs).flat(),
+    // Retired signing keys leave once no token signed with them can be valid; doors then republish.
+    {
+      name: 'signing keys',
+      retentionMs: 0,
+      prune: async () => {
+        if ((await keys.prune()) > 0) await refreshKeys();
+      },
+    },
   ];
+  const cleanUp = () => runPruneJobs(pruneJobs, clock(), logger);
+  const timers = [
+    every(config.oidc.keyRefreshSeconds * 1000, logger, 'signing-key refresh', refreshKeys),
+    // Each failing job is logged by the run itself.
+    every(60_000, logger, 'clean-up', () => cleanUp().catch(() => undefined)),
+  ];
+  for (const listen of each((door) => door.listen)) await listen();
 
   // AD synchronisation: a first run at start-up, then every intervalMinutes (full when due).
   const adSync =
@@ -223,59 +149,46 @@ export async function composeServices(
 
   return {
     app,
-    oidc,
-    saml,
-    challenges,
-    dispatcher,
-    readiness: [{ name: 'directory', check: () => core.directory.ping() }],
+    engine,
+    doors: doors as RunningDoors,
+    readiness: [
+      { name: 'directory', check: () => core.directory.ping() },
+      ...each((door) => door.health).flat(),
+    ],
     cleanUp,
+    reload: async () => {
+      for (const reload of each((door) => door.reload)) await reload();
+    },
     stop: async () => {
       for (const timer of timers) clearInterval(timer);
-      saml.stop();
-      oidc.stop();
+      for (const stop of each((door) => door.stop)) await stop();
       await adSync?.stop();
-      await dispatcher.close();
+      await engine.dispatcher.close();
     },
   };
 }
 
-/**
- * The second-factor engine over the core: gateways and the dispatcher, the passcode sender and
- * the challenge API. Separate from the web so that tests and other doors can build it alone.
- */
-export function composeChallenges(core: Core, runtime: { logger: Logger; translate: Translate }) {
-  const { config, database, clock } = core;
-  const dispatcher = createDispatcher({
-    dispatch: config.dispatch,
-    loadPolicies: (onInvalid) => loadLoadBalancingPolicies(core.policies, onInvalid),
-    attempts: new DeliveryAttemptsRepository(database.db, clock),
-    logger: runtime.logger,
-    clock,
-    dataDir: config.dataDir,
-  });
-  const { sender, challenges } = composeSenderAndChallenges(core, dispatcher, runtime.translate);
-  return { dispatcher, sender, challenges };
+/** Pages, languages, the Secure-cookie decision and CSRF protection, built once for every site. */
+async function composeWebKit(core: Core, publicUrl: string): Promise<WebKit> {
+  const { config, box } = core;
+  // The one decision of the Secure flag, for Passgate's cookies and oidc-provider's alike.
+  const secureCookies = publicUrl.startsWith('https:');
+  const translations = await loadTranslations(
+    path.join(PACKAGE_ROOT, 'locales'),
+    config.i18n.defaultLanguage,
+  );
+  return {
+    translations,
+    render: createPageRenderer(path.join(PACKAGE_ROOT, 'views'), translations, config.mode === 'production'),
+    secureCookies,
+    csrf: (purpose, bind, cookie) => createCsrfProtection(box.derive(purpose), secureCookies, bind, cookie),
+  };
 }
 
 /** The user's own language from the directory (AD preferredLanguage), if any. */
 function preferredLanguage(user: User | undefined): string | null {
   const value = user?.attributes.preferredLanguage;
   return typeof value === 'string' ? value : null;
-}
-
-/** The Authentication Policy: rules from the store, facts from geo, learned trust and login history. */
-export function composeAuthenticationPolicy(core: Core, challenges: Challenges): AuthenticationPolicy {
-  const { clock, config } = core;
-  return new AuthenticationPolicy({
-    policies: core.policies,
-    geo: core.geo,
-    trust: core.learnedTrust,
-    history: core.loginHistory,
-    factorTypes: async (user) => (await challenges.offersFor(user)).map((offer) => offer.type),
-    audit: core.audit,
-    settings: config.policies,
-    clock,
-  });
 }
 
 /**
@@ -293,19 +206,4 @@ function seedPolicies(core: Core): Promise<string[]> {
   return new PolicyStore(core.policies).seed(
     Object.fromEntries(seeds.filter(([, policies]) => Object.keys(policies).length > 0)),
   );
-}
-
-function every(ms: number, logger: Logger, name: string, job: () => Promise<unknown>): NodeJS.Timeout {
-  let running = false;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = true;
-    job()
-      .catch((error) => logger.warn({ job: name, error: describeError(error) }, 'background job failed'))
-      .finally(() => {
-        running = false;
-      });
-  }, ms);
-  timer.unref();
-  return timer;
 }

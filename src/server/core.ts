@@ -1,66 +1,33 @@
 import type { Clock } from '../clock.js';
 import { ConfigErrors } from '../config/errors.js';
-import { type CodeHasher, createCodeHasher } from '../crypto/code-hash.js';
+import { createCodeHasher } from '../crypto/code-hash.js';
 import { secretBoxFromConfig } from '../crypto/master-key.js';
 import type { ScryptParams } from '../crypto/password.js';
-import type { SecretBox } from '../crypto/secret-box.js';
 import { AdDirectory } from '../directory/ad/ad-directory.js';
 import { AdConnector } from '../directory/ad/connector.js';
 import { AdSync } from '../directory/ad/sync.js';
 import type { Directory } from '../directory/directory.js';
 import { LocalDirectory } from '../directory/local/local-directory.js';
+import type { Core as CoreOf } from '../doors/core.js';
 import { SecondFactor } from '../engine/second-factor.js';
 import { Throttle } from '../engine/throttle.js';
-import { type CountryLookup, openCountryLookup } from '../geo/country-lookup.js';
+import { openCountryLookup } from '../geo/country-lookup.js';
 import { SigningKeys } from '../keys/signing-keys.js';
+import { StoredSecrets } from '../keys/stored-secrets.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { LearnedTrust } from '../policy/authentication/context/learned-trust.js';
 import { LoginHistory } from '../policy/authentication/context/login-history.js';
 import type { Database } from '../store/database.js';
-import { AuditRepository } from '../store/repositories/audit.js';
-import { BackupCodesRepository } from '../store/repositories/backup-codes.js';
-import { DirectoryStateRepository } from '../store/repositories/directory-state.js';
-import { DirectoryUsersRepository } from '../store/repositories/directory-users.js';
-import { LoginHistoryRepository } from '../store/repositories/login-history.js';
-import { PasscodesRepository } from '../store/repositories/passcodes.js';
-import { PoliciesRepository } from '../store/repositories/policies.js';
-import { ThrottleRepository } from '../store/repositories/throttle.js';
-import { TokensRepository } from '../store/repositories/tokens.js';
-import { TrustedNetworksRepository } from '../store/repositories/trusted-networks.js';
-import { UsersRepository } from '../store/repositories/users.js';
-import { createTokenTypes, TOKEN_TYPES, type TokenTypes } from '../tokens/registry.js';
+import { createRepositories, type Repositories } from '../store/repository-set.js';
+import { createTokenTypes, TOKEN_TYPES } from '../tokens/registry.js';
 import type { TokenTypePlugin } from '../tokens/token-type.js';
 import type { Config } from './config.js';
 
-/** The repositories and engine parts that the CLI and the server share. */
-export interface Core {
-  config: Config;
-  database: Database;
-  box: SecretBox;
-  clock: Clock;
-  users: UsersRepository;
-  /** Directory users as synchronisation stores them (batches, removal marks, external ids). */
-  directoryUsers: DirectoryUsersRepository;
-  audit: AuditRepository;
-  keys: SigningKeys;
-  directory: Directory;
-  /** Synchronisation of users from Active Directory, when that is the directory. */
-  adSync?: AdSync;
-  tokens: TokensRepository;
-  tokenTypes: TokenTypes;
-  passcodes: PasscodesRepository;
-  /** Keyed hashes of sent passcodes. */
-  passcodeHasher: CodeHasher;
-  policies: PoliciesRepository;
-  throttle: Throttle;
-  secondFactor: SecondFactor;
-  /** Country of a source address, for policies and the audit log. */
-  geo: CountryLookup;
-  /** Self-learned trusted networks per user (`policies.learning`). */
-  learnedTrust: LearnedTrust;
-  /** Countries and devices each user has signed in from. */
-  loginHistory: LoginHistory;
-}
+/**
+ * The core the server and the CLI build, over the full configuration; its shape lives with the
+ * door contract (src/doors/core.ts), since every door receives it.
+ */
+export type Core = CoreOf<Config>;
 
 /**
  * Builds the storage-backed core from an open (migrated) database, with the registry's token
@@ -75,17 +42,14 @@ export function composeCore(
 ): Core {
   const geo = openCountryLookup(config.geo); // first: a wrong database file is a configuration error
   const box = secretBoxFromConfig(config);
-  const users = new UsersRepository(database.db, clock);
-  const directoryUsers = new DirectoryUsersRepository(database.db, clock);
-  const { directory, adSync } = createDirectory(config, { users, directoryUsers }, database, clock, logger);
-  const audit = new AuditRepository(database.db, clock);
-  const tokens = new TokensRepository(database.db, box, clock);
-  const passcodes = new PasscodesRepository(database.db, clock);
+  const repositories = createRepositories(database, box, clock);
+  const { users, directoryUsers, audit, tokens, passcodes } = repositories;
+  const { directory, adSync } = createDirectory(config, repositories, database, clock, logger);
   const passcodeHasher = createCodeHasher(box.derive('passcodes'));
   const tokenTypes = createTokenTypes(
     {
       tokens,
-      backupCodes: new BackupCodesRepository(database.db, clock),
+      backupCodes: repositories.backupCodes,
       backupHasher: createCodeHasher(box.derive('backup-codes')),
       passcodes,
       passcodeHasher,
@@ -95,47 +59,44 @@ export function composeCore(
     },
     tokenTypePlugins,
   );
-  const throttle = new Throttle(new ThrottleRepository(database.db), clock);
+  const throttle = new Throttle(repositories.throttle, clock);
   return {
     config,
     database,
     box,
     clock,
+    repositories,
     users,
     directoryUsers,
     audit,
     keys: new SigningKeys(database.db, box, clock),
+    secrets: new StoredSecrets(database.db, box, clock),
     directory,
     ...(adSync ? { adSync } : {}),
     tokens,
     tokenTypes,
     passcodes,
     passcodeHasher,
-    policies: new PoliciesRepository(database.db, clock),
+    policies: repositories.policies,
     throttle,
     secondFactor: new SecondFactor(tokens, tokenTypes, throttle, audit, clock, config.mfa),
     geo,
-    learnedTrust: new LearnedTrust(
-      new TrustedNetworksRepository(database.db),
-      config.policies.learning,
-      clock,
-      audit,
-    ),
-    loginHistory: new LoginHistory(new LoginHistoryRepository(database.db), clock),
+    learnedTrust: new LearnedTrust(repositories.trustedNetworks, config.policies.learning, clock, audit),
+    loginHistory: new LoginHistory(repositories.loginHistory, clock),
   };
 }
 
 /** The directory the configuration names: the embedded local one, or Active Directory (and its sync). */
 function createDirectory(
   config: Config,
-  { users, directoryUsers }: { users: UsersRepository; directoryUsers: DirectoryUsersRepository },
+  repositories: Pick<Repositories, 'users' | 'directoryUsers' | 'directoryState'>,
   database: Database,
   clock: Clock,
   logger: Logger,
 ): { directory: Directory; adSync?: AdSync } {
   const settings = config.directory;
   if (settings.type === 'local')
-    return { directory: new LocalDirectory(users, database, scryptParams(config)) };
+    return { directory: new LocalDirectory(repositories.users, database, scryptParams(config)) };
   const password = process.env[settings.bindPasswordEnv];
   if (!password) {
     throw ConfigErrors.CONFIG_INVALID({
@@ -144,14 +105,8 @@ function createDirectory(
   }
   const connector = new AdConnector(settings, password, logger.child({ module: 'ad' }));
   return {
-    directory: new AdDirectory(settings, connector, users, clock),
-    adSync: new AdSync(
-      settings,
-      connector,
-      directoryUsers,
-      new DirectoryStateRepository(database.db, clock),
-      clock,
-    ),
+    directory: new AdDirectory(settings, connector, repositories.users, clock),
+    adSync: new AdSync(settings, connector, repositories.directoryUsers, repositories.directoryState, clock),
   };
 }
 

@@ -120,8 +120,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     core: () => core,
     services: () => services,
     reload: async () => {
-      services?.saml.reload();
-      await services?.oidc.reload();
+      await services?.reload();
     },
     close: async () => {
       stopping.abort();

@@ -8,16 +8,23 @@ import { doNotStore } from './no-store.js';
 import type { PageRenderer } from './render.js';
 import { refuseMalformedHost, securityHeaders } from './security.js';
 
+/**
+ * Request paths a handler of its own answers, outside express routing (oidc-provider answers
+ * its endpoints itself, and is rebuilt when signing keys rotate).
+ */
+export interface OwnedPaths {
+  owns(path: string): boolean;
+  handle(req: Request, res: Response): unknown;
+}
+
 /** The parts the sites are assembled from. */
 export interface WebAppOptions {
   translations: Translations;
   render: PageRenderer;
   /** Whether the public URL is https: cookies are Secure and browsers are told to stay on https. */
   secureCookies: boolean;
-  /** oidc-provider's request handler, current one (it is rebuilt when signing keys rotate). */
-  oidcHandler: () => (req: Request, res: Response) => unknown;
-  /** Which request paths belong to oidc-provider (the OIDC door knows; the site shell does not). */
-  isOidcPath: (path: string) => boolean;
+  /** Paths that handlers of their own answer after every router (a door knows its own, the shell none). */
+  ownedPaths: OwnedPaths[];
   /** Folder served under /assets (style sheets, scripts of the pages). */
   assetsDir: string;
   /** Whether a peer address is a trusted reverse proxy (for req.ip and req.protocol). */
@@ -29,7 +36,7 @@ export interface WebAppOptions {
 
 /**
  * The express application behind the readiness shell: security headers on everything, language
- * detection on pages, the sites' routers, oidc-provider for its own paths, and one error page.
+ * detection on pages, the sites' routers, handlers of owned paths (oidc-provider), and one error page.
  */
 export function createWebApp(options: WebAppOptions): Express {
   const { render, logger } = options;
@@ -45,7 +52,8 @@ export function createWebApp(options: WebAppOptions): Express {
   app.use(refuseMalformedHost());
   app.use(rememberLanguage(options.translations, options.secureCookies));
   for (const router of options.routers) app.use(router);
-  app.use((req, res, next) => (options.isOidcPath(req.path) ? options.oidcHandler()(req, res) : next()));
+  for (const owned of options.ownedPaths)
+    app.use((req, res, next) => (owned.owns(req.path) ? owned.handle(req, res) : next()));
 
   app.use(async (req: Request, res: Response) => {
     res

@@ -43,6 +43,25 @@ describe('configuration', () => {
     expect(config.source).toBe(file);
   });
 
+  it('keeps the documented retention periods by default, and refuses one shorter than the window that counts its rows', () => {
+    expect(loadConfig({ env: {} }).retention).toEqual({
+      throttleHours: 24,
+      passcodesMinutes: 60,
+      challengesMinutes: 60,
+      deliveryAttemptsDays: 90,
+    });
+    const message = errorOf(() =>
+      loadConfig({
+        env: {},
+        overrides: { retention: { passcodesMinutes: 5, throttleHours: 1 }, mfa: { userWindowSeconds: 7200 } },
+      }),
+    );
+    expect(message).toContain('retention.throttleHours: must cover mfa.userWindowSeconds (7200 s)');
+    expect(message).toContain(
+      'retention.passcodesMinutes: must cover mfa.passcodeLimit.windowSeconds (600 s)',
+    );
+  });
+
   it('names an unknown key, and the known key a typo was probably meant to be', () => {
     const { file } = writeConfig({ server: { prot: 3000, colour: 'blue' } });
     expect(errorOf(() => loadConfig({ file, env: {} })).split('\n')).toEqual([

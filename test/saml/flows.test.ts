@@ -31,7 +31,7 @@ describe('SAML flows (the LoginFlowSource of the SAML door)', () => {
     user = await addAdUser(fixture);
     sso = createSamlSso(fixture.door, {
       config: fixture.core.config,
-      database: fixture.core.database,
+      flowsStore: fixture.core.repositories.loginFlows,
       users: fixture.core.users,
       audit: fixture.core.audit,
       render: async (_req, view, locals) => JSON.stringify({ view, ...locals }),

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { SAML } from '@node-saml/node-saml';
 import type { ConfigInput } from '../../src/config/schema.js';
-import { createSamlDoor, type SamlDoor } from '../../src/doors/saml/door.js';
+import { createSamlIdp, type SamlIdp } from '../../src/doors/saml/idp.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 import type { User } from '../../src/store/repositories/users.js';
@@ -15,7 +15,7 @@ export const PUBLIC_URL = 'https://idp.example.com';
 
 /** A SAML door over a fresh SQLite core, with the example SPs of `metadata/saml/` (plus extra files). */
 export interface SamlFixture extends TestCore {
-  door: SamlDoor;
+  door: SamlIdp;
   folder: string;
   /** The IdP certificate in PEM. */
   certificatePem(): string;
@@ -33,12 +33,12 @@ export async function createSamlFixture(
   for (const [name, text] of Object.entries(files)) writeFileSync(path.join(folder, name), text);
   const test = await createTestCore('sqlite', { metadataDir, ...config }, fakeClock(Date.now()));
   const { core } = test;
-  const door = await createSamlDoor({
+  const door = await createSamlIdp({
     config: { ...core.config, saml: { ...core.config.saml, watchMetadata: false } },
     publicUrl: PUBLIC_URL,
-    database: core.database,
     keys: core.keys,
-    box: core.box,
+    secrets: core.secrets,
+    requestIds: core.repositories.samlRequestIds,
     logger: createLogger('silent'),
     clock: core.clock,
   });

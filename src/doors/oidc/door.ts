@@ -1,116 +1,60 @@
-import path from 'node:path';
-import type { Request, Response } from 'express';
-import type Provider from 'oidc-provider';
-import type { Clock } from '../../clock.js';
-import type { Config } from '../../config/load.js';
-import { describeError } from '../../errors.js';
-import type { SigningKeys } from '../../keys/signing-keys.js';
-import type { Logger } from '../../observability/logger.js';
-import type { Database } from '../../store/database.js';
-import type { UsersRepository } from '../../store/repositories/users.js';
-import type { PageRenderer } from '../../web/render.js';
-import { watchMetadataFolder } from '../metadata-watcher.js';
-import { createOidcAdapter } from './adapter.js';
-import type { StepUpOptions } from './assurance.js';
-import { loadClientFiles } from './clients.js';
-import { OIDC_KEY_PURPOSE } from './keys.js';
-import { createOidcProvider } from './provider.js';
-import { withOidcErrors } from './unavailable.js';
-
-/** The OpenID Connect door as the server holds it: swappable when keys or clients change. */
-export interface OidcDoor {
-  provider(): Provider;
-  handler(): (req: Request, res: Response) => unknown;
-  /** Rebuilds the provider if the published signing keys changed since the last build. */
-  refreshKeys(): Promise<boolean>;
-  /** Re-reads `metadata/oidc/` and the keys, and rebuilds the provider. */
-  reload(): Promise<void>;
-  /** Stops watching `metadata/oidc/`. */
-  stop(): void;
-}
-
-/** What the door is built from. */
-export interface OidcDoorOptions {
-  config: Config;
-  /** The public URL: the issuer, and the origin of every URL the provider builds. */
-  issuer: string;
-  /** Whether cookies carry the Secure flag (decided once from the public URL). */
-  secureCookies: boolean;
-  database: Database;
-  keys: SigningKeys;
-  users: UsersRepository;
-  cookieKeys: Buffer[];
-  render: PageRenderer;
-  logger: Logger;
-  clock: Clock;
-  stepUp: StepUpOptions;
-}
+import { clientAddress } from '../../login/step.js';
+import type { Door, DoorDefinition } from '../door.js';
+import { pruneOidcPayloads } from './adapter.js';
+import { OIDC_ALGORITHMS, OIDC_KEY_PURPOSE } from './keys.js';
+import { oidcLoginFlows } from './login-flows.js';
+import { isOidcPath } from './provider.js';
+import { createSwappableProvider } from './swappable-provider.js';
 
 /**
- * Builds the OIDC door. oidc-provider takes its keys and static clients at construction, so a
- * key rotation or a client change builds a new instance; all its state lives in the store, so
- * requests simply move to the new one.
+ * The OpenID Connect door: oidc-provider answers its own paths (discovery, `/oidc/*`), its
+ * sign-ins run on the hosted login, and a browser with a session is asked for more when the
+ * Authentication Policy wants a step-up.
  */
-export async function createOidcDoor(options: OidcDoorOptions): Promise<OidcDoor> {
-  const { config, keys, logger } = options;
-  const adapter = withOidcErrors(createOidcAdapter(options.database.db, options.clock));
-  const clientsDir = path.join(config.metadataDir, 'oidc');
-
-  const build = async () => {
-    const version = await keys.version(OIDC_KEY_PURPOSE);
-    const jwks = await keys.privateJwks(OIDC_KEY_PURPOSE);
-    const loaded = loadClientFiles(clientsDir);
-    const make = (clients = loaded.clients) =>
-      createOidcProvider({
-        issuer: options.issuer,
-        config: config.oidc,
-        adapter,
-        clients: clients.map((c) => c.metadata),
-        jwks,
-        cookieKeys: options.cookieKeys,
-        behindProxy: config.server.trustedProxies.length > 0,
-        secureCookies: options.secureCookies,
-        users: options.users,
-        render: options.render,
-        stepUp: options.stepUp,
-      });
-    let provider = make();
-    const valid = [];
-    const problems = [...loaded.problems];
-    for (const client of loaded.clients) {
-      try {
-        await provider.Client.validate(client.metadata);
-        valid.push(client);
-      } catch (error) {
-        const detail = (error as { error_description?: string }).error_description ?? describeError(error);
-        problems.push({ file: client.file, reason: detail });
-      }
-    }
-    for (const problem of problems) logger.error(problem, 'OIDC client registration skipped');
-    if (valid.length !== loaded.clients.length) provider = make(valid);
-    logger.info(
-      { clients: valid.map((c) => c.metadata.client_id), keys: jwks.length },
-      'OIDC provider ready',
-    );
-    return { provider, handler: provider.callback(), version };
-  };
-
-  let current = await build();
-  const reload = async () => {
-    current = await build();
-  };
-  const watch = config.oidc.watchMetadata
-    ? watchMetadataFolder(clientsDir, reload, { logger, name: 'metadata/oidc' })
-    : undefined;
-  return {
-    provider: () => current.provider,
-    handler: () => current.handler,
-    async refreshKeys() {
-      if ((await keys.version(OIDC_KEY_PURPOSE)) === current.version) return false;
-      current = await build();
-      return true;
-    },
-    reload,
-    stop: () => watch?.close(),
-  };
-}
+export const oidcDoor: DoorDefinition<'oidc', Door> = {
+  name: 'oidc',
+  async create({ core, engine, web, publicUrl, logger, clock }) {
+    const { config, keys } = core;
+    const created = await keys.ensureCurrent(OIDC_KEY_PURPOSE, OIDC_ALGORITHMS);
+    if (created.length > 0) logger.info({ kids: created }, 'generated OIDC signing keys');
+    const oidc = await createSwappableProvider({
+      config,
+      issuer: publicUrl,
+      secureCookies: web.secureCookies,
+      database: core.database,
+      keys,
+      users: core.users,
+      cookieKeys: core.box.derive('oidc-cookies'),
+      render: web.render,
+      logger,
+      clock,
+      stepUp: {
+        decide: async (accountId, context, stepUp) => {
+          const user = await core.users.findById(accountId);
+          if (!user || user.disabled || user.removedAt !== null) return undefined;
+          return engine.policy.decide(user, context, stepUp ? { stepUp } : {});
+        },
+        mfaSessionMinutes: config.policies.mfaSessionMinutes,
+        now: clock,
+        address: clientAddress,
+      },
+    });
+    return {
+      ownedPaths: { owns: isOidcPath, handle: (req, res) => oidc.handler()(req, res) },
+      loginFlows: oidcLoginFlows(oidc.provider),
+      // Sessions, grants, codes and tokens: each row expires with what it stands for.
+      pruneJobs: [
+        {
+          name: 'oidc payloads',
+          retentionMs: 0,
+          prune: (olderThan) => pruneOidcPayloads(core.database.db, olderThan),
+        },
+      ],
+      reload: oidc.reload,
+      refreshKeys: async () => {
+        if (await oidc.refreshKeys()) logger.info('signing keys changed: OIDC provider rebuilt');
+      },
+      stop: async () => oidc.stop(),
+    };
+  },
+};

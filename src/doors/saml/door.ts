@@ -1,129 +1,54 @@
-import path from 'node:path';
-import express from 'express';
-import type { Clock } from '../../clock.js';
-import type { Config } from '../../config/load.js';
-import type { SecretBox } from '../../crypto/secret-box.js';
-import type { SigningKeys } from '../../keys/signing-keys.js';
-import { StoredSecrets } from '../../keys/stored-secrets.js';
-import type { Logger } from '../../observability/logger.js';
-import type { Database } from '../../store/database.js';
-import { SamlRequestIdsRepository } from '../../store/repositories/saml-request-ids.js';
-import { AuthnRequestValidator } from './messages/authn-request.js';
-import { LogoutRequestValidator } from './messages/logout-request.js';
-import { LogoutResponseBuilder } from './messages/logout-response.js';
-import { RequestValidator } from './messages/request-checks.js';
-import { samlSchema } from './messages/schema-validator.js';
-import { StatusResponseBuilder } from './messages/status-response.js';
-import { NameIds, PAIRWISE_KEY_NAME } from './response/name-id.js';
-import { ResponseBuilder } from './response/response.js';
-import { SpRegistry } from './service-providers/sp-registry.js';
-import { type IdpEndpoints, IdpInstances } from './signing/identity.js';
-import { samlify } from './signing/samlify.js';
-import { ensureSamlKey, loadSamlKey, SAML_KEY_PURPOSE, samlCertifier } from './signing/signing-key.js';
+import type { Door, DoorDefinition } from '../door.js';
+import { createSamlIdp } from './idp.js';
+import { createSamlSso } from './routes/sso.js';
+import type { SpRegistry } from './service-providers/sp-registry.js';
 
-/** The SAML door as the server holds it. */
-export interface SamlDoor {
-  endpoints: IdpEndpoints;
-  /** Routes of the door: `GET /saml/metadata` (SSO and SLO endpoints: `createSamlSso`, sso.ts). */
-  router: express.Router;
+/** The running SAML door: the contract, and the registered service providers (tests read them). */
+export interface SamlDoor extends Door {
   registry: SpRegistry;
-  requests: AuthnRequestValidator;
-  responses: ResponseBuilder;
-  /** Users' NameIDs at each SP (the pairwise ids too). */
-  nameIds: NameIds;
-  /** Signed responses without an assertion (AuthnFailed, NoPassive ...). */
-  statusResponses: StatusResponseBuilder;
-  requestIds: SamlRequestIdsRepository;
-  /** LogoutRequests of `/saml/slo`, checked like AuthnRequests. */
-  logoutRequests: LogoutRequestValidator;
-  /** Signed LogoutResponses (Success). */
-  logoutResponses: LogoutResponseBuilder;
-  /** The IdP metadata XML. */
-  metadata(): string;
-  /** Switches to a rotated signing key when the stored one changed; true when it did. */
-  refreshKeys(): Promise<boolean>;
-  /** Re-reads `metadata/saml/` (SIGHUP). */
-  reload(): void;
-  /** Stops watching the metadata folder. */
-  stop(): void;
 }
 
-/** What the door is built from. */
-export interface SamlDoorOptions {
-  config: Config;
-  publicUrl: string;
-  database: Database;
-  keys: SigningKeys;
-  /** Seals the key of pairwise NameIDs. */
-  box: SecretBox;
-  logger: Logger;
-  clock: Clock;
-}
-
-/** Builds the SAML door: the signing key (made on first start), the SPs, metadata, requests, responses. */
-export async function createSamlDoor(options: SamlDoorOptions): Promise<SamlDoor> {
-  const { config, publicUrl, keys, logger, clock } = options;
-  // samlify refuses to parse without a schema validator: the SAML 2.0 schema, compiled now (not
-  // on the first request) and once per process.
-  samlify.setSchemaValidator(await samlSchema());
-  const endpoints: IdpEndpoints = {
-    entityId: config.saml.entityId ?? `${publicUrl}/saml/metadata`,
-    ssoUrl: `${publicUrl}/saml/sso`,
-    sloUrl: `${publicUrl}/saml/slo`,
-    wantAuthnRequestsSigned: config.saml.wantAuthnRequestsSigned,
-  };
-  const created = await ensureSamlKey(
-    keys,
-    samlCertifier(publicUrl, config.saml.certificateValidityYears, clock),
-  );
-  if (created.length > 0) logger.info({ kids: created }, 'generated the SAML signing key and certificate');
-  let version = await keys.version(SAML_KEY_PURPOSE);
-  const idps = new IdpInstances(endpoints, await loadSamlKey(keys));
-
-  const registry = new SpRegistry(
-    path.join(config.metadataDir, 'saml'),
-    logger.child({ module: 'saml' }),
-    config.saml.generic,
-  );
-  registry.reload();
-  if (config.saml.watchMetadata) registry.watch();
-
-  const requestIds = new SamlRequestIdsRepository(options.database.db);
-  const validator = new RequestValidator(registry, idps, requestIds, {
-    wantRequestsSigned: config.saml.wantAuthnRequestsSigned,
-    requestLifetimeSeconds: config.saml.requestLifetimeSeconds,
-    clockSkewSeconds: config.saml.clockSkewSeconds,
-  });
-  const secrets = new StoredSecrets(options.database.db, options.box, clock);
-  const nameIds = new NameIds(await secrets.ensure(PAIRWISE_KEY_NAME));
-  const metadata = () => idps.published().getMetadata();
-  const router = express.Router();
-  router.get('/saml/metadata', (_req, res) => {
-    res.type('application/samlmetadata+xml').send(metadata());
-  });
-
-  return {
-    endpoints,
-    router,
-    registry,
-    requests: new AuthnRequestValidator(validator, endpoints.ssoUrl),
-    responses: new ResponseBuilder(idps, endpoints.entityId, config.saml.assertionLifetimeSeconds, nameIds),
-    nameIds,
-    statusResponses: new StatusResponseBuilder(idps, endpoints.entityId),
-    logoutRequests: new LogoutRequestValidator(validator, endpoints.sloUrl),
-    logoutResponses: new LogoutResponseBuilder(idps, endpoints.entityId),
-    requestIds,
-    metadata,
-    refreshKeys: async () => {
-      const current = await keys.version(SAML_KEY_PURPOSE);
-      if (current === version) return false;
-      idps.useKey(await loadSamlKey(keys));
-      version = current;
-      return true;
-    },
-    reload: () => {
-      registry.reload();
-    },
-    stop: () => registry.unwatch(),
-  };
-}
+/**
+ * The SAML 2.0 identity provider door: `/saml/metadata`, `/saml/sso`, `/saml/idp-init` and
+ * `/saml/slo`; its sign-ins run on the hosted login, its SPs come from `metadata/saml/`.
+ */
+export const samlDoor: DoorDefinition<'saml', SamlDoor> = {
+  name: 'saml',
+  async create({ core, web, publicUrl, logger, clock }) {
+    const { config } = core;
+    const idp = await createSamlIdp({
+      config,
+      publicUrl,
+      keys: core.keys,
+      secrets: core.secrets,
+      requestIds: core.repositories.samlRequestIds,
+      logger,
+      clock,
+    });
+    const sso = createSamlSso(idp, {
+      config,
+      flowsStore: core.repositories.loginFlows,
+      users: core.users,
+      audit: core.audit,
+      render: web.render,
+      clock,
+      logger,
+      secureCookies: web.secureCookies,
+    });
+    return {
+      registry: idp.registry,
+      routers: [idp.router, sso.router],
+      loginFlows: sso.flows,
+      // Both expire with the request they answer (saml.requestLifetimeSeconds): kept for replay checks until then.
+      pruneJobs: [
+        { name: 'saml request ids', retentionMs: 0, prune: (olderThan) => idp.requestIds.prune(olderThan) },
+        { name: 'saml flows', retentionMs: 0, prune: (olderThan) => sso.prune(olderThan) },
+      ],
+      reload: async () => idp.reload(),
+      refreshKeys: async () => {
+        if (await idp.refreshKeys()) logger.info('SAML signing key changed');
+      },
+      stop: async () => idp.stop(),
+    };
+  },
+};

@@ -1,18 +1,7 @@
 import type { Router } from 'express';
-import type { Dispatcher } from '../../dispatch/dispatcher.js';
-import type { Challenges } from '../../engine/challenges.js';
-import type { PasscodeSender } from '../../engine/passcode-sender.js';
 import { BrowserBinding } from '../../login/browser-binding.js';
 import type { LoginFlowSource } from '../../login/flow.js';
-import type { Logger } from '../../observability/logger.js';
-import type { Core } from '../../server/core.js';
-import { ChallengesRepository } from '../../store/repositories/challenges.js';
-import { LoginFlowsRepository } from '../../store/repositories/login-flows.js';
-import { PendingEnrolmentsRepository } from '../../store/repositories/pending-enrolments.js';
-import { RevokedSessionsRepository } from '../../store/repositories/revoked-sessions.js';
-import { createCsrfProtection } from '../../web/csrf.js';
-import type { Translations } from '../../web/i18n.js';
-import type { PageRenderer } from '../../web/render.js';
+import type { DoorContext } from '../door.js';
 import { SoftwareEnrolment } from './enrolment.js';
 import {
   type PendingSignIn,
@@ -26,31 +15,23 @@ import { mobileCountry } from './phone-number.js';
 import { createSelfServiceRouter } from './routes.js';
 import { SelfServiceSessions, sessionOf } from './session.js';
 
-/** What the self-service site is assembled from in the composition root. */
-export interface SelfServiceOptions {
-  core: Core;
-  challenges: Challenges;
-  /** The engine's passcode sender: a new number's passcode is drawn and worded as at sign-in. */
-  sender: PasscodeSender;
-  dispatcher: Dispatcher;
-  translations: Translations;
-  render: PageRenderer;
-  secureCookies: boolean;
-  logger: Logger;
-}
-
-/** The self-service site as the server mounts it. */
+/** The self-service site's parts, as its door hands them to the server. */
 export interface SelfService {
   router: Router;
   /** Its sign-ins, for the hosted login's flow sources. */
   flows: LoginFlowSource;
-  /** Drops what expired (unconfirmed authenticators, revocations, sign-ins); the server's clean-up job calls it. */
-  prune(now: number): Promise<unknown>;
+  /** Drops unconfirmed authenticators whose enrolment expired. */
+  pruneEnrolments(now: number): Promise<unknown>;
+  /** Forgets revocations of sessions that have expired anyway. */
+  pruneRevocations(now: number): Promise<unknown>;
+  /** Drops sign-ins in progress that expired. */
+  pruneFlows(now: number): Promise<unknown>;
 }
 
 /** The self-service site: its pages, and its sign-ins for the hosted login's flow sources. */
-export function createSelfService(options: SelfServiceOptions): SelfService {
-  const { core, translations, secureCookies } = options;
+export function createSelfService(context: DoorContext): SelfService {
+  const { core, engine, web, logger } = context;
+  const { translations, secureCookies } = web;
   const { config, box, clock } = core;
   const sessions = new SelfServiceSessions(
     box,
@@ -60,7 +41,7 @@ export function createSelfService(options: SelfServiceOptions): SelfService {
       idleMinutes: config.selfservice.sessionIdleMinutes,
       maxHours: config.selfservice.sessionMaxHours,
     },
-    new RevokedSessionsRepository(core.database.db),
+    core.repositories.revokedSessions,
   );
   const t = (language: string, key: string, values: Record<string, unknown> = {}) =>
     String(translations.i18n.t(key, { lng: language, ns: 'selfservice', ...values }));
@@ -69,14 +50,14 @@ export function createSelfService(options: SelfServiceOptions): SelfService {
     cookie: SELFSERVICE_FLOW_COOKIE,
     uidPrefix: 'ss-',
     lifetimeMs: SELFSERVICE_FLOW_MINUTES * 60_000,
-    flows: new LoginFlowsRepository(core.database.db),
+    flows: core.repositories.loginFlows,
     clock,
     secureCookies,
   });
   const flows = new SelfServiceFlows(binding, sessions, () => t(translations.defaultLanguage, 'title'));
   const enrolment = new SoftwareEnrolment({
     tokens: core.tokens,
-    enrolments: new PendingEnrolmentsRepository(core.database.db),
+    enrolments: core.repositories.pendingEnrolments,
     types: core.tokenTypes,
     issuer: config.mfa.issuer,
     clock,
@@ -84,7 +65,7 @@ export function createSelfService(options: SelfServiceOptions): SelfService {
   });
   const router = createSelfServiceRouter({
     mobile: {
-      change: createMobileChange(options),
+      change: createMobileChange(context),
       country: mobileCountry(config),
     },
     sessions,
@@ -96,24 +77,21 @@ export function createSelfService(options: SelfServiceOptions): SelfService {
     policies: core.policies,
     factors: async (userId) => {
       const user = await core.users.findById(userId);
-      return user ? options.challenges.offersFor(user, undefined, { preview: true }) : [];
+      return user ? engine.challenges.offersFor(user, undefined, { preview: true }) : [];
     },
     notice: {
-      dispatcher: options.dispatcher,
+      dispatcher: engine.dispatcher,
       translate: t,
       languages: translations.languages,
       audit: core.audit,
-      logger: options.logger,
+      logger,
       clock,
     },
-    render: options.render,
+    render: web.render,
     // Bound to the session: a form of one session is refused in another.
-    csrf: createCsrfProtection(
-      box.derive('selfservice-csrf'),
-      secureCookies,
-      (req) => sessionOf(req)?.sid ?? '',
-      { name: 'passgate.selfservice.csrf' },
-    ),
+    csrf: web.csrf('selfservice-csrf', (req) => sessionOf(req)?.sid ?? '', {
+      name: 'passgate.selfservice.csrf',
+    }),
     language: (req) => translations.detect(req),
     clock,
     settings: {
@@ -127,22 +105,19 @@ export function createSelfService(options: SelfServiceOptions): SelfService {
   return {
     router,
     flows,
-    prune: async (now) => {
-      await enrolment.prune(now);
-      await sessions.prune(now);
-      await flows.prune(now);
-    },
+    pruneEnrolments: (now) => enrolment.prune(now),
+    pruneRevocations: (now) => sessions.prune(now),
+    pruneFlows: (now) => flows.prune(now),
   };
 }
 
 /** Changes of mobile number, through the engine's PasscodeSender (Passcode Policy, throttling, texts). */
-function createMobileChange(options: SelfServiceOptions): MobileChange {
-  const { core, sender } = options;
+function createMobileChange({ core, engine }: DoorContext): MobileChange {
   return new MobileChange({
-    challenges: new ChallengesRepository(core.database.db, core.clock),
+    challenges: core.repositories.challenges,
     passcodes: core.passcodes,
     hasher: core.passcodeHasher,
-    sender,
+    sender: engine.sender,
     clock: core.clock,
     ttlSeconds: core.config.mfa.challengeTtlSeconds,
     failures: async (userId, changeId) =>

@@ -3,12 +3,11 @@ import type { Clock } from '../../../clock.js';
 import type { Config } from '../../../config/load.js';
 import { BrowserBinding } from '../../../login/browser-binding.js';
 import type { Logger } from '../../../observability/logger.js';
-import type { Database } from '../../../store/database.js';
 import type { AuditRepository } from '../../../store/repositories/audit.js';
-import { LoginFlowsRepository } from '../../../store/repositories/login-flows.js';
+import type { LoginFlowsRepository } from '../../../store/repositories/login-flows.js';
 import type { UsersRepository } from '../../../store/repositories/users.js';
 import type { PageRenderer } from '../../../web/render.js';
-import type { SamlDoor } from '../door.js';
+import type { SamlIdp } from '../idp.js';
 import { SAML_DOOR, type SamlFlowState, SamlFlows } from './flows.js';
 import { createSloRoutes } from './slo-routes.js';
 import { createSsoRoutes } from './sso-routes.js';
@@ -19,7 +18,8 @@ const SAML_FLOW_COOKIE = 'passgate_saml_flow';
 /** What the SSO side of the SAML door needs besides the door. */
 export interface SamlSsoOptions {
   config: Config;
-  database: Database;
+  /** Sign-ins in progress of every door (this door reads and prunes its own). */
+  flowsStore: LoginFlowsRepository;
   users: Pick<UsersRepository, 'findById'>;
   audit: Pick<AuditRepository, 'record'>;
   render: PageRenderer;
@@ -42,13 +42,13 @@ export interface SamlSso {
  * Builds SAML single sign-on over a door: flows last `saml.requestLifetimeSeconds`, request
  * bodies at most `server.maxBodyBytes`.
  */
-export function createSamlSso(door: SamlDoor, options: SamlSsoOptions): SamlSso {
+export function createSamlSso(door: SamlIdp, options: SamlSsoOptions): SamlSso {
   const { config, clock, render } = options;
   const binding = new BrowserBinding<SamlFlowState>({
     door: SAML_DOOR,
     cookie: SAML_FLOW_COOKIE,
     lifetimeMs: config.saml.requestLifetimeSeconds * 1000,
-    flows: new LoginFlowsRepository(options.database.db),
+    flows: options.flowsStore,
     clock,
     secureCookies: options.secureCookies,
   });

@@ -1,0 +1,102 @@
+import { createDispatcher } from '../dispatch/create-dispatcher.js';
+import type { Dispatcher } from '../dispatch/dispatcher.js';
+import type { Engine } from '../doors/core.js';
+import { Challenges } from '../engine/challenges.js';
+import { FirstFactor } from '../engine/first-factor.js';
+import type { Translate } from '../engine/passcode-message.js';
+import { PasscodeSender } from '../engine/passcode-sender.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import { AuthenticationPolicy } from '../policy/authentication/authentication-policy.js';
+import { loadLoadBalancingPolicies } from '../policy/load-balancing-store.js';
+import { PolicyStore } from '../policy/policy-store.js';
+import type { Core } from './core.js';
+
+/** What the engine needs besides the core: a log, the sign-in counters and the passcode texts. */
+export interface EngineRuntime {
+  logger: Logger;
+  metrics: Metrics;
+  translate: Translate;
+}
+
+/** Builds the engine every door shares, once, over the core: real gateways, the Authentication Policy. */
+export function composeEngine(core: Core, runtime: EngineRuntime): Engine {
+  const { dispatcher, sender, challenges } = composeChallenges(core, runtime);
+  const firstFactor = new FirstFactor(
+    core.directory,
+    core.throttle,
+    core.audit,
+    core.config.loginThrottle,
+    (outcome) => runtime.metrics.logins.inc({ outcome }),
+    runtime.logger,
+  );
+  const policy = composeAuthenticationPolicy(core, challenges);
+  return { dispatcher, sender, challenges, firstFactor, policy };
+}
+
+/**
+ * The second-factor engine over the core: gateways and the dispatcher, the passcode sender and
+ * the challenge API. Separate from the rest so that tests can build it alone.
+ */
+export function composeChallenges(core: Core, runtime: { logger: Logger; translate: Translate }) {
+  const { config, clock } = core;
+  const dispatcher = createDispatcher({
+    dispatch: config.dispatch,
+    loadPolicies: (onInvalid) => loadLoadBalancingPolicies(core.policies, onInvalid),
+    attempts: core.repositories.deliveryAttempts,
+    logger: runtime.logger,
+    clock,
+    dataDir: config.dataDir,
+  });
+  const { sender, challenges } = composeSenderAndChallenges(core, dispatcher, runtime.translate);
+  return { dispatcher, sender, challenges };
+}
+
+/**
+ * The passcode sender and the challenge engine over a dispatcher: the server's (real gateways)
+ * and the policy simulator's (gateways that never send) are built the same way.
+ */
+export function composeSenderAndChallenges(
+  core: Core,
+  dispatcher: Dispatcher,
+  translate: Translate,
+): { sender: PasscodeSender; challenges: Challenges } {
+  const { clock } = core;
+  const sender = new PasscodeSender(
+    core.passcodes,
+    core.passcodeHasher,
+    dispatcher,
+    new PolicyStore(core.policies),
+    translate,
+    core.audit,
+    core.config.mfa.passcodeLimit,
+    clock,
+  );
+  const challenges = new Challenges(
+    core.users,
+    core.tokens,
+    core.tokenTypes,
+    core.secondFactor,
+    sender,
+    core.repositories.challenges,
+    core.passcodes,
+    core.config.mfa,
+    clock,
+  );
+  return { sender, challenges };
+}
+
+/** The Authentication Policy: rules from the store, facts from geo, learned trust and login history. */
+export function composeAuthenticationPolicy(core: Core, challenges: Challenges): AuthenticationPolicy {
+  const { clock, config } = core;
+  return new AuthenticationPolicy({
+    policies: core.policies,
+    geo: core.geo,
+    trust: core.learnedTrust,
+    history: core.loginHistory,
+    factorTypes: async (user) => (await challenges.offersFor(user)).map((offer) => offer.type),
+    audit: core.audit,
+    settings: config.policies,
+    clock,
+  });
+}

@@ -1,0 +1,70 @@
+import type { Clock } from '../clock.js';
+import type { SecretBox } from '../crypto/secret-box.js';
+import type { Database } from './database.js';
+import { AuditRepository } from './repositories/audit.js';
+import { BackupCodesRepository } from './repositories/backup-codes.js';
+import { ChallengesRepository } from './repositories/challenges.js';
+import { DeliveryAttemptsRepository } from './repositories/delivery-attempts.js';
+import { DirectoryStateRepository } from './repositories/directory-state.js';
+import { DirectoryUsersRepository } from './repositories/directory-users.js';
+import { LoginFlowsRepository } from './repositories/login-flows.js';
+import { LoginHistoryRepository } from './repositories/login-history.js';
+import { PasscodesRepository } from './repositories/passcodes.js';
+import { PendingEnrolmentsRepository } from './repositories/pending-enrolments.js';
+import { PoliciesRepository } from './repositories/policies.js';
+import { RevokedSessionsRepository } from './repositories/revoked-sessions.js';
+import { SamlRequestIdsRepository } from './repositories/saml-request-ids.js';
+import { ThrottleRepository } from './repositories/throttle.js';
+import { TokensRepository } from './repositories/tokens.js';
+import { TrustedNetworksRepository } from './repositories/trusted-networks.js';
+import { UsersRepository } from './repositories/users.js';
+
+/**
+ * Every repository of the store, built once over one database and shared by the engine, the
+ * doors and the CLI: a table family has one object, so no module builds a second one of its own.
+ */
+export interface Repositories {
+  users: UsersRepository;
+  /** Directory users as synchronisation stores them (batches, removal marks, external ids). */
+  directoryUsers: DirectoryUsersRepository;
+  directoryState: DirectoryStateRepository;
+  audit: AuditRepository;
+  tokens: TokensRepository;
+  backupCodes: BackupCodesRepository;
+  passcodes: PasscodesRepository;
+  policies: PoliciesRepository;
+  throttle: ThrottleRepository;
+  challenges: ChallengesRepository;
+  deliveryAttempts: DeliveryAttemptsRepository;
+  trustedNetworks: TrustedNetworksRepository;
+  loginHistory: LoginHistoryRepository;
+  pendingEnrolments: PendingEnrolmentsRepository;
+  revokedSessions: RevokedSessionsRepository;
+  /** Sign-ins in progress of every door (the hosted login's BrowserBinding). */
+  loginFlows: LoginFlowsRepository;
+  samlRequestIds: SamlRequestIdsRepository;
+}
+
+/** Builds every repository over an open (migrated) database; the token seeds are sealed with `box`. */
+export function createRepositories(database: Database, box: SecretBox, clock: Clock): Repositories {
+  const { db } = database;
+  return {
+    users: new UsersRepository(db, clock),
+    directoryUsers: new DirectoryUsersRepository(db, clock),
+    directoryState: new DirectoryStateRepository(db, clock),
+    audit: new AuditRepository(db, clock),
+    tokens: new TokensRepository(db, box, clock),
+    backupCodes: new BackupCodesRepository(db, clock),
+    passcodes: new PasscodesRepository(db, clock),
+    policies: new PoliciesRepository(db, clock),
+    throttle: new ThrottleRepository(db),
+    challenges: new ChallengesRepository(db, clock),
+    deliveryAttempts: new DeliveryAttemptsRepository(db, clock),
+    trustedNetworks: new TrustedNetworksRepository(db),
+    loginHistory: new LoginHistoryRepository(db),
+    pendingEnrolments: new PendingEnrolmentsRepository(db),
+    revokedSessions: new RevokedSessionsRepository(db),
+    loginFlows: new LoginFlowsRepository(db),
+    samlRequestIds: new SamlRequestIdsRepository(db),
+  };
+}
