@@ -2,16 +2,21 @@
  * Passgate's layering rules (issue 13): a folder may import only folders in its own layer or below,
  * and no file imports itself through others (no-circular, at the end).
  * Layers, top to bottom; each entry lists the folders (paths under the repository root) it holds.
- * Renaming a folder (e.g. src/doors/oidc -> src/gates/oidc) means editing its entry here only.
+ * Renaming a folder (e.g. src/engine -> src/core) means editing its entry here only; the doors and
+ * the door contract are read from src/doors/ (every folder a door, every file the contract layer).
  * Run by `npm run lint` (`depcruise src --config .dependency-cruiser.cjs`); see docs/architecture.md.
  */
 
+const { existsSync, readdirSync } = require('node:fs');
+
 /** Composition roots: they wire everything together and may import every layer. */
 const ROOTS = ['src/server', 'src/cli', 'src/demo'];
-/** The doors: one folder each; a door never imports another door. */
-const DOORS = ['src/doors/oidc', 'src/doors/saml', 'src/doors/selfservice'];
-/** The files of src/doors/ outside the door folders: the contract and helpers shared by the doors. */
-const DOOR_CONTRACT = ['src/doors/door.ts', 'src/doors/core.ts', 'src/doors/metadata-watcher.ts'];
+/** What src/doors/ holds, read from disk: a new door (a folder) needs no entry here. */
+const doorEntries = existsSync('src/doors') ? readdirSync('src/doors', { withFileTypes: true }) : [];
+/** The doors: every folder of src/doors/; a door never imports another door. */
+const DOORS = doorEntries.filter((entry) => entry.isDirectory()).map((entry) => `src/doors/${entry.name}`);
+/** The files of src/doors/ beside the door folders: the Door contract and helpers shared by the doors. */
+const DOOR_CONTRACT = doorEntries.filter((entry) => entry.isFile()).map((entry) => `src/doors/${entry.name}`);
 
 const LAYERS = [
   { name: 'roots', folders: ROOTS },

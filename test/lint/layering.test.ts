@@ -105,6 +105,22 @@ describe('the layering check (npm run lint)', () => {
     expect(output).toContain('doors-are-independent');
   }, 60_000);
 
+  it('takes a new folder under src/doors/ for a door, with no edit of the rule file', async () => {
+    const root = tree({
+      'src/doors/door.ts': 'export interface Door { name: string }\n',
+      'src/doors/oidc/door.ts': 'export const oidc = 1;\n',
+      'src/server/core.ts': 'export const core = 1;\n',
+      'src/doors/radius/door.ts':
+        "import type { Door } from '../door.js';\nimport { oidc } from '../oidc/door.js';\n" +
+        "import { core } from '../../server/core.js';\nexport const door: Door = { name: String(oidc + core) };\n",
+    });
+    const { code, output } = await checkLayers(root);
+    expect(code).not.toBe(0);
+    expect(output).toContain('doors-are-independent: src/doors/radius/door.ts → src/doors/oidc/door.ts');
+    expect(output).toContain('layer-doors: src/doors/radius/door.ts → src/server/core.ts');
+    expect(output).not.toContain('src/doors/radius/door.ts → src/doors/door.ts');
+  }, 60_000);
+
   it('allows an import down the layers', async () => {
     const root = tree({
       'src/store/counters.ts': 'export const limit = 1;\n',
