@@ -13,7 +13,7 @@ import { isUniqueViolation } from '../store/unique-violation.js';
 import type { TokenTypes } from '../tokens/registry.js';
 import { MfaErrors } from './errors.js';
 import { isSendRefusal, type PasscodeSender, type SentPasscode } from './passcode-sender.js';
-import type { SecondFactor, SecondFactorResult } from './second-factor.js';
+import { activeFactors, type SecondFactor, type SecondFactorResult } from './second-factor.js';
 
 /** Re-exported for the doors: these are defined beside the Authentication Policy that decides them. */
 export type { ChallengeOverrides, MethodOffer };
@@ -76,12 +76,18 @@ export class Challenges {
     methods?: readonly string[],
     options: { preview?: boolean; passcodePolicy?: string } = {},
   ): Promise<MethodOffer[]> {
-    const pending = options.preview ? await this.missingDirectoryChannels(user) : [];
-    if (!options.preview) await this.ensureDirectoryChannels(user);
+    // The user's tokens are read once: again only when a directory channel's token was just created.
+    let stored = await this.tokens.listByUser(user.id);
+    const missing = this.missingDirectoryChannels(user, stored);
+    const pending = options.preview ? missing : [];
+    if (!options.preview && missing.length > 0) {
+      await this.createDirectoryTokens(user, missing);
+      stored = await this.tokens.listByUser(user.id);
+    }
     const order = methods ?? (await this.defaultOrder(options.passcodePolicy));
     const offers: MethodOffer[] = [];
     const candidates: OfferCandidate[] = [
-      ...(await this.secondFactor.factorsOf(user.id, order)),
+      ...activeFactors(stored, order),
       ...pending
         .filter(({ type }) => order.includes(type))
         .map(({ channel, type }) => ({
@@ -262,8 +268,11 @@ export class Challenges {
   }
 
   /** The directory's channels the user can receive but has no token for (of any status) yet, with their token type. */
-  private async missingDirectoryChannels(user: User): Promise<Array<{ channel: Channel; type: string }>> {
-    const existing = new Set((await this.tokens.listByUser(user.id)).map((t) => t.type));
+  private missingDirectoryChannels(
+    user: User,
+    tokens: readonly Token[],
+  ): Array<{ channel: Channel; type: string }> {
+    const existing = new Set(tokens.map((t) => t.type));
     return this.settings.directoryChannels.flatMap((channel) => {
       const type = this.types.forChannel(channel)?.info.type;
       return type && directoryAddress(channel, user) && !existing.has(type) ? [{ channel, type }] : [];
@@ -275,8 +284,11 @@ export class Challenges {
    * sms and voice; an e-mail address: email), so that failures and locks are counted for it like
    * for any token. Its destination stays the directory's, read at sending time.
    */
-  private async ensureDirectoryChannels(user: User): Promise<void> {
-    for (const { channel, type } of await this.missingDirectoryChannels(user)) {
+  private async createDirectoryTokens(
+    user: User,
+    missing: ReadonlyArray<{ channel: Channel; type: string }>,
+  ): Promise<void> {
+    for (const { channel, type } of missing) {
       try {
         await this.tokens.create({ id: directoryTokenId(channel, user), userId: user.id, type });
       } catch (error) {

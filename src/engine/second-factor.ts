@@ -9,6 +9,11 @@ import type { AttemptContext } from './first-factor.js';
 import type { Throttle } from './throttle.js';
 import { throttleKeys } from './throttle-keys.js';
 
+/** Of a user's tokens (as listed), the active ones, optionally of some types only. */
+export function activeFactors(tokens: readonly Token[], types?: readonly string[]): Token[] {
+  return tokens.filter((t) => t.status === 'active' && (!types || types.includes(t.type)));
+}
+
 /** A verified second factor: which token, and the `amr` values it proves. */
 export interface SecondFactorResult {
   token: Token;
@@ -45,8 +50,7 @@ export class SecondFactor {
 
   /** The user's active tokens, optionally of some types only. */
   async factorsOf(userId: string, types?: readonly string[]): Promise<Token[]> {
-    const tokens = await this.tokens.listByUser(userId);
-    return tokens.filter((t) => t.status === 'active' && (!types || types.includes(t.type)));
+    return activeFactors(await this.tokens.listByUser(userId), types);
   }
 
   /** Seconds a token must still wait before its next attempt (growing delay), 0 when it may try. */
