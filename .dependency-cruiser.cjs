@@ -47,33 +47,16 @@ function matching(folders) {
   return `^(${escaped.join('|')})($|/)`;
 }
 
-/**
- * Known back-edges still to be removed (issue 13 item 3), exempt from their layer's rule:
- * `layer` is the importing side's layer, `from` the importing files, `to` what they may still import.
- */
-const KNOWN_BACK_EDGES = [];
-
-const layerRules = LAYERS.slice(1).flatMap((layer, index) => {
+const layerRules = LAYERS.slice(1).map((layer, index) => {
   const higher = LAYERS.slice(0, index + 1).flatMap((l) => l.folders);
-  const rule = {
+  return {
     name: `layer-${layer.name}`,
     severity: 'error',
     comment: `${layer.folders.join(', ')} may import only its own layer and the layers below it, never ${higher.join(', ')}.`,
     from: { path: matching(layer.folders) },
     to: { path: matching(higher) },
   };
-  return withExceptions(rule, layer);
 });
-
-/** Splits a layer rule so each known back-edge is exempt only for its own importing files. */
-function withExceptions(rule, layer) {
-  const edges = KNOWN_BACK_EDGES.filter((edge) => edge.layer === layer.name);
-  if (edges.length === 0) return [rule];
-  return [
-    { ...rule, from: { ...rule.from, pathNot: edges.map((edge) => edge.from) } },
-    ...edges.map((edge) => ({ ...rule, from: { path: edge.from }, to: { ...rule.to, pathNot: edge.to } })),
-  ];
-}
 
 const doorRules = DOORS.map((door) => ({
   name: 'doors-are-independent',
