@@ -36,14 +36,16 @@ export const rateLimitSchema = z
       .describe(
         'Addresses each limit remembers (about 150 bytes each); when full, the least recently seen is forgotten.',
       ),
+    // Generous by default: an office behind one NAT address shares each bucket at 9 a.m.; a flood
+    // from one address (hundreds a second) is still cut to a trickle.
     signInStart: bucket(
-      120,
-      60,
+      600,
+      200,
       'Starting a sign-in: `/saml/sso`, `/saml/idp-init`, `/oidc/auth` and the self-service portal `/selfservice`.',
     ),
     login: bucket(
-      300,
-      100,
+      1800,
+      600,
       'The hosted login pages `/login/...` (showing them, posting a password or a second factor).',
     ),
     receipts: bucket(1200, 300, 'Delivery receipts posted by gateways to `/dispatch/receipts/...`.'),
