@@ -22,6 +22,8 @@ import { inProcessUsage } from './usage.js';
 export interface InProcessContext {
   backend: BackendId;
   databaseUrl: string;
+  /** The run's master key (base64): what the servers sealed their signing keys with in this database. */
+  masterKey: string;
   settings: BenchSettings;
   /** CPU seconds of the database server's processes so far (0 for SQLite). */
   databaseCpuSeconds(): number;

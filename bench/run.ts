@@ -145,6 +145,7 @@ async function runBackend(backend: BackendId, settings: BenchSettings): Promise<
     const result = await scenario.run({
       backend,
       databaseUrl,
+      masterKey,
       settings,
       databaseCpuSeconds: database.cpuSeconds,
       log,

@@ -1,27 +1,17 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import { SAML } from '@node-saml/node-saml';
-import { createSamlIdp, type SamlIdp } from '../src/doors/saml/idp.js';
 import { SamlSchema, samlSchema } from '../src/doors/saml/messages/schema-validator.js';
 import { samlify } from '../src/doors/saml/signing/samlify.js';
 import { selfSignedCertifier } from '../src/keys/certificate.js';
-import { createLogger } from '../src/observability/logger.js';
-import { PACKAGE_ROOT } from '../src/paths.js';
-import { loadConfig } from '../src/server/config.js';
-import { composeCore } from '../src/server/core.js';
-import { type Database, openDatabase } from '../src/store/database.js';
-import { migrateToLatest } from '../src/store/migrate.js';
 import type { User } from '../src/store/repositories/users.js';
 import type { InProcessScenario } from './dispatch.js';
 import { summarize } from './load.js';
 import type { ScenarioResult } from './report.js';
+import { type BenchSamlDoor, benchSamlDoor, IDP_URL } from './saml-door.js';
 import { machineBusySeconds } from './server.js';
 import { inProcessUsage } from './usage.js';
 
-const IDP_URL = 'https://idp.example.com';
 /** Distinct messages validated in rotation. */
 const MESSAGES = 2000;
 /** Messages validated between two turns of the event loop (as requests would be, one per turn). */
@@ -36,8 +26,8 @@ export const samlSchemaValidation: InProcessScenario = {
   id: 'saml-schema',
   title:
     'SAML schema validation per message (libxml2 WebAssembly, compiled once): 2,000 AuthnRequests, LogoutRequests, Responses and LogoutResponses in rotation, one core',
-  async run({ backend, databaseUrl, settings, log }) {
-    const bench = await benchSamlDoor(databaseUrl);
+  async run({ backend, databaseUrl, masterKey, settings, log }) {
+    const bench = await benchSamlDoor(databaseUrl, masterKey);
     try {
       const began = performance.now();
       (await SamlSchema.compile()).dispose();
@@ -125,53 +115,6 @@ const POST = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST';
 export interface SamlMessage {
   kind: string;
   xml: string;
-}
-
-/** A SAML door over a fresh database (the bench's), and how to close both. */
-export interface BenchSamlDoor {
-  door: SamlIdp;
-  users: ReturnType<typeof composeCore>['users'];
-  database: Database;
-  close(): Promise<void>;
-}
-
-/** Builds the SAML door as the server does, with the example SPs of metadata/saml/. */
-export async function benchSamlDoor(databaseUrl: string): Promise<BenchSamlDoor> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'passgate-bench-saml-schema-'));
-  // Run alone, no server scenario has made the SQLite file's folder yet.
-  if (databaseUrl.startsWith('sqlite:'))
-    mkdirSync(path.dirname(databaseUrl.slice('sqlite:'.length)), { recursive: true });
-  const database = await openDatabase(databaseUrl);
-  await migrateToLatest(database);
-  const config = loadConfig({
-    env: {},
-    overrides: {
-      dataDir,
-      database: { url: databaseUrl },
-      metadataDir: path.join(PACKAGE_ROOT, 'metadata'),
-      saml: { watchMetadata: false },
-    },
-  });
-  const core = composeCore(config, database, () => Date.now());
-  const door = await createSamlIdp({
-    config,
-    publicUrl: IDP_URL,
-    keys: core.keys,
-    secrets: core.secrets,
-    requestIds: core.repositories.samlRequestIds,
-    logger: createLogger('silent'),
-    clock: () => Date.now(),
-  });
-  return {
-    door,
-    users: core.users,
-    database,
-    close: async () => {
-      door.stop();
-      await database.close();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
 }
 
 /**

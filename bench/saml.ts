@@ -1,18 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { createSamlIdp } from '../src/doors/saml/idp.js';
 import type { ServiceProvider } from '../src/doors/saml/service-providers/service-provider.js';
-import { createLogger } from '../src/observability/logger.js';
-import { PACKAGE_ROOT } from '../src/paths.js';
-import { loadConfig } from '../src/server/config.js';
-import { composeCore } from '../src/server/core.js';
-import { openDatabase } from '../src/store/database.js';
-import { migrateToLatest } from '../src/store/migrate.js';
 import type { User } from '../src/store/repositories/users.js';
 import { closedLoop, type Measured } from './closed-loop.js';
 import type { InProcessScenario } from './dispatch.js';
 import type { ScenarioResult } from './report.js';
+import { type BenchSamlDoor, benchSamlDoor } from './saml-door.js';
 import { inProcessUsage } from './usage.js';
 
 const USERS = 100;
@@ -30,36 +21,16 @@ export const samlResponse: InProcessScenario = {
   id: 'saml-response',
   title:
     'signed SAML login responses (RSA-2048, SHA-256), office365/google/salesforce in rotation, one core (the server signs on its main thread)',
-  async run({ backend, databaseUrl, settings, databaseCpuSeconds, log }) {
-    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'passgate-bench-saml-'));
-    const database = await openDatabase(databaseUrl);
+  async run({ backend, databaseUrl, masterKey, settings, databaseCpuSeconds, log }) {
+    const bench = await benchSamlDoor(databaseUrl, masterKey);
     try {
-      await migrateToLatest(database);
-      const config = loadConfig({
-        env: {},
-        overrides: {
-          dataDir,
-          database: { url: databaseUrl },
-          metadataDir: path.join(PACKAGE_ROOT, 'metadata'),
-          saml: { watchMetadata: false },
-        },
-      });
-      const core = composeCore(config, database, () => Date.now());
-      const door = await createSamlIdp({
-        config,
-        publicUrl: 'https://idp.example.com',
-        keys: core.keys,
-        secrets: core.secrets,
-        requestIds: core.repositories.samlRequestIds,
-        logger: createLogger('silent'),
-        clock: () => Date.now(),
-      });
+      const { door } = bench;
       const sps = PROFILES.map((name) => {
         const sp = door.registry.named(name);
         if (!sp) throw new Error(`saml-response: metadata/saml/${name}.* is missing or broken`);
         return sp;
       });
-      const users = await benchUsers(core.users);
+      const users = await benchUsers(bench.users);
       let n = 0;
       const respond = (pick: (i: number) => ServiceProvider) => async () => {
         const i = n++;
@@ -123,14 +94,13 @@ export const samlResponse: InProcessScenario = {
         }),
       };
     } finally {
-      await database.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      await bench.close();
     }
   },
 };
 
 /** Users as AD sync stores them, with what the three profiles' NameIDs and attributes read. */
-async function benchUsers(users: ReturnType<typeof composeCore>['users']): Promise<User[]> {
+async function benchUsers(users: BenchSamlDoor['users']): Promise<User[]> {
   const created: User[] = [];
   for (let i = 0; i < USERS; i++) {
     const guid = Buffer.alloc(16, i);
