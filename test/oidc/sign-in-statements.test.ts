@@ -4,7 +4,7 @@ import { enrolOath } from '../../src/tokens/enrol.js';
 import { timeStep, totpCode } from '../../src/tokens/oath.js';
 import { Browser, type Exchange, formAction, formField } from '../support/browser.js';
 import { BACKENDS } from '../support/databases.js';
-import { discover } from '../support/relying-party.js';
+import { discover, pkceRequest } from '../support/relying-party.js';
 import { startTestServer, TEST_CLIENT, type TestServer } from '../support/server.js';
 
 const PASSWORD = 'correct horse battery';
@@ -60,22 +60,14 @@ async function signInCounted(
   };
   try {
     const browser = new Browser({ accept: 'text/html' });
-    const verifier = client.randomPKCECodeVerifier();
-    const state = client.randomState();
-    const url = client.buildAuthorizationUrl(config, {
-      redirect_uri: REDIRECT,
-      scope: 'openid profile',
-      code_challenge: await client.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      state,
-    });
+    const { url, verifier, state } = await pkceRequest(config, { redirectUri: REDIRECT });
     const redirected = (exchange: Exchange) => {
       const location = exchange.headers.get('location');
       if (exchange.status < 300 || exchange.status >= 400 || !location)
         throw new Error(`expected a redirect from ${exchange.url}, got ${exchange.status}`);
       return new URL(location, exchange.url).toString();
     };
-    const loginUrl = redirected(await counted('authorize', () => browser.fetch(url.toString())));
+    const loginUrl = redirected(await counted('authorize', () => browser.fetch(url)));
     const page = await counted('login page', () => browser.fetch(loginUrl));
     expect(page.body).toContain('name="password"');
     let next = redirected(

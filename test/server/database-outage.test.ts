@@ -15,7 +15,7 @@ import { Browser, formAction, formField } from '../support/browser.js';
 import { spawnCli, waitForOutput, writeConfig } from '../support/cli.js';
 import { freePort } from '../support/free-port.js';
 import { restartCluster, startCluster, stopCluster } from '../support/postgres-cluster.js';
-import { discover } from '../support/relying-party.js';
+import { discover, pkceRequest } from '../support/relying-party.js';
 import { startTestServer, TEST_CLIENT, type TestServer } from '../support/server.js';
 import {
   oauthErrorOf,
@@ -364,18 +364,9 @@ describe('a SQLite database locked by another writer', () => {
   };
 
   it('answers the password form and the token endpoint with 503 "temporarily unavailable", and the same sign-in completes after', async () => {
-    const redirectUri = TEST_CLIENT.redirect_uris[0]!;
-    const verifier = client.randomPKCECodeVerifier();
-    const state = client.randomState();
-    const url = client.buildAuthorizationUrl(rp, {
-      redirect_uri: redirectUri,
-      scope: 'openid profile',
-      code_challenge: await client.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      state,
-    });
+    const { url, redirectUri, verifier, state } = await pkceRequest(rp);
     const browser = new Browser();
-    const { last: page } = await browser.follow(url.toString());
+    const { last: page } = await browser.follow(url);
     expect(page.body).toContain('name="password"');
     const post = (from: typeof page) =>
       browser.follow(

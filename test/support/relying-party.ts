@@ -18,6 +18,38 @@ export async function discover(
   );
 }
 
+/** An authorization-code request with PKCE and state, as a relying party builds it. */
+export interface PkceRequest {
+  /** Where the browser goes (the authorization endpoint with every parameter). */
+  url: string;
+  redirectUri: string;
+  /** What redeeming the code needs. */
+  verifier: string;
+  state: string;
+  nonce?: string;
+}
+
+/** Builds a PKCE (S256) authorization request with state, and a nonce when asked. */
+export async function pkceRequest(
+  config: client.Configuration,
+  options: { redirectUri?: string; scope?: string; nonce?: boolean; extra?: Record<string, string> } = {},
+): Promise<PkceRequest> {
+  const redirectUri = options.redirectUri ?? TEST_CLIENT.redirect_uris[0]!;
+  const verifier = client.randomPKCECodeVerifier();
+  const state = client.randomState();
+  const nonce = options.nonce ? client.randomNonce() : undefined;
+  const url = client.buildAuthorizationUrl(config, {
+    redirect_uri: redirectUri,
+    scope: options.scope ?? 'openid profile',
+    code_challenge: await client.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    state,
+    ...(nonce ? { nonce } : {}),
+    ...options.extra,
+  });
+  return { url: url.toString(), redirectUri, verifier, state, ...(nonce ? { nonce } : {}) };
+}
+
 /** Result of a full authorization-code login. */
 export interface LoginResult {
   tokens: Awaited<ReturnType<typeof client.authorizationCodeGrant>>;
@@ -37,21 +69,14 @@ export async function loginWithCode(
   password: string,
   options: { redirectUri?: string; scope?: string; extra?: Record<string, string>; browser?: Browser } = {},
 ): Promise<LoginResult> {
-  const redirectUri = options.redirectUri ?? TEST_CLIENT.redirect_uris[0]!;
-  const verifier = client.randomPKCECodeVerifier();
-  const state = client.randomState();
-  const nonce = client.randomNonce();
-  const url = client.buildAuthorizationUrl(config, {
-    redirect_uri: redirectUri,
+  const { url, redirectUri, verifier, state, nonce } = await pkceRequest(config, {
     scope: options.scope ?? 'openid profile email groups offline_access',
-    code_challenge: await client.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: 'S256',
-    state,
-    nonce,
-    ...options.extra,
+    nonce: true,
+    ...(options.redirectUri ? { redirectUri: options.redirectUri } : {}),
+    ...(options.extra ? { extra: options.extra } : {}),
   });
   const browser = options.browser ?? new Browser();
-  const { callback, page } = await signIn(browser, url.toString(), username, password, redirectUri);
+  const { callback, page } = await signIn(browser, url, username, password, redirectUri);
   if (!callback)
     throw new Error(
       `login did not return to the application (status ${page.status}): ${page.body.slice(0, 500)}`,

@@ -1,5 +1,6 @@
 import * as client from 'openid-client';
 import { Browser, type Exchange, formAction, formField } from './browser.js';
+import { pkceRequest } from './relying-party.js';
 import { TEST_CLIENT } from './server.js';
 
 /** How one sign-in of a load ended, as the user and the application saw it. */
@@ -38,20 +39,12 @@ export async function signInOnce(
   });
   const redirectUri = TEST_CLIENT.redirect_uris[0]!;
   const isCallback = (location: string) => location.startsWith(redirectUri);
-  const verifier = client.randomPKCECodeVerifier();
-  const state = client.randomState();
-  const url = client.buildAuthorizationUrl(config, {
-    redirect_uri: redirectUri,
-    scope: 'openid profile',
-    code_challenge: await client.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: 'S256',
-    state,
-  });
+  const { url, verifier, state } = await pkceRequest(config, { redirectUri });
   // What a browser asks for: pages in HTML (oidc-provider answers JSON to a client that names no type).
   const browser = new Browser({ accept: 'text/html,application/xhtml+xml,*/*;q=0.8' });
   let step = 'authorization';
   try {
-    const opened = await browser.follow(url.toString(), {}, isCallback);
+    const opened = await browser.follow(url, {}, isCallback);
     if (opened.location) return ended(callbackError(step, opened.location));
     if (opened.last.status !== 200 || !opened.last.body.includes('name="password"'))
       return ended(pageEnding(step, opened.last));
