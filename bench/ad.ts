@@ -29,7 +29,7 @@ import {
 } from '../test/support/samba/index.js';
 import type { InProcessContext, InProcessScenario } from './dispatch.js';
 import { runLoad, summarize } from './load.js';
-import type { ScenarioResult } from './report.js';
+import { abortedFigures, type ScenarioResult } from './report.js';
 import { machineBusySeconds, processTreeCpuSeconds } from './server.js';
 import type { ScenarioId } from './settings.js';
 
@@ -213,14 +213,7 @@ function aborted(
     title,
     concurrency: 1,
     scryptCost: 0,
-    ops: 0,
-    seconds: 0,
-    opsPerSecond: 0,
-    latency: summarize([]),
-    steps: {},
-    errors: { 'set-up': { count: 1, example: reason.slice(0, 400) } },
-    errorCount: 1,
-    attempted: 1,
+    ...abortedFigures(reason, reason.slice(0, 400)),
     serverCpuPercent: 0,
     benchCpuPercent: 0,
     databaseCpuPercent: 0,
@@ -229,7 +222,6 @@ function aborted(
     serverRssMb: Math.round(process.memoryUsage().rss / 1048576),
     serverRoutes: {},
     serverLogLines: [],
-    aborted: reason,
   };
 }
 

@@ -44,6 +44,24 @@ export interface ScenarioResult extends LoadResult {
 }
 
 /** A goal a scenario's throughput is compared with. */
+/**
+ * The figures of a scenario that could not run (its set-up failed): nothing measured, one set-up
+ * error naming `reason`. Callers add who and what it was (backend or peer, scenario, usage).
+ */
+export function abortedFigures(reason: string, example = reason) {
+  return {
+    ops: 0,
+    seconds: 0,
+    opsPerSecond: 0,
+    latency: { count: 0, mean: 0, p50: 0, p90: 0, p99: 0, max: 0 },
+    steps: {},
+    errors: { 'set-up': { count: 1, example } },
+    errorCount: 1,
+    attempted: 1,
+    aborted: reason,
+  } satisfies Partial<ScenarioResult>;
+}
+
 export interface Comparison {
   scenario: ScenarioId;
   label: string;

@@ -10,6 +10,7 @@ import { type OpTrace, runLoad } from './load.js';
 import { formatPeerRatios, peerRatios } from './peers/report.js';
 import { runPeers } from './peers/run.js';
 import {
+  abortedFigures,
   formatProfile,
   formatReport,
   KEYCLOAK_2VCPU,
@@ -198,19 +199,7 @@ async function runScenario(
     const reason = (error as Error).message;
     log(`${backend}/${scenario.id}: ABORTED: ${reason}`);
     return {
-      result: {
-        ...base,
-        ops: 0,
-        seconds: 0,
-        opsPerSecond: 0,
-        latency: { count: 0, mean: 0, p50: 0, p90: 0, p99: 0, max: 0 },
-        steps: {},
-        errors: { 'set-up': { count: 1, example: reason } },
-        errorCount: 1,
-        attempted: 1,
-        serverLogLines: server.logs.slice(logMark),
-        aborted: reason,
-      },
+      result: { ...base, ...abortedFigures(reason), serverLogLines: server.logs.slice(logMark) },
       from: 0,
       to: 0,
       intervals: [],

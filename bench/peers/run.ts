@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { runLoad } from '../load.js';
-import type { ScenarioResult } from '../report.js';
+import { abortedFigures, type ScenarioResult } from '../report.js';
 import { SCENARIOS } from '../scenarios.js';
 import { machineBusySeconds, processTreeCpuSeconds } from '../server.js';
 import type { BenchSettings, ScenarioId } from '../settings.js';
@@ -127,19 +127,11 @@ function identity(peer: Peer, journey: ScenarioId, concurrency: number) {
 function aborted(peer: Peer, journey: ScenarioId, concurrency: number, reason: string): ScenarioResult {
   return {
     ...identity(peer, journey, concurrency),
-    ops: 0,
-    seconds: 0,
-    opsPerSecond: 0,
-    latency: { count: 0, mean: 0, p50: 0, p90: 0, p99: 0, max: 0 },
-    steps: {},
-    errors: { 'set-up': { count: 1, example: reason } },
-    errorCount: 1,
-    attempted: 1,
+    ...abortedFigures(reason),
     serverCpuPercent: 0,
     benchCpuPercent: 0,
     databaseCpuPercent: 0,
     otherCpuPercent: 0,
     serverCpuMsPerOp: 0,
-    aborted: reason,
   };
 }
