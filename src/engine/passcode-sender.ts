@@ -94,27 +94,36 @@ export class PasscodeSender {
   async send(request: PasscodeRequest): Promise<SentPasscode> {
     const policy = await this.policy(request.passcodePolicy);
     const now = this.clock();
-    const last = await this.passcodes.lastSentFor(request.challengeId);
-    if (last !== undefined && now < last + policy.resendAfterSeconds * 1000) {
-      throw MfaErrors.MFA_RESEND_TOO_SOON({
-        detail: `resend possible in ${Math.ceil((last + policy.resendAfterSeconds * 1000 - now) / 1000)}s`,
-      });
-    }
-    await this.checkLimit(request, now);
     const code = Array.from(
       { length: policy.length },
       () => policy.alphabet[randomInt(policy.alphabet.length)],
     ).join('');
     const destination = maskDestination(request.to);
     const expiresAt = now + policy.validitySeconds * 1000;
-    const id = await this.passcodes.replace({
-      userId: request.user.id,
-      challengeId: request.challengeId,
-      channel: request.channel,
-      codeHash: this.hasher.hash(normalizePasscode(code)),
-      destination,
-      expiresAt,
-    });
+    const reservation = await this.passcodes.replace(
+      {
+        userId: request.user.id,
+        challengeId: request.challengeId,
+        channel: request.channel,
+        codeHash: this.hasher.hash(normalizePasscode(code)),
+        destination,
+        expiresAt,
+      },
+      {
+        resendAfterMs: policy.resendAfterSeconds * 1000,
+        windowMs: this.limit.windowSeconds * 1000,
+        maxPerUser: this.limit.maxPerUser,
+      },
+    );
+    if (!reservation.stored) {
+      if (reservation.refusal === 'resend') {
+        throw MfaErrors.MFA_RESEND_TOO_SOON({
+          detail: `resend possible in ${Math.ceil((reservation.retryAt - now) / 1000)}s`,
+        });
+      }
+      return this.refuseOverLimit(request, now, reservation);
+    }
+    const { id } = reservation;
     const message = passcodeMessage(
       {
         id,
@@ -168,11 +177,11 @@ export class PasscodeSender {
   }
 
   /** Refuses (and audits) a passcode beyond `mfa.passcodeLimit` for the user. */
-  private async checkLimit(request: PasscodeRequest, now: number): Promise<void> {
-    const windowMs = this.limit.windowSeconds * 1000;
-    const sent = await this.passcodes.sentSince(request.user.id, now - windowMs);
-    if (sent.count < this.limit.maxPerUser) return;
-    const retryAt = (sent.oldest ?? now) + windowMs;
+  private async refuseOverLimit(
+    request: PasscodeRequest,
+    now: number,
+    { sent, retryAt }: { sent: number; retryAt: number },
+  ): Promise<never> {
     await this.audit.record({
       type: 'passcode.send',
       outcome: 'denied',
@@ -183,14 +192,14 @@ export class PasscodeSender {
       details: {
         channel: request.channel,
         destination: maskDestination(request.to),
-        sent: sent.count,
+        sent,
         maxPerUser: this.limit.maxPerUser,
         windowSeconds: this.limit.windowSeconds,
         retryAt,
       },
     });
     throw MfaErrors.MFA_PASSCODE_LIMIT({
-      detail: `${sent.count} passcodes sent to ${request.user.username} in ${this.limit.windowSeconds}s; next possible in ${Math.ceil((retryAt - now) / 1000)}s`,
+      detail: `${sent} passcodes sent to ${request.user.username} in ${this.limit.windowSeconds}s; next possible in ${Math.ceil((retryAt - now) / 1000)}s`,
     });
   }
 }

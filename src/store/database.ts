@@ -1,7 +1,21 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, sql } from 'kysely';
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  Kysely,
+  PostgresDialect,
+  type QueryCompiler,
+  type SelectQueryNode,
+  SqliteAdapter,
+  SqliteDialect,
+  type SqliteDialectConfig,
+  SqliteDriver,
+  SqliteQueryCompiler,
+  sql,
+} from 'kysely';
 import pg from 'pg';
 import { sqliteFileOf } from '../config/database-url.js';
 import { describeError } from '../errors.js';
@@ -75,7 +89,41 @@ class TransactionalSqliteAdapter extends SqliteAdapter {
   }
 }
 
+/**
+ * Several server processes share one SQLite file: a transaction takes the write lock when it
+ * begins (waiting up to busy_timeout), so it can never fail half-way with SQLITE_BUSY when it
+ * first writes after reading, and it sees no write of another process until it ends.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+/** Row locks SQLite has no syntax for (its transactions already hold the whole database's write lock). */
+const ROW_LOCKS = new Set(['ForUpdate', 'ForNoKeyUpdate', 'ForShare', 'ForKeyShare', 'NoWait', 'SkipLocked']);
+
+/** Drops `for update` and its kin: a PostgreSQL row lock is, in SQLite, the immediate transaction's lock. */
+class SqliteRowLockCompiler extends SqliteQueryCompiler {
+  protected override visitSelectQuery(node: SelectQueryNode): void {
+    const endModifiers = node.endModifiers?.filter((m) => !m.modifier || !ROW_LOCKS.has(m.modifier));
+    super.visitSelectQuery({ ...node, endModifiers });
+  }
+}
+
 class TransactionalSqliteDialect extends SqliteDialect {
+  constructor(private readonly settings: SqliteDialectConfig) {
+    super(settings);
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.settings);
+  }
+
+  override createQueryCompiler(): QueryCompiler {
+    return new SqliteRowLockCompiler();
+  }
+
   override createAdapter(): SqliteAdapter {
     return new TransactionalSqliteAdapter();
   }

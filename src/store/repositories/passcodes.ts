@@ -6,6 +6,32 @@ import type { PasscodeRow, Tables } from '../tables.js';
 /** A passcode as stored: a keyed hash, never the code. */
 export type StoredPasscode = Selectable<PasscodeRow>;
 
+/** A passcode to store: its keyed hash, never the code. */
+export interface NewPasscode {
+  userId: string;
+  challengeId: string | null;
+  channel: string;
+  codeHash: string;
+  destination: string;
+  expiresAt: number;
+}
+
+/**
+ * What may be sent: within one challenge, one passcode per `resendAfterMs`; to one user, at most
+ * `maxPerUser` within `windowMs` (rows live at least an hour before {@link PasscodesRepository.prune}).
+ */
+export interface PasscodeLimits {
+  resendAfterMs: number;
+  windowMs: number;
+  maxPerUser: number;
+}
+
+/** The outcome of {@link PasscodesRepository.replace}: stored, or refused by a limit and until when. */
+export type PasscodeReservation =
+  | { stored: true; id: string }
+  | { stored: false; refusal: 'resend'; retryAt: number }
+  | { stored: false; refusal: 'limit'; sent: number; retryAt: number };
+
 /** Sent passcodes: single use, short-lived, and replaced by the next one sent. */
 export class PasscodesRepository {
   constructor(
@@ -14,20 +40,38 @@ export class PasscodesRepository {
   ) {}
 
   /**
-   * Stores a new passcode and, in the same transaction, revokes every unused passcode of the
-   * user: only the latest one sent can be used.
+   * Stores a new passcode when the limits allow it and, in the same transaction, revokes every
+   * unused passcode of the user: only the latest one sent can be used. The user's row is locked
+   * first (SQLite: the whole database), so the checks and the insert are one step across server
+   * processes: of concurrent sends, no more than the limits allow are stored.
    */
-  async replace(passcode: {
-    userId: string;
-    challengeId: string | null;
-    channel: string;
-    codeHash: string;
-    destination: string;
-    expiresAt: number;
-  }): Promise<string> {
+  async replace(passcode: NewPasscode, limits: PasscodeLimits): Promise<PasscodeReservation> {
     const now = this.clock();
     const id = randomUUID();
-    await this.db.transaction().execute(async (trx) => {
+    return this.db.transaction().execute(async (trx) => {
+      await trx.selectFrom('users').select('id').where('id', '=', passcode.userId).forUpdate().execute();
+      if (passcode.challengeId !== null) {
+        const last = await trx
+          .selectFrom('passcodes')
+          .select('created_at')
+          .where('challenge_id', '=', passcode.challengeId)
+          .orderBy('created_at', 'desc')
+          .limit(1)
+          .executeTakeFirst();
+        if (last && now < last.created_at + limits.resendAfterMs)
+          return { stored: false, refusal: 'resend', retryAt: last.created_at + limits.resendAfterMs };
+      }
+      const sent = await trx
+        .selectFrom('passcodes')
+        .select((eb) => [eb.fn.countAll().as('count'), eb.fn.min('created_at').as('oldest')])
+        .where('user_id', '=', passcode.userId)
+        .where('created_at', '>', now - limits.windowMs)
+        .executeTakeFirst();
+      const count = Number(sent?.count ?? 0);
+      if (count >= limits.maxPerUser) {
+        const oldest = sent?.oldest === null || sent?.oldest === undefined ? now : Number(sent.oldest);
+        return { stored: false, refusal: 'limit', sent: count, retryAt: oldest + limits.windowMs };
+      }
       await trx
         .updateTable('passcodes')
         .set({ revoked_at: now })
@@ -50,8 +94,8 @@ export class PasscodesRepository {
           revoked_at: null,
         })
         .execute();
+      return { stored: true, id };
     });
-    return id;
   }
 
   /** Takes back a passcode that could not be delivered. */
@@ -86,38 +130,6 @@ export class PasscodesRepository {
       .orderBy('created_at', 'desc')
       .limit(1)
       .executeTakeFirst();
-  }
-
-  /**
-   * When a passcode was last sent for a challenge (the resend cool-down applies within one
-   * challenge: a new sign-in is not held back by the passcode of the previous one).
-   */
-  async lastSentFor(challengeId: string): Promise<number | undefined> {
-    const row = await this.db
-      .selectFrom('passcodes')
-      .select('created_at')
-      .where('challenge_id', '=', challengeId)
-      .orderBy('created_at', 'desc')
-      .limit(1)
-      .executeTakeFirst();
-    return row?.created_at;
-  }
-
-  /**
-   * The passcodes sent to a user after `since`, of every challenge and channel, and the time of
-   * the oldest of them (for the per-user limit; rows live at least an hour before {@link prune}).
-   */
-  async sentSince(userId: string, since: number): Promise<{ count: number; oldest: number | null }> {
-    const row = await this.db
-      .selectFrom('passcodes')
-      .select((eb) => [eb.fn.countAll().as('count'), eb.fn.min('created_at').as('oldest')])
-      .where('user_id', '=', userId)
-      .where('created_at', '>', since)
-      .executeTakeFirst();
-    return {
-      count: Number(row?.count ?? 0),
-      oldest: row?.oldest === null || row?.oldest === undefined ? null : Number(row.oldest),
-    };
   }
 
   /** Marks a passcode used; true for exactly one caller, and only while it is valid. */
