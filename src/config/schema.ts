@@ -4,6 +4,7 @@ import { channelSchema } from './channels.js';
 import { directorySchema } from './directory-schema.js';
 import { metricsSchema } from './metrics-schema.js';
 import { geoSchema, learningSchema, mfaSessionMinutes } from './policies-schema.js';
+import { radiusSchema } from './radius-schema.js';
 import { rateLimitSchema } from './rate-limit-schema.js';
 import { retentionSchema } from './retention-schema.js';
 import { samlSchema } from './saml-schema.js';
@@ -346,6 +347,7 @@ export function configSchemaWith<P extends PluginSchemas>(plugins: P) {
         .describe('Delivery of passcodes by SMS, voice and e-mail.'),
       geo: geoSchema,
       saml: samlSchema,
+      radius: radiusSchema,
       selfservice: selfserviceSchema,
       retention: retentionSchema,
       policies: z

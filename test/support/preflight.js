@@ -24,6 +24,11 @@ export const REQUIREMENTS = [
     pkg: 'docker-compose',
   },
   { what: 'oathtool (independent HOTP/TOTP codes)', present: () => hasCommand('oathtool'), pkg: 'oathtool' },
+  {
+    what: 'radclient (an independent RADIUS client for the RADIUS door)',
+    present: () => hasCommand('radclient'),
+    pkg: 'freeradius-utils',
+  },
   { what: 'xmlsec1 (SAML signature checks)', present: () => hasCommand('xmlsec1'), pkg: 'xmlsec1' },
   {
     what: 'zbarimg (decodes the self-service QR code)',

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+
+/** The RADIUS door (`src/doors/radius/`); clients come from `<metadataDir>/radius/*.yaml`. */
+export const radiusSchema = z
+  .strictObject({
+    enabled: z.boolean().default(false).describe('Answer RADIUS Access-Requests over UDP.'),
+    host: z
+      .string()
+      .min(1)
+      .default('::')
+      .describe('Address the UDP socket binds; `::` takes IPv4 and IPv6, `0.0.0.0` IPv4 only.'),
+    port: z.number().int().min(0).max(65535).default(1812).describe('UDP port of RADIUS authentication.'),
+    dictionaries: z
+      .array(z.string().min(1))
+      .default([])
+      .describe(
+        'Extra RADIUS dictionary files in FreeRADIUS format (e.g. `/usr/share/freeradius/dictionary.fortinet`), for vendor reply attributes; the RFC attributes are built in.',
+      ),
+    duplicateCacheSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(300)
+      .default(30)
+      .describe(
+        'How long an answer is kept for retransmissions of its request (RFC 5080): a retransmission never sends a second passcode.',
+      ),
+    duplicateCacheEntries: z
+      .number()
+      .int()
+      .min(100)
+      .default(100_000)
+      .describe('Most answers kept for retransmissions (the oldest go first).'),
+    dropLogMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .default(15)
+      .describe(
+        'A dropped request (unknown client, no Message-Authenticator ...) is logged once per client and reason per period; every one is counted in `/metrics`.',
+      ),
+    watch: z
+      .boolean()
+      .default(true)
+      .describe('Reload `metadata/radius/` when its files change (SIGHUP always reloads).'),
+  })
+  .prefault({})
+  .describe('RADIUS server (door `radius`).');

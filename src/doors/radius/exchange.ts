@@ -1,0 +1,243 @@
+import type { ChallengeState, Challenges, OpenChallenge } from '../../engine/challenges.js';
+import { MfaErrors } from '../../engine/errors.js';
+import type { FirstFactor } from '../../engine/first-factor.js';
+import type { SecondFactor } from '../../engine/second-factor.js';
+import { PassgateError } from '../../errors.js';
+import type {
+  AuthenticationPolicy,
+  LoginContext,
+} from '../../policy/authentication/authentication-policy.js';
+import { parseAddress } from '../../policy/authentication/authentication-policy.js';
+import type { Decision } from '../../policy/authentication/decision.js';
+import { normalizeUsername, type User } from '../../store/repositories/users.js';
+import type { TokenTypes } from '../../tokens/registry.js';
+import type { Translations } from '../../web/i18n.js';
+import type { RadiusClient } from './clients.js';
+import type { ReplyAttribute, RequestAttributes } from './dictionary.js';
+import { splitInlineCode } from './inline-code.js';
+import { replyMessages } from './reply-message.js';
+
+/** What the door answers an Access-Request with; `result` names the outcome for logs and metrics. */
+export interface RadiusAnswer {
+  code: 'Access-Accept' | 'Access-Reject' | 'Access-Challenge';
+  attributes: Array<ReplyAttribute | { name: string; value: Buffer }>;
+  result: string;
+}
+
+/** The context a challenge carries from the first request to the follow-up with its State. */
+type RadiusContext = LoginContext & { decision: Decision; userName: string };
+
+/** What an exchange needs from the engine. */
+export interface ExchangeDeps {
+  firstFactor: FirstFactor;
+  policy: AuthenticationPolicy;
+  challenges: Challenges;
+  secondFactor: SecondFactor;
+  tokenTypes: TokenTypes;
+  translations: Translations;
+  /** How long the client waits for the answer to a challenge (`mfa.challengeTtlSeconds`). */
+  challengeSeconds: number;
+}
+
+/** A challenge id as the engine makes them (what a State attribute must look like). */
+const CHALLENGE_ID = /^[A-Za-z0-9_-]{24}$/;
+
+/**
+ * One Access-Request, as the engine sees a sign-in: the password (PAP) through the first factor
+ * with its lockout shield, then the Authentication Policy (door `radius`, the client as the
+ * application), then the second factor — a code typed after the password (inline clients) or an
+ * Access-Challenge whose State names the engine's challenge in the store, so that any Passgate
+ * process can take the answer.
+ */
+export class RadiusExchange {
+  constructor(private readonly deps: ExchangeDeps) {}
+
+  /** The answer to a request of a known client; undefined leaves it unanswered (the client fails over). */
+  async answer(
+    client: RadiusClient,
+    attributes: RequestAttributes,
+    source: string,
+  ): Promise<RadiusAnswer | undefined> {
+    const userName = single(attributes['User-Name']);
+    const password = single(attributes['User-Password']);
+    const language = this.language(client);
+    if (typeof userName !== 'string' || typeof password !== 'string')
+      return this.reject(language, 'radius:pap_only', 'unsupported');
+    const state = single(attributes.State);
+    try {
+      if (Buffer.isBuffer(state)) return await this.followUp(client, state, userName, password);
+      return await this.signIn(client, userName, password, this.contextOf(client, attributes, source));
+    } catch (error) {
+      if (!(error instanceof PassgateError) || error.status >= 500) throw error;
+      return this.reject(language, `common:errors.${error.code}`, error.code.toLowerCase());
+    }
+  }
+
+  private async signIn(
+    client: RadiusClient,
+    userName: string,
+    typed: string,
+    context: LoginContext,
+  ): Promise<RadiusAnswer> {
+    const { firstFactor, policy } = this.deps;
+    const { password, code } =
+      client.mode === 'inline' ? splitInlineCode(typed, client.separator) : { password: typed };
+    const user = await firstFactor.authenticate(userName, password, context);
+    const language = this.language(client, user);
+    const decision = await policy.decide(user, context);
+    if (decision.action === 'deny') {
+      await policy.denied(user, context, decision);
+      return this.reject(language, `common:errors.${decision.message ?? 'ACCESS_DENIED'}`, 'denied');
+    }
+    if (decision.action === 'allow') {
+      await policy.completed(user, context, decision);
+      return this.accept(client, user);
+    }
+    const flow: RadiusContext = { ...context, decision, userName: normalizeUsername(userName) };
+    if (client.mode === 'inline') return this.inline(client, user, flow, code);
+    const state = await this.deps.challenges.start({
+      user,
+      context: flow,
+      ...(decision.methods ? { methods: decision.methods } : {}),
+      overrides: decision.overrides,
+      language,
+    });
+    return this.challenge(state, language);
+  }
+
+  /** Inline mode: the code came with the password; only codes the user can type qualify. */
+  private async inline(
+    client: RadiusClient,
+    user: User,
+    flow: RadiusContext,
+    code?: string,
+  ): Promise<RadiusAnswer> {
+    const language = this.language(client, user);
+    if (!code)
+      return this.reject(language, 'radius:inline_code_missing', 'code_missing', {
+        separator: client.separator,
+      });
+    const { decision } = flow;
+    const typedTypes = this.deps.tokenTypes
+      .all()
+      .filter((t) => !t.channel && (!decision.methods || decision.methods.includes(t.info.type)))
+      .map((t) => t.info.type);
+    const result = await this.deps.secondFactor.verify({
+      user,
+      response: code,
+      context: flow,
+      types: typedTypes,
+    });
+    await this.deps.policy.completed(user, flow, decision, { offered: typedTypes, method: result.method });
+    return this.accept(client, user);
+  }
+
+  /** The answer to an Access-Challenge: the code, with the State that names the challenge. */
+  private async followUp(
+    client: RadiusClient,
+    state: Buffer,
+    userName: string,
+    code: string,
+  ): Promise<RadiusAnswer> {
+    const id = state.toString('latin1');
+    if (!CHALLENGE_ID.test(id))
+      throw MfaErrors.MFA_CHALLENGE_EXPIRED({ detail: 'State is not a challenge id' });
+    const open: OpenChallenge = await this.deps.challenges.open(id);
+    const flow = open.state.context as RadiusContext;
+    if (
+      flow.door !== 'radius' ||
+      flow.application !== client.name ||
+      flow.userName !== normalizeUsername(userName)
+    )
+      throw MfaErrors.MFA_CHALLENGE_EXPIRED({ detail: `challenge ${id} belongs to another client or user` });
+    const language = this.language(client, open.user);
+    try {
+      const result = await this.deps.challenges.verify(open, code);
+      await this.deps.policy.completed(result.user, flow, flow.decision, {
+        offered: open.state.offers.map((o) => o.type),
+        method: result.method,
+      });
+      return this.accept(client, result.user);
+    } catch (error) {
+      // A mistyped code: asked again under the same State (the engine counts and locks).
+      if (!MfaErrors.is(error, 'MFA_INVALID_CODE')) throw error;
+      return this.challenge(open.state, language, 'radius:wrong_code');
+    }
+  }
+
+  private challenge(state: ChallengeState, language: string, before?: string): RadiusAnswer {
+    const t = this.deps.translations.i18n.getFixedT(language);
+    const typed = state.offers.find((o) => o.source !== 'sent');
+    let prompt: string;
+    if (state.sent) prompt = t('radius:prompt_sent', { destination: state.sent.destination });
+    else if (typed) prompt = t(typed.source === 'list' ? 'radius:prompt_list' : 'radius:prompt_device');
+    else
+      throw MfaErrors.MFA_NO_CHANNEL({
+        detail: `no passcode could be sent (${state.sendError ?? 'unknown'})`,
+      });
+    const failed = state.sendError && !state.sent ? `${t(`common:errors.${state.sendError}`)} ` : '';
+    const text = `${before ? `${t(before)} ` : ''}${failed}${prompt}`;
+    return {
+      code: 'Access-Challenge',
+      attributes: [
+        ...replyMessages(text).map((value) => ({ name: 'Reply-Message', value })),
+        { name: 'State', value: Buffer.from(state.id, 'latin1') },
+        { name: 'Session-Timeout', value: this.deps.challengeSeconds },
+      ],
+      result: 'challenge',
+    };
+  }
+
+  private accept(client: RadiusClient, user: User): RadiusAnswer {
+    const groups = new Set(user.groups.map((g) => g.toLowerCase()));
+    const attributes = client.replyAttributes
+      .filter((a) => !a.groups || a.groups.some((g) => groups.has(g.toLowerCase())))
+      .map(({ groups: _groups, ...attribute }) => attribute);
+    return { code: 'Access-Accept', attributes, result: 'accept' };
+  }
+
+  private reject(
+    language: string,
+    key: string,
+    result: string,
+    values: Record<string, string> = {},
+  ): RadiusAnswer {
+    const text = this.deps.translations.i18n.getFixedT(language)([key, 'common:errors.generic'], values);
+    return {
+      code: 'Access-Reject',
+      attributes: replyMessages(text).map((value) => ({ name: 'Reply-Message', value })),
+      result,
+    };
+  }
+
+  /**
+   * The sign-in's context: the client is the application; the Calling-Station-Id, when the
+   * client sends one, is the user's address if it is an IP address (VPNs put the user's public
+   * address there: network and country rules, learned trust and the per-address limit then see
+   * the user, not the VPN), else the device (a MAC address or a phone number).
+   */
+  private contextOf(client: RadiusClient, attributes: RequestAttributes, source: string): LoginContext {
+    const station = single(attributes['Calling-Station-Id']);
+    const ip = typeof station === 'string' ? parseAddress(station.trim()) : null;
+    return {
+      address: ip ? ip.toString() : source,
+      door: 'radius',
+      application: client.name,
+      applicationName: client.name,
+      ...(typeof station === 'string' && station && !ip ? { device: station.slice(0, 64) } : {}),
+    };
+  }
+
+  private language(client: RadiusClient, user?: User): string {
+    const { languages, defaultLanguage } = this.deps.translations;
+    const own = user?.attributes.preferredLanguage;
+    const preferred = typeof own === 'string' ? own.slice(0, 2).toLowerCase() : undefined;
+    if (preferred && languages.includes(preferred)) return preferred;
+    return client.language && languages.includes(client.language) ? client.language : defaultLanguage;
+  }
+}
+
+/** The first value of an attribute the `radius` package may give as an array. */
+function single(value: unknown): unknown {
+  return Array.isArray(value) ? value[0] : value;
+}

@@ -1,0 +1,254 @@
+import { createSocket } from 'node:dgram';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import radius from 'radius';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { enrolOath } from '../../src/tokens/enrol.js';
+import { startSmsc } from '../dispatch/smsc.js';
+import { oathtool } from '../journey/support.js';
+import { radclient } from '../support/radclient.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+
+const PASSWORD = 'correct horse battery';
+const SECRET = 'radius-test-secret-0123456789';
+const SECRET_VARIABLE = 'PASSGATE_TEST_RADIUS_SECRET';
+const SMPP_PASSWORD_VARIABLE = 'PASSGATE_TEST_SMPP_PASSWORD';
+const TOTP_SECRET = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ'; // base32 of 12345678901234567890
+
+describe('the RADIUS door answers radclient', () => {
+  let smsc: Awaited<ReturnType<typeof startSmsc>>;
+  let passgate: TestServer;
+  let port: number;
+
+  beforeAll(async () => {
+    process.env[SECRET_VARIABLE] = SECRET;
+    process.env[SMPP_PASSWORD_VARIABLE] = 'smpp-pass';
+    smsc = await startSmsc();
+    passgate = await startTestServer({
+      config: {
+        radius: { enabled: true, host: '::', port: 0 },
+        metrics: { listen: '127.0.0.1:0' },
+        dispatch: {
+          gateways: [
+            {
+              type: 'smpp',
+              name: 'smsc',
+              url: smsc.url,
+              systemId: 'passgate',
+              password: `{env.${SMPP_PASSWORD_VARIABLE}}`,
+              sender: 'Passgate',
+              reconnectSeconds: 0.05,
+            },
+          ],
+        },
+        policies: {
+          authentication: {
+            'blocked-network': {
+              when: { networks: ['203.0.113.0/24'] },
+              outcome: { action: 'deny', message: 'ACCESS_DENIED_LOCATION' },
+            },
+            'mfa-required': { when: { groups: ['mfa-required'] }, outcome: { action: 'mfa' } },
+          },
+        },
+      },
+    });
+    const folder = path.join(passgate.config.metadataDir, 'radius');
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(
+      path.join(folder, 'vpn.yaml'),
+      `name: vpn\naddresses: [127.0.0.0/8]\nsecret: { env: ${SECRET_VARIABLE} }\nreplyAttributes:\n  - { name: Class, value: vpn-users }\n`,
+    );
+    writeFileSync(
+      path.join(folder, 'inline.yaml'),
+      `name: legacy-vpn\naddresses: ['::1']\nsecret: { env: ${SECRET_VARIABLE} }\nmode: inline\nseparator: ','\n`,
+    );
+    const door = passgate.server.services()!.doors.radius!;
+    await door.reload!();
+    port = door.address().port;
+    await passgate.addUser('alice', PASSWORD);
+    await passgate.addUser('sam', PASSWORD, { mobile: '+33612345642' });
+    await passgate.addUser('nora', PASSWORD, { groups: ['mfa-required'] });
+    const tina = await passgate.addUser('tina', PASSWORD);
+    await enrolOath(
+      passgate.core.tokens,
+      { userId: tina.id, label: 'tina', type: 'totp', secret: Buffer.from('12345678901234567890') },
+      'Passgate',
+    );
+  });
+  afterAll(async () => {
+    await passgate?.close();
+    await smsc?.close();
+  });
+
+  const v4 = () => ({ server: `127.0.0.1:${port}`, secret: SECRET });
+  const v6 = () => ({ server: `[::1]:${port}`, secret: SECRET });
+
+  it('accepts the right password of a user without a second factor, with the client reply attributes', async () => {
+    const reply = await radclient({ 'User-Name': 'alice', 'User-Password': PASSWORD }, v4());
+    expect(
+      reply.code,
+      `${reply.output}\n${passgate.logs.filter((l) => l.includes('radius')).join('\n')}`,
+    ).toBe('Access-Accept');
+    expect(reply.attributes.Class).toEqual(['0x76706e2d7573657273']);
+    // The Message-Authenticator comes first (BLAST-RADIUS); radclient checked it and the authenticator.
+    expect(reply.output).toMatch(/Received Access-Accept[^\n]*\n\s+Message-Authenticator = 0x[0-9a-f]{32}/);
+  });
+
+  it('rejects a wrong password with a Reply-Message', async () => {
+    const reply = await radclient({ 'User-Name': 'alice', 'User-Password': 'wrong' }, v4());
+    expect(reply.code, reply.output).toBe('Access-Reject');
+    expect(reply.attributes['Reply-Message']).toEqual(['The user name or password is incorrect.']);
+  });
+  /** The SMS the SMSC received for a number, with their passcodes. */
+  const smsTo = (mobile: string) =>
+    smsc.state.submits
+      .filter((s) => s.destination.replace(/^\+/, '') === mobile.replace(/^\+/, ''))
+      .map((s) => ({ ...s, code: /\b(\d{6,8})\b/.exec(s.text)?.[1] ?? '' }));
+
+  /** Sends the same datagram `times` times from one socket and collects the replies. */
+  const sendRaw = async (packet: Buffer, times: number, waitMs = 1500): Promise<Buffer[]> => {
+    const socket = createSocket('udp4');
+    const replies: Buffer[] = [];
+    socket.on('message', (message) => replies.push(message));
+    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+    for (let i = 0; i < times; i++) {
+      socket.send(packet, port, '127.0.0.1');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await new Promise((resolve) => setTimeout(resolve, waitMs));
+    socket.close();
+    return replies;
+  };
+
+  it('asks for the passcode sent by SMS through the real SMPP peer, and accepts it under the State', async () => {
+    const before = smsTo('+33612345642').length;
+    const first = await radclient({ 'User-Name': 'sam', 'User-Password': PASSWORD }, v4());
+    expect(first.code, first.output).toBe('Access-Challenge');
+    expect(first.attributes['Reply-Message']?.join('')).toMatch(/^Enter the code sent to \+33.*\.$/);
+    expect(first.attributes['Session-Timeout']).toEqual(['600']);
+    const state = first.attributes.State![0]!;
+    const sent = smsTo('+33612345642');
+    expect(sent).toHaveLength(before + 1);
+    const code = sent.at(-1)!.code;
+    expect(code).toMatch(/^\d{6,8}$/);
+
+    const wrong = await radclient({ 'User-Name': 'sam', 'User-Password': '00000000', State: state }, v4());
+    expect(wrong.code, wrong.output).toBe('Access-Challenge');
+    expect(wrong.attributes['Reply-Message']?.join('')).toMatch(
+      /^The code is not correct\. Enter the code sent/,
+    );
+    expect(wrong.attributes.State).toEqual([state]);
+
+    const answer = await radclient({ 'User-Name': 'sam', 'User-Password': code, State: state }, v4());
+    expect(answer.code, answer.output).toBe('Access-Accept');
+    // The State is spent: the same answer again is refused.
+    const again = await radclient({ 'User-Name': 'sam', 'User-Password': code, State: state }, v4());
+    expect(again.code, again.output).toBe('Access-Reject');
+    expect(smsTo('+33612345642')).toHaveLength(before + 1);
+  });
+
+  it('asks for the TOTP code of a user with an authenticator (code from oathtool)', async () => {
+    const first = await radclient({ 'User-Name': 'tina', 'User-Password': PASSWORD }, v4());
+    expect(first.code, first.output).toBe('Access-Challenge');
+    expect(first.attributes['Reply-Message']).toEqual([
+      'Enter the code shown by your authenticator app or token.',
+    ]);
+    const answer = await radclient(
+      { 'User-Name': 'tina', 'User-Password': oathtool(TOTP_SECRET), State: first.attributes.State![0]! },
+      v4(),
+    );
+    expect(answer.code, answer.output).toBe('Access-Accept');
+    const event = (await passgate.core.audit.recent({ type: 'login' })).find((e) => e.username === 'tina');
+    expect(event).toMatchObject({
+      outcome: 'success',
+      details: { door: 'radius', application: 'vpn', method: 'totp' },
+    });
+  });
+
+  it('refuses a State of another user', async () => {
+    const first = await radclient({ 'User-Name': 'tina', 'User-Password': PASSWORD }, v4());
+    const answer = await radclient(
+      { 'User-Name': 'alice', 'User-Password': oathtool(TOTP_SECRET), State: first.attributes.State![0]! },
+      v4(),
+    );
+    expect(answer.code, answer.output).toBe('Access-Reject');
+  });
+
+  it('takes password,code in one request from an inline client over IPv6', async () => {
+    const wrong = await radclient({ 'User-Name': 'tina', 'User-Password': `${PASSWORD},000000` }, v6());
+    expect(wrong.code, wrong.output).toBe('Access-Reject');
+    expect(wrong.attributes['Reply-Message']).toEqual(['The code is not correct. Check it and try again.']);
+    const missing = await radclient({ 'User-Name': 'tina', 'User-Password': PASSWORD }, v6());
+    expect(missing.code, missing.output).toBe('Access-Reject');
+    expect(missing.attributes['Reply-Message']?.join('')).toContain('then , and the code');
+    const right = await radclient(
+      { 'User-Name': 'tina', 'User-Password': `${PASSWORD},${oathtool(TOTP_SECRET, 1)}` },
+      v6(),
+    );
+    expect(right.code, right.output).toBe('Access-Accept');
+    // No code is needed for alice: a password with the separator in it still works.
+    await passgate.addUser('paul', 'comma,in,password');
+    const comma = await radclient({ 'User-Name': 'paul', 'User-Password': 'comma,in,password' }, v6());
+    expect(comma.code, comma.output).toBe('Access-Accept');
+  });
+
+  it('rejects a user who must use a second factor but has none, saying why', async () => {
+    const reply = await radclient({ 'User-Name': 'nora', 'User-Password': PASSWORD }, v4());
+    expect(reply.code, reply.output).toBe('Access-Reject');
+    expect(reply.attributes['Reply-Message']).toEqual([
+      'You have no second factor that can be used here. Contact your administrator.',
+    ]);
+  });
+
+  it("takes an IP address in Calling-Station-Id as the user's address for the policy", async () => {
+    const reply = await radclient(
+      { 'User-Name': 'alice', 'User-Password': PASSWORD, 'Calling-Station-Id': '203.0.113.7' },
+      v4(),
+    );
+    expect(reply.code, reply.output).toBe('Access-Reject');
+    expect(reply.attributes['Reply-Message']).toEqual([
+      'Sign-in from your current location is not allowed. Contact your administrator.',
+    ]);
+    const event = (await passgate.core.audit.recent({ type: 'login.password' })).find(
+      (e) => e.username === 'alice',
+    );
+    expect(event).toMatchObject({ address: '203.0.113.7', details: { door: 'radius', application: 'vpn' } });
+  });
+
+  it('drops an Access-Request without Message-Authenticator, and one with a wrong secret (BLAST-RADIUS)', async () => {
+    const bare = await radclient(
+      { 'User-Name': 'alice', 'User-Password': PASSWORD },
+      { ...v4(), messageAuthenticator: false, timeout: 1 },
+    );
+    expect(bare.code, bare.output).toBe('timeout');
+    const wrongSecret = await radclient(
+      { 'User-Name': 'alice', 'User-Password': PASSWORD },
+      { ...v4(), secret: 'another-secret-0123456789', timeout: 1 },
+    );
+    expect(wrongSecret.code, wrongSecret.output).toBe('timeout');
+    const metrics = await (await fetch(`${passgate.server.metricsUrl}/metrics`)).text();
+    expect(metrics).toMatch(/passgate_radius_dropped_total\{reason="no_message_authenticator"\} [1-9]/);
+    expect(metrics).toMatch(/passgate_radius_dropped_total\{reason="bad_authenticator"\} [1-9]/);
+    expect(passgate.logs.filter((l) => l.includes('without Message-Authenticator'))).toHaveLength(1);
+  });
+
+  it('answers a retransmission from the duplicate cache: the same reply, one SMS', async () => {
+    const before = smsTo('+33612345642').length;
+    const packet = radius.encode({
+      code: 'Access-Request',
+      identifier: 42,
+      secret: SECRET,
+      attributes: [
+        ['User-Name', 'sam'],
+        ['User-Password', PASSWORD],
+      ],
+      add_message_authenticator: true,
+    });
+    const replies = await sendRaw(packet, 3);
+    expect(replies).toHaveLength(3);
+    expect(replies[0]![0]).toBe(11); // Access-Challenge
+    expect(replies[1]!.equals(replies[0]!)).toBe(true);
+    expect(replies[2]!.equals(replies[0]!)).toBe(true);
+    expect(smsTo('+33612345642')).toHaveLength(before + 1);
+  });
+});

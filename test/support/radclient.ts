@@ -1,0 +1,62 @@
+import { execFile } from 'node:child_process';
+
+/** What radclient received: the reply's code (or `timeout`), its attributes and radclient's output. */
+export interface RadclientReply {
+  code: 'Access-Accept' | 'Access-Reject' | 'Access-Challenge' | 'timeout';
+  /** Attribute values as radclient prints them (strings unquoted), by name. */
+  attributes: Record<string, string[]>;
+  output: string;
+}
+
+/** Options of {@link radclient}. */
+export interface RadclientOptions {
+  /** `host:port` of the server (IPv6 as `[::1]:port`). */
+  server: string;
+  secret: string;
+  /** Adds `Message-Authenticator = 0x00`, which radclient computes (default true). */
+  messageAuthenticator?: boolean;
+  /** Seconds to wait for a reply (default 3). */
+  timeout?: number;
+}
+
+/**
+ * Sends one Access-Request with Debian's radclient (freeradius-utils), an implementation
+ * independent of Passgate's: it checks the reply's Response Authenticator and
+ * Message-Authenticator and decodes its attributes with FreeRADIUS's dictionaries. Asynchronous,
+ * so that a server in the same process can answer.
+ */
+export function radclient(
+  attributes: Record<string, string>,
+  options: RadclientOptions,
+): Promise<RadclientReply> {
+  const pairs = Object.entries(attributes).map(([name, value]) =>
+    /^0x[0-9a-f]*$/i.test(value) || /^\d+$/.test(value)
+      ? `${name} = ${value}`
+      : `${name} = "${value.replace(/(["\\])/g, '\\$1')}"`,
+  );
+  if (options.messageAuthenticator !== false) pairs.push('Message-Authenticator = 0x00');
+  const args = ['-x', '-r', '1', '-t', String(options.timeout ?? 3), options.server, 'auth', options.secret];
+  return new Promise((resolve, reject) => {
+    const child = execFile('radclient', args, { encoding: 'utf8' }, (error, stdout, stderr) => {
+      const output = `${stdout}${stderr}`;
+      if (error && typeof error.code !== 'number') return reject(error);
+      resolve(parseReply(output));
+    });
+    child.stdin!.end(`${pairs.join(', ')}\n`);
+  });
+}
+
+function parseReply(output: string): RadclientReply {
+  const lines = output.split('\n');
+  const at = lines.findIndex((l) => /^Received Access-(Accept|Reject|Challenge) /.test(l));
+  if (at < 0) return { code: 'timeout', attributes: {}, output };
+  const code = /^Received (Access-\w+)/.exec(lines[at]!)![1] as RadclientReply['code'];
+  const attributes: Record<string, string[]> = {};
+  for (const line of lines.slice(at + 1)) {
+    const match = /^\s+([\w-]+) = (.*)$/.exec(line);
+    if (!match) break;
+    const value = match[2]!.replace(/^"(.*)"$/, '$1');
+    attributes[match[1]!] = [...(attributes[match[1]!] ?? []), value];
+  }
+  return { code, attributes, output };
+}
