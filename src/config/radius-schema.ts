@@ -42,7 +42,9 @@ export const radiusSchema = z
     watch: z
       .boolean()
       .default(true)
-      .describe('Reload `metadata/radius/` when its files change (SIGHUP always reloads).'),
+      .describe(
+        'Reload the client files (`<metadataDir>/radius/*.yaml`) when they change (SIGHUP always reloads).',
+      ),
   })
   .prefault({})
   .describe('RADIUS server (door `radius`).');
