@@ -396,6 +396,10 @@ describe('a SQLite database locked by another writer', () => {
       status: 503,
       body: { error: 'temporarily_unavailable', error_description: expect.stringMatching(/temporarily/) },
     });
+    // The client is told when to try again, as the pages' 503 answers tell browsers.
+    const { response, cause } = tokenError as { response?: Response; cause?: unknown };
+    const answer = response ?? (cause instanceof Response ? cause : undefined);
+    expect(answer?.headers.get('retry-after')).toBe('5');
 
     // The refused exchange consumed nothing: the same code is still good once the lock is gone.
     const tokens = await client.authorizationCodeGrant(rp, callback, {

@@ -68,21 +68,26 @@ export function withOidcErrors(Base: AdapterFactory): AdapterFactory {
   };
 }
 
+/** Seconds a client is told to wait (Retry-After) when the store or the directory is unavailable. */
+const RETRY_AFTER_SECONDS = '5';
+
 /**
  * oidc-provider middleware for the unavailable errors its route handlers do not catch (the
  * session saved after a response was prepared): the 503 page, or the OAuth JSON for API
- * clients, instead of Koa's plain-text answer.
+ * clients, instead of Koa's plain-text answer. The 503 answers oidc-provider makes itself (the
+ * token endpoint's JSON error) get their Retry-After here too.
  */
 export function answerUnavailable(render: PageRenderer): Middleware {
   return async (ctx, next) => {
     try {
       await next();
+      if (ctx.status === 503 && !ctx.response.get('Retry-After')) ctx.set('Retry-After', RETRY_AFTER_SECONDS);
     } catch (error) {
       if (!isOidcUnavailable(error)) throw error;
       const unavailable = error as InstanceType<typeof errors.TemporarilyUnavailable>;
       ctx.remove('Location');
       ctx.status = 503;
-      ctx.set('Retry-After', '5');
+      ctx.set('Retry-After', RETRY_AFTER_SECONDS);
       if (ctx.accepts('json', 'html') === 'json') {
         ctx.body = { error: unavailable.error, error_description: unavailable.error_description };
         return;
