@@ -20,6 +20,7 @@ import pg from 'pg';
 import { sqliteFileOf } from '../config/database-url.js';
 import { describeError } from '../errors.js';
 import { StoreErrors } from './errors.js';
+import { checkpointPeriodically } from './sqlite-checkpointer.js';
 import { type StatementListener, StatementListeners } from './statement-listeners.js';
 import type { Tables } from './tables.js';
 import { classifyingDialect } from './unavailable.js';
@@ -144,6 +145,7 @@ function openSqlite(url: string, options: DatabaseOptions): Database {
   } catch (error) {
     throw StoreErrors.DB_UNREACHABLE({ detail: `${displayUrl}: ${describeError(error)}`, cause: error });
   }
+  const stopCheckpoints = file === ':memory:' ? () => {} : checkpointPeriodically(handle);
   const statements = new StatementListeners();
   const db = new Kysely<Tables>({
     dialect: classifyingDialect(
@@ -164,7 +166,10 @@ function openSqlite(url: string, options: DatabaseOptions): Database {
         throw StoreErrors.DB_UNREACHABLE({ detail: `${displayUrl}: ${describeError(error)}`, cause: error });
       }
     },
-    close: () => db.destroy(),
+    close: () => {
+      stopCheckpoints();
+      return db.destroy();
+    },
   };
 }
 
