@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { type Adapter, type AdapterPayload, errors } from 'oidc-provider';
 import type { Clock } from '../../clock.js';
+import { preparedQuery } from '../../store/prepared-query.js';
 import type { Tables } from '../../store/tables.js';
 
 /** Constructor oidc-provider calls once per model name. */
@@ -14,23 +15,14 @@ export type AdapterFactory = new (model: string) => Adapter;
  * one wins; the other fails as a replay and revokes everything issued from the grant.
  */
 export function createOidcAdapter(db: Kysely<Tables>, clock: Clock): AdapterFactory {
-  return class StoreAdapter implements Adapter {
-    constructor(readonly model: string) {}
-
-    async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
-      const row = {
-        model: this.model,
-        id,
-        payload: JSON.stringify(payload),
-        grant_id: payload.grantId ?? null,
-        uid: payload.uid ?? null,
-        user_code: payload.userCode ?? null,
-        expires_at: expiresIn ? clock() + expiresIn * 1000 : null,
-        consumed_at: null,
-      };
-      await db
+  // The statements of every oidc-provider exchange, built once (see preparedQuery).
+  const upsertRow = preparedQuery(
+    db,
+    ['model', 'id', 'payload', 'grant_id', 'uid', 'user_code', 'expires_at'],
+    (row) =>
+      db
         .insertInto('oidc_payloads')
-        .values(row)
+        .values({ ...row, consumed_at: null })
         .onConflict((oc) =>
           oc.columns(['model', 'id']).doUpdateSet({
             payload: row.payload,
@@ -39,8 +31,42 @@ export function createOidcAdapter(db: Kysely<Tables>, clock: Clock): AdapterFact
             user_code: row.user_code,
             expires_at: row.expires_at,
           }),
-        )
-        .execute();
+        ),
+  );
+  const findRow = (column: 'id' | 'uid' | 'user_code') =>
+    preparedQuery(db, ['model', 'value'], ({ model, value }) =>
+      db
+        .selectFrom('oidc_payloads')
+        .select(['payload', 'expires_at', 'consumed_at'])
+        .where('model', '=', model)
+        .where(column, '=', value),
+    );
+  const findBy = { id: findRow('id'), uid: findRow('uid'), user_code: findRow('user_code') };
+  const consumeRow = preparedQuery(db, ['model', 'id', 'now'], ({ model, id, now }) =>
+    db
+      .updateTable('oidc_payloads')
+      .set({ consumed_at: now })
+      .where('model', '=', model)
+      .where('id', '=', id)
+      .where('consumed_at', 'is', null),
+  );
+  const destroyRow = preparedQuery(db, ['model', 'id'], ({ model, id }) =>
+    db.deleteFrom('oidc_payloads').where('model', '=', model).where('id', '=', id),
+  );
+
+  return class StoreAdapter implements Adapter {
+    constructor(readonly model: string) {}
+
+    async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
+      await upsertRow({
+        model: this.model,
+        id,
+        payload: JSON.stringify(payload),
+        grant_id: payload.grantId ?? null,
+        uid: payload.uid ?? null,
+        user_code: payload.userCode ?? null,
+        expires_at: expiresIn ? clock() + expiresIn * 1000 : null,
+      });
     }
 
     find(id: string): Promise<AdapterPayload | undefined> {
@@ -56,14 +82,8 @@ export function createOidcAdapter(db: Kysely<Tables>, clock: Clock): AdapterFact
     }
 
     async consume(id: string): Promise<void> {
-      const result = await db
-        .updateTable('oidc_payloads')
-        .set({ consumed_at: clock() })
-        .where('model', '=', this.model)
-        .where('id', '=', id)
-        .where('consumed_at', 'is', null)
-        .executeTakeFirst();
-      if (result.numUpdatedRows === 0n) {
+      const result = await consumeRow({ model: this.model, id, now: clock() });
+      if (!result.numAffectedRows) {
         const row = await db
           .selectFrom('oidc_payloads')
           .select('grant_id')
@@ -76,7 +96,7 @@ export function createOidcAdapter(db: Kysely<Tables>, clock: Clock): AdapterFact
     }
 
     async destroy(id: string): Promise<void> {
-      await db.deleteFrom('oidc_payloads').where('model', '=', this.model).where('id', '=', id).execute();
+      await destroyRow({ model: this.model, id });
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
@@ -91,12 +111,7 @@ export function createOidcAdapter(db: Kysely<Tables>, clock: Clock): AdapterFact
       column: 'id' | 'uid' | 'user_code',
       value: string,
     ): Promise<AdapterPayload | undefined> {
-      const row = await db
-        .selectFrom('oidc_payloads')
-        .select(['payload', 'expires_at', 'consumed_at'])
-        .where('model', '=', this.model)
-        .where(column, '=', value)
-        .executeTakeFirst();
+      const [row] = (await findBy[column]({ model: this.model, value })).rows;
       if (!row || (row.expires_at !== null && row.expires_at <= clock())) return undefined;
       const payload = JSON.parse(row.payload) as AdapterPayload;
       return row.consumed_at === null

@@ -1,0 +1,43 @@
+import { type Compilable, CompiledQuery, type Kysely, type QueryResult } from 'kysely';
+
+/** Stands for an argument while a prepared query is built; never a value a caller passes. */
+const marker = (name: string) => `\u0000passgate-argument:${name}\u0000`;
+
+/** A parameter of the compiled query: an argument's name, or a value fixed when it was built. */
+type Slot = { argument: string } | { fixed: unknown };
+
+/**
+ * A query of the hot paths, built and compiled by Kysely once instead of on every call (building
+ * and compiling costs more CPU than SQLite takes to run most of them). `build` receives a marker
+ * for each named argument and must use each only as a value (a parameter of the compiled
+ * statement), never to decide the query's shape: the statement is the same for every call, only
+ * the parameters change.
+ */
+export function preparedQuery<DB, Name extends string, Row>(
+  db: Kysely<DB>,
+  names: readonly Name[],
+  build: (args: Record<Name, never>) => Compilable<Row>,
+): (args: Record<Name, unknown>) => Promise<QueryResult<Row>> {
+  let compiled: { query: CompiledQuery<Row>; slots: Slot[] } | undefined;
+  const compile = () => {
+    const markers = Object.fromEntries(names.map((name) => [name, marker(name)])) as Record<Name, never>;
+    const byMarker = new Map<unknown, string>(names.map((name) => [marker(name), name]));
+    const query = build(markers).compile();
+    const slots = query.parameters.map((value): Slot => {
+      const argument = byMarker.get(value);
+      return argument === undefined ? { fixed: value } : { argument };
+    });
+    const unused = names.filter(
+      (name) => !slots.some((slot) => 'argument' in slot && slot.argument === name),
+    );
+    if (unused.length > 0) throw new Error(`prepared query never uses ${unused.join(', ')}: ${query.sql}`);
+    return { query, slots };
+  };
+  return (args) => {
+    compiled ??= compile();
+    const parameters = compiled.slots.map((slot) =>
+      'argument' in slot ? args[slot.argument as Name] : slot.fixed,
+    );
+    return db.executeQuery(CompiledQuery.raw(compiled.query.sql, parameters) as CompiledQuery<Row>);
+  };
+}

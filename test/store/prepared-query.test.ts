@@ -1,0 +1,52 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Database, openDatabase } from '../../src/store/database.js';
+import { migrateToLatest } from '../../src/store/migrate.js';
+import { preparedQuery } from '../../src/store/prepared-query.js';
+import { BACKENDS, createTestDatabase, type TestDatabase } from '../support/databases.js';
+
+describe.each(BACKENDS)('prepared queries (%s)', (backend) => {
+  let testDatabase: TestDatabase;
+  let database: Database;
+
+  beforeAll(async () => {
+    testDatabase = await createTestDatabase(backend);
+    database = await openDatabase(testDatabase.url);
+    await migrateToLatest(database);
+  });
+  afterAll(async () => {
+    await database?.close();
+    await testDatabase?.drop();
+  });
+
+  it('runs the statement built once with each call’s arguments, an argument used twice in both places', async () => {
+    const { db } = database;
+    const statements: string[] = [];
+    const stop = database.observeStatements((sql) => statements.push(sql));
+    const upsert = preparedQuery(db, ['key', 'failures'], ({ key, failures }) =>
+      db
+        .insertInto('throttle')
+        .values({ key, failures, window_start: 7, blocked_until: 0 })
+        .onConflict((oc) => oc.column('key').doUpdateSet({ failures })),
+    );
+    const find = preparedQuery(db, ['key'], ({ key }) =>
+      db.selectFrom('throttle').select(['key', 'failures', 'window_start']).where('key', '=', key),
+    );
+    await upsert({ key: 'a', failures: 1 });
+    await upsert({ key: 'b', failures: 2 });
+    await upsert({ key: 'a', failures: 5 });
+    stop();
+    expect((await find({ key: 'a' })).rows).toEqual([{ key: 'a', failures: 5, window_start: 7 }]);
+    expect((await find({ key: 'b' })).rows).toEqual([{ key: 'b', failures: 2, window_start: 7 }]);
+    expect((await find({ key: 'c' })).rows).toEqual([]);
+    // One SQL text for the three calls: the same statement, other parameters.
+    expect(new Set(statements).size).toBe(1);
+  });
+
+  it('refuses an argument the query never uses (it would be silently dropped)', async () => {
+    const { db } = database;
+    const find = preparedQuery(db, ['key', 'unused'], ({ key }) =>
+      db.selectFrom('throttle').select('key').where('key', '=', key),
+    );
+    expect(() => find({ key: 'a', unused: 1 })).toThrow(/never uses unused/);
+  });
+});
