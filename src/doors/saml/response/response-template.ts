@@ -39,7 +39,8 @@ export interface AttributeShape {
   friendlyName: boolean;
 }
 
-const NAME_FORMAT = {
+/** The NameFormat of an attribute: uri when its Name is a URI, else unspecified. */
+export const NAME_FORMAT = {
   uri: 'urn:oasis:names:tc:SAML:2.0:attrname-format:uri',
   unspecified: 'urn:oasis:names:tc:SAML:2.0:attrname-format:unspecified',
 } as const;

@@ -4,10 +4,11 @@ import { pickAcs } from '../service-providers/acs.js';
 import type { ServiceProvider } from '../service-providers/service-provider.js';
 import type { IdpInstances } from '../signing/identity.js';
 import { samlify } from '../signing/samlify.js';
+import { type LoginResponseValues, nameFormatOf, writeLoginResponse } from './canonical-response.js';
 import { issuerFor } from './issuer.js';
 import type { NameIds } from './name-id.js';
 import { NAME_ID_FORMATS } from './name-id-formats.js';
-import { LOGIN_RESPONSE_TEMPLATE, personalise } from './response-template.js';
+import { personalise } from './response-template.js';
 import { attributeValues } from './user-values.js';
 
 /** The request a response answers (none of it for IdP-initiated SSO but the ACS). */
@@ -99,7 +100,7 @@ export class ResponseBuilder {
         template,
         mapped.map((a) => ({
           values: a.values.length,
-          uriName: /^(urn|https?):/i.test(a.name),
+          uriName: nameFormatOf(a.name) === 'uri',
           friendlyName: a.friendlyName !== undefined,
         })),
       );
@@ -116,18 +117,24 @@ export class ResponseBuilder {
     };
     const samlResponse = settings.encryptAssertion
       ? await this.encrypted(sp, request, id, issuer, fill)
-      : this.signed(fill(LOGIN_RESPONSE_TEMPLATE), sp);
+      : this.signed({ ...fixed, NameID: nameId, attributes: mapped }, sp);
     return { id, acsUrl: acs.url, samlResponse, relayState: request.relayState };
   }
 
-  /** Signed as the SP wants it, in samlify's order: the assertion first, then the whole response. */
-  private signed(xml: string, sp: ServiceProvider): string {
+  /**
+   * Signed as the SP wants it, in samlify's order (the assertion first, then the whole
+   * response), written canonical so that signing needs no XML parse (canonical-response.ts).
+   */
+  private signed(values: LoginResponseValues, sp: ServiceProvider): string {
     const { sign, signatureAlgorithm } = sp.settings;
     const signer = this.idps.signer;
-    const assertionSigned = sign === 'response' ? xml : signer.sign(xml, 'assertion', signatureAlgorithm);
-    return sign === 'assertion'
-      ? Buffer.from(assertionSigned).toString('base64')
-      : signer.sign(assertionSigned, 'response', signatureAlgorithm, true);
+    const envelope = (canonical: string, id: string) =>
+      signer.envelopedSignature(canonical, id, signatureAlgorithm);
+    const xml = writeLoginResponse(values, {
+      assertion: sign === 'response' ? undefined : envelope,
+      response: sign === 'assertion' ? undefined : envelope,
+    });
+    return Buffer.from(xml, 'utf8').toString('base64');
   }
 
   /** An encrypted assertion: samlify signs, then encrypts with the SP's key. */

@@ -1,4 +1,5 @@
-import { createPrivateKey, type KeyObject, sign, X509Certificate } from 'node:crypto';
+import { createHash, createPrivateKey, type KeyObject, sign, X509Certificate } from 'node:crypto';
+import { element, startTag } from './canonical-xml.js';
 import { type SamlLib, samlify } from './samlify.js';
 import type { SamlSigningKey } from './signing-key.js';
 
@@ -22,6 +23,16 @@ const REFERENCE = {
 
 /** Node's names of the RSA signature algorithms, for HTTP-Redirect query signatures. */
 const NODE_ALGORITHMS = { sha256: 'RSA-SHA256', sha1: 'RSA-SHA1' } as const;
+
+/** The digest that goes with each signature algorithm (samlify's pairing): XML-DSig URI, node's name. */
+const DIGESTS = {
+  sha256: { uri: 'http://www.w3.org/2001/04/xmlenc#sha256', node: 'sha256' },
+  sha1: { uri: 'http://www.w3.org/2000/09/xmldsig#sha1', node: 'sha1' },
+} as const;
+
+const DSIG = { prefix: 'ds', uri: 'http://www.w3.org/2000/09/xmldsig#' } as const;
+const EXC_C14N = 'http://www.w3.org/2001/10/xml-exc-c14n#';
+const ENVELOPED = 'http://www.w3.org/2000/09/xmldsig#enveloped-signature';
 
 /** The signature goes right after the Issuer of what it signs (SAML core, 5.4.1). */
 const LOCATION = {
@@ -76,6 +87,46 @@ export class XmlSigner {
       isBase64Output: base64,
       signatureConfig: { prefix: 'ds', location: { reference: LOCATION[target], action: 'after' } },
     });
+  }
+
+  /**
+   * The enveloped signature (exclusive c14n, as {@link sign} makes it) of the element whose ID is
+   * `id`, given that element's text already in exclusive canonical form without the signature
+   * (see canonical-xml.ts): the digest is taken over that text as it is, no parse needed. The
+   * result is itself canonical: the signature element goes into the signed element as written.
+   */
+  envelopedSignature(canonical: string, id: string, algorithm: SignatureAlgorithmName): string {
+    const digest = DIGESTS[algorithm];
+    const digestValue = createHash(digest.node).update(canonical, 'utf8').digest('base64');
+    const algorithmElement = (name: string, uri: string) => element(`ds:${name}`, [['Algorithm', uri]], '');
+    const signedInfo =
+      algorithmElement('CanonicalizationMethod', EXC_C14N) +
+      algorithmElement('SignatureMethod', SIGNATURE_ALGORITHMS[algorithm]) +
+      element(
+        'ds:Reference',
+        [['URI', `#${id}`]],
+        element(
+          'ds:Transforms',
+          [],
+          algorithmElement('Transform', ENVELOPED) + algorithmElement('Transform', EXC_C14N),
+        ) +
+          algorithmElement('DigestMethod', digest.uri) +
+          `<ds:DigestValue>${digestValue}</ds:DigestValue>`,
+      );
+    // SignedInfo is canonicalised on its own: it then declares the ds namespace itself.
+    const signedInfoCanonical = element('ds:SignedInfo', [], signedInfo, DSIG);
+    const signatureValue = sign(
+      NODE_ALGORITHMS[algorithm],
+      Buffer.from(signedInfoCanonical, 'utf8'),
+      this.privateKey,
+    ).toString('base64');
+    return (
+      startTag('ds:Signature', [], DSIG) +
+      element('ds:SignedInfo', [], signedInfo) +
+      `<ds:SignatureValue>${signatureValue}</ds:SignatureValue>` +
+      `<ds:KeyInfo><ds:X509Data><ds:X509Certificate>${this.certificate}</ds:X509Certificate></ds:X509Data></ds:KeyInfo>` +
+      '</ds:Signature>'
+    );
   }
 
   /**
