@@ -64,7 +64,8 @@ export async function createSamlIdp(options: SamlIdpOptions): Promise<SamlIdp> {
   const { config, publicUrl, keys, logger, clock } = options;
   // samlify refuses to parse without a schema validator: the SAML 2.0 schema, compiled now (not
   // on the first request) and once per process.
-  samlify.setSchemaValidator(await samlSchema());
+  const schema = await samlSchema();
+  samlify.setSchemaValidator(schema);
   const endpoints: IdpEndpoints = {
     entityId: config.saml.entityId ?? `${publicUrl}/saml/metadata`,
     ssoUrl: `${publicUrl}/saml/sso`,
@@ -88,11 +89,17 @@ export async function createSamlIdp(options: SamlIdpOptions): Promise<SamlIdp> {
   if (config.saml.watchMetadata) registry.watch();
 
   const { requestIds } = options;
-  const validator = new RequestValidator(registry, idps, requestIds, {
-    wantRequestsSigned: config.saml.wantAuthnRequestsSigned,
-    requestLifetimeSeconds: config.saml.requestLifetimeSeconds,
-    clockSkewSeconds: config.saml.clockSkewSeconds,
-  });
+  const validator = new RequestValidator(
+    registry,
+    idps,
+    requestIds,
+    {
+      wantRequestsSigned: config.saml.wantAuthnRequestsSigned,
+      requestLifetimeSeconds: config.saml.requestLifetimeSeconds,
+      clockSkewSeconds: config.saml.clockSkewSeconds,
+    },
+    schema,
+  );
   const nameIds = new NameIds(await options.secrets.ensure(PAIRWISE_KEY_NAME));
   const metadata = () => idps.published().getMetadata();
   const router = express.Router();

@@ -10,6 +10,7 @@ import {
   readRequestMessage,
   redirectOctetString,
 } from './request-message.js';
+import type { SamlSchema } from './schema-validator.js';
 
 /** The two requests an SP sends Passgate. */
 export type RequestKind = 'AuthnRequest' | 'LogoutRequest';
@@ -71,22 +72,34 @@ export function signatureRule(settings: RequestCheckSettings): RequestCheck<Requ
   };
 }
 
-/** The signature, checked by samlify's parse (which also validates the schema). */
-export function signature(idps: IdpInstances): RequestCheck<RequestFields> {
-  return async ({ sp, incoming, signed, kind }) => {
+/**
+ * The signature and the schema. A signed request goes through samlify's parse, which checks its
+ * signature and validates it against the schema; an unsigned one is validated against the schema
+ * alone, which is all samlify's parse would check of it (it would parse the XML twice more to
+ * extract fields Passgate read already).
+ */
+export function signature(
+  idps: IdpInstances,
+  schema: Pick<SamlSchema, 'check'>,
+): RequestCheck<RequestFields> {
+  return async ({ sp, incoming, message, signed, kind }) => {
     const login = kind === 'AuthnRequest';
-    const idp = idps.get({
-      issuer: 'urn:passgate:verifier',
-      algorithm: 'sha256',
-      encrypt: false,
-      verifyRequests: login && signed,
-      ...(login ? {} : { verifyLogoutRequests: signed }),
-    });
-    const request =
-      incoming.binding === 'redirect'
-        ? { query: incoming.query, octetString: redirectOctetString(incoming.rawQuery) }
-        : { body: incoming.body };
     try {
+      if (!signed) {
+        schema.check(message.xml);
+        return;
+      }
+      const idp = idps.get({
+        issuer: 'urn:passgate:verifier',
+        algorithm: 'sha256',
+        encrypt: false,
+        verifyRequests: login,
+        ...(login ? {} : { verifyLogoutRequests: true }),
+      });
+      const request =
+        incoming.binding === 'redirect'
+          ? { query: incoming.query, octetString: redirectOctetString(incoming.rawQuery) }
+          : { body: incoming.body };
       await (login
         ? idp.parseLoginRequest(sp.samlify, incoming.binding, request)
         : idp.parseLogoutRequest(sp.samlify, incoming.binding, request));
@@ -156,10 +169,11 @@ export class RequestValidator {
     idps: IdpInstances,
     requestIds: SamlRequestIdsRepository,
     settings: RequestCheckSettings,
+    schema: Pick<SamlSchema, 'check'>,
   ) {
     this.checks = {
       signatureRule: signatureRule(settings),
-      signature: signature(idps),
+      signature: signature(idps, schema),
       destination,
       timeWindow: timeWindow(settings),
       notReplayed: notReplayed(requestIds, settings),
