@@ -92,7 +92,12 @@ describe.each(BACKENDS)('SQL statements of one SAML sign-in (%s)', (backend) => 
   beforeAll(async () => {
     passgate = await startPolicyServer({ backend });
     mkdirSync(path.join(passgate.dataDir, 'metadata', 'saml'), { recursive: true });
-    await registerSp(passgate, 'statements', genericMetadata(SP.entityId, SP.acs), 'profile: generic\nsign: both\n');
+    await registerSp(
+      passgate,
+      'statements',
+      genericMetadata(SP.entityId, SP.acs),
+      'profile: generic\nsign: both\n',
+    );
     await passgate.addUser('paula', PASSWORD);
     // One sign-in first: what is read once per process (keys, policies) is not the sign-in's.
     await signInCounted(passgate, 'paula');
