@@ -84,6 +84,29 @@ export const samlSchema = z
       .max(30)
       .default(10)
       .describe('Validity of the self-signed signing certificate made with each new SAML key.'),
+    keyRollover: z
+      .strictObject({
+        overlapDays: z
+          .number()
+          .int()
+          .min(0)
+          .max(365)
+          .default(7)
+          .describe(
+            'Days the next certificate (`passgate keys rotate --purpose saml`) is published before `passgate keys activate --purpose saml` may switch signing to it (`--force` skips the wait).',
+          ),
+        retiredPublishHours: z
+          .number()
+          .int()
+          .min(1)
+          .max(24 * 365)
+          .default(24)
+          .describe(
+            'Hours the replaced certificate stays in the metadata after `keys activate`, for responses signed just before and SPs that re-read metadata late; then it is pruned.',
+          ),
+      })
+      .prefault({})
+      .describe('Rollover of the SAML signing key in two steps (see docs/saml.md).'),
     generic: z
       .strictObject({
         attributes: z

@@ -130,6 +130,8 @@ export interface SigningKeyRow {
   private_key: string;
   public_jwk: string;
   created_at: number;
+  /** When the key started signing; null while it is a next key (published, not signing yet). */
+  activated_at: number | null;
   retired_at: number | null;
   /** After this instant a retired key is no longer published. */
   publish_until: number | null;

@@ -46,7 +46,7 @@ export const samlDoor: DoorDefinition<'saml', SamlDoor> = {
       ],
       reload: async () => idp.reload(),
       refreshKeys: async () => {
-        if (await idp.refreshKeys()) logger.info('SAML signing key changed');
+        if (await idp.refreshKeys()) logger.info('SAML keys changed: signing key or published certificates');
       },
       stop: async () => idp.stop(),
     };

@@ -17,7 +17,7 @@ import { ResponseBuilder } from './response/response.js';
 import { SpRegistry } from './service-providers/sp-registry.js';
 import { type IdpEndpoints, IdpInstances } from './signing/identity.js';
 import { samlify } from './signing/samlify.js';
-import { ensureSamlKey, loadSamlKey, SAML_KEY_PURPOSE, samlCertifier } from './signing/signing-key.js';
+import { ensureSamlKey, loadSamlKeys, SAML_KEY_PURPOSE, samlCertifier } from './signing/signing-key.js';
 
 /** The SAML door's identity-provider side: signing, the SPs, metadata, request checks and response builders. */
 export interface SamlIdp {
@@ -38,7 +38,10 @@ export interface SamlIdp {
   logoutResponses: LogoutResponseBuilder;
   /** The IdP metadata XML. */
   metadata(): string;
-  /** Switches to a rotated signing key when the stored one changed; true when it did. */
+  /**
+   * Takes the stored keys again when they changed (a next key published, activated, or a retired
+   * one no longer published): the signing key and the metadata's certificates; true when they did.
+   */
   refreshKeys(): Promise<boolean>;
   /** Re-reads `metadata/saml/` (SIGHUP). */
   reload(): void;
@@ -78,7 +81,7 @@ export async function createSamlIdp(options: SamlIdpOptions): Promise<SamlIdp> {
   );
   if (created.length > 0) logger.info({ kids: created }, 'generated the SAML signing key and certificate');
   let version = await keys.version(SAML_KEY_PURPOSE);
-  const idps = new IdpInstances(endpoints, await loadSamlKey(keys));
+  const idps = new IdpInstances(endpoints, await loadSamlKeys(keys));
 
   const registry = new SpRegistry(
     path.join(config.metadataDir, 'saml'),
@@ -122,7 +125,7 @@ export async function createSamlIdp(options: SamlIdpOptions): Promise<SamlIdp> {
     refreshKeys: async () => {
       const current = await keys.version(SAML_KEY_PURPOSE);
       if (current === version) return false;
-      idps.useKey(await loadSamlKey(keys));
+      idps.useKeys(await loadSamlKeys(keys));
       version = current;
       return true;
     },

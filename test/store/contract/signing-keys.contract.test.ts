@@ -1,10 +1,12 @@
 import { createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
-import { beforeEach, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { SecretBoxErrors } from '../../../src/crypto/errors.js';
 import { createSecretBox } from '../../../src/crypto/secret-box.js';
+import { KeyErrors } from '../../../src/keys/errors.js';
 import { type PrivateJwk, type SigningAlgorithm, SigningKeys } from '../../../src/keys/signing-keys.js';
+import { StoreErrors } from '../../../src/store/errors.js';
 import { isUniqueViolation } from '../../../src/store/unique-violation.js';
-import { describeContract, rejectionOf, T0 } from './contract-store.js';
+import { describeContract, rejectionOf, settle, T0 } from './contract-store.js';
 
 describeContract('SigningKeys', (store) => {
   const ALGS: readonly SigningAlgorithm[] = ['ES256', 'RS256'];
@@ -41,7 +43,7 @@ describeContract('SigningKeys', (store) => {
     const samlKid = (await keys.list('saml'))[0]!.kid;
     await keys.rotate('oidc', ALGS, 1_000);
     expect(await keys.list('saml')).toEqual([
-      { kid: samlKid, alg: 'RS256', createdAt: T0, retiredAt: null, publishUntil: null },
+      { kid: samlKid, alg: 'RS256', createdAt: T0, activatedAt: T0, retiredAt: null, publishUntil: null },
     ]);
   });
 
@@ -193,5 +195,125 @@ describeContract('SigningKeys', (store) => {
     expect(expired).not.toBe(initial);
     await keys.prune();
     expect(await keys.version('oidc')).toBe(expired);
+  });
+
+  describe('two-step rollover (SAML)', () => {
+    const DAY = 86_400_000;
+    const RULES = { overlapMs: 7 * DAY, retainMs: DAY };
+    const kidsOf = async () => (await keys.privateJwks('saml')).map((k) => [k.kid, k.key_ops ?? 'sign']);
+
+    it('publishes a next key that does not sign, beside the current one that goes on signing', async () => {
+      const [current] = await keys.ensureCurrent('saml', ['RS256']);
+      const before = await keys.version('saml');
+      store.clock.advance(1_000);
+      const { created, replaced } = await keys.publishNext('saml', ['RS256']);
+      expect(replaced).toEqual([]);
+      const [next] = created;
+      expect(await kidsOf()).toEqual([
+        [current, 'sign'],
+        [next, ['verify']],
+      ]);
+      expect((await keys.list('saml')).find((k) => k.kid === next)).toMatchObject({
+        activatedAt: null,
+        retiredAt: null,
+      });
+      expect(await keys.version('saml')).not.toBe(before);
+      // ensureCurrent (every start) does not take the next key for a missing current one.
+      expect(await keys.ensureCurrent('saml', ['RS256'])).toEqual([]);
+    });
+
+    it('refuses a second next key unless asked to replace it, which deletes the one never used', async () => {
+      await keys.ensureCurrent('saml', ['RS256']);
+      const { created: first } = await keys.publishNext('saml', ['RS256']);
+      const error = await rejectionOf(keys.publishNext('saml', ['RS256']));
+      expect(KeyErrors.is(error, 'KEY_NEXT_PENDING')).toBe(true);
+      expect((error as Error).message).toMatch(
+        /already published .* activate it, or replace it with --replace/,
+      );
+      const { created, replaced } = await keys.publishNext('saml', ['RS256'], { replace: true });
+      expect(replaced).toEqual(first);
+      expect((await keys.list('saml')).map((k) => k.kid)).not.toContain(first[0]);
+      expect((await kidsOf()).map(([kid]) => kid)).toContain(created[0]);
+    });
+
+    it('refuses to activate before the overlap is over, and with no next key at all', async () => {
+      await keys.ensureCurrent('saml', ['RS256']);
+      const none = await rejectionOf(keys.activate('saml', RULES));
+      expect(KeyErrors.is(none, 'KEY_NO_NEXT')).toBe(true);
+      expect((none as Error).message).toContain('passgate keys rotate --purpose saml');
+
+      await keys.publishNext('saml', ['RS256']);
+      store.clock.advance(7 * DAY - 1);
+      const early = await rejectionOf(keys.activate('saml', RULES));
+      expect(KeyErrors.is(early, 'KEY_OVERLAP_NOT_OVER')).toBe(true);
+      expect((early as Error).message).toContain(
+        `can be activated from ${new Date(T0 + 7 * DAY).toISOString()}, or now with --force`,
+      );
+      expect((await keys.list('saml')).filter((k) => k.activatedAt === null)).toHaveLength(1);
+    });
+
+    it('activates after the overlap: the next key signs, the old one is published for the grace period, then pruned', async () => {
+      const [old] = await keys.ensureCurrent('saml', ['RS256']);
+      const [next] = (await keys.publishNext('saml', ['RS256'])).created;
+      store.clock.advance(7 * DAY);
+      const activatedAt = store.clock();
+      expect(await keys.activate('saml', RULES)).toEqual({
+        activated: [next],
+        retired: [old],
+        readyAt: activatedAt,
+      });
+      expect(await kidsOf()).toEqual([
+        [next, 'sign'],
+        [old, ['verify']],
+      ]);
+      expect((await keys.list('saml')).find((k) => k.kid === old)).toMatchObject({
+        retiredAt: activatedAt,
+        publishUntil: activatedAt + DAY,
+      });
+      store.clock.advance(DAY - 1);
+      expect(await keys.prune()).toBe(0);
+      store.clock.advance(1);
+      expect(await kidsOf()).toEqual([[next, 'sign']]);
+      expect(await keys.prune()).toBe(1);
+      expect(await rejectionOf(keys.activate('saml', RULES))).toSatisfy((e) =>
+        KeyErrors.is(e, 'KEY_NO_NEXT'),
+      );
+    });
+
+    it('activates early with force, and says when the overlap would have ended', async () => {
+      await keys.ensureCurrent('saml', ['RS256']);
+      const [next] = (await keys.publishNext('saml', ['RS256'])).created;
+      store.clock.advance(DAY);
+      const { activated, readyAt } = await keys.activate('saml', { ...RULES, force: true });
+      expect(activated).toEqual([next]);
+      expect(readyAt).toBe(T0 + 7 * DAY);
+    });
+
+    it('activates once when two processes activate at the same time', async () => {
+      await keys.ensureCurrent('saml', ['RS256']);
+      const [next] = (await keys.publishNext('saml', ['RS256'])).created;
+      store.clock.advance(7 * DAY);
+      const other = new SigningKeys(
+        (await store.openAnotherHandle()).db,
+        createSecretBox(masterKey),
+        store.clock,
+      );
+      const { fulfilled, rejected } = await settle([
+        keys.activate('saml', RULES),
+        other.activate('saml', RULES),
+      ]);
+      expect(fulfilled).toHaveLength(1);
+      // The loser finds the keys changed (CONFLICT, KEY_NO_NEXT) or, on SQLite, the file locked by the winner.
+      for (const error of rejected) {
+        expect([
+          StoreErrors.is(error, 'CONFLICT'),
+          StoreErrors.is(error, 'DB_UNREACHABLE'),
+          KeyErrors.is(error, 'KEY_NO_NEXT'),
+        ]).toContain(true);
+      }
+      const listed = await keys.list('saml');
+      expect(listed.filter((k) => k.retiredAt === null).map((k) => k.kid)).toEqual([next]);
+      expect(listed.filter((k) => k.retiredAt !== null)).toHaveLength(1);
+    });
   });
 });

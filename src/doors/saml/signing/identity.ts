@@ -3,7 +3,7 @@ import { LOGIN_RESPONSE_TEMPLATE } from '../response/response-template.js';
 import { BINDINGS } from '../service-providers/sp-metadata.js';
 import type { IdentityProviderInstance } from './samlify.js';
 import { samlify } from './samlify.js';
-import type { SamlSigningKey } from './signing-key.js';
+import type { SamlKeys, SamlSigningKey } from './signing-key.js';
 import { SIGNATURE_ALGORITHMS, XmlSigner } from './xml-signer.js';
 
 /** Where Passgate's SAML endpoints are, and what its metadata promises. */
@@ -32,12 +32,18 @@ export interface IdpVariant {
 export class IdpInstances {
   private cache = new Map<string, IdentityProviderInstance>();
   private xmlSigner: XmlSigner;
+  private key: SamlSigningKey;
+  /** Every certificate the metadata lists: current, next, retired (key rollover). */
+  private certificates: string[];
+  private publishedIdp: IdentityProviderInstance | undefined;
 
   constructor(
     private readonly endpoints: IdpEndpoints,
-    private key: SamlSigningKey,
+    keys: SamlKeys,
   ) {
-    this.xmlSigner = new XmlSigner(key);
+    this.key = keys.signing;
+    this.certificates = keys.published;
+    this.xmlSigner = new XmlSigner(keys.signing);
   }
 
   /** The signer over the current key, its private key parsed once. */
@@ -50,21 +56,33 @@ export class IdpInstances {
     return this.key;
   }
 
-  /** Switches to a new signing key (after `passgate keys rotate --purpose saml`). */
-  useKey(key: SamlSigningKey): void {
-    this.key = key;
-    this.xmlSigner = new XmlSigner(key);
-    this.cache.clear();
+  /** Takes the stored keys again (after `passgate keys rotate|activate --purpose saml`, or a prune). */
+  useKeys(keys: SamlKeys): void {
+    if (keys.signing.kid !== this.key.kid) {
+      this.key = keys.signing;
+      this.xmlSigner = new XmlSigner(keys.signing);
+      this.cache.clear();
+    }
+    this.certificates = keys.published;
+    this.publishedIdp = undefined;
   }
 
-  /** The IdP as published: default issuer, SHA-256, verifying requests when the config says so. */
+  /**
+   * The IdP as published: default issuer, SHA-256, verifying requests when the config says so,
+   * and one signing KeyDescriptor per published certificate (the next one too, so that SPs trust
+   * it before it signs). Only its metadata is used: signing goes through the single-key instances.
+   */
   published(): IdentityProviderInstance {
-    return this.get({
-      issuer: this.endpoints.entityId,
-      algorithm: 'sha256',
-      encrypt: false,
-      verifyRequests: this.endpoints.wantAuthnRequestsSigned,
-    });
+    this.publishedIdp ??= this.build(
+      {
+        issuer: this.endpoints.entityId,
+        algorithm: 'sha256',
+        encrypt: false,
+        verifyRequests: this.endpoints.wantAuthnRequestsSigned,
+      },
+      this.certificates,
+    );
+    return this.publishedIdp;
   }
 
   /** The IdP instance of a variant. */
@@ -78,12 +96,12 @@ export class IdpInstances {
     return idp;
   }
 
-  private build(variant: IdpVariant): IdentityProviderInstance {
+  private build(variant: IdpVariant, certificates = [this.key.certificatePem]): IdentityProviderInstance {
     const { ssoUrl, sloUrl } = this.endpoints;
     return samlify.IdentityProvider({
       entityID: variant.issuer,
       privateKey: this.key.privateKeyPem,
-      signingCert: this.key.certificatePem,
+      signingCert: certificates.length === 1 ? certificates[0] : certificates,
       requestSignatureAlgorithm: SIGNATURE_ALGORITHMS[variant.algorithm],
       isAssertionEncrypted: variant.encrypt,
       wantAuthnRequestsSigned: variant.verifyRequests,

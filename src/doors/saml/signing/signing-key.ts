@@ -1,6 +1,6 @@
 import { createPrivateKey } from 'node:crypto';
 import { type CertificateSubject, certificatePem, selfSignedCertifier } from '../../../keys/certificate.js';
-import type { Certify, SigningAlgorithm, SigningKeys } from '../../../keys/signing-keys.js';
+import type { Certify, PrivateJwk, SigningAlgorithm, SigningKeys } from '../../../keys/signing-keys.js';
 import { SamlErrors } from '../errors.js';
 
 /** Purpose under which the SAML signing key is stored. */
@@ -30,15 +30,32 @@ export function ensureSamlKey(keys: SigningKeys, certify: Certify): Promise<stri
   return keys.ensureCurrent(SAML_KEY_PURPOSE, SAML_ALGORITHMS, certify);
 }
 
-/** The current SAML signing key; SAML_NO_SIGNING_KEY when there is none or it has no certificate. */
-export async function loadSamlKey(keys: SigningKeys): Promise<SamlSigningKey> {
-  const current = (await keys.privateJwks(SAML_KEY_PURPOSE)).find((jwk) => jwk.key_ops === undefined);
-  const der = Array.isArray(current?.x5c) ? (current.x5c[0] as unknown) : undefined;
-  if (!current || typeof der !== 'string') {
+/** The SAML keys as the door uses them: the one that signs, and every certificate its metadata publishes. */
+export interface SamlKeys {
+  signing: SamlSigningKey;
+  /** PEM certificates of the current key, the next key and retired keys still published, in that order. */
+  published: string[];
+}
+
+/** The current SAML signing key and the published certificates; SAML_NO_SIGNING_KEY when there is no current key with a certificate. */
+export async function loadSamlKeys(keys: SigningKeys): Promise<SamlKeys> {
+  const jwks = await keys.privateJwks(SAML_KEY_PURPOSE);
+  const current = jwks.find((jwk) => jwk.key_ops === undefined);
+  const der = current && certificateOf(current);
+  if (!current || der === undefined) {
     throw SamlErrors.SAML_NO_SIGNING_KEY({ detail: 'no current SAML signing key with a certificate' });
   }
   const privateKeyPem = createPrivateKey({ key: current, format: 'jwk' })
     .export({ format: 'pem', type: 'pkcs8' })
     .toString();
-  return { kid: current.kid, privateKeyPem, certificatePem: certificatePem(der) };
+  const published = jwks.flatMap((jwk) => {
+    const cert = certificateOf(jwk);
+    return cert === undefined ? [] : [certificatePem(cert)];
+  });
+  return { signing: { kid: current.kid, privateKeyPem, certificatePem: certificatePem(der) }, published };
+}
+
+function certificateOf(jwk: PrivateJwk): string | undefined {
+  const der = Array.isArray(jwk.x5c) ? (jwk.x5c[0] as unknown) : undefined;
+  return typeof der === 'string' ? der : undefined;
 }
