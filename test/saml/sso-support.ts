@@ -5,10 +5,11 @@ import type { ConfigInput } from '../../src/config/schema.js';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 import { PASSWORD, type PolicyServer, startPolicyServer } from '../policy/support.js';
 import { Browser, type Exchange, formAction, formField } from '../support/browser.js';
+import type { Backend } from '../support/databases.js';
 
 /** A Passgate server with the example SPs of metadata/saml, on a clock the test can move. */
-export async function startSamlServer(config: ConfigInput = {}): Promise<PolicyServer> {
-  const passgate = await startPolicyServer({ config });
+export async function startSamlServer(config: ConfigInput = {}, backend?: Backend): Promise<PolicyServer> {
+  const passgate = await startPolicyServer({ config, ...(backend ? { backend } : {}) });
   cpSync(path.join(PACKAGE_ROOT, 'metadata', 'saml'), path.join(passgate.dataDir, 'metadata', 'saml'), {
     recursive: true,
   });
