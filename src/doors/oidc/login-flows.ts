@@ -13,6 +13,10 @@ import { isOidcUnavailable } from './unavailable.js';
 export function oidcLoginFlows(provider: () => Provider): LoginFlowSource {
   return {
     async load(req, res, uid) {
+      // Without its interaction cookie oidc-provider would build a context only to throw
+      // SessionNotFound: the flows of other doors (/login/<uid> of a SAML sign-in) skip that.
+      const cookies = req.cookies as Record<string, unknown> | undefined;
+      if (cookies?.[provider().cookieName('interaction')] === undefined) return undefined;
       let details: Interaction;
       try {
         details = await provider().interactionDetails(req, res);
