@@ -24,6 +24,7 @@ declare module 'radius' {
     /** Internal lookup; `field` 2 is the attribute's type (`string`, `octets`, `integer` ...). */
     _attr_to(name: string, vendor: number | undefined, field: 2): string | undefined;
     decode(args: { packet: Buffer; secret: string }): DecodedPacket;
+    verify_response(args: { request: Buffer; response: Buffer; secret: string }): boolean;
     encode(args: {
       code: string;
       identifier: number;

@@ -1,15 +1,14 @@
 import { createSocket } from 'node:dgram';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import radius from 'radius';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enrolOath } from '../../src/tokens/enrol.js';
 import { startSmsc } from '../dispatch/smsc.js';
 import { oathtool } from '../journey/support.js';
-import { radclient } from '../support/radclient.js';
+import { radclient, radiusClients } from '../support/radclient.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 const PASSWORD = 'correct horse battery';
+const LONG_PASSWORD = 'Pässwörd über sechzehn Oktette, "quoted" 🔐';
 const SECRET = 'radius-test-secret-0123456789';
 const SECRET_VARIABLE = 'PASSGATE_TEST_RADIUS_SECRET';
 const SMPP_PASSWORD_VARIABLE = 'PASSGATE_TEST_SMPP_PASSWORD';
@@ -26,7 +25,15 @@ describe('the RADIUS door answers radclient', () => {
     smsc = await startSmsc();
     passgate = await startTestServer({
       config: {
-        radius: { enabled: true, host: '::', port: 0 },
+        radius: {
+          enabled: true,
+          host: '::',
+          port: 0,
+          dictionaries: [
+            '/usr/share/freeradius/dictionary.fortinet',
+            '/usr/share/freeradius/dictionary.cisco',
+          ],
+        },
         metrics: { listen: '127.0.0.1:0' },
         dispatch: {
           gateways: [
@@ -52,20 +59,28 @@ describe('the RADIUS door answers radclient', () => {
         },
       },
     });
-    const folder = path.join(passgate.config.metadataDir, 'radius');
-    mkdirSync(folder, { recursive: true });
-    writeFileSync(
-      path.join(folder, 'vpn.yaml'),
-      `name: vpn\naddresses: [127.0.0.0/8]\nsecret: { env: ${SECRET_VARIABLE} }\nreplyAttributes:\n  - { name: Class, value: vpn-users }\n`,
-    );
-    writeFileSync(
-      path.join(folder, 'inline.yaml'),
-      `name: legacy-vpn\naddresses: ['::1']\nsecret: { env: ${SECRET_VARIABLE} }\nmode: inline\nseparator: ','\n`,
-    );
-    const door = passgate.server.services()!.doors.radius!;
-    await door.reload!();
-    port = door.address().port;
+    port = await radiusClients(passgate, [
+      {
+        name: 'vpn',
+        addresses: ['127.0.0.0/8'],
+        secret: { env: SECRET_VARIABLE },
+        replyAttributes: [
+          { name: 'Class', value: 'vpn-users' },
+          { name: 'Session-Timeout', value: 28800 },
+          { vendor: 'Fortinet', name: 'Fortinet-Group-Name', value: 'admins', groups: ['VPN-Admins'] },
+          { vendor: 'Cisco', name: 'Cisco-AVPair', value: 'shell:priv-lvl=15', groups: ['vpn-admins'] },
+        ],
+      },
+      {
+        name: 'legacy-vpn',
+        addresses: ['::1'],
+        secret: { env: SECRET_VARIABLE },
+        mode: 'inline',
+        separator: ',',
+      },
+    ]);
     await passgate.addUser('alice', PASSWORD);
+    await passgate.addUser('adam', LONG_PASSWORD, { groups: ['vpn-admins'] });
     await passgate.addUser('sam', PASSWORD, { mobile: '+33612345642' });
     await passgate.addUser('nora', PASSWORD, { groups: ['mfa-required'] });
     const tina = await passgate.addUser('tina', PASSWORD);
@@ -92,6 +107,23 @@ describe('the RADIUS door answers radclient', () => {
     expect(reply.attributes.Class).toEqual(['0x76706e2d7573657273']);
     // The Message-Authenticator comes first (BLAST-RADIUS); radclient checked it and the authenticator.
     expect(reply.output).toMatch(/Received Access-Accept[^\n]*\n\s+Message-Authenticator = 0x[0-9a-f]{32}/);
+  });
+
+  it("sends the vendor attributes of the user's groups (FreeRADIUS dictionaries), and copies Proxy-State", async () => {
+    const admin = await radclient(
+      { 'User-Name': 'adam', 'User-Password': LONG_PASSWORD, 'Proxy-State': '0x0102abcd' },
+      v4(),
+    );
+    expect(admin.code, admin.output).toBe('Access-Accept');
+    expect(admin.attributes).toMatchObject({
+      'Session-Timeout': ['28800'],
+      'Fortinet-Group-Name': ['admins'],
+      'Cisco-AVPair': ['shell:priv-lvl=15'],
+      'Proxy-State': ['0x0102abcd'],
+    });
+    const user = await radclient({ 'User-Name': 'alice', 'User-Password': PASSWORD }, v4());
+    expect(user.attributes['Fortinet-Group-Name']).toBeUndefined();
+    expect(user.attributes['Cisco-AVPair']).toBeUndefined();
   });
 
   it('rejects a wrong password with a Reply-Message', async () => {

@@ -1,4 +1,8 @@
 import { execFile } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { stringify } from 'yaml';
+import type { RunningDoors } from '../../src/server/doors.js';
 
 /** What radclient received: the reply's code (or `timeout`), its attributes and radclient's output. */
 export interface RadclientReply {
@@ -59,4 +63,20 @@ function parseReply(output: string): RadclientReply {
     attributes[match[1]!] = [...(attributes[match[1]!] ?? []), value];
   }
   return { code, attributes, output };
+}
+
+/**
+ * Writes RADIUS client files into a running test server's `metadata/radius/` (the door reloads
+ * them), and gives the door's UDP port.
+ */
+export async function radiusClients(
+  passgate: { config: { metadataDir: string }; server: { services(): { doors: RunningDoors } | undefined } },
+  clients: Array<Record<string, unknown> & { name: string }>,
+): Promise<number> {
+  const folder = path.join(passgate.config.metadataDir, 'radius');
+  mkdirSync(folder, { recursive: true });
+  for (const client of clients) writeFileSync(path.join(folder, `${client.name}.yaml`), stringify(client));
+  const door = passgate.server.services()!.doors.radius!;
+  await door.reload!();
+  return door.address().port;
 }
