@@ -9,6 +9,7 @@ import { rateLimitSchema } from './rate-limit-schema.js';
 import { retentionSchema } from './retention-schema.js';
 import { samlSchema } from './saml-schema.js';
 import { selfserviceSchema } from './selfservice-schema.js';
+import { sessionsSchema } from './sessions-schema.js';
 
 /**
  * The one place where every configuration option, its default and its meaning is declared.
@@ -349,6 +350,7 @@ export function configSchemaWith<P extends PluginSchemas>(plugins: P) {
       saml: samlSchema,
       radius: radiusSchema,
       selfservice: selfserviceSchema,
+      sessions: sessionsSchema,
       retention: retentionSchema,
       policies: z
         .strictObject({

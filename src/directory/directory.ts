@@ -13,6 +13,12 @@ export interface Directory {
    * failure: INVALID_CREDENTIALS for an unknown user or a wrong password alike.
    */
   authenticate(username: string, password: string): Promise<User>;
+  /**
+   * The user as the directory has them now (refreshed in Passgate's store), or undefined when the
+   * directory no longer has them: a session answered without a password checks that the user may
+   * still sign in. Absent: Passgate's store is the directory's truth.
+   */
+  current?(user: User): Promise<User | undefined>;
   /** Raises DIRECTORY_UNAVAILABLE when the directory cannot be reached (used by /readyz). */
   ping(): Promise<void>;
   /**

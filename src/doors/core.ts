@@ -9,6 +9,8 @@ import type { Challenges } from '../engine/challenges.js';
 import type { FirstFactor } from '../engine/first-factor.js';
 import type { PasscodeSender } from '../engine/passcode-sender.js';
 import type { SecondFactor } from '../engine/second-factor.js';
+import type { Sessions } from '../engine/sessions.js';
+import type { SingleSignOn } from '../engine/single-sign-on.js';
 import type { Throttle } from '../engine/throttle.js';
 import type { CountryLookup } from '../geo/country-lookup.js';
 import type { SigningKeys } from '../keys/signing-keys.js';
@@ -80,4 +82,8 @@ export interface Engine {
   firstFactor: FirstFactor;
   /** The Authentication Policy: what a login in its context needs. */
   policy: AuthenticationPolicy;
+  /** The single sign-on sessions every door shares (one per browser sign-in). */
+  sessions: Sessions;
+  /** Whether a browser's session answers an application, with every rule applied again. */
+  sso: SingleSignOn;
 }

@@ -2,6 +2,7 @@ import type { Request, Router } from 'express';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/load.js';
 import type { LoginFlowSource } from '../login/flow.js';
+import type { BrowserSessions } from '../login/sessions.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { OwnedPaths } from '../web/app.js';
@@ -76,6 +77,11 @@ export interface DoorContext {
   /** The engine: dispatcher, passcode sender, challenges, first factor, Authentication Policy. */
   engine: Engine;
   web: WebKit;
+  /**
+   * The browser's single sign-on session, shared by every door: whether it answers an
+   * application (`reuse`, `answered`), recording the applications it signed in to, ending it.
+   */
+  sessions: BrowserSessions;
   /** The external base URL (issuer, entity id and endpoint origin). */
   publicUrl: string;
   logger: Logger;

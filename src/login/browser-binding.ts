@@ -1,6 +1,7 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { Clock } from '../clock.js';
+import { hashSecret as hashOf } from '../crypto/secret-hash.js';
 import type { LoginFlowsRepository } from '../store/repositories/login-flows.js';
 
 /** The path of a sign-in's pages (`/login/<uid>`), and of the cookie that binds it. */
@@ -126,5 +127,3 @@ export class BrowserBinding<S extends object> {
     return given.length === expected.length && timingSafeEqual(given, expected);
   }
 }
-
-const hashOf = (secret: string) => createHash('sha256').update(secret).digest('hex');

@@ -2,12 +2,14 @@ import type { Request, Response } from 'express';
 import type { LoginContext } from '../policy/authentication/authentication-policy.js';
 import { deniedError } from '../policy/authentication/decision.js';
 import type { User } from '../store/repositories/users.js';
+import { finishSignIn } from './finish.js';
 import type { LoginFlow } from './flow.js';
 import { startSecondFactor } from './second-factor-routes.js';
 import type { DecisionDeps } from './step.js';
 
 /**
- * Asks the Authentication Policy about a user whose password is proven (now, or by the session)
+ * Asks the Authentication Policy about a user whose password is proven (now, or by the session:
+ * `fromSession`)
  * and acts on the answer: a denial is raised for the page to show (or answered by the door, for
  * flows that answer denials), an allow finishes the flow
  * with the password alone, and a second factor starts the second step.
@@ -19,6 +21,7 @@ export async function actOnDecision(
   flow: LoginFlow,
   user: User,
   context: LoginContext,
+  fromSession = false,
 ): Promise<void> {
   const decision = await deps.policy.decide(user, context, flow.stepUp ? { stepUp: flow.stepUp } : {});
   if (decision.action === 'deny') {
@@ -28,12 +31,17 @@ export async function actOnDecision(
   }
   if (decision.action === 'allow') {
     await deps.policy.completed(user, context, decision);
-    return flow.finish(req, res, {
-      userId: user.id,
+    return finishSignIn(deps, req, res, flow, {
+      user,
       amr: ['pwd'],
       mfa: false,
-      decision: { action: decision.action, rule: decision.rule },
+      password: !fromSession,
+      decision,
     });
   }
-  await startSecondFactor(deps, req, res, user, { ...context, decision });
+  await startSecondFactor(deps, req, res, user, {
+    ...context,
+    decision,
+    ...(fromSession ? { fromSession } : {}),
+  });
 }

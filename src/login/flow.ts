@@ -14,6 +14,11 @@ export interface FlowResult {
    * let the password alone through. The hosted login always sets it.
    */
   decision?: Pick<Decision, 'action' | 'rule'>;
+  /**
+   * The single sign-on session the sign-in belongs to: its id (to record the application in it)
+   * and when its password was proven (OIDC auth_time).
+   */
+  session?: { id: string; authTime: number };
 }
 
 /**
@@ -40,6 +45,10 @@ export interface LoginFlow {
    * browser back only for more (a step-up): the pages then skip the password step.
    */
   sessionUserId?: string;
+  /** The application demands the password now, whatever the session (SAML ForceAuthn, OIDC prompt=login). */
+  fresh?: boolean;
+  /** The password must have been proven within this many ms (OIDC max_age). */
+  maxAgeMs?: number;
   /** Ends the flow: the door answers its application (a redirect, an auto-posted form ...). */
   finish(req: Request, res: Response, result: FlowResult): Promise<void>;
   /**

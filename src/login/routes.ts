@@ -77,7 +77,7 @@ export function createLoginRoutes(options: LoginRoutesOptions): Router {
     // Step-up: the session proved the password; the policy now wants a second factor (or denies).
     if (sessionUser) {
       try {
-        return await actOnDecision(options, req, res, flow, sessionUser, contextOf(req, res, flow));
+        return await actOnDecision(options, req, res, flow, sessionUser, contextOf(req, res, flow), true);
       } catch (error) {
         if (!(error instanceof PassgateError) || error.status === 500) throw error;
         return await showLogin(req, res, flow, { username: sessionUser.username, error });

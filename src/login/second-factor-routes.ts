@@ -5,6 +5,7 @@ import { PassgateError } from '../errors.js';
 import type { LoginContext } from '../policy/authentication/authentication-policy.js';
 import type { Decision } from '../policy/authentication/decision.js';
 import type { User } from '../store/repositories/users.js';
+import { finishSignIn } from './finish.js';
 import type { LoginFlow } from './flow.js';
 import { type DecisionDeps, type FlowContext, loadFlow } from './step.js';
 
@@ -24,7 +25,7 @@ export async function startSecondFactor(
   req: Request,
   res: Response,
   user: User,
-  context: LoginContext & { decision: Decision },
+  context: LoginContext & { decision: Decision; fromSession?: boolean },
 ): Promise<void> {
   const { decision } = context;
   const flow: FlowContext = { ...context, flow: String(req.params.uid) };
@@ -146,11 +147,12 @@ export function addSecondFactorRoutes(router: Router, deps: SecondFactorDeps, fo
         offered: state.offers.map((o) => o.type),
         method: result.method,
       });
-      await loginFlow.finish(req, res, {
-        userId: result.user.id,
+      await finishSignIn(deps, req, res, loginFlow, {
+        user: result.user,
         amr: [...new Set(['pwd', ...result.amr, 'mfa'])],
         mfa: true,
-        decision: { action: flow.decision.action, rule: flow.decision.rule },
+        password: flow.fromSession !== true,
+        decision: flow.decision,
       });
     } catch (error) {
       if (MfaErrors.is(error, 'MFA_CHALLENGE_EXPIRED')) return expired(req, res, error);

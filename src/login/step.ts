@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { Challenges } from '../engine/challenges.js';
 import type { AuthenticationPolicy, LoginContext } from '../policy/authentication/authentication-policy.js';
@@ -8,6 +7,9 @@ import type { CsrfProtection } from '../web/csrf.js';
 import type { PageRenderer } from '../web/render.js';
 import { LoginErrors } from './errors.js';
 import type { LoginFlow, LoginFlowSource } from './flow.js';
+import type { BrowserSessions } from './sessions.js';
+
+export { clientAddress, DEVICE_COOKIE, deviceId } from './browser.js';
 
 /** What every step of the hosted login needs. */
 export interface LoginStepDeps {
@@ -21,10 +23,18 @@ export interface LoginStepDeps {
 }
 
 /** What acting on a policy decision needs. */
-export type DecisionDeps = LoginStepDeps & { policy: AuthenticationPolicy; challenges: Challenges };
+export type DecisionDeps = LoginStepDeps & {
+  policy: AuthenticationPolicy;
+  challenges: Challenges;
+  /** The browser's single sign-on session: started or proven again by every completed sign-in. */
+  sessions: BrowserSessions;
+};
 
-/** The context a second step carries from the decision to its completion. */
-export type FlowContext = LoginContext & { flow: string; decision: Decision };
+/**
+ * The context a second step carries from the decision to its completion; `fromSession` when the
+ * browser's session proved the password (a step-up: the password was not typed).
+ */
+export type FlowContext = LoginContext & { flow: string; decision: Decision; fromSession?: boolean };
 
 /** The open flow of `/login/:uid` for this browser, or LOGIN_EXPIRED. */
 export async function loadFlow(deps: LoginStepDeps, req: Request, res: Response): Promise<LoginFlow> {
@@ -34,29 +44,4 @@ export async function loadFlow(deps: LoginStepDeps, req: Request, res: Response)
     if (flow) return flow;
   }
   throw LoginErrors.LOGIN_EXPIRED({ detail: `no open sign-in ${uid} for this browser` });
-}
-
-/** The client address as established by the shell (trusted proxies resolved). */
-export function clientAddress(req: Request): string {
-  return req.ip ?? req.socket.remoteAddress ?? '';
-}
-
-/** Cookie holding the browser's device id (for the "new device" condition). */
-export const DEVICE_COOKIE = 'passgate.device';
-const DEVICE_ID = /^[A-Za-z0-9_-]{24}$/;
-const DEVICE_COOKIE_DAYS = 400; // the longest lifetime browsers keep a cookie
-
-/** This browser's device id, set on its first visit. */
-export function deviceId(req: Request, res: Response, secureCookies: boolean): string {
-  const known = (req.cookies as Record<string, string | undefined>)[DEVICE_COOKIE];
-  if (known && DEVICE_ID.test(known)) return known;
-  const id = randomBytes(18).toString('base64url');
-  res.cookie(DEVICE_COOKIE, id, {
-    httpOnly: true,
-    sameSite: 'lax',
-    secure: secureCookies,
-    path: '/',
-    maxAge: DEVICE_COOKIE_DAYS * 24 * 3600 * 1000,
-  });
-  return id;
 }

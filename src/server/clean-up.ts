@@ -35,6 +35,13 @@ export function enginePruneJobs(core: Core, retention: Config['retention']): Pru
       retentionMs: retention.deliveryAttemptsDays * DAY,
       prune: (olderThan) => repositories.deliveryAttempts.prune(olderThan),
     },
+    // Single sign-on sessions go once over (absolute end, idle time, revocation), with their applications.
+    {
+      name: 'sessions',
+      retentionMs: 0,
+      prune: (olderThan) =>
+        repositories.sessions.prune(olderThan, { idleMs: core.config.sessions.idleMinutes * MINUTE }),
+    },
     // Learned networks expire after `policies.learning.withinDays`: the module applies it itself.
     { name: 'learned trust', retentionMs: 0, prune: () => core.learnedTrust.prune() },
   ];

@@ -5,6 +5,7 @@ import { createReceiptsRouter } from '../dispatch/receipts-router.js';
 import type { Engine } from '../doors/core.js';
 import type { DoorContext, WebKit } from '../doors/door.js';
 import { createLoginRoutes } from '../login/routes.js';
+import { BrowserSessions } from '../login/sessions.js';
 import { clientAddress } from '../login/step.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -64,7 +65,8 @@ export async function composeServices(
     metrics,
     translate: (lng, key, options) => web.translations.i18n.t(key, { lng, ns: 'messages', ...options }),
   });
-  const context: DoorContext = { core, engine, web, publicUrl, logger, metrics, clock };
+  const sessions = new BrowserSessions(engine.sessions, engine.sso, web.secureCookies);
+  const context: DoorContext = { core, engine, web, sessions, publicUrl, logger, metrics, clock };
   const running: NamedDoor[] = [];
   const doors: Record<string, NamedDoor['door']> = {};
   for (const definition of DOORS) {
@@ -103,6 +105,7 @@ export async function composeServices(
         firstFactor: engine.firstFactor,
         challenges: engine.challenges,
         policy: engine.policy,
+        sessions,
         users: core.users,
         render: web.render,
         csrf,

@@ -5,6 +5,8 @@ import { Challenges } from '../engine/challenges.js';
 import { FirstFactor } from '../engine/first-factor.js';
 import type { Translate } from '../engine/passcode-message.js';
 import { PasscodeSender } from '../engine/passcode-sender.js';
+import { Sessions } from '../engine/sessions.js';
+import { SingleSignOn } from '../engine/single-sign-on.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { AuthenticationPolicy } from '../policy/authentication/authentication-policy.js';
@@ -31,7 +33,16 @@ export function composeEngine(core: Core, runtime: EngineRuntime): Engine {
     runtime.logger,
   );
   const policy = composeAuthenticationPolicy(core, challenges);
-  return { dispatcher, sender, challenges, firstFactor, policy };
+  const sessions = new Sessions(core.repositories.sessions, core.audit, core.config.sessions, core.clock);
+  const sso = new SingleSignOn({
+    sessions,
+    users: core.users,
+    directory: core.directory,
+    policy,
+    mfaSessionMinutes: core.config.policies.mfaSessionMinutes,
+    clock: core.clock,
+  });
+  return { dispatcher, sender, challenges, firstFactor, policy, sessions, sso };
 }
 
 /**

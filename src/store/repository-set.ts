@@ -14,6 +14,7 @@ import { PendingEnrolmentsRepository } from './repositories/pending-enrolments.j
 import { PoliciesRepository } from './repositories/policies.js';
 import { RevokedSessionsRepository } from './repositories/revoked-sessions.js';
 import { SamlRequestIdsRepository } from './repositories/saml-request-ids.js';
+import { SessionsRepository } from './repositories/sessions.js';
 import { ThrottleRepository } from './repositories/throttle.js';
 import { TokensRepository } from './repositories/tokens.js';
 import { TrustedNetworksRepository } from './repositories/trusted-networks.js';
@@ -43,6 +44,8 @@ export interface Repositories {
   /** Sign-ins in progress of every door (the hosted login's BrowserBinding). */
   loginFlows: LoginFlowsRepository;
   samlRequestIds: SamlRequestIdsRepository;
+  /** Single sign-on sessions of every door and the applications they signed in to. */
+  sessions: SessionsRepository;
 }
 
 /** Builds every repository over an open (migrated) database; the token seeds are sealed with `box`. */
@@ -66,5 +69,6 @@ export function createRepositories(database: Database, box: SecretBox, clock: Cl
     revokedSessions: new RevokedSessionsRepository(db),
     loginFlows: new LoginFlowsRepository(db),
     samlRequestIds: new SamlRequestIdsRepository(db),
+    sessions: new SessionsRepository(db),
   };
 }

@@ -27,7 +27,51 @@ export interface Tables {
   login_flows: LoginFlowRow;
   pending_enrolments: PendingEnrolmentRow;
   revoked_sessions: RevokedSessionRow;
+  sessions: SessionRow;
+  session_applications: SessionApplicationRow;
   stored_secrets: StoredSecretRow;
+}
+
+/** A browser's single sign-on session (migration 0012); the browser holds the id whose hash is `secret_hash`. */
+export interface SessionRow {
+  /** Public handle (lists, revocation); not the cookie's value. */
+  id: string;
+  /** SHA-256 (hex) of the random id in the browser's session cookie. */
+  secret_hash: string;
+  user_id: string;
+  /** When the password was proven. */
+  auth_time: number;
+  /** JSON array of RFC 8176 method references (pwd, otp, mfa ...). */
+  amr: string;
+  /** The assurance reached (urn:passgate:acr:password or urn:passgate:acr:mfa). */
+  acr: string;
+  /** When a second factor was last proven; null for a password-only session. */
+  mfa_at: number | null;
+  address: string;
+  country: string | null;
+  device: string | null;
+  created_at: number;
+  last_seen_at: number;
+  /** The absolute end (created_at plus `sessions.absoluteHours`). */
+  expires_at: number;
+  revoked_at: number | null;
+  revoked_reason: string | null;
+}
+
+/** An application a session signed in to (migration 0012): what single logout needs to reach it. */
+export interface SessionApplicationRow {
+  session_id: string;
+  /** The door (saml, oidc ...). */
+  door: string;
+  /** SAML SP name or OIDC client id. */
+  application: string;
+  name_id: string | null;
+  name_id_format: string | null;
+  session_index: string | null;
+  /** The OIDC session id (`sid`) given to the client. */
+  sid: string | null;
+  first_at: number;
+  last_at: number;
 }
 
 /** A self-service session ended by signing out, refused until it expires (migration 0008). */

@@ -14,9 +14,10 @@ const SECRET = Buffer.from('12345678901234567890');
 /**
  * Statements one OIDC sign-in may send to the store, at most, on either backend: a little above
  * what it takes today, so that a change that adds queries to the sign-in path fails here and
- * says which. Password alone; with a TOTP second factor (page and answer included).
+ * says which. Password alone; with a TOTP second factor (page and answer included). The single
+ * sign-on session a sign-in starts costs two (its row and its `session.start` audit event).
  */
-const MAX_STATEMENTS = { password: 31, secondFactor: 48 };
+const MAX_STATEMENTS = { password: 33, secondFactor: 50 };
 
 /** The SQL of each exchange of one sign-in, in order. */
 type StatementsByExchange = Array<{ exchange: string; statements: string[] }>;

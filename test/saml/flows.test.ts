@@ -3,6 +3,7 @@ import express from 'express';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSamlSso, type SamlSso } from '../../src/doors/saml/routes/sso.js';
+import { Sessions } from '../../src/engine/sessions.js';
 import { PassgateError } from '../../src/errors.js';
 import { createLogger } from '../../src/observability/logger.js';
 import type { User } from '../../src/store/repositories/users.js';
@@ -34,6 +35,12 @@ describe('SAML flows (the LoginFlowSource of the SAML door)', () => {
       flowsStore: fixture.core.repositories.loginFlows,
       users: fixture.core.users,
       audit: fixture.core.audit,
+      sessions: new Sessions(
+        fixture.core.repositories.sessions,
+        fixture.core.audit,
+        fixture.core.config.sessions,
+        fixture.clock,
+      ),
       render: async (_req, view, locals) => JSON.stringify({ view, ...locals }),
       clock: fixture.clock,
       logger: createLogger('silent'),

@@ -80,6 +80,16 @@ export class AdDirectory implements Directory {
     return rule && Buffer.isBuffer(guid) ? { ...rule, subject: guidToUuid(guid) } : rule;
   }
 
+  /** Looks the user up again (a session reused without a password): disabled or gone since counts. */
+  async current(user: User): Promise<User | undefined> {
+    if (user.source !== AD_SOURCE) return user;
+    const entry = await this.findEntry(user.username).catch((error: unknown) => {
+      if (DirectoryErrors.is(error, 'INVALID_CREDENTIALS')) return undefined;
+      throw error;
+    });
+    return entry ? this.refresh(entry) : undefined;
+  }
+
   async close(): Promise<void> {
     await this.connector.close();
   }

@@ -14,7 +14,7 @@ export interface SamlDoor extends Door {
  */
 export const samlDoor: DoorDefinition<'saml', SamlDoor> = {
   name: 'saml',
-  async create({ core, web, publicUrl, logger, clock }) {
+  async create({ core, engine, web, publicUrl, logger, clock }) {
     const { config } = core;
     const idp = await createSamlIdp({
       config,
@@ -30,6 +30,7 @@ export const samlDoor: DoorDefinition<'saml', SamlDoor> = {
       flowsStore: core.repositories.loginFlows,
       users: core.users,
       audit: core.audit,
+      sessions: engine.sessions,
       render: web.render,
       clock,
       logger,

@@ -10,6 +10,7 @@ import * as revokedSessions from './0008-revoked-sessions.js';
 import * as samlRequirements from './0009-saml-requirements.js';
 import * as loginFlows from './0010-login-flows.js';
 import * as signingKeyActivation from './0011-signing-key-activation.js';
+import * as sessions from './0012-sessions.js';
 
 /**
  * Every migration, in order. Names sort lexically; a new migration is one file plus one line
@@ -28,4 +29,5 @@ export const migrations: Record<string, Migration> = {
   '0009-saml-requirements': samlRequirements,
   '0010-login-flows': loginFlows,
   '0011-signing-key-activation': signingKeyActivation,
+  '0012-sessions': sessions,
 };

@@ -50,6 +50,12 @@ export interface LoginResponse {
   relayState: string | undefined;
 }
 
+/** A login response with the NameID and SessionIndex it states: what a LogoutRequest to the SP names later. */
+export interface StatedLogin extends LoginResponse {
+  nameId: string;
+  sessionIndex: string;
+}
+
 /** Builds the signed login responses of the SAML door. */
 export class ResponseBuilder {
   constructor(
@@ -64,7 +70,7 @@ export class ResponseBuilder {
    * SP wants it (response, assertion or both; RSA-SHA256 or RSA-SHA1, exclusive c14n,
    * enveloped). SAML_NAMEID_UNAVAILABLE when the user lacks the NameID's source.
    */
-  async build(input: LoginResponseInput): Promise<LoginResponse> {
+  async build(input: LoginResponseInput): Promise<StatedLogin> {
     const { user, sp, request, assurance, now } = input;
     const acs = pickAcs(sp, { url: request.acsUrl });
     const { settings } = sp;
@@ -78,6 +84,7 @@ export class ResponseBuilder {
       .filter((a) => a.values.length > 0);
     const issuer = issuerFor(sp, user, this.defaultIssuer);
     const id = newId();
+    const sessionIndex = assurance.sessionIndex ?? newId();
     const iso = (ms: number) => new Date(ms).toISOString();
     const fixed = {
       ID: id,
@@ -91,7 +98,7 @@ export class ResponseBuilder {
       NotBefore: iso(now - 60_000),
       NotOnOrAfter: iso(now + this.lifetimeSeconds * 1000),
       AuthnInstant: iso(assurance.authnInstant ?? now),
-      SessionIndex: assurance.sessionIndex ?? newId(),
+      SessionIndex: sessionIndex,
       AuthnContextClassRef: assurance.classRef ?? settings.authnContext[assurance.mfa ? 'mfa' : 'password'],
       NameIDFormat: NAME_ID_FORMATS[settings.nameId.format],
     };
@@ -118,7 +125,7 @@ export class ResponseBuilder {
     const samlResponse = settings.encryptAssertion
       ? await this.encrypted(sp, request, id, issuer, fill)
       : this.signed({ ...fixed, NameID: nameId, attributes: mapped }, sp);
-    return { id, acsUrl: acs.url, samlResponse, relayState: request.relayState };
+    return { id, acsUrl: acs.url, samlResponse, relayState: request.relayState, nameId, sessionIndex };
   }
 
   /**

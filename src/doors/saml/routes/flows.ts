@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import type { Clock } from '../../../clock.js';
+import type { Sessions } from '../../../engine/sessions.js';
 import type { BoundFlow, BrowserBinding } from '../../../login/browser-binding.js';
 import type { CancelReason, FlowResult, LoginFlow, LoginFlowSource } from '../../../login/flow.js';
 import type { AuditRepository } from '../../../store/repositories/audit.js';
@@ -63,6 +64,8 @@ export interface SamlFlowsOptions {
   users: Pick<UsersRepository, 'findById'>;
   nameIds: NameIds;
   audit: Pick<AuditRepository, 'record'>;
+  /** Where the SP is recorded as signed in to (NameID, SessionIndex), for single logout. */
+  sessions: Pick<Sessions, 'recordApplication'>;
   render: PageRenderer;
   clock: Clock;
 }
@@ -153,10 +156,25 @@ export class SamlFlows implements LoginFlowSource {
       user,
       sp,
       request,
-      assurance: { mfa: result.mfa, classRef },
+      assurance: {
+        mfa: result.mfa,
+        classRef,
+        ...(result.session ? { authnInstant: result.session.authTime } : {}),
+      },
       now,
     });
     await this.complete(res, row);
+    if (result.session) {
+      await this.options.sessions.recordApplication({
+        session_id: result.session.id,
+        door: SAML_DOOR,
+        application: sp.name,
+        name_id: response.nameId,
+        name_id_format: sp.settings.nameId.format,
+        session_index: response.sessionIndex,
+        sid: null,
+      });
+    }
     await audit.record({
       type: 'saml.response',
       outcome: 'success',

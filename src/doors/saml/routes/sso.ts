@@ -1,6 +1,7 @@
 import type { Router } from 'express';
 import type { Clock } from '../../../clock.js';
 import type { Config } from '../../../config/load.js';
+import type { Sessions } from '../../../engine/sessions.js';
 import { BrowserBinding } from '../../../login/browser-binding.js';
 import type { Logger } from '../../../observability/logger.js';
 import type { AuditRepository } from '../../../store/repositories/audit.js';
@@ -22,6 +23,8 @@ export interface SamlSsoOptions {
   flowsStore: LoginFlowsRepository;
   users: Pick<UsersRepository, 'findById'>;
   audit: Pick<AuditRepository, 'record'>;
+  /** The single sign-on sessions (the SPs signed in to are recorded in them). */
+  sessions: Pick<Sessions, 'recordApplication'>;
   render: PageRenderer;
   clock: Clock;
   logger: Logger;
@@ -60,6 +63,7 @@ export function createSamlSso(door: SamlIdp, options: SamlSsoOptions): SamlSso {
     users: options.users,
     nameIds: door.nameIds,
     audit: options.audit,
+    sessions: options.sessions,
     render,
     clock,
   });

@@ -1,0 +1,245 @@
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config/load.js';
+import { hashSecret } from '../crypto/secret-hash.js';
+import type { AuditRepository } from '../store/repositories/audit.js';
+import type {
+  SessionApplicationInput,
+  SessionLifetimes,
+  SessionRecord,
+  SessionsRepository,
+} from '../store/repositories/sessions.js';
+import type { User } from '../store/repositories/users.js';
+import { timeOrderedId } from '../store/time-ordered-id.js';
+
+/** The assurance of a session proven with the password alone. */
+export const ACR_PASSWORD = 'urn:passgate:acr:password';
+/** The assurance of a session in which a second factor was proven. */
+export const ACR_MFA = 'urn:passgate:acr:mfa';
+
+/** Longest cookie value taken as a session id (ours are 43 characters): longer ones are not hashed. */
+const MAX_SECRET_LENGTH = 100;
+
+/** A live single sign-on session, as every door sees it. */
+export interface Session {
+  /** Public handle (lists, revocation, audit); never the cookie's value. */
+  id: string;
+  userId: string;
+  /** When the password was proven (epoch ms). */
+  authTime: number;
+  /** RFC 8176 methods proven in the session (pwd, otp, mfa ...). */
+  amr: string[];
+  /** ACR_PASSWORD or ACR_MFA. */
+  acr: string;
+  /** When a second factor was last proven in it; undefined for a password-only session. */
+  mfaAt?: number;
+  address: string;
+  country: string | null;
+  device: string | null;
+  createdAt: number;
+  lastSeenAt: number;
+  /** The absolute end. */
+  expiresAt: number;
+}
+
+/** How a session starts: the sign-in the hosted login just completed. */
+export interface SessionStart {
+  user: Pick<User, 'id' | 'username'>;
+  amr: string[];
+  mfa: boolean;
+  address: string;
+  country: string | null;
+  device?: string | undefined;
+}
+
+/** Who or what ends a session, for the audit log. */
+export interface Revocation {
+  /** logout, replaced, revoked, user_disabled ... */
+  reason: string;
+  /** Who asked (an administrator's name, the user's own), when someone did. */
+  by?: string;
+  address?: string | null;
+}
+
+/**
+ * The single sign-on sessions every door shares: started once per browser sign-in, found from
+ * the browser's random id (only its hash is stored), stepped up when a second factor is proven,
+ * used again by other applications, and ended. The store is the truth: nothing is cached per
+ * process, so a revocation holds on every server at the next request. Each change is audited.
+ */
+export class Sessions {
+  readonly lifetimes: SessionLifetimes;
+
+  constructor(
+    private readonly repository: SessionsRepository,
+    private readonly audit: Pick<AuditRepository, 'record'>,
+    private readonly settings: Config['sessions'],
+    private readonly clock: Clock,
+  ) {
+    this.lifetimes = { idleMs: settings.idleMinutes * 60_000 };
+  }
+
+  /** How long a session lives at most (the cookie's lifetime). */
+  get absoluteMs(): number {
+    return this.settings.absoluteHours * 3_600_000;
+  }
+
+  /** Starts a session; its id for the browser's cookie (`secret`) is given once, never stored. */
+  async start(input: SessionStart): Promise<{ session: Session; secret: string }> {
+    const now = this.clock();
+    const secret = randomBytes(32).toString('base64url');
+    const row: SessionRecord = {
+      id: timeOrderedId(now),
+      secret_hash: hashSecret(secret),
+      user_id: input.user.id,
+      auth_time: now,
+      amr: JSON.stringify(input.amr),
+      acr: input.mfa ? ACR_MFA : ACR_PASSWORD,
+      mfa_at: input.mfa ? now : null,
+      address: input.address,
+      country: input.country,
+      device: input.device ?? null,
+      created_at: now,
+      last_seen_at: now,
+      expires_at: now + this.absoluteMs,
+      revoked_at: null,
+      revoked_reason: null,
+    };
+    await this.repository.create(row);
+    await this.audit.record({
+      type: 'session.start',
+      outcome: 'success',
+      userId: input.user.id,
+      username: input.user.username,
+      address: input.address,
+      details: { session: row.id, amr: input.amr, acr: row.acr, country: input.country },
+    });
+    return { session: toSession(row), secret };
+  }
+
+  /** The live session of a browser's cookie value, or undefined (unknown, over, revoked, malformed). */
+  async find(secret: unknown): Promise<Session | undefined> {
+    if (typeof secret !== 'string' || secret.length === 0 || secret.length > MAX_SECRET_LENGTH)
+      return undefined;
+    const row = await this.repository.findLive(hashSecret(secret), this.clock(), this.lifetimes);
+    return row && toSession(row);
+  }
+
+  /**
+   * Records a sign-in completed in a browser that already has a session of the same user: a
+   * second factor (step-up) and, when it was typed again, the password (ForceAuthn, prompt=login).
+   */
+  async prove(
+    session: Session,
+    proof: {
+      user: Pick<User, 'id' | 'username'>;
+      amr: string[];
+      mfa: boolean;
+      password: boolean;
+      address: string;
+    },
+  ): Promise<Session> {
+    const now = this.clock();
+    const amr = [...new Set([...session.amr, ...proof.amr])];
+    const mfaAt = proof.mfa ? now : session.mfaAt;
+    const acr = mfaAt !== undefined ? ACR_MFA : ACR_PASSWORD;
+    const authTime = proof.password ? now : session.authTime;
+    await this.repository.prove(session.id, {
+      amr: JSON.stringify(amr),
+      acr,
+      mfa_at: mfaAt ?? null,
+      auth_time: authTime,
+      last_seen_at: now,
+    });
+    await this.audit.record({
+      type: proof.password ? 'session.reauthenticate' : 'session.step_up',
+      outcome: 'success',
+      userId: proof.user.id,
+      username: proof.user.username,
+      address: proof.address,
+      details: { session: session.id, amr, acr },
+    });
+    return {
+      ...session,
+      amr,
+      acr,
+      authTime,
+      lastSeenAt: now,
+      ...(mfaAt !== undefined ? { mfaAt } : {}),
+    };
+  }
+
+  /** Records that the session answered an application without a sign-in (SSO): audited, idle time restarts. */
+  async reused(
+    session: Session,
+    user: Pick<User, 'id' | 'username'>,
+    use: { door: string; application: string; address: string; rule?: string },
+  ): Promise<void> {
+    await this.repository.touch(session.id, this.clock());
+    await this.audit.record({
+      type: 'session.reuse',
+      outcome: 'success',
+      userId: user.id,
+      username: user.username,
+      address: use.address,
+      details: {
+        session: session.id,
+        door: use.door,
+        application: use.application,
+        ...(use.rule ? { rule: use.rule } : {}),
+      },
+    });
+  }
+
+  /** Records an application the session signed in to (SAML NameID and SessionIndex, OIDC sid). */
+  recordApplication(application: SessionApplicationInput): Promise<void> {
+    return this.repository.recordApplication(application, this.clock());
+  }
+
+  /** Ends a session; false when it was already over. Audited with the reason. */
+  async revoke(session: Pick<Session, 'id' | 'userId'>, revocation: Revocation): Promise<boolean> {
+    const ended = await this.repository.revoke(session.id, this.clock(), revocation.reason);
+    if (ended) await this.auditRevocation([session.id], session.userId, revocation);
+    return ended;
+  }
+
+  /** Ends every session of a user (disabled, removed, "sign out everywhere"); the ids ended. */
+  async revokeUser(userId: string, revocation: Revocation): Promise<string[]> {
+    const ids = await this.repository.revokeUser(userId, this.clock(), revocation.reason);
+    if (ids.length > 0) await this.auditRevocation(ids, userId, revocation);
+    return ids;
+  }
+
+  /** Deletes sessions over before `olderThan`, and their applications (the clean-up job). */
+  prune(olderThan: number): Promise<number> {
+    return this.repository.prune(olderThan, this.lifetimes);
+  }
+
+  private async auditRevocation(ids: string[], userId: string, revocation: Revocation): Promise<void> {
+    await this.audit.record({
+      type: 'session.revoke',
+      outcome: 'info',
+      reason: revocation.reason,
+      userId,
+      address: revocation.address ?? null,
+      details: { sessions: ids, ...(revocation.by ? { by: revocation.by } : {}) },
+    });
+  }
+}
+
+function toSession(row: SessionRecord): Session {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    authTime: row.auth_time,
+    amr: JSON.parse(row.amr) as string[],
+    acr: row.acr,
+    ...(row.mfa_at !== null ? { mfaAt: row.mfa_at } : {}),
+    address: row.address,
+    country: row.country,
+    device: row.device,
+    createdAt: row.created_at,
+    lastSeenAt: row.last_seen_at,
+    expiresAt: row.expires_at,
+  };
+}

@@ -1,0 +1,27 @@
+import { randomBytes } from 'node:crypto';
+import type { Request, Response } from 'express';
+
+/** The client address as established by the shell (trusted proxies resolved). */
+export function clientAddress(req: Request): string {
+  return req.ip ?? req.socket.remoteAddress ?? '';
+}
+
+/** Cookie holding the browser's device id (for the "new device" condition). */
+export const DEVICE_COOKIE = 'passgate.device';
+const DEVICE_ID = /^[A-Za-z0-9_-]{24}$/;
+const DEVICE_COOKIE_DAYS = 400; // the longest lifetime browsers keep a cookie
+
+/** This browser's device id, set on its first visit. */
+export function deviceId(req: Request, res: Response, secureCookies: boolean): string {
+  const known = (req.cookies as Record<string, string | undefined>)[DEVICE_COOKIE];
+  if (known && DEVICE_ID.test(known)) return known;
+  const id = randomBytes(18).toString('base64url');
+  res.cookie(DEVICE_COOKIE, id, {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: secureCookies,
+    path: '/',
+    maxAge: DEVICE_COOKIE_DAYS * 24 * 3600 * 1000,
+  });
+  return id;
+}

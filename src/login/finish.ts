@@ -1,0 +1,44 @@
+import type { Request, Response } from 'express';
+import type { Decision } from '../policy/authentication/decision.js';
+import type { User } from '../store/repositories/users.js';
+import type { LoginFlow } from './flow.js';
+import type { DecisionDeps } from './step.js';
+
+/** A sign-in of the hosted login that succeeded. */
+export interface SucceededSignIn {
+  user: User;
+  amr: string[];
+  mfa: boolean;
+  /** The password was typed in this sign-in (false: the session had proven it, a step-up). */
+  password: boolean;
+  decision: Decision;
+}
+
+/**
+ * Ends a sign-in that succeeded, the one way every door's flow ends well: the browser's single
+ * sign-on session starts (or is proven again), then the door answers its application with the
+ * result and the session it belongs to.
+ */
+export async function finishSignIn(
+  deps: Pick<DecisionDeps, 'sessions'>,
+  req: Request,
+  res: Response,
+  flow: LoginFlow,
+  signIn: SucceededSignIn,
+): Promise<void> {
+  const { user, amr, mfa, decision } = signIn;
+  const session = await deps.sessions.establish(req, res, {
+    user,
+    amr,
+    mfa,
+    password: signIn.password,
+    country: decision.facts.country,
+  });
+  await flow.finish(req, res, {
+    userId: user.id,
+    amr,
+    mfa,
+    decision: { action: decision.action, rule: decision.rule },
+    session: { id: session.id, authTime: session.authTime },
+  });
+}

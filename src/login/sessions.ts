@@ -1,0 +1,115 @@
+import type { Request, Response } from 'express';
+import type { Session, Sessions } from '../engine/sessions.js';
+import type { ReuseOutcome, ReuseRequest, SingleSignOn } from '../engine/single-sign-on.js';
+import type { LoginContext } from '../policy/authentication/authentication-policy.js';
+import type { User } from '../store/repositories/users.js';
+import { clientAddress, deviceId } from './browser.js';
+import type { FlowResult } from './flow.js';
+
+/** The cookie holding the browser's session id (the store holds only its hash). */
+export const SESSION_COOKIE = 'passgate.session';
+
+/** What an application asks of the browser's session besides its context. */
+export type SessionAsk = Omit<ReuseRequest, 'context'> & Omit<LoginContext, 'address' | 'device'>;
+
+/** How a sign-in of the hosted login ended, for the session. */
+export interface CompletedSignIn {
+  user: Pick<User, 'id' | 'username'>;
+  amr: string[];
+  mfa: boolean;
+  /** The password was typed in this sign-in (not skipped because the session had proven it). */
+  password: boolean;
+  /** The sign-in's country, as the policy resolved it. */
+  country: string | null;
+}
+
+/**
+ * The single sign-on session of a browser, as every web door and the hosted login use it: a
+ * random id in an HttpOnly, SameSite=Lax cookie on `/` (Secure when the public URL is https)
+ * that lasts as long as the session can, the session itself in the store.
+ */
+export class BrowserSessions {
+  constructor(
+    readonly sessions: Sessions,
+    readonly sso: SingleSignOn,
+    private readonly secureCookies: boolean,
+  ) {}
+
+  /** The browser's live session, or undefined. */
+  current(req: Request): Promise<Session | undefined> {
+    return this.sessions.find(cookieOf(req));
+  }
+
+  /** What the browser's session can do for an application (answer, step-up, password, deny). */
+  reuse(req: Request, res: Response, ask: SessionAsk): Promise<ReuseOutcome> {
+    const { stepUp, fresh, maxAgeMs, ...context } = ask;
+    return this.sso.reuse(cookieOf(req), {
+      context: { ...context, address: clientAddress(req), device: deviceId(req, res, this.secureCookies) },
+      stepUp,
+      ...(fresh ? { fresh } : {}),
+      maxAgeMs,
+    });
+  }
+
+  /** The result an application gets from a session that answered it, after recording the use. */
+  async answered(
+    req: Request,
+    outcome: Extract<ReuseOutcome, { kind: 'answer' }>,
+    ask: { door: string; application: string },
+  ): Promise<FlowResult> {
+    const { session, user, decision, mfa } = outcome;
+    await this.sessions.reused(session, user, {
+      door: ask.door,
+      application: ask.application,
+      address: clientAddress(req),
+      rule: decision.rule,
+    });
+    return {
+      userId: user.id,
+      amr: session.amr,
+      mfa,
+      decision: { action: decision.action, rule: decision.rule },
+      session: { id: session.id, authTime: session.authTime },
+    };
+  }
+
+  /**
+   * After a sign-in of the hosted login: the browser's session of the same user is proven again
+   * (a step-up, a fresh password); otherwise a new session starts (another user's is ended) and
+   * the browser gets its cookie.
+   */
+  async establish(req: Request, res: Response, signIn: CompletedSignIn): Promise<Session> {
+    const address = clientAddress(req);
+    const current = await this.current(req);
+    if (current?.userId === signIn.user.id) return this.sessions.prove(current, { ...signIn, address });
+    if (current) await this.sessions.revoke(current, { reason: 'replaced', address });
+    const { session, secret } = await this.sessions.start({
+      ...signIn,
+      address,
+      device: deviceId(req, res, this.secureCookies),
+    });
+    res.cookie(SESSION_COOKIE, secret, {
+      httpOnly: true,
+      // Lax: an application's sign-in request arrives cross-site (a SAML POST, an OIDC redirect)
+      // and the top-level navigation that follows must carry the session.
+      sameSite: 'lax',
+      secure: this.secureCookies,
+      path: '/',
+      maxAge: this.sessions.absoluteMs,
+    });
+    return session;
+  }
+
+  /** Drops the browser's cookie (its session was ended). */
+  forget(res: Response): void {
+    res.clearCookie(SESSION_COOKIE, {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: this.secureCookies,
+      path: '/',
+    });
+  }
+}
+
+const cookieOf = (req: Request): unknown =>
+  (req.cookies as Record<string, unknown> | undefined)?.[SESSION_COOKIE];

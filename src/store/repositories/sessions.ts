@@ -1,0 +1,168 @@
+import type { ExpressionBuilder, Kysely, Selectable } from 'kysely';
+import type { SessionApplicationRow, SessionRow, Tables } from '../tables.js';
+
+/** A single sign-on session as stored. */
+export type SessionRecord = Selectable<SessionRow>;
+
+/** An application a session signed in to, as stored. */
+export type SessionApplicationRecord = Selectable<SessionApplicationRow>;
+
+/** What the application of a session records about itself (times are the repository's). */
+export type SessionApplicationInput = Omit<SessionApplicationRecord, 'first_at' | 'last_at'>;
+
+/** How long a session lives, from the configuration. */
+export interface SessionLifetimes {
+  /** A session not used for this long is over. */
+  idleMs: number;
+}
+
+/**
+ * Single sign-on sessions and the applications each signed in to, shared by every server
+ * process: the store is the truth, so a revocation on one process holds on all of them at the
+ * next request. A session is live while not revoked, before its absolute end and used within
+ * the idle time.
+ */
+export class SessionsRepository {
+  constructor(private readonly db: Kysely<Tables>) {}
+
+  /** Stores a new session. */
+  async create(row: SessionRecord): Promise<void> {
+    await this.db.insertInto('sessions').values(row).execute();
+  }
+
+  /** The live session whose cookie hashes to `secretHash`, or undefined. One indexed read. */
+  async findLive(
+    secretHash: string,
+    now: number,
+    lifetimes: SessionLifetimes,
+  ): Promise<SessionRecord | undefined> {
+    return this.db
+      .selectFrom('sessions')
+      .selectAll()
+      .where('secret_hash', '=', secretHash)
+      .where((eb) => live(eb, now, lifetimes))
+      .executeTakeFirst();
+  }
+
+  /** The session `id` whatever its state (lists, revocation), or undefined. */
+  async findById(id: string): Promise<SessionRecord | undefined> {
+    return this.db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /** The user's live sessions, newest first. */
+  async liveOfUser(userId: string, now: number, lifetimes: SessionLifetimes): Promise<SessionRecord[]> {
+    return this.db
+      .selectFrom('sessions')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .where((eb) => live(eb, now, lifetimes))
+      .orderBy('created_at', 'desc')
+      .execute();
+  }
+
+  /** Records a use of the session (its idle time starts again). */
+  async touch(id: string, now: number): Promise<void> {
+    await this.db
+      .updateTable('sessions')
+      .set({ last_seen_at: now })
+      .where('id', '=', id)
+      .where('last_seen_at', '<', now)
+      .execute();
+  }
+
+  /**
+   * Records a later proof in the session (a second factor, the password again): the methods, the
+   * assurance and their times, and a use.
+   */
+  async prove(
+    id: string,
+    change: Pick<SessionRecord, 'amr' | 'acr' | 'mfa_at' | 'auth_time' | 'last_seen_at'>,
+  ): Promise<void> {
+    await this.db.updateTable('sessions').set(change).where('id', '=', id).execute();
+  }
+
+  /**
+   * Records that the session signed in to an application, or signed in to it again (the latest
+   * NameID, SessionIndex or sid replace the earlier ones).
+   */
+  async recordApplication(application: SessionApplicationInput, now: number): Promise<void> {
+    await this.db
+      .insertInto('session_applications')
+      .values({ ...application, first_at: now, last_at: now })
+      .onConflict((oc) =>
+        oc.columns(['session_id', 'door', 'application']).doUpdateSet({
+          name_id: application.name_id,
+          name_id_format: application.name_id_format,
+          session_index: application.session_index,
+          sid: application.sid,
+          last_at: now,
+        }),
+      )
+      .execute();
+  }
+
+  /** The applications the session signed in to, in the order it first did. */
+  async applications(sessionId: string): Promise<SessionApplicationRecord[]> {
+    return this.db
+      .selectFrom('session_applications')
+      .selectAll()
+      .where('session_id', '=', sessionId)
+      .orderBy('first_at')
+      .orderBy('door')
+      .orderBy('application')
+      .execute();
+  }
+
+  /** Ends the session; false when it was already revoked or does not exist. */
+  async revoke(id: string, now: number, reason: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('sessions')
+      .set({ revoked_at: now, revoked_reason: reason })
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  /** Ends every session of the user not yet revoked; the ids ended. */
+  async revokeUser(userId: string, now: number, reason: string): Promise<string[]> {
+    const rows = await this.db
+      .updateTable('sessions')
+      .set({ revoked_at: now, revoked_reason: reason })
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .returning('id')
+      .execute();
+    return rows.map((row) => row.id);
+  }
+
+  /**
+   * Deletes the sessions over before `olderThan` (absolute end, idle time or revocation) and
+   * their applications; how many sessions.
+   */
+  async prune(olderThan: number, lifetimes: SessionLifetimes): Promise<number> {
+    const over = (eb: ExpressionBuilder<Tables, 'sessions'>) =>
+      eb.or([
+        eb('expires_at', '<=', olderThan),
+        eb('last_seen_at', '<=', olderThan - lifetimes.idleMs),
+        eb('revoked_at', '<=', olderThan),
+      ]);
+    return this.db.transaction().execute(async (trx) => {
+      await trx
+        .deleteFrom('session_applications')
+        .where('session_id', 'in', trx.selectFrom('sessions').select('id').where(over))
+        .execute();
+      const result = await trx.deleteFrom('sessions').where(over).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    });
+  }
+}
+
+/** The condition of a live session at `now`. */
+function live(eb: ExpressionBuilder<Tables, 'sessions'>, now: number, lifetimes: SessionLifetimes) {
+  return eb.and([
+    eb('revoked_at', 'is', null),
+    eb('expires_at', '>', now),
+    eb('last_seen_at', '>', now - lifetimes.idleMs),
+  ]);
+}
