@@ -54,3 +54,20 @@ export const rateLimitSchema = z
   .describe(
     'Rate limits per client address (as `server.trustedProxies` determines it; IPv6 by /64) on the unauthenticated entry points. Each server process counts on its own: with N worker processes an address may get up to N times these figures.',
   );
+
+/** A limit of `rateLimit` that entry points count against (its bucket is shared by all of them). */
+export type RateLimitGroup = Exclude<keyof z.output<typeof rateLimitSchema>, 'enabled' | 'maxAddresses'>;
+
+/**
+ * Entry points a part of the server (a door, the hosted login, the engine's receipts) asks the
+ * per-address limiter to guard: declared by the part that serves them, so that the web layer
+ * names no path of its own. Here, in the bottom layer, because every layer declares some.
+ */
+export interface RateLimitedRoutes {
+  /** Whose limit they count against. */
+  group: RateLimitGroup;
+  /** Express paths, matched exactly as the part's own router matches them. */
+  paths: string[];
+  /** How a refusal is answered: the translated error page (default), or `{"error":"RATE_LIMITED"}` for machine clients. */
+  answer?: 'page' | 'json';
+}

@@ -1,4 +1,5 @@
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
+import type { RateLimitedRoutes } from '../config/rate-limit-schema.js';
 import { sameSecret } from '../crypto/same-secret.js';
 import type { PassgateError } from '../errors.js';
 import type { Dispatcher } from './dispatcher.js';
@@ -6,6 +7,13 @@ import { DispatchErrors } from './errors.js';
 
 /** The header a status callback may carry its shared secret in (else `?token=`). */
 export const RECEIPT_TOKEN_HEADER = 'x-passgate-token';
+
+/** Gateways post receipts unauthenticated until the secret is checked: limited per address, refused in JSON. */
+export const RECEIPTS_RATE_LIMITED: RateLimitedRoutes = {
+  group: 'receipts',
+  paths: ['/dispatch/receipts/:gateway'],
+  answer: 'json',
+};
 
 function reject(res: Response, error: PassgateError): void {
   res.status(error.status).json({ error: error.code, message: error.publicMessage });

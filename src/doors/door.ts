@@ -1,6 +1,7 @@
 import type { Request, Router } from 'express';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/load.js';
+import type { RateLimitedRoutes } from '../config/rate-limit-schema.js';
 import type { LoginFlowSource } from '../login/flow.js';
 import type { BrowserSessions } from '../login/sessions.js';
 import type { Logger } from '../observability/logger.js';
@@ -19,6 +20,8 @@ import type { Core, Engine } from './core.js';
 export interface Door {
   /** The door's web endpoints, mounted in order (after the engine's, before the hosted login). */
   routers?: Router[];
+  /** Its unauthenticated entry points (where a sign-in starts ...), limited per address before any work. */
+  rateLimited?: RateLimitedRoutes[];
   /** Request paths answered by a handler of the door's own after every router (oidc-provider's). */
   ownedPaths?: OwnedPaths;
   /** Starts a listener of the door's own (RADIUS on UDP ...) once the web app is up; `stop` closes it. */

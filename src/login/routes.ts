@@ -1,4 +1,5 @@
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
+import type { RateLimitedRoutes } from '../config/rate-limit-schema.js';
 import type { FirstFactor } from '../engine/first-factor.js';
 import { PassgateError } from '../errors.js';
 import type { LoginContext } from '../policy/authentication/authentication-policy.js';
@@ -14,6 +15,12 @@ import { clientAddress, type DecisionDeps, deviceId, loadFlow } from './step.js'
  * do (wait or call the helpdesk; change the password) instead of an error above the form.
  */
 const ACCOUNT_STATUS_CODES = new Set(['ACCOUNT_LOCKED', 'PASSWORD_EXPIRED', 'PASSWORD_MUST_CHANGE']);
+
+/** The hosted login pages, limited per address: showing them, posting a password or a second factor, unknown sign-ins alike. */
+export const LOGIN_RATE_LIMITED: RateLimitedRoutes = {
+  group: 'login',
+  paths: ['/login/:uid', '/login/:uid/*rest'],
+};
 
 /** What the hosted login pages need. */
 export interface LoginRoutesOptions extends DecisionDeps {

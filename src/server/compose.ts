@@ -1,10 +1,10 @@
 import path from 'node:path';
 import type { Express } from 'express';
 import { LOAD_BALANCING_KIND } from '../dispatch/load-balancing-policy.js';
-import { createReceiptsRouter } from '../dispatch/receipts-router.js';
+import { createReceiptsRouter, RECEIPTS_RATE_LIMITED } from '../dispatch/receipts-router.js';
 import type { Engine } from '../doors/core.js';
 import type { DoorContext, WebKit } from '../doors/door.js';
-import { createLoginRoutes } from '../login/routes.js';
+import { createLoginRoutes, LOGIN_RATE_LIMITED } from '../login/routes.js';
 import { BrowserSessions } from '../login/sessions.js';
 import { clientAddress } from '../login/step.js';
 import type { Logger } from '../observability/logger.js';
@@ -94,10 +94,15 @@ export async function composeServices(
     ownedPaths: each((door) => door.ownedPaths),
     logger,
     routers: [
-      createRateLimiter(config.rateLimit, clientAddress, {
-        refused: (entry) => metrics.rateLimited.inc({ entry }),
-        remembered: (entry, addresses) => metrics.rateLimitAddresses.set({ entry }, addresses),
-      }).router,
+      createRateLimiter(
+        config.rateLimit,
+        [...each((door) => door.rateLimited).flat(), LOGIN_RATE_LIMITED, RECEIPTS_RATE_LIMITED],
+        clientAddress,
+        {
+          refused: (entry) => metrics.rateLimited.inc({ entry }),
+          remembered: (entry, addresses) => metrics.rateLimitAddresses.set({ entry }, addresses),
+        },
+      ).router,
       createReceiptsRouter(engine.dispatcher),
       ...each((door) => door.routers).flat(),
       createLoginRoutes({

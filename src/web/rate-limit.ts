@@ -1,4 +1,5 @@
 import { type NextFunction, type Request, type Response, Router } from 'express';
+import type { RateLimitedRoutes, RateLimitGroup } from '../config/rate-limit-schema.js';
 import { AddressBuckets, type BucketRule } from './address-buckets.js';
 import { WebErrors } from './errors.js';
 
@@ -9,13 +10,10 @@ export const RATE_LIMITED_ENTRIES = ['sign_in_start', 'login', 'receipts'] as co
 export type RateLimitedEntry = (typeof RATE_LIMITED_ENTRIES)[number];
 
 /** The `rateLimit` settings the limiter reads. */
-export interface RateLimitSettings {
-  enabled: boolean;
-  maxAddresses: number;
-  signInStart: BucketRule;
-  login: BucketRule;
-  receipts: BucketRule;
-}
+export type RateLimitSettings = { enabled: boolean; maxAddresses: number } & Record<
+  RateLimitGroup,
+  BucketRule
+>;
 
 /** What the limiter reports to: one count per refused request, and how many addresses it remembers. */
 export interface RateLimitObserver {
@@ -23,17 +21,12 @@ export interface RateLimitObserver {
   remembered(entry: RateLimitedEntry, addresses: number): void;
 }
 
-/** The requests of each group: the paths where anyone may make the server work before signing in. */
-const ENTRIES: ReadonlyArray<{ entry: RateLimitedEntry; paths: string[]; setting: keyof RateLimitSettings }> =
-  [
-    {
-      entry: 'sign_in_start',
-      paths: ['/saml/sso', '/saml/idp-init', '/oidc/auth', '/selfservice'],
-      setting: 'signInStart',
-    },
-    { entry: 'login', paths: ['/login/:uid', '/login/:uid/*rest'], setting: 'login' },
-    { entry: 'receipts', paths: ['/dispatch/receipts/:gateway'], setting: 'receipts' },
-  ];
+/** The metric label of each limit of `rateLimit`. */
+const ENTRY_OF: Record<RateLimitGroup, RateLimitedEntry> = {
+  signInStart: 'sign_in_start',
+  login: 'login',
+  receipts: 'receipts',
+};
 
 /** The limiter in front of the sites: a router to mount first, and the buckets (for the metrics). */
 export interface RateLimiter {
@@ -43,30 +36,34 @@ export interface RateLimiter {
 }
 
 /**
- * Per-address token buckets in front of the unauthenticated entry points, before any body is
- * read, any XML parsed or any row written: over its limit an address gets 429 with Retry-After
- * (the translated error page for a browser, JSON for an API client or a gateway). Counted per
- * process; `address` is the client address as the trusted-proxy setting determines it.
+ * Per-address token buckets in front of the unauthenticated entry points that the doors, the
+ * hosted login and the engine declare (`routes`), before any body is read, any XML parsed or any
+ * row written: over its limit an address gets 429 with Retry-After, answered as each declaration
+ * says (the translated error page, JSON for an API client, or JSON always for a gateway). The
+ * routes of one group share its buckets. Counted per process; `address` is the client address as
+ * the trusted-proxy setting determines it.
  */
 export function createRateLimiter(
   settings: RateLimitSettings,
+  routes: readonly RateLimitedRoutes[],
   address: (req: Request) => string,
   observer: RateLimitObserver,
 ): RateLimiter {
   const router = Router();
   const buckets = new Map<RateLimitedEntry, AddressBuckets>();
-  for (const { entry, paths, setting } of ENTRIES) {
-    const limiter = new AddressBuckets(settings[setting] as BucketRule, settings.maxAddresses);
-    buckets.set(entry, limiter);
-    if (!settings.enabled) continue;
-    // `/oidc/auth/:uid` (an interaction resuming) and `/selfservice/...` (a signed-in user's pages) are not starts.
+  for (const [group, entry] of Object.entries(ENTRY_OF) as Array<[RateLimitGroup, RateLimitedEntry]>) {
+    buckets.set(entry, new AddressBuckets(settings[group], settings.maxAddresses));
+  }
+  for (const { group, paths, answer = 'page' } of settings.enabled ? routes : []) {
+    const entry = ENTRY_OF[group];
+    const limiter = buckets.get(entry)!;
     router.all(paths, (req: Request, res: Response, next: NextFunction) => {
       const wait = limiter.take(address(req));
       observer.remembered(entry, limiter.size);
       if (wait === 0) return next();
       observer.refused(entry);
       res.set('Retry-After', String(wait));
-      if (entry === 'receipts') {
+      if (answer === 'json') {
         res.status(429).json({ error: 'RATE_LIMITED' });
         return;
       }

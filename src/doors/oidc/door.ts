@@ -41,6 +41,8 @@ export const oidcDoor: DoorDefinition<'oidc', Door> = {
     });
     return {
       ownedPaths: { owns: isOidcPath, handle: (req, res) => oidc.handler()(req, res) },
+      // The authorization request starts a sign-in; `/oidc/auth/:uid` (an interaction resuming) does not.
+      rateLimited: [{ group: 'signInStart', paths: ['/oidc/auth'] }],
       loginFlows: oidcLoginFlows(oidc.provider),
       // Sessions, grants, codes and tokens: each row expires with what it stands for.
       pruneJobs: [

@@ -39,6 +39,7 @@ export const samlDoor: DoorDefinition<'saml', SamlDoor> = {
     return {
       registry: idp.registry,
       routers: [idp.router, sso.router],
+      rateLimited: [{ group: 'signInStart', paths: ['/saml/sso', '/saml/idp-init'] }],
       loginFlows: sso.flows,
       // Both expire with the request they answer (saml.requestLifetimeSeconds): kept for replay checks until then.
       pruneJobs: [

@@ -11,6 +11,8 @@ export const selfServiceDoor: DoorDefinition<'selfservice', Door> = {
     const site = createSelfService(context);
     return {
       routers: [site.router],
+      // The portal's front page starts a sign-in; `/selfservice/...` are a signed-in user's pages.
+      rateLimited: [{ group: 'signInStart', paths: ['/selfservice'] }],
       loginFlows: site.flows,
       // Each row ends with what it stands for: an enrolment's pending minutes, a session's or sign-in's lifetime.
       pruneJobs: [
