@@ -52,36 +52,47 @@ export function createPageRenderer(
   };
 }
 
+/** Most translations a language keeps (interpolated values make the set open-ended). */
+const MAX_MEMOIZED = 5_000;
+
 /**
- * A language's translate function that looks a key up once: translations are loaded at start
+ * A language's translate function that looks each call up once: translations are loaded at start
  * and never change, and a page asks for dozens of keys on every render (the language switcher
- * alone names every language in its own language, `{ lng }`). Calls with other options
- * (interpolation, plurals) go to i18next each time.
+ * alone names every language in its own language, `{ lng }`; the SAML post page interpolates the
+ * application's name). Calls whose options hold anything but strings (counts, objects) go to
+ * i18next each time; the memo is emptied when it grows past MAX_MEMOIZED.
  */
 function memoizedPlainKeys(t: TFunction): TFunction {
   const known = new Map<string, string>();
+  const translate = t as unknown as (...args: unknown[]) => unknown;
   const memoized = (key: unknown, ...rest: unknown[]) => {
-    const lng = languageOnly(rest);
-    if (typeof key !== 'string' || lng === null)
-      return (t as unknown as (...args: unknown[]) => unknown)(key, ...rest);
-    const cacheKey = lng === undefined ? key : `${lng}\u0000${key}`;
+    const cacheKey = typeof key === 'string' ? memoKey(key, rest) : null;
+    if (cacheKey === null) return translate(key, ...rest);
     const cached = known.get(cacheKey);
     if (cached !== undefined) return cached;
-    const text: unknown = lng === undefined ? t(key) : t(key, { lng });
-    if (typeof text === 'string') known.set(cacheKey, text);
+    const text = translate(key, ...rest);
+    if (typeof text === 'string') {
+      if (known.size >= MAX_MEMOIZED) known.clear();
+      known.set(cacheKey, text);
+    }
     return text;
   };
   return memoized as unknown as TFunction;
 }
 
-/** The `lng` of options that hold nothing else; undefined without options; null for any other options. */
-function languageOnly(rest: unknown[]): string | undefined | null {
-  if (rest.length === 0) return undefined;
+/**
+ * The memo key of a call: the key alone without options, the key and the options' entries (JSON,
+ * so that no value can spell another call's key) when they are all strings (`lng`, interpolated
+ * values); null for any other options.
+ */
+function memoKey(key: string, rest: unknown[]): string | null {
+  if (rest.length === 0) return key;
   const [options] = rest;
   if (rest.length > 1 || typeof options !== 'object' || options === null) return null;
-  const keys = Object.keys(options);
-  const lng = (options as { lng?: unknown }).lng;
-  return keys.length === 1 && typeof lng === 'string' ? lng : null;
+  if (Object.getPrototypeOf(options) !== Object.prototype) return null;
+  const entries = Object.entries(options).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  if (!entries.every(([, value]) => typeof value === 'string')) return null;
+  return JSON.stringify([key, entries]);
 }
 
 function switchBase(url: string): string {
