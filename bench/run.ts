@@ -109,7 +109,7 @@ async function runBackend(backend: BackendId, settings: BenchSettings): Promise<
     for (const scenario of scenarios) await scenario.beforeStart?.(setup);
 
     const starting = performance.now();
-    const code = serverCodeSource();
+    const code = serverCodeSource(settings.profile);
     const server = await startChildServer(options, configFile);
     const stopServer = () => server.stop();
     cleanups.push(stopServer);
