@@ -17,6 +17,7 @@ import { composeServices, type Services } from './compose.js';
 import type { Config } from './config.js';
 import { type Core, composeCore } from './core.js';
 import { unsupportedNodeWarning } from './node-support.js';
+import { collectStartUpGarbage } from './start-up-garbage.js';
 
 /** A started Passgate server. */
 export interface RunningServer {
@@ -106,6 +107,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     if (applied.length > 0) logger.info({ applied }, 'database migrated');
     core = composeCore(config, database, clock, logger);
     services = await composeServices(core, { publicUrl, logger, metrics });
+    collectStartUpGarbage(stopping.signal);
     logger.info({ database: database.displayUrl }, 'ready');
     if (options.announce && (await core.users.count()) === 0) options.announce(firstRunHint(config));
   })();
