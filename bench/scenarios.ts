@@ -9,6 +9,7 @@ import { samlResponse } from './saml.js';
 import { samlSchemaValidation } from './saml-schema.js';
 import type { ScenarioId } from './settings.js';
 import { soak } from './soak.js';
+import { startup } from './startup.js';
 import { totpVerify } from './totp.js';
 
 /** A bench user: one per virtual user, so that concurrent logins never share a throttle counter. */
@@ -101,6 +102,7 @@ export const IN_PROCESS_SCENARIOS: readonly InProcessScenario[] = [
   adLogin,
   samlResponse,
   samlSchemaValidation,
+  startup,
   soak,
   flood,
 ];

@@ -14,6 +14,7 @@ export const SCENARIO_IDS = [
   'ad-login',
   'saml-response',
   'saml-schema',
+  'startup',
   'soak',
   'flood',
 ] as const;
