@@ -1,10 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { loadRadiusClients } from '../../src/doors/radius/clients.js';
 import { Dictionary } from '../../src/doors/radius/dictionary.js';
+import { PACKAGE_ROOT } from '../../src/paths.js';
 
 const dictionary = new Dictionary(['/usr/share/freeradius/dictionary.fortinet']);
 const SECRET = 'sixteen-chars-ok';
@@ -35,6 +36,13 @@ describe('RADIUS client files (metadata/radius/*.yaml)', () => {
       mode: 'challenge',
       separator: ',',
     });
+  });
+
+  it('reads the example client file of metadata/radius/', () => {
+    const example = readFileSync(path.join(PACKAGE_ROOT, 'metadata/radius/vpn.yaml.example'), 'utf8');
+    const { clients, problems } = load({ 'vpn.yaml': example }, { RADIUS_VPN_SECRET: SECRET });
+    expect(problems).toEqual([]);
+    expect(clients[0]).toMatchObject({ name: 'vpn', mode: 'challenge' });
   });
 
   it('refuses a shared secret shorter than 16 characters, naming where it came from', () => {

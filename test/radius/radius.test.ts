@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import radius from 'radius';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -204,6 +205,26 @@ describe('the RADIUS door answers radclient', () => {
       v4(),
     );
     expect(answer.code, answer.output).toBe('Access-Reject');
+    expect(answer.attributes['Reply-Message']).toEqual([
+      'This sign-in step has expired. Go back to the application and start again.',
+    ]);
+    const event = (await passgate.core.audit.recent({ type: 'login' })).find((e) => e.username === 'alice');
+    expect(event).toMatchObject({
+      outcome: 'failure',
+      reason: 'MFA_CHALLENGE_EXPIRED',
+      details: { door: 'radius', application: 'vpn' },
+    });
+  });
+
+  it('answers Status-Server (RFC 5997) with a signed Access-Accept', async () => {
+    const reply = await new Promise<string>((resolve) => {
+      execFile(
+        'radclient',
+        ['-x', '-r', '1', '-t', '2', `127.0.0.1:${port}`, 'status', SECRET],
+        (_e, stdout) => resolve(stdout),
+      ).stdin!.end('Message-Authenticator = 0x00\n');
+    });
+    expect(reply).toMatch(/Received Access-Accept/);
   });
 
   it('takes password,code in one request from an inline client over IPv6', async () => {

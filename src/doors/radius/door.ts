@@ -57,6 +57,7 @@ export const radiusDoor: DoorDefinition<'radius', RadiusDoor> = {
       secondFactor: core.secondFactor,
       tokenTypes: core.tokenTypes,
       translations: web.translations,
+      audit: core.audit,
       challengeSeconds: config.mfa.challengeTtlSeconds,
     });
     const server = new RadiusServer({

@@ -9,6 +9,7 @@ import type {
 } from '../../policy/authentication/authentication-policy.js';
 import { parseAddress } from '../../policy/authentication/authentication-policy.js';
 import type { Decision } from '../../policy/authentication/decision.js';
+import type { AuditRepository } from '../../store/repositories/audit.js';
 import { normalizeUsername, type User } from '../../store/repositories/users.js';
 import type { TokenTypes } from '../../tokens/registry.js';
 import type { Translations } from '../../web/i18n.js';
@@ -35,6 +36,8 @@ export interface ExchangeDeps {
   secondFactor: SecondFactor;
   tokenTypes: TokenTypes;
   translations: Translations;
+  /** Records the refusals the engine does not (no password, a stale State, no code, no factor). */
+  audit: AuditRepository;
   /** How long the client waits for the answer to a challenge (`mfa.challengeTtlSeconds`). */
   challengeSeconds: number;
 }
@@ -61,12 +64,15 @@ export class RadiusExchange {
     const userName = single(attributes['User-Name']);
     const password = single(attributes['User-Password']);
     const language = this.language(client);
-    if (typeof userName !== 'string' || typeof password !== 'string')
+    const context = this.contextOf(client, attributes, source);
+    if (typeof userName !== 'string' || typeof password !== 'string') {
+      await this.refused(context, 'UNSUPPORTED_AUTHENTICATION', userName);
       return this.reject(language, 'radius:pap_only', 'unsupported');
+    }
     const state = single(attributes.State);
     try {
-      if (Buffer.isBuffer(state)) return await this.followUp(client, state, userName, password);
-      return await this.signIn(client, userName, password, this.contextOf(client, attributes, source));
+      if (Buffer.isBuffer(state)) return await this.followUp(client, context, state, userName, password);
+      return await this.signIn(client, userName, password, context);
     } catch (error) {
       if (!(error instanceof PassgateError) || error.status >= 500) throw error;
       return this.reject(language, `common:errors.${error.code}`, error.code.toLowerCase());
@@ -95,14 +101,19 @@ export class RadiusExchange {
     }
     const flow: RadiusContext = { ...context, decision, userName: normalizeUsername(userName) };
     if (client.mode === 'inline') return this.inline(client, user, flow, code);
-    const state = await this.deps.challenges.start({
-      user,
-      context: flow,
-      ...(decision.methods ? { methods: decision.methods } : {}),
-      overrides: decision.overrides,
-      language,
-    });
-    return this.challenge(state, language);
+    try {
+      const state = await this.deps.challenges.start({
+        user,
+        context: flow,
+        ...(decision.methods ? { methods: decision.methods } : {}),
+        overrides: decision.overrides,
+        language,
+      });
+      return this.challenge(state, language);
+    } catch (error) {
+      if (error instanceof PassgateError) await this.refused(context, error.code, userName, user);
+      throw error;
+    }
   }
 
   /** Inline mode: the code came with the password; only codes the user can type qualify. */
@@ -135,21 +146,19 @@ export class RadiusExchange {
   /** The answer to an Access-Challenge: the code, with the State that names the challenge. */
   private async followUp(
     client: RadiusClient,
+    context: LoginContext,
     state: Buffer,
     userName: string,
     code: string,
   ): Promise<RadiusAnswer> {
-    const id = state.toString('latin1');
-    if (!CHALLENGE_ID.test(id))
-      throw MfaErrors.MFA_CHALLENGE_EXPIRED({ detail: 'State is not a challenge id' });
-    const open: OpenChallenge = await this.deps.challenges.open(id);
+    let open: OpenChallenge;
+    try {
+      open = await this.openChallenge(client, state.toString('latin1'), userName);
+    } catch (error) {
+      if (MfaErrors.is(error, 'MFA_CHALLENGE_EXPIRED')) await this.refused(context, error.code, userName);
+      throw error;
+    }
     const flow = open.state.context as RadiusContext;
-    if (
-      flow.door !== 'radius' ||
-      flow.application !== client.name ||
-      flow.userName !== normalizeUsername(userName)
-    )
-      throw MfaErrors.MFA_CHALLENGE_EXPIRED({ detail: `challenge ${id} belongs to another client or user` });
     const language = this.language(client, open.user);
     try {
       const result = await this.deps.challenges.verify(open, code);
@@ -163,6 +172,34 @@ export class RadiusExchange {
       if (!MfaErrors.is(error, 'MFA_INVALID_CODE')) throw error;
       return this.challenge(open.state, language, 'radius:wrong_code');
     }
+  }
+
+  /** The open challenge a State names, if it was started by this client for this user. */
+  private async openChallenge(client: RadiusClient, id: string, userName: string): Promise<OpenChallenge> {
+    if (!CHALLENGE_ID.test(id))
+      throw MfaErrors.MFA_CHALLENGE_EXPIRED({ detail: 'State is not a challenge id' });
+    const open = await this.deps.challenges.open(id);
+    const flow = open.state.context as RadiusContext;
+    if (
+      flow.door !== 'radius' ||
+      flow.application !== client.name ||
+      flow.userName !== normalizeUsername(userName)
+    )
+      throw MfaErrors.MFA_CHALLENGE_EXPIRED({ detail: `challenge ${id} belongs to another client or user` });
+    return open;
+  }
+
+  /** Records a refusal the engine has not recorded. */
+  private refused(context: LoginContext, reason: string, userName: unknown, user?: User): Promise<void> {
+    return this.deps.audit.record({
+      type: 'login',
+      outcome: 'failure',
+      reason,
+      username: typeof userName === 'string' ? normalizeUsername(userName) || null : null,
+      userId: user?.id ?? null,
+      address: context.address,
+      details: { door: 'radius', application: context.application ?? null },
+    });
   }
 
   private challenge(state: ChallengeState, language: string, before?: string): RadiusAnswer {
