@@ -9,6 +9,7 @@ import type { TokenTypePlugin } from '../tokens/token-type.js';
 import { registerKeyCommands } from './commands/keys.js';
 import { registerMigrateCommand } from './commands/migrate.js';
 import { registerPolicyCommands } from './commands/policy.js';
+import { registerSessionCommands } from './commands/session.js';
 import { type RunState, registerStartCommand } from './commands/start.js';
 import { registerSyncCommand } from './commands/sync.js';
 import { registerTokenCommands } from './commands/token.js';
@@ -62,6 +63,7 @@ export function buildProgram(
   registerPolicyCommands(program, io, tokenTypes);
   registerSyncCommand(program, io);
   registerTrustCommands(program, io);
+  registerSessionCommands(program, io);
   return program;
 }
 

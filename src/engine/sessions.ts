@@ -42,6 +42,15 @@ export interface Session {
   expiresAt: number;
 }
 
+/** A live session as lists show it: its user's name and the applications it signed in to. */
+export interface ListedSession extends Session {
+  username: string;
+  applications: Array<{ door: string; application: string; firstAt: number; lastAt: number }>;
+}
+
+/** Most sessions a list shows at once. */
+export const LIST_LIMIT = 1000;
+
 /** How a session starts: the sign-in the hosted login just completed. */
 export interface SessionStart {
   user: Pick<User, 'id' | 'username'>;
@@ -208,6 +217,46 @@ export class Sessions {
     const ids = await this.repository.revokeUser(userId, this.clock(), revocation.reason);
     if (ids.length > 0) await this.auditRevocation(ids, userId, revocation);
     return ids;
+  }
+
+  /** Live sessions, newest first, with their applications: of one user, or of everyone (at most `limit`). */
+  async list(filter: { userId?: string; limit?: number } = {}): Promise<ListedSession[]> {
+    const rows = await this.repository.live(this.clock(), this.lifetimes, {
+      ...filter,
+      limit: filter.limit ?? LIST_LIMIT,
+    });
+    const applications = await this.repository.applicationsOf(rows.map((row) => row.id));
+    return rows.map((row) => ({
+      ...toSession(row),
+      username: row.username,
+      applications: applications
+        .filter((app) => app.session_id === row.id)
+        .map((app) => ({
+          door: app.door,
+          application: app.application,
+          firstAt: app.first_at,
+          lastAt: app.last_at,
+        })),
+    }));
+  }
+
+  /** A session by its public id whatever its state (to revoke it), or undefined. */
+  async byId(id: string): Promise<(Pick<Session, 'id' | 'userId'> & { revoked: boolean }) | undefined> {
+    const row = await this.repository.findById(id);
+    return row && { id: row.id, userId: row.user_id, revoked: row.revoked_at !== null };
+  }
+
+  /**
+   * Ends the sessions of users that are disabled or marked removed (by an administrator, by a
+   * directory sync): reasons `user_disabled` and `user_removed`. The number of sessions ended.
+   */
+  async endOfInactiveUsers(by: string): Promise<number> {
+    let ended = 0;
+    for (const user of await this.repository.usersToEnd()) {
+      const reason = user.removed ? 'user_removed' : 'user_disabled';
+      ended += (await this.revokeUser(user.userId, { reason, by })).length;
+    }
+    return ended;
   }
 
   /** Deletes sessions over before `olderThan`, and their applications (the clean-up job). */

@@ -10,6 +10,7 @@ import type { Directory } from '../directory/directory.js';
 import { LocalDirectory } from '../directory/local/local-directory.js';
 import type { Core as CoreOf } from '../doors/core.js';
 import { SecondFactor } from '../engine/second-factor.js';
+import { Sessions } from '../engine/sessions.js';
 import { Throttle } from '../engine/throttle.js';
 import { openCountryLookup } from '../geo/country-lookup.js';
 import { SigningKeys } from '../keys/signing-keys.js';
@@ -89,7 +90,7 @@ export function composeCore(
 /** The directory the configuration names: the embedded local one, or Active Directory (and its sync). */
 function createDirectory(
   config: Config,
-  repositories: Pick<Repositories, 'users' | 'directoryUsers' | 'directoryState'>,
+  repositories: Pick<Repositories, 'users' | 'directoryUsers' | 'directoryState' | 'sessions' | 'audit'>,
   database: Database,
   clock: Clock,
   logger: Logger,
@@ -106,7 +107,18 @@ function createDirectory(
   const connector = new AdConnector(settings, password, logger.child({ module: 'ad' }));
   return {
     directory: new AdDirectory(settings, connector, repositories.users, clock),
-    adSync: new AdSync(settings, connector, repositories.directoryUsers, repositories.directoryState, clock),
+    adSync: new AdSync(
+      settings,
+      connector,
+      repositories.directoryUsers,
+      repositories.directoryState,
+      clock,
+      () =>
+        // Users the run found disabled or removed lose their sessions on every server.
+        new Sessions(repositories.sessions, repositories.audit, config.sessions, clock).endOfInactiveUsers(
+          'directory sync',
+        ),
+    ),
   };
 }
 

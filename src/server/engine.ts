@@ -33,7 +33,7 @@ export function composeEngine(core: Core, runtime: EngineRuntime): Engine {
     runtime.logger,
   );
   const policy = composeAuthenticationPolicy(core, challenges);
-  const sessions = new Sessions(core.repositories.sessions, core.audit, core.config.sessions, core.clock);
+  const sessions = composeSessions(core);
   const sso = new SingleSignOn({
     sessions,
     users: core.users,
@@ -43,6 +43,11 @@ export function composeEngine(core: Core, runtime: EngineRuntime): Engine {
     clock: core.clock,
   });
   return { dispatcher, sender, challenges, firstFactor, policy, sessions, sso };
+}
+
+/** The single sign-on sessions over the store (stateless: the CLI builds its own, the store is the truth). */
+export function composeSessions(core: Core): Sessions {
+  return new Sessions(core.repositories.sessions, core.audit, core.config.sessions, core.clock);
 }
 
 /**

@@ -10,10 +10,12 @@ import {
 } from '../../engine/throttle-counters.js';
 import { addressSpellings } from '../../engine/throttle-keys.js';
 import { type Core, scryptParams } from '../../server/core.js';
+import { composeSessions } from '../../server/engine.js';
 import { normalizeUsername, type User } from '../../store/repositories/users.js';
 import { type GlobalOptions, say, withCore } from '../context.js';
 import { type CliIo, readSecret } from '../io.js';
 import { formatTable } from '../table.js';
+import { cliOperator } from './session.js';
 
 /** `passgate user add|list|show|disable|enable|unlock`: the local directory, and sign-in throttling. */
 export function registerUserCommands(program: Command, io: CliIo): void {
@@ -114,6 +116,13 @@ export function registerUserCommands(program: Command, io: CliIo): void {
       .action(async (username: string) => {
         await withCore(globals(), async (core) => {
           const updated = await core.users.setDisabled(username, disabled);
+          // A disabled user's sessions end on every server at their next request.
+          const ended = disabled
+            ? await composeSessions(core).revokeUser(updated.id, {
+                reason: 'user_disabled',
+                by: cliOperator(),
+              })
+            : [];
           await core.audit.record({
             type: `admin.user.${name}`,
             outcome: 'success',
@@ -121,7 +130,11 @@ export function registerUserCommands(program: Command, io: CliIo): void {
             userId: updated.id,
             details: { via: 'cli' },
           });
-          say(io, `User ${updated.username} is ${disabled ? 'disabled' : 'enabled'}.`);
+          say(
+            io,
+            `User ${updated.username} is ${disabled ? 'disabled' : 'enabled'}.` +
+              (ended.length > 0 ? ` Ended ${ended.length} session${ended.length === 1 ? '' : 's'}.` : ''),
+          );
         });
       });
   }

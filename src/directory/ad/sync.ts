@@ -74,6 +74,8 @@ export class AdSync {
     private readonly users: DirectoryUsersRepository,
     private readonly state: DirectoryStateRepository,
     private readonly clock: Clock,
+    /** Ends the sessions of users now disabled or removed, after each run; how many it ended. */
+    private readonly endSessions: () => Promise<number> = async () => 0,
   ) {
     // msDS-ResultantPSO (for sign-ins' lockout rule) is computed by the DC for each entry: a third
     // of the DC's time in a full run, for nothing here.
@@ -111,6 +113,7 @@ export class AdSync {
         }
       });
       if ('failure' in outcome) throw outcome.failure;
+      await this.endSessions();
       outcome.summary.durationMs = Math.round(performance.now() - began);
       return outcome.summary;
     } finally {

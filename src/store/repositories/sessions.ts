@@ -60,6 +60,51 @@ export class SessionsRepository {
       .execute();
   }
 
+  /** Live sessions, newest first: of one user, or of everyone (at most `limit`), with their user names. */
+  async live(
+    now: number,
+    lifetimes: SessionLifetimes,
+    filter: { userId?: string; limit: number },
+  ): Promise<Array<SessionRecord & { username: string }>> {
+    let query = this.db
+      .selectFrom('sessions')
+      .innerJoin('users', 'users.id', 'sessions.user_id')
+      .selectAll('sessions')
+      .select('users.username')
+      .where((eb) => live(eb, now, lifetimes));
+    if (filter.userId !== undefined) query = query.where('sessions.user_id', '=', filter.userId);
+    return query.orderBy('sessions.created_at', 'desc').limit(filter.limit).execute();
+  }
+
+  /** The applications of several sessions, in the order each first signed in to them. */
+  async applicationsOf(sessionIds: readonly string[]): Promise<SessionApplicationRecord[]> {
+    if (sessionIds.length === 0) return [];
+    return this.db
+      .selectFrom('session_applications')
+      .selectAll()
+      .where('session_id', 'in', sessionIds)
+      .orderBy('first_at')
+      .orderBy('door')
+      .orderBy('application')
+      .execute();
+  }
+
+  /**
+   * Users with a session not yet revoked whose account is disabled or marked removed (an admin
+   * or a directory sync changed it): what ends their sessions.
+   */
+  async usersToEnd(): Promise<Array<{ userId: string; username: string; removed: boolean }>> {
+    const rows = await this.db
+      .selectFrom('sessions')
+      .innerJoin('users', 'users.id', 'sessions.user_id')
+      .select(['users.id', 'users.username', 'users.removed_at'])
+      .distinct()
+      .where('sessions.revoked_at', 'is', null)
+      .where((eb) => eb.or([eb('users.disabled', '=', 1), eb('users.removed_at', 'is not', null)]))
+      .execute();
+    return rows.map((row) => ({ userId: row.id, username: row.username, removed: row.removed_at !== null }));
+  }
+
   /** Records a use of the session (its idle time starts again). */
   async touch(id: string, now: number): Promise<void> {
     await this.db
