@@ -40,6 +40,7 @@ export const ENV_OVERRIDES: ReadonlyArray<{ variable: string; key: readonly stri
   { variable: 'PASSGATE_MODE', key: ['mode'] },
   { variable: 'PORT', key: ['server', 'port'], numeric: true },
   { variable: 'PASSGATE_PUBLIC_URL', key: ['server', 'publicUrl'] },
+  { variable: 'PASSGATE_WORKERS', key: ['server', 'workers'], numeric: true },
   { variable: 'PASSGATE_DATABASE_URL', key: ['database', 'url'] },
   { variable: 'PASSGATE_MASTER_KEY', key: ['secrets', 'masterKey'] },
 ];

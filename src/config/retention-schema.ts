@@ -2,11 +2,20 @@ import { z } from 'zod';
 
 /**
  * How long rows that have served their purpose stay in the database before the clean-up job
- * (every minute) deletes them. Rows that guard against replays (SAML request ids, revoked
+ * (every `cleanUpIntervalSeconds`) deletes them. Rows that guard against replays (SAML request ids, revoked
  * sessions) and sign-ins in progress are kept exactly until they expire, whatever is set here.
  */
 export const retentionSchema = z
   .strictObject({
+    cleanUpIntervalSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(3600)
+      .default(60)
+      .describe(
+        'Seconds between two runs of the clean-up job; of several workers (`server.workers`), one runs it.',
+      ),
     throttleHours: z
       .number()
       .int()

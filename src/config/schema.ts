@@ -114,6 +114,15 @@ export function configSchemaWith<P extends PluginSchemas>(plugins: P) {
             .default(65536)
             .describe('Largest request body accepted on form and API routes.'),
           shutdownGraceSeconds: seconds(10, 'On SIGTERM, how long in-flight requests may take to finish.'),
+          workers: z
+            .number()
+            .int()
+            .min(1)
+            .max(256)
+            .optional()
+            .describe(
+              'Server processes sharing the port and the store (environment: `PASSGATE_WORKERS`); 1 runs one process and no primary. Default: the number of CPUs.',
+            ),
         })
         .prefault({})
         .describe('HTTP server.'),

@@ -35,8 +35,15 @@ export function metricsExposure(
   };
 }
 
-/** GET /metrics: the Prometheus text, to a scraper presenting the bearer token when one is set. */
-export function metricsHandler(metrics: Metrics, token: string | undefined): RequestHandler {
+/**
+ * GET /metrics: the Prometheus text (`scrape`: this process's registry, or the sum over the
+ * workers), to a scraper presenting the bearer token when one is set.
+ */
+export function metricsHandler(
+  metrics: Metrics,
+  token: string | undefined,
+  scrape: () => Promise<string> = () => metrics.registry.metrics(),
+): RequestHandler {
   return async (req: Request, res: Response) => {
     res.set('Cache-Control', 'no-store');
     if (token !== undefined && !sameSecret(bearerOf(req) ?? '', token)) {
@@ -47,7 +54,14 @@ export function metricsHandler(metrics: Metrics, token: string | undefined): Req
         .send('Unauthorized\n');
       return;
     }
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    let text: string;
+    try {
+      text = await scrape();
+    } catch {
+      res.status(503).type('text').send('Metrics are unavailable; try again.\n');
+      return;
+    }
+    res.type(metrics.registry.contentType).send(text);
   };
 }
 

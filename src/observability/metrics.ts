@@ -9,6 +9,10 @@ export interface Metrics {
   rateLimited: Counter<'entry'>;
   /** Addresses each rate limit remembers (bounded by `rateLimit.maxAddresses`). */
   rateLimitAddresses: Gauge<'entry'>;
+  /** Requests by the worker slot that served them (`server.workers`): how the load spreads. */
+  workerRequests: Counter<'worker'>;
+  /** Runs of the scheduled clean-up (one worker of several runs it). */
+  cleanUpRuns: Counter;
 }
 
 /** Creates the registry with process metrics and Passgate's own. */
@@ -40,6 +44,17 @@ export function createMetrics(): Metrics {
       name: 'passgate_rate_limit_addresses',
       help: 'Client addresses each per-address rate limit remembers in this process.',
       labelNames: ['entry'],
+      registers: [registry],
+    }),
+    workerRequests: new Counter({
+      name: 'passgate_worker_requests_total',
+      help: 'HTTP requests by the worker slot (1..server.workers) that served them.',
+      labelNames: ['worker'],
+      registers: [registry],
+    }),
+    cleanUpRuns: new Counter({
+      name: 'passgate_clean_up_runs_total',
+      help: 'Runs of the scheduled clean-up job (retention.cleanUpIntervalSeconds).',
       registers: [registry],
     }),
   };

@@ -51,10 +51,16 @@ export interface Services {
  */
 export async function composeServices(
   core: Core,
-  runtime: { publicUrl: string; logger: Logger; metrics: Metrics },
+  runtime: {
+    publicUrl: string;
+    logger: Logger;
+    metrics: Metrics;
+    /** Whether this process runs the scheduled jobs (clean-up, AD sync): one worker of several does. */
+    scheduledJobs?: boolean;
+  },
 ): Promise<Services> {
   const { config, clock, keys } = core;
-  const { publicUrl, logger, metrics } = runtime;
+  const { publicUrl, logger, metrics, scheduledJobs = true } = runtime;
 
   const seeded = await seedPolicies(core);
   if (seeded.length > 0) logger.info({ kinds: seeded }, 'policies seeded from the configuration');
@@ -138,15 +144,23 @@ export async function composeServices(
   ];
   const cleanUp = () => runPruneJobs(pruneJobs, clock(), logger);
   const timers = [
+    // Every worker holds the keys in memory: each refreshes its own.
     every(config.oidc.keyRefreshSeconds * 1000, logger, 'signing-key refresh', refreshKeys),
-    // Each failing job is logged by the run itself.
-    every(60_000, logger, 'clean-up', () => cleanUp().catch(() => undefined)),
+    // Each failing job is logged by the run itself; of several workers, one runs it.
+    ...(scheduledJobs
+      ? [
+          every(config.retention.cleanUpIntervalSeconds * 1000, logger, 'clean-up', () => {
+            metrics.cleanUpRuns.inc();
+            return cleanUp().catch(() => undefined);
+          }),
+        ]
+      : []),
   ];
   for (const listen of each((door) => door.listen)) await listen();
 
   // AD synchronisation: a first run at start-up, then every intervalMinutes (full when due).
   const adSync =
-    core.adSync && config.directory.type === 'ad' && config.directory.sync.enabled
+    scheduledJobs && core.adSync && config.directory.type === 'ad' && config.directory.sync.enabled
       ? scheduleAdSync(
           core.adSync,
           core.audit,

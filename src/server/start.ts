@@ -18,6 +18,7 @@ import type { Config } from './config.js';
 import { type Core, composeCore } from './core.js';
 import { unsupportedNodeWarning } from './node-support.js';
 import { collectStartUpGarbage } from './start-up-garbage.js';
+import type { WorkerLink } from './worker-link.js';
 
 /** A started Passgate server. */
 export interface RunningServer {
@@ -46,6 +47,11 @@ export interface StartOptions {
   clock?: Clock;
   /** Told, in plain words, what a new administrator should do next (first run). */
   announce?: (text: string) => void;
+  /**
+   * When this process is one worker of several (src/server/primary.ts): its link to the
+   * primary. Only slot 1 runs the scheduled jobs; /metrics answers the sum over every worker.
+   */
+  worker?: WorkerLink;
 }
 
 /**
@@ -57,6 +63,9 @@ export async function startServer(config: Config, options: StartOptions): Promis
   const { logger } = options;
   const clock = options.clock ?? systemClock;
   const metrics = createMetrics();
+  const { worker } = options;
+  worker?.shareMetrics(metrics.registry);
+  const scrape = worker ? () => worker.clusterMetrics() : () => metrics.registry.metrics();
   const exposure = metricsExposure(config.metrics);
   let database: Database | undefined;
   let core: Core | undefined;
@@ -68,6 +77,8 @@ export async function startServer(config: Config, options: StartOptions): Promis
     config,
     logger,
     metrics,
+    scrape,
+    slot: String(worker?.slot ?? 1),
     exposure,
     app: () => services?.app,
     readiness: async () => {
@@ -82,7 +93,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
   const server = createServer(shell);
   server.keepAliveTimeout = 65_000;
   const port = await listen(server, config.server.port, config.server.host);
-  const metricsServer = exposure.listen ? createServer(metricsApp(metrics, exposure)) : undefined;
+  const metricsServer = exposure.listen ? createServer(metricsApp(metrics, scrape, exposure)) : undefined;
   let metricsUrl: string | undefined;
   if (metricsServer && exposure.listen) {
     const { host, port: wanted } = exposure.listen;
@@ -93,9 +104,10 @@ export async function startServer(config: Config, options: StartOptions): Promis
     metricsUrl = `http://${hostForUrl(host)}:${bound}`;
   }
   const publicUrl = (config.server.publicUrl ?? `http://localhost:${port}`).replace(/\/+$/, '');
-  const nodeWarning = unsupportedNodeWarning();
+  // Said once, by the first worker of several.
+  const nodeWarning = (worker?.slot ?? 1) === 1 ? unsupportedNodeWarning() : undefined;
   if (nodeWarning) logger.warn(nodeWarning);
-  for (const warning of developmentWarnings(config, publicUrl))
+  for (const warning of (worker?.slot ?? 1) === 1 ? developmentWarnings(config, publicUrl) : [])
     logger.warn(`development default: ${warning}`);
   logger.info({ port, publicUrl, mode: config.mode, ...(metricsUrl ? { metricsUrl } : {}) }, 'listening');
 
@@ -106,9 +118,15 @@ export async function startServer(config: Config, options: StartOptions): Promis
     const { applied } = await migrateToLatest(database);
     if (applied.length > 0) logger.info({ applied }, 'database migrated');
     core = composeCore(config, database, clock, logger);
-    services = await composeServices(core, { publicUrl, logger, metrics });
+    services = await composeServices(core, {
+      publicUrl,
+      logger,
+      metrics,
+      scheduledJobs: (worker?.slot ?? 1) === 1,
+    });
     collectStartUpGarbage(stopping.signal);
-    logger.info({ database: database.displayUrl }, 'ready');
+    logger.info({ database: database.displayUrl, ...(worker ? { worker: worker.slot } : {}) }, 'ready');
+    worker?.ready();
     if (options.announce && (await core.users.count()) === 0) options.announce(firstRunHint(config));
   })();
   ready.catch(() => {});
@@ -140,6 +158,9 @@ interface ShellOptions {
   config: Config;
   logger: Logger;
   metrics: Metrics;
+  scrape: () => Promise<string>;
+  /** The worker slot that serves here (1 without workers), for the requests-by-worker counter. */
+  slot: string;
   exposure: MetricsExposure;
   app: () => Services['app'] | undefined;
   readiness: () => Promise<Record<string, string>>;
@@ -159,6 +180,7 @@ function createShell(options: ShellOptions): express.Express {
   shell.use(stripUntrustedForwarding(isTrustedProxy));
   shell.use(requestLogger(logger));
   shell.use((req, res, next) => {
+    metrics.workerRequests.inc({ worker: options.slot });
     const end = metrics.httpDuration.startTimer({ method: req.method, route: routeGroup(req.path) });
     res.on('finish', () => end({ status: String(res.statusCode) }));
     next();
@@ -171,7 +193,8 @@ function createShell(options: ShellOptions): express.Express {
     const ok = Object.values(checks).every((v) => v === 'ok');
     res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'not ready', checks });
   });
-  if (options.exposure.onPublicPort) shell.get('/metrics', metricsHandler(metrics, options.exposure.token));
+  if (options.exposure.onPublicPort)
+    shell.get('/metrics', metricsHandler(metrics, options.exposure.token, options.scrape));
   shell.use((req: Request, res: Response, next: NextFunction) => {
     const app = options.app();
     if (app) return app(req, res, next);
@@ -185,10 +208,14 @@ function createShell(options: ShellOptions): express.Express {
 }
 
 /** The metrics listener: /metrics (behind the token when one is set) and nothing else. */
-function metricsApp(metrics: Metrics, exposure: MetricsExposure): express.Express {
+function metricsApp(
+  metrics: Metrics,
+  scrape: () => Promise<string>,
+  exposure: MetricsExposure,
+): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  app.get('/metrics', metricsHandler(metrics, exposure.token));
+  app.get('/metrics', metricsHandler(metrics, exposure.token, scrape));
   app.use((_req, res) => {
     res.status(404).type('text').send('Not found\n');
   });
