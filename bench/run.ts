@@ -95,6 +95,7 @@ async function runBackend(backend: BackendId, settings: BenchSettings): Promise<
       mode: settings.mode,
       scryptCost: cost,
       ...(settings.profile ? { profileDir: path.resolve(REPO_ROOT, 'test-output', 'profiles') } : {}),
+      ...(settings.workers ? { workers: settings.workers } : {}),
     };
     const configFile = writeServerConfig(options);
     const userCount = Math.max(settings.loginConcurrency, settings.grantConcurrency);
@@ -113,7 +114,9 @@ async function runBackend(backend: BackendId, settings: BenchSettings): Promise<
     const server = await startChildServer(options, configFile);
     const stopServer = () => server.stop();
     cleanups.push(stopServer);
-    log(`${name}: server pid ${server.pid} (${code}) ready at ${server.url} in ${ms(starting)} ms`);
+    log(
+      `${name}: server pid ${server.pid} (${code}, ${server.processCount()} processes) ready at ${server.url} in ${ms(starting)} ms`,
+    );
     const windows: Array<{ result: ScenarioResult; from: number; to: number; intervals: Interval[] }> = [];
     try {
       const target = await discoverTarget(server.url);

@@ -20,10 +20,12 @@ export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url
 export interface ChildServer {
   url: string;
   pid: number;
-  /** CPU seconds (user + system, every thread) the child has used so far. */
+  /** CPU seconds (user + system, every thread) the child and its workers have used so far. */
   cpuSeconds(): number;
-  /** Resident set size of the child in bytes. */
+  /** Resident set size of the child and its workers in bytes. */
   rssBytes(): number;
+  /** The child's processes: itself, and its workers when `server.workers` > 1. */
+  processCount(): number;
   /** Log lines the child wrote (warn and above), newest last. */
   logs: string[];
   /** Stops it with SIGTERM (a CPU profile, if asked for, is written on that exit). */
@@ -46,6 +48,8 @@ export interface ChildServerOptions {
   profileDir?: string;
   /** Settings merged over the bench's own (the flood scenario's rate limits and trusted proxy). */
   extra?: Record<string, unknown>;
+  /** `server.workers`; unset: Passgate's default (one per CPU). */
+  workers?: number;
 }
 
 /** /metrics is served only behind a token (or on a listener of its own): the bench scrapes with this one. */
@@ -66,7 +70,11 @@ export function writeServerConfig(options: ChildServerOptions): string {
       mode: options.mode,
       dataDir,
       metadataDir,
-      server: { host: '127.0.0.1', shutdownGraceSeconds: 2 },
+      server: {
+        host: '127.0.0.1',
+        shutdownGraceSeconds: 2,
+        ...(options.workers ? { workers: options.workers } : {}),
+      },
       passwords: { scryptCost: options.scryptCost },
       log: { level: 'warn' },
       metrics: { tokenEnv: METRICS_TOKEN_VARIABLE },
@@ -184,11 +192,9 @@ export async function startChildServer(
     url,
     pid,
     logs,
-    cpuSeconds: () => processCpu(pid)?.seconds ?? 0,
-    rssBytes: () => {
-      const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-      return match ? Number(match[1]) * 1024 : 0;
-    },
+    cpuSeconds: () => processTreeCpuSeconds(pid),
+    rssBytes: () => processTree(pid).reduce((sum, member) => sum + rssOf(member), 0),
+    processCount: () => processTree(pid).length,
     stop: () => stopChild(child, exited),
   };
 }
@@ -214,12 +220,8 @@ function processCpu(pid: number): { seconds: number; parent: number } | undefine
   return { seconds: (Number(fields[11]) + Number(fields[12])) / clockTicks(), parent: Number(fields[1]) };
 }
 
-/**
- * CPU seconds used so far by a process and all its descendants (the PostgreSQL postmaster and
- * its backends). Backends that already exited are not counted; the server's pool keeps its
- * connections open, so over a measured window this is accurate.
- */
-export function processTreeCpuSeconds(rootPid: number): number {
+/** A process and all its descendants, with the CPU seconds each has used so far. */
+function processTree(rootPid: number): Array<{ pid: number; seconds: number }> {
   const all = new Map<number, { seconds: number; parent: number }>();
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
@@ -233,9 +235,26 @@ export function processTreeCpuSeconds(rootPid: number): number {
     }
     return false;
   };
-  let seconds = 0;
-  for (const [pid, cpu] of all) if (inTree(pid)) seconds += cpu.seconds;
-  return seconds;
+  return [...all].filter(([pid]) => inTree(pid)).map(([pid, cpu]) => ({ pid, seconds: cpu.seconds }));
+}
+
+/**
+ * CPU seconds used so far by a process and all its descendants (Passgate's primary and its
+ * workers; the PostgreSQL postmaster and its backends). Processes that already exited are not
+ * counted; workers and the pool's connections stay up, so over a measured window this is accurate.
+ */
+export function processTreeCpuSeconds(rootPid: number): number {
+  return processTree(rootPid).reduce((sum, member) => sum + member.seconds, 0);
+}
+
+/** Resident set size of one process in bytes (0 once it is gone). */
+function rssOf({ pid }: { pid: number }): number {
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
 }
 
 let ticksPerSecond: number | undefined;

@@ -63,6 +63,8 @@ export interface BenchSettings {
   peers: PeerId[];
   /** Run each server child with --cpu-prof and summarize every measured window. */
   profile: boolean;
+  /** `server.workers` of the server children; undefined: Passgate's default (one per CPU). */
+  workers?: number;
   output: string;
 }
 
@@ -95,6 +97,8 @@ Environment variables (all optional):
                              installs them (apt, as root) and starts them from ../shared/peers
                              (BENCH_PEERS_DIR), runs the same journeys against them first, prints ratios
   BENCH_MODE                 server mode: production (default) or development
+  BENCH_WORKERS              server.workers of the server (default: Passgate's, one per CPU; 1 = one
+                             process); server CPU and RSS are summed over the primary and its workers
   BENCH_QUIET_WAIT_SECONDS   before each scenario, wait up to this long until other processes use
                              under 25% of a core (default 0: measure at once, report their share)
   BENCH_PROFILE=1            run the server with --cpu-prof and print where each window went; with
@@ -151,6 +155,7 @@ export function readSettings(
     peers: list('BENCH_PEERS', PEER_IDS, []),
     quietWaitSeconds: number('BENCH_QUIET_WAIT_SECONDS', 0, 0, 3600),
     profile: env.BENCH_PROFILE === '1' || env.BENCH_PROFILE === 'true',
+    ...(env.BENCH_WORKERS ? { workers: Math.round(number('BENCH_WORKERS', 1, 1, 256)) } : {}),
     output: env.BENCH_OUTPUT || 'test-output/bench.json',
   };
 }

@@ -1,17 +1,24 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify } from 'yaml';
-import type { Clock } from '../../src/clock.js';
+import { type Clock, systemClock } from '../../src/clock.js';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { hashPassword } from '../../src/crypto/password.js';
 import { createLogger } from '../../src/observability/logger.js';
+import { PACKAGE_ROOT } from '../../src/paths.js';
 import { type Config, loadConfig } from '../../src/server/config.js';
-import type { Core } from '../../src/server/core.js';
+import { type Core, composeCore } from '../../src/server/core.js';
 import { type RunningServer, startServer } from '../../src/server/start.js';
+import { type Database, openDatabase } from '../../src/store/database.js';
 import type { User } from '../../src/store/repositories/users.js';
+import { cleanEnv } from './cli.js';
 import { type Backend, createTestDatabase, type TestDatabase } from './databases.js';
+import { freePort } from './free-port.js';
 
 /** A test client registration written to the server's metadata folder. */
 export type TestClient = Record<string, unknown> & { client_id: string };
@@ -102,19 +109,156 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     config,
     dataDir,
     logs,
-    addUser: async (username, password, extra = {}) =>
-      core.users.create({
-        username,
-        displayName: extra.displayName ?? `${username[0]!.toUpperCase()}${username.slice(1)} Example`,
-        email: extra.email ?? `${username}@example.test`,
-        mobile: extra.mobile ?? null,
-        groups: extra.groups ?? [],
-        disabled: extra.disabled ?? false,
-        passwordHash: await hashPassword(password, { cost: 10, blockSize: 8, parallelization: 1 }),
-      }),
+    addUser: userAdder(core),
     close: async () => {
       await server.close();
       await database?.drop();
     },
   };
+}
+
+/** Passgate started as `passgate start` with `server.workers` worker processes (node:cluster). */
+export interface WorkersTestServer {
+  url: string;
+  /** The primary's process id (it forwards SIGHUP and SIGTERM to the workers). */
+  pid: number;
+  /** The primary's live child processes (the workers) right now. */
+  workerPids(): number[];
+  /** Every line the primary and the workers wrote, as text. */
+  logs: string[];
+  /** A core over the same store, in the test's process (users, tokens, inspection). */
+  core: Core;
+  config: Config;
+  dataDir: string;
+  addUser(username: string, password: string, extra?: Partial<User>): Promise<User>;
+  /** The /metrics text (summed over the workers by the primary), from whichever worker takes it. */
+  metrics(): Promise<string>;
+  /** Resolves once `count` log lines match `pattern` (fails after `timeoutMs`). */
+  waitForLogs(pattern: RegExp, count?: number, timeoutMs?: number): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+const WORKERS_METRICS_VARIABLE = 'PASSGATE_TEST_METRICS_TOKEN';
+const WORKERS_METRICS_TOKEN = 'workers-test-metrics-token';
+
+/**
+ * Starts the real `passgate start` with `workers` worker processes on a fresh database of the
+ * chosen backend (the same settings as {@link startTestServer}), waits until every worker serves.
+ */
+export async function startWorkersTestServer(
+  options: TestServerOptions & { workers: number },
+): Promise<WorkersTestServer> {
+  const database = await createTestDatabase(options.backend ?? 'sqlite');
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'passgate-data-'));
+  const metadataDir = path.join(dataDir, 'metadata');
+  mkdirSync(path.join(metadataDir, 'oidc'), { recursive: true });
+  mkdirSync(path.join(metadataDir, 'saml'), { recursive: true });
+  for (const client of options.clients ?? [TEST_CLIENT]) {
+    writeFileSync(path.join(metadataDir, 'oidc', `${client.client_id}.yaml`), stringify(client));
+  }
+  const port = await freePort();
+  const settings = {
+    dataDir,
+    metadataDir,
+    database: { url: database.url, retryInitialDelayMs: 100, retryMaxDelayMs: 500 },
+    passwords: { scryptCost: 10 },
+    log: { level: 'info' },
+    rateLimit: { enabled: false },
+    metrics: { tokenEnv: WORKERS_METRICS_VARIABLE },
+    ...options.config,
+    server: {
+      host: '127.0.0.1',
+      port,
+      publicUrl: `http://127.0.0.1:${port}`,
+      shutdownGraceSeconds: 2,
+      workers: options.workers,
+      ...options.config?.server,
+    },
+  } as ConfigInput;
+  const file = path.join(dataDir, 'passgate.yaml');
+  writeFileSync(file, stringify(settings));
+  const env = { PASSGATE_MASTER_KEY: randomBytes(32).toString('base64') };
+  const config = loadConfig({ file, env });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [path.join(PACKAGE_ROOT, 'bin', 'passgate.js'), 'start', '--config', file],
+    {
+      env: cleanEnv({ ...env, [WORKERS_METRICS_VARIABLE]: WORKERS_METRICS_TOKEN }),
+      cwd: PACKAGE_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  const logs: string[] = [];
+  const collectLines = (chunk: Buffer) => logs.push(...chunk.toString().split('\n').filter(Boolean));
+  child.stdout!.on('data', collectLines);
+  child.stderr!.on('data', collectLines);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const waitForLogs = async (pattern: RegExp, count = 1, timeoutMs = 60_000) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const matching = logs.filter((line) => pattern.test(line));
+      if (matching.length >= count) return matching;
+      if (child.exitCode !== null || Date.now() > deadline)
+        throw new Error(`no ${count} lines matching ${pattern}; output:\n${logs.slice(-30).join('\n')}`);
+      await sleep(100);
+    }
+  };
+  let store: Database | undefined;
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    await store?.close();
+    await database.drop();
+  };
+  try {
+    await waitForLogs(/"msg":"worker serving"/, options.workers);
+    store = await openDatabase(database.url);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  const core = composeCore(config, store, options.clock ?? systemClock);
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    url,
+    pid: child.pid!,
+    workerPids: () =>
+      execFileSync('ps', ['--ppid', String(child.pid), '-o', 'pid='])
+        .toString()
+        .split('\n')
+        .map((line) => Number(line.trim()))
+        .filter((pid) => pid > 0),
+    logs,
+    core,
+    config,
+    dataDir,
+    addUser: userAdder(core),
+    metrics: async () => {
+      const response = await fetch(`${url}/metrics`, {
+        headers: { authorization: `Bearer ${WORKERS_METRICS_TOKEN}` },
+      });
+      if (response.status !== 200) throw new Error(`/metrics answered ${response.status}`);
+      return response.text();
+    },
+    waitForLogs,
+    close: stop,
+  };
+}
+
+/** Creates local users with a password, hashed cheaply (the servers' `passwords.scryptCost: 10`). */
+function userAdder(core: Core): TestServer['addUser'] {
+  return async (username, password, extra = {}) =>
+    core.users.create({
+      username,
+      displayName: extra.displayName ?? `${username[0]!.toUpperCase()}${username.slice(1)} Example`,
+      email: extra.email ?? `${username}@example.test`,
+      mobile: extra.mobile ?? null,
+      groups: extra.groups ?? [],
+      disabled: extra.disabled ?? false,
+      passwordHash: await hashPassword(password, { cost: 10, blockSize: 8, parallelization: 1 }),
+    });
 }
