@@ -43,8 +43,17 @@ describe('configuration', () => {
     expect(config.source).toBe(file);
   });
 
+  it('takes server.workers from PASSGATE_WORKERS, unset by default (one per CPU), and refuses fewer than one', () => {
+    expect(loadConfig({ env: {} }).server.workers).toBeUndefined();
+    expect(loadConfig({ env: { PASSGATE_WORKERS: '3' } }).server.workers).toBe(3);
+    expect(errorOf(() => loadConfig({ env: { PASSGATE_WORKERS: '0' } }))).toMatch(
+      /^server\.workers: .*\(from PASSGATE_WORKERS\)$/,
+    );
+  });
+
   it('keeps the documented retention periods by default, and refuses one shorter than the window that counts its rows', () => {
     expect(loadConfig({ env: {} }).retention).toEqual({
+      cleanUpIntervalSeconds: 60,
       throttleHours: 24,
       passcodesMinutes: 60,
       challengesMinutes: 60,
