@@ -74,7 +74,10 @@ describe.each(BACKENDS)('migration 0010-login-flows (%s)', (backend) => {
         values ('u1', 'google', '_r1', 'https://sp.example/acs', 'rs', 'requested_authn_context', 1,
           ${'cd'.repeat(32)}, ${T0}, ${T0 + 10 * MINUTE}, null, '{"subject":{"nameId":"a"}}')
       `.execute(database.db);
-      expect(await migrateToLatest(database)).toEqual({ applied: ['0010-login-flows'] });
+      const upToLoginFlows = Object.fromEntries(
+        Object.entries(migrations).filter(([name]) => name <= '0010-login-flows'),
+      );
+      expect(await migrateToLatest(database, upToLoginFlows)).toEqual({ applied: ['0010-login-flows'] });
       const moved = await new LoginFlowsRepository(database.db).findOpen('saml', 'u1', T0);
       expect({ ...moved, state: JSON.parse(moved!.state) }).toEqual({
         uid: 'u1',
