@@ -11,10 +11,11 @@ type Slot = { argument: string } | { fixed: unknown };
  * and compiling costs more CPU than SQLite takes to run most of them). `build` receives a marker
  * for each named argument and must use each only as a value (a parameter of the compiled
  * statement), never to decide the query's shape: the statement is the same for every call, only
- * the parameters change.
+ * the parameters change. `database` may be given as a function (a repository's field initializer
+ * cannot read the constructor's parameters yet); it is called on the first run.
  */
 export function preparedQuery<DB, Name extends string, Row>(
-  db: Kysely<DB>,
+  database: Kysely<DB> | (() => Kysely<DB>),
   names: readonly Name[],
   build: (args: Record<Name, never>) => Compilable<Row>,
 ): (args: Record<Name, unknown>) => Promise<QueryResult<Row>> {
@@ -33,11 +34,12 @@ export function preparedQuery<DB, Name extends string, Row>(
     if (unused.length > 0) throw new Error(`prepared query never uses ${unused.join(', ')}: ${query.sql}`);
     return { query, slots };
   };
+  const db = () => (typeof database === 'function' ? database() : database);
   return (args) => {
     compiled ??= compile();
     const parameters = compiled.slots.map((slot) =>
       'argument' in slot ? args[slot.argument as Name] : slot.fixed,
     );
-    return db.executeQuery(CompiledQuery.raw(compiled.query.sql, parameters) as CompiledQuery<Row>);
+    return db().executeQuery(CompiledQuery.raw(compiled.query.sql, parameters) as CompiledQuery<Row>);
   };
 }

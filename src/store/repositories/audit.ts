@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../clock.js';
+import { preparedQuery } from '../prepared-query.js';
 import type { Tables } from '../tables.js';
 import { timeOrderedId } from '../time-ordered-id.js';
 
@@ -24,22 +25,26 @@ export class AuditRepository {
     private readonly clock: Clock,
   ) {}
 
+  /** Every sign-in records events: the statement is built once (see preparedQuery). */
+  private readonly insert = preparedQuery(
+    () => this.db,
+    ['id', 'at', 'type', 'outcome', 'reason', 'username', 'user_id', 'address', 'details'],
+    (row) => this.db.insertInto('audit_events').values(row),
+  );
+
   async record(event: AuditEvent): Promise<void> {
     const at = this.clock();
-    await this.db
-      .insertInto('audit_events')
-      .values({
-        id: timeOrderedId(at),
-        at,
-        type: event.type,
-        outcome: event.outcome,
-        reason: event.reason ?? null,
-        username: event.username ?? null,
-        user_id: event.userId ?? null,
-        address: event.address ?? null,
-        details: JSON.stringify(event.details ?? {}),
-      })
-      .execute();
+    await this.insert({
+      id: timeOrderedId(at),
+      at,
+      type: event.type,
+      outcome: event.outcome,
+      reason: event.reason ?? null,
+      username: event.username ?? null,
+      user_id: event.userId ?? null,
+      address: event.address ?? null,
+      details: JSON.stringify(event.details ?? {}),
+    });
   }
 
   /** Most recent events first, optionally of one type and of one user. */

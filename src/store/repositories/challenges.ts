@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Clock } from '../../clock.js';
+import { preparedQuery } from '../prepared-query.js';
 import type { ChallengeRow, Tables } from '../tables.js';
 
 /** A second-factor step as stored. */
@@ -12,19 +13,36 @@ export class ChallengesRepository {
     private readonly clock: Clock,
   ) {}
 
+  // The statements of every second-factor step, built once (see preparedQuery).
+  private readonly selectOpen = preparedQuery(
+    () => this.db,
+    ['id', 'now'],
+    ({ id, now }) =>
+      this.db
+        .selectFrom('challenges')
+        .selectAll()
+        .where('id', '=', id)
+        .where('completed_at', 'is', null)
+        .where('expires_at', '>', now),
+  );
+  private readonly completeOpen = preparedQuery(
+    () => this.db,
+    ['id', 'now'],
+    ({ id, now }) =>
+      this.db
+        .updateTable('challenges')
+        .set({ completed_at: now })
+        .where('id', '=', id)
+        .where('completed_at', 'is', null),
+  );
+
   async create(row: ChallengeRow): Promise<void> {
     await this.db.insertInto('challenges').values(row).execute();
   }
 
   /** A challenge that is neither expired nor completed. */
   async findOpen(id: string): Promise<StoredChallenge | undefined> {
-    return this.db
-      .selectFrom('challenges')
-      .selectAll()
-      .where('id', '=', id)
-      .where('completed_at', 'is', null)
-      .where('expires_at', '>', this.clock())
-      .executeTakeFirst();
+    return (await this.selectOpen({ id, now: this.clock() })).rows[0];
   }
 
   /** Remembers why the last passcode could not be sent (null: it was sent). */
@@ -34,13 +52,8 @@ export class ChallengesRepository {
 
   /** Completes a challenge; true for exactly one caller. */
   async complete(id: string): Promise<boolean> {
-    const result = await this.db
-      .updateTable('challenges')
-      .set({ completed_at: this.clock() })
-      .where('id', '=', id)
-      .where('completed_at', 'is', null)
-      .executeTakeFirst();
-    return result.numUpdatedRows === 1n;
+    const result = await this.completeOpen({ id, now: this.clock() });
+    return result.numAffectedRows === 1n;
   }
 
   async prune(before: number): Promise<void> {

@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { preparedQuery } from '../prepared-query.js';
 import type { Tables } from '../tables.js';
 
 /** What a login-history entry records: the country of a login or the device it came from. */
@@ -16,9 +17,42 @@ export interface LoginHistoryEntry {
 export class LoginHistoryRepository {
   constructor(private readonly db: Kysely<Tables>) {}
 
+  // The statements of every sign-in, built once (see preparedQuery).
+  private readonly selectSeen = preparedQuery(
+    () => this.db,
+    ['userId', 'kind', 'value'],
+    ({ userId, kind, value }) =>
+      this.db
+        .selectFrom('login_history')
+        .select('value')
+        .where('user_id', '=', userId)
+        .where('kind', '=', kind)
+        .where('value', '=', value),
+  );
+  private readonly upsertSighting = preparedQuery(
+    () => this.db,
+    ['userId', 'kind', 'value', 'now'],
+    ({ userId, kind, value, now }) =>
+      this.db
+        .insertInto('login_history')
+        .values({ user_id: userId, kind, value, first_seen_at: now, last_seen_at: now })
+        .onConflict((oc) =>
+          oc.columns(['user_id', 'kind', 'value']).doUpdateSet({
+            // Never backwards, whichever of two concurrent logins writes last.
+            last_seen_at: sql`case when excluded.last_seen_at > login_history.last_seen_at
+            then excluded.last_seen_at else login_history.last_seen_at end`,
+          }),
+        )
+        .returning('first_seen_at'),
+  );
+
   /** Which of the given values of one kind the user has been seen with. */
   async seen(userId: string, kind: LoginHistoryKind, values: string[]): Promise<Set<string>> {
     if (values.length === 0) return new Set();
+    if (values.length === 1) {
+      const { rows } = await this.selectSeen({ userId, kind, value: values[0] });
+      return new Set(rows.map((row) => row.value));
+    }
     const rows = await this.db
       .selectFrom('login_history')
       .select('value')
@@ -34,19 +68,8 @@ export class LoginHistoryRepository {
    * when the entry is new (first seen now), i.e. when the user's entries of that kind grew.
    */
   async touch(userId: string, kind: LoginHistoryKind, value: string, now: number): Promise<boolean> {
-    const row = await this.db
-      .insertInto('login_history')
-      .values({ user_id: userId, kind, value, first_seen_at: now, last_seen_at: now })
-      .onConflict((oc) =>
-        oc.columns(['user_id', 'kind', 'value']).doUpdateSet({
-          // Never backwards, whichever of two concurrent logins writes last.
-          last_seen_at: sql`case when excluded.last_seen_at > login_history.last_seen_at
-            then excluded.last_seen_at else login_history.last_seen_at end`,
-        }),
-      )
-      .returning('first_seen_at')
-      .executeTakeFirstOrThrow();
-    return Number(row.first_seen_at) === now;
+    const [row] = (await this.upsertSighting({ userId, kind, value, now })).rows;
+    return Number(row!.first_seen_at) === now;
   }
 
   /** Forgets all but the `keep` most recently seen entries of one kind of a user. */

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../clock.js';
+import { preparedQuery } from '../prepared-query.js';
 import type { Tables } from '../tables.js';
 
 /** A stored policy document with its name and position. */
@@ -21,6 +22,17 @@ export class PoliciesRepository {
     private readonly db: Kysely<Tables>,
     private readonly clock: Clock,
   ) {}
+
+  /** Asked on every sign-in: built once (see preparedQuery). */
+  private readonly selectVersion = preparedQuery(
+    () => this.db,
+    ['kind'],
+    ({ kind }) =>
+      this.db
+        .selectFrom('policies')
+        .select((eb) => [eb.fn.countAll<number>().as('count'), eb.fn.max('updated_at').as('latest')])
+        .where('kind', '=', kind),
+  );
 
   /** Every policy of a kind, in position order then by name. */
   async list(kind: string): Promise<StoredPolicy[]> {
@@ -111,12 +123,8 @@ export class PoliciesRepository {
    * latest change), so that a cache of compiled policies knows when to rebuild without reading them.
    */
   async version(kind: string): Promise<string> {
-    const row = await this.db
-      .selectFrom('policies')
-      .select((eb) => [eb.fn.countAll<number>().as('count'), eb.fn.max('updated_at').as('latest')])
-      .where('kind', '=', kind)
-      .executeTakeFirstOrThrow();
-    return `${Number(row.count)}:${row.latest ?? 0}`;
+    const [row] = (await this.selectVersion({ kind })).rows;
+    return `${Number(row!.count)}:${row!.latest ?? 0}`;
   }
 
   /** Deletes one policy; true when it existed. */

@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { preparedQuery } from '../prepared-query.js';
 import type { Tables } from '../tables.js';
 
 /** A limit of attempts inside a window. */
@@ -31,6 +32,43 @@ export interface ThrottleState extends ThrottleCount {
 export class ThrottleRepository {
   constructor(private readonly db: Kysely<Tables>) {}
 
+  // The statements of every sign-in but the increment (whose shape depends on the rule), built once.
+  private readonly selectCounter = preparedQuery(
+    () => this.db,
+    ['key'],
+    ({ key }) =>
+      this.db
+        .selectFrom('throttle')
+        .select(['failures', 'window_start', 'blocked_until'])
+        .where('key', '=', key),
+  );
+  private readonly deleteCounter = preparedQuery(
+    () => this.db,
+    ['key'],
+    ({ key }) => this.db.deleteFrom('throttle').where('key', '=', key),
+  );
+  private readonly decrementCounter = preparedQuery(
+    () => this.db,
+    ['key'],
+    ({ key }) =>
+      this.db
+        .updateTable('throttle')
+        .set({ failures: sql`case when failures > 0 then failures - 1 else 0 end` })
+        .where('key', '=', key),
+  );
+  private readonly decrementBlockedCounter = preparedQuery(
+    () => this.db,
+    ['key', 'maxFailures'],
+    ({ key, maxFailures }) =>
+      this.db
+        .updateTable('throttle')
+        .set({
+          failures: sql`case when failures > 0 then failures - 1 else 0 end`,
+          blocked_until: sql`case when failures - 1 >= ${maxFailures} then blocked_until else 0 end`,
+        })
+        .where('key', '=', key),
+  );
+
   /**
    * Adds one to the counter, starting a new window when the old one has ended at `now`; a
    * `sliding` window starts again at every increment. With `maxFailures`, the same statement
@@ -44,44 +82,68 @@ export class ThrottleRepository {
     sliding = false,
     maxFailures?: number,
   ): Promise<ThrottleCount> {
-    const windowOver = sql<boolean>`throttle.window_start <= ${now - windowMs}`;
-    const failures = sql<number>`case when ${windowOver} then 1 else throttle.failures + 1 end`;
-    const windowStart = sliding
-      ? sql<number>`${now}`
-      : sql<number>`case when ${windowOver} then ${now} else throttle.window_start end`;
-    const blockedUntil =
-      maxFailures === undefined
-        ? sql<number>`throttle.blocked_until`
-        : sliding
-          ? sql<number>`case when ${failures} >= ${maxFailures} then cast(${now + windowMs} as bigint) else 0 end`
-          : sql<number>`case when ${failures} >= ${maxFailures} then ${windowStart} + ${windowMs} else 0 end`;
-    const row = await this.db
-      .insertInto('throttle')
-      .values({
-        key,
-        failures: 1,
-        window_start: now,
-        blocked_until: maxFailures !== undefined && maxFailures <= 1 ? now + windowMs : 0,
-      })
-      .onConflict((oc) =>
-        oc.column('key').doUpdateSet({
-          failures,
-          window_start: windowStart,
-          blocked_until: blockedUntil,
-        }),
-      )
-      .returning(['failures', 'window_start'])
-      .executeTakeFirstOrThrow();
+    const blocks = maxFailures !== undefined;
+    const variant = `${sliding}:${blocks}`;
+    let upsert = this.incrementVariants.get(variant);
+    if (!upsert) {
+      upsert = this.prepareIncrement(sliding, blocks);
+      this.incrementVariants.set(variant, upsert);
+    }
+    const { rows } = await upsert({
+      key,
+      now,
+      since: now - windowMs,
+      initialBlock: blocks && maxFailures <= 1 ? now + windowMs : 0,
+      // Only the blocking shapes use these (the sliding one the window's end, the other its length).
+      maxFailures: maxFailures ?? 0,
+      windowMs,
+      windowEnd: now + windowMs,
+    });
+    const row = rows[0]!;
     return { failures: Number(row.failures), windowStart: Number(row.window_start) };
+  }
+
+  /** The increment's statement for one shape of rule, built once (see preparedQuery). */
+  private readonly incrementVariants = new Map<string, ReturnType<ThrottleRepository['prepareIncrement']>>();
+
+  private prepareIncrement(sliding: boolean, blocks: boolean) {
+    const names = [
+      'key',
+      'now',
+      'since',
+      'initialBlock',
+      ...(blocks ? ['maxFailures', sliding ? 'windowEnd' : 'windowMs'] : []),
+    ];
+    return preparedQuery(
+      () => this.db,
+      names as Array<'key' | 'now' | 'since' | 'initialBlock' | 'maxFailures' | 'windowMs' | 'windowEnd'>,
+      ({ key, now, since, initialBlock, maxFailures, windowMs, windowEnd }) => {
+        const windowOver = sql<boolean>`throttle.window_start <= ${since}`;
+        const failures = sql<number>`case when ${windowOver} then 1 else throttle.failures + 1 end`;
+        const windowStart = sliding
+          ? sql<number>`${now}`
+          : sql<number>`case when ${windowOver} then ${now} else throttle.window_start end`;
+        const blockedUntil = !blocks
+          ? sql<number>`throttle.blocked_until`
+          : sliding
+            ? sql<number>`case when ${failures} >= ${maxFailures} then cast(${windowEnd} as bigint) else 0 end`
+            : sql<number>`case when ${failures} >= ${maxFailures} then ${windowStart} + ${windowMs} else 0 end`;
+        return this.db
+          .insertInto('throttle')
+          .values({ key, failures: 1, window_start: now, blocked_until: initialBlock })
+          .onConflict((oc) =>
+            oc
+              .column('key')
+              .doUpdateSet({ failures, window_start: windowStart, blocked_until: blockedUntil }),
+          )
+          .returning(['failures', 'window_start']);
+      },
+    );
   }
 
   /** The counter's state, if it exists. */
   async get(key: string): Promise<ThrottleState | undefined> {
-    const row = await this.db
-      .selectFrom('throttle')
-      .select(['failures', 'window_start', 'blocked_until'])
-      .where('key', '=', key)
-      .executeTakeFirst();
+    const [row] = (await this.selectCounter({ key })).rows;
     return (
       row && {
         failures: Number(row.failures),
@@ -96,22 +158,14 @@ export class ThrottleRepository {
    * `maxFailures`, a counter that falls below it refuses nothing any more.
    */
   async decrement(key: string, maxFailures?: number): Promise<void> {
-    await this.db
-      .updateTable('throttle')
-      .set({
-        failures: sql`case when failures > 0 then failures - 1 else 0 end`,
-        ...(maxFailures === undefined
-          ? {}
-          : { blocked_until: sql`case when failures - 1 >= ${maxFailures} then blocked_until else 0 end` }),
-      })
-      .where('key', '=', key)
-      .execute();
+    if (maxFailures === undefined) await this.decrementCounter({ key });
+    else await this.decrementBlockedCounter({ key, maxFailures });
   }
 
   /** Deletes a counter; tells whether there was one. */
   async reset(key: string): Promise<boolean> {
-    const result = await this.db.deleteFrom('throttle').where('key', '=', key).executeTakeFirst();
-    return Number(result.numDeletedRows) > 0;
+    const result = await this.deleteCounter({ key });
+    return Number(result.numAffectedRows ?? 0) > 0;
   }
 
   /** Removes counters whose window ended before `before`. */

@@ -2,6 +2,7 @@ import { type Kysely, type Selectable, sql } from 'kysely';
 import type { Clock } from '../../clock.js';
 import type { SecretBox } from '../../crypto/secret-box.js';
 import { StoreErrors } from '../errors.js';
+import { preparedQuery } from '../prepared-query.js';
 import type { Tables, TokenRow } from '../tables.js';
 import { isUniqueViolation } from '../unique-violation.js';
 
@@ -62,6 +63,49 @@ export class TokensRepository {
     private readonly clock: Clock,
   ) {}
 
+  // The statements of every second-factor step, built once (see preparedQuery).
+  private readonly selectById = preparedQuery(
+    () => this.db,
+    ['id'],
+    ({ id }) => this.db.selectFrom('tokens').selectAll().where('id', '=', id),
+  );
+  private readonly selectByUser = preparedQuery(
+    () => this.db,
+    ['userId'],
+    ({ userId }) =>
+      this.db
+        .selectFrom('tokens')
+        .selectAll()
+        .where('user_id', '=', userId)
+        .orderBy('created_at')
+        .orderBy('id'),
+  );
+  private readonly selectSecret = preparedQuery(
+    () => this.db,
+    ['id'],
+    ({ id }) => this.db.selectFrom('tokens').select('secret').where('id', '=', id),
+  );
+  private readonly updateTimeStep = preparedQuery(
+    () => this.db,
+    ['id', 'step', 'drift', 'now'],
+    ({ id, step, drift, now }) =>
+      this.db
+        .updateTable('tokens')
+        .set({ last_step: step, drift, failures: 0, last_failure_at: null, last_used_at: now })
+        .where('id', '=', id)
+        .where((eb) => eb.or([eb('last_step', 'is', null), eb('last_step', '<', step)])),
+  );
+  private readonly updateCounter = preparedQuery(
+    () => this.db,
+    ['id', 'expected', 'next', 'now'],
+    ({ id, expected, next, now }) =>
+      this.db
+        .updateTable('tokens')
+        .set({ counter: next, failures: 0, last_failure_at: null, last_used_at: now })
+        .where('id', '=', id)
+        .where('counter', '=', expected),
+  );
+
   /** Creates one token; raises CONFLICT when its id or serial is taken. */
   async create(token: NewToken): Promise<Token> {
     return (await this.createMany([token]))[0]!;
@@ -84,20 +128,13 @@ export class TokensRepository {
   }
 
   async findById(id: string): Promise<Token | undefined> {
-    const row = await this.db.selectFrom('tokens').selectAll().where('id', '=', id).executeTakeFirst();
+    const [row] = (await this.selectById({ id })).rows;
     return row && toToken(row);
   }
 
   /** Tokens of a user, oldest first. */
   async listByUser(userId: string): Promise<Token[]> {
-    const rows = await this.db
-      .selectFrom('tokens')
-      .selectAll()
-      .where('user_id', '=', userId)
-      .orderBy('created_at')
-      .orderBy('id')
-      .execute();
-    return rows.map(toToken);
+    return (await this.selectByUser({ userId })).rows.map(toToken);
   }
 
   /** Ids of the given serials that already exist (import pre-checks). */
@@ -109,31 +146,21 @@ export class TokensRepository {
 
   /** The token's shared secret, unsealed. */
   async secretOf(id: string): Promise<Buffer> {
-    const row = await this.db.selectFrom('tokens').select('secret').where('id', '=', id).executeTakeFirst();
+    const [row] = (await this.selectSecret({ id })).rows;
     if (!row?.secret) throw StoreErrors.NOT_FOUND({ detail: `token ${id} has no secret` });
     return this.box.open(row.secret, secretContext(id));
   }
 
   /** Accepts a TOTP time step if it is later than every step accepted before; learns the drift. */
   async acceptTimeStep(id: string, step: number, drift: number): Promise<boolean> {
-    const result = await this.db
-      .updateTable('tokens')
-      .set({ last_step: step, drift, failures: 0, last_failure_at: null, last_used_at: this.clock() })
-      .where('id', '=', id)
-      .where((eb) => eb.or([eb('last_step', 'is', null), eb('last_step', '<', step)]))
-      .executeTakeFirst();
-    return result.numUpdatedRows === 1n;
+    const result = await this.updateTimeStep({ id, step, drift, now: this.clock() });
+    return result.numAffectedRows === 1n;
   }
 
   /** Accepts an HOTP counter value if the token's counter is still `expected`; moves it past `matched`. */
   async acceptCounter(id: string, expected: number, matched: number): Promise<boolean> {
-    const result = await this.db
-      .updateTable('tokens')
-      .set({ counter: matched + 1, failures: 0, last_failure_at: null, last_used_at: this.clock() })
-      .where('id', '=', id)
-      .where('counter', '=', expected)
-      .executeTakeFirst();
-    return result.numUpdatedRows === 1n;
+    const result = await this.updateCounter({ id, expected, next: matched + 1, now: this.clock() });
+    return result.numAffectedRows === 1n;
   }
 
   /** Counts a failed verification; at `lockAfter` consecutive failures the token locks until `lockedUntil`. */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import type { Clock } from '../../clock.js';
 import { StoreErrors } from '../errors.js';
+import { preparedQuery } from '../prepared-query.js';
 import type { Tables, UserRow } from '../tables.js';
 import { isUniqueViolation } from '../unique-violation.js';
 import type { DirectoryUser, User } from './user.js';
@@ -36,6 +37,18 @@ export class UsersRepository {
     private readonly clock: Clock,
   ) {}
 
+  /** Every sign-in reads its user by id or by name: built once (see preparedQuery). */
+  private readonly selectById = preparedQuery(
+    () => this.db,
+    ['id'],
+    ({ id }) => this.db.selectFrom('users').selectAll().where('id', '=', id),
+  );
+  private readonly selectByName = preparedQuery(
+    () => this.db,
+    ['username'],
+    ({ username }) => this.db.selectFrom('users').selectAll().where('username', '=', username),
+  );
+
   /** Creates a user; raises CONFLICT when the user name is taken. */
   async create(input: NewUser): Promise<User> {
     const now = this.clock();
@@ -69,7 +82,7 @@ export class UsersRepository {
   }
 
   async findById(id: string): Promise<User | undefined> {
-    const row = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    const [row] = (await this.selectById({ id })).rows;
     return row && toUser(row);
   }
 
@@ -176,11 +189,7 @@ export class UsersRepository {
       .execute();
   }
 
-  private selectByUsername(username: string): Promise<Selectable<UserRow> | undefined> {
-    return this.db
-      .selectFrom('users')
-      .selectAll()
-      .where('username', '=', normalizeUsername(username))
-      .executeTakeFirst();
+  private async selectByUsername(username: string): Promise<Selectable<UserRow> | undefined> {
+    return (await this.selectByName({ username: normalizeUsername(username) })).rows[0];
   }
 }
