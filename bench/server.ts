@@ -1,5 +1,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -186,6 +188,12 @@ export async function startChildServer(
     // Short: the bench reports the time to ready (bench/startup.ts).
     await sleep(20);
   }
+  // Worker 1 serves first; the others start then: measure only once every worker serves.
+  const workers = options.workers ?? os.availableParallelism();
+  if (workers > 1 && !(await everyWorkerServing(url, workers, deadline))) {
+    await stopChild(child, exited);
+    throw new Error(`not all ${workers} workers were serving within 60 s:\n${logs.slice(-20).join('\n')}`);
+  }
 
   const pid = child.pid!;
   return {
@@ -197,6 +205,43 @@ export async function startChildServer(
     processCount: () => processTree(pid).length,
     stop: () => stopChild(child, exited),
   };
+}
+
+/**
+ * Waits until each of the `workers` slots has served a request (the summed /metrics counts
+ * requests by slot) and 2 x `workers` fresh connections in a row (node:cluster hands them out in
+ * turn) find /readyz at 200.
+ */
+async function everyWorkerServing(url: string, workers: number, deadline: number): Promise<boolean> {
+  const authorization = `Bearer ${METRICS_TOKEN}`;
+  while (Date.now() < deadline) {
+    const text = await fetch(`${url}/metrics`, { headers: { authorization } }).then(
+      (r) => r.text(),
+      () => '',
+    );
+    const slots = new Set(
+      [...text.matchAll(/^passgate_worker_requests_total\{worker="(\d+)"\}/gm)].map((m) => m[1]),
+    );
+    if (slots.size >= workers) {
+      const statuses = await Promise.all(
+        Array.from({ length: 2 * workers }, () => freshStatus(`${url}/readyz`)),
+      );
+      if (statuses.every((status) => status === 200)) return true;
+    }
+    await sleep(100);
+  }
+  return false;
+}
+
+/** The status of one GET on a connection of its own (0 when it fails). */
+function freshStatus(url: string): Promise<number> {
+  return new Promise((resolve) => {
+    const req = httpGet(url, { agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', () => resolve(0));
+  });
 }
 
 async function stopChild(child: ChildProcess, exited: Promise<number | null>): Promise<void> {

@@ -76,6 +76,8 @@ export const startup: InProcessScenario = {
       masterKey: randomBytes(32).toString('base64'),
       mode: settings.mode,
       scryptCost: 4,
+      // The targets are per server process: one process, no primary (server.workers: 1).
+      workers: 1,
     };
     const configFile = writeServerConfig(options);
     const user = { username: 'startup-1', password: `startup password ${randomBytes(6).toString('hex')}` };
