@@ -29,6 +29,11 @@ export const REQUIREMENTS = [
     present: () => hasCommand('radclient'),
     pkg: 'freeradius-utils',
   },
+  {
+    what: 'freeradius (a RADIUS proxy in front of the RADIUS door)',
+    present: () => hasDaemon('freeradius'),
+    pkg: 'freeradius',
+  },
   { what: 'xmlsec1 (SAML signature checks)', present: () => hasCommand('xmlsec1'), pkg: 'xmlsec1' },
   {
     what: 'zbarimg (decodes the self-service QR code)',
