@@ -1,8 +1,7 @@
-// @peculiar/x509 resolves its services through tsyringe, which needs the Reflect metadata API.
-import 'reflect-metadata';
 import { type KeyObject, randomBytes, webcrypto } from 'node:crypto';
-import * as x509 from '@peculiar/x509';
 import type { Certify } from './signing-keys.js';
+
+type X509 = typeof import('@peculiar/x509');
 
 const RSA_SHA256 = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } as const;
 
@@ -22,6 +21,7 @@ export interface CertificateSubject {
 export function selfSignedCertifier(subject: () => CertificateSubject): Certify {
   return async ({ privateKey, publicKey }) => {
     const { commonName, validityYears, now } = subject();
+    const x509 = await loadX509();
     const subtle = webcrypto.subtle;
     const keys = {
       privateKey: await subtle.importKey('jwk', jwkOf(privateKey), RSA_SHA256, false, ['sign']),
@@ -44,7 +44,7 @@ export function selfSignedCertifier(subject: () => CertificateSubject): Certify 
         signingAlgorithm: RSA_SHA256,
         extensions: [new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true)],
       },
-      webcrypto as unknown as Parameters<typeof x509.X509CertificateGenerator.createSelfSigned>[1],
+      webcrypto as unknown as Parameters<X509['X509CertificateGenerator']['createSelfSigned']>[1],
     );
     return Buffer.from(certificate.rawData).toString('base64');
   };
@@ -54,6 +54,15 @@ export function selfSignedCertifier(subject: () => CertificateSubject): Certify 
 export function certificatePem(base64Der: string): string {
   const lines = base64Der.match(/.{1,64}/g) ?? [];
   return `-----BEGIN CERTIFICATE-----\n${lines.join('\n')}\n-----END CERTIFICATE-----\n`;
+}
+
+/**
+ * @peculiar/x509 (with tsyringe and its Reflect metadata API, about a sixth of the start-up's
+ * module evaluation), loaded when a certificate is made rather than by every start.
+ */
+async function loadX509(): Promise<X509> {
+  await import('reflect-metadata');
+  return import('@peculiar/x509');
 }
 
 function jwkOf(key: KeyObject): webcrypto.JsonWebKey {
