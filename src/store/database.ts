@@ -16,7 +16,6 @@ import {
   SqliteQueryCompiler,
   sql,
 } from 'kysely';
-import pg from 'pg';
 import { sqliteFileOf } from '../config/database-url.js';
 import { describeError } from '../errors.js';
 import { StoreErrors } from './errors.js';
@@ -59,7 +58,7 @@ export interface DatabaseOptions {
  * Differences between the two engines are absorbed here and nowhere else.
  */
 export async function openDatabase(url: string, options: DatabaseOptions = {}): Promise<Database> {
-  const database = url.startsWith('sqlite:') ? openSqlite(url, options) : openPostgres(url, options);
+  const database = url.startsWith('sqlite:') ? openSqlite(url, options) : await openPostgres(url, options);
   try {
     await database.ping();
   } catch (error) {
@@ -195,14 +194,16 @@ function withStatementCache(handle: SqliteDatabase.Database, limit = 500) {
 
 /** int8 (bigint, count) comes back as a string from pg; every such value Passgate stores fits a double. */
 const INT8_OID = 20;
-const pgTypes = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === INT8_OID
-      ? (value: string) => Number(value)
-      : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
-};
 
-function openPostgres(url: string, options: DatabaseOptions): Database {
+/** pg is imported here, when the URL names PostgreSQL: a server on SQLite never loads it. */
+async function openPostgres(url: string, options: DatabaseOptions): Promise<Database> {
+  const { default: pg } = await import('pg');
+  const pgTypes = {
+    getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+      oid === INT8_OID
+        ? (value: string) => Number(value)
+        : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+  };
   const displayUrl = redactDatabaseUrl(url);
   const pool = new pg.Pool({
     connectionString: url,
