@@ -48,6 +48,9 @@ export interface ListedSession extends Session {
   applications: Array<{ door: string; application: string; firstAt: number; lastAt: number }>;
 }
 
+/** A site bound to a session records its use at most this often. */
+const TOUCH_EVERY_MS = 60_000;
+
 /** Most sessions a list shows at once. */
 export const LIST_LIMIT = 1000;
 
@@ -238,6 +241,19 @@ export class Sessions {
           lastAt: app.last_at,
         })),
     }));
+  }
+
+  /**
+   * Whether the session `id` is still live, for a site bound to it (the self-service site): read
+   * from the store on every request, so a revocation on any server holds at once. A use counts
+   * for its idle time (written at most once a minute).
+   */
+  async stillLive(id: string): Promise<boolean> {
+    const now = this.clock();
+    const row = await this.repository.findLiveById(id, now, this.lifetimes);
+    if (!row) return false;
+    if (now - row.last_seen_at >= TOUCH_EVERY_MS) await this.repository.touch(id, now);
+    return true;
   }
 
   /** A session by its public id whatever its state (to revoke it), or undefined. */

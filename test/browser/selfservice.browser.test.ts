@@ -64,6 +64,14 @@ describeInBrowser('the self-service site in Chromium', () => {
     expect(await page.locator(`[data-token="${tokenId}"][data-status="active"]`).count()).toBe(1);
     await screenshot(page, 'selfservice-home');
 
+    // The Sessions page lists this browser's single sign-on session, marked as this browser.
+    await page.click('#sessions-link');
+    await page.waitForURL(/\/selfservice\/sessions$/);
+    expect(await page.locator('#sessions li').count()).toBe(1);
+    expect(await textOf(page, '#sessions li[data-current="true"] strong')).toBe('This browser');
+    await screenshot(page, 'selfservice-sessions');
+    await page.goto(`${passgate.url}/selfservice`);
+
     await page.click('#signout');
     await page.waitForURL(/\/selfservice\/signed-out$/);
 

@@ -42,6 +42,7 @@ export function createSelfService(context: DoorContext): SelfService {
       maxHours: config.selfservice.sessionMaxHours,
     },
     core.repositories.revokedSessions,
+    engine.sessions,
   );
   const t = (language: string, key: string, values: Record<string, unknown> = {}) =>
     String(translations.i18n.t(key, { lng: language, ns: 'selfservice', ...values }));
@@ -69,6 +70,13 @@ export function createSelfService(context: DoorContext): SelfService {
       country: mobileCountry(config),
     },
     sessions,
+    sso: {
+      list: (filter) => engine.sessions.list(filter),
+      byId: (id) => engine.sessions.byId(id),
+      revoke: (session, revocation) => engine.sessions.revoke(session, revocation),
+      revokeUser: (userId, revocation) => engine.sessions.revokeUser(userId, revocation),
+      forget: (res) => context.sessions.forget(res),
+    },
     flows,
     enrolment,
     users: core.users,

@@ -1,6 +1,7 @@
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import type { Clock } from '../../clock.js';
 import type { MethodOffer } from '../../engine/challenges.js';
+import type { Sessions } from '../../engine/sessions.js';
 import type { AuditRepository } from '../../store/repositories/audit.js';
 import type { PoliciesRepository } from '../../store/repositories/policies.js';
 import type { TokensRepository } from '../../store/repositories/tokens.js';
@@ -16,6 +17,8 @@ import type { SelfServiceSessions } from './session.js';
 /** What the self-service pages are built from (see createSelfService). */
 export interface SelfServiceDeps {
   sessions: SelfServiceSessions;
+  /** The user's single sign-on sessions (the Sessions page, signing out), and dropping the browser's cookie. */
+  sso: Pick<Sessions, 'list' | 'byId' | 'revoke' | 'revokeUser'> & { forget(res: Response): void };
   flows: SelfServiceFlows;
   enrolment: SoftwareEnrolment;
   users: UsersRepository;

@@ -21,6 +21,10 @@ export const SelfServiceErrors = defineErrors({
   },
   ENROL_NO_PROFILE: { status: 400, publicMessage: 'Choose one of the offered authenticator types.' },
   TOKEN_NOT_YOURS: { status: 404, publicMessage: 'This token does not exist or is not yours.' },
+  SESSION_NOT_YOURS: {
+    status: 404,
+    publicMessage: 'This session has already ended or is not yours.',
+  },
   ENROL_EXPIRED: {
     status: 410,
     publicMessage:

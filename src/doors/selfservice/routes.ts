@@ -7,12 +7,13 @@ import { SelfServiceErrors } from './errors.js';
 import { showHome } from './home-page.js';
 import { addMobileRoutes } from './mobile-routes.js';
 import { addRemovalRoute } from './remove-route.js';
+import { addSessionRoutes, signOutHere } from './sessions-routes.js';
 
 /**
  * The self-service site under `/selfservice`: a browser without a session is sent through the
  * hosted login (password and the second factor the policy asks for); a signed-in user sees their
  * sign-in methods and recent sign-ins, adds or removes an authenticator, changes their mobile
- * number (where allowed), and signs out. Every
+ * number (where allowed), sees and ends their sessions, and signs out. Every
  * form post carries a CSRF token bound to the session.
  */
 export function createSelfServiceRouter(deps: SelfServiceDeps): Router {
@@ -33,8 +34,11 @@ export function createSelfServiceRouter(deps: SelfServiceDeps): Router {
   router.post('/selfservice/signout', form, deps.csrf.protect, async (req, res) => {
     const who = await signedIn(deps, req, res);
     if (who) await auditAction(deps, req, who, 'selfservice.signout', 'success', {});
-    await deps.sessions.end(req, res);
-    res.redirect(303, '/selfservice/signed-out');
+    // Signing out of Passgate ends the browser's single sign-on session too, on every server.
+    const sso = who?.session.sso && (await deps.sso.byId(who.session.sso));
+    if (who && sso)
+      await deps.sso.revoke(sso, { reason: 'logout', by: who.user.username, address: req.ip ?? null });
+    await signOutHere(deps, req, res);
   });
 
   // Signs the session's user in again, with a second factor whatever the network (to enrol).
@@ -46,6 +50,7 @@ export function createSelfServiceRouter(deps: SelfServiceDeps): Router {
   addEnrolmentRoutes(router, deps, form);
   addRemovalRoute(router, deps, form);
   addMobileRoutes(router, deps, form);
+  addSessionRoutes(router, deps, form);
 
   router.use(async (error: unknown, req: Request, res: Response, next: NextFunction) => {
     if (!(error instanceof PassgateError) || error.status >= 500 || !req.path.startsWith('/selfservice'))

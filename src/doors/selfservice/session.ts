@@ -3,6 +3,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Clock } from '../../clock.js';
 import { SESSION_MAX_HOURS_LIMIT } from '../../config/selfservice-schema.js';
 import type { SecretBox } from '../../crypto/secret-box.js';
+import type { Sessions } from '../../engine/sessions.js';
 import type { FlowResult } from '../../login/flow.js';
 import type { RevokedSessionsRepository } from '../../store/repositories/revoked-sessions.js';
 import { SealedCookie } from './sealed-cookie.js';
@@ -20,6 +21,8 @@ export interface SelfServiceSession {
    */
   decision: { action: string; rule: string };
   signedInAt: number;
+  /** The single sign-on session the sign-in belongs to: when it ends (revoked anywhere), so does this one. */
+  sso?: string;
   /** End of the idle timeout (moved forward by every request), never past the absolute limit. */
   expiresAt: number;
 }
@@ -41,7 +44,8 @@ export function sessionOf(req: Request): SelfServiceSession | undefined {
  * Self-service sessions in a sealed cookie scoped to `/selfservice`: an idle timeout renewed by
  * each request, and an absolute limit counted from the sign-in that no renewal passes. Signing
  * out revokes the session in the store, so a copy of the cookie taken before is refused by every
- * server process; the revocation is kept until the cookie could no longer be valid anyway.
+ * server process; the revocation is kept until the cookie could no longer be valid anyway. A
+ * session bound to a single sign-on session ends with it (signed out or revoked elsewhere).
  */
 export class SelfServiceSessions {
   private readonly cookie: SealedCookie<SelfServiceSession>;
@@ -52,6 +56,7 @@ export class SelfServiceSessions {
     private readonly clock: Clock,
     private readonly lifetime: SessionLifetime,
     private readonly revoked: RevokedSessionsRepository,
+    private readonly sso: Pick<Sessions, 'stillLive'>,
   ) {
     this.cookie = new SealedCookie(box, { name: 'passgate.selfservice', path: '/selfservice', secure });
   }
@@ -67,6 +72,7 @@ export class SelfServiceSessions {
         ? { action: result.decision.action, rule: result.decision.rule }
         : { action: 'unknown', rule: 'unknown' },
       signedInAt: now,
+      ...(result.session ? { sso: result.session.id } : {}),
       expiresAt: this.expiry(now, now),
     };
     this.cookie.write(res, session, now);
@@ -80,7 +86,11 @@ export class SelfServiceSessions {
       const session = this.cookie.read(req, now);
       if (!session) return next();
       const expiresAt = this.expiry(session.signedInAt, now);
-      if (expiresAt <= now || (await this.revoked.isRevoked(session.sid))) {
+      if (
+        expiresAt <= now ||
+        (await this.revoked.isRevoked(session.sid)) ||
+        (session.sso !== undefined && !(await this.sso.stillLive(session.sso)))
+      ) {
         this.cookie.clear(res);
         return next();
       }

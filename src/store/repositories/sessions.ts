@@ -49,6 +49,20 @@ export class SessionsRepository {
     return this.db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
+  /** The session `id` while it is live, or undefined (over, revoked, pruned). */
+  async findLiveById(
+    id: string,
+    now: number,
+    lifetimes: SessionLifetimes,
+  ): Promise<SessionRecord | undefined> {
+    return this.db
+      .selectFrom('sessions')
+      .selectAll()
+      .where('id', '=', id)
+      .where((eb) => live(eb, now, lifetimes))
+      .executeTakeFirst();
+  }
+
   /** The user's live sessions, newest first. */
   async liveOfUser(userId: string, now: number, lifetimes: SessionLifetimes): Promise<SessionRecord[]> {
     return this.db
