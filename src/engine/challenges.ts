@@ -84,7 +84,9 @@ export class Challenges {
       await this.createDirectoryTokens(user, missing);
       stored = await this.tokens.listByUser(user.id);
     }
-    const order = methods ?? (await this.defaultOrder(options.passcodePolicy));
+    // The Passcode Policy orders (and limits) the sent passcodes only: read for users who have some.
+    const sends = pending.length > 0 || stored.some((token) => this.types.get(token.type)?.channel);
+    const order = methods ?? (sends ? await this.defaultOrder(options.passcodePolicy) : this.deviceOrder());
     const offers: MethodOffer[] = [];
     const candidates: OfferCandidate[] = [
       ...activeFactors(stored, order),
@@ -265,6 +267,11 @@ export class Challenges {
       }
     }
     return order;
+  }
+
+  /** The registry's order of the types that send nothing (what {@link defaultOrder} keeps of them). */
+  private deviceOrder(): string[] {
+    return this.types.all().flatMap((type) => (type.channel ? [] : [type.info.type]));
   }
 
   /** The directory's channels the user can receive but has no token for (of any status) yet, with their token type. */
