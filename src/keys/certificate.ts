@@ -62,7 +62,9 @@ export function certificatePem(base64Der: string): string {
  */
 async function loadX509(): Promise<X509> {
   await import('reflect-metadata');
-  return import('@peculiar/x509');
+  // The package is CommonJS to the bundle (its exports are `default` there), ESM to Node.js.
+  const loaded = (await import('@peculiar/x509')) as X509 & { default?: X509 };
+  return loaded.default ?? loaded;
 }
 
 function jwkOf(key: KeyObject): webcrypto.JsonWebKey {
