@@ -98,6 +98,8 @@ export function startPrimary(workers: number, logger: Logger): Primary {
     const born = Date.now();
     const worker = cluster.fork({ [WORKER_SLOT_VARIABLE]: String(slot) });
     slots.set(slot, worker);
+    // A message to a worker whose channel just closed: its exit (below) says what happened.
+    worker.on('error', (error) => logger.debug({ slot, error: String(error) }, 'worker channel error'));
     worker.on('message', (message: unknown) => {
       if (isPassgateMessage<FromWorker>(message)) received(worker, message);
     });
