@@ -190,9 +190,11 @@ export async function startChildServer(
   }
   // Worker 1 serves first; the others start then: measure only once every worker serves.
   const workers = options.workers ?? os.availableParallelism();
-  if (workers > 1 && !(await everyWorkerServing(url, workers, deadline))) {
+  if (workers > 1 && !(await everyWorkerServing(url, workers, Date.now() + 120_000))) {
     await stopChild(child, exited);
-    throw new Error(`not all ${workers} workers were serving within 60 s:\n${logs.slice(-20).join('\n')}`);
+    throw new Error(
+      `not all ${workers} workers were serving 120 s after the first:\n${logs.slice(-20).join('\n')}`,
+    );
   }
 
   const pid = child.pid!;
@@ -208,13 +210,15 @@ export async function startChildServer(
 }
 
 /**
- * Waits until each of the `workers` slots has served a request (the summed /metrics counts
- * requests by slot) and 2 x `workers` fresh connections in a row (node:cluster hands them out in
- * turn) find /readyz at 200.
+ * Waits until 2 x `workers` fresh connections in a row (node:cluster hands them out in turn) find
+ * /readyz at 200 and the summed /metrics shows that each of the `workers` slots has served.
  */
 async function everyWorkerServing(url: string, workers: number, deadline: number): Promise<boolean> {
   const authorization = `Bearer ${METRICS_TOKEN}`;
   while (Date.now() < deadline) {
+    const statuses = await Promise.all(
+      Array.from({ length: 2 * workers }, () => freshStatus(`${url}/readyz`)),
+    );
     const text = await fetch(`${url}/metrics`, { headers: { authorization } }).then(
       (r) => r.text(),
       () => '',
@@ -222,12 +226,7 @@ async function everyWorkerServing(url: string, workers: number, deadline: number
     const slots = new Set(
       [...text.matchAll(/^passgate_worker_requests_total\{worker="(\d+)"\}/gm)].map((m) => m[1]),
     );
-    if (slots.size >= workers) {
-      const statuses = await Promise.all(
-        Array.from({ length: 2 * workers }, () => freshStatus(`${url}/readyz`)),
-      );
-      if (statuses.every((status) => status === 200)) return true;
-    }
+    if (slots.size >= workers && statuses.every((status) => status === 200)) return true;
     await sleep(100);
   }
   return false;
