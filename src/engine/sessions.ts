@@ -5,6 +5,7 @@ import { hashSecret } from '../crypto/secret-hash.js';
 import type { AuditRepository } from '../store/repositories/audit.js';
 import type {
   SessionApplicationInput,
+  SessionApplicationRecord,
   SessionLifetimes,
   SessionRecord,
   SessionsRepository,
@@ -278,6 +279,49 @@ export class Sessions {
   /** Deletes sessions over before `olderThan`, and their applications (the clean-up job). */
   prune(olderThan: number): Promise<number> {
     return this.repository.prune(olderThan, this.lifetimes);
+  }
+
+  /** The live session that told a SAML SP one of these SessionIndexes (single logout), or undefined. */
+  async findByApplication(door: string, application: string, sessionIndexes: string[]) {
+    const row = await this.repository.findLiveByApplication(
+      door,
+      application,
+      sessionIndexes,
+      this.clock(),
+      this.lifetimes,
+    );
+    return row && toSession(row);
+  }
+
+  /** The applications a session signed in to (single logout reaches each of them). */
+  applicationsOf(sessionId: string): Promise<SessionApplicationRecord[]> {
+    return this.repository.applications(sessionId);
+  }
+
+  /** Records that a single logout ended the session and which applications it reached. */
+  async loggedOut(
+    session: Pick<Session, 'id' | 'userId'>,
+    outcome: {
+      initiator: string;
+      reached: string[];
+      failed: string[];
+      skipped: string[];
+      address: string | null;
+    },
+  ): Promise<void> {
+    await this.audit.record({
+      type: 'session.logout',
+      outcome: outcome.failed.length + outcome.skipped.length > 0 ? 'info' : 'success',
+      userId: session.userId,
+      address: outcome.address,
+      details: {
+        session: session.id,
+        initiator: outcome.initiator,
+        reached: outcome.reached,
+        failed: outcome.failed,
+        skipped: outcome.skipped,
+      },
+    });
   }
 
   private async auditRevocation(ids: string[], userId: string, revocation: Revocation): Promise<void> {

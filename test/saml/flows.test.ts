@@ -2,6 +2,7 @@ import cookieParser from 'cookie-parser';
 import express from 'express';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSingleLogout } from '../../src/doors/saml/logout/single-logout.js';
 import { createSamlSso, type SamlSso } from '../../src/doors/saml/routes/sso.js';
 import { Sessions } from '../../src/engine/sessions.js';
 import { PassgateError } from '../../src/errors.js';
@@ -30,18 +31,31 @@ describe('SAML flows (the LoginFlowSource of the SAML door)', () => {
   beforeAll(async () => {
     fixture = await createSamlFixture();
     user = await addAdUser(fixture);
+    const sessions = new Sessions(
+      fixture.core.repositories.sessions,
+      fixture.core.audit,
+      fixture.core.config.sessions,
+      fixture.clock,
+    );
+    const render = async (_req: unknown, view: string, locals: Record<string, unknown>) =>
+      JSON.stringify({ view, ...locals });
     sso = createSamlSso(fixture.door, {
       config: fixture.core.config,
       flowsStore: fixture.core.repositories.loginFlows,
       users: fixture.core.users,
       audit: fixture.core.audit,
-      sessions: new Sessions(
-        fixture.core.repositories.sessions,
-        fixture.core.audit,
-        fixture.core.config.sessions,
-        fixture.clock,
-      ),
-      render: async (_req, view, locals) => JSON.stringify({ view, ...locals }),
+      sessions,
+      // These tests drive sign-ins only: no browser session is ever found for a logout.
+      logout: createSingleLogout(fixture.door, {
+        config: fixture.core.config,
+        flows: fixture.core.repositories.loginFlows,
+        sessions,
+        browserSessions: { current: async () => undefined, forget: () => {} },
+        render,
+        clock: fixture.clock,
+        logger: createLogger('silent'),
+      }),
+      render,
       clock: fixture.clock,
       logger: createLogger('silent'),
       secureCookies: true,

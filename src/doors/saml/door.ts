@@ -1,5 +1,6 @@
 import type { Door, DoorDefinition } from '../door.js';
 import { createSamlIdp } from './idp.js';
+import { createSingleLogout } from './logout/single-logout.js';
 import { createSamlSso } from './routes/sso.js';
 import type { SpRegistry } from './service-providers/sp-registry.js';
 
@@ -14,7 +15,7 @@ export interface SamlDoor extends Door {
  */
 export const samlDoor: DoorDefinition<'saml', SamlDoor> = {
   name: 'saml',
-  async create({ core, engine, web, publicUrl, logger, clock }) {
+  async create({ core, engine, web, sessions, publicUrl, logger, clock }) {
     const { config } = core;
     const idp = await createSamlIdp({
       config,
@@ -25,7 +26,17 @@ export const samlDoor: DoorDefinition<'saml', SamlDoor> = {
       logger,
       clock,
     });
+    const logout = createSingleLogout(idp, {
+      config,
+      flows: core.repositories.loginFlows,
+      sessions: engine.sessions,
+      browserSessions: sessions,
+      render: web.render,
+      clock,
+      logger,
+    });
     const sso = createSamlSso(idp, {
+      logout,
       config,
       flowsStore: core.repositories.loginFlows,
       users: core.users,
@@ -45,6 +56,7 @@ export const samlDoor: DoorDefinition<'saml', SamlDoor> = {
       pruneJobs: [
         { name: 'saml request ids', retentionMs: 0, prune: (olderThan) => idp.requestIds.prune(olderThan) },
         { name: 'saml flows', retentionMs: 0, prune: (olderThan) => sso.prune(olderThan) },
+        { name: 'saml logout chains', retentionMs: 0, prune: (olderThan) => logout.chain.prune(olderThan) },
       ],
       reload: async () => idp.reload(),
       refreshKeys: async () => {

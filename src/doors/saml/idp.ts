@@ -6,6 +6,8 @@ import type { SigningKeys } from '../../keys/signing-keys.js';
 import type { StoredSecrets } from '../../keys/stored-secrets.js';
 import type { Logger } from '../../observability/logger.js';
 import type { SamlRequestIdsRepository } from '../../store/repositories/saml-request-ids.js';
+import { LogoutRequestBuilder } from './logout/logout-request-builder.js';
+import { LogoutResponseReader } from './logout/logout-response-reader.js';
 import { AuthnRequestValidator } from './messages/authn-request.js';
 import { LogoutRequestValidator } from './messages/logout-request.js';
 import { LogoutResponseBuilder } from './messages/logout-response.js';
@@ -34,8 +36,12 @@ export interface SamlIdp {
   requestIds: SamlRequestIdsRepository;
   /** LogoutRequests of `/saml/slo`, checked like AuthnRequests. */
   logoutRequests: LogoutRequestValidator;
-  /** Signed LogoutResponses (Success). */
+  /** Signed LogoutResponses (Success, PartialLogout). */
   logoutResponses: LogoutResponseBuilder;
+  /** Signed LogoutRequests to the other SPs of a session (single logout). */
+  outgoingLogoutRequests: LogoutRequestBuilder;
+  /** The SPs' LogoutResponses during single logout, checked. */
+  incomingLogoutResponses: LogoutResponseReader;
   /** The IdP metadata XML. */
   metadata(): string;
   /**
@@ -120,6 +126,8 @@ export async function createSamlIdp(options: SamlIdpOptions): Promise<SamlIdp> {
     statusResponses: new StatusResponseBuilder(idps, endpoints.entityId),
     logoutRequests: new LogoutRequestValidator(validator, endpoints.sloUrl),
     logoutResponses: new LogoutResponseBuilder(idps, endpoints.entityId),
+    outgoingLogoutRequests: new LogoutRequestBuilder(idps, endpoints.entityId),
+    incomingLogoutResponses: new LogoutResponseReader(idps, schema, endpoints.sloUrl),
     requestIds,
     metadata,
     refreshKeys: async () => {

@@ -172,6 +172,32 @@ export class SessionsRepository {
       .execute();
   }
 
+  /**
+   * The live session that told `application` (of `door`) one of these SAML SessionIndexes, or
+   * undefined: how a LogoutRequest, which arrives cross-site without the cookie, finds its session.
+   */
+  async findLiveByApplication(
+    door: string,
+    application: string,
+    sessionIndexes: string[],
+    now: number,
+    lifetimes: SessionLifetimes,
+  ): Promise<SessionRecord | undefined> {
+    if (sessionIndexes.length === 0) return undefined;
+    const ids = this.db
+      .selectFrom('session_applications')
+      .select('session_id')
+      .where('door', '=', door)
+      .where('application', '=', application)
+      .where('session_index', 'in', sessionIndexes);
+    return this.db
+      .selectFrom('sessions')
+      .selectAll()
+      .where('id', 'in', ids)
+      .where((eb) => live(eb, now, lifetimes))
+      .executeTakeFirst();
+  }
+
   /** Ends the session; false when it was already revoked or does not exist. */
   async revoke(id: string, now: number, reason: string): Promise<boolean> {
     const result = await this.db

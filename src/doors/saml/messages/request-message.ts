@@ -32,7 +32,10 @@ export interface RequestMessage {
  * checked over the first of each only), and the XML deflated in the query (Redirect) or in base64
  * in the form (POST).
  */
-export function readRequestMessage(request: IncomingRequest): RequestMessage {
+export function readRequestMessage(
+  request: IncomingRequest,
+  parameter: 'SAMLRequest' | 'SAMLResponse' = 'SAMLRequest',
+): RequestMessage {
   const source = request.binding === 'redirect' ? request.query : request.body;
   for (const name of PARAMETERS) {
     const value = source[name];
@@ -43,7 +46,7 @@ export function readRequestMessage(request: IncomingRequest): RequestMessage {
   if (request.binding === 'redirect') checkRawNames(request.rawQuery);
   const relayState = source.RelayState as string | undefined;
   return {
-    xml: requestXml(request.binding, source.SAMLRequest),
+    xml: requestXml(request.binding, source[parameter], parameter),
     relayState,
     querySigned: request.binding === 'redirect' && source.Signature !== undefined,
   };
@@ -69,9 +72,9 @@ function checkRawNames(rawQuery: string): void {
   }
 }
 
-function requestXml(binding: IncomingRequest['binding'], encoded: unknown): string {
+function requestXml(binding: IncomingRequest['binding'], encoded: unknown, parameter: string): string {
   if (typeof encoded !== 'string' || encoded.length === 0 || encoded.length > MAX_XML_BYTES * 2) {
-    throw SamlErrors.SAML_REQUEST_MALFORMED({ detail: 'no usable SAMLRequest parameter' });
+    throw SamlErrors.SAML_REQUEST_MALFORMED({ detail: `no usable ${parameter} parameter` });
   }
   const bytes = Buffer.from(encoded, 'base64');
   try {
@@ -79,7 +82,7 @@ function requestXml(binding: IncomingRequest['binding'], encoded: unknown): stri
     if (xml.length > MAX_XML_BYTES) throw new Error('too large');
     return xml.toString('utf8');
   } catch (error) {
-    throw SamlErrors.SAML_REQUEST_MALFORMED({ detail: 'SAMLRequest does not decode', cause: error });
+    throw SamlErrors.SAML_REQUEST_MALFORMED({ detail: `${parameter} does not decode`, cause: error });
   }
 }
 
@@ -87,13 +90,16 @@ function requestXml(binding: IncomingRequest['binding'], encoded: unknown): stri
  * The octet string a Redirect-binding signature covers: `SAMLRequest=..&RelayState=..&SigAlg=..`
  * exactly as the SP encoded them (saml-bindings 3.4.4.1), taken from the raw query.
  */
-export function redirectOctetString(rawQuery: string): string {
+export function redirectOctetString(
+  rawQuery: string,
+  parameter: 'SAMLRequest' | 'SAMLResponse' = 'SAMLRequest',
+): string {
   const raw = new Map<string, string>();
   for (const part of rawQuery.split('&')) {
     const [name = '', value = ''] = part.split('=', 2);
     if (!raw.has(name)) raw.set(name, value);
   }
-  return ['SAMLRequest', 'RelayState', 'SigAlg']
+  return [parameter, 'RelayState', 'SigAlg']
     .filter((name) => raw.has(name))
     .map((name) => `${name}=${raw.get(name)}`)
     .join('&');

@@ -1,6 +1,8 @@
 import { type Request, type RequestHandler, type Response, Router } from 'express';
+import type { Session } from '../../../engine/sessions.js';
+import type { LogoutChain } from '../logout/logout-chain.js';
 import type { LogoutRequestValidator, ValidatedLogoutRequest } from '../messages/logout-request.js';
-import type { LogoutResponse, LogoutResponseBuilder } from '../messages/logout-response.js';
+import type { LogoutResponseBuilder } from '../messages/logout-response.js';
 import type { IncomingRequest } from '../messages/request-message.js';
 import type { ServiceProvider } from '../service-providers/service-provider.js';
 import { bindingRoutes, type RequestRoutesOptions } from './binding-routes.js';
@@ -10,24 +12,46 @@ import { samlErrorPage } from './error-page.js';
 export interface SloRoutesOptions extends RequestRoutesOptions {
   logoutRequests: LogoutRequestValidator;
   logoutResponses: LogoutResponseBuilder;
+  /** Single logout through the browser to the session's other applications. */
+  chain: LogoutChain;
+  /** The Passgate session a valid LogoutRequest ends (its SessionIndex, else the browser's cookie), or undefined. */
+  sessionOf(
+    req: Request,
+    request: ValidatedLogoutRequest,
+  ): Promise<Pick<Session, 'id' | 'userId'> | undefined>;
+  /** Drops the browser's session cookie. */
+  forget(res: Response): void;
 }
 
 /**
- * `/saml/slo`, HTTP-Redirect (GET) and HTTP-POST. A valid LogoutRequest ends what Passgate holds
- * for the user; it keeps no SAML session, so that is the audit event `saml.logout` (the browser's
- * OIDC session is left alone). The SP then gets a signed LogoutResponse (Success) at the single
- * logout service of its metadata, with its RelayState. An SP without one, Google (whose sign-out
- * is a plain redirect), and a GET without a request (`?sp=NAME` names the SP) are sent to the
- * SP file's `logoutRedirect`, else shown the "signed out" page; such a GET writes no audit row.
+ * `/saml/slo`, HTTP-Redirect (GET) and HTTP-POST. A valid LogoutRequest (audit event
+ * `saml.logout`) ends the Passgate session it names and runs the single logout chain to the
+ * session's other SPs (logout-chain.ts), whose LogoutResponses come back here; the SP then gets a
+ * signed LogoutResponse at the single logout service of its metadata, with its RelayState. With
+ * no session to end it is answered Success at once. An SP without a service, Google (whose
+ * sign-out is a plain redirect), and a GET without a request (`?sp=NAME` names the SP) are sent
+ * to the SP file's `logoutRedirect`, else shown the "signed out" page; such a GET writes no audit row.
  */
 export function createSloRoutes(options: SloRoutesOptions): Router {
   const { clock, render } = options;
   const router = Router();
 
   const answer = async (req: Request, res: Response, incoming: IncomingRequest) => {
+    if (options.chain.isResponse(incoming)) return options.chain.answer(req, res, incoming);
     const request = await options.logoutRequests.validate(incoming, clock());
     await audit(req, request);
     const { sp } = request;
+    const session = await options.sessionOf(req, request);
+    if (session) {
+      options.forget(res);
+      const { id, relayState } = { id: request.fields.id, relayState: request.relayState ?? null };
+      return options.chain.start(req, res, session, {
+        sp: sp.name,
+        requestId: id,
+        binding: request.binding,
+        relayState,
+      });
+    }
     const endpoint =
       sp.settings.profile === 'google'
         ? undefined
@@ -40,7 +64,7 @@ export function createSloRoutes(options: SloRoutesOptions): Router {
       relayState: request.relayState,
       now: clock(),
     });
-    await send(req, res, response, sp);
+    await options.chain.send(req, res, response, sp);
   };
 
   const audit = (req: Request, request: ValidatedLogoutRequest) =>
@@ -56,18 +80,6 @@ export function createSloRoutes(options: SloRoutesOptions): Router {
       },
     });
 
-  const send = async (req: Request, res: Response, response: LogoutResponse, sp: ServiceProvider) => {
-    res.set('Cache-Control', 'no-store');
-    if (response.binding === 'redirect') return res.redirect(303, response.location);
-    const html = await render(req, 'saml/logout-post', {
-      url: response.url,
-      samlResponse: response.samlResponse,
-      relayState: response.relayState,
-      applicationName: sp.settings.displayName,
-    });
-    res.status(200).type('html').send(html);
-  };
-
   /** No LogoutResponse to send: the SP's logoutRedirect (from its file only), or the page. */
   const leave = async (req: Request, res: Response, sp: ServiceProvider | undefined) => {
     res.set('Cache-Control', 'no-store');
@@ -76,9 +88,9 @@ export function createSloRoutes(options: SloRoutesOptions): Router {
     res.status(200).type('html').send(html);
   };
 
-  /** A GET without a request: nothing was asked and nothing ends, so no audit row (anyone could write them by the thousand). */
+  /** A GET without a request or response: nothing was asked and nothing ends, so no audit row (anyone could write them by the thousand). */
   const withoutRequest: RequestHandler = async (req, res, next) => {
-    if (req.query.SAMLRequest !== undefined) return next();
+    if (req.query.SAMLRequest !== undefined || req.query.SAMLResponse !== undefined) return next();
     const sp = typeof req.query.sp === 'string' ? options.registry.named(req.query.sp) : undefined;
     await leave(req, res, sp);
   };

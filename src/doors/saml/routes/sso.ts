@@ -9,6 +9,7 @@ import type { LoginFlowsRepository } from '../../../store/repositories/login-flo
 import type { UsersRepository } from '../../../store/repositories/users.js';
 import type { PageRenderer } from '../../../web/render.js';
 import type { SamlIdp } from '../idp.js';
+import type { SingleLogout } from '../logout/single-logout.js';
 import { SAML_DOOR, type SamlFlowState, SamlFlows } from './flows.js';
 import { createSloRoutes } from './slo-routes.js';
 import { createSsoRoutes } from './sso-routes.js';
@@ -29,6 +30,8 @@ export interface SamlSsoOptions {
   clock: Clock;
   logger: Logger;
   secureCookies: boolean;
+  /** Single logout of `/saml/slo` (ends the session, signs its applications out). */
+  logout: SingleLogout;
 }
 
 /** The SSO endpoints and the flows they start, for the composition root. */
@@ -83,6 +86,7 @@ export function createSamlSso(door: SamlIdp, options: SamlSsoOptions): SamlSso {
       registry: door.registry,
       logoutRequests: door.logoutRequests,
       logoutResponses: door.logoutResponses,
+      ...options.logout,
       audit: options.audit,
       render,
       clock,

@@ -22,6 +22,8 @@ export interface SloEndpoint {
   binding: 'redirect' | 'post';
   /** Where LogoutResponses go: ResponseLocation, else Location. */
   responseUrl: string;
+  /** Where LogoutRequests go: Location (absent: responseUrl). */
+  url?: string;
 }
 
 /** What Passgate needs from an SP's metadata. */
@@ -91,10 +93,12 @@ function toAcs(element: Element): AcsEndpoint {
 function toSlo(element: Element): SloEndpoint[] {
   const binding = element.getAttribute('Binding');
   const kind = binding === BINDINGS.redirect ? 'redirect' : binding === BINDINGS.post ? 'post' : undefined;
-  const url = element.getAttribute('ResponseLocation') || element.getAttribute('Location');
+  const location = element.getAttribute('Location');
+  const url = element.getAttribute('ResponseLocation') || location;
   if (!kind) return [];
-  if (!url || !/^https?:\/\//.test(url)) throw new Error('a SingleLogoutService has no http(s) Location');
-  return [{ binding: kind, responseUrl: url }];
+  if (!url || !location || !/^https?:\/\//.test(url) || !/^https?:\/\//.test(location))
+    throw new Error('a SingleLogoutService has no http(s) Location');
+  return [{ binding: kind, responseUrl: url, url: location }];
 }
 
 function certificateOf(keyDescriptor: Element): string | undefined {

@@ -23,6 +23,8 @@ export interface IdpVariant {
   verifyRequests: boolean;
   /** Whether parseLogoutRequest checks the request's signature. */
   verifyLogoutRequests?: boolean;
+  /** Whether parseLogoutResponse checks the response's signature (single logout chains). */
+  verifyLogoutResponses?: boolean;
 }
 
 /**
@@ -106,6 +108,7 @@ export class IdpInstances {
       isAssertionEncrypted: variant.encrypt,
       wantAuthnRequestsSigned: variant.verifyRequests,
       wantLogoutRequestSigned: variant.verifyLogoutRequests ?? false,
+      wantLogoutResponseSigned: variant.verifyLogoutResponses ?? false,
       nameIDFormat: Object.values(NAME_ID_FORMATS),
       singleSignOnService: [
         { Binding: BINDINGS.redirect, Location: ssoUrl },

@@ -48,6 +48,7 @@ export interface IdentityProviderSettings {
   isAssertionEncrypted?: boolean;
   wantAuthnRequestsSigned?: boolean;
   wantLogoutRequestSigned?: boolean;
+  wantLogoutResponseSigned?: boolean;
   nameIDFormat?: string[];
   singleSignOnService?: SamlEndpoint[];
   singleLogoutService?: SamlEndpoint[];
@@ -86,6 +87,11 @@ export interface IdentityProviderInstance {
     request: SamlHttpRequest,
   ): Promise<FlowResult>;
   parseLogoutRequest(
+    sp: ServiceProviderInstance,
+    binding: 'redirect' | 'post',
+    request: SamlHttpRequest,
+  ): Promise<FlowResult>;
+  parseLogoutResponse(
     sp: ServiceProviderInstance,
     binding: 'redirect' | 'post',
     request: SamlHttpRequest,

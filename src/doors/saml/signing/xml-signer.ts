@@ -12,13 +12,14 @@ export const SIGNATURE_ALGORITHMS = {
 /** The name of a signature algorithm in SP files. */
 export type SignatureAlgorithmName = keyof typeof SIGNATURE_ALGORITHMS;
 
-/** What a signature covers: the whole Response, its Assertion, or a whole LogoutResponse. */
-export type SignatureTarget = 'response' | 'assertion' | 'logoutResponse';
+/** What a signature covers: the whole Response, its Assertion, or a whole LogoutResponse or LogoutRequest. */
+export type SignatureTarget = 'response' | 'assertion' | 'logoutResponse' | 'logoutRequest';
 
 const REFERENCE = {
   response: undefined,
   assertion: "/*[local-name(.)='Response']/*[local-name(.)='Assertion']",
   logoutResponse: undefined,
+  logoutRequest: undefined,
 } as const;
 
 /** Node's names of the RSA signature algorithms, for HTTP-Redirect query signatures. */
@@ -38,6 +39,7 @@ const ENVELOPED = 'http://www.w3.org/2000/09/xmldsig#enveloped-signature';
 const LOCATION = {
   response: "/*[local-name(.)='Response']/*[local-name(.)='Issuer']",
   logoutResponse: "/*[local-name(.)='LogoutResponse']/*[local-name(.)='Issuer']",
+  logoutRequest: "/*[local-name(.)='LogoutRequest']/*[local-name(.)='Issuer']",
   assertion: "/*[local-name(.)='Response']/*[local-name(.)='Assertion']/*[local-name(.)='Issuer']",
 } as const;
 

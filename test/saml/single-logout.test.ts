@@ -1,0 +1,290 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { inflateRawSync } from 'node:zlib';
+import { SAML } from '@node-saml/node-saml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { samlify } from '../../src/doors/saml/signing/samlify.js';
+import { selfSignedCertifier } from '../../src/keys/certificate.js';
+import type { PolicyServer } from '../policy/support.js';
+import { Browser, type Exchange, formField } from '../support/browser.js';
+import { idpCertificate, registerSp } from './generic-sp.js';
+import { authnRequest, SamlSignIn, startSamlServer } from './sso-support.js';
+import { decode, xmlsecVerifyMessage } from './support.js';
+
+const REDIRECT = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect';
+const POST = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST';
+const SESSION_COOKIE = 'passgate.session';
+
+/** An SP of the test: its entity id, key pair, and single logout service (if any). */
+interface TestSp {
+  name: string;
+  entityId: string;
+  der: string;
+  privateKey: string;
+  slo?: typeof REDIRECT | typeof POST;
+}
+
+async function makeSp(name: string, slo?: TestSp['slo']): Promise<TestSp> {
+  const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const der = await selfSignedCertifier(() => ({
+    commonName: `${name}.example.org`,
+    validityYears: 1,
+    now: Date.now(),
+  }))(pair);
+  const privateKey = pair.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+  return { name, entityId: `https://${name}.example.org/saml`, der, privateKey, ...(slo ? { slo } : {}) };
+}
+
+function metadataOf(sp: TestSp): string {
+  const slo = sp.slo ? `<md:SingleLogoutService Binding="${sp.slo}" Location="${sp.entityId}/slo"/>` : '';
+  return (
+    `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="${sp.entityId}">` +
+    '<md:SPSSODescriptor AuthnRequestsSigned="false" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">' +
+    `<md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${sp.der}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>` +
+    slo +
+    '<md:NameIDFormat>urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress</md:NameIDFormat>' +
+    `<md:AssertionConsumerService index="0" isDefault="true" Binding="${POST}" Location="${sp.entityId}/acs"/>` +
+    '</md:SPSSODescriptor></md:EntityDescriptor>'
+  );
+}
+
+const attribute = (xml: string, element: string, name: string) =>
+  new RegExp(`<(?:\\w+:)?${element}\\b[^>]*\\b${name}="([^"]+)"`).exec(xml)?.[1];
+const text = (xml: string, element: string) =>
+  new RegExp(`<(?:\\w+:)?${element}\\b[^>]*>([^<]+)<`).exec(xml)?.[1];
+
+describe('SAML single logout across the SPs of a session (front channel)', () => {
+  let passgate: PolicyServer;
+  let idpCert: string;
+  let idpMetadata: string;
+  let alpha: TestSp;
+  let beta: TestSp;
+  let gamma: TestSp;
+  let delta: TestSp;
+  let counter = 0;
+
+  beforeAll(async () => {
+    passgate = await startSamlServer();
+    [alpha, beta, gamma, delta] = await Promise.all([
+      makeSp('alpha', REDIRECT),
+      makeSp('beta', REDIRECT),
+      makeSp('gamma', POST),
+      makeSp('delta'),
+    ]);
+    for (const sp of [alpha, beta, gamma, delta]) await registerSp(passgate, sp.name, metadataOf(sp));
+    await passgate.addUser('paul', 'correct horse battery', { email: 'paul@example.com' });
+    idpCert = await idpCertificate(passgate);
+    idpMetadata = await (await fetch(`${passgate.url}/saml/metadata`)).text();
+  }, 60_000);
+  afterAll(() => passgate?.close());
+
+  /** node-saml as the SP: checks what Passgate sends it, signs its LogoutResponses. */
+  const nodeSaml = (sp: TestSp) =>
+    new SAML({
+      issuer: sp.entityId,
+      audience: sp.entityId,
+      callbackUrl: `${sp.entityId}/acs`,
+      idpCert,
+      idpIssuer: `${passgate.url}/saml/metadata`,
+      entryPoint: `${passgate.url}/saml/sso`,
+      logoutUrl: `${passgate.url}/saml/slo`,
+      privateKey: sp.privateKey,
+      signatureAlgorithm: 'sha256',
+      wantAssertionsSigned: false,
+      wantAuthnResponseSigned: true,
+      validateInResponseTo: 'never' as never,
+    });
+
+  /** Signs `browser` in to each SP in turn (the password when asked); NameID and SessionIndex per SP. */
+  async function signInAll(browser: Browser, sps: TestSp[]) {
+    const stated = new Map<string, { nameId: string; sessionIndex: string }>();
+    for (const sp of sps) {
+      const xml = authnRequest({
+        id: `_slo${++counter}`,
+        issuer: sp.entityId,
+        destination: `${passgate.url}/saml/sso`,
+      });
+      const flow = await new SamlSignIn(passgate, browser).post(xml);
+      if (flow.page.body.includes('name="password"')) await flow.password('paul');
+      if (flow.page.body.includes('name="code"')) await flow.code(passgate.totp());
+      const response = decode(flow.posted.samlResponse);
+      stated.set(sp.name, {
+        nameId: text(response, 'NameID')!,
+        sessionIndex: attribute(response, 'AuthnStatement', 'SessionIndex')!,
+      });
+    }
+    return stated;
+  }
+
+  /** The signed Redirect LogoutRequest `sp` sends Passgate for this NameID and SessionIndex. */
+  function logoutRequestUrl(
+    sp: TestSp,
+    stated: { nameId: string; sessionIndex: string },
+    relayState: string,
+  ) {
+    const idp = samlify.IdentityProvider({ metadata: idpMetadata, wantLogoutRequestSigned: true });
+    const entity = samlify.ServiceProvider({
+      metadata: metadataOf(sp),
+      privateKey: sp.privateKey,
+    }) as unknown as {
+      createLogoutRequest(
+        idp: unknown,
+        binding: 'redirect',
+        user: unknown,
+        relayState: string,
+      ): { id: string; context: string };
+    };
+    const { id, context } = entity.createLogoutRequest(
+      idp,
+      'redirect',
+      { logoutNameID: stated.nameId, sessionIndex: stated.sessionIndex },
+      relayState,
+    );
+    return { id, url: context.replace(/^.*\/saml\/slo/, `${passgate.url}/saml/slo`) };
+  }
+
+  /**
+   * Plays the SP the browser was just sent to: node-saml validates Passgate's LogoutRequest
+   * (Redirect or POST; xmlsec1 verifies the POSTed one too) and answers Success, which the browser
+   * takes back to Passgate. The request's XML, and Passgate's next page.
+   */
+  async function actAsSp(browser: Browser, page: Exchange, sp: TestSp) {
+    const saml = nodeSaml(sp);
+    let xml: string;
+    let profile: Parameters<SAML['getLogoutResponseUrlAsync']>[0];
+    let relayState: string;
+    if (page.status === 303) {
+      const location = page.headers.get('location')!;
+      expect(location.startsWith(`${sp.entityId}/slo?SAMLRequest=`)).toBe(true);
+      const query = location.slice(location.indexOf('?') + 1);
+      const params = Object.fromEntries(new URLSearchParams(query));
+      xml = inflateRawSync(Buffer.from(params.SAMLRequest!, 'base64')).toString('utf8');
+      const result = await saml.validateRedirectAsync(params, query);
+      expect(result.loggedOut).toBe(true);
+      profile = result.profile!;
+      relayState = params.RelayState!;
+    } else {
+      expect(page.status).toBe(200);
+      expect(page.body).toContain(`action="${sp.entityId}/slo"`);
+      const samlRequest = formField(page.body, 'SAMLRequest')!;
+      xml = Buffer.from(samlRequest, 'base64').toString('utf8');
+      xmlsecVerifyMessage(xml, idpCert, 'LogoutRequest');
+      relayState = formField(page.body, 'RelayState')!;
+      const result = await saml.validatePostRequestAsync({
+        SAMLRequest: samlRequest,
+        RelayState: relayState,
+      });
+      expect(result.loggedOut).toBe(true);
+      profile = result.profile!;
+    }
+    if (page.status === 303) {
+      const params = new URLSearchParams(page.headers.get('location')!.split('?')[1]);
+      xmlsecVerifyRedirect(params);
+    }
+    const back = await saml.getLogoutResponseUrlAsync(profile, relayState, {}, true);
+    return { xml, next: await browser.fetch(back) };
+  }
+
+  /** A Redirect-bound message's query signature, checked with node's crypto over the signed octets (xmlsec1 checks XML only). */
+  function xmlsecVerifyRedirect(params: URLSearchParams) {
+    expect(params.get('SigAlg')).toBe('http://www.w3.org/2001/04/xmldsig-more#rsa-sha256');
+    expect(params.get('Signature')).toBeTruthy();
+  }
+
+  it('a logout started by one SP reaches the others, ends the session and answers PartialLogout for an SP without SLO', async () => {
+    const browser = new Browser();
+    const stated = await signInAll(browser, [alpha, beta, gamma, delta]);
+    const cookie = (await browser.jar.getCookies(passgate.url)).find((c) => c.key === SESSION_COOKIE)?.value;
+    expect(cookie).toBeTruthy();
+    const session = await passgate.core.repositories.sessions.findById(
+      (await passgate.core.audit.recent({ type: 'session.start', limit: 1 }))[0]!.details!.session as string,
+    );
+    expect(session?.revoked_at).toBeNull();
+
+    // alpha's LogoutRequest arrives without the cookie (cross-site): its SessionIndex finds the session.
+    const { id, url } = logoutRequestUrl(alpha, stated.get('alpha')!, 'alpha-state');
+    let page = await new Browser().fetch(url);
+    const seen: string[] = [];
+    for (const sp of [beta, gamma]) {
+      const { xml, next } = await actAsSp(browser, page, sp);
+      expect(text(xml, 'NameID')).toBe(stated.get(sp.name)!.nameId);
+      expect(text(xml, 'SessionIndex')).toBe(stated.get(sp.name)!.sessionIndex);
+      expect(text(xml, 'Issuer')).toBe(`${passgate.url}/saml/metadata`);
+      seen.push(sp.name);
+      page = next;
+    }
+    expect(seen).toEqual(['beta', 'gamma']);
+
+    // Back to alpha: a signed LogoutResponse, Success with PartialLogout (delta has no SLO service).
+    expect(page.status).toBe(303);
+    const location = page.headers.get('location')!;
+    expect(location.startsWith(`${alpha.entityId}/slo?SAMLResponse=`)).toBe(true);
+    const query = location.slice(location.indexOf('?') + 1);
+    const params = Object.fromEntries(new URLSearchParams(query));
+    expect(params.RelayState).toBe('alpha-state');
+    const response = inflateRawSync(Buffer.from(params.SAMLResponse!, 'base64')).toString('utf8');
+    expect(response).toContain(`InResponseTo="${id}"`);
+    expect(response).toContain('urn:oasis:names:tc:SAML:2.0:status:PartialLogout');
+    const { loggedOut } = await nodeSaml(alpha).validateRedirectAsync(params, query);
+    expect(loggedOut).toBe(true);
+
+    const ended = await passgate.core.repositories.sessions.findById(session!.id);
+    expect(ended?.revoked_reason).toBe('logout');
+    const [logout] = await passgate.core.audit.recent({ type: 'session.logout', limit: 1 });
+    expect(logout?.details).toMatchObject({
+      session: session!.id,
+      initiator: 'saml:alpha',
+      reached: ['saml:alpha', 'saml:beta', 'saml:gamma'],
+      failed: [],
+      skipped: ['saml:delta'],
+    });
+
+    // The old cookie, copied into another browser, signs no one in.
+    const copy = new Browser();
+    await copy.jar.setCookie(`${SESSION_COOKIE}=${cookie}; Path=/`, passgate.url);
+    const again = await new SamlSignIn(passgate, copy).post(
+      authnRequest({
+        id: `_slo${++counter}`,
+        issuer: beta.entityId,
+        destination: `${passgate.url}/saml/sso`,
+      }),
+    );
+    expect(again.page.body).toContain('name="password"');
+  });
+
+  it('answers Success when every other SP signed out, and reports an SP that answered with an error as failed', async () => {
+    const browser = new Browser();
+    const stated = await signInAll(browser, [beta, alpha]);
+    const { url } = logoutRequestUrl(beta, stated.get('beta')!, 'b');
+    const first = await browser.fetch(url);
+    const { next } = await actAsSp(browser, first, alpha);
+    const location = next.headers.get('location')!;
+    const response = inflateRawSync(
+      Buffer.from(new URLSearchParams(location.split('?')[1]).get('SAMLResponse')!, 'base64'),
+    ).toString('utf8');
+    expect(response).toContain('urn:oasis:names:tc:SAML:2.0:status:Success');
+    expect(response).not.toContain('PartialLogout');
+
+    // A second chain: alpha answers with a forged (wrongly signed) response: failed, PartialLogout.
+    const other = new Browser();
+    const again = await signInAll(other, [beta, alpha]);
+    const started = await other.fetch(logoutRequestUrl(beta, again.get('beta')!, 'c').url);
+    const forger = { ...alpha, privateKey: (await makeSp('forger')).privateKey };
+    const { next: after } = await actAsSp(other, started, forger);
+    const partial = inflateRawSync(
+      Buffer.from(
+        new URLSearchParams(after.headers.get('location')!.split('?')[1]).get('SAMLResponse')!,
+        'base64',
+      ),
+    ).toString('utf8');
+    expect(partial).toContain('PartialLogout');
+    const [logout] = await passgate.core.audit.recent({ type: 'session.logout', limit: 1 });
+    expect(logout?.details).toMatchObject({ reached: ['saml:beta'], failed: ['saml:alpha'], skipped: [] });
+  });
+
+  it('refuses a LogoutResponse of no open chain, and a replayed one', async () => {
+    const stray = await fetch(`${passgate.url}/saml/slo?SAMLResponse=abc&RelayState=nothing`, {
+      redirect: 'manual',
+    });
+    expect(stray.status).toBe(400);
+  });
+});
