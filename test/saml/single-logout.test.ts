@@ -144,7 +144,7 @@ describe('SAML single logout across the SPs of a session (front channel)', () =>
 
   /**
    * Plays the SP the browser was just sent to: node-saml validates Passgate's LogoutRequest
-   * (Redirect or POST; xmlsec1 verifies the POSTed one too) and answers Success, which the browser
+   * (Redirect: its query signature; POST: xmlsec1 verifies the XML signature too) and answers Success, which the browser
    * takes back to Passgate. The request's XML, and Passgate's next page.
    */
   async function actAsSp(browser: Browser, page: Exchange, sp: TestSp) {
@@ -176,18 +176,8 @@ describe('SAML single logout across the SPs of a session (front channel)', () =>
       expect(result.loggedOut).toBe(true);
       profile = result.profile!;
     }
-    if (page.status === 303) {
-      const params = new URLSearchParams(page.headers.get('location')!.split('?')[1]);
-      xmlsecVerifyRedirect(params);
-    }
     const back = await saml.getLogoutResponseUrlAsync(profile, relayState, {}, true);
     return { xml, next: await browser.fetch(back) };
-  }
-
-  /** A Redirect-bound message's query signature, checked with node's crypto over the signed octets (xmlsec1 checks XML only). */
-  function xmlsecVerifyRedirect(params: URLSearchParams) {
-    expect(params.get('SigAlg')).toBe('http://www.w3.org/2001/04/xmldsig-more#rsa-sha256');
-    expect(params.get('Signature')).toBeTruthy();
   }
 
   it('a logout started by one SP reaches the others, ends the session and answers PartialLogout for an SP without SLO', async () => {
@@ -251,7 +241,7 @@ describe('SAML single logout across the SPs of a session (front channel)', () =>
     expect(again.page.body).toContain('name="password"');
   });
 
-  it('answers Success when every other SP signed out, and reports an SP that answered with an error as failed', async () => {
+  it('answers Success when every other SP signed out, and reports an SP whose LogoutResponse does not verify as failed', async () => {
     const browser = new Browser();
     const stated = await signInAll(browser, [beta, alpha]);
     const { url } = logoutRequestUrl(beta, stated.get('beta')!, 'b');
@@ -281,7 +271,7 @@ describe('SAML single logout across the SPs of a session (front channel)', () =>
     expect(logout?.details).toMatchObject({ reached: ['saml:beta'], failed: ['saml:alpha'], skipped: [] });
   });
 
-  it('refuses a LogoutResponse of no open chain, and a replayed one', async () => {
+  it('refuses a LogoutResponse of no open chain', async () => {
     const stray = await fetch(`${passgate.url}/saml/slo?SAMLResponse=abc&RelayState=nothing`, {
       redirect: 'manual',
     });
