@@ -39,6 +39,27 @@ export const radiusSchema = z
       .describe(
         'A dropped request (unknown client, no Message-Authenticator ...) is logged once per client and reason per period; every one is counted in `/metrics`.',
       ),
+    radsec: z
+      .strictObject({
+        enabled: z
+          .boolean()
+          .default(false)
+          .describe('Also answer RADIUS over TLS (RadSec, RFC 6614) on TCP.'),
+        host: z.string().min(1).default('::').describe('Address the RadSec listener binds.'),
+        port: z.number().int().min(0).max(65535).default(2083).describe('TCP port of RadSec.'),
+        certFile: z.string().min(1).optional().describe('PEM certificate (chain) of the RadSec server.'),
+        keyFile: z.string().min(1).optional().describe('PEM private key of that certificate.'),
+        caFile: z
+          .string()
+          .min(1)
+          .optional()
+          .describe("PEM CA certificates that issue the clients' certificates: a client must present one."),
+      })
+      .prefault({})
+      .refine((radsec) => !radsec.enabled || (radsec.certFile && radsec.keyFile && radsec.caFile), {
+        message: 'RadSec needs certFile, keyFile and caFile',
+      })
+      .describe('RADIUS over TLS; only clients with `radsec: true` in their file may use it.'),
     watch: z
       .boolean()
       .default(true)

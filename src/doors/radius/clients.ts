@@ -51,6 +51,7 @@ const clientFile = z.strictObject({
     .string()
     .regex(/^[a-z]{2}$/)
     .optional(),
+  radsec: z.boolean().default(false),
   replyAttributes: z.array(replyAttribute).default([]),
 });
 
@@ -68,6 +69,8 @@ export interface RadiusClient {
   mode: 'challenge' | 'inline';
   separator: string;
   language?: string | undefined;
+  /** May also connect over RADIUS/TLS (RFC 6614), with a certificate of `radius.radsec.caFile`. */
+  radsec: boolean;
   replyAttributes: ClientReplyAttribute[];
 }
 

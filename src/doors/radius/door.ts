@@ -8,12 +8,15 @@ import { Dictionary } from './dictionary.js';
 import { DropLog } from './drop-log.js';
 import { DuplicateCache } from './duplicates.js';
 import { RadiusExchange } from './exchange.js';
+import { RadSecServer } from './radsec.js';
 import { RadiusServer } from './server.js';
 
 /** The running RADIUS door: the contract, its clients and where it listens (tests read them). */
 export interface RadiusDoor extends Door {
   clients(): RadiusClients;
   address(): { address: string; port: number };
+  /** Where RadSec listens, when it is on. */
+  radsecAddress(): { address: string; port: number } | undefined;
 }
 
 /**
@@ -91,6 +94,19 @@ export const radiusDoor: DoorDefinition<'radius', RadiusDoor> = {
       answered: (result) => requests.inc({ result }),
       logger,
     });
+    const { radsec: tls } = settings;
+    const radsec =
+      tls.enabled && tls.certFile && tls.keyFile && tls.caFile
+        ? new RadSecServer({
+            host: tls.host,
+            port: tls.port,
+            certFile: tls.certFile,
+            keyFile: tls.keyFile,
+            caFile: tls.caFile,
+            handle: (packet, remote) => server.handle(packet, remote, 'tls'),
+            logger,
+          })
+        : undefined;
     const reload = async () => {
       clients = load();
       logger.info({ clients: clients.clients.map((c) => c.name) }, 'RADIUS clients reloaded');
@@ -101,14 +117,20 @@ export const radiusDoor: DoorDefinition<'radius', RadiusDoor> = {
     return {
       clients: () => clients,
       address: () => server.address(),
+      radsecAddress: () => radsec?.address(),
       listen: async () => {
         await server.listen();
         logger.info(server.address(), 'RADIUS listening (UDP)');
+        if (radsec) {
+          await radsec.listen();
+          logger.info(radsec.address(), 'RadSec listening (TCP, TLS)');
+        }
       },
       reload,
       stop: async () => {
         watch?.close();
         await server.close();
+        await radsec?.close();
       },
     };
   },

@@ -7,6 +7,9 @@ import { DuplicateCache } from './duplicates.js';
 import type { RadiusAnswer } from './exchange.js';
 import { ATTRIBUTES, CODES, messageAuthenticatorOf, parsePacket, type RadiusPacket } from './packet.js';
 
+/** The shared secret of RADIUS over TLS (RFC 6614 §2.3). */
+const RADSEC_SECRET = 'radsec';
+
 /** What the UDP server needs. */
 export interface RadiusServerDeps {
   host: string;
@@ -76,12 +79,23 @@ export class RadiusServer {
       );
   }
 
-  /** The answer to one datagram, or undefined to drop it. */
-  async handle(datagram: Buffer, remote: { address: string; port: number }): Promise<Buffer | undefined> {
+  /**
+   * The answer to one packet, or undefined to drop it. Over TLS (RadSec, RFC 6614 §2.3) only
+   * clients marked `radsec` are answered, the shared secret is `radsec` and the TLS connection,
+   * not a Message-Authenticator, protects the packet.
+   */
+  async handle(
+    datagram: Buffer,
+    remote: { address: string; port: number },
+    over: 'udp' | 'tls' = 'udp',
+  ): Promise<Buffer | undefined> {
     const { drops, duplicates } = this.deps;
     const address = remote.address;
-    const client = this.deps.clients().find(address);
-    if (!client) return void drops.dropped('unknown_client', undefined, address);
+    const found = this.deps.clients().find(address);
+    if (!found || (over === 'tls' && !found.radsec))
+      return void drops.dropped('unknown_client', undefined, address);
+    const client =
+      over === 'tls' ? { ...found, secret: RADSEC_SECRET, requireMessageAuthenticator: false } : found;
     const packet = parsePacket(datagram);
     if (typeof packet === 'string') return void drops.dropped('malformed', client.name, address, packet);
     if (packet.code !== CODES.accessRequest && packet.code !== CODES.statusServer)
