@@ -54,6 +54,7 @@ describe('SAML flows (the LoginFlowSource of the SAML door)', () => {
         render,
         clock: fixture.clock,
         logger: createLogger('silent'),
+        publicUrl: 'https://idp.example.com',
       }),
       render,
       clock: fixture.clock,

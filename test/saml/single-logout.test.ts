@@ -271,6 +271,39 @@ describe('SAML single logout across the SPs of a session (front channel)', () =>
     expect(logout?.details).toMatchObject({ reached: ['saml:beta'], failed: ['saml:alpha'], skipped: [] });
   });
 
+  it('a logout started at Passgate (POST /saml/logout) runs the same chain and shows the signed-out page', async () => {
+    const browser = new Browser();
+    const stated = await signInAll(browser, [beta, gamma]);
+    const foreign = await browser.fetch(`${passgate.url}/saml/logout`, {
+      method: 'POST',
+      form: {},
+      headers: { origin: 'https://evil.example.com' },
+    });
+    expect(foreign.status).toBe(400);
+
+    let page = await browser.fetch(`${passgate.url}/saml/logout`, {
+      method: 'POST',
+      form: {},
+      headers: { origin: new URL(passgate.url).origin },
+    });
+    for (const sp of [beta, gamma]) {
+      const { xml, next } = await actAsSp(browser, page, sp);
+      expect(text(xml, 'SessionIndex')).toBe(stated.get(sp.name)!.sessionIndex);
+      page = next;
+    }
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('You have been signed out.');
+    const [logout] = await passgate.core.audit.recent({ type: 'session.logout', limit: 1 });
+    expect(logout?.details).toMatchObject({
+      initiator: 'passgate',
+      reached: ['saml:beta', 'saml:gamma'],
+      failed: [],
+      skipped: [],
+    });
+    const ended = await passgate.core.repositories.sessions.findById(logout!.details!.session as string);
+    expect(ended?.revoked_reason).toBe('logout');
+  });
+
   it('refuses a LogoutResponse of no open chain', async () => {
     const stray = await fetch(`${passgate.url}/saml/slo?SAMLResponse=abc&RelayState=nothing`, {
       redirect: 'manual',

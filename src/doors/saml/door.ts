@@ -34,6 +34,7 @@ export const samlDoor: DoorDefinition<'saml', SamlDoor> = {
       render: web.render,
       clock,
       logger,
+      publicUrl,
     });
     const sso = createSamlSso(idp, {
       logout,

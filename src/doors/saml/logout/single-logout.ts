@@ -20,6 +20,10 @@ export interface SingleLogout {
   ): Promise<Pick<Session, 'id' | 'userId'> | undefined>;
   /** Drops the browser's session cookie. */
   forget(res: Response): void;
+  /** The browser's live session (its cookie), for a logout started at Passgate. */
+  browserSession(req: Request): Promise<Pick<Session, 'id' | 'userId'> | undefined>;
+  /** Passgate's origin: a logout started at Passgate must come from its own pages. */
+  origin: string;
 }
 
 /** What single logout is built from. */
@@ -31,6 +35,7 @@ export interface SingleLogoutOptions {
   render: PageRenderer;
   clock: Clock;
   logger: Logger;
+  publicUrl: string;
 }
 
 /**
@@ -67,5 +72,7 @@ export function createSingleLogout(idp: SamlIdp, options: SingleLogoutOptions): 
       return signedIn ? current : undefined;
     },
     forget: (res) => browserSessions.forget(res),
+    browserSession: (req) => browserSessions.current(req),
+    origin: new URL(options.publicUrl).origin,
   };
 }

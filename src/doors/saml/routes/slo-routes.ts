@@ -1,5 +1,6 @@
 import { type Request, type RequestHandler, type Response, Router } from 'express';
 import type { Session } from '../../../engine/sessions.js';
+import { SamlErrors } from '../errors.js';
 import type { LogoutChain } from '../logout/logout-chain.js';
 import type { LogoutRequestValidator, ValidatedLogoutRequest } from '../messages/logout-request.js';
 import type { LogoutResponseBuilder } from '../messages/logout-response.js';
@@ -21,6 +22,10 @@ export interface SloRoutesOptions extends RequestRoutesOptions {
   ): Promise<Pick<Session, 'id' | 'userId'> | undefined>;
   /** Drops the browser's session cookie. */
   forget(res: Response): void;
+  /** The browser's live session (its cookie), for a logout started at Passgate. */
+  browserSession(req: Request): Promise<Pick<Session, 'id' | 'userId'> | undefined>;
+  /** Passgate's origin: a logout started at Passgate must come from its own pages. */
+  origin: string;
 }
 
 /**
@@ -96,6 +101,22 @@ export function createSloRoutes(options: SloRoutesOptions): Router {
   };
 
   bindingRoutes(router, '/saml/slo', options.maxBodyBytes, answer, withoutRequest);
+
+  /**
+   * `POST /saml/logout`: a logout started at Passgate (a sign-out form of its own pages) runs the
+   * same chain to every SAML SP of the browser's session, then shows the "signed out" page. A
+   * cross-site form carries no SameSite=Lax cookie, and a POST whose Origin is another site is refused.
+   */
+  router.post('/saml/logout', async (req, res) => {
+    const origin = req.get('origin');
+    if (origin !== undefined && origin !== options.origin) {
+      throw SamlErrors.SAML_REQUEST_MALFORMED({ detail: `logout posted from ${origin}` });
+    }
+    const session = await options.browserSession(req);
+    options.forget(res);
+    if (!session) return leave(req, res, undefined);
+    await options.chain.start(req, res, session, null);
+  });
 
   router.use(samlErrorPage(render, options.logger));
   return router;
