@@ -11,10 +11,16 @@ export const DEVICE_COOKIE = 'passgate.device';
 const DEVICE_ID = /^[A-Za-z0-9_-]{24}$/;
 const DEVICE_COOKIE_DAYS = 400; // the longest lifetime browsers keep a cookie
 
+/** This browser's device id when it has one already. */
+export function knownDeviceId(req: Request): string | undefined {
+  const known = (req.cookies as Record<string, unknown> | undefined)?.[DEVICE_COOKIE];
+  return typeof known === 'string' && DEVICE_ID.test(known) ? known : undefined;
+}
+
 /** This browser's device id, set on its first visit. */
 export function deviceId(req: Request, res: Response, secureCookies: boolean): string {
-  const known = (req.cookies as Record<string, string | undefined>)[DEVICE_COOKIE];
-  if (known && DEVICE_ID.test(known)) return known;
+  const known = knownDeviceId(req);
+  if (known) return known;
   const id = randomBytes(18).toString('base64url');
   res.cookie(DEVICE_COOKIE, id, {
     httpOnly: true,

@@ -8,6 +8,7 @@ import { actOnDecision } from './decision.js';
 import { LoginErrors } from './errors.js';
 import type { LoginFlow } from './flow.js';
 import { addSecondFactorRoutes } from './second-factor-routes.js';
+import { answerFromSession } from './session-answer.js';
 import { clientAddress, type DecisionDeps, deviceId, loadFlow } from './step.js';
 
 /**
@@ -89,6 +90,12 @@ export function createLoginRoutes(options: LoginRoutesOptions): Router {
         if (!(error instanceof PassgateError) || error.status === 500) throw error;
         return await showLogin(req, res, flow, { username: sessionUser.username, error });
       }
+    }
+    try {
+      if (await answerFromSession(options, req, res, flow, contextOf(req, res, flow))) return;
+    } catch (error) {
+      if (!(error instanceof PassgateError) || error.status === 500) throw error;
+      return await showLogin(req, res, flow, { error });
     }
     await showLogin(req, res, flow, { ...(flow.loginHint ? { username: flow.loginHint } : {}) });
   });

@@ -3,7 +3,7 @@ import type { Session, Sessions } from '../engine/sessions.js';
 import type { ReuseOutcome, ReuseRequest, SingleSignOn } from '../engine/single-sign-on.js';
 import type { LoginContext } from '../policy/authentication/authentication-policy.js';
 import type { User } from '../store/repositories/users.js';
-import { clientAddress, deviceId } from './browser.js';
+import { clientAddress, deviceId, knownDeviceId } from './browser.js';
 import type { FlowResult } from './flow.js';
 
 /** The cookie holding the browser's session id (the store holds only its hash). */
@@ -40,11 +40,15 @@ export class BrowserSessions {
     return this.sessions.find(cookieOf(req));
   }
 
-  /** What the browser's session can do for an application (answer, step-up, password, deny). */
-  reuse(req: Request, res: Response, ask: SessionAsk): Promise<ReuseOutcome> {
+  /**
+   * What the browser's session can do for an application (answer, step-up, password, deny).
+   * Without `res` (a handler that sets its own cookies), the device id is read, never set.
+   */
+  reuse(req: Request, res: Response | undefined, ask: SessionAsk): Promise<ReuseOutcome> {
     const { stepUp, fresh, maxAgeMs, ...context } = ask;
+    const device = res ? deviceId(req, res, this.secureCookies) : knownDeviceId(req);
     return this.sso.reuse(cookieOf(req), {
-      context: { ...context, address: clientAddress(req), device: deviceId(req, res, this.secureCookies) },
+      context: { ...context, address: clientAddress(req), ...(device ? { device } : {}) },
       stepUp,
       ...(fresh ? { fresh } : {}),
       maxAgeMs,
@@ -98,6 +102,13 @@ export class BrowserSessions {
       maxAge: this.sessions.absoluteMs,
     });
     return session;
+  }
+
+  /** Ends the browser's session (signing out), and drops its cookie. */
+  async end(req: Request, res: Response, reason: string): Promise<void> {
+    const current = await this.current(req);
+    if (current) await this.sessions.revoke(current, { reason, address: clientAddress(req) });
+    this.forget(res);
   }
 
   /** Drops the browser's cookie (its session was ended). */

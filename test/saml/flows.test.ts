@@ -5,7 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSingleLogout } from '../../src/doors/saml/logout/single-logout.js';
 import { createSamlSso, type SamlSso } from '../../src/doors/saml/routes/sso.js';
 import { Sessions } from '../../src/engine/sessions.js';
+import { SingleSignOn } from '../../src/engine/single-sign-on.js';
 import { PassgateError } from '../../src/errors.js';
+import { BrowserSessions } from '../../src/login/sessions.js';
 import { createLogger } from '../../src/observability/logger.js';
 import type { User } from '../../src/store/repositories/users.js';
 import { addAdUser, createSamlFixture, decode, type SamlFixture } from './support.js';
@@ -20,6 +22,24 @@ function resultOf(userId: string) {
     mfa: true,
     decision: { action: 'mfa' as const, rule: 'default' },
   };
+}
+
+/** The browser's single sign-on session over the fixture's store (the sign-ins here start none). */
+function browserSessions(fixture: SamlFixture): BrowserSessions {
+  const { core } = fixture;
+  const sessions = new Sessions(core.repositories.sessions, core.audit, core.config.sessions, fixture.clock);
+  const sso = new SingleSignOn({
+    sessions,
+    users: core.users,
+    directory: core.directory,
+    policy: {
+      decide: async () => Promise.reject(new Error('no policy here')),
+      denied: async () => undefined,
+    },
+    mfaSessionMinutes: 0,
+    clock: fixture.clock,
+  });
+  return new BrowserSessions(sessions, sso, true);
 }
 
 describe('SAML flows (the LoginFlowSource of the SAML door)', () => {
@@ -44,7 +64,7 @@ describe('SAML flows (the LoginFlowSource of the SAML door)', () => {
       flowsStore: fixture.core.repositories.loginFlows,
       users: fixture.core.users,
       audit: fixture.core.audit,
-      sessions,
+      sessions: browserSessions(fixture),
       // These tests drive sign-ins only: no browser session is ever found for a logout.
       logout: createSingleLogout(fixture.door, {
         config: fixture.core.config,

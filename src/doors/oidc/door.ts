@@ -1,4 +1,3 @@
-import { clientAddress } from '../../login/step.js';
 import type { Door, DoorDefinition } from '../door.js';
 import { pruneOidcPayloads } from './adapter.js';
 import { OIDC_ALGORITHMS, OIDC_KEY_PURPOSE } from './keys.js';
@@ -13,7 +12,7 @@ import { createSwappableProvider } from './swappable-provider.js';
  */
 export const oidcDoor: DoorDefinition<'oidc', Door> = {
   name: 'oidc',
-  async create({ core, engine, web, publicUrl, logger, clock }) {
+  async create({ core, web, sessions, publicUrl, logger, clock }) {
     const { config, keys } = core;
     const created = await keys.ensureCurrent(OIDC_KEY_PURPOSE, OIDC_ALGORITHMS);
     if (created.length > 0) logger.info({ kids: created }, 'generated OIDC signing keys');
@@ -28,16 +27,7 @@ export const oidcDoor: DoorDefinition<'oidc', Door> = {
       render: web.render,
       logger,
       clock,
-      stepUp: {
-        decide: async (accountId, context, stepUp) => {
-          const user = await core.users.findById(accountId);
-          if (!user || user.disabled || user.removedAt !== null) return undefined;
-          return engine.policy.decide(user, context, stepUp ? { stepUp } : {});
-        },
-        mfaSessionMinutes: config.policies.mfaSessionMinutes,
-        now: clock,
-        address: clientAddress,
-      },
+      sessions,
     });
     return {
       ownedPaths: { owns: isOidcPath, handle: (req, res) => oidc.handler()(req, res) },

@@ -3,6 +3,7 @@ import type Provider from 'oidc-provider';
 import type { Interaction, InteractionResults } from 'oidc-provider';
 import type { LoginFlow, LoginFlowSource } from '../../login/flow.js';
 import { ACR_MFA, ACR_PASSWORD, REQUIRE_MFA, requestedStepUp, STEP_UP_CHECK } from './assurance.js';
+import { SSO_RESULT } from './session-binding.js';
 import { isOidcUnavailable } from './unavailable.js';
 
 /**
@@ -35,6 +36,7 @@ export function oidcLoginFlows(provider: () => Provider): LoginFlowSource {
         details.session?.accountId !== undefined &&
         details.prompt.reasons.length === 1 &&
         details.prompt.reasons[0] === STEP_UP_CHECK;
+      const maxAge = Number(details.params.max_age);
       const flow: LoginFlow = {
         uid,
         door: 'oidc',
@@ -43,11 +45,22 @@ export function oidcLoginFlows(provider: () => Provider): LoginFlowSource {
         ...(typeof hint === 'string' ? { loginHint: hint } : {}),
         ...(stepUp ? { stepUp } : {}),
         ...(stepUpOnly ? { sessionUserId: details.session!.accountId } : {}),
+        // prompt=login: the password now, whatever the session; max_age: a password that recent.
+        ...(details.prompt.reasons.includes('login_prompt') ? { fresh: true } : {}),
+        ...(Number.isInteger(maxAge) && maxAge >= 0 ? { maxAgeMs: maxAge * 1000 } : {}),
         finish: (_request, response, result) =>
           finish(details, response, {
-            login: { accountId: result.userId, amr: result.amr, acr: result.mfa ? ACR_MFA : ACR_PASSWORD },
+            login: {
+              accountId: result.userId,
+              amr: result.amr,
+              acr: result.mfa ? ACR_MFA : ACR_PASSWORD,
+              // auth_time is the single sign-on session's password time.
+              ...(result.session ? { ts: Math.floor(result.session.authTime / 1000) } : {}),
+            },
             // The user signed in on this very interaction: the interaction a native client needs.
             consent: {},
+            // The single sign-on session of the sign-in, where the client is recorded once it has its code.
+            ...(result.session ? { [SSO_RESULT]: { session: result.session.id } } : {}),
           }),
         cancel: (_request, response) =>
           finish(details, response, {

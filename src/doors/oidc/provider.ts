@@ -7,11 +7,14 @@ import Provider, {
 } from 'oidc-provider';
 import type { Config } from '../../config/load.js';
 import type { PrivateJwk } from '../../keys/signing-keys.js';
+import type { BrowserSessions } from '../../login/sessions.js';
+import type { Logger } from '../../observability/logger.js';
 import type { UsersRepository } from '../../store/repositories/users.js';
 import type { PageRenderer } from '../../web/render.js';
 import type { AdapterFactory } from './adapter.js';
-import { ACR_MFA, ACR_PASSWORD, REQUIRE_MFA, type StepUpOptions, stepUpCheck } from './assurance.js';
+import { ACR_MFA, ACR_PASSWORD, REQUIRE_MFA, stepUpCheck } from './assurance.js';
 import { pinToPublicUrl } from './public-origin.js';
+import { followSessionInProvider, sessionBindingPrompt, ssoOutcome } from './session-binding.js';
 import { answerUnavailable, inOidcTerms } from './unavailable.js';
 
 /** Everything the OpenID Connect door is built from. */
@@ -29,8 +32,9 @@ export interface OidcProviderOptions {
   secureCookies: boolean;
   users: UsersRepository;
   render: PageRenderer;
-  /** The Authentication Policy for browsers that already have a session (step-up). */
-  stepUp: StepUpOptions;
+  /** The browser's single sign-on session, to which oidc-provider's is bound (step-up, reuse). */
+  sessions: BrowserSessions;
+  logger: Logger;
 }
 
 /** Path prefix of every oidc-provider endpoint except discovery. */
@@ -56,7 +60,41 @@ async function activeUser(users: UsersRepository, id: string) {
 export function createOidcProvider(options: OidcProviderOptions): Provider {
   const { config, users, render } = options;
   const prompts = interactionPolicy.base();
-  prompts.get('login')!.checks.add(stepUpCheck(options.stepUp));
+  prompts.get('login')!.checks.add(stepUpCheck(ssoOutcome));
+  const loadExistingGrant = async (ctx: KoaContextWithOIDC) => {
+    const { client, session, params } = ctx.oidc;
+    if (!client || !session?.accountId) return undefined;
+    const grantId = session.grantIdFor(client.clientId);
+    const existing = grantId ? await ctx.oidc.provider.Grant.find(grantId) : undefined;
+    const grant =
+      existing ?? new ctx.oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId });
+    grant.addOIDCScope(String(params?.scope ?? 'openid'));
+    await grant.save();
+    return grant;
+  };
+
+  const findAccount = async (_ctx: KoaContextWithOIDC, sub: string) => {
+    const user = await activeUser(users, sub);
+    if (!user) return undefined;
+    return {
+      accountId: user.id,
+      claims: async () => ({
+        sub: user.id,
+        name: user.displayName ?? user.username,
+        preferred_username: user.username,
+        ...(user.email ? { email: user.email } : {}),
+        groups: user.groups,
+      }),
+    };
+  };
+  const binding = {
+    sessions: options.sessions,
+    findAccount,
+    loadGrant: loadExistingGrant,
+    logger: options.logger,
+  };
+  // Before the login prompt: one sign-in, one session (see session-binding.ts).
+  prompts.add(sessionBindingPrompt(binding), 0);
   const configuration: Configuration = {
     adapter: options.adapter,
     clients: options.clients,
@@ -152,36 +190,13 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
     },
     // Clients come from the administrator's metadata folder: they are trusted first parties,
     // so consent is implied and recorded as a grant without asking the user.
-    loadExistingGrant: async (ctx: KoaContextWithOIDC) => {
-      const { client, session, params } = ctx.oidc;
-      if (!client || !session?.accountId) return undefined;
-      const grantId = session.grantIdFor(client.clientId);
-      const existing = grantId ? await ctx.oidc.provider.Grant.find(grantId) : undefined;
-      const grant =
-        existing ?? new ctx.oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId });
-      grant.addOIDCScope(String(params?.scope ?? 'openid'));
-      await grant.save();
-      return grant;
-    },
+    loadExistingGrant,
     // Clients allowed the refresh grant get a refresh token. Without offline_access (which OIDC
     // Core grants only with prompt=consent) it expires with the Passgate session (expiresWithSession).
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     // Every refresh rotates the token, so a stolen and replayed one is detected (and the grant revoked).
     rotateRefreshToken: () => true,
-    findAccount: async (_ctx, sub) => {
-      const user = await activeUser(users, sub);
-      if (!user) return undefined;
-      return {
-        accountId: user.id,
-        claims: async () => ({
-          sub: user.id,
-          name: user.displayName ?? user.username,
-          preferred_username: user.username,
-          ...(user.email ? { email: user.email } : {}),
-          groups: user.groups,
-        }),
-      };
-    },
+    findAccount,
     renderError: async (ctx, out, error) => {
       const status = (error as { statusCode?: number }).statusCode ?? 500;
       ctx.status = status;
@@ -197,6 +212,7 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
   const provider = new Provider(options.issuer, configuration);
   provider.proxy = options.behindProxy;
   provider.use(answerUnavailable(render));
+  provider.use(followSessionInProvider(binding));
   pinToPublicUrl(provider, options.issuer, options.secureCookies);
   return provider;
 }

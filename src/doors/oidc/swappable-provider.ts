@@ -5,13 +5,13 @@ import type { Clock } from '../../clock.js';
 import type { Config } from '../../config/load.js';
 import { describeError } from '../../errors.js';
 import type { SigningKeys } from '../../keys/signing-keys.js';
+import type { BrowserSessions } from '../../login/sessions.js';
 import type { Logger } from '../../observability/logger.js';
 import type { Database } from '../../store/database.js';
 import type { UsersRepository } from '../../store/repositories/users.js';
 import type { PageRenderer } from '../../web/render.js';
 import { watchMetadataFolder } from '../metadata-watcher.js';
 import { createOidcAdapter } from './adapter.js';
-import type { StepUpOptions } from './assurance.js';
 import { loadClientFiles } from './clients.js';
 import { OIDC_KEY_PURPOSE } from './keys.js';
 import { createOidcProvider } from './provider.js';
@@ -43,7 +43,8 @@ export interface SwappableProviderOptions {
   render: PageRenderer;
   logger: Logger;
   clock: Clock;
-  stepUp: StepUpOptions;
+  /** The browser's single sign-on session, to which oidc-provider's is bound. */
+  sessions: BrowserSessions;
 }
 
 /**
@@ -72,7 +73,8 @@ export async function createSwappableProvider(options: SwappableProviderOptions)
         secureCookies: options.secureCookies,
         users: options.users,
         render: options.render,
-        stepUp: options.stepUp,
+        sessions: options.sessions,
+        logger,
       });
     let provider = make();
     const valid = [];

@@ -42,7 +42,7 @@ export const samlDoor: DoorDefinition<'saml', SamlDoor> = {
       flowsStore: core.repositories.loginFlows,
       users: core.users,
       audit: core.audit,
-      sessions: engine.sessions,
+      sessions,
       render: web.render,
       clock,
       logger,

@@ -54,6 +54,17 @@ export interface SamlFlowState {
 /** A SAML sign-in in progress, as this browser's binding gave it. */
 type SamlFlowRecord = BoundFlow<SamlFlowState>;
 
+/** What a response answers: a flow (completed once), or a request answered from the session. */
+interface Answering {
+  /** Names it in error details. */
+  label: string;
+  sp: ServiceProvider;
+  request: ResponseRequestInfo;
+  requirements: FlowRequirements;
+  /** Completes the flow, once (SAML_FLOW_COMPLETED when it already was); nothing for a session answer. */
+  complete(res: Response): Promise<void>;
+}
+
 /** What SAML flows need. */
 export interface SamlFlowsOptions {
   registry: SpRegistry;
@@ -99,11 +110,36 @@ export class SamlFlows implements LoginFlowSource {
     return flow && sp ? this.flowOf(flow, sp) : undefined;
   }
 
+  /**
+   * Answers a request from the browser's single sign-on session, without a flow: the same
+   * response (and the same refusals) as a flow's finish.
+   */
+  answerFromSession(req: Request, res: Response, start: SamlFlowStart, result: FlowResult): Promise<void> {
+    return this.finish(
+      req,
+      res,
+      {
+        label: `session answer to ${start.sp.name}`,
+        sp: start.sp,
+        request: start.request,
+        requirements: start.requirements ?? {},
+        complete: async () => undefined,
+      },
+      result,
+    );
+  }
+
   private flowOf(row: SamlFlowRecord, sp: ServiceProvider): LoginFlow {
-    const request: ResponseRequestInfo = {
-      id: row.state.requestId ?? undefined,
-      acsUrl: row.state.acsUrl,
-      relayState: row.state.relayState ?? undefined,
+    const target: Answering = {
+      label: `flow ${row.uid}`,
+      sp,
+      request: {
+        id: row.state.requestId ?? undefined,
+        acsUrl: row.state.acsUrl,
+        relayState: row.state.relayState ?? undefined,
+      },
+      requirements: row.state.requirements ?? {},
+      complete: (res) => this.complete(res, row),
     };
     return {
       uid: row.uid,
@@ -111,33 +147,27 @@ export class SamlFlows implements LoginFlowSource {
       application: sp.name,
       applicationName: sp.settings.displayName,
       ...(row.state.stepUp ? { stepUp: row.state.stepUp } : {}),
-      finish: (req, res, result) => this.finish(req, res, row, sp, request, result),
+      ...(row.state.forceAuthn ? { fresh: true } : {}),
+      finish: (req, res, result) => this.finish(req, res, target, result),
       // The SP gets RequestDenied and shows its own page, with its own way back.
       answersDenial: true,
-      cancel: (req, res, reason) => this.cancel(req, res, row, sp, request, reason ?? 'cancelled'),
+      cancel: (req, res, reason) => this.cancel(req, res, target, reason ?? 'cancelled'),
     };
   }
 
   /**
    * The login response, once: a second finish (or one after cancel) is SAML_FLOW_COMPLETED. The
    * request's Subject must be the user (else UnknownPrincipal), and the class stated must meet
-   * its RequestedAuthnContext (else NoAuthnContext).
+   * its RequestedAuthnContext (else NoAuthnContext). The SP is recorded in the session.
    */
-  private async finish(
-    req: Request,
-    res: Response,
-    row: SamlFlowRecord,
-    sp: ServiceProvider,
-    request: ResponseRequestInfo,
-    result: FlowResult,
-  ): Promise<void> {
+  private async finish(req: Request, res: Response, target: Answering, result: FlowResult): Promise<void> {
     const { users, responses, audit, clock } = this.options;
+    const { sp, request, requirements } = target;
     const user = await users.findById(result.userId);
     if (!user)
-      throw SamlErrors.SAML_FLOW_COMPLETED({ detail: `flow ${row.uid}: user ${result.userId} is gone` });
-    const requirements: FlowRequirements = row.state.requirements ?? {};
+      throw SamlErrors.SAML_FLOW_COMPLETED({ detail: `${target.label}: user ${result.userId} is gone` });
     if (requirements.subject && !this.isSubject(requirements.subject, user, sp)) {
-      return this.refuse(req, res, row, sp, request, { status: 'unknownPrincipal', reason: 'subject', user });
+      return this.refuse(req, res, target, { status: 'unknownPrincipal', reason: 'subject', user });
     }
     const classRef = classToState(
       result.mfa ? 'mfa' : 'password',
@@ -145,11 +175,7 @@ export class SamlFlows implements LoginFlowSource {
       requirements.authnContext,
     );
     if (classRef === undefined) {
-      return this.refuse(req, res, row, sp, request, {
-        status: 'noAuthnContext',
-        reason: 'authn_context',
-        user,
-      });
+      return this.refuse(req, res, target, { status: 'noAuthnContext', reason: 'authn_context', user });
     }
     const now = clock();
     const response = await responses.build({
@@ -163,7 +189,7 @@ export class SamlFlows implements LoginFlowSource {
       },
       now,
     });
-    await this.complete(res, row);
+    await target.complete(res);
     if (result.session) {
       await this.options.sessions.recordApplication({
         session_id: result.session.id,
@@ -207,31 +233,18 @@ export class SamlFlows implements LoginFlowSource {
    * Answers the SP that the user did not sign in: AuthnFailed when cancelled, RequestDenied when
    * the policy denied the sign-in.
    */
-  private async cancel(
-    req: Request,
-    res: Response,
-    row: SamlFlowRecord,
-    sp: ServiceProvider,
-    request: ResponseRequestInfo,
-    reason: CancelReason,
-  ): Promise<void> {
+  private async cancel(req: Request, res: Response, target: Answering, reason: CancelReason): Promise<void> {
     const status = reason === 'denied' ? 'requestDenied' : 'authnFailed';
-    return this.refuse(req, res, row, sp, request, { status, reason });
+    return this.refuse(req, res, target, { status, reason });
   }
 
   /**
    * Completes the flow without an assertion: the SP gets the status response. An IdP-initiated
    * flow has no SP waiting for an answer: the user gets Passgate's "access denied" page instead.
    */
-  private async refuse(
-    req: Request,
-    res: Response,
-    row: SamlFlowRecord,
-    sp: ServiceProvider,
-    request: ResponseRequestInfo,
-    answer: StatusAnswer,
-  ): Promise<void> {
-    await this.complete(res, row);
+  private async refuse(req: Request, res: Response, target: Answering, answer: StatusAnswer): Promise<void> {
+    const { sp, request } = target;
+    await target.complete(res);
     if (request.id === undefined) {
       await this.options.audit.record({
         type: 'saml.response',

@@ -1,5 +1,6 @@
 import { type Request, type Response, Router } from 'express';
 import { loginPath } from '../../../login/browser-binding.js';
+import type { BrowserSessions } from '../../../login/sessions.js';
 import { SamlErrors } from '../errors.js';
 import type { AuthnRequestValidator } from '../messages/authn-request.js';
 import type { IncomingRequest } from '../messages/request-message.js';
@@ -7,7 +8,7 @@ import type { StatusResponseBuilder } from '../messages/status-response.js';
 import { pickAcs } from '../service-providers/acs.js';
 import { bindingRoutes, type RequestRoutesOptions } from './binding-routes.js';
 import { samlErrorPage } from './error-page.js';
-import type { SamlFlows } from './flows.js';
+import { SAML_DOOR, type SamlFlowStart, type SamlFlows } from './flows.js';
 import { answerWithStatus } from './status-answer.js';
 
 /** Longest RelayState accepted for IdP-initiated SSO (SPs such as Salesforce send a URL). */
@@ -18,15 +19,19 @@ export interface SsoRoutesOptions extends RequestRoutesOptions {
   requests: AuthnRequestValidator;
   statusResponses: StatusResponseBuilder;
   flows: SamlFlows;
+  /** The browser's single sign-on session: a request it can answer gets no sign-in. */
+  sessions: Pick<BrowserSessions, 'reuse' | 'answered'>;
 }
 
 /**
  * The SSO endpoints: `/saml/sso` with the HTTP-Redirect (GET, signature over the raw query) and
  * HTTP-POST bindings, and `/saml/idp-init?sp=NAME` for IdP-initiated SSO. A valid request
- * becomes a flow and the browser goes to the hosted login (303 to `/login/<uid>`); a
- * RequestedAuthnContext Passgate cannot meet is answered NoAuthnContext at once, and IsPassive
- * NoPassive (Passgate keeps no SAML session to sign in from); an invalid one
- * gets the error page with its code, never a stack trace.
+ * is answered from the browser's single sign-on session when the session can (the policy applied
+ * again; never with ForceAuthn), else becomes a flow and the browser goes to the hosted login
+ * (303 to `/login/<uid>`), which asks only what is missing. A RequestedAuthnContext Passgate
+ * cannot meet is answered NoAuthnContext at once; IsPassive, when the session cannot answer,
+ * NoPassive (and a policy denial RequestDenied); an invalid request gets the error page with its
+ * code, never a stack trace.
  */
 export function createSsoRoutes(options: SsoRoutesOptions): Router {
   const { flows, clock } = options;
@@ -41,16 +46,32 @@ export function createSsoRoutes(options: SsoRoutesOptions): Router {
         reason: 'authn_context',
       });
     }
-    if (validated.isPassive) {
-      return answerWithStatus(options, req, res, sp, request, { status: 'noPassive', reason: 'passive' });
-    }
-    const uid = await flows.start(res, {
+    const start: SamlFlowStart = {
       sp,
       request,
       stepUp: validated.stepUp,
       forceAuthn: validated.forceAuthn,
       requirements: { authnContext: fields.requestedAuthnContext, subject: fields.subject },
+    };
+    const outcome = await options.sessions.reuse(req, res, {
+      door: SAML_DOOR,
+      application: sp.name,
+      applicationName: sp.settings.displayName,
+      stepUp: validated.stepUp,
+      fresh: validated.forceAuthn,
     });
+    if (outcome.kind === 'answer') {
+      const ask = { door: SAML_DOOR, application: sp.name };
+      return flows.answerFromSession(req, res, start, await options.sessions.answered(req, outcome, ask));
+    }
+    if (outcome.kind === 'deny') {
+      const answer = { status: 'requestDenied', reason: 'denied', user: outcome.user } as const;
+      return answerWithStatus(options, req, res, sp, request, answer);
+    }
+    if (validated.isPassive) {
+      return answerWithStatus(options, req, res, sp, request, { status: 'noPassive', reason: 'passive' });
+    }
+    const uid = await flows.start(res, start);
     res.redirect(303, loginPath(uid));
   };
 

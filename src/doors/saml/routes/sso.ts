@@ -1,8 +1,8 @@
 import type { Router } from 'express';
 import type { Clock } from '../../../clock.js';
 import type { Config } from '../../../config/load.js';
-import type { Sessions } from '../../../engine/sessions.js';
 import { BrowserBinding } from '../../../login/browser-binding.js';
+import type { BrowserSessions } from '../../../login/sessions.js';
 import type { Logger } from '../../../observability/logger.js';
 import type { AuditRepository } from '../../../store/repositories/audit.js';
 import type { LoginFlowsRepository } from '../../../store/repositories/login-flows.js';
@@ -24,8 +24,8 @@ export interface SamlSsoOptions {
   flowsStore: LoginFlowsRepository;
   users: Pick<UsersRepository, 'findById'>;
   audit: Pick<AuditRepository, 'record'>;
-  /** The single sign-on sessions (the SPs signed in to are recorded in them). */
-  sessions: Pick<Sessions, 'recordApplication'>;
+  /** The browser's single sign-on session: answers requests it can, records the SPs signed in to. */
+  sessions: BrowserSessions;
   render: PageRenderer;
   clock: Clock;
   logger: Logger;
@@ -66,11 +66,12 @@ export function createSamlSso(door: SamlIdp, options: SamlSsoOptions): SamlSso {
     users: options.users,
     nameIds: door.nameIds,
     audit: options.audit,
-    sessions: options.sessions,
+    sessions: options.sessions.sessions,
     render,
     clock,
   });
   const router = createSsoRoutes({
+    sessions: options.sessions,
     registry: door.registry,
     requests: door.requests,
     statusResponses: door.statusResponses,
