@@ -3,10 +3,12 @@ import { type InProcessScenario, smppDispatch } from './dispatch.js';
 import { flood } from './flood.js';
 import { clientCredentials, login, refresh, type Target } from './flows.js';
 import { oidcOtpJourney, oidcPasswordJourney, samlJourney } from './journeys/passgate.js';
+import { ssoHopJourney } from './journeys/sso.js';
 import type { VirtualUser } from './load.js';
 import { policyDecide } from './policy.js';
 import { samlResponse } from './saml.js';
 import { samlSchemaValidation } from './saml-schema.js';
+import { sessionLookup } from './sessions.js';
 import type { ScenarioId } from './settings.js';
 import { soak } from './soak.js';
 import { startup } from './startup.js';
@@ -91,6 +93,7 @@ export const SCENARIOS: readonly Scenario[] = [
   oidcPasswordJourney,
   oidcOtpJourney,
   samlJourney,
+  ssoHopJourney,
 ];
 
 /** Scenarios that run inside the bench process (no server child), after the server's ones. */
@@ -103,6 +106,7 @@ export const IN_PROCESS_SCENARIOS: readonly InProcessScenario[] = [
   samlResponse,
   samlSchemaValidation,
   startup,
+  sessionLookup,
   soak,
   flood,
 ];

@@ -7,6 +7,7 @@ export const SCENARIO_IDS = [
   'journey-oidc-password',
   'journey-oidc-otp',
   'journey-saml',
+  'journey-sso-hop',
   'smpp-dispatch',
   'totp-verify',
   'policy-decide',
@@ -15,6 +16,7 @@ export const SCENARIO_IDS = [
   'saml-response',
   'saml-schema',
   'startup',
+  'session-lookup',
   'soak',
   'flood',
 ] as const;

@@ -21,6 +21,20 @@ export const BENCH_SP_FILES = {
   'bench-sp.yaml': 'profile: generic\nsign: both\n',
 };
 
+/** A second SP for the single sign-on hop: answered from the session the first SP's sign-in started. */
+export const BENCH_SP2 = {
+  entityId: 'http://127.0.0.1:9999/sp2',
+  acsUrl: 'http://127.0.0.1:9999/acs2',
+} as const;
+
+/** Passgate's metadata files for {@link BENCH_SP2}, signed the same way. */
+export const BENCH_SP2_FILES = {
+  'bench-sp2.xml': BENCH_SP_FILES['bench-sp.xml']
+    .replace(BENCH_SP.entityId, BENCH_SP2.entityId)
+    .replace(BENCH_SP.acsUrl, BENCH_SP2.acsUrl),
+  'bench-sp2.yaml': BENCH_SP_FILES['bench-sp.yaml'],
+};
+
 /** An IdP as the SAML journey sees it. */
 export interface SamlIdp {
   /** Single sign-on service URL (HTTP-Redirect binding). */
@@ -40,8 +54,8 @@ export async function samlSignIn(
   username: string,
   password: string,
   steps: Record<string, number> = {},
+  browser = new Browser(idp.hosts),
 ): Promise<string> {
-  const browser = new Browser(idp.hosts);
   let mark = performance.now();
   const lap = (step: string) => {
     const now = performance.now();
@@ -55,12 +69,30 @@ export async function samlSignIn(
   const posted = await browser.post(login.action, login.form, 'loginPost');
   const response = fillForm(posted, 'SAMLResponse', {}, 'loginPost').form.SAMLResponse ?? '';
   lap('loginPost');
+  return checkedResponse(response, BENCH_SP);
+}
+
+/**
+ * A hop of single sign-on: the HTTP-Redirect AuthnRequest of {@link BENCH_SP2} from a browser that
+ * signed in already, answered at once with the page that auto-posts the Response (no login page).
+ */
+export async function samlSsoHop(idp: SamlIdp, browser: Browser, steps: Record<string, number> = {}) {
+  const started = performance.now();
+  const query = new URLSearchParams({ SAMLRequest: authnRequest(idp.ssoUrl, BENCH_SP2), RelayState: 'hop' });
+  const page = await browser.get(`${idp.ssoUrl}?${query}`, 'hop');
+  const response = fillForm(page, 'SAMLResponse', {}, 'hop').form.SAMLResponse ?? '';
+  steps.hop = performance.now() - started;
+  return checkedResponse(response, BENCH_SP2);
+}
+
+/** The Response XML after a cheap check: Success, two signatures, addressed to the SP's ACS. */
+function checkedResponse(response: string, sp: { acsUrl: string }): string {
   const xml = Buffer.from(response, 'base64').toString('utf8');
   const problem = !/StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/.test(xml)
     ? 'status is not Success'
     : (xml.match(/<(?:ds:)?Signature[ >]/g) ?? []).length !== 2
       ? 'not exactly two signatures'
-      : !xml.includes(`Destination="${BENCH_SP.acsUrl}"`)
+      : !xml.includes(`Destination="${sp.acsUrl}"`)
         ? 'not addressed to the ACS'
         : undefined;
   if (problem) throw new FlowError('response', problem, xml.slice(0, 300));
@@ -75,11 +107,12 @@ export async function samlSignIn(
 export async function verifySamlResponse(
   xml: string,
   idp: { issuer: string; certificatePem: string },
+  as: { entityId: string; acsUrl: string } = BENCH_SP,
 ): Promise<{ nameID: string; attributes: Record<string, unknown> }> {
   const sp = new SAML({
-    issuer: BENCH_SP.entityId,
-    audience: BENCH_SP.entityId,
-    callbackUrl: BENCH_SP.acsUrl,
+    issuer: as.entityId,
+    audience: as.entityId,
+    callbackUrl: as.acsUrl,
     idpCert: idp.certificatePem,
     idpIssuer: idp.issuer,
     wantAssertionsSigned: true,
@@ -104,14 +137,14 @@ export async function certificateFromMetadata(metadataUrl: string, hosts: Record
 }
 
 /** A deflated, base64 AuthnRequest from {@link BENCH_SP} asking for a POST to its ACS. */
-function authnRequest(destination: string): string {
+function authnRequest(destination: string, sp: { entityId: string; acsUrl: string } = BENCH_SP): string {
   const id = `_${randomBytes(16).toString('hex')}`;
   const instant = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   const xml =
     '<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion"' +
     ` ID="${id}" Version="2.0" IssueInstant="${instant}" Destination="${destination}"` +
-    ` AssertionConsumerServiceURL="${BENCH_SP.acsUrl}" ProtocolBinding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST">` +
-    `<saml:Issuer>${BENCH_SP.entityId}</saml:Issuer>` +
+    ` AssertionConsumerServiceURL="${sp.acsUrl}" ProtocolBinding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST">` +
+    `<saml:Issuer>${sp.entityId}</saml:Issuer>` +
     '<samlp:NameIDPolicy Format="urn:oasis:names:tc:SAML:2.0:nameid-format:transient" AllowCreate="true"/>' +
     '</samlp:AuthnRequest>';
   return deflateRawSync(Buffer.from(xml)).toString('base64');

@@ -1,0 +1,48 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { VirtualUser } from '../load.js';
+import type { Scenario } from '../scenarios.js';
+import { Browser } from './browser.js';
+import { passgateSamlIdp } from './passgate.js';
+import {
+  BENCH_SP_FILES,
+  BENCH_SP2,
+  BENCH_SP2_FILES,
+  certificateFromMetadata,
+  samlSignIn,
+  samlSsoHop,
+  verifySamlResponse,
+} from './saml.js';
+
+/**
+ * Single sign-on hops: each virtual user signs in once at the first bench SP (password, not
+ * measured), then each operation is a second SP's AuthnRequest answered from the session — the
+ * session looked up, the user and the Authentication Policy checked again, a signed Response.
+ */
+export const ssoHopJourney: Scenario = {
+  id: 'journey-sso-hop',
+  title:
+    'single sign-on hop: a second SAML SP answered from the session (Redirect AuthnRequest -> auto-post page, Response and Assertion signed)',
+  scryptCost: 4,
+  kind: 'login',
+  beforeStart: async ({ metadataDir }) => {
+    mkdirSync(path.join(metadataDir, 'saml'), { recursive: true });
+    for (const [name, text] of Object.entries({ ...BENCH_SP_FILES, ...BENCH_SP2_FILES }))
+      writeFileSync(path.join(metadataDir, 'saml', name), text);
+  },
+  prepare: async (target, users, count) => {
+    const idp = passgateSamlIdp(target);
+    const checked = { issuer: idp.issuer, certificatePem: await certificateFromMetadata(idp.issuer) };
+    const virtualUsers: VirtualUser[] = [];
+    for (let i = 0; i < count; i++) {
+      const user = users[i % users.length]!;
+      const browser = new Browser();
+      await samlSignIn(idp, user.username, user.password, {}, browser);
+      // The first hop is verified in full as the second SP would (node-saml): the run measures answers.
+      const first = await samlSsoHop(idp, browser);
+      await verifySamlResponse(first, checked, BENCH_SP2);
+      virtualUsers.push({ op: async (steps) => void (await samlSsoHop(idp, browser, steps)) });
+    }
+    return virtualUsers;
+  },
+};
