@@ -45,6 +45,12 @@ export interface LoginFlow {
    * browser back only for more (a step-up): the pages then skip the password step.
    */
   sessionUserId?: string;
+  /**
+   * Whether the browser's single sign-on session may answer this flow without a page (the SAML
+   * and OIDC doors' applications); absent, the pages ask as if there were none (the self-service
+   * site, which guards changes to the user's factors, asks again).
+   */
+  sessionReuse?: boolean;
   /** The application demands the password now, whatever the session (SAML ForceAuthn, OIDC prompt=login). */
   fresh?: boolean;
   /** The password must have been proven within this many ms (OIDC max_age). */

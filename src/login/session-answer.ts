@@ -19,6 +19,7 @@ export async function answerFromSession(
   flow: LoginFlow,
   context: LoginContext,
 ): Promise<boolean> {
+  if (!flow.sessionReuse) return false;
   const outcome = await deps.sessions.reuse(req, res, {
     door: flow.door,
     application: flow.application,

@@ -47,6 +47,7 @@ export function oidcLoginFlows(provider: () => Provider): LoginFlowSource {
         ...(stepUpOnly ? { sessionUserId: details.session!.accountId } : {}),
         // prompt=login: the password now, whatever the session; max_age: a password that recent.
         ...(details.prompt.reasons.includes('login_prompt') ? { fresh: true } : {}),
+        sessionReuse: true,
         ...(Number.isInteger(maxAge) && maxAge >= 0 ? { maxAgeMs: maxAge * 1000 } : {}),
         finish: (_request, response, result) =>
           finish(details, response, {

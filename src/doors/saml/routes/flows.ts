@@ -148,6 +148,7 @@ export class SamlFlows implements LoginFlowSource {
       applicationName: sp.settings.displayName,
       ...(row.state.stepUp ? { stepUp: row.state.stepUp } : {}),
       ...(row.state.forceAuthn ? { fresh: true } : {}),
+      sessionReuse: true,
       finish: (req, res, result) => this.finish(req, res, target, result),
       // The SP gets RequestDenied and shows its own page, with its own way back.
       answersDenial: true,
