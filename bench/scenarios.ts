@@ -6,6 +6,7 @@ import { oidcOtpJourney, oidcPasswordJourney, samlJourney } from './journeys/pas
 import { ssoHopJourney } from './journeys/sso.js';
 import type { VirtualUser } from './load.js';
 import { policyDecide } from './policy.js';
+import { radiusAccessRequests } from './radius.js';
 import { samlResponse } from './saml.js';
 import { samlSchemaValidation } from './saml-schema.js';
 import { sessionLookup } from './sessions.js';
@@ -109,6 +110,7 @@ export const IN_PROCESS_SCENARIOS: readonly InProcessScenario[] = [
   sessionLookup,
   soak,
   flood,
+  radiusAccessRequests,
 ];
 
 /** A user that logs in once, then refreshes in a chain; after a failure it logs in again. */

@@ -19,6 +19,7 @@ export const SCENARIO_IDS = [
   'session-lookup',
   'soak',
   'flood',
+  'radius',
 ] as const;
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
 
@@ -94,7 +95,8 @@ Environment variables (all optional):
   BENCH_SCENARIOS            comma list of ${SCENARIO_IDS.join(', ')} (default all);
                              saml-response signs on one core, as the server does (main thread),
                              with the example SPs of metadata/saml/ (BENCH_SECONDS per profile);
-                             saml-schema validates 2,000 real SAML messages in process (µs each)
+                             saml-schema validates 2,000 real SAML messages in process (µs each);
+                             radius compares Access-Requests/s with FreeRADIUS (needs freeradius)
   BENCH_PEERS                comma list of ${PEER_IDS.join(', ')} (default none; all with --journeys):
                              installs them (apt, as root) and starts them from ../shared/peers
                              (BENCH_PEERS_DIR), runs the same journeys against them first, prints ratios
