@@ -188,7 +188,9 @@ export class Sessions {
     user: Pick<User, 'id' | 'username'>,
     use: { door: string; application: string; address: string; rule?: string },
   ): Promise<void> {
-    await this.repository.touch(session.id, this.clock());
+    // The idle time is kept to the minute: a session used within the last one is not written again.
+    const now = this.clock();
+    if (now - session.lastSeenAt >= TOUCH_EVERY_MS) await this.repository.touch(session.id, now);
     await this.audit.record({
       type: 'session.reuse',
       outcome: 'success',
