@@ -11,6 +11,7 @@ import * as samlRequirements from './0009-saml-requirements.js';
 import * as loginFlows from './0010-login-flows.js';
 import * as signingKeyActivation from './0011-signing-key-activation.js';
 import * as sessions from './0012-sessions.js';
+import * as sessionIndexLookup from './0013-session-index-lookup.js';
 
 /**
  * Every migration, in order. Names sort lexically; a new migration is one file plus one line
@@ -30,4 +31,5 @@ export const migrations: Record<string, Migration> = {
   '0010-login-flows': loginFlows,
   '0011-signing-key-activation': signingKeyActivation,
   '0012-sessions': sessions,
+  '0013-session-index-lookup': sessionIndexLookup,
 };
