@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { samlify } from '../../src/doors/saml/signing/samlify.js';
 import { selfSignedCertifier } from '../../src/keys/certificate.js';
 import type { PolicyServer } from '../policy/support.js';
+import { SelfServiceBrowser } from '../selfservice/support.js';
 import { Browser, type Exchange, formField } from '../support/browser.js';
 import { idpCertificate, registerSp } from './generic-sp.js';
 import { authnRequest, SamlSignIn, startSamlServer } from './sso-support.js';
@@ -302,6 +303,50 @@ describe('SAML single logout across the SPs of a session (front channel)', () =>
     });
     const ended = await passgate.core.repositories.sessions.findById(logout!.details!.session as string);
     expect(ended?.revoked_reason).toBe('logout');
+  });
+
+  it('signing out of the self-service site runs the chain to the SAML SPs of the session, then the session is refused', async () => {
+    const browser = new Browser();
+    const stated = await signInAll(browser, [beta, gamma]);
+    const ss = new SelfServiceBrowser(passgate, browser);
+    await ss.signIn('paul', () => passgate.totp());
+    expect(ss.atHome).toBe(true);
+    const sessionCookie = (await browser.jar.getCookies(passgate.url)).find((c) => c.key === SESSION_COOKIE)!;
+
+    // The sign-out form's POST is taken on (307, method and body kept) to the SAML door's chain.
+    const csrf = formField(ss.page.body, '_csrf')!;
+    const signout = await browser.fetch(`${passgate.url}/selfservice/signout`, { form: { _csrf: csrf } });
+    expect(signout.status).toBe(307);
+    expect(signout.headers.get('location')).toBe('/saml/logout');
+    let page = await browser.fetch(new URL('/saml/logout', passgate.url).toString(), {
+      form: { _csrf: csrf },
+      headers: { origin: new URL(passgate.url).origin },
+    });
+    for (const sp of [beta, gamma]) {
+      const { xml, next } = await actAsSp(browser, page, sp);
+      expect(text(xml, 'NameID')).toBe(stated.get(sp.name)!.nameId);
+      expect(text(xml, 'SessionIndex')).toBe(stated.get(sp.name)!.sessionIndex);
+      page = next;
+    }
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('You have been signed out.');
+    const [logout] = await passgate.core.audit.recent({ type: 'session.logout', limit: 1 });
+    expect(logout?.details).toMatchObject({ initiator: 'passgate', reached: ['saml:beta', 'saml:gamma'] });
+
+    // Neither the self-service site nor a SAML SP accepts the ended session, even from a copy of its cookie.
+    const home = await browser.fetch(`${passgate.url}/selfservice`);
+    expect(home.status).toBe(303);
+    expect(home.headers.get('location')).toMatch(/^\/login\//);
+    const copy = new Browser();
+    await copy.jar.setCookie(`${SESSION_COOKIE}=${sessionCookie.value}; Path=/`, passgate.url);
+    const again = await new SamlSignIn(passgate, copy).post(
+      authnRequest({
+        id: `_slo${++counter}`,
+        issuer: beta.entityId,
+        destination: `${passgate.url}/saml/sso`,
+      }),
+    );
+    expect(again.page.body).toContain('name="password"');
   });
 
   it('refuses a LogoutResponse of no open chain', async () => {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PASSWORD, type PolicyServer } from '../policy/support.js';
 import { SamlSignIn, startSamlServer } from '../saml/sso-support.js';
-import { Browser } from '../support/browser.js';
+import { Browser, formField } from '../support/browser.js';
 import { runCli, writeConfig } from '../support/cli.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { SelfServiceBrowser } from './support.js';
@@ -139,8 +139,18 @@ describe('sessions people can see and end (PostgreSQL, two server processes, the
 
   it('a sign-out ends the single sign-on session: a copy of its cookies is refused on every process', async () => {
     const { ss, copy, id } = await signedIn('sam');
-    await ss.post('/selfservice/signout');
-    expect(new URL(ss.page.url).pathname).toBe('/selfservice/signed-out');
+    // The session holds a SAML application: the sign-out POST is taken on to its single logout
+    // chain (Salesforce has no SLO endpoint, so the chain ends at the signed-out page).
+    const csrf = formField(ss.page.body, '_csrf')!;
+    const signout = await ss.browser.fetch(`${server.url}/selfservice/signout`, { form: { _csrf: csrf } });
+    expect(signout.status).toBe(307);
+    expect(signout.headers.get('location')).toBe('/saml/logout');
+    const page = await ss.browser.fetch(`${server.url}/saml/logout`, {
+      form: { _csrf: csrf },
+      headers: { origin: new URL(server.url).origin },
+    });
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('You have been signed out.');
     expect((await home(copy, other.url)).status).toBe(303);
     expect(await server.core.repositories.sessions.findById(id)).toMatchObject({ revoked_reason: 'logout' });
     // The browser's single sign-on cookie is dropped too.

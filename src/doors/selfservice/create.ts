@@ -28,6 +28,12 @@ export interface SelfService {
   pruneFlows(now: number): Promise<unknown>;
 }
 
+/**
+ * Where a logout started at Passgate reaches the SAML applications of a session: the SAML door's
+ * public `POST /saml/logout` (docs/sessions.md), which ends the session and runs the single logout chain.
+ */
+const SAML_LOGOUT_PATH = '/saml/logout';
+
 /** The self-service site: its pages, and its sign-ins for the hosted login's flow sources. */
 export function createSelfService(context: DoorContext): SelfService {
   const { core, engine, web, logger } = context;
@@ -76,6 +82,10 @@ export function createSelfService(context: DoorContext): SelfService {
       revoke: (session, revocation) => engine.sessions.revoke(session, revocation),
       revokeUser: (userId, revocation) => engine.sessions.revokeUser(userId, revocation),
       forget: (res) => context.sessions.forget(res),
+      singleLogout: async (userId, sessionId) => {
+        const [session] = (await engine.sessions.list({ userId })).filter((s) => s.id === sessionId);
+        return session?.applications.some((app) => app.door === 'saml') ? SAML_LOGOUT_PATH : undefined;
+      },
     },
     flows,
     enrolment,

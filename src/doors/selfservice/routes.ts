@@ -36,6 +36,13 @@ export function createSelfServiceRouter(deps: SelfServiceDeps): Router {
     if (who) await auditAction(deps, req, who, 'selfservice.signout', 'success', {});
     // Signing out of Passgate ends the browser's single sign-on session too, on every server.
     const sso = who?.session.sso && (await deps.sso.byId(who.session.sso));
+    // With applications to reach, the browser takes the POST on (307) to their single logout
+    // chain, which ends the session, signs each application out, then shows the signed-out page.
+    const chain = who && sso && !sso.revoked ? await deps.sso.singleLogout(who.user.id, sso.id) : undefined;
+    if (chain) {
+      await deps.sessions.end(req, res);
+      return res.redirect(307, chain);
+    }
     if (who && sso)
       await deps.sso.revoke(sso, { reason: 'logout', by: who.user.username, address: req.ip ?? null });
     await signOutHere(deps, req, res);
