@@ -79,7 +79,7 @@ describe('RADIUS client files (metadata/radius/*.yaml)', () => {
       ['c.yaml', 'replyAttributes.0: unknown attribute "No-Such-Attribute"'],
       ['d.yaml', 'replyAttributes.0: unknown vendor "Nobody" (add its dictionary to radius.dictionaries)'],
       ['e.yaml', expect.stringContaining('unknownKey')],
-      ['g.yaml', 'name "f" is already used by another client file'],
+      ['g.yaml', 'name "f" is already registered by f.yaml'],
     ]);
   });
 

@@ -1,15 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { ClientMetadata } from 'oidc-provider';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { describeError } from '../../errors.js';
-
-/** A client registration file that could not be used, and why. */
-export interface ClientFileProblem {
-  file: string;
-  reason: string;
-}
+import { type MetadataFileProblem, readMetadataFiles } from '../metadata-files.js';
 
 /** One client registration and the file it came from. */
 export interface ClientFile {
@@ -20,7 +12,7 @@ export interface ClientFile {
 /** Result of reading `metadata/oidc/`: the usable clients and the files that were not. */
 export interface LoadedClients {
   clients: ClientFile[];
-  problems: ClientFileProblem[];
+  problems: MetadataFileProblem[];
 }
 
 /**
@@ -42,31 +34,11 @@ const clientFile = z.looseObject({
  * reported with its name and reason and skipped; the other clients keep working.
  */
 export function loadClientFiles(folder: string, env: NodeJS.ProcessEnv = process.env): LoadedClients {
-  let names: string[];
-  try {
-    names = readdirSync(folder)
-      .filter((n) => /\.ya?ml$/.test(n))
-      .sort();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { clients: [], problems: [] };
-    throw error;
-  }
-  const clients: ClientFile[] = [];
-  const problems: ClientFileProblem[] = [];
-  const seen = new Map<string, string>();
-  for (const name of names) {
-    const file = path.join(folder, name);
-    try {
-      const client = parseClientFile(readFileSync(file, 'utf8'), env);
-      const other = seen.get(client.client_id);
-      if (other) throw new Error(`client_id "${client.client_id}" is already registered by ${other}`);
-      seen.set(client.client_id, name);
-      clients.push({ file, metadata: client });
-    } catch (error) {
-      problems.push({ file, reason: describeError(error) });
-    }
-  }
-  return { clients, problems };
+  const { entries, problems } = readMetadataFiles(folder, (text) => parseClientFile(text, env), {
+    keyName: 'client_id',
+    keyOf: (client) => client.client_id,
+  });
+  return { clients: entries.map(({ file, value }) => ({ file, metadata: value })), problems };
 }
 
 function parseClientFile(text: string, env: NodeJS.ProcessEnv): ClientMetadata {

@@ -1,9 +1,10 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import ipaddr from 'ipaddr.js';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { describeError } from '../../errors.js';
+import { type MetadataFileProblem, readMetadataFiles } from '../metadata-files.js';
 import type { Dictionary, ReplyAttribute } from './dictionary.js';
 
 /** The shortest shared secret accepted (RFC 6614 §2.3 and common advice: 16 characters at least). */
@@ -74,17 +75,11 @@ export interface RadiusClient {
   replyAttributes: ClientReplyAttribute[];
 }
 
-/** A client file that could not be used, and why. */
-export interface ClientFileProblem {
-  file: string;
-  reason: string;
-}
-
 /** The clients of `metadata/radius/`, found by source address. */
 export class RadiusClients {
   constructor(
     readonly clients: readonly RadiusClient[],
-    readonly problems: readonly ClientFileProblem[] = [],
+    readonly problems: readonly MetadataFileProblem[] = [],
   ) {}
 
   /** The client an address belongs to: the one with the most specific matching range. */
@@ -116,29 +111,15 @@ export function loadRadiusClients(
   dictionary: Dictionary,
   env: NodeJS.ProcessEnv = process.env,
 ): RadiusClients {
-  let names: string[];
-  try {
-    names = readdirSync(folder)
-      .filter((n) => /\.ya?ml$/.test(n))
-      .sort();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new RadiusClients([]);
-    throw error;
-  }
-  const clients: RadiusClient[] = [];
-  const problems: ClientFileProblem[] = [];
-  for (const name of names) {
-    const file = path.join(folder, name);
-    try {
-      const client = parseClientFile(readFileSync(file, 'utf8'), path.dirname(file), dictionary, env);
-      if (clients.some((c) => c.name === client.name))
-        throw new Error(`name "${client.name}" is already used by another client file`);
-      clients.push(client);
-    } catch (error) {
-      problems.push({ file, reason: describeError(error) });
-    }
-  }
-  return new RadiusClients(clients, problems);
+  const { entries, problems } = readMetadataFiles(
+    folder,
+    (text, file) => parseClientFile(text, path.dirname(file), dictionary, env),
+    { keyName: 'name', keyOf: (client) => client.name },
+  );
+  return new RadiusClients(
+    entries.map((entry) => entry.value),
+    problems,
+  );
 }
 
 function parseClientFile(

@@ -1,7 +1,6 @@
 import { type Request, type RequestHandler, type Response, Router } from 'express';
-import type { Session } from '../../../engine/sessions.js';
 import { SamlErrors } from '../errors.js';
-import type { LogoutChain } from '../logout/logout-chain.js';
+import type { SingleLogout } from '../logout/single-logout.js';
 import type { LogoutRequestValidator, ValidatedLogoutRequest } from '../messages/logout-request.js';
 import type { LogoutResponseBuilder } from '../messages/logout-response.js';
 import type { IncomingRequest } from '../messages/request-message.js';
@@ -9,23 +8,10 @@ import type { ServiceProvider } from '../service-providers/service-provider.js';
 import { bindingRoutes, type RequestRoutesOptions } from './binding-routes.js';
 import { samlErrorPage } from './error-page.js';
 
-/** What the single logout endpoint needs. */
-export interface SloRoutesOptions extends RequestRoutesOptions {
+/** What the single logout endpoint needs: the request checks, the answers, and single logout itself. */
+export interface SloRoutesOptions extends RequestRoutesOptions, SingleLogout {
   logoutRequests: LogoutRequestValidator;
   logoutResponses: LogoutResponseBuilder;
-  /** Single logout through the browser to the session's other applications. */
-  chain: LogoutChain;
-  /** The Passgate session a valid LogoutRequest ends (its SessionIndex, else the browser's cookie), or undefined. */
-  sessionOf(
-    req: Request,
-    request: ValidatedLogoutRequest,
-  ): Promise<Pick<Session, 'id' | 'userId'> | undefined>;
-  /** Drops the browser's session cookie. */
-  forget(res: Response): void;
-  /** The browser's live session (its cookie), for a logout started at Passgate. */
-  browserSession(req: Request): Promise<Pick<Session, 'id' | 'userId'> | undefined>;
-  /** Passgate's origin: a logout started at Passgate must come from its own pages. */
-  origin: string;
 }
 
 /**
