@@ -47,7 +47,8 @@ export function oidcLoginFlows(provider: () => Provider): LoginFlowSource {
         ...(stepUpOnly ? { sessionUserId: details.session!.accountId } : {}),
         // prompt=login: the password now, whatever the session; max_age: a password that recent.
         ...(details.prompt.reasons.includes('login_prompt') ? { fresh: true } : {}),
-        sessionReuse: true,
+        // A native client's authorization needs the user taking part (RFC 8252 section 8.6): never from the session.
+        sessionReuse: !isNativeClientCheck(details.prompt),
         ...(Number.isInteger(maxAge) && maxAge >= 0 ? { maxAgeMs: maxAge * 1000 } : {}),
         finish: (_request, response, result) =>
           finish(details, response, {
@@ -85,7 +86,11 @@ const NATIVE_CLIENT_CHECK = 'native_client_prompt';
  * for which the user signs in again (consent is otherwise implied: clients are the administrator's).
  */
 function asksToSignIn(prompt: { name: string; reasons: string[] }): boolean {
-  if (prompt.name === 'login') return true;
+  return prompt.name === 'login' || isNativeClientCheck(prompt);
+}
+
+/** Whether the prompt is only oidc-provider's native-client check ({@link NATIVE_CLIENT_CHECK}). */
+function isNativeClientCheck(prompt: { name: string; reasons: string[] }): boolean {
   return (
     prompt.name === 'consent' && prompt.reasons.length === 1 && prompt.reasons[0] === NATIVE_CLIENT_CHECK
   );
