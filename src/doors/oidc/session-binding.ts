@@ -86,40 +86,45 @@ export function sessionBindingPrompt(
 export function followSessionInProvider(options: SessionBindingOptions): Middleware {
   return async (context, next) => {
     await next();
-    const ctx = context as KoaContextWithOIDC;
-    if (!ctx.oidc) return;
-    const { client, session, entities, result, route } = ctx.oidc;
-    if (route === 'end_session_confirm' && (session as { destroyed?: boolean } | undefined)?.destroyed) {
-      await options.sessions.end(ctx.req as Request, ctx.res as Response, 'logout');
-      return;
-    }
-    if (!client || !session?.accountId || !entities?.AuthorizationCode) return;
-    const outcome = ssoOutcome(ctx);
-    const signedIn = (result as Record<string, { session?: string } | undefined> | undefined)?.[SSO_RESULT];
-    const sessionId = result?.login
-      ? signedIn?.session
-      : outcome?.kind === 'answer'
-        ? outcome.session.id
-        : undefined;
-    if (!sessionId) return;
-    await options.sessions.sessions.recordApplication({
-      session_id: sessionId,
+    // The store away now (after the code was issued) is answered 503 like any other step.
+    await inOidcTerms(() => follow(context as KoaContextWithOIDC, options));
+  };
+}
+
+/** What {@link followSessionInProvider} does once oidc-provider has answered. */
+async function follow(ctx: KoaContextWithOIDC, options: SessionBindingOptions): Promise<void> {
+  if (!ctx.oidc) return;
+  const { client, session, entities, result, route } = ctx.oidc;
+  if (route === 'end_session_confirm' && (session as { destroyed?: boolean } | undefined)?.destroyed) {
+    await options.sessions.end(ctx.req as Request, ctx.res as Response, 'logout');
+    return;
+  }
+  if (!client || !session?.accountId || !entities?.AuthorizationCode) return;
+  const outcome = ssoOutcome(ctx);
+  const signedIn = (result as Record<string, { session?: string } | undefined> | undefined)?.[SSO_RESULT];
+  const sessionId = result?.login
+    ? signedIn?.session
+    : outcome?.kind === 'answer'
+      ? outcome.session.id
+      : undefined;
+  if (!sessionId) return;
+  await options.sessions.sessions.recordApplication({
+    session_id: sessionId,
+    door: 'oidc',
+    application: client.clientId,
+    name_id: null,
+    name_id_format: null,
+    session_index: null,
+    sid: session.sidFor(client.clientId) ?? null,
+  });
+  if (!result?.login && outcome?.kind === 'answer') {
+    await options.sessions.sessions.reused(outcome.session, outcome.user, {
       door: 'oidc',
       application: client.clientId,
-      name_id: null,
-      name_id_format: null,
-      session_index: null,
-      sid: session.sidFor(client.clientId) ?? null,
+      address: (ctx.req as Request).ip ?? '',
+      rule: outcome.decision.rule,
     });
-    if (!result?.login && outcome?.kind === 'answer') {
-      await options.sessions.sessions.reused(outcome.session, outcome.user, {
-        door: 'oidc',
-        application: client.clientId,
-        address: (ctx.req as Request).ip ?? '',
-        rule: outcome.decision.rule,
-      });
-    }
-  };
+  }
 }
 
 /** Keeps the provider's login in step with the session's (a later step-up or fresh password). */
