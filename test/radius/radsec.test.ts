@@ -134,8 +134,12 @@ describe('RadSec (RADIUS over TLS)', () => {
 
   it('answers requests on a mutual-TLS connection under the secret "radsec"', async () => {
     const requests = [request(PASSWORD, 1), request('wrong', 2)];
-    const answers = await exchange('nas', requests);
-    expect(answers.map((a) => a[0])).toEqual([2, 3]); // Access-Accept, Access-Reject
+    // Answers on one connection come as each request ends (RFC 6614 §2.5): matched by identifier.
+    const answers = (await exchange('nas', requests)).sort((a, b) => a[1]! - b[1]!);
+    expect(answers.map((a) => [a[1], a[0]])).toEqual([
+      [1, 2], // Access-Accept
+      [2, 3], // Access-Reject
+    ]);
     answers.forEach((answer, i) => {
       expect(answer[20]).toBe(80); // Message-Authenticator first
       expect(
