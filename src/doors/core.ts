@@ -15,6 +15,7 @@ import type { Throttle } from '../engine/throttle.js';
 import type { CountryLookup } from '../geo/country-lookup.js';
 import type { SigningKeys } from '../keys/signing-keys.js';
 import type { StoredSecrets } from '../keys/stored-secrets.js';
+import type { Seats } from '../licences/seats.js';
 import type { AuthenticationPolicy } from '../policy/authentication/authentication-policy.js';
 import type { LearnedTrust } from '../policy/authentication/context/learned-trust.js';
 import type { LoginHistory } from '../policy/authentication/context/login-history.js';
@@ -86,4 +87,6 @@ export interface Engine {
   sessions: Sessions;
   /** Whether a browser's session answers an application, with every rule applied again. */
   sso: SingleSignOn;
+  /** Licence seats (MFA, password reset): who holds one, allocation under the licence. */
+  seats: Seats;
 }

@@ -14,6 +14,7 @@ import { PendingEnrolmentsRepository } from './repositories/pending-enrolments.j
 import { PoliciesRepository } from './repositories/policies.js';
 import { RevokedSessionsRepository } from './repositories/revoked-sessions.js';
 import { SamlRequestIdsRepository } from './repositories/saml-request-ids.js';
+import { SeatsRepository } from './repositories/seats.js';
 import { SessionsRepository } from './repositories/sessions.js';
 import { ThrottleRepository } from './repositories/throttle.js';
 import { TokensRepository } from './repositories/tokens.js';
@@ -46,6 +47,8 @@ export interface Repositories {
   samlRequestIds: SamlRequestIdsRepository;
   /** Single sign-on sessions of every door and the applications they signed in to. */
   sessions: SessionsRepository;
+  /** Licence seats of the MFA and password-reset pools. */
+  seats: SeatsRepository;
 }
 
 /** Builds every repository over an open (migrated) database; the token seeds are sealed with `box`. */
@@ -70,5 +73,6 @@ export function createRepositories(database: Database, box: SecretBox, clock: Cl
     loginFlows: new LoginFlowsRepository(db),
     samlRequestIds: new SamlRequestIdsRepository(db),
     sessions: new SessionsRepository(db),
+    seats: new SeatsRepository(db),
   };
 }

@@ -30,6 +30,27 @@ export interface Tables {
   sessions: SessionRow;
   session_applications: SessionApplicationRow;
   stored_secrets: StoredSecretRow;
+  seats: SeatRow;
+  seat_pools: SeatPoolRow;
+}
+
+/** A licence seat one user holds in one pool (migration 0014). */
+export interface SeatRow {
+  user_id: string;
+  /** `mfa` or `reset`. */
+  pool: string;
+  allocated_at: number;
+  /** Who gave it: an administrator, `cli`, or `rule:<name>`. */
+  allocated_by: string;
+  /** How it was given: `hand`, `rule` or `import`; a sync's rules only ever take back their own. */
+  via: string;
+}
+
+/** One row per seat pool (migration 0014): the row an allocation locks, and whether its 90 % warning was given. */
+export interface SeatPoolRow {
+  pool: string;
+  /** 1 once the pool crossed 90 % use and the warning was logged; 0 again below. */
+  high_use: number;
 }
 
 /** A browser's single sign-on session (migration 0012); the browser holds the id whose hash is `secret_hash`. */

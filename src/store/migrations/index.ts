@@ -12,6 +12,7 @@ import * as loginFlows from './0010-login-flows.js';
 import * as signingKeyActivation from './0011-signing-key-activation.js';
 import * as sessions from './0012-sessions.js';
 import * as sessionIndexLookup from './0013-session-index-lookup.js';
+import * as seats from './0014-seats.js';
 
 /**
  * Every migration, in order. Names sort lexically; a new migration is one file plus one line
@@ -32,4 +33,5 @@ export const migrations: Record<string, Migration> = {
   '0011-signing-key-activation': signingKeyActivation,
   '0012-sessions': sessions,
   '0013-session-index-lookup': sessionIndexLookup,
+  '0014-seats': seats,
 };
