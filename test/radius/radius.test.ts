@@ -56,6 +56,28 @@ describe('the RADIUS door answers radclient', () => {
               outcome: { action: 'deny', message: 'ACCESS_DENIED_LOCATION' },
             },
             'mfa-required': { when: { groups: ['mfa-required'] }, outcome: { action: 'mfa' } },
+            'vpn-operators': {
+              when: { groups: ['vpn-operators'] },
+              outcome: { action: 'allow' },
+              radius: {
+                replyAttributes: [
+                  { name: 'Class', value: 'OU=Operators;' },
+                  { name: 'Filter-Id', value: 'operators-acl' },
+                  { name: 'Session-Timeout', value: 3600 },
+                  { vendor: 'Fortinet', name: 'Fortinet-Group-Name', value: 'operators' },
+                ],
+              },
+            },
+            'vpn-auditors': {
+              when: { groups: ['vpn-auditors'] },
+              outcome: { action: 'mfa', methods: ['totp'] },
+              radius: { replyAttributes: [{ name: 'Filter-Id', value: 'auditors-acl' }] },
+            },
+            'broken-reply': {
+              when: { groups: ['broken-reply'] },
+              outcome: { action: 'allow' },
+              radius: { replyAttributes: [{ vendor: 'Fortinet', name: 'No-Such-Attribute', value: 'x' }] },
+            },
           },
         },
       },
@@ -84,12 +106,19 @@ describe('the RADIUS door answers radclient', () => {
     await passgate.addUser('adam', LONG_PASSWORD, { groups: ['vpn-admins'] });
     await passgate.addUser('sam', PASSWORD, { mobile: '+33612345642' });
     await passgate.addUser('nora', PASSWORD, { groups: ['mfa-required'] });
-    const tina = await passgate.addUser('tina', PASSWORD);
-    await enrolOath(
-      passgate.core.tokens,
-      { userId: tina.id, label: 'tina', type: 'totp', secret: Buffer.from('12345678901234567890') },
-      'Passgate',
-    );
+    await passgate.addUser('olga', PASSWORD, { groups: ['VPN-Operators'] });
+    await passgate.addUser('bruno', PASSWORD, { groups: ['broken-reply'] });
+    for (const [name, groups] of [
+      ['tina', []],
+      ['otto', ['vpn-auditors']],
+    ] as const) {
+      const user = await passgate.addUser(name, PASSWORD, { groups: [...groups] });
+      await enrolOath(
+        passgate.core.tokens,
+        { userId: user.id, label: name, type: 'totp', secret: Buffer.from('12345678901234567890') },
+        'Passgate',
+      );
+    }
   });
   afterAll(async () => {
     await passgate?.close();
@@ -125,6 +154,46 @@ describe('the RADIUS door answers radclient', () => {
     const user = await radclient({ 'User-Name': 'alice', 'User-Password': PASSWORD }, v4());
     expect(user.attributes['Fortinet-Group-Name']).toBeUndefined();
     expect(user.attributes['Cisco-AVPair']).toBeUndefined();
+  });
+
+  it('sends the reply attributes of the Authentication Policy rule that matched, replacing same-named client ones', async () => {
+    const reply = await radclient({ 'User-Name': 'olga', 'User-Password': PASSWORD }, v4());
+    expect(reply.code, reply.output).toBe('Access-Accept');
+    expect(reply.attributes).toMatchObject({
+      // radclient prints octets in hex: "OU=Operators;"; the client's Class "vpn-users" is replaced.
+      Class: [`0x${Buffer.from('OU=Operators;').toString('hex')}`],
+      'Filter-Id': ['operators-acl'],
+      'Session-Timeout': ['3600'],
+      'Fortinet-Group-Name': ['operators'],
+    });
+    const event = (await passgate.core.audit.recent({ type: 'login' })).find((e) => e.username === 'olga');
+    expect(event).toMatchObject({ outcome: 'success', details: { rule: 'vpn-operators' } });
+  });
+
+  it("sends the rule's reply attributes after a challenge answered under its State", async () => {
+    const first = await radclient({ 'User-Name': 'otto', 'User-Password': PASSWORD }, v4());
+    expect(first.code, first.output).toBe('Access-Challenge');
+    expect(first.attributes['Filter-Id']).toBeUndefined();
+    const answer = await radclient(
+      { 'User-Name': 'otto', 'User-Password': oathtool(TOTP_SECRET), State: first.attributes.State![0]! },
+      v4(),
+    );
+    expect(answer.code, answer.output).toBe('Access-Accept');
+    expect(answer.attributes['Filter-Id']).toEqual(['auditors-acl']);
+    expect(answer.attributes.Class).toEqual(['0x76706e2d7573657273']);
+  });
+
+  it('names a rule whose reply attribute the dictionaries do not know at load, and rejects the sign-ins it decides', async () => {
+    expect(
+      passgate.logs.filter((l) =>
+        l.includes('Authentication Policy rule broken-reply: radius.replyAttributes.0: unknown attribute'),
+      ).length,
+    ).toBeGreaterThan(0);
+    const reply = await radclient({ 'User-Name': 'bruno', 'User-Password': PASSWORD }, v4());
+    expect(reply.code, reply.output).toBe('Access-Reject');
+    expect(reply.attributes['Reply-Message']).toEqual(['Access is not allowed. Contact your administrator.']);
+    const event = (await passgate.core.audit.recent({ type: 'login' })).find((e) => e.username === 'bruno');
+    expect(event).toMatchObject({ outcome: 'failure', reason: 'RADIUS_RULE_REPLY_INVALID' });
   });
 
   it('rejects a wrong password with a Reply-Message', async () => {

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { Counter } from 'prom-client';
 import { PassgateError } from '../../errors.js';
+import { AUTHENTICATION_KIND, type AuthenticationRule } from '../../policy/authentication/rule.js';
 import type { Door, DoorDefinition } from '../door.js';
 import { watchMetadataFolder } from '../metadata-watcher.js';
 import { loadRadiusClients, type RadiusClients } from './clients.js';
@@ -9,6 +10,7 @@ import { DropLog } from './drop-log.js';
 import { DuplicateCache } from './duplicates.js';
 import { RadiusExchange } from './exchange.js';
 import { RadSecServer } from './radsec.js';
+import { RuleReplies } from './rule-replies.js';
 import { RadiusServer } from './server.js';
 
 /** The running RADIUS door: the contract, its clients and where it listens (tests read them). */
@@ -53,6 +55,19 @@ export const radiusDoor: DoorDefinition<'radius', RadiusDoor> = {
       labelNames: ['reason'],
       registers: [metrics.registry],
     });
+    const ruleReplies = new RuleReplies(dictionary);
+    /** Logs the Authentication Policy rules whose reply attributes the dictionaries cannot code. */
+    const checkRules = async () => {
+      for (const { name, document } of await core.policies.list(AUTHENTICATION_KIND)) {
+        const attributes = (document as AuthenticationRule).radius?.replyAttributes;
+        const problem = attributes && ruleReplies.problem(attributes);
+        if (problem)
+          logger.error(
+            { rule: name, problem },
+            `Authentication Policy rule ${name}: ${problem}; RADIUS sign-ins it decides are rejected`,
+          );
+      }
+    };
     const exchange = new RadiusExchange({
       firstFactor: engine.firstFactor,
       policy: engine.policy,
@@ -62,6 +77,8 @@ export const radiusDoor: DoorDefinition<'radius', RadiusDoor> = {
       translations: web.translations,
       audit: core.audit,
       challengeSeconds: config.mfa.challengeTtlSeconds,
+      ruleReplies,
+      logger,
     });
     const server = new RadiusServer({
       host: settings.host,
@@ -110,6 +127,7 @@ export const radiusDoor: DoorDefinition<'radius', RadiusDoor> = {
     const reload = async () => {
       clients = load();
       logger.info({ clients: clients.clients.map((c) => c.name) }, 'RADIUS clients reloaded');
+      await checkRules();
     };
     const watch = settings.watch
       ? watchMetadataFolder(folder, reload, { logger, name: 'metadata/radius' })
@@ -119,6 +137,7 @@ export const radiusDoor: DoorDefinition<'radius', RadiusDoor> = {
       address: () => server.address(),
       radsecAddress: () => radsec?.address(),
       listen: async () => {
+        await checkRules();
         await server.listen();
         logger.info(server.address(), 'RADIUS listening (UDP)');
         if (radsec) {

@@ -3,6 +3,7 @@ import { MfaErrors } from '../../engine/errors.js';
 import type { FirstFactor } from '../../engine/first-factor.js';
 import type { SecondFactor } from '../../engine/second-factor.js';
 import { PassgateError } from '../../errors.js';
+import type { Logger } from '../../observability/logger.js';
 import type {
   AuthenticationPolicy,
   LoginContext,
@@ -17,6 +18,7 @@ import type { RadiusClient } from './clients.js';
 import type { ReplyAttribute, RequestAttributes } from './dictionary.js';
 import { splitInlineCode } from './inline-code.js';
 import { replyMessages } from './reply-message.js';
+import { acceptAttributes, type RuleReplies } from './rule-replies.js';
 
 /** What the door answers an Access-Request with; `result` names the outcome for logs and metrics. */
 export interface RadiusAnswer {
@@ -40,6 +42,9 @@ export interface ExchangeDeps {
   audit: AuditRepository;
   /** How long the client waits for the answer to a challenge (`mfa.challengeTtlSeconds`). */
   challengeSeconds: number;
+  /** Checks the reply attributes a policy rule names against the dictionaries. */
+  ruleReplies: RuleReplies;
+  logger: Logger;
 }
 
 /** A challenge id as the engine makes them (what a State attribute must look like). */
@@ -96,8 +101,10 @@ export class RadiusExchange {
       return this.reject(language, `common:errors.${decision.message ?? 'ACCESS_DENIED'}`, 'denied');
     }
     if (decision.action === 'allow') {
+      const refused = await this.unsendable(client, user, context, decision);
+      if (refused) return refused;
       await policy.completed(user, context, decision);
-      return this.accept(client, user);
+      return this.accept(client, user, decision);
     }
     const flow: RadiusContext = { ...context, decision, userName: normalizeUsername(userName) };
     if (client.mode === 'inline') return this.inline(client, user, flow, code);
@@ -139,8 +146,10 @@ export class RadiusExchange {
       context: flow,
       types: typedTypes,
     });
+    const refused = await this.unsendable(client, user, flow, decision);
+    if (refused) return refused;
     await this.deps.policy.completed(user, flow, decision, { offered: typedTypes, method: result.method });
-    return this.accept(client, user);
+    return this.accept(client, user, decision);
   }
 
   /** The answer to an Access-Challenge: the code, with the State that names the challenge. */
@@ -162,11 +171,13 @@ export class RadiusExchange {
     const language = this.language(client, open.user);
     try {
       const result = await this.deps.challenges.verify(open, code);
+      const refused = await this.unsendable(client, result.user, flow, flow.decision);
+      if (refused) return refused;
       await this.deps.policy.completed(result.user, flow, flow.decision, {
         offered: open.state.offers.map((o) => o.type),
         method: result.method,
       });
-      return this.accept(client, result.user);
+      return this.accept(client, result.user, flow.decision);
     } catch (error) {
       // A mistyped code: asked again under the same State (the engine counts and locks).
       if (!MfaErrors.is(error, 'MFA_INVALID_CODE')) throw error;
@@ -225,12 +236,30 @@ export class RadiusExchange {
     };
   }
 
-  private accept(client: RadiusClient, user: User): RadiusAnswer {
-    const groups = new Set(user.groups.map((g) => g.toLowerCase()));
-    const attributes = client.replyAttributes
-      .filter((a) => !a.groups || a.groups.some((g) => groups.has(g.toLowerCase())))
-      .map(({ groups: _groups, ...attribute }) => attribute);
+  private accept(client: RadiusClient, user: User, decision: Decision): RadiusAnswer {
+    const attributes = acceptAttributes({ client: client.replyAttributes, groups: user.groups, decision });
     return { code: 'Access-Accept', attributes, result: 'accept' };
+  }
+
+  /**
+   * A reject when the rule that decided names reply attributes the dictionaries cannot code
+   * (the door logged it at load): accepting without them could grant more than the rule meant.
+   */
+  private async unsendable(
+    client: RadiusClient,
+    user: User,
+    context: LoginContext,
+    decision: Decision,
+  ): Promise<RadiusAnswer | undefined> {
+    const attributes = decision.radius?.replyAttributes;
+    const problem = attributes && this.deps.ruleReplies.problem(attributes);
+    if (!problem) return undefined;
+    this.deps.logger.error(
+      { client: client.name, rule: decision.rule, problem },
+      `Authentication Policy rule ${decision.rule}: ${problem}; the sign-in is rejected`,
+    );
+    await this.refused(context, 'RADIUS_RULE_REPLY_INVALID', user.username, user);
+    return this.reject(this.language(client, user), 'common:errors.ACCESS_DENIED', 'rule_reply_invalid');
   }
 
   private reject(

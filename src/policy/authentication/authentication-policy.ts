@@ -113,6 +113,7 @@ export class AuthenticationPolicy {
       newDevice: facts.newDevice,
     };
     const match = rules.evaluate(facts);
+    const radius = match?.radius ? { radius: match.radius } : {};
     let decision: Decision;
     if (match?.outcome.action === 'deny') {
       return {
@@ -128,6 +129,7 @@ export class AuthenticationPolicy {
         action: 'mfa',
         rule: match.rule,
         ...(methods ? { methods } : {}),
+        ...radius,
         overrides: {
           ...(passcodePolicy ? { passcodePolicy } : {}),
           ...(loadBalancingPolicy ? { loadBalancingPolicy } : {}),
@@ -135,7 +137,7 @@ export class AuthenticationPolicy {
         facts: summary,
       };
     } else if (match) {
-      decision = { action: 'allow', rule: match.rule, overrides: {}, facts: summary };
+      decision = { action: 'allow', rule: match.rule, ...radius, overrides: {}, facts: summary };
     } else if (settings.learning.enabled && facts.trustedAddress) {
       decision = { action: 'allow', rule: 'default:learned-trust', overrides: {}, facts: summary };
     } else {

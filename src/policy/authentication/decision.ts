@@ -1,6 +1,7 @@
 import { PassgateError } from '../../errors.js';
 import type { ChallengeOverrides } from './attempt.js';
 import type { LoginFacts } from './facts.js';
+import type { RadiusOutcome } from './rule.js';
 
 /** What the Authentication Policy decided for one login. */
 export interface Decision {
@@ -14,6 +15,8 @@ export interface Decision {
   message?: string;
   /** Passcode and Load Balancing Policies named by the rule for this login. */
   overrides: ChallengeOverrides;
+  /** For allow and mfa: what the matching rule adds to a RADIUS Access-Accept (data the door codes). */
+  radius?: RadiusOutcome;
   /** Why an allow became mfa: the application's minimum, acr_values, ForceAuthn ... */
   stepUp?: string;
   /** The resolved context, for the audit log and the simulator. */

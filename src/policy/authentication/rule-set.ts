@@ -1,13 +1,19 @@
 import type { StoredPolicy } from '../../store/repositories/policies.js';
 import { CONDITIONS } from './conditions/registry.js';
 import type { LoginFacts } from './facts.js';
-import { type AuthenticationRule, authenticationRuleSchema, type RuleOutcome } from './rule.js';
+import {
+  type AuthenticationRule,
+  authenticationRuleSchema,
+  type RadiusOutcome,
+  type RuleOutcome,
+} from './rule.js';
 
 type Predicate = (facts: LoginFacts) => boolean;
 
 interface CompiledRule {
   name: string;
   outcome: RuleOutcome;
+  radius: RadiusOutcome | undefined;
   when: Predicate[];
   unless: Predicate[] | null;
 }
@@ -16,6 +22,7 @@ interface CompiledRule {
 export interface RuleMatch {
   rule: string;
   outcome: RuleOutcome;
+  radius?: RadiusOutcome | undefined;
 }
 
 function compileConditions(conditions: Record<string, unknown>): Predicate[] {
@@ -50,6 +57,7 @@ export class RuleSet {
       rules.push({
         name: policy.name,
         outcome: rule.outcome,
+        radius: rule.radius,
         when: compileConditions(rule.when),
         unless: unless.length > 0 ? unless : null,
       });
@@ -67,7 +75,7 @@ export class RuleSet {
     for (const rule of this.rules) {
       if (!all(rule.when, facts)) continue;
       if (rule.unless && all(rule.unless, facts)) continue;
-      return { rule: rule.name, outcome: rule.outcome };
+      return { rule: rule.name, outcome: rule.outcome, radius: rule.radius };
     }
     return undefined;
   }

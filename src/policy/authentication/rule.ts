@@ -39,6 +39,29 @@ const outcomeSchema = z.discriminatedUnion('action', [
 ]);
 
 /**
+ * A reply attribute a rule asks the RADIUS door to send, as plain data: the door alone knows
+ * how to code it and checks it against its dictionaries.
+ */
+const radiusReplyAttribute = z.strictObject({
+  name: z.string().min(1).describe('Dictionary name, e.g. `Class`, `Filter-Id`, `Fortinet-Group-Name`.'),
+  vendor: z.string().min(1).optional().describe('Vendor of a vendor-specific attribute, e.g. `Fortinet`.'),
+  value: z.union([z.string().max(253), z.number()]),
+});
+
+/** What the RADIUS door adds to its Access-Accept when this rule decided the sign-in. */
+const radiusOutcomeSchema = z
+  .strictObject({
+    replyAttributes: z
+      .array(radiusReplyAttribute)
+      .min(1)
+      .max(50)
+      .describe(
+        "Sent in the Access-Accept; one of a client file's attributes with the same name is replaced.",
+      ),
+  })
+  .describe('RADIUS door only (other doors ignore it): what an Access-Accept decided by this rule carries.');
+
+/**
  * One rule of the Authentication Policy: conditions and an outcome. Rules are evaluated in their
  * stored order and the first that matches decides; when none does, the built-in default applies
  * (a second factor for users who have one, or for everyone with `policies.requireMfa`).
@@ -49,9 +72,12 @@ export const authenticationRuleSchema = z.strictObject({
   when: conditionsSchema.default({}),
   unless: conditionsSchema.optional().describe('The rule does not match when all of these hold.'),
   outcome: outcomeSchema,
+  radius: radiusOutcomeSchema.optional(),
 });
 
 /** A validated rule document. */
 export type AuthenticationRule = z.output<typeof authenticationRuleSchema>;
 /** What a rule decides. */
 export type RuleOutcome = AuthenticationRule['outcome'];
+/** What a rule asks the RADIUS door to add to its Access-Accept. */
+export type RadiusOutcome = z.output<typeof radiusOutcomeSchema>;
