@@ -60,8 +60,11 @@ interface Provisioned {
 }
 
 async function provisionBackend(backend: BackendId, root: string): Promise<Provisioned> {
-  if (backend === 'sqlite')
+  if (backend === 'sqlite') {
+    // The in-process scenarios open it before any server start would create the folder.
+    mkdirSync(path.join(root, 'data'), { recursive: true });
     return { url: `sqlite:${path.join(root, 'data', 'passgate.db')}`, cpuSeconds: () => 0 };
+  }
   // A folder of its own: the cluster script hands it to the postgres user.
   const clusterDir = mkdtempSync(path.join(os.tmpdir(), 'passgate-bench-pg-'));
   const url = startCluster(clusterDir, await freePort());
