@@ -5,6 +5,7 @@ import {
   type FromPrimary,
   type FromWorker,
   isPassgateMessage,
+  WORKER_JOINING_VARIABLE,
   WORKER_SLOT_VARIABLE,
   type WorkerMetrics,
 } from './worker-link.js';
@@ -96,7 +97,11 @@ export function startPrimary(workers: number, logger: Logger): Primary {
 
   const fork = (slot: number) => {
     const born = Date.now();
-    const worker = cluster.fork({ [WORKER_SLOT_VARIABLE]: String(slot) });
+    const worker = cluster.fork({
+      [WORKER_SLOT_VARIABLE]: String(slot),
+      // Forked while another serves (the later slots, any replacement): listen only once ready.
+      [WORKER_JOINING_VARIABLE]: served ? '1' : '0',
+    });
     slots.set(slot, worker);
     // A message to a worker whose channel just closed: its exit (below) says what happened.
     worker.on('error', (error) => logger.debug({ slot, error: String(error) }, 'worker channel error'));

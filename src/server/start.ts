@@ -57,7 +57,7 @@ export interface StartOptions {
 /**
  * Starts Passgate. The HTTP server listens at once (so /healthz answers and /readyz can say why
  * it is not ready); the database is connected with retries and backoff, migrated, and only then
- * is the application mounted.
+ * is the application mounted. A worker that joins others already serving listens only then.
  */
 export async function startServer(config: Config, options: StartOptions): Promise<RunningServer> {
   const { logger } = options;
@@ -92,7 +92,9 @@ export async function startServer(config: Config, options: StartOptions): Promis
   });
   const server = createServer(shell);
   server.keepAliveTimeout = 65_000;
-  const port = await listen(server, config.server.port, config.server.host);
+  // A worker joining others that serve takes connections only once ready (below).
+  const joining = worker?.joining === true;
+  let port = joining ? config.server.port : await listen(server, config.server.port, config.server.host);
   const metricsServer = exposure.listen ? createServer(metricsApp(metrics, scrape, exposure)) : undefined;
   let metricsUrl: string | undefined;
   if (metricsServer && exposure.listen) {
@@ -124,6 +126,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       metrics,
       scheduledJobs: (worker?.slot ?? 1) === 1,
     });
+    if (joining) port = await listen(server, config.server.port, config.server.host);
     collectStartUpGarbage(stopping.signal);
     logger.info({ database: database.displayUrl, ...(worker ? { worker: worker.slot } : {}) }, 'ready');
     worker?.ready();
@@ -133,7 +136,9 @@ export async function startServer(config: Config, options: StartOptions): Promis
 
   return {
     publicUrl,
-    port,
+    get port() {
+      return port;
+    },
     ...(metricsUrl ? { metricsUrl } : {}),
     ready,
     isReady: () => services !== undefined,

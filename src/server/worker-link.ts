@@ -4,6 +4,9 @@ import type { Registry } from 'prom-client';
 /** The environment variable that gives a worker its slot (1..N); a replacement keeps the slot. */
 export const WORKER_SLOT_VARIABLE = 'PASSGATE_WORKER_SLOT';
 
+/** Set to 1 by the primary for a worker it forks while another already serves (see {@link WorkerLink.joining}). */
+export const WORKER_JOINING_VARIABLE = 'PASSGATE_WORKER_JOINING';
+
 /** The metrics of one worker, as prom-client serialises a registry. */
 export type WorkerMetrics = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
 
@@ -32,6 +35,12 @@ export function isPassgateMessage<T extends { passgate: string }>(message: unkno
 export interface WorkerLink {
   /** 1..N. Slot 1 runs the scheduled jobs (clean-up, AD synchronisation) for the whole server. */
   readonly slot: number;
+  /**
+   * Another worker already serves: node:cluster hands a worker connections as soon as it
+   * listens, so this one listens only once its application is composed (it never answers
+   * "Passgate is starting" to a client a ready worker could have served).
+   */
+  readonly joining: boolean;
   /** Tells the primary that this worker serves (the primary then starts the others). */
   ready(): void;
   /** Runs `reload` whenever the primary says so. */
@@ -67,6 +76,7 @@ export function workerLink(): WorkerLink | undefined {
   });
   return {
     slot,
+    joining: process.env[WORKER_JOINING_VARIABLE] === '1',
     ready: () => send({ passgate: 'ready' }),
     onReload: (run) => {
       reload = run;

@@ -178,7 +178,21 @@ describe.each(BACKENDS)('Passgate with 2 worker processes (%s)', (backend) => {
     process.kill(victim!, 'SIGKILL');
     const [line] = await passgate.waitForLogs(/"msg":"worker exited; starting a replacement"/);
     expect(JSON.parse(line!)).toMatchObject({ level: 40, pid: victim, signal: 'SIGKILL' });
+    // While the replacement starts, every new connection is served by a ready worker: the
+    // replacement takes none before its application is composed (no "Passgate is starting").
+    let replaced = false;
+    const statuses: number[] = [];
+    const probing = (async () => {
+      while (!replaced) {
+        statuses.push((await freshRequest(`${passgate.url}/.well-known/openid-configuration`)).status);
+        await sleep(5);
+      }
+    })();
     await passgate.waitForLogs(/"msg":"worker serving"/, 3);
+    replaced = true;
+    await probing;
+    expect(statuses.length).toBeGreaterThan(5);
+    expect(statuses.filter((status) => status !== 200)).toEqual([]);
     const pids = passgate.workerPids();
     expect(pids).toHaveLength(2);
     expect(pids).toContain(survivor);
