@@ -12,6 +12,7 @@ import type { SecondFactor } from '../engine/second-factor.js';
 import type { Sessions } from '../engine/sessions.js';
 import type { SingleSignOn } from '../engine/single-sign-on.js';
 import type { Throttle } from '../engine/throttle.js';
+import type { VouchedFirstFactor } from '../engine/vouched-first-factor.js';
 import type { CountryLookup } from '../geo/country-lookup.js';
 import type { SigningKeys } from '../keys/signing-keys.js';
 import type { StoredSecrets } from '../keys/stored-secrets.js';
@@ -81,6 +82,8 @@ export interface Engine {
   challenges: Challenges;
   /** Password checks against the directory, throttled. */
   firstFactor: FirstFactor;
+  /** The first factor of a client that checked the password itself (RADIUS second-factor-only). */
+  vouchedFirstFactor: VouchedFirstFactor;
   /** The Authentication Policy: what a login in its context needs. */
   policy: AuthenticationPolicy;
   /** The single sign-on sessions every door shares (one per browser sign-in). */

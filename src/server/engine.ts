@@ -7,6 +7,7 @@ import type { Translate } from '../engine/passcode-message.js';
 import { PasscodeSender } from '../engine/passcode-sender.js';
 import { Sessions } from '../engine/sessions.js';
 import { SingleSignOn } from '../engine/single-sign-on.js';
+import { VouchedFirstFactor } from '../engine/vouched-first-factor.js';
 import { Seats } from '../licences/seats.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -33,6 +34,7 @@ export function composeEngine(core: Core, runtime: EngineRuntime): Engine {
     (outcome) => runtime.metrics.logins.inc({ outcome }),
     runtime.logger,
   );
+  const vouchedFirstFactor = new VouchedFirstFactor(core.users, core.directory, core.audit);
   const policy = composeAuthenticationPolicy(core, challenges);
   const sessions = composeSessions(core);
   const sso = new SingleSignOn({
@@ -44,7 +46,7 @@ export function composeEngine(core: Core, runtime: EngineRuntime): Engine {
     clock: core.clock,
   });
   const seats = composeSeats(core, runtime.logger);
-  return { dispatcher, sender, challenges, firstFactor, policy, sessions, sso, seats };
+  return { dispatcher, sender, challenges, firstFactor, vouchedFirstFactor, policy, sessions, sso, seats };
 }
 
 /** Licence seats over the store (stateless like the sessions: the CLI builds its own). */

@@ -34,6 +34,7 @@ describe('RADIUS client files (metadata/radius/*.yaml)', () => {
       secret: SECRET,
       requireMessageAuthenticator: true,
       mode: 'challenge',
+      secondFactorOnly: false,
       separator: ',',
     });
   });
@@ -71,6 +72,7 @@ describe('RADIUS client files (metadata/radius/*.yaml)', () => {
       'e.yaml': client({ name: 'e', unknownKey: true }),
       'f.yaml': client({ name: 'f', addresses: ['192.0.2.1'] }),
       'g.yaml': client({ name: 'f', addresses: ['192.0.2.2'] }),
+      'h.yaml': client({ name: 'h', secondFactorOnly: true, mode: 'inline' }),
     });
     expect(clients.map((c) => c.name)).toEqual(['f']);
     expect(problems.map((p) => [path.basename(p.file), p.reason])).toEqual([
@@ -80,6 +82,7 @@ describe('RADIUS client files (metadata/radius/*.yaml)', () => {
       ['d.yaml', 'replyAttributes.0: unknown vendor "Nobody" (add its dictionary to radius.dictionaries)'],
       ['e.yaml', expect.stringContaining('unknownKey')],
       ['g.yaml', 'name "f" is already registered by f.yaml'],
+      ['h.yaml', 'secondFactorOnly: needs mode: challenge (the password field holds no code to take inline)'],
     ]);
   });
 

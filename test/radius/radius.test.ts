@@ -95,6 +95,12 @@ describe('the RADIUS door answers radclient', () => {
         ],
       },
       {
+        name: 'nps',
+        addresses: ['127.0.0.2'],
+        secret: { env: SECRET_VARIABLE },
+        secondFactorOnly: true,
+      },
+      {
         name: 'legacy-vpn',
         addresses: ['::1'],
         secret: { env: SECRET_VARIABLE },
@@ -110,6 +116,7 @@ describe('the RADIUS door answers radclient', () => {
     await passgate.addUser('bruno', PASSWORD, { groups: ['broken-reply'] });
     for (const [name, groups] of [
       ['tina', []],
+      ['tess', []],
       ['otto', ['vpn-auditors']],
     ] as const) {
       const user = await passgate.addUser(name, PASSWORD, { groups: [...groups] });
@@ -282,6 +289,88 @@ describe('the RADIUS door answers radclient', () => {
       outcome: 'failure',
       reason: 'MFA_CHALLENGE_EXPIRED',
       details: { door: 'radius', application: 'vpn' },
+    });
+  });
+
+  describe('a second-factor-only client (NPS checked the password)', () => {
+    /** radclient sends from 127.0.0.2, the address of the `nps` client. */
+    const fromNps = { 'Packet-Src-IP-Address': '127.0.0.2' };
+
+    it('ignores the User-Password, sends the SMS and accepts the code under the State', async () => {
+      const before = smsTo('+33612345642').length;
+      const first = await radclient(
+        { 'User-Name': 'sam', 'User-Password': 'not the password', ...fromNps },
+        v4(),
+      );
+      expect(first.code, first.output).toBe('Access-Challenge');
+      expect(first.attributes['Reply-Message']?.join('')).toMatch(/^Enter the code sent to \+33/);
+      const sent = smsTo('+33612345642');
+      expect(sent).toHaveLength(before + 1);
+      const state = first.attributes.State![0]!;
+      const wrong = await radclient(
+        { 'User-Name': 'sam', 'User-Password': '00000000', State: state, ...fromNps },
+        v4(),
+      );
+      expect(wrong.code, wrong.output).toBe('Access-Challenge');
+      const answer = await radclient(
+        { 'User-Name': 'sam', 'User-Password': sent.at(-1)!.code, State: state, ...fromNps },
+        v4(),
+      );
+      expect(answer.code, answer.output).toBe('Access-Accept');
+      const events = await passgate.core.audit.recent({ type: 'login.password' });
+      expect(events.find((e) => e.username === 'sam')).toMatchObject({
+        outcome: 'success',
+        details: { door: 'radius', application: 'nps', vouchedBy: 'client' },
+      });
+      expect(
+        events.filter(
+          (e) => e.username === 'sam' && e.outcome === 'failure' && e.details.application === 'nps',
+        ),
+      ).toEqual([]);
+    });
+
+    it('asks for the TOTP code of a request without User-Password (NPS forwarding MS-CHAPv2)', async () => {
+      const first = await radclient({ 'User-Name': 'tess', ...fromNps }, v4());
+      expect(first.code, first.output).toBe('Access-Challenge');
+      const answer = await radclient(
+        {
+          'User-Name': 'tess',
+          'User-Password': oathtool(TOTP_SECRET),
+          State: first.attributes.State![0]!,
+          ...fromNps,
+        },
+        v4(),
+      );
+      expect(answer.code, answer.output).toBe('Access-Accept');
+    });
+
+    it('rejects a user Passgate does not know', async () => {
+      const reply = await radclient({ 'User-Name': 'nobody', 'User-Password': 'x', ...fromNps }, v4());
+      expect(reply.code, reply.output).toBe('Access-Reject');
+      expect(reply.attributes['Reply-Message']).toEqual(['The user name or password is incorrect.']);
+      const event = (await passgate.core.audit.recent({ type: 'login.password' })).find(
+        (e) => e.username === 'nobody',
+      );
+      expect(event).toMatchObject({ outcome: 'failure', reason: 'INVALID_CREDENTIALS' });
+    });
+
+    it('still applies the Authentication Policy: location, a required factor, reply attributes', async () => {
+      const blocked = await radclient(
+        { 'User-Name': 'sam', 'Calling-Station-Id': '203.0.113.9', ...fromNps },
+        v4(),
+      );
+      expect(blocked.code, blocked.output).toBe('Access-Reject');
+      expect(blocked.attributes['Reply-Message']).toEqual([
+        'Sign-in from your current location is not allowed. Contact your administrator.',
+      ]);
+      const noFactor = await radclient({ 'User-Name': 'nora', ...fromNps }, v4());
+      expect(noFactor.code, noFactor.output).toBe('Access-Reject');
+      expect(noFactor.attributes['Reply-Message']).toEqual([
+        'You have no second factor that can be used here. Contact your administrator.',
+      ]);
+      const operator = await radclient({ 'User-Name': 'olga', ...fromNps }, v4());
+      expect(operator.code, operator.output).toBe('Access-Accept');
+      expect(operator.attributes['Filter-Id']).toEqual(['operators-acl']);
     });
   });
 

@@ -47,6 +47,12 @@ const clientFile = z.strictObject({
   ]),
   requireMessageAuthenticator: z.boolean().default(true),
   mode: z.enum(['challenge', 'inline']).default('challenge'),
+  secondFactorOnly: z
+    .boolean()
+    .default(false)
+    .describe(
+      'The client checked the password itself (NPS): the User-Name is trusted, User-Password ignored, only the second factor asked.',
+    ),
   separator: z.string().min(1).max(4).default(','),
   language: z
     .string()
@@ -68,6 +74,11 @@ export interface RadiusClient {
   requireMessageAuthenticator: boolean;
   /** `inline`: the code follows the password after `separator`; `challenge`: Access-Challenge. */
   mode: 'challenge' | 'inline';
+  /**
+   * The client checked the password itself (NPS in front of RD Gateway): its User-Name is
+   * trusted, the first request's User-Password ignored, and only the second factor is asked.
+   */
+  secondFactorOnly: boolean;
   separator: string;
   language?: string | undefined;
   /** May also connect over RADIUS/TLS (RFC 6614), with a certificate of `radius.radsec.caFile`. */
@@ -134,6 +145,10 @@ function parseClientFile(
     throw new Error(`${issue.path.join('.') || '(file)'}: ${issue.message.replace(/^Invalid input: /, '')}`);
   }
   const { addresses, secret: source, replyAttributes, ...settings } = parsed.data;
+  if (settings.secondFactorOnly && settings.mode !== 'challenge')
+    throw new Error(
+      'secondFactorOnly: needs mode: challenge (the password field holds no code to take inline)',
+    );
   const secret = readSecret(source, folder, env);
   replyAttributes.forEach((attribute, index) => {
     try {

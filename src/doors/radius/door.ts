@@ -70,6 +70,7 @@ export const radiusDoor: DoorDefinition<'radius', RadiusDoor> = {
     };
     const exchange = new RadiusExchange({
       firstFactor: engine.firstFactor,
+      vouchedFirstFactor: engine.vouchedFirstFactor,
       policy: engine.policy,
       challenges: engine.challenges,
       secondFactor: core.secondFactor,

@@ -2,6 +2,7 @@ import type { ChallengeState, Challenges, OpenChallenge } from '../../engine/cha
 import { MfaErrors } from '../../engine/errors.js';
 import type { FirstFactor } from '../../engine/first-factor.js';
 import type { SecondFactor } from '../../engine/second-factor.js';
+import type { VouchedFirstFactor } from '../../engine/vouched-first-factor.js';
 import { PassgateError } from '../../errors.js';
 import type { Logger } from '../../observability/logger.js';
 import type {
@@ -33,6 +34,8 @@ type RadiusContext = LoginContext & { decision: Decision; userName: string };
 /** What an exchange needs from the engine. */
 export interface ExchangeDeps {
   firstFactor: FirstFactor;
+  /** The first factor of a second-factor-only client, which checked the password itself. */
+  vouchedFirstFactor: VouchedFirstFactor;
   policy: AuthenticationPolicy;
   challenges: Challenges;
   secondFactor: SecondFactor;
@@ -70,30 +73,39 @@ export class RadiusExchange {
     const password = single(attributes['User-Password']);
     const language = this.language(client);
     const context = this.contextOf(client, attributes, source);
-    if (typeof userName !== 'string' || typeof password !== 'string') {
+    const state = single(attributes.State);
+    // A second-factor-only client's first request needs no User-Password (NPS may send MS-CHAP).
+    const vouched = client.secondFactorOnly && !Buffer.isBuffer(state);
+    if (typeof userName !== 'string' || (typeof password !== 'string' && !vouched)) {
       await this.refused(context, 'UNSUPPORTED_AUTHENTICATION', userName);
       return this.reject(language, 'radius:pap_only', 'unsupported');
     }
-    const state = single(attributes.State);
     try {
-      if (Buffer.isBuffer(state)) return await this.followUp(client, context, state, userName, password);
-      return await this.signIn(client, userName, password, context);
+      if (Buffer.isBuffer(state))
+        return await this.followUp(client, context, state, userName, password as string);
+      return await this.signIn(client, userName, vouched ? undefined : (password as string), context);
     } catch (error) {
       if (!(error instanceof PassgateError) || error.status >= 500) throw error;
       return this.reject(language, `common:errors.${error.code}`, error.code.toLowerCase());
     }
   }
 
+  /** A first request: `typed` is the password field, undefined for a second-factor-only client. */
   private async signIn(
     client: RadiusClient,
     userName: string,
-    typed: string,
+    typed: string | undefined,
     context: LoginContext,
   ): Promise<RadiusAnswer> {
-    const { firstFactor, policy } = this.deps;
+    const { firstFactor, vouchedFirstFactor, policy } = this.deps;
     const { password, code } =
-      client.mode === 'inline' ? splitInlineCode(typed, client.separator) : { password: typed };
-    const user = await firstFactor.authenticate(userName, password, context);
+      client.mode === 'inline' && typed !== undefined
+        ? splitInlineCode(typed, client.separator)
+        : { password: typed };
+    const user =
+      password === undefined
+        ? await vouchedFirstFactor.accept(userName, context)
+        : await firstFactor.authenticate(userName, password, context);
     const language = this.language(client, user);
     const decision = await policy.decide(user, context);
     if (decision.action === 'deny') {
