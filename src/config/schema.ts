@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { adminSchema } from './admin-schema.js';
 import { channelSchema } from './channels.js';
 import { directorySchema } from './directory-schema.js';
 import { metricsSchema } from './metrics-schema.js';
@@ -359,6 +360,7 @@ export function configSchemaWith<P extends PluginSchemas>(plugins: P) {
       saml: samlSchema,
       radius: radiusSchema,
       selfservice: selfserviceSchema,
+      admin: adminSchema,
       sessions: sessionsSchema,
       retention: retentionSchema,
       policies: z

@@ -7,6 +7,7 @@ import { ChallengesRepository } from './repositories/challenges.js';
 import { DeliveryAttemptsRepository } from './repositories/delivery-attempts.js';
 import { DirectoryStateRepository } from './repositories/directory-state.js';
 import { DirectoryUsersRepository } from './repositories/directory-users.js';
+import { GridPreferencesRepository } from './repositories/grid-preferences.js';
 import { LoginFlowsRepository } from './repositories/login-flows.js';
 import { LoginHistoryRepository } from './repositories/login-history.js';
 import { PasscodesRepository } from './repositories/passcodes.js';
@@ -49,6 +50,8 @@ export interface Repositories {
   sessions: SessionsRepository;
   /** Licence seats of the MFA and password-reset pools. */
   seats: SeatsRepository;
+  /** The columns each administrator chose for each grid of the administration site. */
+  gridPreferences: GridPreferencesRepository;
 }
 
 /** Builds every repository over an open (migrated) database; the token seeds are sealed with `box`. */
@@ -74,5 +77,6 @@ export function createRepositories(database: Database, box: SecretBox, clock: Cl
     samlRequestIds: new SamlRequestIdsRepository(db),
     sessions: new SessionsRepository(db),
     seats: new SeatsRepository(db),
+    gridPreferences: new GridPreferencesRepository(db, clock),
   };
 }

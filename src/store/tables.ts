@@ -32,6 +32,7 @@ export interface Tables {
   stored_secrets: StoredSecretRow;
   seats: SeatRow;
   seat_pools: SeatPoolRow;
+  grid_preferences: GridPreferenceRow;
 }
 
 /** A licence seat one user holds in one pool (migration 0014). */
@@ -51,6 +52,17 @@ export interface SeatPoolRow {
   pool: string;
   /** 1 once the pool crossed 90 % use and the warning was logged; 0 again below. */
   high_use: number;
+}
+
+/** The columns an administrator chose for one grid of the administration site (migration 0015). */
+export interface GridPreferenceRow {
+  /** The administrator's user id. */
+  admin_id: string;
+  /** The grid's id (`audit`, `users` ...). */
+  grid: string;
+  /** JSON array of `{ id, visible, size }` in the chosen order. */
+  columns: string;
+  updated_at: number;
 }
 
 /** A browser's single sign-on session (migration 0012); the browser holds the id whose hash is `secret_hash`. */

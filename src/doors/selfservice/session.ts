@@ -6,7 +6,7 @@ import type { SecretBox } from '../../crypto/secret-box.js';
 import type { Sessions } from '../../engine/sessions.js';
 import type { FlowResult } from '../../login/flow.js';
 import type { RevokedSessionsRepository } from '../../store/repositories/revoked-sessions.js';
-import { SealedCookie } from './sealed-cookie.js';
+import { SealedCookie } from '../../web/sealed-cookie.js';
 
 /** A signed-in self-service browser: who, and how the sign-in was proven. */
 export interface SelfServiceSession {

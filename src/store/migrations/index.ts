@@ -13,6 +13,7 @@ import * as signingKeyActivation from './0011-signing-key-activation.js';
 import * as sessions from './0012-sessions.js';
 import * as sessionIndexLookup from './0013-session-index-lookup.js';
 import * as seats from './0014-seats.js';
+import * as gridPreferences from './0015-grid-preferences.js';
 
 /**
  * Every migration, in order. Names sort lexically; a new migration is one file plus one line
@@ -34,4 +35,5 @@ export const migrations: Record<string, Migration> = {
   '0012-sessions': sessions,
   '0013-session-index-lookup': sessionIndexLookup,
   '0014-seats': seats,
+  '0015-grid-preferences': gridPreferences,
 };

@@ -1,7 +1,7 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, type SelectQueryBuilder, sql } from 'kysely';
 import type { Clock } from '../../clock.js';
 import { preparedQuery } from '../prepared-query.js';
-import type { Tables } from '../tables.js';
+import type { AuditEventRow, Tables } from '../tables.js';
 import { timeOrderedId } from '../time-ordered-id.js';
 
 /** One audit event as recorded. Never carries a password, passcode, token or secret. */
@@ -17,6 +17,33 @@ export interface AuditEvent {
 
 /** A recorded audit event with its id and time. */
 export type RecordedAuditEvent = AuditEvent & { id: string; at: number; details: Record<string, unknown> };
+
+/** What the audit grid filters on; every field optional. */
+export interface AuditFilter {
+  /** From this time (epoch ms, inclusive). */
+  from?: number;
+  /** Before this time (epoch ms, exclusive). */
+  to?: number;
+  /** An event type, or a family of them: `admin` matches `admin` and `admin.*`. */
+  type?: string;
+  outcome?: AuditEvent['outcome'];
+  /** The user the event is about (user name, any case). */
+  username?: string;
+  /** The administrator who made the change (`details.admin`, user name, any case). */
+  admin?: string;
+}
+
+/** The columns the audit grid can sort by. */
+export const AUDIT_SORT_COLUMNS = ['at', 'type', 'outcome', 'username', 'address'] as const;
+
+/** How the audit grid is sorted: a column, then the event id in the same direction. */
+export interface AuditSort {
+  column: (typeof AUDIT_SORT_COLUMNS)[number];
+  direction: 'asc' | 'desc';
+}
+
+/** A LIKE pattern that matches `text` literally (with `escape '\'`). */
+const literalLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /** The append-only audit log. */
 export class AuditRepository {
@@ -60,16 +87,70 @@ export class AuditRepository {
     if (options.type) query = query.where('type', '=', options.type);
     if (options.userId) query = query.where('user_id', '=', options.userId);
     const rows = await query.execute();
-    return rows.map((row) => ({
-      id: row.id,
-      at: row.at,
-      type: row.type,
-      outcome: row.outcome as AuditEvent['outcome'],
-      reason: row.reason,
-      username: row.username,
-      userId: row.user_id,
-      address: row.address,
-      details: JSON.parse(row.details) as Record<string, unknown>,
-    }));
+    return rows.map(toEvent);
   }
+
+  /** One page of events matching a filter, in a sort order (the administration site's audit grid). */
+  async search(
+    filter: AuditFilter,
+    sort: AuditSort,
+    limit: number,
+    offset: number,
+  ): Promise<RecordedAuditEvent[]> {
+    const rows = await this.filtered(this.db.selectFrom('audit_events').selectAll(), filter)
+      .orderBy(sort.column, sort.direction)
+      .orderBy('id', sort.direction)
+      .limit(limit)
+      .offset(offset)
+      .execute();
+    return rows.map(toEvent);
+  }
+
+  /** How many events match a filter. */
+  async count(filter: AuditFilter): Promise<number> {
+    const row = await this.filtered(
+      this.db.selectFrom('audit_events').select((eb) => eb.fn.countAll<string | number>().as('count')),
+      filter,
+    ).executeTakeFirstOrThrow();
+    return Number(row.count);
+  }
+
+  private filtered<O>(
+    query: SelectQueryBuilder<Tables, 'audit_events', O>,
+    filter: AuditFilter,
+  ): SelectQueryBuilder<Tables, 'audit_events', O> {
+    let q = query;
+    if (filter.from !== undefined) q = q.where('at', '>=', filter.from);
+    if (filter.to !== undefined) q = q.where('at', '<', filter.to);
+    if (filter.type) {
+      const type = filter.type;
+      q = q.where((eb) =>
+        eb.or([
+          eb('type', '=', type),
+          eb('type', 'like', sql<string>`${`${literalLike(type)}.%`} escape '\\'`),
+        ]),
+      );
+    }
+    if (filter.outcome) q = q.where('outcome', '=', filter.outcome);
+    if (filter.username) q = q.where(sql`lower(username)`, '=', filter.username.toLowerCase());
+    if (filter.admin) {
+      const pattern = `%${literalLike(`"admin":${JSON.stringify(filter.admin.toLowerCase())}`)}%`;
+      q = q.where(sql<boolean>`lower(details) like ${pattern} escape '\\'`);
+    }
+    return q;
+  }
+}
+
+function toEvent(row: AuditEventRow): RecordedAuditEvent {
+  return {
+    id: row.id,
+    at: row.at,
+    type: row.type,
+    outcome: row.outcome as AuditEvent['outcome'],
+    reason: row.reason,
+    username: row.username,
+    userId: row.user_id,
+    address: row.address,
+    details: JSON.parse(row.details) as Record<string, unknown>,
+  };
 }

@@ -1,0 +1,74 @@
+import type { Request, Response } from 'express';
+import { type BrowserBinding, loginPath } from '../../login/browser-binding.js';
+import { LoginErrors } from '../../login/errors.js';
+import type { FlowResult, LoginFlow, LoginFlowSource } from '../../login/flow.js';
+
+/** The door and application name of the administration site in policies and the audit log. */
+export const ADMIN_DOOR = 'admin';
+
+/**
+ * Why the hosted login asks for a second factor whatever the Authentication Policy says: a rule
+ * may deny the administration site, never let the password alone in.
+ */
+export const ADMIN_STEP_UP = 'admin-site';
+
+/** How long a sign-in to the administration site may take. */
+export const ADMIN_FLOW_MINUTES = 15;
+
+/** The cookie binding an administration sign-in in progress to its browser (path `/login/<uid>`). */
+export const ADMIN_FLOW_COOKIE = 'passgate.admin.flow';
+
+/** What the site does once the hosted login is done: with a second factor, or (never expected) without. */
+export interface AdminSignInEnd {
+  signedIn(req: Request, res: Response, result: FlowResult): Promise<void>;
+  refused(req: Request, res: Response, result: FlowResult): Promise<void>;
+}
+
+/**
+ * The administration site's sign-ins through the hosted login, bound to the browser that started
+ * them. Every one asks for a second factor (`stepUp`), and a result without one is refused even
+ * so: the site never starts a session on a password alone.
+ */
+export class AdminFlows implements LoginFlowSource {
+  constructor(
+    private readonly binding: BrowserBinding<Record<string, never>>,
+    private readonly end: AdminSignInEnd,
+    private readonly applicationName: () => string,
+  ) {}
+
+  /** Starts a sign-in and sends the browser to the hosted login. */
+  async start(res: Response): Promise<void> {
+    res.redirect(303, loginPath(await this.binding.start(res, {})));
+  }
+
+  async load(req: Request, _res: Response, uid: string): Promise<LoginFlow | undefined> {
+    if (!(await this.binding.load(req, uid))) return undefined;
+    return {
+      uid,
+      door: ADMIN_DOOR,
+      application: ADMIN_DOOR,
+      applicationName: this.applicationName(),
+      stepUp: ADMIN_STEP_UP,
+      finish: async (request, response, result) => {
+        await this.complete(response, uid);
+        if (result.mfa) await this.end.signedIn(request, response, result);
+        else await this.end.refused(request, response, result);
+      },
+      cancel: async (_request, response) => {
+        await this.complete(response, uid);
+        response.redirect(303, '/admin/signed-out');
+      },
+    };
+  }
+
+  /** Drops this door's sign-ins that have expired (the site's clean-up job). */
+  prune(now: number): Promise<number> {
+    return this.binding.prune(now);
+  }
+
+  private async complete(res: Response, uid: string): Promise<void> {
+    if (!(await this.binding.complete(res, uid))) {
+      throw LoginErrors.LOGIN_EXPIRED({ detail: `administration sign-in ${uid} already ended` });
+    }
+  }
+}

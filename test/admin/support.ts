@@ -1,0 +1,104 @@
+import type { Kysely } from 'kysely';
+import type { ConfigInput } from '../../src/config/schema.js';
+import type { AdminDoor } from '../../src/doors/admin/door.js';
+import { PASSWORD, type PolicyServer, startPolicyServer } from '../policy/support.js';
+import { Browser, type Exchange, formField } from '../support/browser.js';
+import type { Backend } from '../support/databases.js';
+
+/** The roles of the test servers: ada administers, the Helpdesk group helps, otto audits; nora is no one. */
+export const ADMIN_ROLES_CONFIG = {
+  administrator: { users: ['ada'] },
+  helpdesk: { groups: ['Helpdesk'] },
+  auditor: { users: ['otto'] },
+} as const;
+
+/** A Passgate with the administration roles above and a user with a TOTP token in each. */
+export async function startAdminServer(
+  options: { backend?: Backend; config?: ConfigInput } = {},
+): Promise<PolicyServer> {
+  const server = await startPolicyServer({
+    ...(options.backend ? { backend: options.backend } : {}),
+    config: {
+      ...options.config,
+      admin: { roles: ADMIN_ROLES_CONFIG, ...options.config?.admin },
+    } as ConfigInput,
+  });
+  await server.addTotpUser('ada');
+  await server.addTotpUser('hugo', { groups: ['helpdesk'] });
+  await server.addTotpUser('otto');
+  await server.addTotpUser('nora');
+  return server;
+}
+
+/** The running administration door of a server (its pages, for the route table). */
+export function adminDoorOf(server: PolicyServer): AdminDoor {
+  const door = server.server.services()?.doors.admin;
+  if (!door) throw new Error('the admin door is not running');
+  return door;
+}
+
+/** A browser on the administration site, signing in through the hosted login as an administrator does. */
+export class AdminBrowser {
+  page!: Exchange;
+  constructor(
+    readonly server: PolicyServer,
+    readonly browser = new Browser(),
+  ) {}
+
+  /** Opens a path (following redirects) and keeps the page. */
+  async open(path: string): Promise<Exchange> {
+    this.page = (await this.browser.follow(new URL(path, this.server.url).toString())).last;
+    return this.page;
+  }
+
+  /** Posts a form with the current page's CSRF token (unless `form` sets one), following redirects. */
+  async post(path: string, form: Record<string, string> = {}): Promise<Exchange> {
+    const csrf = formField(this.page.body, '_csrf') ?? '';
+    this.page = (
+      await this.browser.follow(new URL(path, this.server.url).toString(), { form: { _csrf: csrf, ...form } })
+    ).last;
+    return this.page;
+  }
+
+  /** Signs in from /admin: the password, then the TOTP code when the second-factor page shows. */
+  async signIn(username: string, withCode = true): Promise<Exchange> {
+    await this.open('/admin');
+    if (!this.page.body.includes('name="password"')) throw new Error(`no login page: ${this.page.url}`);
+    await this.post(this.formAction(), { username, password: PASSWORD });
+    if (/\/mfa$/.test(this.page.url) && withCode)
+      await this.post(this.formAction(), { action: 'verify', code: this.server.totp() });
+    return this.page;
+  }
+
+  /** The first form's action on the current page. */
+  formAction(): string {
+    const action = /<form[^>]*action="([^"]+)"/.exec(this.page.body)?.[1];
+    if (!action) throw new Error(`no form on ${this.page.url}: ${this.page.body.slice(0, 300)}`);
+    return action.replace(/&amp;/g, '&');
+  }
+
+  /** The role the header shows. */
+  get role(): string | undefined {
+    return /id="admin-role" data-role="([^"]+)"/.exec(this.page.body)?.[1];
+  }
+}
+
+/**
+ * Every row of every table (the sessions' last use left out: reading a page may touch it), so a
+ * test can tell that a refused request wrote nothing anywhere.
+ */
+export async function snapshot(db: Kysely<unknown>): Promise<string> {
+  const tables = (await db.introspection.getTables()).map((t) => t.name).sort();
+  const dump: Record<string, unknown[]> = {};
+  const untyped = db as unknown as Kysely<Record<string, Record<string, unknown>>>;
+  for (const table of tables) {
+    const rows = await untyped.selectFrom(table).selectAll().execute();
+    dump[table] = rows
+      .map((row) => {
+        const { last_seen_at: _seen, ...rest } = row as Record<string, unknown>;
+        return JSON.stringify(table === 'sessions' ? rest : row);
+      })
+      .sort();
+  }
+  return JSON.stringify(dump);
+}
