@@ -7,6 +7,7 @@ import { PACKAGE_ROOT } from '../paths.js';
 import { TOKEN_TYPES } from '../tokens/registry.js';
 import type { TokenTypePlugin } from '../tokens/token-type.js';
 import { registerKeyCommands } from './commands/keys.js';
+import { registerLicenceCommands } from './commands/licence.js';
 import { registerMigrateCommand } from './commands/migrate.js';
 import { registerPolicyCommands } from './commands/policy.js';
 import { registerSessionCommands } from './commands/session.js';
@@ -64,6 +65,7 @@ export function buildProgram(
   registerSyncCommand(program, io);
   registerTrustCommands(program, io);
   registerSessionCommands(program, io);
+  registerLicenceCommands(program, io);
   return program;
 }
 

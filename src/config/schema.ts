@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { adminSchema } from './admin-schema.js';
 import { channelSchema } from './channels.js';
 import { directorySchema } from './directory-schema.js';
+import { licencesSchema } from './licences-schema.js';
 import { metricsSchema } from './metrics-schema.js';
 import { geoSchema, learningSchema, mfaSessionMinutes } from './policies-schema.js';
 import { radiusSchema } from './radius-schema.js';
@@ -362,6 +363,7 @@ export function configSchemaWith<P extends PluginSchemas>(plugins: P) {
       selfservice: selfserviceSchema,
       admin: adminSchema,
       sessions: sessionsSchema,
+      licences: licencesSchema,
       retention: retentionSchema,
       policies: z
         .strictObject({

@@ -67,6 +67,8 @@ export interface Core<C extends Config = Config> {
   learnedTrust: LearnedTrust;
   /** Countries and devices each user has signed in from. */
   loginHistory: LoginHistory;
+  /** Licence seats under the verified licence (the engine hands the same object to the doors). */
+  seats: Seats;
 }
 
 /**

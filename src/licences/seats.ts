@@ -22,10 +22,29 @@ export interface SeatTerms {
   capacity(pool: SeatPool): number | null;
   /** Why new allocations are refused at `now` (an expired licence past its grace), or undefined. */
   allocationBlocked(now: number): string | undefined;
+  /** The licence as the CLI, the log and the admin header show it. */
+  summary(now: number): LicenceSummary;
+}
+
+/** Where a licence stands at a moment. */
+export type LicenceStatus = 'unlimited' | 'valid' | 'expired-grace' | 'expired';
+
+/** The licence as the CLI, the log and the admin header show it. */
+export interface LicenceSummary {
+  status: LicenceStatus;
+  customer: string | null;
+  /** Last day of validity, null without a licence. */
+  expires: string | null;
+  /** In the grace period: the day new allocations stop. */
+  blocksFrom: string | null;
 }
 
 /** No licence file: every pool unlimited, nothing blocked. */
-export const UNLIMITED: SeatTerms = { capacity: () => null, allocationBlocked: () => undefined };
+export const UNLIMITED: SeatTerms = {
+  capacity: () => null,
+  allocationBlocked: () => undefined,
+  summary: () => ({ status: 'unlimited', customer: null, expires: null, blocksFrom: null }),
+};
 
 /** What an allocation did. */
 export interface AllocationResult {
@@ -58,6 +77,7 @@ export interface SeatsDependencies {
  */
 export class Seats {
   private readonly terms: SeatTerms;
+  private warnedOn: string | undefined;
 
   constructor(private readonly deps: SeatsDependencies) {
     this.terms = deps.terms ?? UNLIMITED;
@@ -114,6 +134,7 @@ export class Seats {
     actor: string,
     via: SeatVia,
   ): Promise<AllocationResult> {
+    this.warnWhenExpired();
     const capacity = this.terms.capacity(pool);
     const blocked = this.terms.allocationBlocked(this.deps.clock());
     const outcome = await this.deps.repository.allocate({
@@ -134,6 +155,11 @@ export class Seats {
     await this.recordEach('seat.released', released, pool, actor);
     await this.checkUse(pool);
     return released.length;
+  }
+
+  /** The licence in force (status, customer, expiry), for the CLI and the admin header. */
+  licence(): LicenceSummary {
+    return this.terms.summary(this.deps.clock());
   }
 
   /** Use of every pool, for the admin header, the CLI and the metrics. */
@@ -162,9 +188,26 @@ export class Seats {
     }
   }
 
+  /**
+   * Logs the licence's expiry while it is in its grace period (at most once a day per process)
+   * and refuses new allocations once the grace period is over.
+   */
   private refuseWhenBlocked(): void {
+    this.warnWhenExpired();
     const blocked = this.terms.allocationBlocked(this.deps.clock());
     if (blocked) throw LicenceErrors.LICENCE_EXPIRED({ detail: blocked });
+  }
+
+  /** Warns in the log while the licence is expired but still in its grace period; once a day per process. */
+  warnWhenExpired(): void {
+    const summary = this.licence();
+    const today = new Date(this.deps.clock()).toISOString().slice(0, 10);
+    if (summary.status !== 'expired-grace' || this.warnedOn === today) return;
+    this.warnedOn = today;
+    this.deps.logger.warn(
+      { expires: summary.expires, blocksFrom: summary.blocksFrom },
+      `licence: expired on ${summary.expires}; new seats can be allocated until ${summary.blocksFrom}, then only existing seats stay`,
+    );
   }
 
   private async settle(

@@ -15,6 +15,8 @@ import { Throttle } from '../engine/throttle.js';
 import { openCountryLookup } from '../geo/country-lookup.js';
 import { SigningKeys } from '../keys/signing-keys.js';
 import { StoredSecrets } from '../keys/stored-secrets.js';
+import { loadLicence } from '../licences/licence.js';
+import { Seats } from '../licences/seats.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { LearnedTrust } from '../policy/authentication/context/learned-trust.js';
 import { LoginHistory } from '../policy/authentication/context/login-history.js';
@@ -42,6 +44,7 @@ export function composeCore(
   tokenTypePlugins: readonly TokenTypePlugin[] = TOKEN_TYPES,
 ): Core {
   const geo = openCountryLookup(config.geo); // first: a wrong database file is a configuration error
+  const licence = loadLicence(config.licences); // so is a licence file that does not verify
   const box = secretBoxFromConfig(config);
   const repositories = createRepositories(database, box, clock);
   const { users, directoryUsers, audit, tokens, passcodes } = repositories;
@@ -61,6 +64,8 @@ export function composeCore(
     tokenTypePlugins,
   );
   const throttle = new Throttle(repositories.throttle, clock);
+  const seats = new Seats({ repository: repositories.seats, audit, clock, logger, terms: licence });
+  seats.warnWhenExpired();
   return {
     config,
     database,
@@ -84,6 +89,7 @@ export function composeCore(
     geo,
     learnedTrust: new LearnedTrust(repositories.trustedNetworks, config.policies.learning, clock, audit),
     loginHistory: new LoginHistory(repositories.loginHistory, clock),
+    seats,
   };
 }
 

@@ -8,7 +8,6 @@ import { PasscodeSender } from '../engine/passcode-sender.js';
 import { Sessions } from '../engine/sessions.js';
 import { SingleSignOn } from '../engine/single-sign-on.js';
 import { VouchedFirstFactor } from '../engine/vouched-first-factor.js';
-import { Seats } from '../licences/seats.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { AuthenticationPolicy } from '../policy/authentication/authentication-policy.js';
@@ -45,13 +44,17 @@ export function composeEngine(core: Core, runtime: EngineRuntime): Engine {
     mfaSessionMinutes: core.config.policies.mfaSessionMinutes,
     clock: core.clock,
   });
-  const seats = composeSeats(core, runtime.logger);
-  return { dispatcher, sender, challenges, firstFactor, vouchedFirstFactor, policy, sessions, sso, seats };
-}
-
-/** Licence seats over the store (stateless like the sessions: the CLI builds its own). */
-export function composeSeats(core: Core, logger: Logger): Seats {
-  return new Seats({ repository: core.repositories.seats, audit: core.audit, clock: core.clock, logger });
+  return {
+    dispatcher,
+    sender,
+    challenges,
+    firstFactor,
+    vouchedFirstFactor,
+    policy,
+    sessions,
+    sso,
+    seats: core.seats,
+  };
 }
 
 /** The single sign-on sessions over the store (stateless: the CLI builds its own, the store is the truth). */
