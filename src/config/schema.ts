@@ -237,6 +237,29 @@ export function configSchemaWith<P extends PluginSchemas>(plugins: P) {
             .boolean()
             .default(true)
             .describe('Reload `metadata/oidc/` when its files change (SIGHUP always reloads).'),
+          backChannelLogout: z
+            .strictObject({
+              timeoutSeconds: z
+                .number()
+                .int()
+                .min(1)
+                .max(30)
+                .default(3)
+                .describe('Longest wait for a client to answer one Logout Token post.'),
+              attempts: z
+                .number()
+                .int()
+                .min(1)
+                .max(5)
+                .default(3)
+                .describe(
+                  'Tries per client (a timeout, a network error or a 5xx is tried again; a 4xx is not).',
+                ),
+            })
+            .prefault({})
+            .describe(
+              'Back-Channel Logout to clients with a `backchannel_logout_uri`: sent in the background, never delaying the logout.',
+            ),
         })
         .prefault({})
         .describe('OpenID Connect provider.'),

@@ -65,6 +65,29 @@ export interface SessionStart {
   device?: string | undefined;
 }
 
+/** Where a front-channel logout sends the browser for one application of an ended session. */
+export interface FrontChannelLogout {
+  /** `door:application`, as single logout lists what it reached. */
+  application: string;
+  /** The URL the logout page loads in a hidden frame. */
+  url: string;
+}
+
+/**
+ * Applications told that a session ended outside the browser's chain of redirects (OIDC
+ * back-channel and front-channel logout). Protocol-free here: the composition root plugs in
+ * the doors' implementation, so that every way a session ends (any door, the CLI, a sync run)
+ * reaches them.
+ */
+export interface LogoutChannels {
+  /** Delivers the back-channel logouts of sessions that just ended; resolves once delivered or given up (never rejects). */
+  ended(sessionIds: readonly string[], userId: string): Promise<void>;
+  /** The applications of a session told without the browser (back channel), as `door:application`. */
+  backChannel(sessionId: string): Promise<string[]>;
+  /** The frames a logout page loads to sign the session's applications out through the browser. */
+  frontChannel(sessionId: string): Promise<FrontChannelLogout[]>;
+}
+
 /** Who or what ends a session, for the audit log. */
 export interface Revocation {
   /** logout, replaced, revoked, user_disabled ... */
@@ -88,9 +111,13 @@ export class Sessions {
     private readonly audit: Pick<AuditRepository, 'record'>,
     private readonly settings: Config['sessions'],
     private readonly clock: Clock,
+    private readonly channels?: LogoutChannels,
   ) {
     this.lifetimes = { idleMs: settings.idleMinutes * 60_000 };
   }
+
+  /** Back-channel logouts still being delivered (a CLI waits for them before it exits). */
+  private readonly delivering = new Set<Promise<void>>();
 
   /** How long a session lives at most (the cookie's lifetime). */
   get absoluteMs(): number {
@@ -214,15 +241,49 @@ export class Sessions {
   /** Ends a session; false when it was already over. Audited with the reason. */
   async revoke(session: Pick<Session, 'id' | 'userId'>, revocation: Revocation): Promise<boolean> {
     const ended = await this.repository.revoke(session.id, this.clock(), revocation.reason);
-    if (ended) await this.auditRevocation([session.id], session.userId, revocation);
+    if (ended) {
+      await this.auditRevocation([session.id], session.userId, revocation);
+      this.tellApplications([session.id], session.userId);
+    }
     return ended;
   }
 
   /** Ends every session of a user (disabled, removed, "sign out everywhere"); the ids ended. */
   async revokeUser(userId: string, revocation: Revocation): Promise<string[]> {
     const ids = await this.repository.revokeUser(userId, this.clock(), revocation.reason);
-    if (ids.length > 0) await this.auditRevocation(ids, userId, revocation);
+    if (ids.length > 0) {
+      await this.auditRevocation(ids, userId, revocation);
+      this.tellApplications(ids, userId);
+    }
     return ids;
+  }
+
+  /** Resolves once every back-channel logout started so far was delivered or given up. */
+  async settled(): Promise<void> {
+    while (this.delivering.size > 0) await Promise.all([...this.delivering]);
+  }
+
+  /** The applications of a session told of its end without the browser (back channel), as `door:application`. */
+  backChannelOf(sessionId: string): Promise<string[]> {
+    return this.channels ? this.channels.backChannel(sessionId) : Promise.resolve([]);
+  }
+
+  /** The hidden frames a logout page loads for the applications of an ended session (front channel). */
+  frontChannelOf(sessionId: string): Promise<FrontChannelLogout[]> {
+    return this.channels ? this.channels.frontChannel(sessionId) : Promise.resolve([]);
+  }
+
+  /**
+   * Starts the back-channel logouts of ended sessions without waiting for them: an application
+   * that is slow or away never delays or fails the logout (the channels bound and audit it).
+   */
+  private tellApplications(ids: string[], userId: string): void {
+    if (!this.channels) return;
+    const delivery: Promise<void> = this.channels
+      .ended(ids, userId)
+      .catch(() => undefined)
+      .finally(() => this.delivering.delete(delivery));
+    this.delivering.add(delivery);
   }
 
   /** Live sessions, newest first, with their applications: of one user, or of everyone (at most `limit`). */

@@ -104,11 +104,12 @@ export class BrowserSessions {
     return session;
   }
 
-  /** Ends the browser's session (signing out), and drops its cookie. */
-  async end(req: Request, res: Response, reason: string): Promise<void> {
+  /** Ends the browser's session (signing out), and drops its cookie; the session it ended, if any. */
+  async end(req: Request, res: Response, reason: string): Promise<Session | undefined> {
     const current = await this.current(req);
     if (current) await this.sessions.revoke(current, { reason, address: clientAddress(req) });
     this.forget(res);
+    return current;
   }
 
   /** Drops the browser's cookie (its session was ended). */

@@ -67,6 +67,7 @@ export async function composeServices(
 
   const web = await composeWebKit(core, publicUrl);
   const engine = composeEngine(core, {
+    publicUrl,
     logger,
     metrics,
     translate: (lng, key, options) => web.translations.i18n.t(key, { lng, ns: 'messages', ...options }),

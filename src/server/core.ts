@@ -10,7 +10,6 @@ import type { Directory } from '../directory/directory.js';
 import { LocalDirectory } from '../directory/local/local-directory.js';
 import type { Core as CoreOf } from '../doors/core.js';
 import { SecondFactor } from '../engine/second-factor.js';
-import { Sessions } from '../engine/sessions.js';
 import { Throttle } from '../engine/throttle.js';
 import { openCountryLookup } from '../geo/country-lookup.js';
 import { SigningKeys } from '../keys/signing-keys.js';
@@ -25,6 +24,7 @@ import { createRepositories, type Repositories } from '../store/repository-set.j
 import { createTokenTypes, TOKEN_TYPES } from '../tokens/registry.js';
 import type { TokenTypePlugin } from '../tokens/token-type.js';
 import type { Config } from './config.js';
+import { composeSessions } from './sessions.js';
 
 /**
  * The core the server and the CLI build, over the full configuration; its shape lives with the
@@ -48,7 +48,22 @@ export function composeCore(
   const box = secretBoxFromConfig(config);
   const repositories = createRepositories(database, box, clock);
   const { users, directoryUsers, audit, tokens, passcodes } = repositories;
-  const { directory, adSync } = createDirectory(config, repositories, database, clock, logger);
+  const keys = new SigningKeys(database.db, box, clock);
+  // Users a sync run found disabled or removed lose their sessions on every server (and their OIDC clients are told).
+  const endSessionsOfInactiveUsers = async () => {
+    const sessions = composeSessions({ config, repositories, keys, clock });
+    const ended = await sessions.endOfInactiveUsers('directory sync');
+    await sessions.settled(); // `passgate sync` closes the store when the run is over
+    return ended;
+  };
+  const { directory, adSync } = createDirectory(
+    config,
+    repositories,
+    database,
+    clock,
+    logger,
+    endSessionsOfInactiveUsers,
+  );
   const passcodeHasher = createCodeHasher(box.derive('passcodes'));
   const tokenTypes = createTokenTypes(
     {
@@ -75,7 +90,7 @@ export function composeCore(
     users,
     directoryUsers,
     audit,
-    keys: new SigningKeys(database.db, box, clock),
+    keys,
     secrets: new StoredSecrets(database.db, box, clock),
     directory,
     ...(adSync ? { adSync } : {}),
@@ -100,6 +115,7 @@ function createDirectory(
   database: Database,
   clock: Clock,
   logger: Logger,
+  endSessionsOfInactiveUsers: () => Promise<number>,
 ): { directory: Directory; adSync?: AdSync } {
   const settings = config.directory;
   if (settings.type === 'local')
@@ -119,11 +135,7 @@ function createDirectory(
       repositories.directoryUsers,
       repositories.directoryState,
       clock,
-      () =>
-        // Users the run found disabled or removed lose their sessions on every server.
-        new Sessions(repositories.sessions, repositories.audit, config.sessions, clock).endOfInactiveUsers(
-          'directory sync',
-        ),
+      endSessionsOfInactiveUsers,
     ),
   };
 }

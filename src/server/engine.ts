@@ -5,7 +5,6 @@ import { Challenges } from '../engine/challenges.js';
 import { FirstFactor } from '../engine/first-factor.js';
 import type { Translate } from '../engine/passcode-message.js';
 import { PasscodeSender } from '../engine/passcode-sender.js';
-import { Sessions } from '../engine/sessions.js';
 import { SingleSignOn } from '../engine/single-sign-on.js';
 import { VouchedFirstFactor } from '../engine/vouched-first-factor.js';
 import type { Logger } from '../observability/logger.js';
@@ -14,9 +13,12 @@ import { AuthenticationPolicy } from '../policy/authentication/authentication-po
 import { loadLoadBalancingPolicies } from '../policy/load-balancing-store.js';
 import { PolicyStore } from '../policy/policy-store.js';
 import type { Core } from './core.js';
+import { composeSessions } from './sessions.js';
 
 /** What the engine needs besides the core: a log, the sign-in counters and the passcode texts. */
 export interface EngineRuntime {
+  /** The public URL (the issuer of Logout Tokens); default: the configuration's. */
+  publicUrl?: string;
   logger: Logger;
   metrics: Metrics;
   translate: Translate;
@@ -35,7 +37,7 @@ export function composeEngine(core: Core, runtime: EngineRuntime): Engine {
   );
   const vouchedFirstFactor = new VouchedFirstFactor(core.users, core.directory, core.audit);
   const policy = composeAuthenticationPolicy(core, challenges);
-  const sessions = composeSessions(core);
+  const sessions = composeSessions(core, ...(runtime.publicUrl ? [runtime.publicUrl] : []));
   const sso = new SingleSignOn({
     sessions,
     users: core.users,
@@ -55,11 +57,6 @@ export function composeEngine(core: Core, runtime: EngineRuntime): Engine {
     sso,
     seats: core.seats,
   };
-}
-
-/** The single sign-on sessions over the store (stateless: the CLI builds its own, the store is the truth). */
-export function composeSessions(core: Core): Sessions {
-  return new Sessions(core.repositories.sessions, core.audit, core.config.sessions, core.clock);
 }
 
 /**

@@ -3,7 +3,7 @@
 // the real Samba AD DC the run shares, in an OU of its own, on PostgreSQL.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { composeSessions } from '../../src/server/engine.js';
+import { composeSessions } from '../../src/server/sessions.js';
 import { createTestCore, type TestCore } from '../support/core.js';
 import { createOu, createUser, disableUser, holdDc, ldapmodify, requireDc } from '../support/samba/index.js';
 

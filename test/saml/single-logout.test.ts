@@ -1,52 +1,15 @@
-import { generateKeyPairSync } from 'node:crypto';
 import { inflateRawSync } from 'node:zlib';
 import { SAML } from '@node-saml/node-saml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { samlify } from '../../src/doors/saml/signing/samlify.js';
-import { selfSignedCertifier } from '../../src/keys/certificate.js';
 import type { PolicyServer } from '../policy/support.js';
 import { SelfServiceBrowser } from '../selfservice/support.js';
 import { Browser, type Exchange, formField } from '../support/browser.js';
 import { idpCertificate, registerSp } from './generic-sp.js';
 import { authnRequest, SamlSignIn, startSamlServer } from './sso-support.js';
 import { decode, xmlsecVerifyMessage } from './support.js';
+import { makeSp, metadataOf, POST, REDIRECT, signedLogoutRequestUrl, type TestSp } from './test-sps.js';
 
-const REDIRECT = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect';
-const POST = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST';
 const SESSION_COOKIE = 'passgate.session';
-
-/** An SP of the test: its entity id, key pair, and single logout service (if any). */
-interface TestSp {
-  name: string;
-  entityId: string;
-  der: string;
-  privateKey: string;
-  slo?: typeof REDIRECT | typeof POST;
-}
-
-async function makeSp(name: string, slo?: TestSp['slo']): Promise<TestSp> {
-  const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const der = await selfSignedCertifier(() => ({
-    commonName: `${name}.example.org`,
-    validityYears: 1,
-    now: Date.now(),
-  }))(pair);
-  const privateKey = pair.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
-  return { name, entityId: `https://${name}.example.org/saml`, der, privateKey, ...(slo ? { slo } : {}) };
-}
-
-function metadataOf(sp: TestSp): string {
-  const slo = sp.slo ? `<md:SingleLogoutService Binding="${sp.slo}" Location="${sp.entityId}/slo"/>` : '';
-  return (
-    `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="${sp.entityId}">` +
-    '<md:SPSSODescriptor AuthnRequestsSigned="false" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">' +
-    `<md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${sp.der}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>` +
-    slo +
-    '<md:NameIDFormat>urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress</md:NameIDFormat>' +
-    `<md:AssertionConsumerService index="0" isDefault="true" Binding="${POST}" Location="${sp.entityId}/acs"/>` +
-    '</md:SPSSODescriptor></md:EntityDescriptor>'
-  );
-}
 
 const attribute = (xml: string, element: string, name: string) =>
   new RegExp(`<(?:\\w+:)?${element}\\b[^>]*\\b${name}="([^"]+)"`).exec(xml)?.[1];
@@ -117,31 +80,11 @@ describe('SAML single logout across the SPs of a session (front channel)', () =>
   }
 
   /** The signed Redirect LogoutRequest `sp` sends Passgate for this NameID and SessionIndex. */
-  function logoutRequestUrl(
+  const logoutRequestUrl = (
     sp: TestSp,
     stated: { nameId: string; sessionIndex: string },
     relayState: string,
-  ) {
-    const idp = samlify.IdentityProvider({ metadata: idpMetadata, wantLogoutRequestSigned: true });
-    const entity = samlify.ServiceProvider({
-      metadata: metadataOf(sp),
-      privateKey: sp.privateKey,
-    }) as unknown as {
-      createLogoutRequest(
-        idp: unknown,
-        binding: 'redirect',
-        user: unknown,
-        relayState: string,
-      ): { id: string; context: string };
-    };
-    const { id, context } = entity.createLogoutRequest(
-      idp,
-      'redirect',
-      { logoutNameID: stated.nameId, sessionIndex: stated.sessionIndex },
-      relayState,
-    );
-    return { id, url: context.replace(/^.*\/saml\/slo/, `${passgate.url}/saml/slo`) };
-  }
+  ) => signedLogoutRequestUrl(passgate.url, idpMetadata, sp, stated, relayState);
 
   /**
    * Plays the SP the browser was just sent to: node-saml validates Passgate's LogoutRequest

@@ -1,7 +1,7 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import type { ListedSession } from '../../engine/sessions.js';
-import { composeSessions } from '../../server/engine.js';
+import { composeSessions } from '../../server/sessions.js';
 import { type GlobalOptions, say, withCore } from '../context.js';
 import type { CliIo } from '../io.js';
 import { formatTable } from '../table.js';
@@ -65,6 +65,7 @@ export function registerSessionCommands(program: Command, io: CliIo): void {
           const user = await core.users.findByUsername(options.user);
           if (!user) throw new Error(`no user "${options.user}"`);
           const ended = await sessions.revokeUser(user.id, revocation);
+          await sessions.settled(); // the OIDC clients' Logout Tokens go out before the store closes
           return say(
             io,
             ended.length === 0
@@ -76,6 +77,7 @@ export function registerSessionCommands(program: Command, io: CliIo): void {
         if (!found) throw new Error(`no session "${id}"`);
         if (!(await sessions.revoke(found, revocation)))
           return say(io, `Session ${found.id} was already ended.`);
+        await sessions.settled();
         say(io, `Ended session ${found.id}.`);
       });
     });

@@ -10,7 +10,7 @@ import {
 } from '../../engine/throttle-counters.js';
 import { addressSpellings } from '../../engine/throttle-keys.js';
 import { type Core, scryptParams } from '../../server/core.js';
-import { composeSessions } from '../../server/engine.js';
+import { composeSessions } from '../../server/sessions.js';
 import { normalizeUsername, type User } from '../../store/repositories/users.js';
 import { type GlobalOptions, say, withCore } from '../context.js';
 import { type CliIo, readSecret } from '../io.js';
@@ -117,12 +117,14 @@ export function registerUserCommands(program: Command, io: CliIo): void {
         await withCore(globals(), async (core) => {
           const updated = await core.users.setDisabled(username, disabled);
           // A disabled user's sessions end on every server at their next request.
+          const sessions = composeSessions(core);
           const ended = disabled
-            ? await composeSessions(core).revokeUser(updated.id, {
+            ? await sessions.revokeUser(updated.id, {
                 reason: 'user_disabled',
                 by: cliOperator(),
               })
             : [];
+          await sessions.settled(); // the OIDC clients' Logout Tokens go out before the store closes
           await core.audit.record({
             type: `admin.user.${name}`,
             outcome: 'success',

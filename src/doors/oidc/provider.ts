@@ -13,6 +13,12 @@ import type { UsersRepository } from '../../store/repositories/users.js';
 import type { PageRenderer } from '../../web/render.js';
 import type { AdapterFactory } from './adapter.js';
 import { ACR_MFA, ACR_PASSWORD, REQUIRE_MFA, stepUpCheck } from './assurance.js';
+import {
+  LOGOUT_DISCOVERY,
+  LOGOUT_METADATA,
+  logoutMetadataProblem,
+  takesLogout,
+} from './logout/client-logout-metadata.js';
 import { pinToPublicUrl } from './public-origin.js';
 import { followSessionInProvider, sessionBindingPrompt, ssoOutcome } from './session-binding.js';
 import { answerUnavailable, inOidcTerms } from './unavailable.js';
@@ -30,6 +36,8 @@ export interface OidcProviderOptions {
   behindProxy: boolean;
   /** Whether cookies carry the Secure flag (the public URL is https), decided once for every site. */
   secureCookies: boolean;
+  /** Production mode: the clients' logout URIs must be https. */
+  production: boolean;
   users: UsersRepository;
   render: PageRenderer;
   /** The browser's single sign-on session, to which oidc-provider's is bound (step-up, reuse). */
@@ -92,6 +100,7 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
     findAccount,
     loadGrant: loadExistingGrant,
     logger: options.logger,
+    render,
   };
   // Before the login prompt: one sign-in, one session (see session-binding.ts).
   prompts.add(sessionBindingPrompt(binding), 0);
@@ -179,15 +188,19 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
       url: (_ctx, interaction) => `/login/${interaction.uid}`,
     },
     acrValues: [ACR_PASSWORD, ACR_MFA],
-    // `require_mfa: true` in a client file: that application always gets a second factor.
+    // `require_mfa: true` in a client file: that application always gets a second factor. The
+    // logout URIs are Passgate's (src/doors/oidc/logout/): it tells clients whichever door ends the session.
     extraClientMetadata: {
-      properties: [REQUIRE_MFA],
+      properties: [REQUIRE_MFA, ...LOGOUT_METADATA],
       validator: (_ctx, key, value) => {
         if (key === REQUIRE_MFA && value !== undefined && typeof value !== 'boolean') {
           throw new errors.InvalidClientMetadata(`${REQUIRE_MFA} must be true or false`);
         }
+        const problem = logoutMetadataProblem(key, value, options.production);
+        if (problem) throw new errors.InvalidClientMetadata(problem);
       },
     },
+    discovery: LOGOUT_DISCOVERY,
     // Clients come from the administrator's metadata folder: they are trusted first parties,
     // so consent is implied and recorded as a grant without asking the user.
     loadExistingGrant,
@@ -210,6 +223,13 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
     },
   };
   const provider = new Provider(options.issuer, configuration);
+  // The ID tokens of a client that takes logout carry `sid`, which its Logout Tokens and front-channel
+  // URIs name (oidc-provider asks only of its own, here disabled, back-channel feature).
+  Object.defineProperty(provider.Client.prototype, 'includeSid', {
+    value(this: { metadata(): ClientMetadata }) {
+      return takesLogout(this.metadata());
+    },
+  });
   provider.proxy = options.behindProxy;
   provider.use(answerUnavailable(render));
   provider.use(followSessionInProvider(binding));

@@ -5,6 +5,8 @@ import type { Session } from '../../engine/sessions.js';
 import type { ReuseOutcome } from '../../engine/single-sign-on.js';
 import type { BrowserSessions } from '../../login/sessions.js';
 import type { Logger } from '../../observability/logger.js';
+import { allowLogoutFrames } from '../../web/front-channel.js';
+import type { PageRenderer } from '../../web/render.js';
 import { REQUIRE_MFA, requestedStepUp } from './assurance.js';
 import { inOidcTerms } from './unavailable.js';
 
@@ -22,6 +24,8 @@ export interface SessionBindingOptions {
   /** The configuration's loadExistingGrant. */
   loadGrant(ctx: KoaContextWithOIDC): Promise<Grant | undefined>;
   logger: Logger;
+  /** Renders the page that loads the clients' front-channel logout URIs. */
+  render: PageRenderer;
 }
 
 /** What the browser's single sign-on session could do for this authorization request, if known. */
@@ -96,7 +100,8 @@ async function follow(ctx: KoaContextWithOIDC, options: SessionBindingOptions): 
   if (!ctx.oidc) return;
   const { client, session, entities, result, route } = ctx.oidc;
   if (route === 'end_session_confirm' && (session as { destroyed?: boolean } | undefined)?.destroyed) {
-    await options.sessions.end(ctx.req as Request, ctx.res as Response, 'logout');
+    const ended = await options.sessions.end(ctx.req as Request, ctx.res as Response, 'logout');
+    if (ended) await loadFrontChannelFrames(ctx, options, ended.id);
     return;
   }
   if (!client || !session?.accountId || !entities?.AuthorizationCode) return;
@@ -155,4 +160,25 @@ async function logInFromSession(ctx: KoaContextWithOIDC, options: SessionBinding
   ctx.oidc.session!.ensureClientContainer(clientId);
   ctx.oidc.session!.grantIdFor(clientId, grant.jti);
   ctx.oidc.entity('Grant', grant);
+}
+
+/**
+ * After RP-initiated logout: when clients of the ended session take front-channel logout, the
+ * redirect oidc-provider answered with becomes a page that loads their logout URIs in hidden
+ * frames and then goes on to it.
+ */
+async function loadFrontChannelFrames(
+  ctx: KoaContextWithOIDC,
+  options: SessionBindingOptions,
+  sessionId: string,
+) {
+  const frames = await options.sessions.sessions.frontChannelOf(sessionId);
+  const next = ctx.response.get('Location');
+  if (frames.length === 0 || !next) return;
+  ctx.remove('Location');
+  ctx.status = 200;
+  ctx.type = 'html';
+  ctx.set('Cache-Control', 'no-store');
+  allowLogoutFrames(ctx.res, frames);
+  ctx.body = await options.render(ctx.req, 'login/signing-out', { frames, next });
 }

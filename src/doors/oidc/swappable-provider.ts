@@ -71,6 +71,7 @@ export async function createSwappableProvider(options: SwappableProviderOptions)
         cookieKeys: options.cookieKeys,
         behindProxy: config.server.trustedProxies.length > 0,
         secureCookies: options.secureCookies,
+        production: config.mode === 'production',
         users: options.users,
         render: options.render,
         sessions: options.sessions,

@@ -82,9 +82,14 @@ export function createSelfService(context: DoorContext): SelfService {
       revoke: (session, revocation) => engine.sessions.revoke(session, revocation),
       revokeUser: (userId, revocation) => engine.sessions.revokeUser(userId, revocation),
       forget: (res) => context.sessions.forget(res),
+      // The chain at /saml/logout signs the SAML SPs out and shows the OIDC clients' front-channel frames.
       singleLogout: async (userId, sessionId) => {
         const [session] = (await engine.sessions.list({ userId })).filter((s) => s.id === sessionId);
-        return session?.applications.some((app) => app.door === 'saml') ? SAML_LOGOUT_PATH : undefined;
+        if (!session) return undefined;
+        const throughBrowser =
+          session.applications.some((app) => app.door === 'saml') ||
+          (await engine.sessions.frontChannelOf(session.id)).length > 0;
+        return throughBrowser ? SAML_LOGOUT_PATH : undefined;
       },
     },
     flows,

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { Clock } from '../../../clock.js';
-import type { Session, Sessions } from '../../../engine/sessions.js';
+import type { FrontChannelLogout, Session, Sessions } from '../../../engine/sessions.js';
 import type { Logger } from '../../../observability/logger.js';
 import type { LoginFlowsRepository } from '../../../store/repositories/login-flows.js';
 import type { SessionApplicationRecord } from '../../../store/repositories/sessions.js';
+import { allowLogoutFrames } from '../../../web/front-channel.js';
 import type { PageRenderer } from '../../../web/render.js';
 import { SamlErrors } from '../errors.js';
 import type { LogoutResponseBuilder } from '../messages/logout-response.js';
@@ -46,13 +47,17 @@ export interface LogoutChainState {
   reached: string[];
   failed: string[];
   skipped: string[];
+  /** Applications told without the chain (OIDC back- and front-channel logout), as `door:application`. */
+  told: string[];
+  /** The front-channel logout URIs the last page loads in hidden frames. */
+  frames: FrontChannelLogout[];
 }
 
 /** What a chain needs. */
 export interface LogoutChainOptions {
   registry: SpRegistry;
   flows: LoginFlowsRepository;
-  sessions: Pick<Sessions, 'revoke' | 'applicationsOf' | 'loggedOut'>;
+  sessions: Pick<Sessions, 'revoke' | 'applicationsOf' | 'loggedOut' | 'backChannelOf' | 'frontChannelOf'>;
   requests: LogoutRequestBuilder;
   responses: LogoutResponseBuilder;
   reader: LogoutResponseReader;
@@ -81,7 +86,12 @@ export class LogoutChain {
     initiator: LogoutInitiator | null,
   ): Promise<void> {
     const { sessions } = this.options;
-    const applications = await sessions.applicationsOf(session.id);
+    const [applications, backChannel, frames] = await Promise.all([
+      sessions.applicationsOf(session.id),
+      sessions.backChannelOf(session.id),
+      sessions.frontChannelOf(session.id),
+    ]);
+    // Ending it also starts the back-channel logouts (in the background).
     await sessions.revoke(session, { reason: 'logout', address: req.ip ?? null });
     const state: LogoutChainState = {
       session: session.id,
@@ -92,6 +102,8 @@ export class LogoutChain {
       reached: initiator ? [`${SAML}:${initiator.sp}`] : [],
       failed: [],
       skipped: [],
+      told: [...new Set([...backChannel, ...frames.map((frame) => frame.application)])],
+      frames,
     };
     for (const application of applications) this.plan(state, application);
     await this.next(req, res, state);
@@ -138,6 +150,10 @@ export class LogoutChain {
   private plan(state: LogoutChainState, application: SessionApplicationRecord): void {
     const name = `${application.door}:${application.application}`;
     if (application.door === SAML && application.application === state.initiator?.sp) return;
+    if (state.told.includes(name)) {
+      state.reached.push(name);
+      return;
+    }
     const sp = application.door === SAML ? this.options.registry.named(application.application) : undefined;
     if (!sp || !endpointOf(sp) || !application.name_id) {
       state.skipped.push(name);
@@ -207,10 +223,15 @@ export class LogoutChain {
       initiator && sp && sp.settings.profile !== 'google'
         ? (sp.slo.find((e) => e.binding === initiator.binding) ?? sp.slo[0])
         : undefined;
+    const frames = state.frames ?? [];
     if (!initiator || !sp || !endpoint) {
       res.set('Cache-Control', 'no-store');
-      if (sp?.settings.logoutRedirect) return res.redirect(303, sp.settings.logoutRedirect);
-      const html = await render(req, 'saml/signed-out', {});
+      const away = sp?.settings.logoutRedirect;
+      if (away && frames.length === 0) return res.redirect(303, away);
+      allowLogoutFrames(res, frames);
+      const html = away
+        ? await render(req, 'login/signing-out', { frames, next: away })
+        : await render(req, 'saml/signed-out', { frames });
       res.status(200).type('html').send(html);
       return;
     }
@@ -222,14 +243,30 @@ export class LogoutChain {
       now: clock(),
       partial: state.failed.length + state.skipped.length > 0,
     });
-    await this.send(req, res, response, sp);
+    await this.send(req, res, response, sp, frames);
   }
 
-  /** A signed message through the browser: a 303 (Redirect binding) or the auto-posting page. */
-  async send(req: Request, res: Response, message: OutgoingMessage, sp: ServiceProvider): Promise<void> {
+  /**
+   * A signed message through the browser: a 303 (Redirect binding) or the auto-posting page;
+   * with front-channel frames to load first, a page that loads them and then goes on.
+   */
+  async send(
+    req: Request,
+    res: Response,
+    message: OutgoingMessage,
+    sp: ServiceProvider,
+    frames: FrontChannelLogout[] = [],
+  ): Promise<void> {
     res.set('Cache-Control', 'no-store');
-    if (message.binding === 'redirect') return res.redirect(303, message.location);
+    allowLogoutFrames(res, frames);
+    if (message.binding === 'redirect') {
+      if (frames.length === 0) return res.redirect(303, message.location);
+      const html = await this.options.render(req, 'login/signing-out', { frames, next: message.location });
+      res.status(200).type('html').send(html);
+      return;
+    }
     const html = await this.options.render(req, 'saml/logout-post', {
+      frames,
       url: message.url,
       parameter: message.parameter,
       samlResponse: message.value,
