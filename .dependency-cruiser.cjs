@@ -34,6 +34,8 @@ const LAYERS = [
   { name: 'policy', folders: ['src/policy'] },
   { name: 'dispatch', folders: ['src/dispatch'] },
   { name: 'tokens', folders: ['src/tokens'] },
+  /** The record of every sign-in attempt (results, the writer), which the engine and the policy report to. */
+  { name: 'attempts', folders: ['src/attempts'] },
   { name: 'directory-keys', folders: ['src/directory', 'src/keys'] },
   { name: 'store', folders: ['src/store'] },
   /** Utilities every layer may use. */

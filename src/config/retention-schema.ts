@@ -54,6 +54,15 @@ export const retentionSchema = z
       .describe(
         'Days each delivery attempt of a passcode message (gateway, outcome, delivery receipt; no passcode) is kept, to trace a message that did not arrive.',
       ),
+    attemptsDays: z
+      .number()
+      .int()
+      .min(1)
+      .max(3650)
+      .default(180)
+      .describe(
+        'Days each sign-in attempt (time, user, door, application, address, country, result; what monitoring counts and maps) is kept; older ones are deleted in batches.',
+      ),
   })
   .prefault({})
   .describe(

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { adminSchema } from './admin-schema.js';
+import { attemptsSchema } from './attempts-schema.js';
 import { channelSchema } from './channels.js';
 import { directorySchema } from './directory-schema.js';
 import { licencesSchema } from './licences-schema.js';
@@ -388,6 +389,7 @@ export function configSchemaWith<P extends PluginSchemas>(plugins: P) {
       sessions: sessionsSchema,
       licences: licencesSchema,
       retention: retentionSchema,
+      attempts: attemptsSchema,
       policies: z
         .strictObject({
           requireMfa: z

@@ -1,3 +1,4 @@
+import type { AttemptWriter } from '../attempts/writer.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/load.js';
 import type { CodeHasher } from '../crypto/code-hash.js';
@@ -69,6 +70,8 @@ export interface Core<C extends Config = Config> {
   loginHistory: LoginHistory;
   /** Licence seats under the verified licence (the engine hands the same object to the doors). */
   seats: Seats;
+  /** The one writer of sign-in attempts (monitoring): the engine records every attempt of every door through it. */
+  attempts: AttemptWriter;
 }
 
 /**

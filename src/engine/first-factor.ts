@@ -1,3 +1,5 @@
+import { resultOfCode } from '../attempts/results.js';
+import type { AttemptRecorder } from '../attempts/writer.js';
 import type { Directory, DirectoryAttemptRule } from '../directory/directory.js';
 import { DirectoryErrors } from '../directory/errors.js';
 import { PassgateError } from '../errors.js';
@@ -24,7 +26,7 @@ export type OutcomeListener = (outcome: string) => void;
 /**
  * The first factor: throttling, the directory check and the audit record, in one place that
  * every door calls. Failures raise PassgateErrors whose public message never tells whether the
- * user exists.
+ * user exists; each is also a sign-in attempt (a success is one once the policy has decided).
  */
 export class FirstFactor {
   constructor(
@@ -34,6 +36,7 @@ export class FirstFactor {
     private readonly limits: FirstFactorLimits,
     private readonly onOutcome: OutcomeListener = () => {},
     private readonly logger?: Pick<Logger, 'warn'>,
+    private readonly attempts?: AttemptRecorder,
   ) {}
 
   async authenticate(username: string, password: string, context: AttemptContext): Promise<User> {
@@ -56,7 +59,7 @@ export class FirstFactor {
     try {
       directoryRule = await this.directory.attemptRule?.(name);
     } catch (error) {
-      await this.failed(auditBase, error);
+      await this.failed(auditBase, error, context);
       throw error;
     }
     const userKey = directoryRule?.subject
@@ -89,6 +92,7 @@ export class FirstFactor {
         );
       }
       await this.audit.record({ ...auditBase, outcome: 'denied', reason: 'THROTTLED' });
+      this.attemptFailed(name, context, 'THROTTLED');
       this.onOutcome('throttled');
       throw EngineErrors.THROTTLED({ detail: `retry after ${reservation.retryAfterSeconds}s` });
     }
@@ -114,15 +118,31 @@ export class FirstFactor {
           this.throttle.refund(addressKey, this.limits.perAddress),
         ]);
       }
-      await this.failed(auditBase, error);
+      await this.failed(auditBase, error, context);
       throw error;
     }
   }
 
-  /** Audits a failed attempt (and tells the metrics). */
-  private async failed(auditBase: Omit<AuditEvent, 'outcome'>, error: unknown): Promise<void> {
+  /** Audits a failed attempt (and tells the metrics and the attempt writer). */
+  private async failed(
+    auditBase: Omit<AuditEvent, 'outcome'> & { username: string },
+    error: unknown,
+    context: AttemptContext,
+  ): Promise<void> {
     const code = error instanceof PassgateError ? error.code : 'INTERNAL';
+    this.attemptFailed(auditBase.username, context, code);
     await this.audit.record({ ...auditBase, outcome: 'failure', reason: code });
     this.onOutcome(code.toLowerCase());
+  }
+
+  /** A password attempt that ended the sign-in: the user is the name typed (no answer tells more). */
+  private attemptFailed(name: string, context: AttemptContext, code: string): void {
+    this.attempts?.record({
+      origin: context,
+      user: { name },
+      result: resultOfCode(code),
+      reason: code,
+      method: 'password',
+    });
   }
 }

@@ -1,3 +1,5 @@
+import { resultOfCode } from '../attempts/results.js';
+import type { AttemptRecorder } from '../attempts/writer.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/load.js';
 import type { AuditRepository } from '../store/repositories/audit.js';
@@ -46,6 +48,7 @@ export class SecondFactor {
     private readonly audit: AuditRepository,
     private readonly clock: Clock,
     private readonly settings: Config['mfa'],
+    private readonly attempts?: AttemptRecorder,
   ) {}
 
   /** The user's active tokens, optionally of some types only. */
@@ -76,8 +79,10 @@ export class SecondFactor {
       outcome: 'success' | 'failure' | 'denied',
       reason: string | null,
       details: Record<string, unknown>,
-    ) =>
-      this.audit.record({
+    ) => {
+      // A refusal is an attempt of its own; a success is one once the policy records it.
+      if (reason) this.attemptFailed(user, context, reason, methodOf(candidates));
+      return this.audit.record({
         type: 'login.second-factor',
         outcome,
         reason,
@@ -86,6 +91,7 @@ export class SecondFactor {
         address: context.address,
         details: { door: context.door, application: context.application ?? null, ...details },
       });
+    };
     if (candidates.length === 0) {
       await audit('denied', 'MFA_NO_FACTOR', {});
       throw MfaErrors.MFA_NO_FACTOR();
@@ -143,4 +149,22 @@ export class SecondFactor {
     await audit('failure', 'MFA_INVALID_CODE', { tokens: ready.map((t) => t.id), locked: nowLocked });
     throw MfaErrors.MFA_INVALID_CODE();
   }
+
+  /** A refused second factor, for monitoring: with the policy's decision the step carries. */
+  private attemptFailed(user: User, context: AttemptContext, code: string, method: string | undefined): void {
+    this.attempts?.record({
+      origin: context,
+      user: { id: user.id, name: user.username },
+      result: resultOfCode(code),
+      reason: code,
+      ...(context.decision ? { decision: context.decision } : {}),
+      ...(method ? { method } : {}),
+    });
+  }
+}
+
+/** The method a code was tried against: the token type when every candidate has the same one. */
+function methodOf(candidates: readonly Token[]): string | undefined {
+  const types = new Set(candidates.map((t) => t.type));
+  return types.size === 1 ? [...types][0] : undefined;
 }

@@ -13,6 +13,10 @@ export interface Metrics {
   workerRequests: Counter<'worker'>;
   /** Runs of the scheduled clean-up (one worker of several runs it). */
   cleanUpRuns: Counter;
+  /** Sign-in attempts by door and result (the attempts' result list), for dashboards without the database. */
+  attempts: Counter<'door' | 'result'>;
+  /** Sign-in attempts the writer dropped: its queue was full while the database was slow or away. */
+  attemptsDropped: Counter;
 }
 
 /** Creates the registry with process metrics and Passgate's own. */
@@ -55,6 +59,17 @@ export function createMetrics(): Metrics {
     cleanUpRuns: new Counter({
       name: 'passgate_clean_up_runs_total',
       help: 'Runs of the scheduled clean-up job (retention.cleanUpIntervalSeconds).',
+      registers: [registry],
+    }),
+    attempts: new Counter({
+      name: 'passgate_sign_in_attempts_total',
+      help: 'Sign-in attempts by door and result (success, wrong_password, wrong_code, denied, locked, throttled ...).',
+      labelNames: ['door', 'result'],
+      registers: [registry],
+    }),
+    attemptsDropped: new Counter({
+      name: 'passgate_sign_in_attempts_dropped_total',
+      help: 'Sign-in attempts not recorded because the queue of the attempt writer was full (attempts.queueSize).',
       registers: [registry],
     }),
   };

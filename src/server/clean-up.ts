@@ -10,7 +10,8 @@ const DAY = 24 * HOUR;
 
 /**
  * The engine's own prune jobs, with the retention periods of the configuration (`retention`):
- * throttle counters, passcodes, second-factor steps, delivery attempts and learned trust.
+ * throttle counters, passcodes, second-factor steps, delivery attempts, sign-in attempts and
+ * learned trust.
  */
 export function enginePruneJobs(core: Core, retention: Config['retention']): PruneJob[] {
   const { repositories } = core;
@@ -34,6 +35,11 @@ export function enginePruneJobs(core: Core, retention: Config['retention']): Pru
       name: 'delivery attempts',
       retentionMs: retention.deliveryAttemptsDays * DAY,
       prune: (olderThan) => repositories.deliveryAttempts.prune(olderThan),
+    },
+    {
+      name: 'sign-in attempts',
+      retentionMs: retention.attemptsDays * DAY,
+      prune: (olderThan) => repositories.signInAttempts.prune(olderThan),
     },
     // Single sign-on sessions go once over (absolute end, idle time, revocation), with their applications.
     {

@@ -65,6 +65,10 @@ export async function composeServices(
   const seeded = await seedPolicies(core);
   if (seeded.length > 0) logger.info({ kinds: seeded }, 'policies seeded from the configuration');
 
+  core.attempts.observe({
+    recorded: (door, result) => metrics.attempts.inc({ door, result }),
+    dropped: (count) => metrics.attemptsDropped.inc(count),
+  });
   const web = await composeWebKit(core, publicUrl);
   const engine = composeEngine(core, {
     publicUrl,

@@ -1,3 +1,4 @@
+import { AttemptWriter } from '../attempts/writer.js';
 import type { Clock } from '../clock.js';
 import { ConfigErrors } from '../config/errors.js';
 import { createCodeHasher } from '../crypto/code-hash.js';
@@ -81,6 +82,13 @@ export function composeCore(
   const throttle = new Throttle(repositories.throttle, clock);
   const seats = new Seats({ repository: repositories.seats, audit, clock, logger, terms: licence });
   seats.warnWhenExpired();
+  const attempts = new AttemptWriter(
+    repositories.signInAttempts,
+    geo,
+    config.attempts,
+    clock,
+    logger.child({ module: 'attempts' }),
+  );
   return {
     config,
     database,
@@ -100,11 +108,12 @@ export function composeCore(
     passcodeHasher,
     policies: repositories.policies,
     throttle,
-    secondFactor: new SecondFactor(tokens, tokenTypes, throttle, audit, clock, config.mfa),
+    secondFactor: new SecondFactor(tokens, tokenTypes, throttle, audit, clock, config.mfa, attempts),
     geo,
     learnedTrust: new LearnedTrust(repositories.trustedNetworks, config.policies.learning, clock, audit),
     loginHistory: new LoginHistory(repositories.loginHistory, clock),
     seats,
+    attempts,
   };
 }
 

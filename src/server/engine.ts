@@ -34,6 +34,7 @@ export function composeEngine(core: Core, runtime: EngineRuntime): Engine {
     core.config.loginThrottle,
     (outcome) => runtime.metrics.logins.inc({ outcome }),
     runtime.logger,
+    core.attempts,
   );
   const vouchedFirstFactor = new VouchedFirstFactor(core.users, core.directory, core.audit);
   const policy = composeAuthenticationPolicy(core, challenges);
@@ -121,6 +122,7 @@ export function composeAuthenticationPolicy(core: Core, challenges: Challenges):
     history: core.loginHistory,
     factorTypes: async (user) => (await challenges.offersFor(user)).map((offer) => offer.type),
     audit: core.audit,
+    attempts: core.attempts,
     settings: config.policies,
     clock,
   });

@@ -153,6 +153,8 @@ export async function startServer(config: Config, options: StartOptions): Promis
       await closeGracefully(server, config.server.shutdownGraceSeconds * 1000);
       if (metricsServer) await closeGracefully(metricsServer, 0);
       await ready.catch(() => {});
+      // The sign-ins that finished are recorded before the store closes.
+      await core?.attempts.flush();
       await core?.directory.close?.();
       await database?.close();
     },

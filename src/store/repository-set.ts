@@ -17,6 +17,7 @@ import { RevokedSessionsRepository } from './repositories/revoked-sessions.js';
 import { SamlRequestIdsRepository } from './repositories/saml-request-ids.js';
 import { SeatsRepository } from './repositories/seats.js';
 import { SessionsRepository } from './repositories/sessions.js';
+import { SignInAttemptsRepository } from './repositories/sign-in-attempts.js';
 import { ThrottleRepository } from './repositories/throttle.js';
 import { TokensRepository } from './repositories/tokens.js';
 import { TrustedNetworksRepository } from './repositories/trusted-networks.js';
@@ -52,6 +53,8 @@ export interface Repositories {
   seats: SeatsRepository;
   /** The columns each administrator chose for each grid of the administration site. */
   gridPreferences: GridPreferencesRepository;
+  /** Every sign-in attempt of every door (monitoring), written in batches by the attempt writer. */
+  signInAttempts: SignInAttemptsRepository;
 }
 
 /** Builds every repository over an open (migrated) database; the token seeds are sealed with `box`. */
@@ -78,5 +81,6 @@ export function createRepositories(database: Database, box: SecretBox, clock: Cl
     sessions: new SessionsRepository(db),
     seats: new SeatsRepository(db),
     gridPreferences: new GridPreferencesRepository(db, clock),
+    signInAttempts: new SignInAttemptsRepository(db),
   };
 }

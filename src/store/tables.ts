@@ -33,6 +33,7 @@ export interface Tables {
   seats: SeatRow;
   seat_pools: SeatPoolRow;
   grid_preferences: GridPreferenceRow;
+  sign_in_attempts: SignInAttemptRow;
 }
 
 /** A licence seat one user holds in one pool (migration 0014). */
@@ -63,6 +64,35 @@ export interface GridPreferenceRow {
   /** JSON array of `{ id, visible, size }` in the chosen order. */
   columns: string;
   updated_at: number;
+}
+
+/** One sign-in attempt of any door (migration 0017): the monitoring record, written in batches. */
+export interface SignInAttemptRow {
+  /** Time-ordered id (timeOrderedId). */
+  id: string;
+  at: number;
+  /** The user, when the attempt got as far as knowing them. */
+  user_id: string | null;
+  /** The user's name, or the name typed when the user is not known. */
+  user_name: string;
+  door: string;
+  application: string | null;
+  address: string;
+  /** The source network: the address's /24 (IPv4) or /48 (IPv6) prefix; null when not an IP address. */
+  network: string | null;
+  /** ISO 3166-1 alpha-2 country of the address, or null (private, unknown). */
+  country: string | null;
+  /** 1 when the user had never signed in from this country before. */
+  first_seen: number;
+  /** One of ATTEMPT_RESULTS (src/attempts/results.ts). */
+  result: string;
+  /** The error code behind a failed result (INVALID_CREDENTIALS, MFA_LOCKED ...). */
+  reason: string | null;
+  /** The Authentication Policy's rule and action, once it decided. */
+  rule: string | null;
+  action: string | null;
+  /** The method used or tried: password, or a token type (totp, sms ...). */
+  method: string | null;
 }
 
 /** A browser's single sign-on session (migration 0012); the browser holds the id whose hash is `secret_hash`. */

@@ -58,6 +58,7 @@ describe('configuration', () => {
       passcodesMinutes: 60,
       challengesMinutes: 60,
       deliveryAttemptsDays: 90,
+      attemptsDays: 180,
     });
     const message = errorOf(() =>
       loadConfig({

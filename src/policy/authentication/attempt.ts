@@ -1,3 +1,5 @@
+import type { DecisionSummary } from '../../attempts/attempt.js';
+
 /** Where a sign-in attempt comes from and what it is for; doors fill this in. */
 export interface AttemptContext {
   /** Client address as established by the door (trusted proxies already resolved). */
@@ -8,6 +10,8 @@ export interface AttemptContext {
   application?: string;
   /** The door's own flow the attempt belongs to (an OIDC interaction, a RADIUS State ...). */
   flow?: string;
+  /** The Authentication Policy's decision, once made: a second step carries it (recorded with its attempts). */
+  decision?: DecisionSummary;
 }
 
 /** One way the user may answer a challenge. */

@@ -1,4 +1,5 @@
 import ipaddr from 'ipaddr.js';
+import type { AttemptRecorder } from '../../attempts/writer.js';
 import type { Clock } from '../../clock.js';
 import type { Config } from '../../config/load.js';
 import { continentOf } from '../../geo/countries.js';
@@ -34,6 +35,8 @@ export interface AuthenticationPolicyDeps {
   /** Types of the second factors the user can answer with now (in any order). */
   factorTypes: (user: User) => Promise<readonly string[]>;
   audit: AuditRepository;
+  /** Where each login's outcome goes for monitoring (absent: not recorded, as in the simulator). */
+  attempts?: AttemptRecorder;
   settings: Config['policies'];
   clock: Clock;
 }
@@ -159,10 +162,18 @@ export class AuthenticationPolicy {
   /**
    * After a login succeeded: remembers its country and device, learns the network when a second
    * factor the policy itself required was passed (nothing is learned where MFA is skipped
-   * anyway, nor from a step-up an application asked for), and records the audit event.
+   * anyway, nor from a step-up an application asked for), and records the audit event and the
+   * sign-in attempt.
    */
   async completed(user: User, context: LoginContext, decision: Decision, second?: SecondStep): Promise<void> {
     const { trust, history, audit } = this.deps;
+    this.deps.attempts?.record({
+      origin: context,
+      user: { id: user.id, name: user.username },
+      result: 'success',
+      decision,
+      method: second?.method ?? 'password',
+    });
     await history.record(user.id, decision.facts.country, context.device ?? null);
     const learn = decision.action === 'mfa' && !decision.stepUp && second?.method !== undefined;
     const learned = learn ? await trust.recordMfaSuccess(user.id, context.address) : undefined;
@@ -184,6 +195,13 @@ export class AuthenticationPolicy {
 
   /** Records a login the policy denied. */
   async denied(user: User, context: LoginContext, decision: Decision): Promise<void> {
+    this.deps.attempts?.record({
+      origin: context,
+      user: { id: user.id, name: user.username },
+      result: 'denied',
+      reason: decision.message ?? 'ACCESS_DENIED',
+      decision,
+    });
     await this.deps.audit.record({
       type: 'login',
       outcome: 'denied',
