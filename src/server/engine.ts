@@ -7,6 +7,7 @@ import type { Translate } from '../engine/passcode-message.js';
 import { PasscodeSender } from '../engine/passcode-sender.js';
 import { SingleSignOn } from '../engine/single-sign-on.js';
 import { VouchedFirstFactor } from '../engine/vouched-first-factor.js';
+import { withoutSeatGate } from '../licences/without-seat.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { AuthenticationPolicy } from '../policy/authentication/authentication-policy.js';
@@ -125,5 +126,8 @@ export function composeAuthenticationPolicy(core: Core, challenges: Challenges):
     attempts: core.attempts,
     settings: config.policies,
     clock,
+    ...(config.licences.withoutSeat
+      ? { afterRules: withoutSeatGate(core.seats, config.licences.withoutSeat, core.audit) }
+      : {}),
   });
 }

@@ -39,6 +39,16 @@ export interface AuthenticationPolicyDeps {
   attempts?: AttemptRecorder;
   settings: Config['policies'];
   clock: Clock;
+  /**
+   * Adjusts the decision after the rules, for what lies outside them (the licence's
+   * `licences.withoutSeat`); every door's sign-in passes here.
+   */
+  afterRules?: (
+    user: User,
+    context: LoginContext,
+    decision: Decision,
+    options: DecideOptions,
+  ) => Promise<Decision>;
 }
 
 /** What a door asks on top of the policy. */
@@ -153,10 +163,11 @@ export class AuthenticationPolicy {
     return decision;
   }
 
-  /** Decides a login: resolves its facts and evaluates the rules. Writes nothing. */
+  /** Decides a login: resolves its facts and evaluates the rules (then `afterRules`, which may audit). */
   async decide(user: User, context: LoginContext, options: DecideOptions = {}): Promise<Decision> {
     const [rules, facts] = await Promise.all([this.rules(), this.facts(user, context)]);
-    return this.evaluate(rules, facts, options);
+    const decision = this.evaluate(rules, facts, options);
+    return this.deps.afterRules ? this.deps.afterRules(user, context, decision, options) : decision;
   }
 
   /**
