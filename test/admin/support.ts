@@ -14,10 +14,11 @@ export const ADMIN_ROLES_CONFIG = {
 
 /** A Passgate with the administration roles above and a user with a TOTP token in each. */
 export async function startAdminServer(
-  options: { backend?: Backend; config?: ConfigInput } = {},
+  options: { backend?: Backend; config?: ConfigInput; databaseUrl?: string } = {},
 ): Promise<PolicyServer> {
   const server = await startPolicyServer({
     ...(options.backend ? { backend: options.backend } : {}),
+    ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
     config: {
       ...options.config,
       admin: { roles: ADMIN_ROLES_CONFIG, ...options.config?.admin },

@@ -52,7 +52,7 @@ export interface PolicyServer extends TestServer {
 
 /** startTestServer on a clock the test can move, with the helpers the policy tests share. */
 export async function startPolicyServer(
-  options: { backend?: Backend; config?: ConfigInput; clients?: TestClient[] } = {},
+  options: { backend?: Backend; config?: ConfigInput; clients?: TestClient[]; databaseUrl?: string } = {},
 ): Promise<PolicyServer> {
   const clock = shiftedClock();
   const clients = options.clients ?? [TEST_CLIENT];

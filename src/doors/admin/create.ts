@@ -4,12 +4,12 @@ import type { FlowResult } from '../../login/flow.js';
 import type { DoorContext } from '../door.js';
 import { createAuditChange } from './audit-change.js';
 import { GridPreferences } from './grid/preferences.js';
-import type { HeaderNoticeSource } from './layout.js';
 import { ADMIN_DOOR, ADMIN_FLOW_COOKIE, ADMIN_FLOW_MINUTES, AdminFlows } from './login-flows.js';
 import type { AdminPage, AdminSite } from './page.js';
 import { ADMIN_PAGES } from './pages/index.js';
 import { roleMembers, roleOf } from './roles.js';
 import { createAdminRouter } from './router.js';
+import { seatNotices } from './seat-notices.js';
 import { AdminSessions, adminSessionOf } from './session.js';
 
 /** The administration site's parts, as its door hands them to the server. */
@@ -20,12 +20,6 @@ export interface AdminDoorParts {
   pages: readonly AdminPage[];
   site: AdminSite;
 }
-
-/**
- * Warnings for the header of every page. The licence seats (issue 16 item 3) add theirs here
- * (`engine.seats.usage()` at 90 % of a pool).
- */
-const HEADER_NOTICES: readonly HeaderNoticeSource[] = [];
 
 /** The administration site: its pages behind the roles, its session, its sign-ins. */
 export function createAdminSite(
@@ -108,7 +102,8 @@ export function createAdminSite(
     members,
     render: web.render,
     csrf,
-    layout: { pages, notices: HEADER_NOTICES, csrf },
+    // Warnings in the header of every page: a seat pool at 90 % of its licence.
+    layout: { pages, notices: [seatNotices(engine.seats)], csrf },
     maxBodyBytes: config.server.maxBodyBytes,
   });
   return { router, flows, pages, site };
