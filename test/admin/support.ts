@@ -6,11 +6,11 @@ import { Browser, type Exchange, formField } from '../support/browser.js';
 import type { Backend } from '../support/databases.js';
 
 /** The roles of the test servers: ada administers, the Helpdesk group helps, otto audits; nora is no one. */
-export const ADMIN_ROLES_CONFIG = {
+export const ADMIN_ROLES_CONFIG: { [role: string]: { users?: string[]; groups?: string[] } } = {
   administrator: { users: ['ada'] },
   helpdesk: { groups: ['Helpdesk'] },
   auditor: { users: ['otto'] },
-} as const;
+};
 
 /** A Passgate with the administration roles above and a user with a TOTP token in each. */
 export async function startAdminServer(
