@@ -39,7 +39,7 @@ const LAYERS = [
   { name: 'directory-keys', folders: ['src/directory', 'src/keys'] },
   { name: 'store', folders: ['src/store'] },
   /** Utilities every layer may use. */
-  { name: 'utilities', folders: ['src/crypto', 'src/observability', 'src/geo'] },
+  { name: 'utilities', folders: ['src/crypto', 'src/observability', 'src/geo', 'src/monitoring'] },
   { name: 'config', folders: ['src/config'] },
   /** Leaf modules: the error model, the clock, paths and ambient types. */
   { name: 'base', folders: ['src/errors.ts', 'src/clock.ts', 'src/paths.ts', 'src/types'] },
