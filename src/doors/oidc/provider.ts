@@ -13,6 +13,7 @@ import type { UsersRepository } from '../../store/repositories/users.js';
 import type { PageRenderer } from '../../web/render.js';
 import type { AdapterFactory } from './adapter.js';
 import { ACR_MFA, ACR_PASSWORD, REQUIRE_MFA, stepUpCheck } from './assurance.js';
+import { cookieSigner } from './cookie-signer.js';
 import {
   LOGOUT_DISCOVERY,
   LOGOUT_METADATA,
@@ -109,7 +110,7 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
     clients: options.clients,
     jwks: { keys: options.jwks as NonNullable<Configuration['jwks']>['keys'] },
     cookies: {
-      keys: options.cookieKeys.map((k) => k.toString('base64')),
+      keys: cookieSigner(options.cookieKeys),
       long: { signed: true, httpOnly: true, sameSite: 'lax' },
       short: { signed: true, httpOnly: true, sameSite: 'lax' },
     },
