@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
 import ejs from 'ejs';
@@ -29,6 +30,7 @@ export function createPageRenderer(
   translations: Translations,
   cache: boolean,
 ): PageRenderer {
+  if (cache) compileTemplates(viewsDir);
   const translators = new Map<string, TFunction>();
   const translatorOf = (lang: string) => {
     let t = translators.get(lang);
@@ -50,6 +52,27 @@ export function createPageRenderer(
     };
     return ejs.renderFile(path.join(viewsDir, `${view}.ejs`), { ...pageLocals, ...locals }, { cache });
   };
+}
+
+/**
+ * Compiles every template of `viewsDir` into ejs's cache, as `renderFile` with `cache` would
+ * on first use: the first sign-in after a start costs what the following ones do. A template
+ * that does not compile is left to fail where it is rendered, as before.
+ */
+function compileTemplates(viewsDir: string): void {
+  const files = readdirSync(viewsDir, { recursive: true, encoding: 'utf8' }).filter((f) =>
+    f.endsWith('.ejs'),
+  );
+  for (const file of files) {
+    const filename = path.join(viewsDir, file);
+    if (ejs.cache.get(filename)) continue;
+    try {
+      const source = readFileSync(filename, 'utf8').replace(/^\uFEFF/, '');
+      ejs.cache.set(filename, ejs.compile(source, { filename, cache: true }));
+    } catch {
+      // Rendering it reports the error.
+    }
+  }
 }
 
 /** Most translations a language keeps (interpolated values make the set open-ended). */
