@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { Database } from './database.js';
+import { AttemptStatisticsRepository } from './repositories/attempt-statistics.js';
 import { AuditRepository } from './repositories/audit.js';
 import { BackupCodesRepository } from './repositories/backup-codes.js';
 import { ChallengesRepository } from './repositories/challenges.js';
@@ -55,6 +56,8 @@ export interface Repositories {
   gridPreferences: GridPreferencesRepository;
   /** Every sign-in attempt of every door (monitoring), written in batches by the attempt writer. */
   signInAttempts: SignInAttemptsRepository;
+  /** Monitoring's counts over the sign-in attempts (the map, the drill-down, the chart). */
+  attemptStatistics: AttemptStatisticsRepository;
 }
 
 /** Builds every repository over an open (migrated) database; the token seeds are sealed with `box`. */
@@ -82,5 +85,6 @@ export function createRepositories(database: Database, box: SecretBox, clock: Cl
     seats: new SeatsRepository(db),
     gridPreferences: new GridPreferencesRepository(db, clock),
     signInAttempts: new SignInAttemptsRepository(db),
+    attemptStatistics: new AttemptStatisticsRepository(db),
   };
 }
