@@ -40,7 +40,11 @@ describe('signing in to the administration site', () => {
       stepUp: 'admin-site',
     });
     const [signIn] = await server.core.audit.recent({ type: 'admin.signin' });
-    expect(signIn).toMatchObject({ outcome: 'success', details: { mfa: true } });
+    expect(signIn).toMatchObject({
+      outcome: 'success',
+      username: 'ada',
+      details: { mfa: true, role: 'administrator' },
+    });
   });
 
   it('never lets in a user without a second factor, whatever the rule', async () => {

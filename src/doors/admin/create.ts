@@ -49,15 +49,28 @@ export function createAdminSite(
     clock,
     secureCookies: web.secureCookies,
   });
-  const signInAudit = (req: Request, result: FlowResult, outcome: 'success' | 'denied', reason?: string) =>
-    core.audit.record({
+  const signInAudit = async (
+    req: Request,
+    result: FlowResult,
+    outcome: 'success' | 'denied',
+    reason?: string,
+  ) => {
+    const user = await core.users.findById(result.userId);
+    await core.audit.record({
       type: 'admin.signin',
       outcome,
       reason: reason ?? null,
       userId: result.userId,
+      username: user?.username ?? null,
       address: req.ip ?? null,
-      details: { door: ADMIN_DOOR, amr: result.amr, mfa: result.mfa },
+      details: {
+        door: ADMIN_DOOR,
+        amr: result.amr,
+        mfa: result.mfa,
+        ...(user ? { role: roleOf(members, user) ?? null } : {}),
+      },
     });
+  };
   const flows = new AdminFlows(
     binding,
     {

@@ -69,8 +69,9 @@ export function placeColumns<Row>(
 
 /**
  * Reads the "columns" form: for each column `visible.<id>` (a checkbox), `order.<id>` (its
- * position, a number) and `size.<id>`. Unknown columns and values are ignored, ties keep the
- * current order, and a form that hides every column is refused (undefined).
+ * position, a number) and `size.<id>`. Unknown columns and values are ignored; a column given
+ * the position another one holds takes it (the other moves down), and a form that hides every
+ * column is refused (undefined).
  */
 export function readColumnsForm<Row>(
   grid: GridDefinition<Row>,
@@ -82,9 +83,11 @@ export function readColumnsForm<Row>(
     const { id } = placed.column;
     const order = Number.parseInt(field(`order.${id}`) ?? '', 10);
     const size = field(`size.${id}`) as ColumnSize | undefined;
+    const position = Number.isFinite(order) ? order : index + 1;
     return {
       index,
-      order: Number.isFinite(order) ? order : index + 1,
+      order: position,
+      moved: position !== index + 1,
       choice: {
         id,
         visible: field(`visible.${id}`) === 'on',
@@ -92,7 +95,7 @@ export function readColumnsForm<Row>(
       },
     };
   });
-  chosen.sort((a, b) => a.order - b.order || a.index - b.index);
+  chosen.sort((a, b) => a.order - b.order || Number(b.moved) - Number(a.moved) || a.index - b.index);
   const columns = chosen.map((c) => c.choice);
   if (!columns.some((c) => c.visible)) return undefined;
   return grid.columns.length === columns.length ? columns : undefined;
