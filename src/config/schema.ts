@@ -9,6 +9,7 @@ import { metricsSchema } from './metrics-schema.js';
 import { geoSchema, learningSchema, mfaSessionMinutes } from './policies-schema.js';
 import { radiusSchema } from './radius-schema.js';
 import { rateLimitSchema } from './rate-limit-schema.js';
+import { resetSchema } from './reset-schema.js';
 import { retentionSchema } from './retention-schema.js';
 import { samlSchema } from './saml-schema.js';
 import { selfserviceSchema } from './selfservice-schema.js';
@@ -386,6 +387,7 @@ export function configSchemaWith<P extends PluginSchemas>(plugins: P) {
       radius: radiusSchema,
       selfservice: selfserviceSchema,
       admin: adminSchema,
+      reset: resetSchema,
       sessions: sessionsSchema,
       licences: licencesSchema,
       retention: retentionSchema,

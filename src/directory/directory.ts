@@ -26,8 +26,34 @@ export interface Directory {
    * lockout threshold): Passgate must stop before the directory locks the account.
    */
   attemptRule?(username: string): Promise<DirectoryAttemptRule | undefined>;
+  /**
+   * The user a login name denotes (refreshed in Passgate's store), or undefined when there is none
+   * (or more than one): the reset site identifies a user who cannot type a password.
+   */
+  find(username: string): Promise<User | undefined>;
+  /**
+   * Sets a new password as an administrator would (no old password), so that the user is not
+   * asked to change it again. A password the directory's rules refuse raises PASSWORD_REJECTED,
+   * whose {@link passwordRefusal} says which rule.
+   */
+  resetPassword(username: string, newPassword: string): Promise<void>;
+  /** Ends a lockout the directory keeps itself (AD's lockoutTime); the password is unchanged. */
+  unlock(username: string): Promise<void>;
+  /** The rules a new password of this user must meet, shown before it is typed. */
+  passwordRules(username: string): Promise<PasswordRules>;
   /** Closes the directory's connections (the server stops, a command ends). */
   close?(): Promise<void>;
+}
+
+/** A directory's password rules, as the reset site shows them before a new password is typed. */
+export interface PasswordRules {
+  minLength: number;
+  /** Characters of three of four kinds (upper, lower, digits, others), and not the account's name. */
+  complexity: boolean;
+  /** How many earlier passwords may not be used again (0: none). */
+  historyLength: number;
+  /** Days a user must wait before changing a new password themselves (0: none). */
+  minAgeDays: number;
 }
 
 /** A directory's own limit of password attempts. */

@@ -24,3 +24,25 @@ export const DirectoryErrors = defineErrors({
   },
   AMBIGUOUS_LOGIN_NAME: { status: 401, publicMessage: 'The user name or password is incorrect.' },
 });
+
+/** The rule a refused new password broke, as far as the directory said (`policy`: it did not say which). */
+export type PasswordRefusal = 'tooShort' | 'complexity' | 'history' | 'tooRecent' | 'policy';
+
+/**
+ * The cause of a PASSWORD_REJECTED that names the rule broken: the code stays PASSWORD_REJECTED
+ * for every caller, and a page that explains the rule reads it with {@link passwordRefusal}.
+ */
+export class PasswordRefusalCause extends Error {
+  constructor(
+    readonly refusal: PasswordRefusal,
+    cause: unknown,
+  ) {
+    super(`password refused: ${refusal}`, { cause });
+  }
+}
+
+/** Which rule a PASSWORD_REJECTED broke; `policy` when the directory did not say. */
+export function passwordRefusal(error: unknown): PasswordRefusal {
+  const cause = (error as { cause?: unknown } | undefined)?.cause;
+  return cause instanceof PasswordRefusalCause ? cause.refusal : 'policy';
+}

@@ -123,6 +123,19 @@ export class FirstFactor {
     }
   }
 
+  /**
+   * Forgets the password failures Passgate counted for an account (its own lockout shield, under
+   * the name and, for AD, the account whatever its name): an unlock after the user proved who they are.
+   */
+  async forgive(username: string): Promise<void> {
+    const name = normalizeUsername(username);
+    const subject = (await this.directory.attemptRule?.(name))?.subject;
+    await Promise.all([
+      this.throttle.clear(throttleKeys.userName(name)),
+      ...(subject ? [this.throttle.clear(throttleKeys.account(subject))] : []),
+    ]);
+  }
+
   /** Audits a failed attempt (and tells the metrics and the attempt writer). */
   private async failed(
     auditBase: Omit<AuditEvent, 'outcome'> & { username: string },

@@ -11,6 +11,10 @@ export const throttleKeys = {
   account: (subject: string) => `login:account:${subject}`,
   /** Password failures from one source address, whatever the user name. */
   address: (address: string) => `login:address:${address}`,
+  /** Password-reset journeys started for a user name (normalised), whatever their outcome. */
+  resetUser: (name: string) => `reset:user:${name}`,
+  /** Password-reset journeys started from one source address. */
+  resetAddress: (address: string) => `reset:address:${address}`,
   /** Second-factor failures of a user, over all their tokens. */
   secondFactor: (userId: string) => `mfa:user:${userId}`,
 };

@@ -17,7 +17,7 @@ export interface SucceededSignIn {
 /**
  * Ends a sign-in that succeeded, the one way every door's flow ends well: the browser's single
  * sign-on session starts (or is proven again), then the door answers its application with the
- * result and the session it belongs to.
+ * result and the session it belongs to (none for a flow that only verifies the user).
  */
 export async function finishSignIn(
   deps: Pick<DecisionDeps, 'sessions'>,
@@ -27,6 +27,14 @@ export async function finishSignIn(
   signIn: SucceededSignIn,
 ): Promise<void> {
   const { user, amr, mfa, decision } = signIn;
+  if (flow.startsSession === false) {
+    return flow.finish(req, res, {
+      userId: user.id,
+      amr,
+      mfa,
+      decision: { action: decision.action, rule: decision.rule },
+    });
+  }
   const session = await deps.sessions.establish(req, res, {
     user,
     amr,

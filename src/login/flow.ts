@@ -55,6 +55,11 @@ export interface LoginFlow {
   fresh?: boolean;
   /** The password must have been proven within this many ms (OIDC max_age). */
   maxAgeMs?: number;
+  /**
+   * False when the flow only verifies who the user is and must not sign the browser in (the reset
+   * site: a second factor alone proves no password): no single sign-on session starts or is proven.
+   */
+  startsSession?: boolean;
   /** Ends the flow: the door answers its application (a redirect, an auto-posted form ...). */
   finish(req: Request, res: Response, result: FlowResult): Promise<void>;
   /**

@@ -2,6 +2,7 @@ import { adminDoor } from '../doors/admin/door.js';
 import type { Door } from '../doors/door.js';
 import { oidcDoor } from '../doors/oidc/door.js';
 import { radiusDoor } from '../doors/radius/door.js';
+import { resetDoor } from '../doors/reset/door.js';
 import { samlDoor } from '../doors/saml/door.js';
 import { selfServiceDoor } from '../doors/selfservice/door.js';
 
@@ -9,7 +10,7 @@ import { selfServiceDoor } from '../doors/selfservice/door.js';
  * Every door, in mounting order: the server creates the enabled ones from this list and nothing
  * else. Adding a door is a folder under src/doors/ and one line here.
  */
-export const DOORS = [oidcDoor, samlDoor, selfServiceDoor, radiusDoor, adminDoor] as const;
+export const DOORS = [oidcDoor, samlDoor, selfServiceDoor, resetDoor, radiusDoor, adminDoor] as const;
 
 /** The running doors by name (a door the configuration turns off is absent). */
 export type RunningDoors = {

@@ -9,7 +9,7 @@ export interface SealedCookieOptions {
 }
 
 /**
- * A small JSON value kept by the browser (a site's session: self-service, administration), sealed (AES-256-GCM under the master key, the cookie's
+ * A small JSON value kept by the browser (a site's session: self-service, administration; a verified password-reset journey), sealed (AES-256-GCM under the master key, the cookie's
  * name bound as associated data): the browser can neither read nor change it, and a cookie of
  * one purpose cannot be replayed as another. Expiry is inside the value, so it holds even when
  * a browser keeps the cookie longer than asked.

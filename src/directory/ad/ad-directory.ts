@@ -11,7 +11,7 @@ import {
 import type { Clock } from '../../clock.js';
 import type { ActiveDirectoryConfig } from '../../config/directory-schema.js';
 import type { User, UsersRepository } from '../../store/repositories/users.js';
-import type { Directory, DirectoryAttemptRule } from '../directory.js';
+import type { Directory, DirectoryAttemptRule, PasswordRules } from '../directory.js';
 import { DirectoryErrors } from '../errors.js';
 import { bindRefusal } from './bind-outcome.js';
 import type { AdConnector } from './connector.js';
@@ -19,6 +19,8 @@ import { BINARY_ATTRIBUTES, toDirectoryUser, userAttributes } from './entry.js';
 import { lockoutRule } from './lockout.js';
 import { loginNameFilter, parseLoginName } from './login-name.js';
 import { guidToUuid } from './object-guid.js';
+import { passwordWriteRefusal } from './password-refusal.js';
+import { passwordRules } from './password-rules.js';
 
 /** Source name of users that come from Active Directory. */
 export const AD_SOURCE = 'ad';
@@ -126,13 +128,54 @@ export class AdDirectory implements Directory {
     });
   }
 
-  /** An administrator's reset, with the service account's rights (replace). */
+  /**
+   * An administrator's reset, with the service account's rights (replace), in one write with
+   * pwdLastSet = -1 (now): the user is not made to change the password again at the next sign-in.
+   */
   async resetPassword(username: string, newPassword: string): Promise<void> {
     const entry = await this.findEntry(username);
     await this.connector.asService((client) =>
       this.modifyPassword(client, entry.dn, [
         new Change({ operation: 'replace', modification: passwordAttribute(newPassword) }),
+        new Change({
+          operation: 'replace',
+          modification: new Attribute({ type: 'pwdLastSet', values: ['-1'] }),
+        }),
       ]),
+    );
+  }
+
+  /** Ends AD's lockout of the account (lockoutTime = 0); its password and bad-password count stay. */
+  async unlock(username: string): Promise<void> {
+    const entry = await this.findEntry(username);
+    await this.connector.asService((client) =>
+      client.modify(entry.dn, [
+        new Change({
+          operation: 'replace',
+          modification: new Attribute({ type: 'lockoutTime', values: ['0'] }),
+        }),
+      ]),
+    );
+  }
+
+  /** The user named, refreshed in the store; undefined for a name that denotes no one (or several). */
+  async find(username: string): Promise<User | undefined> {
+    const entry = await this.findEntry(username).catch((error: unknown) => {
+      if (
+        DirectoryErrors.is(error, 'INVALID_CREDENTIALS') ||
+        DirectoryErrors.is(error, 'AMBIGUOUS_LOGIN_NAME')
+      )
+        return undefined;
+      throw error;
+    });
+    return entry ? this.refresh(entry) : undefined;
+  }
+
+  /** The password rules of the user's fine-grained policy, else the domain's. */
+  async passwordRules(username: string): Promise<PasswordRules> {
+    const entry = await this.findEntry(username);
+    return this.connector.asService(async (client) =>
+      passwordRules(client, await this.domainDn(client), entry),
     );
   }
 
@@ -202,12 +245,15 @@ export class AdDirectory implements Directory {
     try {
       await client.modify(dn, changes);
     } catch (error) {
+      // 19 constraintViolation / 53 unwillingToPerform: policy (length, complexity, history) or a wrong old password.
       if (error instanceof ResultCodeError) {
-        // 19 constraintViolation / 53 unwillingToPerform: policy (length, complexity, history) or a wrong old password.
-        throw DirectoryErrors.PASSWORD_REJECTED({
-          detail: `AD refused the new password: ${error.message}`,
-          cause: error,
-        });
+        throw (
+          passwordWriteRefusal(error) ??
+          DirectoryErrors.PASSWORD_REJECTED({
+            detail: `AD refused the new password: ${error.message}`,
+            cause: error,
+          })
+        );
       }
       throw error;
     }

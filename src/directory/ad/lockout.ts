@@ -2,14 +2,16 @@ import type { Client, Entry } from 'ldapts';
 import type { ActiveDirectoryConfig } from '../../config/directory-schema.js';
 import type { ThrottleRule } from '../../store/repositories/throttle.js';
 
-const first = (entry: Entry | undefined, attribute: string): string | undefined => {
+/** The first value of an attribute of an entry, as text. */
+export const firstValue = (entry: Entry | undefined, attribute: string): string | undefined => {
   const value = entry?.[attribute];
   const one = Array.isArray(value) ? value[0] : value;
   return one === undefined ? undefined : String(one);
 };
 
 /** AD durations are negative counts of 100-ns intervals. */
-const durationSeconds = (value: string | undefined) => (value ? Math.ceil(Math.abs(Number(value)) / 1e7) : 0);
+export const durationSeconds = (value: string | undefined) =>
+  value ? Math.ceil(Math.abs(Number(value)) / 1e7) : 0;
 
 /**
  * The limit that keeps Passgate under the lockout threshold that applies to a user: the
@@ -22,7 +24,7 @@ export async function lockoutRule(
   config: ActiveDirectoryConfig,
   user: Entry | undefined,
 ): Promise<ThrottleRule | undefined> {
-  const pso = first(user, 'msDS-ResultantPSO');
+  const pso = firstValue(user, 'msDS-ResultantPSO');
   let threshold: number;
   let window: number;
   if (pso) {
@@ -30,17 +32,17 @@ export async function lockoutRule(
       scope: 'base',
       attributes: ['msDS-LockoutThreshold', 'msDS-LockoutObservationWindow'],
     });
-    threshold = Number(first(searchEntries[0], 'msDS-LockoutThreshold') ?? 0);
-    window = durationSeconds(first(searchEntries[0], 'msDS-LockoutObservationWindow'));
+    threshold = Number(firstValue(searchEntries[0], 'msDS-LockoutThreshold') ?? 0);
+    window = durationSeconds(firstValue(searchEntries[0], 'msDS-LockoutObservationWindow'));
   } else {
     const root = await client.search('', { scope: 'base', attributes: ['defaultNamingContext'] });
-    const domain = first(root.searchEntries[0], 'defaultNamingContext') ?? config.baseDn;
+    const domain = firstValue(root.searchEntries[0], 'defaultNamingContext') ?? config.baseDn;
     const { searchEntries } = await client.search(domain, {
       scope: 'base',
       attributes: ['lockoutThreshold', 'lockOutObservationWindow'],
     });
-    threshold = Number(first(searchEntries[0], 'lockoutThreshold') ?? 0);
-    window = durationSeconds(first(searchEntries[0], 'lockOutObservationWindow'));
+    threshold = Number(firstValue(searchEntries[0], 'lockoutThreshold') ?? 0);
+    window = durationSeconds(firstValue(searchEntries[0], 'lockOutObservationWindow'));
   }
   if (!threshold) return undefined;
   return {

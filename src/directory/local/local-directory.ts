@@ -1,8 +1,19 @@
 import { hashPassword, needsRehash, type ScryptParams, verifyPassword } from '../../crypto/password.js';
 import type { Database } from '../../store/database.js';
 import type { User, UsersRepository } from '../../store/repositories/users.js';
-import type { Directory } from '../directory.js';
-import { DirectoryErrors } from '../errors.js';
+import type { Directory, PasswordRules } from '../directory.js';
+import { DirectoryErrors, PasswordRefusalCause } from '../errors.js';
+
+/**
+ * The local directory's rules for a new password: a length only (what `passgate user add` asks);
+ * it keeps no history and no ages.
+ */
+export const LOCAL_PASSWORD_RULES: PasswordRules = {
+  minLength: 8,
+  complexity: false,
+  historyLength: 0,
+  minAgeDays: 0,
+};
 
 /**
  * The embedded directory: users in Passgate's own store, passwords hashed with scrypt.
@@ -31,6 +42,28 @@ export class LocalDirectory implements Directory {
       await this.users.setPasswordHash(found.user.id, await hashPassword(password, this.params));
     }
     return found.user;
+  }
+
+  async find(username: string): Promise<User | undefined> {
+    return this.users.findByUsername(username);
+  }
+
+  async resetPassword(username: string, newPassword: string): Promise<void> {
+    const user = await this.users.findByUsername(username);
+    if (!user) throw DirectoryErrors.INVALID_CREDENTIALS({ detail: `no local user "${username}"` });
+    if ([...newPassword].length < LOCAL_PASSWORD_RULES.minLength)
+      throw DirectoryErrors.PASSWORD_REJECTED({
+        detail: 'the new password is shorter than the local directory allows',
+        cause: new PasswordRefusalCause('tooShort', undefined),
+      });
+    await this.users.setPasswordHash(user.id, await hashPassword(newPassword, this.params));
+  }
+
+  /** The local directory locks no account itself: Passgate's own attempt counters are its lockout. */
+  async unlock(): Promise<void> {}
+
+  async passwordRules(): Promise<PasswordRules> {
+    return LOCAL_PASSWORD_RULES;
   }
 
   async ping(): Promise<void> {

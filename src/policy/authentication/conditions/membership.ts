@@ -34,7 +34,7 @@ export const applications = condition({
 /** The login came through one of these doors. */
 export const doors = condition({
   key: 'doors',
-  schema: z.array(z.enum(['oidc', 'saml', 'radius', 'activesync', 'selfservice', 'admin'])).min(1),
+  schema: z.array(z.enum(['oidc', 'saml', 'radius', 'activesync', 'selfservice', 'admin', 'reset'])).min(1),
   compile(value) {
     const set = new Set<string>(value);
     return ({ door }) => set.has(door);

@@ -1,0 +1,75 @@
+import type { ResetSite } from '../../config/reset-schema.js';
+import type { Directory } from '../../directory/directory.js';
+import { DirectoryErrors, passwordRefusal } from '../../directory/errors.js';
+import type { FirstFactor } from '../../engine/first-factor.js';
+import type { Sessions } from '../../engine/sessions.js';
+import { PassgateError } from '../../errors.js';
+import type { AuditRepository } from '../../store/repositories/audit.js';
+import type { UsersRepository } from '../../store/repositories/users.js';
+import { RESET_DOOR, type VerifiedJourney } from './journey.js';
+import { type ResetNoticeDeps, sendResetNotice } from './notice.js';
+import type { ResetAction } from './site.js';
+
+/** What the last step of a journey acts with. */
+export interface ActionDeps {
+  directory: Pick<Directory, 'resetPassword' | 'unlock'>;
+  firstFactor: Pick<FirstFactor, 'forgive'>;
+  sessions: Pick<Sessions, 'revokeUser'>;
+  users: Pick<UsersRepository, 'findById'>;
+  audit: AuditRepository;
+  notice: ResetNoticeDeps;
+}
+
+/** The request a journey's action comes from. */
+export interface ActionContext {
+  address: string;
+  language: string;
+}
+
+/**
+ * Acts for a verified journey: sets the new password (and ends every session of the user, who
+ * may have lost the old one to someone else) or unlocks the account (AD's lockout and Passgate's
+ * own counters; the password stays). Audited either way, then the user is told. A refusal of the
+ * directory (PASSWORD_REJECTED, with the rule broken) is raised for the page to explain.
+ */
+export async function act(
+  deps: ActionDeps,
+  site: ResetSite,
+  journey: VerifiedJourney,
+  action: ResetAction,
+  request: ActionContext & { password?: string },
+): Promise<void> {
+  const event = {
+    type: `reset.${action === 'reset' ? 'password' : 'unlock'}`,
+    userId: journey.userId,
+    username: journey.username,
+    address: request.address,
+  };
+  const details: Record<string, unknown> = { door: RESET_DOOR, site: site.name, directory: site.directory };
+  try {
+    if (action === 'reset') {
+      await deps.directory.resetPassword(journey.username, request.password ?? '');
+      const ended = await deps.sessions.revokeUser(journey.userId, {
+        reason: 'password_reset',
+        by: journey.username,
+        address: request.address,
+      });
+      details.sessionsEnded = ended.length;
+    } else {
+      await deps.directory.unlock(journey.username);
+      await deps.firstFactor.forgive(journey.username);
+    }
+  } catch (error) {
+    const refused = DirectoryErrors.is(error, 'PASSWORD_REJECTED');
+    await deps.audit.record({
+      ...event,
+      outcome: 'failure',
+      reason: error instanceof PassgateError ? error.code : 'INTERNAL',
+      details: { ...details, ...(refused ? { rule: passwordRefusal(error) } : {}) },
+    });
+    throw error;
+  }
+  await deps.audit.record({ ...event, outcome: 'success', details });
+  const user = await deps.users.findById(journey.userId);
+  if (user) await sendResetNotice(deps.notice, user, action, { ...request, site: site.name });
+}

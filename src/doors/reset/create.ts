@@ -1,0 +1,117 @@
+import { type Request, type Response, Router } from 'express';
+import type { ResetSite } from '../../config/reset-schema.js';
+import { BrowserBinding } from '../../login/browser-binding.js';
+import type { DoorContext } from '../door.js';
+import type { ActionDeps } from './actions.js';
+import { type PendingReset, RESET_DOOR, RESET_FLOW_COOKIE, ResetJourneys } from './journey.js';
+import { createResetSiteRouter, journeyOf, type SitePage } from './routes.js';
+import { readLogo } from './site.js';
+
+/** The reset door's parts, as its door hands them to the server. */
+export interface Reset {
+  router: Router;
+  journeys: ResetJourneys;
+}
+
+/** The reset sites of the configuration, each with its own router, sharing one set of journeys. */
+export function createReset(context: DoorContext): Reset {
+  const { core, engine, web, logger } = context;
+  const { config, clock } = core;
+  const { translations } = web;
+  const settings = config.reset;
+  const text = (language: string, key: string, values: Record<string, unknown> = {}) =>
+    String(translations.i18n.t(key, { lng: language, ns: 'reset', ...values }));
+  const titleOf = (site: ResetSite) =>
+    site.title ?? text(site.language ?? translations.defaultLanguage, 'title');
+  const binding = new BrowserBinding<PendingReset>({
+    door: RESET_DOOR,
+    cookie: RESET_FLOW_COOKIE,
+    uidPrefix: 'rs-',
+    lifetimeMs: settings.journeyMinutes * 60_000,
+    flows: core.repositories.loginFlows,
+    clock,
+    secureCookies: web.secureCookies,
+  });
+  const journeys = new ResetJourneys(
+    binding,
+    settings.sites,
+    core.repositories.loginFlows,
+    titleOf,
+    clock,
+    core.box,
+    web.secureCookies,
+  );
+  const sitePath = (req: Request) => req.baseUrl || '/';
+  const csrf = {
+    identify: web.csrf('reset-identify', () => 'reset', { name: 'passgate.reset.csrf', path: sitePath }),
+    journey: web.csrf('reset-journey', (req) => journeyOf(req)?.id ?? '', {
+      name: 'passgate.reset.journey.csrf',
+      path: sitePath,
+    }),
+  };
+  const actions: ActionDeps = {
+    directory: core.directory,
+    firstFactor: engine.firstFactor,
+    sessions: engine.sessions,
+    users: core.users,
+    audit: core.audit,
+    notice: {
+      dispatcher: engine.dispatcher,
+      translate: text,
+      languages: translations.languages,
+      audit: core.audit,
+      logger,
+      clock,
+    },
+  };
+  const router = Router();
+  for (const site of settings.sites) {
+    const language = (req: Request) => translations.detect(req, site.language);
+    const logo = readLogo(site);
+    const page: SitePage = async (req: Request, res: Response, view, locals, status = 200) => {
+      const lang = language(req);
+      const html = await web.render(req, view, {
+        lang,
+        t: translations.i18n.getFixedT(lang),
+        site: {
+          path: site.path,
+          title: titleOf(site),
+          logo: logo ? `${site.path}/logo` : (site.logoUrl ?? null),
+          helpdesk: site.helpdesk ?? null,
+        },
+        ...locals,
+      });
+      res.status(status).type('html').send(html);
+    };
+    router.use(
+      site.path,
+      createResetSiteRouter({
+        site,
+        logo,
+        journeys,
+        identify: {
+          directory: core.directory,
+          seats: engine.seats,
+          policy: engine.policy,
+          challenges: engine.challenges,
+          throttle: core.throttle,
+          audit: core.audit,
+          limits: {
+            perUser: settings.perUser,
+            perAddress: settings.perAddress,
+            neutralMinMs: settings.neutralMinMs,
+          },
+          now: clock,
+        },
+        actions,
+        passwordRules: (username) => core.directory.passwordRules(username),
+        page,
+        language,
+        applicationName: titleOf(site),
+        csrf,
+        maxBodyBytes: config.server.maxBodyBytes,
+      }),
+    );
+  }
+  return { router, journeys };
+}
