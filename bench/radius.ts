@@ -11,14 +11,17 @@ import { composeCore } from '../src/server/core.js';
 import { openDatabase } from '../src/store/database.js';
 import { oathToken } from '../src/tokens/enrol.js';
 import { closedLoop, type Measured } from './closed-loop.js';
+import { monotonicUs, summarizeProfile } from './cpuprofile.js';
 import type { InProcessContext, InProcessScenario } from './dispatch.js';
 import { hotpSecret, hotpSequence } from './journeys/passgate.js';
 import { freeUdpPort, RadiusNas } from './radius-client.js';
-import { abortedFigures, type ScenarioResult } from './report.js';
+import { abortedFigures, formatProfile, type ScenarioResult } from './report.js';
 import {
   type ChildServer,
   createUsers,
+  mainThreadProfile,
   processTreeCpuSeconds,
+  REPO_ROOT,
   serverEnv,
   startChildServer,
   writeServerConfig,
@@ -39,6 +42,8 @@ interface Run {
   label: string;
   measured: Measured;
   serverCpuSeconds: number;
+  /** The measured window, monotonic µs (to cut the server's CPU profile with BENCH_PROFILE=1). */
+  window: { from: number; to: number };
 }
 
 /** A server under test: where it listens and how much CPU its processes have used so far. */
@@ -63,13 +68,20 @@ export const radiusAccessRequests: InProcessScenario = {
       const freeradius = await startFreeRadius(path.join(dir, 'freeradius'));
       stops.push(freeradius.stop);
       const passgate = await startPassgate(dir, context);
-      stops.push(() => passgate.child.stop());
+      const stopPassgate = () => passgate.child.stop();
+      stops.push(stopPassgate);
       const runs = [
         await measure(context, 'FreeRADIUS PAP', freeradius, (i) => [`pap-${i}`, papPassword(i)]),
         await measure(context, 'Passgate PAP', passgate, (i) => [`pap-${i}`, papPassword(i)]),
         await measure(context, 'Passgate PAP + HOTP inline', passgate, otpCredentials()),
       ];
-      return result(context, runs, passgate.child);
+      const answer = result(context, runs, passgate.child);
+      if (passgate.profileDir) {
+        stops.splice(stops.indexOf(stopPassgate), 1);
+        await stopPassgate();
+        logProfiles(context, passgate.profileDir, answer, runs.slice(1));
+      }
+      return answer;
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       context.log(`${context.backend}/radius: ABORTED: ${reason}`);
@@ -131,12 +143,14 @@ async function measure(
     const none = () => 0;
     await closedLoop(op, CONCURRENCY, { warmupSeconds: 0, seconds: context.settings.warmupSeconds }, none);
     const before = server.cpuSeconds();
+    const from = monotonicUs(performance.now());
     const measured = await closedLoop(
       op,
       CONCURRENCY,
       { warmupSeconds: 0, seconds: context.settings.seconds },
       none,
     );
+    const to = monotonicUs(performance.now());
     const serverCpuSeconds = server.cpuSeconds() - before;
     context.log(
       `${context.backend}/radius: ${label}: ${measured.opsPerSecond.toFixed(0)} Access-Accepts/s, ` +
@@ -144,7 +158,7 @@ async function measure(
         `server CPU ${perRequestMs(serverCpuSeconds, measured.ops)} ms/request, ${measured.errors} errors` +
         (measured.example ? ` (${measured.example})` : ''),
     );
-    return { label, measured, serverCpuSeconds };
+    return { label, measured, serverCpuSeconds, window: { from, to } };
   } finally {
     for (const slot of all) slot.nas.close();
   }
@@ -211,6 +225,7 @@ async function startPassgate(dir: string, context: InProcessContext) {
     scryptCost: SCRYPT_COST,
     workers: context.settings.workers ?? 1,
     extra: { radius: { enabled: true, host: '127.0.0.1', port, watch: false } },
+    ...(context.settings.profile ? { profileDir: path.join(REPO_ROOT, 'test-output', 'profiles') } : {}),
   };
   const configFile = writeServerConfig(options);
   const clients = path.join(dir, 'metadata', 'radius');
@@ -232,7 +247,26 @@ async function startPassgate(dir: string, context: InProcessContext) {
   await createUsers(configFile, env, [...users('pap'), ...users('otp')]);
   await enrolHotp(configFile, env);
   const child = await startChildServer(options, configFile);
-  return { child, address: { host: '127.0.0.1', port }, cpuSeconds: () => child.cpuSeconds() };
+  return {
+    child,
+    address: { host: '127.0.0.1', port },
+    cpuSeconds: () => child.cpuSeconds(),
+    profileDir: options.profileDir,
+  };
+}
+
+/** With BENCH_PROFILE=1: where Passgate's main thread went in each of its measured windows. */
+function logProfiles(context: InProcessContext, profileDir: string, answer: ScenarioResult, runs: Run[]) {
+  const file = mainThreadProfile(profileDir, 'radius');
+  if (!file) return context.log(`${context.backend}/radius: no main-thread profile was written`);
+  context.log(
+    `${context.backend}/radius: CPU profile of Passgate's main thread: ${path.relative(REPO_ROOT, file)}`,
+  );
+  for (const run of runs) {
+    const profile = summarizeProfile(file, run.window.from, run.window.to, 20);
+    context.log(`${context.backend}/radius: ${run.label}:`);
+    context.log(formatProfile({ ...answer, ops: run.measured.ops, profile }, 20));
+  }
 }
 
 /** One HOTP token (counter 0) for each `otp-i` user, written to the store before the server starts. */

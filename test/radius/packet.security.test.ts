@@ -5,6 +5,7 @@ import radius from 'radius';
 import { describe, expect, it } from 'vitest';
 import { Dictionary } from '../../src/doors/radius/dictionary.js';
 import { messageAuthenticatorOf, parsePacket, type RadiusPacket } from '../../src/doors/radius/packet.js';
+import { readRequestAttributes } from '../../src/doors/radius/request-attributes.js';
 
 const SECRET = 'packet-test-secret-0123';
 const dictionary = new Dictionary([]);
@@ -160,6 +161,39 @@ describe('responses', () => {
       ],
       add_message_authenticator: true,
     });
-    expect(dictionary.decode(bytes, SECRET)['User-Password']).toBe(password);
+    expect(readRequestAttributes(parsed(bytes), Buffer.from(SECRET))['User-Password']).toBe(password);
+  });
+
+  it('refuses a User-Password that is not 16 to 128 octets in blocks of 16 (RFC 2865 §5.2)', () => {
+    const bytes = request();
+    const packet = parsed(bytes);
+    const hidden = packet.attributes.find((a) => a.type === 2)!;
+    const short = { ...packet, attributes: [{ type: 2, value: hidden.value.subarray(0, 15) }] };
+    expect(() => readRequestAttributes(short, Buffer.from(SECRET))).toThrow(/User-Password of 15 octets/);
+    expect(readRequestAttributes(packet, Buffer.from(SECRET))).toEqual({
+      'User-Name': 'alice',
+      'User-Password': 'a password',
+    });
+  });
+
+  it('are coded as the radius package codes them, the Message-Authenticator first', () => {
+    const req = parsed(request());
+    const attributes = [
+      { name: 'Reply-Message', value: 'Grüße' },
+      { name: 'Session-Timeout', value: 600 },
+      { name: 'State', value: Buffer.from('state-bytes') },
+      { name: 'Class', value: 'OU=Staff;' },
+    ];
+    const ours = dictionary.encode('Access-Challenge', req, attributes, SECRET);
+    const decoded = radius.decode({ packet: ours, secret: SECRET });
+    expect(decoded.code).toBe('Access-Challenge');
+    expect(decoded.attributes).toMatchObject({
+      'Reply-Message': 'Grüße',
+      'Session-Timeout': 600,
+      State: Buffer.from('state-bytes'),
+      Class: Buffer.from('OU=Staff;'),
+    });
+    // Coded again from the kept bytes: the same packet.
+    expect(dictionary.encode('Access-Challenge', req, attributes, SECRET).equals(ours)).toBe(true);
   });
 });

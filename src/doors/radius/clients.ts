@@ -7,6 +7,9 @@ import { describeError } from '../../errors.js';
 import { type MetadataFileProblem, readMetadataFiles } from '../metadata-files.js';
 import type { Dictionary, ReplyAttribute } from './dictionary.js';
 
+/** Source addresses whose client is remembered. */
+const MAX_FOUND = 10_000;
+
 /** The shortest shared secret accepted (RFC 6614 §2.3 and common advice: 16 characters at least). */
 export const MIN_SECRET_LENGTH = 16;
 
@@ -93,8 +96,20 @@ export class RadiusClients {
     readonly problems: readonly MetadataFileProblem[] = [],
   ) {}
 
+  /** Clients found by source address (a NAS sends from few addresses: no range is matched twice). */
+  private readonly found = new Map<string, RadiusClient | undefined>();
+
   /** The client an address belongs to: the one with the most specific matching range. */
   find(address: string): RadiusClient | undefined {
+    if (this.found.has(address)) return this.found.get(address);
+    const client = this.match(address);
+    // Bounded: a flood from many spoofed addresses must not grow it without end.
+    if (this.found.size >= MAX_FOUND) this.found.clear();
+    this.found.set(address, client);
+    return client;
+  }
+
+  private match(address: string): RadiusClient | undefined {
     let ip: ipaddr.IPv4 | ipaddr.IPv6;
     try {
       ip = ipaddr.process(address);

@@ -6,6 +6,7 @@ import type { DropLog } from './drop-log.js';
 import { DuplicateCache } from './duplicates.js';
 import type { RadiusAnswer } from './exchange.js';
 import { ATTRIBUTES, CODES, messageAuthenticatorOf, parsePacket, type RadiusPacket } from './packet.js';
+import { readRequestAttributes } from './request-attributes.js';
 
 /** The shared secret of RADIUS over TLS (RFC 6614 §2.3). */
 const RADSEC_SECRET = 'radsec';
@@ -119,12 +120,11 @@ export class RadiusServer {
     packet: RadiusPacket,
     address: string,
   ): Promise<Buffer | undefined> {
-    const { dictionary } = this.deps;
     if (packet.code === CODES.statusServer)
       return this.encode(client, packet, { code: 'Access-Accept', attributes: [], result: 'status' });
     let attributes: Record<string, unknown>;
     try {
-      attributes = dictionary.decode(packet.bytes, client.secret);
+      attributes = readRequestAttributes(packet, Buffer.from(client.secret));
     } catch (error) {
       return void this.deps.drops.dropped('malformed', client.name, address, (error as Error).message);
     }

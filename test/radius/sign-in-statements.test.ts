@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { enrolOath } from '../../src/tokens/enrol.js';
+import { oathtool } from '../journey/support.js';
+import { radclient, radiusClients } from '../support/radclient.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+
+const SECRET = 'radius-statements-secret-0123';
+const SECRET_VARIABLE = 'PASSGATE_TEST_RADIUS_STATEMENTS_SECRET';
+const PASSWORD = 'correct horse battery';
+const TOTP_SECRET = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ'; // base32 of 12345678901234567890
+
+/**
+ * Statements one RADIUS sign-in may send to the store, at most: what it takes today, so that a
+ * change that adds queries to the per-request path (the bench's PAP and PAP + code) fails here and
+ * says which. PAP: the two throttle counters reserved, the user, the counters settled, the
+ * `login.password` event, the policy version, the user's tokens, the `login` event, and the
+ * batched `sign_in_attempts` rows.
+ */
+const MAX_PAP = 10;
+/** PAP + an inline TOTP code: the code's check and its own audit event on top. */
+const MAX_PAP_TOTP = 15;
+
+describe('statements of one RADIUS sign-in', () => {
+  let passgate: TestServer;
+  let port: number;
+  beforeAll(async () => {
+    process.env[SECRET_VARIABLE] = SECRET;
+    passgate = await startTestServer({ config: { radius: { enabled: true, host: '127.0.0.1', port: 0 } } });
+    port = await radiusClients(passgate, [
+      { name: 'vpn', addresses: ['127.0.0.1'], secret: { env: SECRET_VARIABLE }, mode: 'inline' },
+    ]);
+    await passgate.addUser('alice', PASSWORD);
+    const tina = await passgate.addUser('tina', PASSWORD);
+    await enrolOath(
+      passgate.core.tokens,
+      { userId: tina.id, label: 'tina', type: 'totp', secret: Buffer.from('12345678901234567890') },
+      'Passgate',
+    );
+  });
+  afterAll(async () => passgate?.close());
+
+  /** The statements the server ran while answering one Access-Request. */
+  const counted = async (userName: string, password: string) => {
+    const statements: string[] = [];
+    const stop = passgate.core.database.observeStatements((sql) => statements.push(sql));
+    try {
+      const reply = await radclient(
+        { 'User-Name': userName, 'User-Password': password },
+        { server: `127.0.0.1:${port}`, secret: SECRET },
+      );
+      expect(reply.code, reply.output).toBe('Access-Accept');
+      return statements;
+    } finally {
+      stop();
+    }
+  };
+
+  it(`answers PAP with at most ${MAX_PAP} statements`, async () => {
+    await counted('alice', PASSWORD); // the first one fills the caches
+    const statements = await counted('alice', PASSWORD);
+    expect(statements.length, statements.join('\n')).toBeLessThanOrEqual(MAX_PAP);
+  });
+
+  it(`answers PAP with an inline TOTP code with at most ${MAX_PAP_TOTP} statements`, async () => {
+    const statements = await counted('tina', `${PASSWORD},${oathtool(TOTP_SECRET)}`);
+    expect(statements.length, statements.join('\n')).toBeLessThanOrEqual(MAX_PAP_TOTP);
+  });
+});
