@@ -168,6 +168,8 @@ export class Sessions {
   /**
    * Records a sign-in completed in a browser that already has a session of the same user: a
    * second factor (step-up) and, when it was typed again, the password (ForceAuthn, prompt=login).
+   * The session gets a new id for the browser's cookie (`secret`, given once): the old one, which
+   * may have been seen before the proof, no longer finds it (session fixation).
    */
   async prove(
     session: Session,
@@ -178,8 +180,9 @@ export class Sessions {
       password: boolean;
       address: string;
     },
-  ): Promise<Session> {
+  ): Promise<{ session: Session; secret: string }> {
     const now = this.clock();
+    const secret = randomBytes(32).toString('base64url');
     const amr = [...new Set([...session.amr, ...proof.amr])];
     const mfaAt = proof.mfa ? now : session.mfaAt;
     const acr = mfaAt !== undefined ? ACR_MFA : ACR_PASSWORD;
@@ -190,6 +193,7 @@ export class Sessions {
       mfa_at: mfaAt ?? null,
       auth_time: authTime,
       last_seen_at: now,
+      secret_hash: hashSecret(secret),
     });
     await this.audit.record({
       type: proof.password ? 'session.reauthenticate' : 'session.step_up',
@@ -200,12 +204,15 @@ export class Sessions {
       details: { session: session.id, amr, acr },
     });
     return {
-      ...session,
-      amr,
-      acr,
-      authTime,
-      lastSeenAt: now,
-      ...(mfaAt !== undefined ? { mfaAt } : {}),
+      session: {
+        ...session,
+        amr,
+        acr,
+        authTime,
+        lastSeenAt: now,
+        ...(mfaAt !== undefined ? { mfaAt } : {}),
+      },
+      secret,
     };
   }
 

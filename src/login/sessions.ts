@@ -85,13 +85,25 @@ export class BrowserSessions {
   async establish(req: Request, res: Response, signIn: CompletedSignIn): Promise<Session> {
     const address = clientAddress(req);
     const current = await this.current(req);
-    if (current?.userId === signIn.user.id) return this.sessions.prove(current, { ...signIn, address });
+    if (current?.userId === signIn.user.id) {
+      // Every proof rotates the browser's id: the one it had before no longer works.
+      const proven = await this.sessions.prove(current, { ...signIn, address });
+      this.give(req, res, proven.secret);
+      return proven.session;
+    }
     if (current) await this.sessions.revoke(current, { reason: 'replaced', address });
     const { session, secret } = await this.sessions.start({
       ...signIn,
       address,
       device: deviceId(req, res, this.secureCookies),
     });
+    this.give(req, res, secret);
+    return session;
+  }
+
+  /** Gives the browser its session id, also for the rest of this request. */
+  private give(req: Request, res: Response, secret: string): void {
+    if (req.cookies) (req.cookies as Record<string, unknown>)[SESSION_COOKIE] = secret;
     res.cookie(SESSION_COOKIE, secret, {
       httpOnly: true,
       // Lax: an application's sign-in request arrives cross-site (a SAML POST, an OIDC redirect)
@@ -101,7 +113,6 @@ export class BrowserSessions {
       path: '/',
       maxAge: this.sessions.absoluteMs,
     });
-    return session;
   }
 
   /** Ends the browser's session (signing out), and drops its cookie; the session it ended, if any. */

@@ -10,6 +10,7 @@ import { registerSp } from '../saml/generic-sp.js';
 import { authnRequest, SamlSignIn } from '../saml/sso-support.js';
 import { decode } from '../saml/support.js';
 import { makeSp, metadataOf, REDIRECT, signedLogoutRequestUrl, type TestSp } from '../saml/test-sps.js';
+import { SelfServiceBrowser } from '../selfservice/support.js';
 import { Browser, formField } from '../support/browser.js';
 import { runCli } from '../support/cli.js';
 import { LogoutReceiver, verifyLogoutToken } from '../support/logout-receiver.js';
@@ -191,6 +192,75 @@ describe('OIDC logout to clients when the Passgate session ends (back channel, f
       );
     }
     expect(failed).toMatchObject({ outcome: 'failure', details: { attempts: 2, problem: 'timed out' } });
+  });
+
+  /** A self-service browser signed in (password and TOTP) on its Sessions page. */
+  async function sessionsPage(browser = new Browser()) {
+    const ss = new SelfServiceBrowser(passgate, browser);
+    await ss.signIn('tina', () => passgate.totp());
+    expect(ss.atHome).toBe(true);
+    await ss.open('/selfservice/sessions');
+    return ss;
+  }
+
+  it("'Sign out' of another browser's session on the Sessions page ends it and tells its OIDC client by back channel; its SAML SPs are listed as skipped", async () => {
+    const elsewhere = new Browser();
+    const flow = await new SamlSignIn(passgate, elsewhere).post(
+      authnRequest({ id: `_ol${++sequence}`, issuer: sp.entityId, destination: `${passgate.url}/saml/sso` }),
+    );
+    await flow.password('tina');
+    await flow.code(passgate.totp());
+    const oidc = await SignIn.start(await passgate.rp('app'), elsewhere);
+    const claims = await oidc.claims();
+    const other = await latestSession();
+
+    const ss = await sessionsPage();
+    expect(ss.page.body).toContain(`data-session="${other}"`);
+    const before = receiver.received.tokens.length;
+    await ss.post(`/selfservice/sessions/${other}/signout`);
+    expect(new URL(ss.page.url).pathname).toBe('/selfservice/sessions');
+    expect(ss.page.body).not.toContain(`data-session="${other}"`);
+
+    const [token] = (await receiver.tokens(before + 1)).slice(before);
+    expect(await verifyLogoutToken(token!, passgate.url, 'app')).toMatchObject({ sid: claims.sid });
+    expect(await passgate.core.repositories.sessions.findById(other)).toMatchObject({
+      revoked_reason: 'logout',
+    });
+    const [logout] = await passgate.core.audit.recent({ type: 'session.logout', limit: 1 });
+    expect(logout?.details).toMatchObject({
+      session: other,
+      initiator: 'selfservice',
+      reached: ['oidc:app'],
+      skipped: ['saml:alpha'],
+    });
+  });
+
+  it("'Sign out' of this browser's own session on the Sessions page runs the single logout: the front-channel frame, the Logout Token", async () => {
+    const browser = new Browser();
+    const { claims } = await oidcSignIn('app', browser);
+    const ss = await sessionsPage(browser);
+    const own = /<li data-session="([^"]+)" data-current="true"/.exec(ss.page.body)![1]!;
+    const before = receiver.received.tokens.length;
+    const csrf = formField(ss.page.body, '_csrf')!;
+    const signout = await browser.fetch(`${passgate.url}/selfservice/sessions/${own}/signout`, {
+      form: { _csrf: csrf },
+    });
+    expect(signout.status).toBe(307);
+    expect(signout.headers.get('location')).toBe('/saml/logout');
+    const page = await browser.fetch(`${passgate.url}/saml/logout`, {
+      form: { _csrf: csrf },
+      headers: { origin: new URL(passgate.url).origin },
+    });
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('data-signed-out');
+    expect(page.body.replaceAll('&amp;', '&')).toContain(
+      `${receiver.url}/frontchannel?iss=${encodeURIComponent(passgate.url)}&sid=${claims.sid}`,
+    );
+    const [token] = (await receiver.tokens(before + 1)).slice(before);
+    expect(await verifyLogoutToken(token!, passgate.url, 'app')).toMatchObject({ sid: claims.sid });
+    expect(await passgate.core.repositories.sessions.findById(own)).toMatchObject({
+      revoked_reason: 'logout',
+    });
   });
 
   it('refuses a client file whose logout URI is not a URL, and keeps the others', async () => {

@@ -2,8 +2,15 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { User } from '../../src/store/repositories/users.js';
 import type { PolicyServer } from '../policy/support.js';
-import { entraRequest, giveAttributes, SamlSignIn, startSamlServer } from '../saml/sso-support.js';
+import {
+  authnRequest,
+  entraRequest,
+  giveAttributes,
+  SamlSignIn,
+  startSamlServer,
+} from '../saml/sso-support.js';
 import { decode } from '../saml/support.js';
+import { Browser } from '../support/browser.js';
 
 const GUID = Buffer.from('00112233445566778899aabbccddeeff', 'hex').toString('base64');
 const SESSION_COOKIE = 'passgate.session';
@@ -77,5 +84,45 @@ describe('one server-side session per browser sign-in', () => {
     await passgate.server.services()!.cleanUp();
     expect(await sessionRows()).toEqual([]);
     expect(await passgate.core.repositories.sessions.applications(row!.id)).toEqual([]);
+  });
+
+  it('gives the browser a new session id on every proof (the password again): the old id no longer works', async () => {
+    const signIn = await new SamlSignIn(passgate).post(entraRequest('_s0002', passgate.clock()));
+    await signIn.password('tina');
+    await signIn.code(passgate.totp());
+    const cookieOf = async (browser: Browser) =>
+      (await browser.jar.getCookies(passgate.url)).find((c) => c.key === SESSION_COOKIE)!.value;
+    const before = await cookieOf(signIn.browser);
+    const [session] = await sessionRows();
+
+    // Salesforce with ForceAuthn: the password (and the second factor) again, in the same session.
+    const salesforce = (id: string, attributes: string) =>
+      authnRequest({
+        id,
+        issuer: 'https://example.my.salesforce.com',
+        destination: `${passgate.url}/saml/sso`,
+        instant: passgate.clock(),
+        attributes,
+      });
+    const forced = await new SamlSignIn(passgate, signIn.browser).post(
+      salesforce('_s0003', ' ForceAuthn="true"'),
+    );
+    await forced.password('tina');
+    if (forced.page.body.includes('name="code"')) await forced.code(passgate.totp());
+    const after = await cookieOf(signIn.browser);
+    expect(after).toMatch(/^[\w-]{43}$/);
+    expect(after).not.toBe(before);
+    const [proven] = await sessionRows();
+    expect(proven!.id).toBe(session!.id);
+    expect(proven!.secret_hash).toBe(createHash('sha256').update(after).digest('hex'));
+
+    // The new id answers from the session; the old one, copied elsewhere, does not.
+    const passive = ' IsPassive="true"';
+    const kept = await new SamlSignIn(passgate, signIn.browser).post(salesforce('_s0004', passive));
+    expect(decode(kept.posted.samlResponse)).not.toContain('NoPassive');
+    const stale = new Browser();
+    await stale.jar.setCookie(`${SESSION_COOKIE}=${before}; Path=/`, passgate.url);
+    const refused = await new SamlSignIn(passgate, stale).post(salesforce('_s0005', passive));
+    expect(decode(refused.posted.samlResponse)).toContain('urn:oasis:names:tc:SAML:2.0:status:NoPassive');
   });
 });

@@ -18,7 +18,10 @@ import type { SelfServiceSessions } from './session.js';
 export interface SelfServiceDeps {
   sessions: SelfServiceSessions;
   /** The user's single sign-on sessions (the Sessions page, signing out), and dropping the browser's cookie. */
-  sso: Pick<Sessions, 'list' | 'byId' | 'revoke' | 'revokeUser'> & {
+  sso: Pick<
+    Sessions,
+    'list' | 'byId' | 'revoke' | 'revokeUser' | 'applicationsOf' | 'backChannelOf' | 'loggedOut'
+  > & {
     forget(res: Response): void;
     /** Where signing out continues to reach the session's applications (single logout), if it must. */
     singleLogout(userId: string, sessionId: string): Promise<string | undefined>;

@@ -7,7 +7,7 @@ import { SelfServiceErrors } from './errors.js';
 import { showHome } from './home-page.js';
 import { addMobileRoutes } from './mobile-routes.js';
 import { addRemovalRoute } from './remove-route.js';
-import { addSessionRoutes, signOutHere } from './sessions-routes.js';
+import { addSessionRoutes, signOutOfEverything } from './sessions-routes.js';
 
 /**
  * The self-service site under `/selfservice`: a browser without a session is sent through the
@@ -34,18 +34,7 @@ export function createSelfServiceRouter(deps: SelfServiceDeps): Router {
   router.post('/selfservice/signout', form, deps.csrf.protect, async (req, res) => {
     const who = await signedIn(deps, req, res);
     if (who) await auditAction(deps, req, who, 'selfservice.signout', 'success', {});
-    // Signing out of Passgate ends the browser's single sign-on session too, on every server.
-    const sso = who?.session.sso && (await deps.sso.byId(who.session.sso));
-    // With applications to reach, the browser takes the POST on (307) to their single logout
-    // chain, which ends the session, signs each application out, then shows the signed-out page.
-    const chain = who && sso && !sso.revoked ? await deps.sso.singleLogout(who.user.id, sso.id) : undefined;
-    if (chain) {
-      await deps.sessions.end(req, res);
-      return res.redirect(307, chain);
-    }
-    if (who && sso)
-      await deps.sso.revoke(sso, { reason: 'logout', by: who.user.username, address: req.ip ?? null });
-    await signOutHere(deps, req, res);
+    await signOutOfEverything(deps, req, res, who);
   });
 
   // Signs the session's user in again, with a second factor whatever the network (to enrol).

@@ -32,9 +32,22 @@ export function addSessionRoutes(router: Router, deps: SelfServiceDeps, form: Re
     const session = await deps.sso.byId(String(req.params.id));
     if (!session || session.userId !== who.user.id || session.revoked)
       throw SelfServiceErrors.SESSION_NOT_YOURS();
-    await deps.sso.revoke(session, revocation(req, who));
     await auditAction(deps, req, who, 'selfservice.session.signout', 'success', { session: session.id });
-    if (session.id === who.session.sso) return signOutHere(deps, req, res);
+    // This browser's session: the same single logout as the site's "Sign out".
+    if (session.id === who.session.sso) return signOutOfEverything(deps, req, res, who);
+    // Another browser's: no front channel can reach its applications (that browser is not here),
+    // so it ends (its OIDC clients are told by back channel) and the SAML SPs are listed as skipped.
+    const backChannel = await deps.sso.backChannelOf(session.id);
+    const applications = await deps.sso.applicationsOf(session.id);
+    await deps.sso.revoke(session, revocation(req, who));
+    const names = applications.map((app) => `${app.door}:${app.application}`);
+    await deps.sso.loggedOut(session, {
+      initiator: 'selfservice',
+      reached: names.filter((name) => backChannel.includes(name)),
+      failed: [],
+      skipped: names.filter((name) => !backChannel.includes(name)),
+      address: req.ip ?? null,
+    });
     res.redirect(303, '/selfservice/sessions?done=ended');
   });
 
@@ -44,6 +57,29 @@ export function addSessionRoutes(router: Router, deps: SelfServiceDeps, form: Re
     await auditAction(deps, req, who, 'selfservice.session.signout_all', 'success', { sessions: ended });
     await signOutHere(deps, req, res);
   });
+}
+
+/**
+ * Signing out of Passgate in this browser: its single sign-on session ends on every server. With
+ * applications to reach through the browser (SAML SPs, OIDC front-channel frames), the POST is
+ * taken on (307) to the single logout chain at `/saml/logout`, which ends the session, signs each
+ * application out, then shows the signed-out page; otherwise the session simply ends (its OIDC
+ * clients are told by back channel either way).
+ */
+export async function signOutOfEverything(
+  deps: SelfServiceDeps,
+  req: Request,
+  res: Response,
+  who: SignedIn | undefined,
+): Promise<void> {
+  const sso = who?.session.sso ? await deps.sso.byId(who.session.sso) : undefined;
+  const chain = who && sso && !sso.revoked ? await deps.sso.singleLogout(who.user.id, sso.id) : undefined;
+  if (chain) {
+    await deps.sessions.end(req, res);
+    return res.redirect(307, chain);
+  }
+  if (who && sso) await deps.sso.revoke(sso, revocation(req, who));
+  await signOutHere(deps, req, res);
 }
 
 /** The browser's own sign-out: its self-service session and single sign-on cookie go. */

@@ -131,11 +131,12 @@ export class SessionsRepository {
 
   /**
    * Records a later proof in the session (a second factor, the password again): the methods, the
-   * assurance and their times, and a use.
+   * assurance and their times, a use, and the hash of the browser's new id when it was rotated.
    */
   async prove(
     id: string,
-    change: Pick<SessionRecord, 'amr' | 'acr' | 'mfa_at' | 'auth_time' | 'last_seen_at'>,
+    change: Pick<SessionRecord, 'amr' | 'acr' | 'mfa_at' | 'auth_time' | 'last_seen_at'> &
+      Partial<Pick<SessionRecord, 'secret_hash'>>,
   ): Promise<void> {
     await this.db.updateTable('sessions').set(change).where('id', '=', id).execute();
   }
