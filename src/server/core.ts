@@ -6,7 +6,7 @@ import { secretBoxFromConfig } from '../crypto/master-key.js';
 import type { ScryptParams } from '../crypto/password.js';
 import { AdDirectory } from '../directory/ad/ad-directory.js';
 import { AdConnector } from '../directory/ad/connector.js';
-import { AdSync } from '../directory/ad/sync.js';
+import { AdSync, type SeatRulesOutcome } from '../directory/ad/sync.js';
 import type { Directory } from '../directory/directory.js';
 import { LocalDirectory } from '../directory/local/local-directory.js';
 import type { Core as CoreOf } from '../doors/core.js';
@@ -16,6 +16,7 @@ import { openCountryLookup } from '../geo/country-lookup.js';
 import { SigningKeys } from '../keys/signing-keys.js';
 import { StoredSecrets } from '../keys/stored-secrets.js';
 import { loadLicence } from '../licences/licence.js';
+import { SeatRules } from '../licences/rules.js';
 import { Seats } from '../licences/seats.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { LearnedTrust } from '../policy/authentication/context/learned-trust.js';
@@ -57,6 +58,9 @@ export function composeCore(
     await sessions.settled(); // `passgate sync` closes the store when the run is over
     return ended;
   };
+  const seats = new Seats({ repository: repositories.seats, audit, clock, logger, terms: licence });
+  seats.warnWhenExpired();
+  const seatRules = new SeatRules(seats, repositories.seats, config.licences.rules, audit, logger);
   const { directory, adSync } = createDirectory(
     config,
     repositories,
@@ -64,6 +68,7 @@ export function composeCore(
     clock,
     logger,
     endSessionsOfInactiveUsers,
+    config.licences.rules.length > 0 ? () => seatRules.apply() : undefined,
   );
   const passcodeHasher = createCodeHasher(box.derive('passcodes'));
   const tokenTypes = createTokenTypes(
@@ -80,8 +85,6 @@ export function composeCore(
     tokenTypePlugins,
   );
   const throttle = new Throttle(repositories.throttle, clock);
-  const seats = new Seats({ repository: repositories.seats, audit, clock, logger, terms: licence });
-  seats.warnWhenExpired();
   const attempts = new AttemptWriter(
     repositories.signInAttempts,
     geo,
@@ -125,6 +128,7 @@ function createDirectory(
   clock: Clock,
   logger: Logger,
   endSessionsOfInactiveUsers: () => Promise<number>,
+  applySeatRules?: () => Promise<SeatRulesOutcome[]>,
 ): { directory: Directory; adSync?: AdSync } {
   const settings = config.directory;
   if (settings.type === 'local')
@@ -145,6 +149,7 @@ function createDirectory(
       repositories.directoryState,
       clock,
       endSessionsOfInactiveUsers,
+      applySeatRules,
     ),
   };
 }

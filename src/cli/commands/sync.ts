@@ -72,6 +72,13 @@ export function registerSyncCommand(program: Command, io: CliIo): void {
             (summary.problems.length ? `, ${summary.problems.length} invalid values (see warnings)` : '') +
             '.',
         );
+        for (const pool of summary.seats ?? [])
+          say(
+            io,
+            `Seat rules (${pool.pool}): ${pool.members} members, ${pool.allocated} seats given, ${pool.released} taken back` +
+              (pool.withoutSeat ? `, ${pool.withoutSeat} left without a seat: the pool is full` : '') +
+              '.',
+          );
       });
     });
 }

@@ -24,6 +24,21 @@ export interface SyncSummary {
   /** Values that could not be used (invalid phone numbers, a user name taken ...): reported, never dropped silently. */
   problems: MappingProblem[];
   durationMs: number;
+  /** What the licence's seat rules did after the run, per pool (absent without rules). */
+  seats?: SeatRulesOutcome[];
+}
+
+/** What the seat rules (`licences.rules`) did for one pool after a sync. */
+export interface SeatRulesOutcome {
+  pool: string;
+  /** Enabled users the pool's rules match. */
+  members: number;
+  /** Seats given now. */
+  allocated: number;
+  /** Seats the rules had given to users they no longer match, taken back. */
+  released: number;
+  /** Members left without a seat because the pool is full (or the licence expired). */
+  withoutSeat: number;
 }
 
 /** Progress of a run, for the CLI's bar: users processed, and how many a full run expects. */

@@ -21,9 +21,16 @@ import { SyncErrors } from './errors.js';
 import { guidToUuid, uuidToGuid } from './object-guid.js';
 import { pages } from './paged.js';
 import { GroupIndex, syncBases, values } from './sync-groups.js';
-import { StoreFailure, type SyncProgress, SyncRun, type SyncSummary, stored } from './sync-run.js';
+import {
+  type SeatRulesOutcome,
+  StoreFailure,
+  type SyncProgress,
+  SyncRun,
+  type SyncSummary,
+  stored,
+} from './sync-run.js';
 
-export type { SyncProgress, SyncSummary } from './sync-run.js';
+export type { SeatRulesOutcome, SyncProgress, SyncSummary } from './sync-run.js';
 
 /** The highest USN of the DC when the last run started: changes after it are the next run's. */
 const USN_KEY = 'ad:highestUsn';
@@ -76,6 +83,8 @@ export class AdSync {
     private readonly clock: Clock,
     /** Ends the sessions of users now disabled or removed, after each run; how many it ended. */
     private readonly endSessions: () => Promise<number> = async () => 0,
+    /** Applies the licence's seat rules to the users as the run left them (idempotent). */
+    private readonly applySeatRules?: () => Promise<SeatRulesOutcome[]>,
   ) {
     // msDS-ResultantPSO (for sign-ins' lockout rule) is computed by the DC for each entry: a third
     // of the DC's time in a full run, for nothing here.
@@ -114,6 +123,7 @@ export class AdSync {
       });
       if ('failure' in outcome) throw outcome.failure;
       await this.endSessions();
+      if (this.applySeatRules) outcome.summary.seats = await this.applySeatRules();
       outcome.summary.durationMs = Math.round(performance.now() - began);
       return outcome.summary;
     } finally {

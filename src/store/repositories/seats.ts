@@ -153,6 +153,11 @@ export class SeatsRepository {
     return rows.map((row) => row.user_id);
   }
 
+  /** Enabled, not removed users with their groups, oldest first: what seat rules match against. */
+  ruleCandidates(): Promise<RuleCandidate[]> {
+    return ruleCandidates(this.db);
+  }
+
   /**
    * Records whether the pool is above its warning threshold; true only for the one caller that
    * changed it, so that a crossing is reported once however many workers see it.
@@ -218,4 +223,26 @@ function toRecord(row: Tables['seats']): SeatRecord {
     allocatedBy: row.allocated_by,
     via: row.via as SeatVia,
   };
+}
+
+/** A user a seat rule may match: enabled and not removed, with their groups. */
+export interface RuleCandidate {
+  id: string;
+  groups: string[];
+}
+
+/**
+ * The users seat rules look at, oldest first (then by id): the stable order in which a rule gives
+ * seats while the pool has some, so that who gets one never depends on the run.
+ */
+async function ruleCandidates(db: Kysely<Tables>): Promise<RuleCandidate[]> {
+  const rows = await db
+    .selectFrom('users')
+    .select(['id', 'groups'])
+    .where('removed_at', 'is', null)
+    .where('disabled', '=', 0)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+  return rows.map((row) => ({ id: row.id, groups: JSON.parse(row.groups) as string[] }));
 }
