@@ -17,13 +17,23 @@ export interface Metrics {
   attempts: Counter<'door' | 'result'>;
   /** Sign-in attempts the writer dropped: its queue was full while the database was slow or away. */
   attemptsDropped: Counter;
+  /**
+   * Tells the seat gauges (`passgate_seats_used`, `passgate_seats_capacity` by pool) where to read
+   * the licence seats' use, at each scrape (the store is the truth, shared by every worker).
+   */
+  observeSeats(read: () => Promise<Record<string, { used: number; capacity: number | null }>>): void;
 }
 
 /** Creates the registry with process metrics and Passgate's own. */
 export function createMetrics(): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'passgate_' });
+  let readSeats: Parameters<Metrics['observeSeats']>[0] | undefined;
+  seatMetrics(registry, () => readSeats?.());
   return {
+    observeSeats: (read) => {
+      readSeats = read;
+    },
     registry,
     httpDuration: new Histogram({
       name: 'passgate_http_request_duration_seconds',
@@ -73,6 +83,51 @@ export function createMetrics(): Metrics {
       registers: [registry],
     }),
   };
+}
+
+/**
+ * Seats used and capacity per pool, read from the store at each scrape; every worker reports the
+ * same figures, so the cluster's aggregate takes the maximum instead of the sum. A pool without a
+ * capacity (no licence file) has no capacity series; a store that does not answer leaves them as they were.
+ */
+function seatMetrics(
+  registry: Registry,
+  read: () => Promise<Record<string, { used: number; capacity: number | null }>> | undefined,
+): void {
+  type Usage = Record<string, { used: number; capacity: number | null }> | undefined;
+  let pending: Promise<Usage> | undefined;
+  /** One read of the store per scrape, shared by both gauges. */
+  const usage = (): Promise<Usage> => {
+    pending ??= Promise.resolve(read())
+      .catch(() => undefined)
+      .finally(() => {
+        pending = undefined;
+      });
+    return pending;
+  };
+  new Gauge({
+    name: 'passgate_seats_used',
+    help: 'Licence seats allocated, by pool (mfa, reset).',
+    labelNames: ['pool'],
+    registers: [registry],
+    aggregator: 'max',
+    async collect() {
+      const pools = await usage();
+      for (const [pool, figures] of Object.entries(pools ?? {})) this.set({ pool }, figures.used);
+    },
+  });
+  new Gauge({
+    name: 'passgate_seats_capacity',
+    help: "Licence seats each pool may hold (the licence file's count); absent when unlimited.",
+    labelNames: ['pool'],
+    registers: [registry],
+    aggregator: 'max',
+    async collect() {
+      const pools = await usage();
+      for (const [pool, figures] of Object.entries(pools ?? {}))
+        if (figures.capacity !== null) this.set({ pool }, figures.capacity);
+    },
+  });
 }
 
 /** Route label with unbounded parts (interaction ids, tokens) folded, to keep cardinality low. */

@@ -65,6 +65,7 @@ export async function composeServices(
   const seeded = await seedPolicies(core);
   if (seeded.length > 0) logger.info({ kinds: seeded }, 'policies seeded from the configuration');
 
+  metrics.observeSeats(() => core.seats.usage());
   core.attempts.observe({
     recorded: (door, result) => metrics.attempts.inc({ door, result }),
     dropped: (count) => metrics.attemptsDropped.inc(count),
