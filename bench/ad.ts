@@ -7,6 +7,8 @@ import { AdConnector } from '../src/directory/ad/connector.js';
 import { AdSync } from '../src/directory/ad/sync.js';
 import { FirstFactor } from '../src/engine/first-factor.js';
 import { Throttle } from '../src/engine/throttle.js';
+import { SeatRules } from '../src/licences/rules.js';
+import { Seats } from '../src/licences/seats.js';
 import { createLogger } from '../src/observability/logger.js';
 import { type Config, loadConfig } from '../src/server/config.js';
 import { type Database, openDatabase } from '../src/store/database.js';
@@ -14,6 +16,7 @@ import { migrateToLatest } from '../src/store/migrate.js';
 import { AuditRepository } from '../src/store/repositories/audit.js';
 import { DirectoryStateRepository } from '../src/store/repositories/directory-state.js';
 import { DirectoryUsersRepository } from '../src/store/repositories/directory-users.js';
+import { SeatsRepository } from '../src/store/repositories/seats.js';
 import { ThrottleRepository } from '../src/store/repositories/throttle.js';
 import { UsersRepository } from '../src/store/repositories/users.js';
 import {
@@ -76,7 +79,7 @@ function benchDc(context: InProcessContext): Promise<BenchDc> {
   return shared;
 }
 
-const populations = new Map<string, Promise<{ ous: string[]; users: AdUser[] }>>();
+const populations = new Map<string, Promise<{ ous: string[]; users: AdUser[]; groups?: string[] }>>();
 /** Users per LDIF: one ldapmodify must end within the harness's time limit (2 min) on a busy machine. */
 const PER_LDIF = 2000;
 
@@ -90,14 +93,17 @@ function population(dc: SambaDc, count: number, log: (line: string) => void) {
         const began = performance.now();
         const ous: string[] = [];
         const users: AdUser[] = [];
+        const groups: string[] = [];
         for (let i = 0; i * PER_LDIF < count; i++) {
           const n = Math.min(PER_LDIF, count - i * PER_LDIF);
-          const bulk = await bulkUsers(dc, n, `bs${TAG}${i.toString(36).padStart(2, '0')}`);
+          // Each OU's users are members of its group `<prefix>-all`: the seat rules' groups.
+          const bulk = await bulkUsers(dc, n, `bs${TAG}${i.toString(36).padStart(2, '0')}`, { group: true });
           ous.push(bulk.ou);
+          if (bulk.group) groups.push(bulk.group.name);
           users.push(...bulk.users);
         }
         log(`AD: ${count} users created by LDIF (${ous.length} OUs) in ${ms(began)} ms`);
-        return { ous, users };
+        return { ous, users, groups };
       })(),
     );
   }
@@ -147,7 +153,7 @@ function adConfig(dc: SambaDc, databaseUrl: string, dataDir: string, baseDns: st
 }
 
 /** The AD plug-in's parts over an open database, and how to close them. */
-async function adParts(context: InProcessContext, dc: SambaDc, baseDns: string[]) {
+async function adParts(context: InProcessContext, dc: SambaDc, baseDns: string[], seatGroups: string[] = []) {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'passgate-bench-ad-'));
   const config = adConfig(dc, context.databaseUrl, dataDir, baseDns);
   if (config.directory.type !== 'ad') throw new Error('unreachable');
@@ -157,6 +163,13 @@ async function adParts(context: InProcessContext, dc: SambaDc, baseDns: string[]
   const connector = new AdConnector(config.directory, dc.adminPassword, createLogger('silent'));
   const users = new UsersRepository(database.db, clock);
   const directoryUsers = new DirectoryUsersRepository(database.db, clock);
+  // licences.rules: every member of the population's groups gets an MFA seat, at every run.
+  const silent = createLogger('silent');
+  const audit = new AuditRepository(database.db, clock);
+  const seatsRepository = new SeatsRepository(database.db);
+  const seats = new Seats({ repository: seatsRepository, audit, clock, logger: silent });
+  const rules = seatGroups.map((group) => ({ pool: 'mfa' as const, group }));
+  const seatRules = new SeatRules(seats, seatsRepository, rules, audit, silent);
   return {
     config,
     database,
@@ -167,6 +180,8 @@ async function adParts(context: InProcessContext, dc: SambaDc, baseDns: string[]
       directoryUsers,
       new DirectoryStateRepository(database.db, clock),
       clock,
+      undefined,
+      rules.length > 0 ? () => seatRules.apply() : undefined,
     ),
     directory: new AdDirectory(config.directory, connector, users, clock),
     clock,
@@ -232,7 +247,7 @@ function aborted(
  */
 export const adSync: InProcessScenario = {
   id: 'ad-sync',
-  title: `AD full sync of N users from a real Samba DC (LDAPS paged search, mapping, stored a page per transaction); ops = users, latency = one whole run (${IMPORTS} imports)`,
+  title: `AD full sync of N users from a real Samba DC (LDAPS paged search, mapping, stored a page per transaction, then the licences.rules giving each group member an MFA seat); ops = users, latency = one whole run (${IMPORTS} imports)`,
   async run(context) {
     const { backend, settings, log } = context;
     const count = settings.adSyncUsers;
@@ -241,8 +256,8 @@ export const adSync: InProcessScenario = {
     try {
       const { dc, sambaPid } = await benchDc(context);
       release = await holdDc(dc, 'shared').catch(() => async () => {});
-      const { ous } = await population(dc, count, log);
-      parts = await adParts(context, dc, ous);
+      const { ous, groups } = await population(dc, count, log);
+      parts = await adParts(context, dc, ous, groups);
       const { database, sync } = parts;
       const empty = async () => {
         await database.db.deleteFrom('users').where('source', '=', 'ad').execute();
@@ -256,22 +271,23 @@ export const adSync: InProcessScenario = {
         await empty();
         const summary = await sync.run({ full: true });
         durations.push(summary.durationMs);
-        if (summary.created !== count || summary.problems.length > 0) {
+        const seated = summary.seats?.[0]?.allocated ?? 0;
+        if (summary.created !== count || summary.problems.length > 0 || seated !== count) {
           errorCount++;
           errors.import = {
             count: (errors.import?.count ?? 0) + 1,
-            example: `created ${summary.created} of ${count}, ${summary.problems.length} problems`,
+            example: `created ${summary.created} of ${count}, ${summary.problems.length} problems, ${seated} MFA seats by rule`,
           };
         }
         log(
-          `${backend}/ad-sync: import ${i + 1}: ${count} users in ${summary.durationMs} ms (${Math.round(count / (summary.durationMs / 1000))}/s)`,
+          `${backend}/ad-sync: import ${i + 1}: ${count} users in ${summary.durationMs} ms (${Math.round(count / (summary.durationMs / 1000))}/s), ${seated} MFA seats given by the group rules`,
         );
       }
       const cpu = meter();
       const again = await sync.run({ full: true });
       log(
         `${backend}/ad-sync: a full run over the same ${count} users, all unchanged: ${again.durationMs} ms ` +
-          `(${Math.round(count / (again.durationMs / 1000))}/s; unchanged ${again.unchanged})`,
+          `(${Math.round(count / (again.durationMs / 1000))}/s; unchanged ${again.unchanged}; seat rules: ${again.seats?.[0]?.allocated ?? 0} given, ${again.seats?.[0]?.released ?? 0} taken back)`,
       );
       const seconds = durations.reduce((a, b) => a + b, 0) / 1000;
       const median = [...durations].sort((a, b) => a - b)[Math.floor(durations.length / 2)]!;
