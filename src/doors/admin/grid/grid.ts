@@ -17,6 +17,8 @@ export interface GridColumn<Row> {
   sortable?: boolean;
   /** The cell's text (the page escapes it), also what the CSV export writes. */
   text(row: Row): string;
+  /** Where the cell links to (a user's page ...), if anywhere. */
+  link?(row: Row): string | undefined;
 }
 
 /** A data grid: its id (per administrator, per grid preferences) and its columns in default order. */

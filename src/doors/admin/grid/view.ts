@@ -56,7 +56,12 @@ export interface GridView {
   query: string;
   headers: HeaderCell[];
   /** The cells of each row, in the order of `headers`, with the row's key. */
-  rows: Array<{ key: string; cells: string[] }>;
+  rows: Array<{ key: string; cells: Array<{ text: string; href?: string }> }>;
+  /**
+   * A checkbox per row (name `select`, value the row's key) belonging to the form with this id
+   * (the page's bulk actions), and the label of each box; absent: no selection.
+   */
+  selection?: { form: string; label: string };
   /** Every column, for the columns form. */
   columns: Array<{ id: string; label: string; visible: boolean; size: ColumnSize; position: number }>;
   paging: {
@@ -82,6 +87,8 @@ export function gridView<Row>(options: {
   /** The filters of the current view (without sort and page). */
   filters: Record<string, string>;
   translate(key: string): string;
+  /** Rows can be selected for the bulk-action form with this id. */
+  selectionForm?: string;
 }): GridView {
   const { grid, path, placed, sort, paging, filters, translate } = options;
   const visible = placed.filter((p) => p.visible);
@@ -122,8 +129,14 @@ export function gridView<Row>(options: {
     }),
     rows: options.rows.map((row) => ({
       key: options.key(row),
-      cells: visible.map(({ column }) => column.text(row)),
+      cells: visible.map(({ column }) => {
+        const href = column.link?.(row);
+        return { text: column.text(row), ...(href ? { href } : {}) };
+      }),
     })),
+    ...(options.selectionForm
+      ? { selection: { form: options.selectionForm, label: translate('admin:grid.select') } }
+      : {}),
     columns: placed.map((p, index) => ({
       id: p.column.id,
       label: translate(p.column.label),
