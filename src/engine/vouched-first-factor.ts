@@ -1,3 +1,5 @@
+import { resultOfCode } from '../attempts/results.js';
+import type { AttemptRecorder } from '../attempts/writer.js';
 import type { Directory } from '../directory/directory.js';
 import { DirectoryErrors } from '../directory/errors.js';
 import { PassgateError } from '../errors.js';
@@ -17,6 +19,7 @@ export class VouchedFirstFactor {
     private readonly users: Pick<UsersRepository, 'findByUsername'>,
     private readonly directory: Pick<Directory, 'kind' | 'current'>,
     private readonly audit: AuditRepository,
+    private readonly attempts?: AttemptRecorder,
   ) {}
 
   /** The user a trusted client names; INVALID_CREDENTIALS when unknown, ACCOUNT_DISABLED when disabled. */
@@ -44,6 +47,14 @@ export class VouchedFirstFactor {
       return user;
     } catch (error) {
       const code = error instanceof PassgateError ? error.code : 'INTERNAL';
+      // A refusal here ends the sign-in: it is an attempt (a success is one once the policy decided).
+      this.attempts?.record({
+        origin: context,
+        user: { name },
+        result: resultOfCode(code),
+        reason: code,
+        method: 'vouched',
+      });
       await this.audit.record({ ...auditBase, outcome: 'failure', reason: code });
       throw error;
     }

@@ -37,7 +37,7 @@ export function composeEngine(core: Core, runtime: EngineRuntime): Engine {
     runtime.logger,
     core.attempts,
   );
-  const vouchedFirstFactor = new VouchedFirstFactor(core.users, core.directory, core.audit);
+  const vouchedFirstFactor = new VouchedFirstFactor(core.users, core.directory, core.audit, core.attempts);
   const policy = composeAuthenticationPolicy(core, challenges);
   const sessions = composeSessions(core, ...(runtime.publicUrl ? [runtime.publicUrl] : []));
   const sso = new SingleSignOn({

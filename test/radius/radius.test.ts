@@ -352,6 +352,18 @@ describe('the RADIUS door answers radclient', () => {
         (e) => e.username === 'nobody',
       );
       expect(event).toMatchObject({ outcome: 'failure', reason: 'INVALID_CREDENTIALS' });
+      await passgate.core.attempts.flush();
+      const attempt = await passgate.core.database.db
+        .selectFrom('sign_in_attempts')
+        .selectAll()
+        .where('user_name', '=', 'nobody')
+        .executeTakeFirst();
+      expect(attempt).toMatchObject({
+        door: 'radius',
+        application: 'nps',
+        method: 'vouched',
+        reason: 'INVALID_CREDENTIALS',
+      });
     });
 
     it('still applies the Authentication Policy: location, a required factor, reply attributes', async () => {
