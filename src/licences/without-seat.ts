@@ -8,6 +8,12 @@ import type { Seats } from './seats.js';
 /** What a sign-in does for a user without an MFA seat (`licences.withoutSeat`). */
 export type WithoutSeat = (typeof WITHOUT_SEAT)[number];
 
+/**
+ * Doors whose sign-ins another pool governs: the password-reset site asks for a second factor to
+ * prove who resets, and checks the reset seat itself; the pools are allocated independently.
+ */
+const GOVERNED_BY_OTHER_POOLS = new Set(['reset']);
+
 /** The message key a sign-in refused for want of a seat shows (common:errors.ACCESS_DENIED_NO_SEAT). */
 export const NO_SEAT_MESSAGE = 'ACCESS_DENIED_NO_SEAT';
 
@@ -28,7 +34,8 @@ export function withoutSeatGate(seats: Pick<Seats, 'holds'>, mode: WithoutSeat, 
     decision: Decision,
     options: DecideOptions = {},
   ): Promise<Decision> => {
-    if (await seats.holds(user.id, 'mfa')) return decision;
+    if (GOVERNED_BY_OTHER_POOLS.has(decision.facts.door) || (await seats.holds(user.id, 'mfa')))
+      return decision;
     const result = apply(mode, decision, Boolean(decision.stepUp ?? options.stepUp));
     await audit.record({
       type: 'licence.without-seat',
