@@ -15,8 +15,12 @@ export interface TestSp {
   slo?: typeof REDIRECT | typeof POST;
 }
 
-/** A test SP with a fresh key pair and self-signed certificate. */
-export async function makeSp(name: string, slo?: TestSp['slo']): Promise<TestSp> {
+/** A test SP with a fresh key pair and self-signed certificate (entity id: an https URL of its own, unless given). */
+export async function makeSp(
+  name: string,
+  slo?: TestSp['slo'],
+  entityId = `https://${name}.example.org/saml`,
+): Promise<TestSp> {
   const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const der = await selfSignedCertifier(() => ({
     commonName: `${name}.example.org`,
@@ -24,7 +28,7 @@ export async function makeSp(name: string, slo?: TestSp['slo']): Promise<TestSp>
     now: Date.now(),
   }))(pair);
   const privateKey = pair.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
-  return { name, entityId: `https://${name}.example.org/saml`, der, privateKey, ...(slo ? { slo } : {}) };
+  return { name, entityId, der, privateKey, ...(slo ? { slo } : {}) };
 }
 
 /** The SP's metadata, as an administrator drops it into metadata/saml. */

@@ -13,7 +13,8 @@ export interface ReceivedLogout {
 /**
  * An OIDC client's logout endpoints on loopback, as a relying party serves them:
  * `/backchannel` takes a posted `logout_token` (200), `/hang` accepts and never answers (an
- * unreachable client), `/frontchannel` answers the page a logout frame loads.
+ * unreachable client), `/frontchannel` answers the page a logout frame loads, `/callback` is
+ * where its sign-ins come back to (browser tests).
  */
 export class LogoutReceiver {
   readonly received: ReceivedLogout = { tokens: [], frontChannel: [] };
@@ -34,6 +35,14 @@ export class LogoutReceiver {
     const url = new URL(req.url ?? '/', this.url);
     if (url.pathname === '/hang') {
       this.hanging.add(res);
+      return;
+    }
+    if (url.pathname === '/callback') {
+      res
+        .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+        .end(
+          '<!doctype html><html lang="en"><title>OIDC application</title><h1>Back at the OIDC application</h1></html>',
+        );
       return;
     }
     if (url.pathname === '/frontchannel') {
