@@ -94,9 +94,13 @@ export function createSloRoutes(options: SloRoutesOptions): Router {
    * cross-site form carries no SameSite=Lax cookie, and a POST whose Origin is another site is refused.
    */
   router.post('/saml/logout', async (req, res) => {
+    // Passgate's pages send no referrer, so browsers state their POSTs' Origin as `null`
+    // (Fetch: referrer policy no-referrer): another site is told by its real origin or by
+    // Sec-Fetch-Site, and its form would carry no SameSite=Lax cookie anyway.
     const origin = req.get('origin');
-    if (origin !== undefined && origin !== options.origin) {
-      throw SamlErrors.SAML_REQUEST_MALFORMED({ detail: `logout posted from ${origin}` });
+    const foreign = origin !== undefined && origin !== 'null' && origin !== options.origin;
+    if (foreign || req.get('sec-fetch-site') === 'cross-site') {
+      throw SamlErrors.SAML_REQUEST_MALFORMED({ detail: `logout posted from ${origin ?? 'another site'}` });
     }
     const session = await options.browserSession(req);
     options.forget(res);
