@@ -22,6 +22,7 @@ import { SignInAttemptsRepository } from './repositories/sign-in-attempts.js';
 import { ThrottleRepository } from './repositories/throttle.js';
 import { TokensRepository } from './repositories/tokens.js';
 import { TrustedNetworksRepository } from './repositories/trusted-networks.js';
+import { UserSearchRepository } from './repositories/user-search.js';
 import { UsersRepository } from './repositories/users.js';
 
 /**
@@ -30,6 +31,8 @@ import { UsersRepository } from './repositories/users.js';
  */
 export interface Repositories {
   users: UsersRepository;
+  /** The users grid: search, filters, sort and paging over every user. */
+  userSearch: UserSearchRepository;
   /** Directory users as synchronisation stores them (batches, removal marks, external ids). */
   directoryUsers: DirectoryUsersRepository;
   directoryState: DirectoryStateRepository;
@@ -65,6 +68,7 @@ export function createRepositories(database: Database, box: SecretBox, clock: Cl
   const { db } = database;
   return {
     users: new UsersRepository(db, clock),
+    userSearch: new UserSearchRepository(db, clock),
     directoryUsers: new DirectoryUsersRepository(db, clock),
     directoryState: new DirectoryStateRepository(db, clock),
     audit: new AuditRepository(db, clock),

@@ -34,6 +34,17 @@ export interface Tables {
   seat_pools: SeatPoolRow;
   grid_preferences: GridPreferenceRow;
   sign_in_attempts: SignInAttemptRow;
+  user_search_terms: UserSearchTermRow;
+}
+
+/**
+ * A word a user is found by in the users grid (migration 0016): a word of the user name, display
+ * name, e-mail address or a group, or the mobile's digits; see search-terms.ts.
+ */
+export interface UserSearchTermRow {
+  /** Letters and digits, lower case (PostgreSQL: collation "C", so a prefix is an index range). */
+  term: string;
+  user_id: string;
 }
 
 /** A licence seat one user holds in one pool (migration 0014). */

@@ -14,6 +14,7 @@ import * as sessions from './0012-sessions.js';
 import * as sessionIndexLookup from './0013-session-index-lookup.js';
 import * as seats from './0014-seats.js';
 import * as gridPreferences from './0015-grid-preferences.js';
+import * as userSearch from './0016-user-search.js';
 import * as signInAttempts from './0017-sign-in-attempts.js';
 
 /**
@@ -37,5 +38,6 @@ export const migrations: Record<string, Migration> = {
   '0013-session-index-lookup': sessionIndexLookup,
   '0014-seats': seats,
   '0015-grid-preferences': gridPreferences,
+  '0016-user-search': userSearch,
   '0017-sign-in-attempts': signInAttempts,
 };

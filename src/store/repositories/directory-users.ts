@@ -2,6 +2,7 @@ import { type Kysely, type Selectable, sql } from 'kysely';
 import type { Clock } from '../../clock.js';
 import type { Tables, UserRow } from '../tables.js';
 import { isUniqueViolation } from '../unique-violation.js';
+import { insertSearchTerms, replaceSearchTerms } from './search-terms.js';
 import { differs, directoryValues, newDirectoryRow, normalizeUsername, toUser } from './user-rows.js';
 import type { DirectoryUser, UpsertOutcome, User } from './users.js';
 
@@ -87,6 +88,7 @@ export class DirectoryUsersRepository {
     const results: SyncedUser[] = [];
     const inserts: Selectable<UserRow>[] = [];
     const unchanged: string[] = [];
+    const changedRows: Selectable<UserRow>[] = [];
     for (const user of users) {
       const values = directoryValues(user, source);
       const existing = known.get(user.externalId);
@@ -102,6 +104,7 @@ export class DirectoryUsersRepository {
           .set({ ...values, synced_at: now, removed_at: null, updated_at: now })
           .where('id', '=', existing.id)
           .execute();
+        changedRows.push({ ...existing, ...values });
       } else unchanged.push(existing.id);
       results.push({
         externalId: user.externalId,
@@ -112,6 +115,8 @@ export class DirectoryUsersRepository {
     for (const ids of chunks(unchanged, CHUNK))
       await trx.updateTable('users').set({ synced_at: now }).where('id', 'in', ids).execute();
     for (const rows of chunks(inserts, INSERT_CHUNK)) await trx.insertInto('users').values(rows).execute();
+    await insertSearchTerms(trx, inserts);
+    await replaceSearchTerms(trx, changedRows);
     return results;
   }
 
@@ -177,18 +182,18 @@ export class DirectoryUsersRepository {
    * Gives the name of a user marked removed back (renamed `name~id`), so that a new directory
    * account with the same name can have it; returns false when the name's owner is not such a user.
    */
-  async releaseRemovedName(username: string, source: string): Promise<boolean> {
+  async releaseRemovedName(name: string, source: string): Promise<boolean> {
     const owner = await this.db
       .selectFrom('users')
       .selectAll()
-      .where('username', '=', normalizeUsername(username))
+      .where('username', '=', normalizeUsername(name))
       .executeTakeFirst();
     if (!owner || owner.source !== source || owner.removed_at === null) return false;
-    await this.db
-      .updateTable('users')
-      .set({ username: `${owner.username}~${owner.id}`, updated_at: this.clock() })
-      .where('id', '=', owner.id)
-      .execute();
+    const username = `${owner.username}~${owner.id}`;
+    await this.db.transaction().execute(async (trx) => {
+      await trx.updateTable('users').set({ username, updated_at: this.clock() }).where('id', '=', owner.id).execute();
+      await replaceSearchTerms(trx, [{ ...owner, username }]);
+    });
     return true;
   }
 }

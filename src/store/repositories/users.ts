@@ -5,6 +5,7 @@ import { StoreErrors } from '../errors.js';
 import { preparedQuery } from '../prepared-query.js';
 import type { Tables, UserRow } from '../tables.js';
 import { isUniqueViolation } from '../unique-violation.js';
+import { insertSearchTerms, replaceSearchTerms } from './search-terms.js';
 import type { DirectoryUser, User } from './user.js';
 import { differs, directoryValues, newDirectoryRow, normalizeUsername, toUser } from './user-rows.js';
 
@@ -71,7 +72,10 @@ export class UsersRepository {
       removed_at: null,
     };
     try {
-      await this.db.insertInto('users').values(row).execute();
+      await this.db.transaction().execute(async (trx) => {
+        await trx.insertInto('users').values(row).execute();
+        await insertSearchTerms(trx, [row]);
+      });
     } catch (error) {
       if (isUniqueViolation(error)) {
         throw StoreErrors.CONFLICT({ detail: `user "${row.username}" already exists`, cause: error });
@@ -159,16 +163,26 @@ export class UsersRepository {
     try {
       if (!existing) {
         const row = newDirectoryRow(values, user.externalId, now);
-        await this.db.insertInto('users').values(row).execute();
+        await this.db.transaction().execute(async (trx) => {
+          await trx.insertInto('users').values(row).execute();
+          await insertSearchTerms(trx, [row]);
+        });
         return { user: toUser(row), outcome: 'created' };
       }
       const changed = differs(existing, values);
       const row = { ...existing, ...values, synced_at: now, ...(changed ? { updated_at: now } : {}) };
-      await this.db
-        .updateTable('users')
-        .set({ ...values, synced_at: now, updated_at: row.updated_at })
-        .where('id', '=', existing.id)
-        .execute();
+      const update = (db: Kysely<Tables>) =>
+        db
+          .updateTable('users')
+          .set({ ...values, synced_at: now, updated_at: row.updated_at })
+          .where('id', '=', existing.id)
+          .execute();
+      if (changed)
+        await this.db.transaction().execute(async (trx) => {
+          await update(trx);
+          await replaceSearchTerms(trx, [row]);
+        });
+      else await update(this.db);
       return { user: toUser(row), outcome: changed ? 'updated' : 'unchanged' };
     } catch (error) {
       if (isUniqueViolation(error)) {
