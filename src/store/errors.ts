@@ -13,5 +13,8 @@ export const StoreErrors = defineErrors({
   CONFLICT: { status: 409, publicMessage: 'This entry already exists.' },
   NOT_FOUND: { status: 404, publicMessage: 'Not found.' },
   /** A users-grid search the store cannot run (a page link from another sort, a page size out of range). */
-  USER_SEARCH_INVALID: { status: 400, publicMessage: 'This search or page link is not valid; start the search again.' },
+  USER_SEARCH_INVALID: {
+    status: 400,
+    publicMessage: 'This search or page link is not valid; start the search again.',
+  },
 });

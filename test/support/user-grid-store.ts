@@ -118,6 +118,11 @@ export function gridUser(i: number, prefix: string, t0: number): Selectable<User
   };
 }
 
+/** The seat pools the i-th seeded user holds: most an MFA seat, few a reset seat. */
+export function gridSeats(i: number): string[] {
+  return [...(rand(i, 40) < 0.6 ? ['mfa'] : []), ...(rand(i, 41) < 0.1 ? ['reset'] : [])];
+}
+
 /** The tokens the i-th seeded user has. */
 export function gridFactor(i: number): SeededFactor {
   const r = rand(i, 30);
@@ -169,19 +174,33 @@ export async function seedGridUsers(
   for (let start = 0; start < count; start += BATCH) {
     const users = Array.from({ length: Math.min(BATCH, count - start) }, (_, k) => {
       const i = start + k;
-      return { ...gridUser(i, options.prefix ?? '', options.t0), factor: gridFactor(i) };
+      return { ...gridUser(i, options.prefix ?? '', options.t0), factor: gridFactor(i), seats: gridSeats(i) };
     });
+    const seats = users.flatMap((u) =>
+      u.seats.map((pool) => ({
+        user_id: u.id,
+        pool,
+        allocated_at: options.t0,
+        allocated_by: 'seed',
+        via: 'hand',
+      })),
+    );
     const tokens = users.flatMap((u) => (u.factor === 'none' ? [] : [tokenOf(u.id, u.factor, options.t0)]));
     await db.transaction().execute(async (trx) => {
       for (let i = 0; i < users.length; i += USER_CHUNK)
         await trx
           .insertInto('users')
-          .values(users.slice(i, i + USER_CHUNK).map(({ factor: _f, ...row }) => row))
+          .values(users.slice(i, i + USER_CHUNK).map(({ factor: _f, seats: _s, ...row }) => row))
           .execute();
       for (let i = 0; i < tokens.length; i += USER_CHUNK)
         await trx
           .insertInto('tokens')
           .values(tokens.slice(i, i + USER_CHUNK))
+          .execute();
+      for (let i = 0; i < seats.length; i += USER_CHUNK)
+        await trx
+          .insertInto('seats')
+          .values(seats.slice(i, i + USER_CHUNK))
           .execute();
       await insertSearchTerms(trx, users);
     });
@@ -191,4 +210,4 @@ export async function seedGridUsers(
 }
 
 /** A seeded user row and what tokens it was given. */
-export type GridUser = Selectable<UserRow> & { factor: SeededFactor };
+export type GridUser = Selectable<UserRow> & { factor: SeededFactor; seats: string[] };

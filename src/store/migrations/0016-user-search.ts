@@ -31,7 +31,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   // The token filters: "has an active factor" probed per user, "locked tokens" read from the few locked.
   await db.schema.createIndex('tokens_user_status').on('tokens').columns(['user_id', 'status']).execute();
-  await db.schema.createIndex('tokens_locked_until').on('tokens').column('locked_until').execute();
+  await db.schema
+    .createIndex('tokens_locked_until')
+    .on('tokens')
+    .columns(['locked_until', 'user_id'])
+    .execute();
+  // The seat filters read a pool's holders (the primary key starts with the user).
+  await db.schema.createIndex('seats_pool_user').on('seats').columns(['pool', 'user_id']).execute();
 
   const sortKeys: Record<string, string> = {
     username: `username${c}`,

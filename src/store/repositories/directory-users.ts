@@ -191,7 +191,11 @@ export class DirectoryUsersRepository {
     if (!owner || owner.source !== source || owner.removed_at === null) return false;
     const username = `${owner.username}~${owner.id}`;
     await this.db.transaction().execute(async (trx) => {
-      await trx.updateTable('users').set({ username, updated_at: this.clock() }).where('id', '=', owner.id).execute();
+      await trx
+        .updateTable('users')
+        .set({ username, updated_at: this.clock() })
+        .where('id', '=', owner.id)
+        .execute();
       await replaceSearchTerms(trx, [{ ...owner, username }]);
     });
     return true;

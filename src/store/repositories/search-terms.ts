@@ -76,7 +76,10 @@ export function prefixUpperBound(prefix: string): string {
  * Replaces the search terms of these users (inside the caller's transaction when it has one):
  * every write of a user's searched columns calls this, so the terms never lag the users table.
  */
-export async function replaceSearchTerms(db: Kysely<Tables>, users: readonly SearchableUser[]): Promise<void> {
+export async function replaceSearchTerms(
+  db: Kysely<Tables>,
+  users: readonly SearchableUser[],
+): Promise<void> {
   for (let i = 0; i < users.length; i += CHUNK) {
     const ids = users.slice(i, i + CHUNK).map((user) => user.id);
     await db.deleteFrom('user_search_terms').where('user_id', 'in', ids).execute();

@@ -24,6 +24,11 @@ export type UserSortColumn = (typeof USER_SORT_COLUMNS)[number];
 /** Where a user stands: signs in, disabled by an administrator or the directory, or gone from the directory. */
 export type UserStatus = 'enabled' | 'disabled' | 'removed';
 
+/** The seat filters of the users grid. */
+export const SEAT_FILTERS = ['mfa', 'reset', 'no-mfa', 'no-reset', 'none'] as const;
+/** A seat filter: holds a seat of a pool, lacks one, or holds none. */
+export type SeatFilter = (typeof SEAT_FILTERS)[number];
+
 /** Which page of a search: the first, the one after or before a cursor of an earlier page, or the last. */
 export type UserSearchPosition = 'first' | 'last' | { after: string } | { before: string };
 
@@ -38,6 +43,8 @@ export interface UserSearch {
   factor?: 'any' | 'none';
   /** Only users with at least one token locked after failures. */
   lockedTokens?: boolean;
+  /** Holders of an MFA or a reset seat, users lacking one, or users with no seat at all. */
+  seat?: SeatFilter;
   sort?: UserSortColumn;
   descending?: boolean;
   /** Rows per page, 1 to 500 (default 50). */
@@ -51,6 +58,8 @@ export interface UserListing extends User {
   factors: number;
   /** Tokens locked after failed codes, now. */
   lockedTokens: number;
+  /** The seat pools the user holds a seat of (mfa, reset). */
+  seats: string[];
 }
 
 /** One page of a users-grid search. */
@@ -73,10 +82,12 @@ const MAX_PAGE = 500;
  */
 export const COUNT_LIMIT = 1_000;
 /**
- * A search word beginning at least this many terms is broad: probed per user while the sort
- * index is walked (a page fills quickly); a narrower word drives the query from its terms.
+ * A set of users (a search word's, a seat pool's, the holders of a factor) at least this large
+ * (a fifth of 100,000 users) is probed per user while the sort index is walked: a page fills
+ * after a few rows, and so does the capped count. A smaller set drives the query from its
+ * members, however selective the other filters are (probing would walk the whole index).
  */
-const BROAD_WORD = 2_000;
+const BROAD = 20_000;
 
 /**
  * Search, filters, sort and keyset paging of the users grid over 100,000 users, the same on
@@ -133,7 +144,7 @@ export class UserSearchRepository {
     const hasPrevious = backwards ? more : position !== 'first';
     return {
       users: await this.withTokenCounts(page.map(({ sort_key: _key, ...row }) => row)),
-      total: Math.min(total, COUNT_LIMIT),
+      total: conditions.length === 0 ? total : Math.min(total, COUNT_LIMIT),
       exact: conditions.length === 0 || total <= COUNT_LIMIT,
       next: hasNext ? cursorOf(page.at(-1)) : null,
       previous: hasPrevious ? cursorOf(page[0]) : null,
@@ -162,11 +173,12 @@ export class UserSearchRepository {
   private async conditions(search: UserSearch): Promise<Expression<SqlBool>[]> {
     const conditions: Expression<SqlBool>[] = [];
     for (const word of searchWords(search.text ?? '')) {
-      const [low, high] = [word, prefixUpperBound(word)];
+      const range = sql`term >= ${word} and term < ${prefixUpperBound(word)}`;
       conditions.push(
-        (await this.isBroad(low, high))
-          ? sql<SqlBool>`exists (select 1 from user_search_terms where user_search_terms.user_id = users.id and term >= ${low} and term < ${high})`
-          : sql<SqlBool>`users.id in (select user_id from user_search_terms where term >= ${low} and term < ${high})`,
+        await this.memberOf(
+          sql`select user_id from user_search_terms where ${range}`,
+          sql`select 1 from user_search_terms where user_search_terms.user_id = users.id and ${range}`,
+        ),
       );
     }
     if (search.source !== undefined) conditions.push(sql<SqlBool>`users.source = ${search.source}`);
@@ -176,33 +188,51 @@ export class UserSearchRepository {
         sql<SqlBool>`users.removed_at is null and users.disabled = ${search.status === 'disabled' ? 1 : 0}`,
       );
     const activeToken = sql`select 1 from tokens where tokens.user_id = users.id and tokens.status = 'active'`;
-    if (search.factor === 'any') conditions.push(sql<SqlBool>`exists (${activeToken})`);
+    if (search.factor === 'any')
+      conditions.push(
+        await this.memberOf(sql`select user_id from tokens where status = 'active'`, activeToken),
+      );
     if (search.factor === 'none') conditions.push(sql<SqlBool>`not exists (${activeToken})`);
+    if (search.seat !== undefined) conditions.push(await this.seatCondition(search.seat));
     // Few tokens are locked at any time: the locked ones drive the query.
     if (search.lockedTokens)
-      conditions.push(sql<SqlBool>`users.id in (select user_id from tokens where locked_until > ${this.clock()})`);
+      conditions.push(
+        sql<SqlBool>`users.id in (select user_id from tokens where locked_until > ${this.clock()})`,
+      );
     return conditions;
   }
 
-  /** Whether at least BROAD_WORD terms lie in [low, high) (a covering index range, stopped early). */
-  private async isBroad(low: string, high: string): Promise<boolean> {
-    const inRange = this.db
-      .selectFrom('user_search_terms')
-      .select('user_id')
-      .where('term', '>=', low)
-      .where('term', '<', high)
-      .limit(BROAD_WORD);
-    const { n } = await this.db
-      .selectFrom(inRange.as('terms'))
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .executeTakeFirstOrThrow();
-    return Number(n) >= BROAD_WORD;
+  private async seatCondition(seat: SeatFilter): Promise<Expression<SqlBool>> {
+    if (seat === 'none') return sql<SqlBool>`not exists (select 1 from seats where seats.user_id = users.id)`;
+    const pool = seat.replace('no-', '');
+    const held = sql`select 1 from seats where seats.user_id = users.id and seats.pool = ${pool}`;
+    if (seat.startsWith('no-')) return sql<SqlBool>`not exists (${held})`;
+    return this.memberOf(sql`select user_id from seats where pool = ${pool}`, held);
+  }
+
+  /**
+   * Membership of a set of users (`ids` lists them, `probe` finds the current user in it), in the
+   * form that is fast for its size: a large set is probed per user while the sort index is walked
+   * (a page fills after a few rows); a small one drives the query (each member looked up by id).
+   * The size is read once, stopped at BROAD (a covering index range); SQLite has no statistics
+   * to decide this by itself.
+   */
+  private async memberOf(ids: RawBuilder<unknown>, probe: RawBuilder<unknown>): Promise<Expression<SqlBool>> {
+    // PostgreSQL plans both forms alike (a semi-join) and sizes the set from its statistics.
+    if (isPostgres(this.db)) return sql<SqlBool>`users.id in (${ids})`;
+    const { rows } = await sql<{
+      n: number;
+    }>`select count(*) as n from (${ids} limit ${BROAD}) as members`.execute(this.db);
+    return Number(rows[0]?.n ?? 0) >= BROAD
+      ? sql<SqlBool>`exists (${probe})`
+      : sql<SqlBool>`users.id in (${ids})`;
   }
 
   /** The page's users with their active and locked token counts (one grouped query for the page). */
   private async withTokenCounts(rows: Parameters<typeof toUser>[0][]): Promise<UserListing[]> {
     if (rows.length === 0) return [];
     const now = this.clock();
+    const ids = rows.map((row) => row.id);
     const counts = await this.db
       .selectFrom('tokens')
       .select([
@@ -210,18 +240,21 @@ export class UserSearchRepository {
         sql<number>`sum(case when status = 'active' then 1 else 0 end)`.as('factors'),
         sql<number>`sum(case when locked_until > ${now} then 1 else 0 end)`.as('locked'),
       ])
-      .where(
-        'user_id',
-        'in',
-        rows.map((row) => row.id),
-      )
+      .where('user_id', 'in', ids)
       .groupBy('user_id')
+      .execute();
+    const seats = await this.db
+      .selectFrom('seats')
+      .select(['user_id', 'pool'])
+      .where('user_id', 'in', ids)
+      .orderBy('pool')
       .execute();
     const byUser = new Map(counts.map((c) => [c.user_id, c]));
     return rows.map((row) => ({
       ...toUser(row),
       factors: Number(byUser.get(row.id)?.factors ?? 0),
       lockedTokens: Number(byUser.get(row.id)?.locked ?? 0),
+      seats: seats.filter((seat) => seat.user_id === row.id).map((seat) => seat.pool),
     }));
   }
 }
@@ -269,6 +302,8 @@ function decodeCursor(
     !(typeof parsed[1] === 'string' || typeof parsed[1] === 'number') ||
     typeof parsed[2] !== 'string'
   )
-    throw StoreErrors.USER_SEARCH_INVALID({ detail: `page cursor "${text.slice(0, 80)}" is not one of this sort` });
+    throw StoreErrors.USER_SEARCH_INVALID({
+      detail: `page cursor "${text.slice(0, 80)}" is not one of this sort`,
+    });
   return { value: parsed[1], id: parsed[2] };
 }
