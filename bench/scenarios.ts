@@ -14,6 +14,7 @@ import type { ScenarioId } from './settings.js';
 import { soak } from './soak.js';
 import { startup } from './startup.js';
 import { totpVerify } from './totp.js';
+import { userGrid } from './user-grid.js';
 
 /** A bench user: one per virtual user, so that concurrent logins never share a throttle counter. */
 export interface BenchUser {
@@ -108,6 +109,7 @@ export const IN_PROCESS_SCENARIOS: readonly InProcessScenario[] = [
   samlSchemaValidation,
   startup,
   sessionLookup,
+  userGrid,
   soak,
   flood,
   radiusAccessRequests,

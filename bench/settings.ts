@@ -17,6 +17,7 @@ export const SCENARIO_IDS = [
   'saml-schema',
   'startup',
   'session-lookup',
+  'users-grid',
   'soak',
   'flood',
   'radius',
