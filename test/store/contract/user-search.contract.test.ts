@@ -158,7 +158,12 @@ describeContract('UserSearchRepository (users grid search)', (store) => {
       'alice.liddell',
       'carol',
     ]);
-    expect(await names({ sort: 'status', descending: true })).toEqual(['carol', 'bob', 'alice.liddell', 'a_b']);
+    expect(await names({ sort: 'status', descending: true })).toEqual([
+      'carol',
+      'bob',
+      'alice.liddell',
+      'a_b',
+    ]);
     // No e-mail sorts first (ties in id order).
     const byEmail = await names({ sort: 'email' });
     expect(byEmail.slice(2)).toEqual(['alice.liddell', 'bob']);
