@@ -71,6 +71,10 @@ export interface GridView {
     size: number;
     previousHref?: string;
     nextHref?: string;
+    /** Keyset-paged grids: the first and last pages, and a summary instead of "page n of m". */
+    firstHref?: string;
+    lastHref?: string;
+    summary?: string;
   };
 }
 

@@ -2,10 +2,11 @@ import type { AdminPage } from '../page.js';
 import { auditPage } from './audit.js';
 import { homePage } from './home.js';
 import { policiesPage } from './policies.js';
+import { usersPage } from './users.js';
 
 /**
  * Every page of the administration site. Adding one is a file in this folder exporting an
  * `AdminPage` (its navigation entry and its routes, each with the permission it needs) and one
  * line here; its views go under `views/admin/`, its words under `admin` in `locales/en/admin.json`.
  */
-export const ADMIN_PAGES: readonly AdminPage[] = [homePage, auditPage, policiesPage];
+export const ADMIN_PAGES: readonly AdminPage[] = [homePage, usersPage, auditPage, policiesPage];
