@@ -22,7 +22,7 @@ import { startCluster, stopCluster } from '../test/support/postgres-cluster.js';
 const ATTEMPTS = Number(process.env.BENCH_ATTEMPTS ?? 1_000_000);
 const DAYS = 180;
 const DAY = 86_400_000;
-const RUNS = 40;
+const RUNS = 20;
 /** Countries weighted as a European organisation's sign-ins might be: most at home, a long tail. */
 const COUNTRIES = [
   'NL',

@@ -1,4 +1,4 @@
-import { type ExpressionBuilder, type Kysely, type SelectQueryBuilder, sql } from 'kysely';
+import { type Kysely, type SelectQueryBuilder, sql } from 'kysely';
 import type { Tables } from '../tables.js';
 
 const HOUR = 3_600_000;
@@ -89,73 +89,57 @@ export class AttemptStatisticsRepository {
     return rows.map((row) => ({ day: Number(row.day), result: row.result, count: Number(row.count) }));
   }
 
-  /** Every breakdown of the drill-down, for one filter (with `country` set, a country's page). */
+  /**
+   * Every breakdown of the drill-down, for one filter (with `country` set, a country's page): one
+   * read of the filter's attempts, counted here — one pass instead of a grouped query per breakdown.
+   */
   async drillDown(filter: AttemptFilter, top = 10): Promise<DrillDown> {
-    const count = (eb: ExpressionBuilder<Tables, 'sign_in_attempts'>) => eb.fn.countAll<number>().as('count');
-    const hour = sql<number>`(at / ${sql.lit(HOUR)}) % 24`;
-    const day = sql<number>`(at / ${sql.lit(DAY)}) * ${sql.lit(DAY)}`;
-    const [byResult, byApplication, hours, byDay, topUsers, topNetworks] = await Promise.all([
-      this.filtered(filter)
-        .select(['result', count])
-        .groupBy('result')
-        .orderBy('count', 'desc')
-        .orderBy('result')
-        .execute(),
-      this.filtered(filter)
-        .select(['door', 'application', count])
-        .groupBy(['door', 'application'])
-        .orderBy('count', 'desc')
-        .orderBy('door')
-        .orderBy('application')
-        .execute(),
-      this.filtered(filter)
-        .select([hour.as('hour'), count])
-        .groupBy(hour)
-        .execute(),
-      this.filtered(filter)
-        .select([day.as('day'), count])
-        .groupBy(day)
-        .orderBy('day')
-        .execute(),
-      this.filtered(filter)
-        .select([
-          'user_name',
-          count,
-          (eb) =>
-            eb.fn.sum<number>(eb.case().when('result', '=', 'success').then(0).else(1).end()).as('failures'),
-        ])
-        .groupBy('user_name')
-        .orderBy('count', 'desc')
-        .orderBy('user_name')
-        .limit(top)
-        .execute(),
-      this.filtered(filter)
-        .select(['network', count])
-        .where('network', 'is not', null)
-        .groupBy('network')
-        .orderBy('count', 'desc')
-        .orderBy('network')
-        .limit(top)
-        .execute(),
-    ]);
-    const perHour = new Map(hours.map((row) => [Number(row.hour), Number(row.count)]));
-    const results = byResult.map((row) => ({ key: row.result, count: Number(row.count) }));
+    const rows = await this.filtered(filter)
+      .select(['at', 'result', 'door', 'application', 'user_name', 'network'])
+      .execute();
+    const results = new Map<string, number>();
+    const applications = new Map<string, { door: string; application: string | null; count: number }>();
+    const hours = new Array<number>(24).fill(0);
+    const days = new Map<number, number>();
+    const users = new Map<string, { count: number; failures: number }>();
+    const networks = new Map<string, number>();
+    for (const row of rows) {
+      const at = Number(row.at);
+      results.set(row.result, (results.get(row.result) ?? 0) + 1);
+      const app = `${row.door}\u0000${row.application ?? ''}`;
+      const counted = applications.get(app) ?? { door: row.door, application: row.application, count: 0 };
+      counted.count++;
+      applications.set(app, counted);
+      hours[Math.floor(at / HOUR) % 24]!++;
+      const day = Math.floor(at / DAY) * DAY;
+      days.set(day, (days.get(day) ?? 0) + 1);
+      const user = users.get(row.user_name) ?? { count: 0, failures: 0 };
+      user.count++;
+      if (row.result !== 'success') user.failures++;
+      users.set(row.user_name, user);
+      if (row.network !== null) networks.set(row.network, (networks.get(row.network) ?? 0) + 1);
+    }
+    const byCount = <K>(a: [K, number], b: [K, number]) =>
+      b[1] - a[1] || String(a[0]).localeCompare(String(b[0]));
     return {
-      total: results.reduce((sum, row) => sum + row.count, 0),
-      byResult: results,
-      byApplication: byApplication.map((row) => ({
-        door: row.door,
-        application: row.application,
-        count: Number(row.count),
-      })),
-      byHour: Array.from({ length: 24 }, (_, hour) => ({ key: hour, count: perHour.get(hour) ?? 0 })),
-      byDay: byDay.map((row) => ({ key: Number(row.day), count: Number(row.count) })),
-      topUsers: topUsers.map((row) => ({
-        user: row.user_name,
-        count: Number(row.count),
-        failures: Number(row.failures),
-      })),
-      topNetworks: topNetworks.map((row) => ({ key: row.network!, count: Number(row.count) })),
+      total: rows.length,
+      byResult: [...results].sort(byCount).map(([key, count]) => ({ key, count })),
+      byApplication: [...applications.values()].sort(
+        (a, b) =>
+          b.count - a.count ||
+          a.door.localeCompare(b.door) ||
+          (a.application ?? '').localeCompare(b.application ?? ''),
+      ),
+      byHour: hours.map((count, key) => ({ key, count })),
+      byDay: [...days].sort((a, b) => a[0] - b[0]).map(([key, count]) => ({ key, count })),
+      topUsers: [...users]
+        .sort((a, b) => b[1].count - a[1].count || a[0].localeCompare(b[0]))
+        .slice(0, top)
+        .map(([user, { count, failures }]) => ({ user, count, failures })),
+      topNetworks: [...networks]
+        .sort(byCount)
+        .slice(0, top)
+        .map(([key, count]) => ({ key, count })),
     };
   }
 
