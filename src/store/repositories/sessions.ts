@@ -1,4 +1,5 @@
 import type { ExpressionBuilder, Kysely, Selectable } from 'kysely';
+import { preparedQuery } from '../prepared-query.js';
 import type { SessionApplicationRow, SessionRow, Tables } from '../tables.js';
 
 /** A single sign-on session as stored. */
@@ -25,6 +26,49 @@ export interface SessionLifetimes {
 export class SessionsRepository {
   constructor(private readonly db: Kysely<Tables>) {}
 
+  /** Every single sign-on request finds its session: built once (see preparedQuery). */
+  private readonly selectLive = preparedQuery(
+    () => this.db,
+    ['secretHash', 'now', 'seenSince'],
+    ({ secretHash, now, seenSince }) =>
+      this.db
+        .selectFrom('sessions')
+        .selectAll()
+        .where('secret_hash', '=', secretHash)
+        .where('revoked_at', 'is', null)
+        .where('expires_at', '>', now)
+        .where('last_seen_at', '>', seenSince),
+  );
+
+  /** Every answer to an application records it in the session: built once (see preparedQuery). */
+  private readonly upsertApplication = preparedQuery(
+    () => this.db,
+    ['session_id', 'door', 'application', 'name_id', 'name_id_format', 'session_index', 'sid', 'now'],
+    (a) =>
+      this.db
+        .insertInto('session_applications')
+        .values({
+          session_id: a.session_id,
+          door: a.door,
+          application: a.application,
+          name_id: a.name_id,
+          name_id_format: a.name_id_format,
+          session_index: a.session_index,
+          sid: a.sid,
+          first_at: a.now,
+          last_at: a.now,
+        })
+        .onConflict((oc) =>
+          oc.columns(['session_id', 'door', 'application']).doUpdateSet({
+            name_id: a.name_id,
+            name_id_format: a.name_id_format,
+            session_index: a.session_index,
+            sid: a.sid,
+            last_at: a.now,
+          }),
+        ),
+  );
+
   /** Stores a new session. */
   async create(row: SessionRecord): Promise<void> {
     await this.db.insertInto('sessions').values(row).execute();
@@ -36,12 +80,8 @@ export class SessionsRepository {
     now: number,
     lifetimes: SessionLifetimes,
   ): Promise<SessionRecord | undefined> {
-    return this.db
-      .selectFrom('sessions')
-      .selectAll()
-      .where('secret_hash', '=', secretHash)
-      .where((eb) => live(eb, now, lifetimes))
-      .executeTakeFirst();
+    const { rows } = await this.selectLive({ secretHash, now, seenSince: now - lifetimes.idleMs });
+    return rows[0];
   }
 
   /** The session `id` whatever its state (lists, revocation), or undefined. */
@@ -146,19 +186,7 @@ export class SessionsRepository {
    * NameID, SessionIndex or sid replace the earlier ones).
    */
   async recordApplication(application: SessionApplicationInput, now: number): Promise<void> {
-    await this.db
-      .insertInto('session_applications')
-      .values({ ...application, first_at: now, last_at: now })
-      .onConflict((oc) =>
-        oc.columns(['session_id', 'door', 'application']).doUpdateSet({
-          name_id: application.name_id,
-          name_id_format: application.name_id_format,
-          session_index: application.session_index,
-          sid: application.sid,
-          last_at: now,
-        }),
-      )
-      .execute();
+    await this.upsertApplication({ ...application, now });
   }
 
   /** The applications the session signed in to, in the order it first did. */
