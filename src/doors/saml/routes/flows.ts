@@ -112,9 +112,16 @@ export class SamlFlows implements LoginFlowSource {
 
   /**
    * Answers a request from the browser's single sign-on session, without a flow: the same
-   * response (and the same refusals) as a flow's finish.
+   * response (and the same refusals) as a flow's finish. `user` is the session's user as the
+   * reuse just read them (not read again).
    */
-  answerFromSession(req: Request, res: Response, start: SamlFlowStart, result: FlowResult): Promise<void> {
+  answerFromSession(
+    req: Request,
+    res: Response,
+    start: SamlFlowStart,
+    result: FlowResult,
+    user: User,
+  ): Promise<void> {
     return this.finish(
       req,
       res,
@@ -126,6 +133,7 @@ export class SamlFlows implements LoginFlowSource {
         complete: async () => undefined,
       },
       result,
+      user,
     );
   }
 
@@ -161,10 +169,16 @@ export class SamlFlows implements LoginFlowSource {
    * request's Subject must be the user (else UnknownPrincipal), and the class stated must meet
    * its RequestedAuthnContext (else NoAuthnContext). The SP is recorded in the session.
    */
-  private async finish(req: Request, res: Response, target: Answering, result: FlowResult): Promise<void> {
+  private async finish(
+    req: Request,
+    res: Response,
+    target: Answering,
+    result: FlowResult,
+    known?: User,
+  ): Promise<void> {
     const { users, responses, audit, clock } = this.options;
     const { sp, request, requirements } = target;
-    const user = await users.findById(result.userId);
+    const user = known?.id === result.userId ? known : await users.findById(result.userId);
     if (!user)
       throw SamlErrors.SAML_FLOW_COMPLETED({ detail: `${target.label}: user ${result.userId} is gone` });
     if (requirements.subject && !this.isSubject(requirements.subject, user, sp)) {

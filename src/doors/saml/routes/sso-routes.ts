@@ -62,7 +62,8 @@ export function createSsoRoutes(options: SsoRoutesOptions): Router {
     });
     if (outcome.kind === 'answer') {
       const ask = { door: SAML_DOOR, application: sp.name };
-      return flows.answerFromSession(req, res, start, await options.sessions.answered(req, outcome, ask));
+      const result = await options.sessions.answered(req, outcome, ask);
+      return flows.answerFromSession(req, res, start, result, outcome.user);
     }
     if (outcome.kind === 'deny') {
       const answer = { status: 'requestDenied', reason: 'denied', user: outcome.user } as const;
