@@ -9,6 +9,7 @@ import { authnRequest, redirectQuery } from './sso-support.js';
 import { decode } from './support.js';
 
 const SP = { entityId: 'https://sp.example.com/statements', acs: 'https://sp.example.com/statements/acs' };
+const SP2 = { entityId: 'https://sp2.example.com/statements', acs: 'https://sp2.example.com/statements/acs' };
 
 /**
  * Statements one SP-initiated SAML sign-in (Redirect AuthnRequest, login page, password POST that
@@ -18,6 +19,14 @@ const SP = { entityId: 'https://sp.example.com/statements', acs: 'https://sp.exa
  * `session.start` audit event, the SP recorded in it for single logout).
  */
 const MAX_STATEMENTS = 24;
+
+/**
+ * Statements a single sign-on hop (a second SP's Redirect AuthnRequest answered from the session
+ * with a signed Response) may send, at most: the request id claimed, the session found, the user
+ * and the Authentication Policy's facts read again, the `session.reuse` and `saml.response` audit
+ * events, the SP recorded in the session (nine today).
+ */
+const MAX_HOP_STATEMENTS = 9;
 
 /** The SQL of each exchange of one sign-in, in order. */
 type StatementsByExchange = Array<{ exchange: string; statements: string[] }>;
@@ -41,20 +50,10 @@ function describeStatements(byExchange: StatementsByExchange): string {
 async function signInCounted(
   passgate: PolicyServer,
   username: string,
+  browser = new Browser({ accept: 'text/html' }),
 ): Promise<{ byExchange: StatementsByExchange; response: string }> {
-  const byExchange: StatementsByExchange = [];
-  let current: string[] = [];
-  const stop = passgate.core.database.observeStatements((sql) => current.push(sql));
-  const counted = async <T>(exchange: string, run: () => Promise<T>): Promise<T> => {
-    current = [];
-    try {
-      return await run();
-    } finally {
-      byExchange.push({ exchange, statements: current });
-    }
-  };
+  const { byExchange, counted, stop } = countStatements(passgate);
   try {
-    const browser = new Browser({ accept: 'text/html' });
     const xml = authnRequest({
       id: `_${crypto.randomUUID()}`,
       issuer: SP.entityId,
@@ -80,6 +79,48 @@ async function signInCounted(
   }
 }
 
+/** A second SP's AuthnRequest answered from the browser's session, with the statements it ran. */
+async function hopCounted(
+  passgate: PolicyServer,
+  browser: Browser,
+): Promise<{ byExchange: StatementsByExchange; response: string }> {
+  const { byExchange, counted, stop } = countStatements(passgate);
+  try {
+    const xml = authnRequest({
+      id: `_${crypto.randomUUID()}`,
+      issuer: SP2.entityId,
+      destination: `${passgate.url}/saml/sso`,
+      acs: SP2.acs,
+      instant: passgate.clock(),
+    });
+    const answered = await counted('hop AuthnRequest', () =>
+      browser.fetch(`${passgate.url}/saml/sso?${redirectQuery(xml, 'relay')}`),
+    );
+    const samlResponse = formField(answered.body, 'SAMLResponse');
+    if (!samlResponse)
+      throw new Error(`no SAML post page: ${answered.status} ${answered.body.slice(0, 300)}`);
+    return { byExchange, response: decode(samlResponse) };
+  } finally {
+    stop();
+  }
+}
+
+/** Collects the statements the server runs during each exchange `counted` makes. */
+function countStatements(passgate: PolicyServer) {
+  const byExchange: StatementsByExchange = [];
+  let current: string[] = [];
+  const stop = passgate.core.database.observeStatements((sql) => current.push(sql));
+  const counted = async <T>(exchange: string, run: () => Promise<T>): Promise<T> => {
+    current = [];
+    try {
+      return await run();
+    } finally {
+      byExchange.push({ exchange, statements: current });
+    }
+  };
+  return { byExchange, counted, stop };
+}
+
 function redirected(exchange: Exchange): string {
   const location = exchange.headers.get('location');
   if (exchange.status < 300 || exchange.status >= 400 || !location)
@@ -99,6 +140,12 @@ describe.each(BACKENDS)('SQL statements of one SAML sign-in (%s)', (backend) => 
       genericMetadata(SP.entityId, SP.acs),
       'profile: generic\nsign: both\n',
     );
+    await registerSp(
+      passgate,
+      'statements2',
+      genericMetadata(SP2.entityId, SP2.acs),
+      'profile: generic\nsign: both\n',
+    );
     await passgate.addUser('paula', PASSWORD);
     // One sign-in first: what is read once per process (keys, policies) is not the sign-in's.
     await signInCounted(passgate, 'paula');
@@ -114,5 +161,21 @@ describe.each(BACKENDS)('SQL statements of one SAML sign-in (%s)', (backend) => 
       total(byExchange),
       `statements of a SAML sign-in (at most ${MAX_STATEMENTS}):\n${describeStatements(byExchange)}`,
     ).toBeLessThanOrEqual(MAX_STATEMENTS);
+  });
+
+  it('answers a second SP from the session (an SSO hop) within the hop budget', async () => {
+    const browser = new Browser({ accept: 'text/html' });
+    await signInCounted(passgate, 'paula', browser);
+    await hopCounted(passgate, browser);
+    const { byExchange, response } = await hopCounted(passgate, browser);
+    expect(response).toContain('urn:oasis:names:tc:SAML:2.0:status:Success');
+    expect(response).toContain(SP2.acs);
+    expect(response.match(/<ds:Signature /g)).toHaveLength(2);
+    if (process.env.PASSGATE_PRINT_STATEMENTS)
+      console.log(`${backend} hop\n${describeStatements(byExchange)}`);
+    expect(
+      total(byExchange),
+      `statements of an SSO hop (at most ${MAX_HOP_STATEMENTS}):\n${describeStatements(byExchange)}`,
+    ).toBeLessThanOrEqual(MAX_HOP_STATEMENTS);
   });
 });
