@@ -46,9 +46,11 @@ export function createPageRenderer(
       t: translatorOf(lang),
       lang,
       languages: translations.languages,
-      switchBase: switchBase(
-        (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/',
-      ),
+      // A page without the language switcher (locals.languageSwitch false) needs no links.
+      switchBase:
+        locals.languageSwitch === false
+          ? ''
+          : switchBase((req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/'),
     };
     return ejs.renderFile(path.join(viewsDir, `${view}.ejs`), { ...pageLocals, ...locals }, { cache });
   };

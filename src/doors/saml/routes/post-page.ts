@@ -6,7 +6,9 @@ import type { LoginResponse } from '../response/response.js';
  * Sends the auto-submitting HTTP-POST page (views/saml/post.ejs) that carries a response to the
  * SP's consumer service: SAMLResponse and RelayState in hidden fields, posted by
  * /assets/saml-post.js (the CSP allows no inline script), or by its Continue button without
- * script. Never cached: it holds a bearer assertion.
+ * script. Never cached: it holds a bearer assertion. No language switcher: its links would
+ * repeat the SP's whole request (SAMLRequest, Signature) once per language, and following one
+ * would replay a request already answered.
  */
 export async function sendPostPage(
   render: PageRenderer,
@@ -20,6 +22,7 @@ export async function sendPostPage(
     samlResponse: response.samlResponse,
     relayState: response.relayState,
     applicationName,
+    languageSwitch: false,
   });
   res.status(200).set('Cache-Control', 'no-store').type('html').send(html);
 }
