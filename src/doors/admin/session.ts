@@ -1,29 +1,16 @@
-import { randomBytes } from 'node:crypto';
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import type { Clock } from '../../clock.js';
 import { ADMIN_SESSION_MAX_HOURS_LIMIT } from '../../config/admin-schema.js';
 import type { SecretBox } from '../../crypto/secret-box.js';
 import type { Sessions } from '../../engine/sessions.js';
 import type { RevokedSessionsRepository } from '../../store/repositories/revoked-sessions.js';
-import { SealedCookie } from '../../web/sealed-cookie.js';
+import { type SiteSession, type SiteSessionLifetime, SiteSessions } from '../../web/site-sessions.js';
 
 /** A signed-in administration browser: who, and the single sign-on session it belongs to. */
-export interface AdminSession {
-  /** Random id of this session (binds the CSRF tokens of its forms; revoked on sign-out). */
-  sid: string;
-  userId: string;
-  signedInAt: number;
-  /** The single sign-on session of the sign-in: when it ends anywhere, so does this one. */
-  sso?: string;
-  /** End of the idle time (moved forward by every request), never past the absolute limit. */
-  expiresAt: number;
-}
+export type AdminSession = SiteSession;
 
 /** How long an administration session lives (`admin.sessionIdleMinutes`, `admin.sessionMaxHours`). */
-export interface AdminSessionLifetime {
-  idleMinutes: number;
-  maxHours: number;
-}
+export type AdminSessionLifetime = SiteSessionLifetime;
 
 /** The cookie of the administration site's session, sent to `/admin` only. */
 export const ADMIN_SESSION_COOKIE = 'passgate.admin';
@@ -42,68 +29,44 @@ export function adminSessionOf(req: Request): AdminSession | undefined {
  * revoked elsewhere, the user disabled) ends with it.
  */
 export class AdminSessions {
-  private readonly cookie: SealedCookie<AdminSession>;
+  private readonly site: SiteSessions<AdminSession>;
 
   constructor(
     box: SecretBox,
     secure: boolean,
-    private readonly clock: Clock,
-    private readonly lifetime: AdminSessionLifetime,
-    private readonly revoked: RevokedSessionsRepository,
-    private readonly sso: Pick<Sessions, 'stillLive'>,
+    clock: Clock,
+    lifetime: AdminSessionLifetime,
+    revoked: RevokedSessionsRepository,
+    sso: Pick<Sessions, 'stillLive'>,
   ) {
-    this.cookie = new SealedCookie(box, { name: ADMIN_SESSION_COOKIE, path: '/admin', secure });
+    this.site = new SiteSessions(
+      box,
+      {
+        cookieName: ADMIN_SESSION_COOKIE,
+        cookiePath: '/admin',
+        secure,
+        maxHoursLimit: ADMIN_SESSION_MAX_HOURS_LIMIT,
+        found,
+      },
+      clock,
+      lifetime,
+      revoked,
+      sso,
+    );
   }
 
   /** Starts a session after a sign-in with a second factor. */
   start(res: Response, userId: string, sso: string | undefined): AdminSession {
-    const now = this.clock();
-    const session: AdminSession = {
-      sid: randomBytes(18).toString('base64url'),
-      userId,
-      signedInAt: now,
-      ...(sso ? { sso } : {}),
-      expiresAt: this.expiry(now, now),
-    };
-    this.cookie.write(res, session, now);
-    return session;
+    return this.site.start(res, { userId, ...(sso ? { sso } : {}) });
   }
 
   /** Reads the session of every `/admin` request (renewing its idle time) for {@link adminSessionOf}. */
   middleware(): RequestHandler {
-    return async (req: Request, res: Response, next: NextFunction) => {
-      const now = this.clock();
-      const session = this.cookie.read(req, now);
-      if (!session) return next();
-      const expiresAt = this.expiry(session.signedInAt, now);
-      if (
-        expiresAt <= now ||
-        (await this.revoked.isRevoked(session.sid)) ||
-        (session.sso !== undefined && !(await this.sso.stillLive(session.sso)))
-      ) {
-        this.cookie.clear(res);
-        return next();
-      }
-      const renewed = { ...session, expiresAt };
-      found.set(req, renewed);
-      this.cookie.write(res, renewed, now);
-      next();
-    };
+    return this.site.middleware();
   }
 
   /** Signs the browser out and revokes the session for any copy of its cookie. */
-  async end(req: Request, res: Response): Promise<void> {
-    const session = found.get(req);
-    found.delete(req);
-    this.cookie.clear(res);
-    if (session)
-      await this.revoked.revoke(session.sid, session.signedInAt + ADMIN_SESSION_MAX_HOURS_LIMIT * 3_600_000);
-  }
-
-  private expiry(signedInAt: number, now: number): number {
-    return Math.min(
-      now + this.lifetime.idleMinutes * 60_000,
-      signedInAt + this.lifetime.maxHours * 3_600_000,
-    );
+  end(req: Request, res: Response): Promise<void> {
+    return this.site.end(req, res);
   }
 }

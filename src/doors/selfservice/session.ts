@@ -1,18 +1,14 @@
-import { randomBytes } from 'node:crypto';
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import type { Clock } from '../../clock.js';
 import { SESSION_MAX_HOURS_LIMIT } from '../../config/selfservice-schema.js';
 import type { SecretBox } from '../../crypto/secret-box.js';
 import type { Sessions } from '../../engine/sessions.js';
 import type { FlowResult } from '../../login/flow.js';
 import type { RevokedSessionsRepository } from '../../store/repositories/revoked-sessions.js';
-import { SealedCookie } from '../../web/sealed-cookie.js';
+import { type SiteSession, type SiteSessionLifetime, SiteSessions } from '../../web/site-sessions.js';
 
 /** A signed-in self-service browser: who, and how the sign-in was proven. */
-export interface SelfServiceSession {
-  /** Random id of this session (binds the CSRF tokens of its forms). */
-  sid: string;
-  userId: string;
+export interface SelfServiceSession extends SiteSession {
   /** A second factor was passed in the sign-in. */
   mfa: boolean;
   /**
@@ -20,18 +16,10 @@ export interface SelfServiceSession {
    * the password alone through); `unknown` when the flow did not say, which counts as skipped.
    */
   decision: { action: string; rule: string };
-  signedInAt: number;
-  /** The single sign-on session the sign-in belongs to: when it ends (revoked anywhere), so does this one. */
-  sso?: string;
-  /** End of the idle timeout (moved forward by every request), never past the absolute limit. */
-  expiresAt: number;
 }
 
 /** How long a session lives. */
-export interface SessionLifetime {
-  idleMinutes: number;
-  maxHours: number;
-}
+export type SessionLifetime = SiteSessionLifetime;
 
 const sessions = new WeakMap<Request, SelfServiceSession>();
 
@@ -48,81 +36,61 @@ export function sessionOf(req: Request): SelfServiceSession | undefined {
  * session bound to a single sign-on session ends with it (signed out or revoked elsewhere).
  */
 export class SelfServiceSessions {
-  private readonly cookie: SealedCookie<SelfServiceSession>;
+  private readonly site: SiteSessions<SelfServiceSession>;
 
   constructor(
     box: SecretBox,
     secure: boolean,
-    private readonly clock: Clock,
-    private readonly lifetime: SessionLifetime,
+    clock: Clock,
+    lifetime: SessionLifetime,
     private readonly revoked: RevokedSessionsRepository,
-    private readonly sso: Pick<Sessions, 'stillLive'>,
+    sso: Pick<Sessions, 'stillLive'>,
   ) {
-    this.cookie = new SealedCookie(box, { name: 'passgate.selfservice', path: '/selfservice', secure });
+    this.site = new SiteSessions(
+      box,
+      {
+        cookieName: 'passgate.selfservice',
+        cookiePath: '/selfservice',
+        secure,
+        maxHoursLimit: SESSION_MAX_HOURS_LIMIT,
+        found: sessions,
+      },
+      clock,
+      lifetime,
+      revoked,
+      sso,
+    );
   }
 
   /** Starts a session after a sign-in through the hosted login. */
   start(res: Response, result: FlowResult): SelfServiceSession {
-    const now = this.clock();
-    const session: SelfServiceSession = {
-      sid: randomBytes(18).toString('base64url'),
+    return this.site.start(res, {
       userId: result.userId,
       mfa: result.mfa,
       decision: result.decision
         ? { action: result.decision.action, rule: result.decision.rule }
         : { action: 'unknown', rule: 'unknown' },
-      signedInAt: now,
       ...(result.session ? { sso: result.session.id } : {}),
-      expiresAt: this.expiry(now, now),
-    };
-    this.cookie.write(res, session, now);
-    return session;
+    });
   }
 
   /** Reads the session of every request (renewing its idle timeout) for {@link sessionOf}. */
   middleware(): RequestHandler {
-    return async (req: Request, res: Response, next: NextFunction) => {
-      const now = this.clock();
-      const session = this.cookie.read(req, now);
-      if (!session) return next();
-      const expiresAt = this.expiry(session.signedInAt, now);
-      if (
-        expiresAt <= now ||
-        (await this.revoked.isRevoked(session.sid)) ||
-        (session.sso !== undefined && !(await this.sso.stillLive(session.sso)))
-      ) {
-        this.cookie.clear(res);
-        return next();
-      }
-      const renewed = { ...session, expiresAt };
-      sessions.set(req, renewed);
-      this.cookie.write(res, renewed, now);
-      next();
-    };
+    return this.site.middleware();
   }
 
   /** Signs the browser out, and revokes the session for any copy of its cookie. */
-  async end(req: Request, res: Response): Promise<void> {
-    const session = sessions.get(req);
-    sessions.delete(req);
-    this.cookie.clear(res);
-    if (session) await this.revoke(session);
+  end(req: Request, res: Response): Promise<void> {
+    return this.site.end(req, res);
   }
 
   /** Revokes a session (signed out, or replaced by a step-up) until its cookie cannot be valid. */
   revoke(session: Pick<SelfServiceSession, 'sid' | 'signedInAt'>): Promise<void> {
-    return this.revoked.revoke(session.sid, session.signedInAt + SESSION_MAX_HOURS_LIMIT * 3_600_000);
+    return this.site.revoke(session);
   }
 
   /** Forgets revocations of sessions that can no longer be valid (the server's clean-up job). */
   prune(now: number): Promise<number> {
     return this.revoked.prune(now);
-  }
-
-  private expiry(signedInAt: number, now: number): number {
-    return Math.min(
-      now + this.lifetime.idleMinutes * 60_000,
-      signedInAt + this.lifetime.maxHours * 3_600_000,
-    );
   }
 }
