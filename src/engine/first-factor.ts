@@ -1,13 +1,17 @@
-import { resultOfCode } from '../attempts/results.js';
 import type { AttemptRecorder } from '../attempts/writer.js';
 import type { Directory, DirectoryAttemptRule } from '../directory/directory.js';
 import { DirectoryErrors } from '../directory/errors.js';
-import { PassgateError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { AttemptContext } from '../policy/authentication/attempt.js';
-import type { AuditEvent, AuditRepository } from '../store/repositories/audit.js';
+import type { AuditRepository } from '../store/repositories/audit.js';
 import { normalizeUsername, type User } from '../store/repositories/users.js';
 import { EngineErrors } from './errors.js';
+import {
+  type FirstFactorAudit,
+  firstFactorAudit,
+  recordFirstFactorAttempt,
+  recordFirstFactorFailure,
+} from './first-factor-record.js';
 import type { Throttle, ThrottleRule } from './throttle.js';
 import { throttleKeys } from './throttle-keys.js';
 
@@ -43,16 +47,7 @@ export class FirstFactor {
     const name = normalizeUsername(username);
     if (!name || !password) throw EngineErrors.MISSING_CREDENTIALS();
     const addressKey = throttleKeys.address(context.address);
-    const auditBase = {
-      type: 'login.password',
-      username: name,
-      address: context.address,
-      details: {
-        door: context.door,
-        application: context.application ?? null,
-        directory: this.directory.kind,
-      },
-    };
+    const auditBase = firstFactorAudit(name, context, this.directory.kind, 'password');
     // A directory that locks accounts (AD) gets a stricter per-user limit, counted on the account
     // whatever name it is typed as: Passgate stops first. Without that limit no attempt is made.
     let directoryRule: DirectoryAttemptRule | undefined;
@@ -92,7 +87,7 @@ export class FirstFactor {
         );
       }
       await this.audit.record({ ...auditBase, outcome: 'denied', reason: 'THROTTLED' });
-      this.attemptFailed(name, context, 'THROTTLED');
+      recordFirstFactorAttempt(this.attempts, name, context, 'THROTTLED', 'password');
       this.onOutcome('throttled');
       throw EngineErrors.THROTTLED({ detail: `retry after ${reservation.retryAfterSeconds}s` });
     }
@@ -137,25 +132,9 @@ export class FirstFactor {
   }
 
   /** Audits a failed attempt (and tells the metrics and the attempt writer). */
-  private async failed(
-    auditBase: Omit<AuditEvent, 'outcome'> & { username: string },
-    error: unknown,
-    context: AttemptContext,
-  ): Promise<void> {
-    const code = error instanceof PassgateError ? error.code : 'INTERNAL';
-    this.attemptFailed(auditBase.username, context, code);
-    await this.audit.record({ ...auditBase, outcome: 'failure', reason: code });
+  private async failed(auditBase: FirstFactorAudit, error: unknown, context: AttemptContext): Promise<void> {
+    const records = { audit: this.audit, attempts: this.attempts };
+    const code = await recordFirstFactorFailure(records, auditBase, error, context, 'password');
     this.onOutcome(code.toLowerCase());
-  }
-
-  /** A password attempt that ended the sign-in: the user is the name typed (no answer tells more). */
-  private attemptFailed(name: string, context: AttemptContext, code: string): void {
-    this.attempts?.record({
-      origin: context,
-      user: { name },
-      result: resultOfCode(code),
-      reason: code,
-      method: 'password',
-    });
   }
 }

@@ -1,12 +1,11 @@
-import { resultOfCode } from '../attempts/results.js';
 import type { AttemptRecorder } from '../attempts/writer.js';
 import type { Directory } from '../directory/directory.js';
 import { DirectoryErrors } from '../directory/errors.js';
-import { PassgateError } from '../errors.js';
 import type { AttemptContext } from '../policy/authentication/attempt.js';
 import type { AuditRepository } from '../store/repositories/audit.js';
 import { normalizeUsername, type User, type UsersRepository } from '../store/repositories/users.js';
 import { EngineErrors } from './errors.js';
+import { firstFactorAudit, recordFirstFactorFailure } from './first-factor-record.js';
 
 /**
  * The first factor vouched for by a client that checked the password itself (an NPS server in
@@ -26,17 +25,7 @@ export class VouchedFirstFactor {
   async accept(username: string, context: AttemptContext): Promise<User> {
     const name = normalizeUsername(username);
     if (!name) throw EngineErrors.MISSING_CREDENTIALS();
-    const auditBase = {
-      type: 'login.password',
-      username: name,
-      address: context.address,
-      details: {
-        door: context.door,
-        application: context.application ?? null,
-        directory: this.directory.kind,
-        vouchedBy: 'client',
-      },
-    };
+    const auditBase = firstFactorAudit(name, context, this.directory.kind, 'vouched');
     try {
       const stored = await this.users.findByUsername(name);
       const user = stored && this.directory.current ? await this.directory.current(stored) : stored;
@@ -46,16 +35,14 @@ export class VouchedFirstFactor {
       await this.audit.record({ ...auditBase, outcome: 'success', userId: user.id });
       return user;
     } catch (error) {
-      const code = error instanceof PassgateError ? error.code : 'INTERNAL';
       // A refusal here ends the sign-in: it is an attempt (a success is one once the policy decided).
-      this.attempts?.record({
-        origin: context,
-        user: { name },
-        result: resultOfCode(code),
-        reason: code,
-        method: 'vouched',
-      });
-      await this.audit.record({ ...auditBase, outcome: 'failure', reason: code });
+      await recordFirstFactorFailure(
+        { audit: this.audit, attempts: this.attempts },
+        auditBase,
+        error,
+        context,
+        'vouched',
+      );
       throw error;
     }
   }
