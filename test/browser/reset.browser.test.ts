@@ -6,15 +6,15 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/paths.js';
-import { startSmsc } from '../dispatch/smsc.js';
+import type { startSmsc } from '../dispatch/smsc.js';
 import { giveResetSeat } from '../reset/support.js';
 import { adDirectoryConfig, directBind } from '../support/ad.js';
 import { describeInBrowser, screenshot, textOf, useChromium, widths } from '../support/chromium.js';
 import { attr, createUser, holdDc, ldapsearch, requireDc } from '../support/samba/index.js';
 import { startTestServer, type TestServer } from '../support/server.js';
+import { smppGateway, startGatewaySmsc } from '../support/smsc-gateway.js';
 
 const dc = requireDc(inject('samba'));
-const SMPP_PASSWORD_VARIABLE = 'PASSGATE_TEST_SMPP_PASSWORD';
 const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
 const texts = (language: string) =>
   JSON.parse(readFileSync(path.join(PACKAGE_ROOT, `locales/${language}/reset.json`), 'utf8')) as {
@@ -32,23 +32,12 @@ describeInBrowser('the reset site in Chromium, with SMS passcodes from a real SM
 
   beforeAll(async () => {
     release = await holdDc(dc, 'shared');
-    process.env[SMPP_PASSWORD_VARIABLE] = 'smpp-pass';
-    smsc = await startSmsc();
+    smsc = await startGatewaySmsc();
     passgate = await startTestServer({
       config: {
         directory: adDirectoryConfig(dc),
         dispatch: {
-          gateways: [
-            {
-              type: 'smpp',
-              name: 'smsc',
-              url: smsc.url,
-              systemId: 'passgate',
-              password: `{env.${SMPP_PASSWORD_VARIABLE}}`,
-              sender: 'Passgate',
-              reconnectSeconds: 0.05,
-            },
-          ],
+          gateways: [smppGateway(smsc)],
         },
         reset: {
           neutralMinMs: 200,

@@ -4,16 +4,16 @@ import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 import { DEFAULT_PASSCODE_POLICY } from '../../src/policy/passcode-policy.js';
-import { startSmsc } from '../dispatch/smsc.js';
+import type { startSmsc } from '../dispatch/smsc.js';
 import { Browser, type Exchange, formField } from '../support/browser.js';
 import { BACKENDS } from '../support/databases.js';
 import { discover, signInWithPassword } from '../support/relying-party.js';
 import { startTestServer, TEST_CLIENT, type TestServer } from '../support/server.js';
+import { smppGateway, startGatewaySmsc } from '../support/smsc-gateway.js';
 
 const PASSWORD = 'correct horse battery';
 const REDIRECT = TEST_CLIENT.redirect_uris[0]!;
 const LIMIT = { maxPerUser: 3, windowSeconds: 600 };
-const SMPP_PASSWORD_VARIABLE = 'PASSGATE_TEST_SMPP_PASSWORD';
 const errorsOf = (language: string) =>
   (
     JSON.parse(readFileSync(path.join(PACKAGE_ROOT, `locales/${language}/common.json`), 'utf8')) as {
@@ -34,24 +34,13 @@ describe.each(BACKENDS)(
     let skew = 0;
 
     beforeAll(async () => {
-      process.env[SMPP_PASSWORD_VARIABLE] = 'smpp-pass';
-      smsc = await startSmsc();
+      smsc = await startGatewaySmsc();
       passgate = await startTestServer({
         backend,
         clock: () => Date.now() + skew,
         config: {
           dispatch: {
-            gateways: [
-              {
-                type: 'smpp',
-                name: 'smsc',
-                url: smsc.url,
-                systemId: 'passgate',
-                password: `{env.${SMPP_PASSWORD_VARIABLE}}`,
-                sender: 'Passgate',
-                reconnectSeconds: 0.05,
-              },
-            ],
+            gateways: [smppGateway(smsc)],
           },
           mfa: { passcodeLimit: LIMIT },
         },

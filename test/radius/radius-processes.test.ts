@@ -2,14 +2,14 @@
 // one, the answer with the code goes to the other (as a NAS with two RADIUS servers does).
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSmsc } from '../dispatch/smsc.js';
+import type { startSmsc } from '../dispatch/smsc.js';
 import { radclient, radiusClients } from '../support/radclient.js';
 import { startTestServer, type TestServer } from '../support/server.js';
+import { smppGateway, startGatewaySmsc } from '../support/smsc-gateway.js';
 
 const PASSWORD = 'correct horse battery';
 const SECRET = 'radius-processes-secret-0123';
 const SECRET_VARIABLE = 'PASSGATE_TEST_RADIUS_PROCESSES_SECRET';
-const SMPP_PASSWORD_VARIABLE = 'PASSGATE_TEST_SMPP_PASSWORD';
 const MOBILE = '+33612345699';
 
 describe('RADIUS challenges across two Passgate processes on PostgreSQL', () => {
@@ -21,23 +21,12 @@ describe('RADIUS challenges across two Passgate processes on PostgreSQL', () => 
 
   beforeAll(async () => {
     process.env[SECRET_VARIABLE] = SECRET;
-    process.env[SMPP_PASSWORD_VARIABLE] = 'smpp-pass';
-    smsc = await startSmsc();
+    smsc = await startGatewaySmsc();
     const config = {
       secrets: { masterKey },
       radius: { enabled: true, host: '127.0.0.1', port: 0 },
       dispatch: {
-        gateways: [
-          {
-            type: 'smpp',
-            name: 'smsc',
-            url: smsc.url,
-            systemId: 'passgate',
-            password: `{env.${SMPP_PASSWORD_VARIABLE}}`,
-            sender: 'Passgate',
-            reconnectSeconds: 0.05,
-          },
-        ],
+        gateways: [smppGateway(smsc)],
       },
     };
     first = await startTestServer({ backend: 'postgres', config });

@@ -3,16 +3,16 @@ import { createSocket } from 'node:dgram';
 import radius from 'radius';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enrolOath } from '../../src/tokens/enrol.js';
-import { startSmsc } from '../dispatch/smsc.js';
+import type { startSmsc } from '../dispatch/smsc.js';
 import { oathtool } from '../journey/support.js';
 import { radclient, radiusClients } from '../support/radclient.js';
 import { startTestServer, type TestServer } from '../support/server.js';
+import { smppGateway, startGatewaySmsc } from '../support/smsc-gateway.js';
 
 const PASSWORD = 'correct horse battery';
 const LONG_PASSWORD = 'Pässwörd über sechzehn Oktette, "quoted" 🔐';
 const SECRET = 'radius-test-secret-0123456789';
 const SECRET_VARIABLE = 'PASSGATE_TEST_RADIUS_SECRET';
-const SMPP_PASSWORD_VARIABLE = 'PASSGATE_TEST_SMPP_PASSWORD';
 const TOTP_SECRET = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ'; // base32 of 12345678901234567890
 
 describe('the RADIUS door answers radclient', () => {
@@ -22,8 +22,7 @@ describe('the RADIUS door answers radclient', () => {
 
   beforeAll(async () => {
     process.env[SECRET_VARIABLE] = SECRET;
-    process.env[SMPP_PASSWORD_VARIABLE] = 'smpp-pass';
-    smsc = await startSmsc();
+    smsc = await startGatewaySmsc();
     passgate = await startTestServer({
       config: {
         radius: {
@@ -37,17 +36,7 @@ describe('the RADIUS door answers radclient', () => {
         },
         metrics: { listen: '127.0.0.1:0' },
         dispatch: {
-          gateways: [
-            {
-              type: 'smpp',
-              name: 'smsc',
-              url: smsc.url,
-              systemId: 'passgate',
-              password: `{env.${SMPP_PASSWORD_VARIABLE}}`,
-              sender: 'Passgate',
-              reconnectSeconds: 0.05,
-            },
-          ],
+          gateways: [smppGateway(smsc)],
         },
         policies: {
           authentication: {
