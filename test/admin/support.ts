@@ -2,8 +2,9 @@ import type { Kysely } from 'kysely';
 import type { ConfigInput } from '../../src/config/schema.js';
 import type { AdminDoor } from '../../src/doors/admin/door.js';
 import { PASSWORD, type PolicyServer, startPolicyServer } from '../policy/support.js';
-import { Browser, type Exchange, formField } from '../support/browser.js';
+import type { Exchange } from '../support/browser.js';
 import type { Backend } from '../support/databases.js';
+import { SiteBrowser } from '../support/site-browser.js';
 
 /** The roles of the test servers: ada administers, the Helpdesk group helps, otto audits; nora is no one. */
 export const ADMIN_ROLES_CONFIG: { [role: string]: { users?: string[]; groups?: string[] } } = {
@@ -39,43 +40,10 @@ export function adminDoorOf(server: PolicyServer): AdminDoor {
 }
 
 /** A browser on the administration site, signing in through the hosted login as an administrator does. */
-export class AdminBrowser {
-  page!: Exchange;
-  constructor(
-    readonly server: PolicyServer,
-    readonly browser = new Browser(),
-  ) {}
-
-  /** Opens a path (following redirects) and keeps the page. */
-  async open(path: string): Promise<Exchange> {
-    this.page = (await this.browser.follow(new URL(path, this.server.url).toString())).last;
-    return this.page;
-  }
-
-  /** Posts a form with the current page's CSRF token (unless `form` sets one), following redirects. */
-  async post(path: string, form: Record<string, string> = {}): Promise<Exchange> {
-    const csrf = formField(this.page.body, '_csrf') ?? '';
-    this.page = (
-      await this.browser.follow(new URL(path, this.server.url).toString(), { form: { _csrf: csrf, ...form } })
-    ).last;
-    return this.page;
-  }
-
+export class AdminBrowser extends SiteBrowser<PolicyServer> {
   /** Signs in from /admin: the password, then the TOTP code when the second-factor page shows. */
-  async signIn(username: string, withCode = true): Promise<Exchange> {
-    await this.open('/admin');
-    if (!this.page.body.includes('name="password"')) throw new Error(`no login page: ${this.page.url}`);
-    await this.post(this.formAction(), { username, password: PASSWORD });
-    if (/\/mfa$/.test(this.page.url) && withCode)
-      await this.post(this.formAction(), { action: 'verify', code: this.server.totp() });
-    return this.page;
-  }
-
-  /** The first form's action on the current page. */
-  formAction(): string {
-    const action = /<form[^>]*action="([^"]+)"/.exec(this.page.body)?.[1];
-    if (!action) throw new Error(`no form on ${this.page.url}: ${this.page.body.slice(0, 300)}`);
-    return action.replace(/&amp;/g, '&');
+  signIn(username: string, withCode = true): Promise<Exchange> {
+    return this.signInFrom('/admin', username, PASSWORD, withCode ? () => this.server.totp() : undefined);
   }
 
   /** The role the header shows. */

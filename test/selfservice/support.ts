@@ -1,47 +1,15 @@
 import { PASSWORD, type PolicyServer } from '../policy/support.js';
-import { Browser, type Exchange, formField } from '../support/browser.js';
+import type { Exchange } from '../support/browser.js';
+import { SiteBrowser } from '../support/site-browser.js';
 
 /** A browser on the self-service site, signing in through the hosted login as a user does. */
-export class SelfServiceBrowser {
-  page!: Exchange;
-  constructor(
-    readonly server: PolicyServer,
-    readonly browser = new Browser(),
-  ) {}
-
-  /** Opens a path (following redirects) and keeps the page. */
-  async open(path: string): Promise<Exchange> {
-    this.page = (await this.browser.follow(new URL(path, this.server.url).toString())).last;
-    return this.page;
-  }
-
-  /** Posts a form to a path with the current page's CSRF token, following redirects. */
-  async post(path: string, form: Record<string, string> = {}): Promise<Exchange> {
-    const csrf = formField(this.page.body, '_csrf') ?? '';
-    this.page = (
-      await this.browser.follow(new URL(path, this.server.url).toString(), { form: { _csrf: csrf, ...form } })
-    ).last;
-    return this.page;
-  }
-
+export class SelfServiceBrowser extends SiteBrowser<PolicyServer> {
   /**
    * Signs in from /selfservice: the password, then a code when the second-factor page shows
    * (`code` computes it). Ends on the page Passgate shows last.
    */
-  async signIn(username: string, code?: () => string): Promise<Exchange> {
-    await this.open('/selfservice');
-    if (!this.page.body.includes('name="password"')) throw new Error(`no login page: ${this.page.url}`);
-    await this.post(this.formAction(), { username, password: PASSWORD });
-    if (/\/mfa$/.test(this.page.url) && code)
-      await this.post(this.formAction(), { action: 'verify', code: code() });
-    return this.page;
-  }
-
-  /** The first form's action on the current page. */
-  formAction(): string {
-    const action = /<form[^>]*action="([^"]+)"/.exec(this.page.body)?.[1];
-    if (!action) throw new Error(`no form on ${this.page.url}: ${this.page.body.slice(0, 300)}`);
-    return action.replace(/&amp;/g, '&');
+  signIn(username: string, code?: () => string): Promise<Exchange> {
+    return this.signInFrom('/selfservice', username, PASSWORD, code);
   }
 
   /** Whether the self-service home page shows. */
