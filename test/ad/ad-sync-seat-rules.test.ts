@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { signedLicenceFile, vendorKeys } from '../licences/vendor.js';
+import { adDirectoryConfig } from '../support/ad.js';
 import { createTestCore, type TestCore } from '../support/core.js';
 import {
   addMembers,
@@ -16,8 +17,6 @@ import {
 } from '../support/samba/index.js';
 
 const dc = requireDc(inject('samba'));
-const PASSWORD_ENV = 'PASSGATE_TEST_AD_SYNC_SEATS_PASSWORD';
-process.env[PASSWORD_ENV] = dc.adminPassword;
 const TAG = randomBytes(2).toString('hex');
 
 describe('seat rules at AD sync', () => {
@@ -45,16 +44,7 @@ describe('seat rules at AD sync', () => {
     });
     const vendor = vendorKeys();
     test = await createTestCore('sqlite', {
-      directory: {
-        type: 'ad',
-        urls: [dc.url],
-        caFile: dc.caFile,
-        baseDn: dc.baseDn,
-        bindDn: dc.adminDn,
-        bindPasswordEnv: PASSWORD_ENV,
-        netbiosDomain: dc.domain,
-        sync: { defaultCountry: 'FR', baseDns: [scope.dn] },
-      },
+      directory: adDirectoryConfig(dc, { sync: { defaultCountry: 'FR', baseDns: [scope.dn] } }),
       licences: {
         file: signedLicenceFile(vendor.privatePem, { pools: { mfa: 3, reset: 0 }, expires: '2099-12-31' }),
         publicKey: vendor.publicPem,

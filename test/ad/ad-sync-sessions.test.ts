@@ -4,12 +4,11 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { composeSessions } from '../../src/server/sessions.js';
+import { adDirectoryConfig } from '../support/ad.js';
 import { createTestCore, type TestCore } from '../support/core.js';
 import { createOu, createUser, disableUser, holdDc, ldapmodify, requireDc } from '../support/samba/index.js';
 
 const dc = requireDc(inject('samba'));
-const PASSWORD_ENV = 'PASSGATE_TEST_AD_SYNC_SESSIONS_PASSWORD';
-process.env[PASSWORD_ENV] = dc.adminPassword;
 const TAG = randomBytes(2).toString('hex');
 
 describe('AD sync ends the sessions of users it finds disabled or removed', () => {
@@ -31,16 +30,7 @@ describe('AD sync ends the sessions of users it finds disabled or removed', () =
       ),
     );
     test = await createTestCore('postgres', {
-      directory: {
-        type: 'ad',
-        urls: [dc.url],
-        caFile: dc.caFile,
-        baseDn: dc.baseDn,
-        bindDn: dc.adminDn,
-        bindPasswordEnv: PASSWORD_ENV,
-        netbiosDomain: dc.domain,
-        sync: { defaultCountry: 'FR', baseDns: [scope.dn] },
-      },
+      directory: adDirectoryConfig(dc, { sync: { defaultCountry: 'FR', baseDns: [scope.dn] } }),
     });
     const { core, clock } = test;
     expect(await core.adSync!.run()).toMatchObject({ full: true, created: 3 });

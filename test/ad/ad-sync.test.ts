@@ -8,6 +8,7 @@ import { FirstFactor } from '../../src/engine/first-factor.js';
 import { PassgateError } from '../../src/errors.js';
 import type { User } from '../../src/store/repositories/users.js';
 import { enrolOath } from '../../src/tokens/enrol.js';
+import { AD_PASSWORD_ENV, type AdSettings, adDirectoryConfig } from '../support/ad.js';
 import { runCli, writeConfig } from '../support/cli.js';
 import { createTestCore, type TestCore } from '../support/core.js';
 import { BACKENDS, createTestDatabase } from '../support/databases.js';
@@ -30,24 +31,12 @@ import {
 import { startTestServer, type TestServer } from '../support/server.js';
 
 const dc = requireDc(inject('samba'));
-/** The service account's password travels through this variable, as in production. */
-const PASSWORD_ENV = 'PASSGATE_TEST_AD_SYNC_PASSWORD';
-process.env[PASSWORD_ENV] = dc.adminPassword;
 /** Tag of this run: OUs and account names are unique even on a DC that outlives the run. */
 const TAG = randomBytes(2).toString('hex');
 
-/** Directory settings with the Administrator as the service account. */
-function adDirectory(sync: Record<string, unknown>) {
-  return {
-    type: 'ad' as const,
-    urls: [dc.url],
-    caFile: dc.caFile,
-    baseDn: dc.baseDn,
-    bindDn: dc.adminDn,
-    bindPasswordEnv: PASSWORD_ENV,
-    netbiosDomain: dc.domain,
-    sync: { defaultCountry: 'FR', ...sync },
-  };
+/** Directory settings with the Administrator as the service account (its password in AD_PASSWORD_ENV, as in production). */
+function adDirectory(sync: NonNullable<AdSettings['sync']>) {
+  return adDirectoryConfig(dc, { sync: { defaultCountry: 'FR', ...sync } });
 }
 
 /** Moves an entry under another parent (modrdn with newsuperior). */
@@ -405,7 +394,7 @@ describe.each(BACKENDS)('passgate sync (%s)', (backend) => {
       database: { url: database.url },
       directory: adDirectory({ baseDns: [ou.dn] }),
     });
-    const env = { [PASSWORD_ENV]: dc.adminPassword };
+    const env = { [AD_PASSWORD_ENV]: dc.adminPassword };
 
     const full = await runCli(['sync', '--full', '--config', file], { env });
     expect(full.stderr).toBe(`warning: ${users[2]!.dn}: mobile "+33 6 12" not a valid phone number\n`);
