@@ -6,6 +6,12 @@ import { Browser, type Exchange, formAction, formField } from '../support/browse
 import { BACKENDS } from '../support/databases.js';
 import { discover, pkceRequest } from '../support/relying-party.js';
 import { startTestServer, TEST_CLIENT, type TestServer } from '../support/server.js';
+import {
+  countStatements,
+  describeStatements,
+  type StatementsByExchange,
+  totalStatements,
+} from '../support/statements.js';
 
 const PASSWORD = 'correct horse battery';
 const REDIRECT = TEST_CLIENT.redirect_uris[0]!;
@@ -18,21 +24,6 @@ const SECRET = Buffer.from('12345678901234567890');
  * one more the client recorded in it with its `sid` (for single logout).
  */
 const MAX_STATEMENTS = { password: 32, secondFactor: 48 };
-
-/** The SQL of each exchange of one sign-in, in order. */
-type StatementsByExchange = Array<{ exchange: string; statements: string[] }>;
-
-const total = (byExchange: StatementsByExchange) =>
-  byExchange.reduce((n, { statements }) => n + statements.length, 0);
-
-function describeStatements(byExchange: StatementsByExchange): string {
-  return byExchange
-    .map(
-      ({ exchange, statements }) =>
-        `${exchange} (${statements.length}):\n${statements.map((s) => `    ${s}`).join('\n')}`,
-    )
-    .join('\n');
-}
 
 /**
  * One complete code-flow sign-in through the hosted pages, each HTTP exchange made alone, with
@@ -48,17 +39,7 @@ async function signInCounted(
   byExchange: StatementsByExchange;
   tokens: Awaited<ReturnType<typeof client.authorizationCodeGrant>>;
 }> {
-  const byExchange: StatementsByExchange = [];
-  let current: string[] = [];
-  const stop = passgate.core.database.observeStatements((sql) => current.push(sql));
-  const counted = async <T>(exchange: string, run: () => Promise<T>): Promise<T> => {
-    current = [];
-    try {
-      return await run();
-    } finally {
-      byExchange.push({ exchange, statements: current });
-    }
-  };
+  const { byExchange, counted, stop } = countStatements(passgate.core.database);
   try {
     const browser = new Browser({ accept: 'text/html' });
     const { url, verifier, state } = await pkceRequest(config, { redirectUri: REDIRECT });
@@ -127,7 +108,7 @@ describe.each(BACKENDS)('SQL statements of one OIDC sign-in (%s)', (backend) => 
     expect(tokens.claims()!.amr).toEqual(['pwd']);
     if (process.env.PASSGATE_PRINT_STATEMENTS) console.log(`${backend}\n${describeStatements(byExchange)}`);
     expect(
-      total(byExchange),
+      totalStatements(byExchange),
       `statements of a password sign-in (at most ${MAX_STATEMENTS.password}):\n${describeStatements(byExchange)}`,
     ).toBeLessThanOrEqual(MAX_STATEMENTS.password);
   });
@@ -139,7 +120,7 @@ describe.each(BACKENDS)('SQL statements of one OIDC sign-in (%s)', (backend) => 
     expect(tokens.claims()!.amr).toEqual(['pwd', 'otp', 'mfa']);
     if (process.env.PASSGATE_PRINT_STATEMENTS) console.log(`${backend}\n${describeStatements(byExchange)}`);
     expect(
-      total(byExchange),
+      totalStatements(byExchange),
       `statements of a sign-in with a second factor (at most ${MAX_STATEMENTS.secondFactor}):\n${describeStatements(byExchange)}`,
     ).toBeLessThanOrEqual(MAX_STATEMENTS.secondFactor);
   });

@@ -4,6 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PASSWORD, type PolicyServer, startPolicyServer } from '../policy/support.js';
 import { Browser, type Exchange, formAction, formField } from '../support/browser.js';
 import { BACKENDS } from '../support/databases.js';
+import {
+  countStatements,
+  describeStatements,
+  type StatementsByExchange,
+  totalStatements,
+} from '../support/statements.js';
 import { genericMetadata, registerSp } from './generic-sp.js';
 import { authnRequest, redirectQuery } from './sso-support.js';
 import { decode } from './support.js';
@@ -28,21 +34,6 @@ const MAX_STATEMENTS = 24;
  */
 const MAX_HOP_STATEMENTS = 9;
 
-/** The SQL of each exchange of one sign-in, in order. */
-type StatementsByExchange = Array<{ exchange: string; statements: string[] }>;
-
-const total = (byExchange: StatementsByExchange) =>
-  byExchange.reduce((n, { statements }) => n + statements.length, 0);
-
-function describeStatements(byExchange: StatementsByExchange): string {
-  return byExchange
-    .map(
-      ({ exchange, statements }) =>
-        `${exchange} (${statements.length}):\n${statements.map((s) => `    ${s}`).join('\n')}`,
-    )
-    .join('\n');
-}
-
 /**
  * One SP-initiated sign-in through the hosted pages, each HTTP exchange made alone, with the
  * statements the server ran during each; returns them and the Response XML.
@@ -52,7 +43,7 @@ async function signInCounted(
   username: string,
   browser = new Browser({ accept: 'text/html' }),
 ): Promise<{ byExchange: StatementsByExchange; response: string }> {
-  const { byExchange, counted, stop } = countStatements(passgate);
+  const { byExchange, counted, stop } = countStatements(passgate.core.database);
   try {
     const xml = authnRequest({
       id: `_${crypto.randomUUID()}`,
@@ -84,7 +75,7 @@ async function hopCounted(
   passgate: PolicyServer,
   browser: Browser,
 ): Promise<{ byExchange: StatementsByExchange; response: string; page: string }> {
-  const { byExchange, counted, stop } = countStatements(passgate);
+  const { byExchange, counted, stop } = countStatements(passgate.core.database);
   try {
     const xml = authnRequest({
       id: `_${crypto.randomUUID()}`,
@@ -103,22 +94,6 @@ async function hopCounted(
   } finally {
     stop();
   }
-}
-
-/** Collects the statements the server runs during each exchange `counted` makes. */
-function countStatements(passgate: PolicyServer) {
-  const byExchange: StatementsByExchange = [];
-  let current: string[] = [];
-  const stop = passgate.core.database.observeStatements((sql) => current.push(sql));
-  const counted = async <T>(exchange: string, run: () => Promise<T>): Promise<T> => {
-    current = [];
-    try {
-      return await run();
-    } finally {
-      byExchange.push({ exchange, statements: current });
-    }
-  };
-  return { byExchange, counted, stop };
 }
 
 function redirected(exchange: Exchange): string {
@@ -158,7 +133,7 @@ describe.each(BACKENDS)('SQL statements of one SAML sign-in (%s)', (backend) => 
     expect(response.match(/<ds:Signature /g)).toHaveLength(2);
     if (process.env.PASSGATE_PRINT_STATEMENTS) console.log(`${backend}\n${describeStatements(byExchange)}`);
     expect(
-      total(byExchange),
+      totalStatements(byExchange),
       `statements of a SAML sign-in (at most ${MAX_STATEMENTS}):\n${describeStatements(byExchange)}`,
     ).toBeLessThanOrEqual(MAX_STATEMENTS);
   });
@@ -178,7 +153,7 @@ describe.each(BACKENDS)('SQL statements of one SAML sign-in (%s)', (backend) => 
     if (process.env.PASSGATE_PRINT_STATEMENTS)
       console.log(`${backend} hop\n${describeStatements(byExchange)}`);
     expect(
-      total(byExchange),
+      totalStatements(byExchange),
       `statements of an SSO hop (at most ${MAX_HOP_STATEMENTS}):\n${describeStatements(byExchange)}`,
     ).toBeLessThanOrEqual(MAX_HOP_STATEMENTS);
   });

@@ -1,0 +1,34 @@
+import type { Database } from '../../src/store/database.js';
+
+/** The SQL of each exchange of one sign-in, in order. */
+export type StatementsByExchange = Array<{ exchange: string; statements: string[] }>;
+
+/** How many statements a sign-in ran in all its exchanges. */
+export const totalStatements = (byExchange: StatementsByExchange) =>
+  byExchange.reduce((n, { statements }) => n + statements.length, 0);
+
+/** The statements of each exchange as text, so a budget that fails shows what ran. */
+export function describeStatements(byExchange: StatementsByExchange): string {
+  return byExchange
+    .map(
+      ({ exchange, statements }) =>
+        `${exchange} (${statements.length}):\n${statements.map((s) => `    ${s}`).join('\n')}`,
+    )
+    .join('\n');
+}
+
+/** Collects the statements the server runs during each exchange `counted` makes, until `stop`. */
+export function countStatements(database: Pick<Database, 'observeStatements'>) {
+  const byExchange: StatementsByExchange = [];
+  let current: string[] = [];
+  const stop = database.observeStatements((sql) => current.push(sql));
+  const counted = async <T>(exchange: string, run: () => Promise<T>): Promise<T> => {
+    current = [];
+    try {
+      return await run();
+    } finally {
+      byExchange.push({ exchange, statements: current });
+    }
+  };
+  return { byExchange, counted, stop };
+}
