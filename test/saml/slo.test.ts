@@ -3,15 +3,12 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { samlify } from '../../src/doors/saml/signing/samlify.js';
 import { selfSignedCertifier } from '../../src/keys/certificate.js';
 import type { PolicyServer } from '../policy/support.js';
 import { formField } from '../support/browser.js';
 import { redirectQuery, startSamlServer } from './sso-support.js';
 import { nodeSamlSp, xmlsecVerifyMessage } from './support.js';
-
-const REDIRECT = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect';
-const POST = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST';
+import { POST, REDIRECT, redirectLogoutRequest } from './test-sps.js';
 
 /** A key pair with its self-signed certificate (base64 DER). */
 async function keyPair() {
@@ -71,23 +68,14 @@ describe('SAML single logout at /saml/slo', () => {
 
   /** A LogoutRequest of the SP `entityId`, signed with `key`, by the HTTP-Redirect binding. */
   function signedLogoutUrl(entityId: string, key: string, relayState: string) {
-    const idp = samlify.IdentityProvider({ metadata: idpMetadata, wantLogoutRequestSigned: true });
     const metadata = spMetadata(entityId, sp.der, { binding: REDIRECT, url: `${entityId}/slo` });
-    const entity = samlify.ServiceProvider({ metadata, privateKey: key }) as unknown as {
-      createLogoutRequest(
-        idp: unknown,
-        binding: 'redirect',
-        user: unknown,
-        relayState: string,
-      ): { id: string; context: string };
-    };
-    const { id, context } = entity.createLogoutRequest(
-      idp,
-      'redirect',
+    return redirectLogoutRequest(
+      passgate.url,
+      idpMetadata,
+      { metadata, privateKey: key },
       { logoutNameID: 'alice@example.com' },
       relayState,
     );
-    return { id, url: context.replace(/^.*\/saml\/slo/, `${passgate.url}/saml/slo`) };
   }
 
   const get = (url: string) => fetch(url, { redirect: 'manual' });

@@ -53,11 +53,25 @@ export function signedLogoutRequestUrl(
   stated: { nameId: string; sessionIndex: string },
   relayState: string,
 ): { id: string; url: string } {
+  return redirectLogoutRequest(
+    passgateUrl,
+    idpMetadata,
+    { metadata: metadataOf(sp), privateKey: sp.privateKey },
+    { logoutNameID: stated.nameId, sessionIndex: stated.sessionIndex },
+    relayState,
+  );
+}
+
+/** A LogoutRequest an SP (its metadata, signed with `privateKey`) sends Passgate by the HTTP-Redirect binding. */
+export function redirectLogoutRequest(
+  passgateUrl: string,
+  idpMetadata: string,
+  sp: { metadata: string; privateKey: string },
+  user: { logoutNameID: string; sessionIndex?: string },
+  relayState: string,
+): { id: string; url: string } {
   const idp = samlify.IdentityProvider({ metadata: idpMetadata, wantLogoutRequestSigned: true });
-  const entity = samlify.ServiceProvider({
-    metadata: metadataOf(sp),
-    privateKey: sp.privateKey,
-  }) as unknown as {
+  const entity = samlify.ServiceProvider({ metadata: sp.metadata, privateKey: sp.privateKey }) as unknown as {
     createLogoutRequest(
       idp: unknown,
       binding: 'redirect',
@@ -65,11 +79,6 @@ export function signedLogoutRequestUrl(
       relayState: string,
     ): { id: string; context: string };
   };
-  const { id, context } = entity.createLogoutRequest(
-    idp,
-    'redirect',
-    { logoutNameID: stated.nameId, sessionIndex: stated.sessionIndex },
-    relayState,
-  );
+  const { id, context } = entity.createLogoutRequest(idp, 'redirect', user, relayState);
   return { id, url: context.replace(/^.*\/saml\/slo/, `${passgateUrl}/saml/slo`) };
 }
