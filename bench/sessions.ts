@@ -8,8 +8,7 @@ import { openDatabase } from '../src/store/database.js';
 import { migrateToLatest } from '../src/store/migrate.js';
 import type { InProcessScenario } from './dispatch.js';
 import { runLoad } from './load.js';
-import { machineBusySeconds } from './server.js';
-import { inProcessUsage } from './usage.js';
+import { cpuWindow, inProcessUsage } from './usage.js';
 
 /** Live sessions in the store while lookups run (the 10,000). */
 const SESSIONS = 10_000;
@@ -49,25 +48,13 @@ export const sessionLookup: InProcessScenario = {
     };
     const concurrency = 1;
     try {
-      let cpu = process.cpuUsage();
-      let machine = 0;
-      let db = 0;
+      const window = cpuWindow(databaseCpuSeconds);
       const load = await runLoad(
         {
           concurrency,
           warmupMs: settings.warmupSeconds * 1000,
           durationMs: settings.seconds * 1000,
-          onWindow: (edge) => {
-            if (edge === 'start') {
-              cpu = process.cpuUsage();
-              machine = machineBusySeconds();
-              db = databaseCpuSeconds();
-            } else {
-              cpu = process.cpuUsage(cpu);
-              machine = machineBusySeconds() - machine;
-              db = databaseCpuSeconds() - db;
-            }
-          },
+          onWindow: window.onWindow,
         },
         [{ op: lookup }],
       );
@@ -86,9 +73,7 @@ export const sessionLookup: InProcessScenario = {
         ...inProcessUsage({
           ops: load.ops,
           seconds: load.seconds,
-          processSeconds: (cpu.user + cpu.system) / 1e6,
-          machineSeconds: machine,
-          databaseSeconds: db,
+          ...window.measured(),
         }),
       };
     } finally {

@@ -10,8 +10,7 @@ import { oathToken } from '../src/tokens/enrol.js';
 import { matchTotp, timeStep, totpCode } from '../src/tokens/oath.js';
 import type { InProcessScenario } from './dispatch.js';
 import { runLoad } from './load.js';
-import { machineBusySeconds } from './server.js';
-import { inProcessUsage } from './usage.js';
+import { cpuWindow, inProcessUsage } from './usage.js';
 
 /** Tokens verified in turn; each accepts one code per time step, so the clock moves a step per round. */
 const TOKENS = 2000;
@@ -54,29 +53,16 @@ export const totpVerify: InProcessScenario = {
     };
     const concurrency = 1;
     try {
-      let cpu = process.cpuUsage();
-      let machine = 0;
-      let db = 0;
+      const window = cpuWindow(databaseCpuSeconds);
       const load = await runLoad(
         {
           concurrency,
           warmupMs: settings.warmupSeconds * 1000,
           durationMs: settings.seconds * 1000,
-          onWindow: (edge) => {
-            if (edge === 'start') {
-              cpu = process.cpuUsage();
-              machine = machineBusySeconds();
-              db = databaseCpuSeconds();
-            } else {
-              cpu = process.cpuUsage(cpu);
-              machine = machineBusySeconds() - machine;
-              db = databaseCpuSeconds() - db;
-            }
-          },
+          onWindow: window.onWindow,
         },
         [{ op: verify }],
       );
-      const processSeconds = (cpu.user + cpu.system) / 1e6;
       const hmacPerSecond = hmacBaseline();
       const matchPerSecond = matchBaseline(code, timeStep(now, 30));
       log(
@@ -94,9 +80,7 @@ export const totpVerify: InProcessScenario = {
         ...inProcessUsage({
           ops: load.ops,
           seconds: load.seconds,
-          processSeconds,
-          machineSeconds: machine,
-          databaseSeconds: db,
+          ...window.measured(),
         }),
       };
     } finally {

@@ -1,3 +1,5 @@
+import { machineBusySeconds } from './server.js';
+
 /** One measured window of an in-process scenario, where the bench process is the server. */
 export interface InProcessWindow {
   ops: number;
@@ -24,5 +26,34 @@ export function inProcessUsage(window: InProcessWindow) {
     serverRssMb: Math.round(process.memoryUsage().rss / 1048576),
     serverRoutes: {},
     serverLogLines: [] as string[],
+  };
+}
+
+/**
+ * Tracks the CPU of this process, the machine and the database over a load run's measured window
+ * (pass `onWindow` to runLoad), so every in-process scenario counts its window the same way.
+ */
+export function cpuWindow(databaseCpuSeconds: () => number) {
+  let cpu = process.cpuUsage();
+  let machine = 0;
+  let db = 0;
+  return {
+    onWindow: (edge: 'start' | 'end') => {
+      if (edge === 'start') {
+        cpu = process.cpuUsage();
+        machine = machineBusySeconds();
+        db = databaseCpuSeconds();
+      } else {
+        cpu = process.cpuUsage(cpu);
+        machine = machineBusySeconds() - machine;
+        db = databaseCpuSeconds() - db;
+      }
+    },
+    /** The window's CPU seconds, once runLoad has returned. */
+    measured: (): Omit<InProcessWindow, 'ops' | 'seconds'> => ({
+      processSeconds: (cpu.user + cpu.system) / 1e6,
+      machineSeconds: machine,
+      databaseSeconds: db,
+    }),
   };
 }

@@ -9,8 +9,7 @@ import { type UserSearch, UserSearchRepository } from '../src/store/repositories
 import { seedGridUsers } from '../test/support/user-grid-store.js';
 import type { InProcessScenario } from './dispatch.js';
 import { runLoad } from './load.js';
-import { machineBusySeconds } from './server.js';
-import { inProcessUsage } from './usage.js';
+import { cpuWindow, inProcessUsage } from './usage.js';
 
 /** Users in the grid's store (the issue's 100,000). */
 const USERS = 100_000;
@@ -76,25 +75,13 @@ export const userGrid: InProcessScenario = {
         // Every sample, the short warm-up's too (the percentiles are a little pessimistic).
         perQuery[i >> 1]!.push(performance.now() - started);
       };
-      let cpu = process.cpuUsage();
-      let machine = 0;
-      let db = 0;
+      const window = cpuWindow(databaseCpuSeconds);
       const load = await runLoad(
         {
           concurrency: 1,
           warmupMs: settings.warmupSeconds * 1000,
           durationMs: settings.seconds * 1000,
-          onWindow: (edge) => {
-            if (edge === 'start') {
-              cpu = process.cpuUsage();
-              machine = machineBusySeconds();
-              db = databaseCpuSeconds();
-            } else {
-              cpu = process.cpuUsage(cpu);
-              machine = machineBusySeconds() - machine;
-              db = databaseCpuSeconds() - db;
-            }
-          },
+          onWindow: window.onWindow,
         },
         [{ op }],
       );
@@ -117,9 +104,7 @@ export const userGrid: InProcessScenario = {
         ...inProcessUsage({
           ops: load.ops,
           seconds: load.seconds,
-          processSeconds: (cpu.user + cpu.system) / 1e6,
-          machineSeconds: machine,
-          databaseSeconds: db,
+          ...window.measured(),
         }),
       };
     } finally {
