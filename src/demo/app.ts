@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import cookieParser from 'cookie-parser';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import * as client from 'openid-client';
+import { xmlEscape as escapeHtml } from '../monitoring/svg.js';
 
 /** Settings of the demo application (`npm run demo`), a public OIDC client of Passgate. */
 export interface DemoOptions {
@@ -274,16 +275,6 @@ function formatClaim(value: unknown): string {
   if (value === undefined || value === null) return '';
   if (Array.isArray(value)) return value.map(String).join(', ');
   return typeof value === 'object' ? JSON.stringify(value) : String(value);
-}
-
-/** Escapes text for HTML element content and double-quoted attribute values. */
-export function escapeHtml(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
 }
 
 function reasonOf(error: unknown): string {
