@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { sessionIdleMinutesSetting, sessionMaxHoursSetting } from './site-session-schema.js';
 
 /** The administration site's roles, from most to least powerful (a user in several takes the first). */
 export const ADMIN_ROLES = ['administrator', 'helpdesk', 'auditor'] as const;
@@ -42,20 +43,8 @@ export const adminSchema = z
       .describe(
         'Who may use the administration site, by role. A user in several roles takes the most powerful; a user in none is refused (403) after signing in.',
       ),
-    sessionIdleMinutes: z
-      .number()
-      .int()
-      .min(1)
-      .max(120)
-      .default(15)
-      .describe('An administration session ends after this many minutes without a request.'),
-    sessionMaxHours: z
-      .number()
-      .int()
-      .min(1)
-      .max(ADMIN_SESSION_MAX_HOURS_LIMIT)
-      .default(8)
-      .describe('An administration session ends this many hours after its sign-in, however active.'),
+    sessionIdleMinutes: sessionIdleMinutesSetting('An administration'),
+    sessionMaxHours: sessionMaxHoursSetting('An administration', ADMIN_SESSION_MAX_HOURS_LIMIT),
   })
   .prefault({})
   .describe(

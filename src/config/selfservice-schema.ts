@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { sessionIdleMinutesSetting, sessionMaxHoursSetting } from './site-session-schema.js';
 
 /** The longest `selfservice.sessionMaxHours` allowed: no session cookie is valid longer. */
 export const SESSION_MAX_HOURS_LIMIT = 24;
@@ -17,20 +18,8 @@ export const selfserviceSchema = z
           'during which a user without any second factor may enrol a first one with the password alone. ' +
           'Later, a helpdesk enrols it (`passgate token add`). 0 turns password-only first enrolment off.',
       ),
-    sessionIdleMinutes: z
-      .number()
-      .int()
-      .min(1)
-      .max(120)
-      .default(15)
-      .describe('A self-service session ends after this many minutes without a request.'),
-    sessionMaxHours: z
-      .number()
-      .int()
-      .min(1)
-      .max(SESSION_MAX_HOURS_LIMIT)
-      .default(8)
-      .describe('A self-service session ends this many hours after its sign-in, however active.'),
+    sessionIdleMinutes: sessionIdleMinutesSetting('A self-service'),
+    sessionMaxHours: sessionMaxHoursSetting('A self-service', SESSION_MAX_HOURS_LIMIT),
     pendingEnrolmentMinutes: z
       .number()
       .int()
