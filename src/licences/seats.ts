@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js';
 import type { Logger } from '../observability/logger.js';
 import type { AuditRepository } from '../store/repositories/audit.js';
-import type { SeatAllocation, SeatsRepository, SeatVia } from '../store/repositories/seats.js';
+import type { SeatAllocation, SeatRequest, SeatsRepository, SeatVia } from '../store/repositories/seats.js';
 import { LicenceErrors, seatsFull } from './errors.js';
 
 /** The two seat pools, allocated independently of each other and of user creation. */
@@ -106,15 +106,7 @@ export class Seats {
   ): Promise<AllocationResult> {
     this.refuseWhenBlocked();
     const capacity = this.terms.capacity(pool);
-    const outcome = await this.deps.repository.allocate({
-      userIds,
-      pool,
-      by: actor,
-      via,
-      now: this.deps.clock(),
-      capacity,
-      mode: 'all-or-nothing',
-    });
+    const outcome = await this.give(userIds, pool, actor, via, capacity, 'all-or-nothing');
     if (outcome.unknownUsers.length > 0)
       throw LicenceErrors.SEAT_UNKNOWN_USER({
         detail: `unknown user id(s): ${outcome.unknownUsers.slice(0, 5).join(', ')}`,
@@ -137,15 +129,7 @@ export class Seats {
     this.warnWhenExpired();
     const capacity = this.terms.capacity(pool);
     const blocked = this.terms.allocationBlocked(this.deps.clock());
-    const outcome = await this.deps.repository.allocate({
-      userIds,
-      pool,
-      by: actor,
-      via,
-      now: this.deps.clock(),
-      capacity: blocked ? 0 : capacity,
-      mode: 'until-full',
-    });
+    const outcome = await this.give(userIds, pool, actor, via, blocked ? 0 : capacity, 'until-full');
     return this.settle(pool, outcome, capacity);
   }
 
@@ -208,6 +192,26 @@ export class Seats {
       { expires: summary.expires, blocksFrom: summary.blocksFrom },
       `licence: expired on ${summary.expires}; new seats can be allocated until ${summary.blocksFrom}, then only existing seats stay`,
     );
+  }
+
+  /** Asks the store for seats now, the one allocation both ways of allocating make. */
+  private give(
+    userIds: readonly string[],
+    pool: SeatPool,
+    actor: string,
+    via: SeatVia,
+    capacity: number | null,
+    mode: SeatRequest['mode'],
+  ): Promise<SeatAllocation> {
+    return this.deps.repository.allocate({
+      userIds,
+      pool,
+      by: actor,
+      via,
+      now: this.deps.clock(),
+      capacity,
+      mode,
+    });
   }
 
   private async settle(
