@@ -1,21 +1,16 @@
 import type { Kysely } from 'kysely';
-import type { Tables } from '../tables.js';
+import type { Tables, UserRow } from '../tables.js';
 
 /** The longest term kept; longer words (and query words) are cut to it, so prefixes still match. */
 const TERM_LENGTH = 64;
 /** Rows per multi-row insert (2 parameters each) and ids per `in (...)` list. */
 const CHUNK = 500;
 
-/** What a user's search terms are made of: the columns the users grid searches. */
-export interface SearchableUser {
-  id: string;
-  username: string;
-  display_name: string | null;
-  email: string | null;
-  mobile: string | null;
-  /** JSON array of group names, as stored in users.groups. */
-  groups: string;
-}
+/** What a user's search terms are made of: the columns of the users row the users grid searches. */
+export type SearchableUser = Pick<
+  UserRow,
+  'id' | 'username' | 'display_name' | 'email' | 'mobile' | 'groups'
+>;
 
 /** Words of a text in the one form terms and queries share: NFKC, lower case, letters and digits only. */
 function words(text: string | null): string[] {
