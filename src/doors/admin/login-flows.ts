@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import { type BrowserBinding, loginPath } from '../../login/browser-binding.js';
-import { LoginErrors } from '../../login/errors.js';
 import type { FlowResult, LoginFlow, LoginFlowSource } from '../../login/flow.js';
+import { completeSiteSignIn } from '../site-sign-in.js';
 
 /** The door and application name of the administration site in policies and the audit log. */
 export const ADMIN_DOOR = 'admin';
@@ -50,12 +50,12 @@ export class AdminFlows implements LoginFlowSource {
       applicationName: this.applicationName(),
       stepUp: ADMIN_STEP_UP,
       finish: async (request, response, result) => {
-        await this.complete(response, uid);
+        await completeSiteSignIn(this.binding, response, uid, 'administration');
         if (result.mfa) await this.end.signedIn(request, response, result);
         else await this.end.refused(request, response, result);
       },
       cancel: async (_request, response) => {
-        await this.complete(response, uid);
+        await completeSiteSignIn(this.binding, response, uid, 'administration');
         response.redirect(303, '/admin/signed-out');
       },
     };
@@ -64,11 +64,5 @@ export class AdminFlows implements LoginFlowSource {
   /** Drops this door's sign-ins that have expired (the site's clean-up job). */
   prune(now: number): Promise<number> {
     return this.binding.prune(now);
-  }
-
-  private async complete(res: Response, uid: string): Promise<void> {
-    if (!(await this.binding.complete(res, uid))) {
-      throw LoginErrors.LOGIN_EXPIRED({ detail: `administration sign-in ${uid} already ended` });
-    }
   }
 }

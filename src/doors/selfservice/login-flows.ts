@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import { type BrowserBinding, loginPath } from '../../login/browser-binding.js';
-import { LoginErrors } from '../../login/errors.js';
 import type { LoginFlow, LoginFlowSource } from '../../login/flow.js';
+import { completeSiteSignIn } from '../site-sign-in.js';
 import type { SelfServiceSession, SelfServiceSessions } from './session.js';
 
 /** The door and application name of the self-service site in policies and the audit log. */
@@ -59,13 +59,13 @@ export class SelfServiceFlows implements LoginFlowSource {
       applicationName: this.applicationName(),
       ...(pending.userId ? { sessionUserId: pending.userId, stepUp: ENROL_STEP_UP } : {}),
       finish: async (_request, response, result) => {
-        await this.complete(response, uid);
+        await completeSiteSignIn(this.binding, response, uid, 'self-service');
         if (pending.replaces) await this.sessions.revoke(pending.replaces);
         this.sessions.start(response, result);
         response.redirect(303, '/selfservice');
       },
       cancel: async (_request, response) => {
-        await this.complete(response, uid);
+        await completeSiteSignIn(this.binding, response, uid, 'self-service');
         response.redirect(303, '/selfservice/signed-out');
       },
     };
@@ -74,12 +74,5 @@ export class SelfServiceFlows implements LoginFlowSource {
   /** Drops this door's sign-ins that have expired (the site's clean-up job). */
   prune(now: number): Promise<number> {
     return this.binding.prune(now);
-  }
-
-  /** Ends the sign-in once: a second finish (two tabs, a replayed cookie) is LOGIN_EXPIRED. */
-  private async complete(res: Response, uid: string): Promise<void> {
-    if (!(await this.binding.complete(res, uid))) {
-      throw LoginErrors.LOGIN_EXPIRED({ detail: `self-service sign-in ${uid} already ended` });
-    }
   }
 }
