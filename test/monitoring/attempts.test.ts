@@ -1,12 +1,12 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SignInAttemptRow } from '../../src/store/tables.js';
-import { enrolOath } from '../../src/tokens/enrol.js';
 import { Browser } from '../support/browser.js';
 import type { Backend } from '../support/databases.js';
 import { radclient, radiusClients } from '../support/radclient.js';
 import { discover, loginWithCode, signInWithPassword } from '../support/relying-party.js';
 import { startTestServer, type TestServer } from '../support/server.js';
+import { addTotpTestUser } from '../support/totp-user.js';
 
 const PASSWORD = 'correct horse battery';
 const SECRET = 'radius-attempts-secret-0123456789';
@@ -52,12 +52,7 @@ describe.each<Backend>(['sqlite', 'postgres'])('sign-in attempts on %s', (backen
       { name: 'vpn', addresses: ['127.0.0.0/8'], secret: { env: SECRET_VARIABLE } },
     ]);
     await passgate.addUser('alice', PASSWORD);
-    const tina = await passgate.addUser('tina', PASSWORD);
-    await enrolOath(
-      passgate.core.tokens,
-      { userId: tina.id, label: 'tina', type: 'totp', secret: Buffer.from('12345678901234567890') },
-      'Passgate',
-    );
+    await addTotpTestUser(passgate, 'tina', PASSWORD);
   });
   afterAll(async () => {
     await passgate?.close();

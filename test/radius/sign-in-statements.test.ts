@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { enrolOath } from '../../src/tokens/enrol.js';
 import { oathtool } from '../journey/support.js';
 import { radclient, radiusClients } from '../support/radclient.js';
 import { startTestServer, type TestServer } from '../support/server.js';
+import { addTotpTestUser } from '../support/totp-user.js';
 
 const SECRET = 'radius-statements-secret-0123';
 const SECRET_VARIABLE = 'PASSGATE_TEST_RADIUS_STATEMENTS_SECRET';
@@ -30,12 +30,7 @@ describe('statements of one RADIUS sign-in', () => {
       { name: 'vpn', addresses: ['127.0.0.1'], secret: { env: SECRET_VARIABLE }, mode: 'inline' },
     ]);
     await passgate.addUser('alice', PASSWORD);
-    const tina = await passgate.addUser('tina', PASSWORD);
-    await enrolOath(
-      passgate.core.tokens,
-      { userId: tina.id, label: 'tina', type: 'totp', secret: Buffer.from('12345678901234567890') },
-      'Passgate',
-    );
+    await addTotpTestUser(passgate, 'tina', PASSWORD);
   });
   afterAll(async () => passgate?.close());
 
