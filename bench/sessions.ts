@@ -8,7 +8,7 @@ import { openDatabase } from '../src/store/database.js';
 import { migrateToLatest } from '../src/store/migrate.js';
 import type { InProcessScenario } from './dispatch.js';
 import { runLoad } from './load.js';
-import { cpuWindow, inProcessUsage } from './usage.js';
+import { cpuWindow } from './usage.js';
 
 /** Live sessions in the store while lookups run (the 10,000). */
 const SESSIONS = 10_000;
@@ -70,11 +70,7 @@ export const sessionLookup: InProcessScenario = {
         scenario: 'session-lookup',
         title: sessionLookup.title,
         concurrency,
-        ...inProcessUsage({
-          ops: load.ops,
-          seconds: load.seconds,
-          ...window.measured(),
-        }),
+        ...window.usage(load),
       };
     } finally {
       await database.close();

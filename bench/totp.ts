@@ -10,7 +10,7 @@ import { oathToken } from '../src/tokens/enrol.js';
 import { matchTotp, timeStep, totpCode } from '../src/tokens/oath.js';
 import type { InProcessScenario } from './dispatch.js';
 import { runLoad } from './load.js';
-import { cpuWindow, inProcessUsage } from './usage.js';
+import { cpuWindow } from './usage.js';
 
 /** Tokens verified in turn; each accepts one code per time step, so the clock moves a step per round. */
 const TOKENS = 2000;
@@ -77,11 +77,7 @@ export const totpVerify: InProcessScenario = {
         scenario: 'totp-verify',
         title: totpVerify.title,
         concurrency,
-        ...inProcessUsage({
-          ops: load.ops,
-          seconds: load.seconds,
-          ...window.measured(),
-        }),
+        ...window.usage(load),
       };
     } finally {
       await database.close();

@@ -49,11 +49,14 @@ export function cpuWindow(databaseCpuSeconds: () => number) {
         db = databaseCpuSeconds() - db;
       }
     },
-    /** The window's CPU seconds, once runLoad has returned. */
-    measured: (): Omit<InProcessWindow, 'ops' | 'seconds'> => ({
-      processSeconds: (cpu.user + cpu.system) / 1e6,
-      machineSeconds: machine,
-      databaseSeconds: db,
-    }),
+    /** The scenario's CPU and memory fields for the window, once runLoad has returned. */
+    usage: (load: { ops: number; seconds: number }) =>
+      inProcessUsage({
+        ops: load.ops,
+        seconds: load.seconds,
+        processSeconds: (cpu.user + cpu.system) / 1e6,
+        machineSeconds: machine,
+        databaseSeconds: db,
+      }),
   };
 }

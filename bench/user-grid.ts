@@ -9,7 +9,7 @@ import { type UserSearch, UserSearchRepository } from '../src/store/repositories
 import { seedGridUsers } from '../test/support/user-grid-store.js';
 import type { InProcessScenario } from './dispatch.js';
 import { runLoad } from './load.js';
-import { cpuWindow, inProcessUsage } from './usage.js';
+import { cpuWindow } from './usage.js';
 
 /** Users in the grid's store (the issue's 100,000). */
 const USERS = 100_000;
@@ -101,11 +101,7 @@ export const userGrid: InProcessScenario = {
         scenario: 'users-grid',
         title: userGrid.title,
         concurrency: 1,
-        ...inProcessUsage({
-          ops: load.ops,
-          seconds: load.seconds,
-          ...window.measured(),
-        }),
+        ...window.usage(load),
       };
     } finally {
       await database.close();
