@@ -17,11 +17,20 @@ export function describeStatements(byExchange: StatementsByExchange): string {
     .join('\n');
 }
 
+/**
+ * Whether a statement belongs to a request's own path. The sign-in attempt writer inserts its
+ * batches from a timer, off every request's path (bench/monitoring.ts measures its cost), so it
+ * lands inside whichever exchange happens to be running: counting it would make a budget flaky.
+ */
+export const onRequestPath = (sql: string) => !/^insert into "sign_in_attempts"/i.test(sql);
+
 /** Collects the statements the server runs during each exchange `counted` makes, until `stop`. */
 export function countStatements(database: Pick<Database, 'observeStatements'>) {
   const byExchange: StatementsByExchange = [];
   let current: string[] = [];
-  const stop = database.observeStatements((sql) => current.push(sql));
+  const stop = database.observeStatements((sql) => {
+    if (onRequestPath(sql)) current.push(sql);
+  });
   const counted = async <T>(exchange: string, run: () => Promise<T>): Promise<T> => {
     current = [];
     try {
