@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { PoliciesRepository, StoredPolicy } from '../store/repositories/policies.js';
-import { checkRule } from './authentication/check.js';
+import { checkRule, type PolicyProblem } from './authentication/check.js';
 import { AUTHENTICATION_KIND, type AuthenticationRule } from './authentication/rule.js';
 import { PolicyErrors } from './errors.js';
 import { POLICY_KIND_NAMES, POLICY_KINDS } from './kinds.js';
@@ -28,41 +28,94 @@ export class PolicyStore {
   /** Validates a document; raises POLICY_INVALID naming the field and the problem. */
   validate(kindName: string, name: string, document: unknown): unknown {
     const kind = normalizeKind(kindName);
-    const schema = schemaOf(this.kinds, kind);
+    const checked = this.check(kind, name, document);
+    if ('problems' in checked) throw invalid(kind, name, checked.problems.slice(0, 1));
+    return checked.document;
+  }
+
+  /**
+   * Every problem of a document against its kind's schema (the name's under path `name`), or the
+   * document with its defaults applied: what {@link validate} and the administration site's
+   * forms both use, so that the two never disagree.
+   */
+  check(kindName: string, name: string, document: unknown): PolicyCheck {
+    const schema = schemaOf(this.kinds, kindName);
     if (!/^[\w.-]{1,64}$/.test(name)) {
-      throw PolicyErrors.POLICY_INVALID({
-        detail: `${kind} ${name}: a name is 1 to 64 letters, digits, dots, dashes or underscores`,
-      });
+      return {
+        problems: [
+          { path: 'name', message: 'a name is 1 to 64 letters, digits, dots, dashes or underscores' },
+        ],
+      };
     }
     const result = schema.safeParse(document);
-    if (!result.success) {
-      const issue = result.error.issues[0]!;
-      const where = [kind, name, ...issue.path.map(String)].join('.');
-      throw PolicyErrors.POLICY_INVALID({
-        detail: `${where}: ${issue.message.replace(/^Invalid input: /, '')}`,
-      });
-    }
-    return result.data;
+    if (result.success) return { document: result.data };
+    return {
+      problems: result.error.issues.map((issue) => ({
+        path: issue.path.map(String).join('.'),
+        message: issue.message.replace(/^Invalid input: /, ''),
+      })),
+    };
   }
 
-  async put(kind: string, name: string, document: unknown): Promise<void> {
+  /** {@link check}, then what only the store can tell (unknown groups, missing policies). */
+  async inspect(kindName: string, name: string, document: unknown): Promise<PolicyCheck> {
+    const kind = normalizeKind(kindName);
+    const checked = this.check(kind, name, document);
+    if ('problems' in checked) return checked;
+    const problems = await this.problemsInStore(kind, checked.document);
+    return problems.length > 0 ? { problems } : checked;
+  }
+
+  /**
+   * Validates and stores a policy. With `expected` (see PoliciesRepository.put) the write happens
+   * only if the stored policy is still the one read (its `updatedAt`), or, with `null`, if there is
+   * none yet: POLICY_STALE or POLICY_EXISTS otherwise, and nothing is written.
+   */
+  async put(kindName: string, name: string, document: unknown, expected?: number | null): Promise<unknown> {
+    const kind = normalizeKind(kindName);
     const validated = this.validate(kind, name, document);
-    await this.checkAgainstStore(normalizeKind(kind), name, validated);
-    await this.repository.put(normalizeKind(kind), name, validated);
+    const problems = await this.problemsInStore(kind, validated);
+    if (problems.length > 0) throw invalid(kind, name, problems);
+    if (!(await this.repository.put(kind, name, validated, expected))) {
+      throw expected === null
+        ? PolicyErrors.POLICY_EXISTS({ detail: `${kind} policy "${name}" exists already` })
+        : stale(kind, name);
+    }
+    return validated;
   }
 
-  /** Raises POLICY_INVALID for what only the store can tell: unknown groups, missing policies. */
-  private async checkAgainstStore(kind: string, name: string, document: unknown, pending?: PolicySet) {
-    if (kind !== AUTHENTICATION_KIND) return;
-    const problems = await checkRule(document as AuthenticationRule, {
+  private async problemsInStore(kind: string, document: unknown, pending?: PolicySet) {
+    if (kind !== AUTHENTICATION_KIND) return [];
+    return checkRule(document as AuthenticationRule, {
       ...(this.groupNames ? { groups: this.groupNames } : {}),
       policyExists: async (other, policy) =>
         pending?.[other]?.[policy] !== undefined ||
         (pending?.[other] === undefined && (await this.repository.get(other, policy)) !== undefined),
     });
-    if (problems.length > 0) {
-      throw PolicyErrors.POLICY_INVALID({ detail: problems.map((p) => `${kind}.${name}.${p}`).join('; ') });
-    }
+  }
+
+  /** Raises POLICY_INVALID for what only the store can tell: unknown groups, missing policies. */
+  private async checkAgainstStore(kind: string, name: string, document: unknown, pending?: PolicySet) {
+    const problems = await this.problemsInStore(kind, document, pending);
+    if (problems.length > 0) throw invalid(kind, name, problems);
+  }
+
+  /**
+   * Moves a policy one place up (`-1`) or down (`+1`) in its kind's order (the rules' evaluation
+   * order), if nothing of the kind changed since `expectedVersion` was read ({@link version}):
+   * POLICY_STALE otherwise. False when it is already first (last).
+   */
+  async move(kindName: string, name: string, direction: -1 | 1, expectedVersion: string): Promise<boolean> {
+    const kind = normalizeKind(kindName);
+    const result = await this.repository.move(kind, name, direction, expectedVersion);
+    if (result === 'stale') throw stale(kind, name);
+    if (result === 'missing') throw PolicyErrors.POLICY_NOT_FOUND({ detail: `no ${kind} policy "${name}"` });
+    return result === 'moved';
+  }
+
+  /** A value that changes with every change of a kind's policies (for a form's concurrent-edit guard). */
+  version(kindName: string): Promise<string> {
+    return this.repository.version(normalizeKind(kindName));
   }
 
   /** Policies of a kind, documents with defaults applied. */
@@ -71,14 +124,18 @@ export class PolicyStore {
     return this.repository.list(normalizeKind(kind));
   }
 
+  /** One stored policy; POLICY_NOT_FOUND when there is none. */
   async get(kind: string, name: string): Promise<StoredPolicy> {
     const found = await this.repository.get(normalizeKind(kind), name);
     if (!found) throw PolicyErrors.POLICY_NOT_FOUND({ detail: `no ${kind} policy "${name}"` });
     return found;
   }
 
-  async remove(kind: string, name: string): Promise<void> {
-    if (!(await this.repository.remove(normalizeKind(kind), name))) {
+  /** Deletes a policy; with `expected`, only if it is still the one read (POLICY_STALE otherwise). */
+  async remove(kind: string, name: string, expected?: number): Promise<void> {
+    if (!(await this.repository.remove(normalizeKind(kind), name, expected))) {
+      const exists = expected !== undefined && (await this.repository.get(normalizeKind(kind), name));
+      if (exists) throw stale(normalizeKind(kind), name);
       throw PolicyErrors.POLICY_NOT_FOUND({ detail: `no ${kind} policy "${name}"` });
     }
   }
@@ -128,6 +185,24 @@ export class PolicyStore {
     }
     return set;
   }
+}
+
+/** A document's problems, each with its field, or the document with its defaults applied. */
+export type PolicyCheck = { document: unknown } | { problems: PolicyProblem[] };
+
+/** POLICY_INVALID naming each problem's field under `kind.name`. */
+function invalid(kind: string, name: string, problems: readonly PolicyProblem[]) {
+  const where = (path: string) =>
+    path === 'name' ? `${kind} ${name}` : [kind, name, path].filter(Boolean).join('.');
+  return PolicyErrors.POLICY_INVALID({
+    detail: problems.map((p) => `${where(p.path)}: ${p.message}`).join('; '),
+  });
+}
+
+function stale(kind: string, name: string) {
+  return PolicyErrors.POLICY_STALE({
+    detail: `${kind} policy "${name}" was changed by someone else since it was read; nothing was written`,
+  });
 }
 
 /** `loadBalancing` (the YAML key) and `load-balancing` (the stored kind) name the same kind. */

@@ -8,12 +8,22 @@ export interface RuleKnowledge extends PolicyKnowledge {
   policyExists(kind: string, name: string): Promise<boolean>;
 }
 
+/** One problem of a policy document: the field (a dot path in the document) and what is wrong. */
+export interface PolicyProblem {
+  /** e.g. `when.groups`; empty for the document as a whole. */
+  path: string;
+  message: string;
+}
+
 /**
  * Problems of a valid-looking rule that only the store can tell: unknown groups, and Passcode or
- * Load Balancing Policies that do not exist. Each one a message naming the field.
+ * Load Balancing Policies that do not exist. Each one with the field it is about.
  */
-export async function checkRule(rule: AuthenticationRule, knowledge: RuleKnowledge): Promise<string[]> {
-  const problems: string[] = [];
+export async function checkRule(
+  rule: AuthenticationRule,
+  knowledge: RuleKnowledge,
+): Promise<PolicyProblem[]> {
+  const problems: PolicyProblem[] = [];
   for (const [part, conditions] of [
     ['when', rule.when],
     ['unless', rule.unless ?? {}],
@@ -22,7 +32,7 @@ export async function checkRule(rule: AuthenticationRule, knowledge: RuleKnowled
       const value = (conditions as Record<string, unknown>)[type.key];
       if (value === undefined || !type.check) continue;
       for (const message of await type.check(value as never, knowledge))
-        problems.push(`${part}.${type.key}: ${message}`);
+        problems.push({ path: `${part}.${type.key}`, message });
     }
   }
   if (rule.outcome.action === 'mfa') {
@@ -32,7 +42,7 @@ export async function checkRule(rule: AuthenticationRule, knowledge: RuleKnowled
     ] as const) {
       const name = rule.outcome[field];
       if (name && !(await knowledge.policyExists(kind, name)))
-        problems.push(`outcome.${field}: no ${kind} policy "${name}"`);
+        problems.push({ path: `outcome.${field}`, message: `no ${kind} policy "${name}"` });
     }
   }
   return problems;
