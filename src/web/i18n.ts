@@ -68,7 +68,10 @@ export async function loadTranslations(localesDir: string, defaultLanguage: stri
   /** The first language the request names that we have (exact, else its base language). */
   const named = (req: IncomingMessage): string | undefined => {
     for (const name of detector.options.order) {
-      const found = detector.detectors[name]?.lookup(req, {}, detector.options);
+      const found =
+        name === 'querystring'
+          ? queryLanguage(req)
+          : detector.detectors[name]?.lookup(req, {}, detector.options);
       for (const raw of [found].flat()) {
         if (typeof raw !== 'string' || !LANGUAGE_TAG.test(raw)) continue;
         const code = detector.options.convertDetectedLanguage(raw);
@@ -94,7 +97,7 @@ export async function loadTranslations(localesDir: string, defaultLanguage: stri
  */
 export function rememberLanguage({ languages }: Translations, secureCookies: boolean): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
-    const requested = typeof req.query.lang === 'string' ? req.query.lang : undefined;
+    const requested = queryLanguage(req);
     if (requested && languages.includes(requested)) {
       res.cookie(LANGUAGE_COOKIE, requested, {
         httpOnly: true,
@@ -105,4 +108,21 @@ export function rememberLanguage({ languages }: Translations, secureCookies: boo
     }
     next();
   };
+}
+
+/** The first `lang=` of a query, found without parsing the rest (a SAML request's query is kilobytes). */
+const LANG_PARAMETER = /[?&]lang=([^&#]*)/;
+
+/**
+ * The `?lang=` a request names, or undefined: read from its URL alone, as express 5 parses the
+ * whole query again on every `req.query` access and the language is asked for on every page.
+ */
+export function queryLanguage(req: IncomingMessage & { originalUrl?: string }): string | undefined {
+  const raw = LANG_PARAMETER.exec(req.originalUrl ?? req.url ?? '')?.[1];
+  if (!raw) return undefined;
+  try {
+    return decodeURIComponent(raw.replaceAll('+', ' '));
+  } catch {
+    return undefined;
+  }
 }

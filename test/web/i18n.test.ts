@@ -113,4 +113,16 @@ describe('the language of a known user', () => {
     // An explicit English request is not overridden by the directory.
     expect(translations.detect(request({ 'accept-language': 'en-GB' }), 'de-DE')).toBe('en');
   });
+
+  it('reads ?lang= from the URL alone, wherever it stands in the query', async () => {
+    const translations = await loadTranslations(path.join(PACKAGE_ROOT, 'locales'), 'en');
+    // A request that names it nowhere in a parsed query still gets it from its URL.
+    const bare = (url: string) => ({ headers: {}, url, query: {} }) as never;
+    expect(translations.detect(bare('/saml/sso?SAMLRequest=abc%2Bdef&RelayState=x&lang=de'))).toBe('de');
+    expect(translations.detect(bare('/page?lang=de-AT'))).toBe('de');
+    // Another parameter that ends in "lang", an undecodable or unknown value: not a language.
+    expect(translations.detect(bare('/page?xlang=de'))).toBe('en');
+    expect(translations.detect(bare('/page?lang=%E0%A4%A'))).toBe('en');
+    expect(translations.detect(bare('/page?lang=xx'))).toBe('en');
+  });
 });
