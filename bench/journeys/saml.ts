@@ -8,7 +8,12 @@ import { Browser, fillForm } from './browser.js';
 export const BENCH_SP = {
   entityId: 'http://127.0.0.1:9999/sp',
   acsUrl: 'http://127.0.0.1:9999/acs',
+  /** Its SP file asks for both signatures (the issue-14 journey: Response and Assertion signed). */
+  assertionSigned: true,
 } as const;
+
+/** An SP the journeys play: where its responses go, and whether it wants the Assertion signed too. */
+export type BenchSp = { entityId: string; acsUrl: string; assertionSigned: boolean };
 
 /** Passgate's metadata files for {@link BENCH_SP}: a generic SP that wants Response and Assertion signed. */
 export const BENCH_SP_FILES = {
@@ -21,18 +26,23 @@ export const BENCH_SP_FILES = {
   'bench-sp.yaml': 'profile: generic\nsign: both\n',
 };
 
-/** A second SP for the single sign-on hop: answered from the session the first SP's sign-in started. */
+/**
+ * A second SP for the single sign-on hop: answered from the session the first SP's sign-in
+ * started. A generic SP signed as its metadata asks (the issue's "signed response"): its metadata
+ * does not say WantAssertionsSigned, so the Response is signed and the Assertion inside it with it.
+ */
 export const BENCH_SP2 = {
   entityId: 'http://127.0.0.1:9999/sp2',
   acsUrl: 'http://127.0.0.1:9999/acs2',
+  assertionSigned: false,
 } as const;
 
-/** Passgate's metadata files for {@link BENCH_SP2}, signed the same way. */
+/** Passgate's metadata files for {@link BENCH_SP2}: the same metadata, no `sign:` over it. */
 export const BENCH_SP2_FILES = {
   'bench-sp2.xml': BENCH_SP_FILES['bench-sp.xml']
     .replace(BENCH_SP.entityId, BENCH_SP2.entityId)
     .replace(BENCH_SP.acsUrl, BENCH_SP2.acsUrl),
-  'bench-sp2.yaml': BENCH_SP_FILES['bench-sp.yaml'],
+  'bench-sp2.yaml': 'profile: generic\n',
 };
 
 /** An IdP as the SAML journey sees it. */
@@ -85,13 +95,14 @@ export async function samlSsoHop(idp: SamlIdp, browser: Browser, steps: Record<s
   return checkedResponse(response, BENCH_SP2);
 }
 
-/** The Response XML after a cheap check: Success, two signatures, addressed to the SP's ACS. */
-function checkedResponse(response: string, sp: { acsUrl: string }): string {
+/** The Response XML after a cheap check: Success, the signatures the SP wants, addressed to its ACS. */
+function checkedResponse(response: string, sp: BenchSp): string {
   const xml = Buffer.from(response, 'base64').toString('utf8');
+  const signatures = sp.assertionSigned ? 2 : 1;
   const problem = !/StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/.test(xml)
     ? 'status is not Success'
-    : (xml.match(/<(?:ds:)?Signature[ >]/g) ?? []).length !== 2
-      ? 'not exactly two signatures'
+    : (xml.match(/<(?:ds:)?Signature[ >]/g) ?? []).length !== signatures
+      ? `not exactly ${signatures} signature(s)`
       : !xml.includes(`Destination="${sp.acsUrl}"`)
         ? 'not addressed to the ACS'
         : undefined;
@@ -100,14 +111,14 @@ function checkedResponse(response: string, sp: { acsUrl: string }): string {
 }
 
 /**
- * Verifies a Response as the SP would, with node-saml (not the IdP's own samlify): Response and
- * Assertion signatures by `certificatePem`, issuer, audience, time conditions. Returns the NameID
- * and the attributes.
+ * Verifies a Response as the SP would, with node-saml (not the IdP's own samlify): the Response
+ * signature (and the Assertion's, when the SP wants it) by `certificatePem`, issuer, audience,
+ * time conditions. Returns the NameID and the attributes.
  */
 export async function verifySamlResponse(
   xml: string,
   idp: { issuer: string; certificatePem: string },
-  as: { entityId: string; acsUrl: string } = BENCH_SP,
+  as: BenchSp = BENCH_SP,
 ): Promise<{ nameID: string; attributes: Record<string, unknown> }> {
   const sp = new SAML({
     issuer: as.entityId,
@@ -115,7 +126,7 @@ export async function verifySamlResponse(
     callbackUrl: as.acsUrl,
     idpCert: idp.certificatePem,
     idpIssuer: idp.issuer,
-    wantAssertionsSigned: true,
+    wantAssertionsSigned: as.assertionSigned,
     wantAuthnResponseSigned: true,
     validateInResponseTo: 'never' as never,
     acceptedClockSkewMs: 5000,
@@ -137,7 +148,7 @@ export async function certificateFromMetadata(metadataUrl: string, hosts: Record
 }
 
 /** A deflated, base64 AuthnRequest from {@link BENCH_SP} asking for a POST to its ACS. */
-function authnRequest(destination: string, sp: { entityId: string; acsUrl: string } = BENCH_SP): string {
+function authnRequest(destination: string, sp: BenchSp = BENCH_SP): string {
   const id = `_${randomBytes(16).toString('hex')}`;
   const instant = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   const xml =
