@@ -216,6 +216,29 @@ export class Sessions {
     };
   }
 
+  /**
+   * Gives the session a new id for the browser's cookie (`secret`, given once) without recording
+   * a proof: after a change to what the user's account can prove (a second factor added), an id
+   * seen before it no longer finds the session, as after {@link prove}.
+   */
+  async rotate(
+    session: Session,
+    change: { user: Pick<User, 'id' | 'username'>; address: string; reason: string },
+  ): Promise<{ session: Session; secret: string }> {
+    const now = this.clock();
+    const secret = randomBytes(32).toString('base64url');
+    await this.repository.rotate(session.id, hashSecret(secret), now);
+    await this.audit.record({
+      type: 'session.rotate',
+      outcome: 'success',
+      userId: change.user.id,
+      username: change.user.username,
+      address: change.address,
+      details: { session: session.id, reason: change.reason },
+    });
+    return { session: { ...session, lastSeenAt: now }, secret };
+  }
+
   /** Records that the session answered an application without a sign-in (SSO): audited, idle time restarts. */
   async reused(
     session: Session,

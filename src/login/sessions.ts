@@ -101,6 +101,23 @@ export class BrowserSessions {
     return session;
   }
 
+  /**
+   * Gives the browser a new id for its session of `user` (a second factor was added to the
+   * account): the one it held before finds nothing any more. False when it has none of theirs.
+   */
+  async rotate(
+    req: Request,
+    res: Response,
+    user: Pick<User, 'id' | 'username'>,
+    reason: string,
+  ): Promise<boolean> {
+    const current = await this.current(req);
+    if (current?.userId !== user.id) return false;
+    const { secret } = await this.sessions.rotate(current, { user, address: clientAddress(req), reason });
+    this.give(req, res, secret);
+    return true;
+  }
+
   /** Gives the browser its session id, also for the rest of this request. */
   private give(req: Request, res: Response, secret: string): void {
     if (req.cookies) (req.cookies as Record<string, unknown>)[SESSION_COOKIE] = secret;

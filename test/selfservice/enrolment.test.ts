@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PolicyStore } from '../../src/policy/policy-store.js';
 import { timeStep, totpCode } from '../../src/tokens/oath.js';
@@ -69,6 +70,51 @@ describe('self-service: sign-in and enrolment of an authenticator app', () => {
     expect((await server.core.tokens.listByUser(user.id)).filter((t) => t.status === 'active')).toHaveLength(
       2,
     );
+  });
+
+  it('gives the browser a new single sign-on session id when a factor is added: the old id no longer finds the session', async () => {
+    const user = await server.addTotpUser('eda');
+    const ss = new SelfServiceBrowser(server);
+    await ss.signIn('eda', () => server.totp());
+    const sessionCookie = async () =>
+      (await ss.browser.jar.getCookies(server.url)).find((c) => c.key === 'passgate.session')?.value;
+    const before = await sessionCookie();
+    expect(before).toMatch(/^[\w-]{43}$/);
+    const [session] = await server.core.database.db
+      .selectFrom('sessions')
+      .selectAll()
+      .where('user_id', '=', user.id)
+      .execute();
+
+    await ss.enrol();
+    // Starting an enrolment proves nothing yet: the id stays.
+    expect(await sessionCookie()).toBe(before);
+    await ss.post(ss.formAction(), { code: codeOf(server, ss.shownSecret) });
+    expect(ss.page.body).toContain('data-done="added"');
+
+    const after = await sessionCookie();
+    expect(after).toMatch(/^[\w-]{43}$/);
+    expect(after).not.toBe(before);
+    const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
+    const rows = await server.core.database.db
+      .selectFrom('sessions')
+      .selectAll()
+      .where('user_id', '=', user.id)
+      .execute();
+    // The same session (its applications and the site's binding stay), under the new id only.
+    expect(rows.map((r) => [r.id, r.secret_hash, r.revoked_at])).toEqual([
+      [session!.id, sha256(after!), null],
+    ]);
+    expect(rows.some((r) => r.secret_hash === sha256(before!))).toBe(false);
+    const [rotated] = await events('session.rotate', 'eda');
+    expect(rotated).toMatchObject({
+      outcome: 'success',
+      details: { session: session!.id, reason: 'factor_added' },
+    });
+    expect(JSON.stringify(rotated)).not.toContain(after);
+    // The site goes on under the new id.
+    await ss.open('/selfservice');
+    expect(ss.atHome).toBe(true);
   });
 
   it('never accepts a pending token at sign-in', async () => {

@@ -85,6 +85,7 @@ export function createSelfService(context: DoorContext): SelfService {
       backChannelOf: (id) => engine.sessions.backChannelOf(id),
       loggedOut: (session, outcome) => engine.sessions.loggedOut(session, outcome),
       forget: (res) => context.sessions.forget(res),
+      rotate: (req, res, user, reason) => context.sessions.rotate(req, res, user, reason),
       // The chain at /saml/logout signs the SAML SPs out and shows the OIDC clients' front-channel frames.
       singleLogout: async (userId, sessionId) => {
         const [session] = (await engine.sessions.list({ userId })).filter((s) => s.id === sessionId);

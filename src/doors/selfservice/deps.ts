@@ -5,7 +5,7 @@ import type { Sessions } from '../../engine/sessions.js';
 import type { AuditRepository } from '../../store/repositories/audit.js';
 import type { PoliciesRepository } from '../../store/repositories/policies.js';
 import type { TokensRepository } from '../../store/repositories/tokens.js';
-import type { UsersRepository } from '../../store/repositories/users.js';
+import type { User, UsersRepository } from '../../store/repositories/users.js';
 import type { CsrfProtection } from '../../web/csrf.js';
 import type { PageRenderer } from '../../web/render.js';
 import type { SoftwareEnrolment } from './enrolment.js';
@@ -23,6 +23,13 @@ export interface SelfServiceDeps {
     'list' | 'byId' | 'revoke' | 'revokeUser' | 'applicationsOf' | 'backChannelOf' | 'loggedOut'
   > & {
     forget(res: Response): void;
+    /** Gives the browser a new id for its session of the user (a second factor was added), like a proof does. */
+    rotate(
+      req: Request,
+      res: Response,
+      user: Pick<User, 'id' | 'username'>,
+      reason: string,
+    ): Promise<boolean>;
     /** Where signing out continues to reach the session's applications (single logout), if it must. */
     singleLogout(userId: string, sessionId: string): Promise<string | undefined>;
   };

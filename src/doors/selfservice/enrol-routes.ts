@@ -111,6 +111,9 @@ export function addEnrolmentRoutes(router: Router, deps: SelfServiceDeps, form: 
     const code = String((req.body as Record<string, unknown>).code ?? '').slice(0, 64);
     try {
       const token = await deps.enrolment.confirm(who.user, tokenId, who.session.sid, code);
+      // A factor added is a change of what the account proves: the browser's session id is
+      // renewed as after a proof, so an id seen before no longer rides on the session.
+      await deps.sso.rotate(req, res, who.user, 'factor_added');
       await auditAction(deps, req, who, 'selfservice.token.activate', 'success', {
         token: token.id,
         type: token.type,

@@ -169,6 +169,16 @@ export class SessionsRepository {
       .execute();
   }
 
+  /** Gives a live session the hash of the browser's new id (and a use): the old id finds nothing any more. */
+  async rotate(id: string, secretHash: string, now: number): Promise<void> {
+    await this.db
+      .updateTable('sessions')
+      .set({ secret_hash: secretHash, last_seen_at: now })
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .execute();
+  }
+
   /**
    * Records a later proof in the session (a second factor, the password again): the methods, the
    * assurance and their times, a use, and the hash of the browser's new id when it was rotated.
