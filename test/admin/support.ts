@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { ConfigInput } from '../../src/config/schema.js';
 import type { AdminDoor } from '../../src/doors/admin/door.js';
 import { PASSWORD, type PolicyServer, startPolicyServer } from '../policy/support.js';
-import type { Exchange } from '../support/browser.js';
+import { type Exchange, formField } from '../support/browser.js';
 import type { Backend } from '../support/databases.js';
 import { SiteBrowser } from '../support/site-browser.js';
 
@@ -44,6 +44,23 @@ export class AdminBrowser extends SiteBrowser<PolicyServer> {
   /** Signs in from /admin: the password, then the TOTP code when the second-factor page shows. */
   signIn(username: string, withCode = true): Promise<Exchange> {
     return this.signInFrom('/admin', username, PASSWORD, withCode ? () => this.server.totp() : undefined);
+  }
+
+  /**
+   * Posts a multipart form (files as `{ name, content }`) with the current page's CSRF token
+   * unless `fields` sets one, following redirects.
+   */
+  async upload(
+    path: string,
+    fields: Record<string, string>,
+    files: Record<string, { name: string; content: string | Buffer }>,
+  ): Promise<Exchange> {
+    const form = new FormData();
+    form.set('_csrf', formField(this.page.body, '_csrf') ?? '');
+    for (const [key, value] of Object.entries(fields)) form.set(key, value);
+    for (const [key, file] of Object.entries(files)) form.set(key, new Blob([file.content]), file.name);
+    this.page = (await this.browser.follow(new URL(path, this.server.url).toString(), { body: form })).last;
+    return this.page;
   }
 
   /** The role the header shows. */

@@ -24,7 +24,8 @@ export class Browser {
       method?: string;
       form?: Record<string, string>;
       headers?: Record<string, string>;
-      body?: string;
+      /** A FormData body is sent as multipart/form-data (file uploads). */
+      body?: string | FormData;
     } = {},
   ): Promise<Exchange> {
     const headers: Record<string, string> = { ...this.headers, ...init.headers };

@@ -25,7 +25,7 @@ const SECRET_FIELDS = [
 ];
 
 /** Names that contain a secret word but name something public (a token's id, a type, a country code). */
-const PUBLIC_FIELDS = new Set(['tokenid', 'tokentype', 'tokens', 'countrycode', 'serial']);
+const PUBLIC_FIELDS = new Set(['tokenid', 'tokentype', 'tokens', 'countrycode', 'serial', 'hotp', 'totp']);
 
 /** Whether a field's value must be redacted by its name. */
 export function isSecretField(name: string): boolean {

@@ -24,4 +24,5 @@ export const AdminErrors = defineErrors({
     publicMessage: 'Some of the values are not valid. Check them and try again.',
   },
   ADMIN_NOT_FOUND: { status: 404, publicMessage: 'This page does not exist.' },
+  ADMIN_UPLOAD_TOO_LARGE: { status: 413, publicMessage: 'The file is too large.' },
 });

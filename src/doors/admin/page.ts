@@ -4,6 +4,7 @@ import type { AuditChange } from './audit-change.js';
 import type { GridPreferences } from './grid/preferences.js';
 import type { Permission } from './permissions.js';
 import type { SignedInAdmin } from './signed-in.js';
+import type { UploadLimits } from './upload.js';
 
 /**
  * One page (or section) of the administration site, in a file of its own under `pages/` and one
@@ -23,6 +24,8 @@ export interface AdminRoute {
   path: string;
   /** What the administrator's role must hold; without it the answer is 403 and nothing runs. */
   permission: Permission;
+  /** A form that sends files (multipart/form-data): the most bytes it may have (see upload.ts). */
+  upload?: UploadLimits;
   handle(request: AdminRequest): Promise<void>;
 }
 

@@ -26,6 +26,7 @@ export const PERMISSIONS = [
   'applications.write',
   'licences.read',
   'licences.write',
+  'imports.write',
 ] as const;
 
 /** One permission of the administration site. */

@@ -10,6 +10,7 @@ import type { AdminFlows } from './login-flows.js';
 import type { AdminPage, AdminRequest, AdminRoute, AdminSite } from './page.js';
 import type { RoleMembers } from './roles.js';
 import type { AdminSessions } from './session.js';
+import { readUpload } from './upload.js';
 
 /** What the site's router is built from (see createAdminSite). */
 export interface AdminRouterDeps {
@@ -70,6 +71,7 @@ function mount(router: Router, deps: AdminRouterDeps, route: AdminRoute, form: e
   const handler = async (req: Request, res: Response) => {
     const decided = await authorise(deps, req, res, route.permission);
     if (decided.outcome !== 'allowed') return refuse(deps, req, res, route, decided);
+    if (route.upload) await readUpload(req, route.upload);
     if (route.method === 'post') await checkCsrf(deps.csrf, req, res);
     const request: AdminRequest = {
       req,

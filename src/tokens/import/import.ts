@@ -34,6 +34,28 @@ export interface ImportSummary {
   notes: string[];
 }
 
+/** One entry of a file as the import sees it: the token it would create, or why not. */
+export interface PlannedEntry {
+  where: string;
+  serial: string | undefined;
+  /** The owner's user name (as found in the store, else as the file names it). */
+  owner: string | undefined;
+  type: 'hotp' | 'totp' | undefined;
+  /** Its serial is in the file twice or already enrolled. */
+  duplicate: boolean;
+  /** Empty when the entry would be imported. */
+  problems: string[];
+}
+
+/** What an import of a file would do: the tokens, every entry's verdict, and the problems. */
+export interface ImportPlan {
+  tokens: NewToken[];
+  problems: ImportProblem[];
+  entries: PlannedEntry[];
+  /** What importing `tokens` creates (the import itself returns this same summary). */
+  summary: ImportSummary;
+}
+
 /** At most this many problems are listed; the rest are counted. */
 const LISTED = 20;
 /** Serials per existence query, well under every backend's limit of bound parameters. */
@@ -47,7 +69,7 @@ export async function planImport(
   store: ImportStore,
   read: ImportRead,
   options: ImportOptions = {},
-): Promise<{ tokens: NewToken[]; problems: ImportProblem[] }> {
+): Promise<ImportPlan> {
   const problems = [...read.problems];
   const owners = new Owners(store.users);
   const forced = options.user === undefined ? undefined : await owners.resolve(options.user);
@@ -56,6 +78,7 @@ export async function planImport(
   const enrolled = await existingSerials(store, read);
   const seen = new Map<string, string>();
   const tokens: NewToken[] = [];
+  const entries: PlannedEntry[] = [];
   for (const entry of read.entries) {
     const entryProblems = [...entry.problems];
     let owner: User | undefined = forced;
@@ -65,13 +88,23 @@ export async function planImport(
       owner = await owners.resolve(entry.username);
       if (!owner) entryProblems.push(`no user "${entry.username}"`);
     }
+    let duplicate = false;
     if (entry.serial !== undefined) {
       const first = seen.get(entry.serial);
       if (first) entryProblems.push(`serial ${entry.serial} is also in ${first}`);
       else seen.set(entry.serial, entry.where);
       if (enrolled.has(entry.serial)) entryProblems.push(`serial ${entry.serial} is already enrolled`);
+      duplicate = first !== undefined || enrolled.has(entry.serial);
     }
     for (const message of entryProblems) problems.push({ where: entry.where, message });
+    entries.push({
+      where: entry.where,
+      serial: entry.serial,
+      owner: owner?.username ?? entry.username,
+      type: entry.settings?.type,
+      duplicate,
+      problems: entryProblems,
+    });
     if (entryProblems.length === 0 && entry.settings && owner) {
       const { settings } = entry;
       tokens.push(
@@ -88,7 +121,7 @@ export async function planImport(
   if (read.entries.length === 0 && problems.length === 0) {
     problems.push({ where: 'file', message: 'no tokens in the file' });
   }
-  return { tokens, problems };
+  return { tokens, problems, entries, summary: summarise(tokens, read) };
 }
 
 /**
@@ -101,16 +134,8 @@ export async function importTokens(
   read: ImportRead,
   options: ImportOptions = {},
 ): Promise<ImportSummary> {
-  const { tokens, problems } = await planImport(store, read, options);
+  const { tokens, problems, summary } = await planImport(store, read, options);
   if (problems.length > 0) throw ImportErrors.IMPORT_REJECTED({ detail: describeProblems(problems) });
-  const summary: ImportSummary = {
-    tokens: tokens.length,
-    hotp: tokens.filter((t) => t.type === 'hotp').length,
-    totp: tokens.filter((t) => t.type === 'totp').length,
-    users: new Set(tokens.map((t) => t.userId)).size,
-    ids: tokens.map((t) => t.id),
-    notes: read.notes.map((n) => `${n.where}: ${n.message}`),
-  };
   if (options.dryRun) return summary;
   await store.tokens.createMany(tokens);
   await store.audit.record({
@@ -146,6 +171,17 @@ export function describeSummary(summary: ImportSummary, dryRun = false): string 
   const what = `${plural(summary.tokens, 'token')} (${kinds.join(', ')}) for ${plural(summary.users, 'user')}`;
   const line = dryRun ? `Checked ${what}; nothing imported (dry run).` : `Imported ${what}.`;
   return [line, ...summary.notes.map((note) => `  ${note}`)].join('\n');
+}
+
+function summarise(tokens: readonly NewToken[], read: ImportRead): ImportSummary {
+  return {
+    tokens: tokens.length,
+    hotp: tokens.filter((t) => t.type === 'hotp').length,
+    totp: tokens.filter((t) => t.type === 'totp').length,
+    users: new Set(tokens.map((t) => t.userId)).size,
+    ids: tokens.map((t) => t.id),
+    notes: read.notes.map((n) => `${n.where}: ${n.message}`),
+  };
 }
 
 async function existingSerials(store: ImportStore, read: ImportRead): Promise<Set<string>> {

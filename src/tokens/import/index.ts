@@ -8,7 +8,9 @@ import {
 import { loadImportFile, type ReadOptions, readTokenFile } from './read.js';
 
 export { ImportErrors } from './errors.js';
-export { describeSummary, type ImportSummary };
+export { type ImportPlan, type PlannedEntry, planImport } from './import.js';
+export { MAX_IMPORT_BYTES, type ReadOptions, readTokenFile } from './read.js';
+export { describeSummary, type ImportSummary, importTokens };
 
 /**
  * Imports the hardware tokens of a PSKC or CSV file on disk: every entry is checked first, and

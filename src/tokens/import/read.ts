@@ -24,14 +24,14 @@ export interface ReadOptions extends CsvOptions {
 }
 
 /** Larger files are refused before they are read: a token file of this size is a mistake. */
-const MAX_BYTES = 16 * 1024 * 1024;
+export const MAX_IMPORT_BYTES = 16 * 1024 * 1024;
 
 /** Reads an import file from disk as UTF-8 text, refusing anything implausibly large. */
 export async function loadImportFile(file: string): Promise<string> {
   const { size } = await stat(file);
-  if (size > MAX_BYTES) {
+  if (size > MAX_IMPORT_BYTES) {
     throw ImportErrors.IMPORT_INVALID_FILE({
-      detail: `${file} has ${size} bytes; at most ${MAX_BYTES} are read`,
+      detail: `${file} has ${size} bytes; at most ${MAX_IMPORT_BYTES} are read`,
     });
   }
   return readFile(file, 'utf8');

@@ -2,6 +2,7 @@ import type { AdminPage } from '../page.js';
 import { auditPage } from './audit.js';
 import { homePage } from './home.js';
 import { policiesPage } from './policies.js';
+import { tokenImportPage } from './token-import.js';
 import { usersPage } from './users.js';
 
 /**
@@ -9,4 +10,10 @@ import { usersPage } from './users.js';
  * `AdminPage` (its navigation entry and its routes, each with the permission it needs) and one
  * line here; its views go under `views/admin/`, its words under `admin` in `locales/en/admin.json`.
  */
-export const ADMIN_PAGES: readonly AdminPage[] = [homePage, usersPage, auditPage, policiesPage];
+export const ADMIN_PAGES: readonly AdminPage[] = [
+  homePage,
+  usersPage,
+  auditPage,
+  policiesPage,
+  tokenImportPage,
+];
