@@ -55,9 +55,9 @@ describe('OIDC logout to clients when the Passgate session ends (back channel, f
   });
 
   /** Signs a new browser in to `clientId` with password and TOTP; the ID token's claims and the raw token. */
-  async function oidcSignIn(clientId: string, browser = new Browser()) {
+  async function oidcSignIn(clientId: string, browser = new Browser(), username = 'tina') {
     const signIn = await SignIn.start(await passgate.rp(clientId), browser);
-    if (signIn.asksPassword) await signIn.password('tina');
+    if (signIn.asksPassword) await signIn.password(username);
     if (signIn.asksSecondFactor) await signIn.code(passgate.totp());
     const claims = await signIn.claims();
     return { browser, claims };
@@ -66,6 +66,21 @@ describe('OIDC logout to clients when the Passgate session ends (back channel, f
   const latestSession = async () =>
     (await passgate.core.audit.recent({ type: 'session.start', userId: tina.id, limit: 1 }))[0]!.details
       .session as string;
+
+  /** A configuration file for the CLI on the server's database, naming its public URL (the Logout Tokens' issuer). */
+  function cliConfig(): string {
+    const file = path.join(passgate.dataDir, 'cli.yaml');
+    writeFileSync(
+      file,
+      stringify({
+        dataDir: passgate.dataDir,
+        metadataDir: path.join(passgate.dataDir, 'metadata'),
+        database: { url: passgate.config.database.url },
+        server: { publicUrl: passgate.url },
+      }),
+    );
+    return file;
+  }
 
   /** RP-initiated logout in `browser`: the confirmation page, then "yes". The confirm answer and how long it took. */
   async function rpInitiatedLogout(browser: Browser) {
@@ -156,18 +171,8 @@ describe('OIDC logout to clients when the Passgate session ends (back channel, f
   it('a session revoked with `passgate session revoke` reaches the client from the CLI process', async () => {
     const { claims } = await oidcSignIn('app');
     const session = await latestSession();
-    const file = path.join(passgate.dataDir, 'cli.yaml');
-    writeFileSync(
-      file,
-      stringify({
-        dataDir: passgate.dataDir,
-        metadataDir: path.join(passgate.dataDir, 'metadata'),
-        database: { url: passgate.config.database.url },
-        server: { publicUrl: passgate.url },
-      }),
-    );
     const before = receiver.received.tokens.length;
-    const run = await runCli(['session', 'revoke', session, '--config', file]);
+    const run = await runCli(['session', 'revoke', session, '--config', cliConfig()]);
     expect(run).toMatchObject({ code: 0, stdout: `Ended session ${session}.\n` });
     // The CLI delivered before it exited.
     expect(receiver.received.tokens.length).toBe(before + 1);
@@ -176,6 +181,28 @@ describe('OIDC logout to clients when the Passgate session ends (back channel, f
       sid: claims.sid,
       sub: tina.id,
     });
+  });
+
+  it('a user disabled with `passgate user disable` loses the session, and the client gets its Logout Token from the CLI process', async () => {
+    const dana = await passgate.addTotpUser('dana');
+    const { browser, claims } = await oidcSignIn('app', new Browser(), 'dana');
+    const [session] = await passgate.core.audit.recent({ type: 'session.start', userId: dana.id, limit: 1 });
+    const sessionId = session!.details.session as string;
+    const before = receiver.received.tokens.length;
+    const run = await runCli(['user', 'disable', 'dana', '--config', cliConfig()]);
+    expect(run).toMatchObject({ code: 0, stdout: 'User dana is disabled. Ended 1 session.\n' });
+    // The CLI delivered before it exited: verified as the client does (jose, the JWKS).
+    expect(receiver.received.tokens.length).toBe(before + 1);
+    expect(await verifyLogoutToken(receiver.received.tokens[before]!, passgate.url, 'app')).toMatchObject({
+      sid: claims.sid,
+      sub: dana.id,
+    });
+    expect(await passgate.core.repositories.sessions.findById(sessionId)).toMatchObject({
+      revoked_reason: 'user_disabled',
+    });
+    // The browser's session is over: no silent sign-in (the user is disabled besides).
+    const silent = await SignIn.start(await passgate.rp('app'), browser, { prompt: 'none' });
+    expect(new URL(silent.callback!).searchParams.get('error')).toBe('login_required');
   });
 
   it('an unreachable back-channel URI does not delay the logout; the failure is audited after its bounded tries', async () => {
