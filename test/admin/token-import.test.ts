@@ -25,6 +25,11 @@ describe('token import on the administration site', () => {
   }, 180_000);
   afterAll(() => server?.close());
 
+  /** Every table, once the sign-in attempts queued by a sign-in are written (a timer writes them). */
+  const settled = async () => {
+    await server.core.attempts.flush();
+    return snapshot(server.core.database.db as never);
+  };
   const serials = async () =>
     (
       await server.core.database.db
@@ -39,7 +44,7 @@ describe('token import on the administration site', () => {
   it('shows a dry run of a CSV file that writes nothing, then imports exactly what it showed, audited', async () => {
     await admin.open('/admin/tokens/import');
     expect(admin.page.status).toBe(200);
-    const before = await snapshot(server.core.database.db as never);
+    const before = await settled();
     await admin.upload(
       '/admin/tokens/import/check',
       {},
@@ -69,7 +74,7 @@ describe('token import on the administration site', () => {
   });
 
   it('lists every duplicate and per-entry problem, offers no import, and writes nothing', async () => {
-    const before = await snapshot(server.core.database.db as never);
+    const before = await settled();
     const csv =
       'serial,secret,type,user\nCSV0001,3132333435363738393031323334353637383930,hotp,alice\nNEW1,3132333435363738393031323334353637383930,totp,nobody\nNEW1,3132333435363738393031323334353637383930,totp,bob\n';
     await admin.upload('/admin/tokens/import/check', {}, { file: { name: 'more.csv', content: csv } });
@@ -103,7 +108,7 @@ describe('token import on the administration site', () => {
   });
 
   it('refuses broken XML and a DOCTYPE with a clear message, and a forged or foreign sealed file', async () => {
-    const before = await snapshot(server.core.database.db as never);
+    const before = await settled();
     await admin.upload(
       '/admin/tokens/import/check',
       {},
@@ -137,7 +142,7 @@ describe('token import on the administration site', () => {
     const others = [new AdminBrowser(server), new AdminBrowser(server)];
     await others[0]!.signIn('hugo');
     await others[1]!.signIn('otto');
-    const before = await snapshot(server.core.database.db as never);
+    const before = await settled();
     for (const other of others) {
       await other.open('/admin');
       expect(other.page.body).not.toContain('id="nav-token-import"');
