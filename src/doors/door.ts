@@ -6,6 +6,7 @@ import type { LoginFlowSource } from '../login/flow.js';
 import type { BrowserSessions } from '../login/sessions.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { SimulatorDeps } from '../policy/authentication/simulate.js';
 import type { OwnedPaths } from '../web/app.js';
 import type { CsrfCookieOptions, CsrfProtection } from '../web/csrf.js';
 import type { Translations } from '../web/i18n.js';
@@ -87,6 +88,8 @@ export interface DoorContext {
   sessions: BrowserSessions;
   /** The external base URL (issuer, entity id and endpoint origin). */
   publicUrl: string;
+  /** The policy simulator's read-only parts, built at first use: what `passgate policy test` runs. */
+  policySimulator(): SimulatorDeps;
   logger: Logger;
   metrics: Metrics;
   clock: Clock;

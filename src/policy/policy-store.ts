@@ -1,9 +1,10 @@
 import type { z } from 'zod';
 import type { PoliciesRepository, StoredPolicy } from '../store/repositories/policies.js';
+import type { TokenTypeSpec } from '../tokens/token-type.js';
 import { checkRule, type PolicyProblem } from './authentication/check.js';
 import { AUTHENTICATION_KIND, type AuthenticationRule } from './authentication/rule.js';
 import { PolicyErrors } from './errors.js';
-import { POLICY_KIND_NAMES, POLICY_KINDS } from './kinds.js';
+import { POLICY_KIND_NAMES, POLICY_KINDS, policyKindsFor } from './kinds.js';
 
 /** A set of policies by kind, as written in YAML (configuration seeds, exports, imports). */
 export type PolicySet = Record<string, Record<string, unknown>>;
@@ -113,6 +114,11 @@ export class PolicyStore {
     return result === 'moved';
   }
 
+  /** The schema of a kind's documents (what forms are built from); POLICY_UNKNOWN_KIND for another. */
+  schema(kind: string): z.ZodType {
+    return schemaOf(this.kinds, kind);
+  }
+
   /** A value that changes with every change of a kind's policies (for a form's concurrent-edit guard). */
   version(kindName: string): Promise<string> {
     return this.repository.version(normalizeKind(kindName));
@@ -185,6 +191,21 @@ export class PolicyStore {
     }
     return set;
   }
+}
+
+/** What {@link administratorPolicyStore} is built over (the core's parts). */
+export interface AdministratorPolicyParts {
+  policies: PoliciesRepository;
+  users: { groupNames(): Promise<ReadonlySet<string>> };
+  tokenTypes: { all(): readonly TokenTypeSpec[] };
+}
+
+/**
+ * The store as administrators change it (`passgate policy`, the administration site): rules'
+ * groups checked against the directory, Token Policies against the running token types.
+ */
+export function administratorPolicyStore(core: AdministratorPolicyParts): PolicyStore {
+  return new PolicyStore(core.policies, () => core.users.groupNames(), policyKindsFor(core.tokenTypes.all()));
 }
 
 /** A document's problems, each with its field, or the document with its defaults applied. */

@@ -11,6 +11,7 @@ import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { PACKAGE_ROOT } from '../paths.js';
 import { AUTHENTICATION_KIND } from '../policy/authentication/rule.js';
+import type { SimulatorDeps } from '../policy/authentication/simulate.js';
 import { PASSCODE_POLICY_KIND } from '../policy/passcode-policy.js';
 import { PolicyStore } from '../policy/policy-store.js';
 import { TOKEN_POLICY_KIND } from '../policy/token-policy.js';
@@ -22,6 +23,7 @@ import { createRateLimiter } from '../web/rate-limit.js';
 import { createPageRenderer } from '../web/render.js';
 import { trustedProxyMatcher } from '../web/security.js';
 import { enginePruneJobs, every, runPruneJobs } from './clean-up.js';
+import { composePolicySimulator } from './compose-simulator.js';
 import type { Core } from './core.js';
 import { DOORS, type NamedDoor, type RunningDoors } from './doors.js';
 import { composeEngine } from './engine.js';
@@ -78,7 +80,19 @@ export async function composeServices(
     translate: (lng, key, options) => web.translations.i18n.t(key, { lng, ns: 'messages', ...options }),
   });
   const sessions = new BrowserSessions(engine.sessions, engine.sso, web.secureCookies);
-  const context: DoorContext = { core, engine, web, sessions, publicUrl, logger, metrics, clock };
+  let simulator: SimulatorDeps | undefined;
+  const policySimulator = () => (simulator ??= composePolicySimulator(core));
+  const context: DoorContext = {
+    core,
+    engine,
+    web,
+    sessions,
+    publicUrl,
+    policySimulator,
+    logger,
+    metrics,
+    clock,
+  };
   const running: NamedDoor[] = [];
   const doors: Record<string, NamedDoor['door']> = {};
   for (const definition of DOORS) {

@@ -1,7 +1,7 @@
 import { type Command, CommanderError } from 'commander';
 import type { RoutePreview } from '../../dispatch/preview.js';
 import { SimulationErrors } from '../../policy/authentication/errors.js';
-import { type Simulation, simulateLogin } from '../../policy/authentication/simulate.js';
+import { type Simulation, simulateLogin, stepUpFor } from '../../policy/authentication/simulate.js';
 import { composePolicySimulator } from '../../server/compose-simulator.js';
 import { type GlobalOptions, say, withCore } from '../context.js';
 import type { CliIo } from '../io.js';
@@ -9,10 +9,6 @@ import { registeredApplications, unregisteredApplication } from '../registered-a
 
 /** Exit code of a wrong --ip, --at or --acr (as for a configuration error: the input is wrong). */
 const EXIT_USAGE = 2;
-
-/** The acr_values that ask for a second factor (the OIDC door's `urn:passgate:acr:mfa`). */
-const MFA_ACR = new Set(['mfa', 'urn:passgate:acr:mfa']);
-const PASSWORD_ACR = new Set(['password', 'urn:passgate:acr:password']);
 
 interface TestOptions {
   user: string;
@@ -50,10 +46,13 @@ export function registerPolicyTestCommand(policy: Command, globals: () => Global
       const at = options.at === undefined ? undefined : Date.parse(options.at);
       if (at !== undefined && !Number.isFinite(at))
         throw usage(`--at: "${options.at}" is not a time (ISO 8601, e.g. 2026-11-25T10:00:00Z)`);
-      if (options.acr !== undefined && !MFA_ACR.has(options.acr) && !PASSWORD_ACR.has(options.acr))
-        throw usage(`--acr: "${options.acr}" is not mfa or password`);
-      const stepUp =
-        options.acr && MFA_ACR.has(options.acr) ? 'acr_values' : options.stepUp ? 'application' : undefined;
+      let stepUp: string | undefined;
+      try {
+        stepUp = stepUpFor(options.acr, options.stepUp);
+      } catch (error) {
+        if (SimulationErrors.is(error, 'SIMULATION_INVALID_INPUT')) throw usage(`--acr: ${error.message}`);
+        throw error;
+      }
       await withCore(globals(), async (core) => {
         if (options.app !== undefined) {
           const { metadataDir } = core.config;

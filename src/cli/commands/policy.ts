@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parse as parseYaml, stringify } from 'yaml';
-import { POLICY_KIND_NAMES, policyKindsFor } from '../../policy/kinds.js';
-import { type PolicySet, PolicyStore } from '../../policy/policy-store.js';
+import { POLICY_KIND_NAMES } from '../../policy/kinds.js';
+import { administratorPolicyStore, type PolicySet, type PolicyStore } from '../../policy/policy-store.js';
 import type { Core } from '../../server/core.js';
 import { TOKEN_TYPES } from '../../tokens/registry.js';
 import type { TokenTypePlugin } from '../../tokens/token-type.js';
@@ -26,19 +26,7 @@ export function registerPolicyCommands(
     .description(`Manage policies stored in the database (kinds: ${KINDS})`);
   const globals = () => program.opts<GlobalOptions>();
   const withPolicies = <T>(run: (store: PolicyStore, core: Core) => Promise<T>) =>
-    withCore(
-      globals(),
-      (core) =>
-        run(
-          new PolicyStore(
-            core.policies,
-            () => core.users.groupNames(),
-            policyKindsFor(core.tokenTypes.all()),
-          ),
-          core,
-        ),
-      tokenTypes,
-    );
+    withCore(globals(), (core) => run(administratorPolicyStore(core), core), tokenTypes);
 
   policy
     .command('list [kind]')

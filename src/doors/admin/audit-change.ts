@@ -24,8 +24,20 @@ const SECRET_FIELDS = [
   'cookie',
 ];
 
-/** Names that contain a secret word but name something public (a token's id, a type, a country code). */
-const PUBLIC_FIELDS = new Set(['tokenid', 'tokentype', 'tokens', 'countrycode', 'serial', 'hotp', 'totp']);
+/** Names that contain a secret word but name something public (a token's id, a type, a country code, a policy). */
+const PUBLIC_FIELDS = new Set([
+  'tokenid',
+  'tokentype',
+  'tokens',
+  'countrycode',
+  'serial',
+  'hotp',
+  'totp',
+  // A rule's conditions and outcome: names of token types and policies, not secrets.
+  'hastoken',
+  'lackstoken',
+  'passcodepolicy',
+]);
 
 /** Whether a field's value must be redacted by its name. */
 export function isSecretField(name: string): boolean {

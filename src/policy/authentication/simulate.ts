@@ -29,6 +29,21 @@ export interface SimulationRequest {
   stepUp?: string;
 }
 
+/** The acr_values that ask for a second factor (the OIDC door's `urn:passgate:acr:mfa`), and those that do not. */
+const MFA_ACR = new Set(['mfa', 'urn:passgate:acr:mfa']);
+const PASSWORD_ACR = new Set(['password', 'urn:passgate:acr:password']);
+
+/**
+ * The step-up a simulated application asks for: `acr_values` for an acr asking for MFA,
+ * `application` when it requires one itself; SIMULATION_INVALID_INPUT for an acr that is
+ * neither mfa nor password. Shared by `policy test` and the administration site.
+ */
+export function stepUpFor(acr: string | undefined, applicationRequiresMfa = false): string | undefined {
+  if (acr !== undefined && !MFA_ACR.has(acr) && !PASSWORD_ACR.has(acr))
+    throw SimulationErrors.SIMULATION_INVALID_INPUT({ detail: `"${acr}" is not mfa or password` });
+  return acr && MFA_ACR.has(acr) ? 'acr_values' : applicationRequiresMfa ? 'application' : undefined;
+}
+
 /** What the simulator reads; every part must write nothing (see composePolicySimulator). */
 export interface SimulatorDeps {
   users: Pick<UsersRepository, 'findByUsername'>;

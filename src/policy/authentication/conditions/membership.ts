@@ -31,10 +31,13 @@ export const applications = condition({
   },
 });
 
+/** The doors a login can come through (what `doors` may name, and the simulator may play). */
+export const LOGIN_DOORS = ['oidc', 'saml', 'radius', 'activesync', 'selfservice', 'admin', 'reset'] as const;
+
 /** The login came through one of these doors. */
 export const doors = condition({
   key: 'doors',
-  schema: z.array(z.enum(['oidc', 'saml', 'radius', 'activesync', 'selfservice', 'admin', 'reset'])).min(1),
+  schema: z.array(z.enum(LOGIN_DOORS)).min(1),
   compile(value) {
     const set = new Set<string>(value);
     return ({ door }) => set.has(door);
