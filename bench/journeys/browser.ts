@@ -18,6 +18,11 @@ export class Browser {
 
   constructor(private readonly hosts: Readonly<Record<string, string>> = {}) {}
 
+  /** Takes a cookie as if `url` had set it (`Set-Cookie` syntax): a session made in the store. */
+  setCookie(line: string, url: string): void {
+    this.jar.store(line, url);
+  }
+
   /** GET `url`, then follow redirects until a page answers or a redirect leaves for `stopAt`. */
   get(url: string, step: string, stopAt?: string): Promise<Landing> {
     return this.follow(url, step, stopAt);
