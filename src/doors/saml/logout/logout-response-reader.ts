@@ -1,4 +1,5 @@
 import { SamlErrors } from '../errors.js';
+import type { MessageDocument } from '../messages/message-document.js';
 import { readRequestRoot, SAMLP } from '../messages/message-fields.js';
 import {
   type IncomingRequest,
@@ -7,7 +8,6 @@ import {
   redirectOctetString,
 } from '../messages/request-message.js';
 import type { SamlSchema } from '../messages/schema-validator.js';
-import { child } from '../messages/xml-guard.js';
 import type { ServiceProvider } from '../service-providers/service-provider.js';
 import type { IdpInstances } from '../signing/identity.js';
 
@@ -28,7 +28,7 @@ export interface ArrivedLogoutResponse {
 export class LogoutResponseReader {
   constructor(
     private readonly idps: IdpInstances,
-    private readonly schema: Pick<SamlSchema, 'check'>,
+    private readonly schema: Pick<SamlSchema, 'parse'>,
     private readonly sloUrl: string,
   ) {}
 
@@ -39,8 +39,23 @@ export class LogoutResponseReader {
 
   /** Whether the SP answered the request `requestId` with Success; a SamlErrors error when the message is not valid. */
   async succeeded(arrived: ArrivedLogoutResponse, sp: ServiceProvider, requestId: string): Promise<boolean> {
-    const { message, incoming } = arrived;
-    const { root, fields } = readRequestRoot(message.xml, 'LogoutResponse');
+    const document = this.schema.parse(arrived.message.xml);
+    try {
+      return await this.check(document, arrived, sp, requestId);
+    } finally {
+      document.dispose();
+    }
+  }
+
+  /** The checks of {@link succeeded} on the message parsed once. */
+  private async check(
+    document: MessageDocument,
+    { message, incoming }: ArrivedLogoutResponse,
+    sp: ServiceProvider,
+    requestId: string,
+  ): Promise<boolean> {
+    const root = document.root;
+    const fields = readRequestRoot(root, 'LogoutResponse');
     if (fields.issuer !== sp.entityId) {
       throw SamlErrors.SAML_UNKNOWN_SP({
         detail: `LogoutResponse from ${fields.issuer}, awaited ${sp.entityId}`,
@@ -56,12 +71,12 @@ export class LogoutResponseReader {
         detail: `LogoutResponse Destination ${fields.destination}`,
       });
     }
-    this.schema.check(message.xml);
+    document.validate();
     const signed = incoming.binding === 'redirect' ? message.querySigned : fields.signed;
     if (sp.hasSigningCertificate && !signed) {
       throw SamlErrors.SAML_SIGNATURE_REQUIRED({ detail: `${sp.name}: unsigned LogoutResponse` });
     }
-    const status = child(child(root, 'Status', SAMLP), 'StatusCode', SAMLP)?.getAttribute('Value');
+    const status = root.child('Status', SAMLP)?.child('StatusCode', SAMLP)?.getAttribute('Value');
     if (signed) await this.verify(incoming, sp, status === SUCCESS);
     return status === SUCCESS;
   }

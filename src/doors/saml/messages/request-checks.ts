@@ -3,6 +3,7 @@ import { SamlErrors } from '../errors.js';
 import type { ServiceProvider } from '../service-providers/service-provider.js';
 import type { SpRegistry } from '../service-providers/sp-registry.js';
 import type { IdpInstances } from '../signing/identity.js';
+import type { MessageDocument, MessageElement } from './message-document.js';
 import type { RequestFields } from './message-fields.js';
 import {
   type IncomingRequest,
@@ -28,6 +29,8 @@ export interface RequestUnderCheck<F extends RequestFields> {
   kind: RequestKind;
   incoming: IncomingRequest;
   message: RequestMessage;
+  /** The message parsed once; only while the checks run (disposed after). */
+  document: MessageDocument;
   fields: F;
   sp: ServiceProvider;
   /** Signed by the binding's means (query Signature for Redirect, enveloped signature for POST). */
@@ -44,7 +47,7 @@ export type RequestCheck<F extends RequestFields> = (request: RequestUnderCheck<
 export interface RequestRules<F extends RequestFields> {
   kind: RequestKind;
   endpoint: string;
-  read: (xml: string) => F;
+  read: (root: MessageElement) => F;
   checks: readonly RequestCheck<F>[];
 }
 
@@ -74,19 +77,16 @@ export function signatureRule(settings: RequestCheckSettings): RequestCheck<Requ
 
 /**
  * The signature and the schema. A signed request goes through samlify's parse, which checks its
- * signature and validates it against the schema; an unsigned one is validated against the schema
- * alone, which is all samlify's parse would check of it (it would parse the XML twice more to
- * extract fields Passgate read already).
+ * signature and validates it against the schema; an unsigned one has the document its fields were
+ * read from validated against the schema, which is all samlify's parse would check of it (it
+ * would parse the XML twice more to extract fields Passgate read already).
  */
-export function signature(
-  idps: IdpInstances,
-  schema: Pick<SamlSchema, 'check'>,
-): RequestCheck<RequestFields> {
-  return async ({ sp, incoming, message, signed, kind }) => {
+export function signature(idps: IdpInstances): RequestCheck<RequestFields> {
+  return async ({ sp, incoming, document, signed, kind }) => {
     const login = kind === 'AuthnRequest';
     try {
       if (!signed) {
-        schema.check(message.xml);
+        document.validate();
         return;
       }
       const idp = idps.get({
@@ -157,8 +157,9 @@ export interface SharedChecks {
 
 /**
  * The one validator of incoming requests, so that AuthnRequests and LogoutRequests are held to the
- * same rules: it reads the message off its binding (each parameter once, DOCTYPE refused), finds
- * the known issuer, then runs the reader's list of named checks in order.
+ * same rules: it reads the message off its binding (each parameter once, DOCTYPE refused), parses
+ * it once for the reader and the schema, finds the known issuer, then runs the reader's list of
+ * named checks in order.
  */
 export class RequestValidator {
   /** The shared checks, for the message readers' lists. */
@@ -169,11 +170,11 @@ export class RequestValidator {
     idps: IdpInstances,
     requestIds: SamlRequestIdsRepository,
     settings: RequestCheckSettings,
-    schema: Pick<SamlSchema, 'check'>,
+    private readonly schema: Pick<SamlSchema, 'parse'>,
   ) {
     this.checks = {
       signatureRule: signatureRule(settings),
-      signature: signature(idps, schema),
+      signature: signature(idps),
       destination,
       timeWindow: timeWindow(settings),
       notReplayed: notReplayed(requestIds, settings),
@@ -185,22 +186,29 @@ export class RequestValidator {
     incoming: IncomingRequest,
     now: number,
     rules: RequestRules<F>,
-  ): Promise<RequestUnderCheck<F>> {
+  ): Promise<Omit<RequestUnderCheck<F>, 'document'>> {
     const message = readRequestMessage(incoming);
-    const fields = rules.read(message.xml);
-    const sp = knownIssuer(this.registry, fields.issuer, rules.kind);
-    const signed = incoming.binding === 'redirect' ? message.querySigned : fields.signed;
-    const request = {
-      kind: rules.kind,
-      incoming,
-      message,
-      fields,
-      sp,
-      signed,
-      endpoint: rules.endpoint,
-      now,
-    };
-    for (const check of rules.checks) await check(request);
-    return request;
+    const document = this.schema.parse(message.xml);
+    try {
+      const fields = rules.read(document.root);
+      const sp = knownIssuer(this.registry, fields.issuer, rules.kind);
+      const signed = incoming.binding === 'redirect' ? message.querySigned : fields.signed;
+      const request = {
+        kind: rules.kind,
+        incoming,
+        message,
+        document,
+        fields,
+        sp,
+        signed,
+        endpoint: rules.endpoint,
+        now,
+      };
+      for (const check of rules.checks) await check(request);
+      const { document: _parsed, ...checked } = request;
+      return checked;
+    } finally {
+      document.dispose();
+    }
   }
 }

@@ -1,8 +1,7 @@
-import type { Element } from '@xmldom/xmldom';
 import { SamlErrors } from '../errors.js';
 import { COMPARISONS, type RequestedAuthnContext } from './authn-context.js';
+import type { MessageElement } from './message-document.js';
 import { optional, type RequestFields, readRequestRoot, SAML, SAMLP } from './message-fields.js';
-import { child, children } from './xml-guard.js';
 
 /** What Passgate reads from an AuthnRequest. */
 export interface AuthnRequestFields extends RequestFields {
@@ -23,9 +22,9 @@ export interface RequestedSubject {
   format: string | undefined;
 }
 
-/** Reads an AuthnRequest's fields (after the DOCTYPE guard); SAML_REQUEST_MALFORMED when it is not one. */
-export function readAuthnRequest(xml: string): AuthnRequestFields {
-  const { root, fields } = readRequestRoot(xml, 'AuthnRequest');
+/** Reads an AuthnRequest's fields from its parsed root; SAML_REQUEST_MALFORMED when it is not one. */
+export function readAuthnRequest(root: MessageElement): AuthnRequestFields {
+  const fields = readRequestRoot(root, 'AuthnRequest');
   const index = root.getAttribute('AssertionConsumerServiceIndex');
   return {
     ...fields,
@@ -33,13 +32,13 @@ export function readAuthnRequest(xml: string): AuthnRequestFields {
     acsIndex: index === null || index === '' ? undefined : Number(index),
     forceAuthn: isTrue(root.getAttribute('ForceAuthn')),
     isPassive: isTrue(root.getAttribute('IsPassive')),
-    nameIdFormat: optional(child(root, 'NameIDPolicy', SAMLP), 'Format'),
-    requestedAuthnContext: authnContext(child(root, 'RequestedAuthnContext', SAMLP)),
-    subject: subject(child(root, 'Subject', SAML)),
+    nameIdFormat: optional(root.child('NameIDPolicy', SAMLP), 'Format'),
+    requestedAuthnContext: authnContext(root.child('RequestedAuthnContext', SAMLP)),
+    subject: subject(root.child('Subject', SAML)),
   };
 }
 
-function authnContext(element: Element | undefined): RequestedAuthnContext | undefined {
+function authnContext(element: MessageElement | undefined): RequestedAuthnContext | undefined {
   if (!element) return undefined;
   const comparison = element.getAttribute('Comparison') || 'exact';
   if (!(COMPARISONS as readonly string[]).includes(comparison)) {
@@ -49,15 +48,15 @@ function authnContext(element: Element | undefined): RequestedAuthnContext | und
   }
   return {
     comparison: comparison as RequestedAuthnContext['comparison'],
-    classRefs: children(element, 'AuthnContextClassRef', SAML).map((e) => (e.textContent ?? '').trim()),
+    classRefs: element.children('AuthnContextClassRef', SAML).map((e) => e.textContent.trim()),
   };
 }
 
 /** The Subject's NameID; a Subject naming its user otherwise (BaseID, EncryptedID) is refused. */
-function subject(element: Element | undefined): RequestedSubject | undefined {
+function subject(element: MessageElement | undefined): RequestedSubject | undefined {
   if (!element) return undefined;
-  const nameIds = children(element, 'NameID', SAML);
-  const nameId = nameIds[0]?.textContent?.trim();
+  const nameIds = element.children('NameID', SAML);
+  const nameId = nameIds[0]?.textContent.trim();
   if (nameIds.length !== 1 || !nameId) {
     throw SamlErrors.SAML_REQUEST_MALFORMED({
       detail:

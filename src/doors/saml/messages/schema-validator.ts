@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { XmlDocument, XsdValidator } from 'libxml2-wasm';
 import { PACKAGE_ROOT } from '../../../paths.js';
 import { SamlErrors } from '../errors.js';
+import { MessageDocument } from './message-document.js';
 import { WARM_UP_INVALID, WARM_UP_VALID } from './schema-warm-up.js';
 
 /** The folder of the SAML 2.0 schemas (OASIS protocol and assertion, W3C xmldsig and xenc). */
@@ -75,33 +76,48 @@ export class SamlSchema implements SchemaValidator {
   }
 
   /**
-   * Checks one message: no document type declaration (SAML_DTD_FORBIDDEN), well-formed without a
-   * parser warning, and valid against the SAML 2.0 protocol schema (SAML_REQUEST_MALFORMED, whose
-   * detail names the first problem).
+   * Parses one message for its reader and the schema: no document type declaration
+   * (SAML_DTD_FORBIDDEN), well-formed without a parser warning (SAML_REQUEST_MALFORMED). The
+   * caller validates it when its checks say so, and disposes of it.
    */
-  check(xml: string): void {
+  parse(xml: string): MessageDocument {
     if (DOCUMENT_TYPE.test(xml)) {
       throw SamlErrors.SAML_DTD_FORBIDDEN({ detail: 'document type declaration in a SAML message' });
     }
-    const { XmlDocument } = this.libxml2;
     let document: XmlDocument;
     try {
-      document = XmlDocument.fromString(xml, { option: parseOptions(this.libxml2) });
+      document = this.libxml2.XmlDocument.fromString(xml, { option: parseOptions(this.libxml2) });
     } catch (error) {
       throw malformed(`not well-formed XML: ${firstDetail(error)}`, error);
     }
+    const warning = document.warnings[0];
+    if (warning) {
+      document.dispose();
+      throw malformed(`XML parser warning: ${shorten(warning.message)}`);
+    }
+    return new MessageDocument(this.libxml2, document, this.validateDocument);
+  }
+
+  /**
+   * Checks one message: what {@link parse} checks, then valid against the SAML 2.0 protocol
+   * schema (SAML_REQUEST_MALFORMED, whose detail names the first problem).
+   */
+  check(xml: string): void {
+    const document = this.parse(xml);
     try {
-      const warning = document.warnings[0];
-      if (warning) throw malformed(`XML parser warning: ${shorten(warning.message)}`);
-      try {
-        this.validator.validate(document);
-      } catch (error) {
-        throw malformed(`not valid against the SAML 2.0 schema: ${firstDetail(error)}`, error);
-      }
+      document.validate();
     } finally {
       document.dispose();
     }
   }
+
+  private readonly validateDocument = (document: XmlDocument): void => {
+    try {
+      this.validator.validate(document);
+    } catch (error) {
+      throw malformed(`not valid against the SAML 2.0 schema: ${firstDetail(error)}`, error);
+    }
+  };
 
   /** Whether the message passes {@link check}. */
   accepts(xml: string): boolean {
