@@ -5,7 +5,7 @@ import { DOMParser } from '@xmldom/xmldom';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { enrolOath } from '../../src/tokens/enrol.js';
 import { timeStep, totpCode } from '../../src/tokens/oath.js';
-import type { PolicyServer } from '../policy/support.js';
+import { ACR_MFA, type PolicyServer, SignIn } from '../policy/support.js';
 import { adDirectoryConfig } from '../support/ad.js';
 import { attr, createUser, DEFAULT_PASSWORD, holdDc, ldapsearch, requireDc } from '../support/samba/index.js';
 import { authnRequest, entraRequest, redirectQuery, SamlSignIn, startSamlServer } from './sso-support.js';
@@ -163,5 +163,57 @@ describe('SAML sign-ins of Active Directory users', () => {
     );
     expect(second.profile.nameID).toBe(ad.upn);
     expect(decode(idpInitiated.samlResponse)).not.toContain('InResponseTo');
+  });
+
+  it('single sign-on with the AD user: password and TOTP once at Microsoft 365, then Salesforce, Google and an OIDC client without typing anything', async () => {
+    const ad = await adUserWithTotp('saml-sso', { mail: 'saml.sso@example.com' });
+    const signIn = await new SamlSignIn(passgate).post(entraRequest('_entra-ad-sso', Date.now()));
+    const atMicrosoft = await signInWithAd(signIn, ad.upn);
+    expect(atMicrosoft.acsUrl).toBe('https://login.microsoftonline.com/login.srf');
+    const { browser } = signIn;
+
+    const atSalesforce = await new SamlSignIn(passgate, browser).post(
+      authnRequest({
+        id: '_sfdc-ad-sso',
+        issuer: 'https://example.my.salesforce.com',
+        destination: `${passgate.url}/saml/sso`,
+        acs: 'https://example.my.salesforce.com?so=00D000000000001',
+      }),
+    );
+    const salesforce = await consume(
+      atSalesforce.posted.samlResponse,
+      atSalesforce.posted.acsUrl,
+      'https://example.my.salesforce.com',
+      'both',
+    );
+    expect(salesforce.profile.nameID).toBe(ad.upn);
+
+    const atGoogle = await new SamlSignIn(passgate, browser).redirect(
+      redirectQuery(
+        authnRequest({
+          id: '_google-ad-sso',
+          issuer: 'google.com/a/example.com',
+          destination: `${passgate.url}/saml/sso`,
+          acs: 'https://www.google.com/a/example.com/acs',
+        }),
+      ),
+    );
+    const google = await consume(
+      atGoogle.posted.samlResponse,
+      atGoogle.posted.acsUrl,
+      'google.com/a/example.com',
+      'response',
+    );
+    expect(google.profile.nameID).toBe('saml.sso@example.com');
+
+    const oidc = await SignIn.start(await passgate.rp(), browser);
+    expect(oidc.asksPassword).toBe(false);
+    const user = (await passgate.core.users.findByUsername('saml-sso'))!;
+    expect(await oidc.claims()).toMatchObject({ sub: user.id, acr: ACR_MFA });
+
+    // One session, answered three times from it without a page at Passgate.
+    const reuses = await passgate.core.audit.recent({ type: 'session.reuse', userId: user.id });
+    expect(reuses.map((e) => e.details.application).reverse()).toEqual(['salesforce', 'google', 'test-app']);
+    expect(new Set(reuses.map((e) => e.details.session)).size).toBe(1);
   });
 });
