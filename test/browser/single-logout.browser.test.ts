@@ -116,6 +116,13 @@ describeInBrowser(
       // The self-service site asks for the password again (by design), in the same session.
       expect(await openSelfService(page)).toBe(true);
       await screenshot(page, 'sso-3-selfservice');
+      // Its Sessions page lists the one session, this browser's, with the applications of the journey.
+      await page.click('#sessions-link');
+      await page.waitForURL(/\/selfservice\/sessions$/);
+      expect(await page.locator('#sessions li').count()).toBe(1);
+      const applications = (await page.textContent('#sessions li[data-current="true"] .applications')) ?? '';
+      expect(applications.split(', ')).toEqual(expect.arrayContaining(['alpha', 'app']));
+      await screenshot(page, 'sso-3-selfservice-sessions');
       const live = await passgate.core.repositories.sessions.liveOfUser(tina.id, passgate.clock(), {
         idleMs: 3_600_000,
       });
