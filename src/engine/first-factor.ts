@@ -4,6 +4,7 @@ import { DirectoryErrors } from '../directory/errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { AttemptContext } from '../policy/authentication/attempt.js';
 import type { AuditRepository } from '../store/repositories/audit.js';
+import { StoreErrors } from '../store/errors.js';
 import { normalizeUsername, type User } from '../store/repositories/users.js';
 import { EngineErrors } from './errors.js';
 import {
@@ -98,20 +99,14 @@ export class FirstFactor {
         throw DirectoryErrors.ACCOUNT_DISABLED({
           detail: `"${user.username}" is marked removed by the directory sync`,
         });
-      await Promise.all([
-        this.throttle.clear(userKey),
-        this.throttle.refund(addressKey, this.limits.perAddress),
-      ]);
+      await this.throttle.settle({ cleared: [userKey], refunded: [addressKey] });
       await this.audit.record({ ...auditBase, outcome: 'success', userId: user.id });
       this.onOutcome('success');
       return user;
     } catch (error) {
-      if (DirectoryErrors.is(error, 'DIRECTORY_UNAVAILABLE')) {
-        // Not the user's fault: give the attempt back.
-        await Promise.all([
-          this.throttle.refund(userKey, perUser),
-          this.throttle.refund(addressKey, this.limits.perAddress),
-        ]);
+      if (DirectoryErrors.is(error, 'DIRECTORY_UNAVAILABLE') || StoreErrors.is(error, 'DB_UNREACHABLE')) {
+        // Not the user's fault: the attempt is given back (kept until the store takes it).
+        await this.throttle.settle({ refunded: [userKey, addressKey] });
       }
       await this.failed(auditBase, error, context);
       throw error;

@@ -261,6 +261,10 @@ export interface ThrottleRow {
   failures: number;
   window_start: number;
   blocked_until: number;
+  /** The rule of the last charge: its window (ms), limit, and 1 when the window slides. */
+  window_ms: Generated<number>;
+  max_failures: Generated<number>;
+  sliding: Generated<number>;
 }
 
 /** What happened, for the audit log: sign-ins, administrative changes. */

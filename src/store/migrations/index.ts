@@ -16,6 +16,7 @@ import * as seats from './0014-seats.js';
 import * as gridPreferences from './0015-grid-preferences.js';
 import * as userSearch from './0016-user-search.js';
 import * as signInAttempts from './0017-sign-in-attempts.js';
+import * as throttleRules from './0019-throttle-rules.js';
 
 /**
  * Every migration, in order. Names sort lexically; a new migration is one file plus one line
@@ -40,4 +41,5 @@ export const migrations: Record<string, Migration> = {
   '0015-grid-preferences': gridPreferences,
   '0016-user-search': userSearch,
   '0017-sign-in-attempts': signInAttempts,
+  '0019-throttle-rules': throttleRules,
 };

@@ -1,6 +1,6 @@
 import { type Kysely, type SelectQueryBuilder, sql } from 'kysely';
 import type { Clock } from '../../clock.js';
-import { preparedQuery } from '../prepared-query.js';
+import { GroupedInsert } from '../grouped-insert.js';
 import type { AuditEventRow, Tables } from '../tables.js';
 import { timeOrderedId } from '../time-ordered-id.js';
 
@@ -52,16 +52,27 @@ export class AuditRepository {
     private readonly clock: Clock,
   ) {}
 
-  /** Every sign-in records events: the statement is built once (see preparedQuery). */
-  private readonly insert = preparedQuery(
-    () => this.db,
-    ['id', 'at', 'type', 'outcome', 'reason', 'username', 'user_id', 'address', 'details'],
-    (row) => this.db.insertInto('audit_events').values(row),
-  );
+  /**
+   * Every sign-in records events, so they are group-committed: the events of the requests in
+   * one turn of the event loop go in by one statement, and each `record` resolves once its own
+   * event is stored (a decision answered after awaiting it is never lost to a crash).
+   */
+  private readonly inserts = new GroupedInsert<'audit_events', AuditEventRow>(() => this.db, 'audit_events', [
+    'id',
+    'at',
+    'type',
+    'outcome',
+    'reason',
+    'username',
+    'user_id',
+    'address',
+    'details',
+  ]);
 
+  /** Stores one event; resolves once it is stored. */
   async record(event: AuditEvent): Promise<void> {
     const at = this.clock();
-    await this.insert({
+    await this.inserts.insert({
       id: timeOrderedId(at),
       at,
       type: event.type,

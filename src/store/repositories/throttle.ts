@@ -141,6 +141,135 @@ export class ThrottleRepository {
     );
   }
 
+  /**
+   * Charges one attempt to each counter under its own rule, all in one statement (what
+   * {@link increment} with `maxFailures` does for one), and records the rule with the counter.
+   * The keys must differ; the counts come back in the order of `charges`.
+   */
+  async incrementMany(
+    charges: ReadonlyArray<{ key: string; rule: ThrottleRule }>,
+    now: number,
+  ): Promise<ThrottleCount[]> {
+    let upsert = this.incrementManyStatements.get(charges.length);
+    if (!upsert) {
+      upsert = this.prepareIncrementMany(charges.length);
+      this.incrementManyStatements.set(charges.length, upsert);
+    }
+    const args: Record<string, unknown> = {};
+    charges.forEach(({ key, rule }, i) => {
+      const windowMs = rule.windowSeconds * 1000;
+      Object.assign(args, {
+        [`key${i}`]: key,
+        [`now${i}`]: now,
+        [`initialBlock${i}`]: rule.maxFailures <= 1 ? now + windowMs : 0,
+        [`windowMs${i}`]: windowMs,
+        [`maxFailures${i}`]: rule.maxFailures,
+        [`sliding${i}`]: rule.sliding ? 1 : 0,
+      });
+    });
+    const { rows } = await upsert(args);
+    const byKey = new Map(rows.map((row) => [row.key, row]));
+    return charges.map(({ key }) => {
+      const row = byKey.get(key)!;
+      return { failures: Number(row.failures), windowStart: Number(row.window_start) };
+    });
+  }
+
+  private readonly incrementManyStatements = new Map<
+    number,
+    ReturnType<ThrottleRepository['prepareIncrementMany']>
+  >();
+
+  private prepareIncrementMany(count: number) {
+    const fields = ['key', 'now', 'initialBlock', 'windowMs', 'maxFailures', 'sliding'] as const;
+    const names = Array.from({ length: count }, (_, i) => fields.map((field) => `${field}${i}`)).flat();
+    return preparedQuery(
+      () => this.db,
+      names,
+      (args) => {
+        const rows = Array.from({ length: count }, (_, i) => ({
+          key: args[`key${i}`] as never,
+          failures: 1,
+          window_start: args[`now${i}`] as never,
+          blocked_until: args[`initialBlock${i}`] as never,
+          window_ms: args[`windowMs${i}`] as never,
+          max_failures: args[`maxFailures${i}`] as never,
+          sliding: args[`sliding${i}`] as never,
+        }));
+        // `excluded` is the row that was to be inserted: this charge's time and rule.
+        const windowOver = sql<boolean>`throttle.window_start <= excluded.window_start - excluded.window_ms`;
+        const failures = sql<number>`case when ${windowOver} then 1 else throttle.failures + 1 end`;
+        const windowStart = sql<number>`case when excluded.sliding = 1 or ${windowOver} then excluded.window_start else throttle.window_start end`;
+        return this.db
+          .insertInto('throttle')
+          .values(rows)
+          .onConflict((oc) =>
+            oc.column('key').doUpdateSet({
+              failures,
+              window_start: windowStart,
+              blocked_until: sql<number>`case when ${failures} >= excluded.max_failures then ${windowStart} + excluded.window_ms else 0 end`,
+              window_ms: sql<number>`excluded.window_ms`,
+              max_failures: sql<number>`excluded.max_failures`,
+              sliding: sql<number>`excluded.sliding`,
+            }),
+          )
+          .returning(['key', 'failures', 'window_start']);
+      },
+    );
+  }
+
+  /**
+   * Settles the counters of an attempt in one statement: those in `cleared` forget every failure
+   * (as a new counter would be), those in `refunded` give one back, never below zero, and stop
+   * refusing once under the limit they were last charged with.
+   */
+  async settle(cleared: readonly string[], refunded: readonly string[]): Promise<void> {
+    if (cleared.length + refunded.length === 0) return;
+    const shape = `${cleared.length}:${refunded.length}`;
+    let update = this.settleStatements.get(shape);
+    if (!update) {
+      update = this.prepareSettle(cleared.length, refunded.length);
+      this.settleStatements.set(shape, update);
+    }
+    const args: Record<string, unknown> = {};
+    cleared.forEach((key, i) => {
+      args[`cleared${i}`] = key;
+    });
+    refunded.forEach((key, i) => {
+      args[`refunded${i}`] = key;
+    });
+    await update(args);
+  }
+
+  private readonly settleStatements = new Map<string, ReturnType<ThrottleRepository['prepareSettle']>>();
+
+  private prepareSettle(clearedCount: number, refundedCount: number) {
+    const cleared = Array.from({ length: clearedCount }, (_, i) => `cleared${i}`);
+    const refunded = Array.from({ length: refundedCount }, (_, i) => `refunded${i}`);
+    return preparedQuery(
+      () => this.db,
+      [...cleared, ...refunded],
+      (args) => {
+        const isCleared =
+          clearedCount > 0
+            ? sql<boolean>`key in (${sql.join(cleared.map((name) => args[name] as never))})`
+            : sql<boolean>`1 = 0`;
+        return this.db
+          .updateTable('throttle')
+          .set({
+            failures: sql`case when ${isCleared} then 0 when failures > 0 then failures - 1 else 0 end`,
+            window_start: sql`case when ${isCleared} then 0 else window_start end`,
+            blocked_until: sql`case when ${isCleared} or failures - 1 < max_failures then 0 else blocked_until end`,
+          })
+          .where(
+            'key',
+            'in',
+            [...cleared, ...refunded].map((name) => args[name] as never),
+          );
+      },
+    );
+  }
+
   /** The counter's state, if it exists. */
   async get(key: string): Promise<ThrottleState | undefined> {
     const [row] = (await this.selectCounter({ key })).rows;
