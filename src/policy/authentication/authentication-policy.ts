@@ -15,6 +15,12 @@ import type { LoginFacts } from './facts.js';
 import { AUTHENTICATION_KIND } from './rule.js';
 import { RuleSet } from './rule-set.js';
 
+/**
+ * How long the compiled rules are used before the store is asked whether another process or
+ * node changed a policy (monotonic time: a test's fixed clock does not freeze it).
+ */
+export const POLICY_RECHECK_MS = 1000;
+
 /** A login's context as a door sees it, plus the browser or device it came from. */
 export interface LoginContext extends AttemptContext {
   /** A stable id of the browser or device (a long-lived cookie), when the door has one. */
@@ -73,15 +79,33 @@ export function parseAddress(address: string): LoginFacts['ip'] {
  * change and shared by every login of the process.
  */
 export class AuthenticationPolicy {
-  private cache: { version: string; rules: RuleSet } | undefined;
+  private cache:
+    | { version: string; rules: RuleSet; checkedAt: number; changesHere: number }
+    | undefined;
 
   constructor(private readonly deps: AuthenticationPolicyDeps) {}
 
-  /** The compiled rules, rebuilt when a policy changed (in any process). */
+  /**
+   * The compiled rules, rebuilt when a policy changed: a change made by this process is seen at
+   * once, one made by another process or node within {@link POLICY_RECHECK_MS} (the store's
+   * version is asked at most that often instead of at every sign-in).
+   */
   async rules(): Promise<RuleSet> {
-    const version = await this.deps.policies.version(AUTHENTICATION_KIND);
-    if (this.cache?.version !== version) {
-      this.cache = { version, rules: RuleSet.compile(await this.deps.policies.list(AUTHENTICATION_KIND)) };
+    const { policies } = this.deps;
+    const changesHere = policies.changesHere;
+    const checkedAt = performance.now();
+    if (
+      this.cache &&
+      this.cache.changesHere === changesHere &&
+      checkedAt - this.cache.checkedAt < POLICY_RECHECK_MS
+    )
+      return this.cache.rules;
+    const version = await policies.version(AUTHENTICATION_KIND);
+    if (this.cache?.version === version) {
+      this.cache = { ...this.cache, checkedAt, changesHere };
+    } else {
+      const rules = RuleSet.compile(await policies.list(AUTHENTICATION_KIND));
+      this.cache = { version, rules, checkedAt, changesHere };
     }
     return this.cache.rules;
   }

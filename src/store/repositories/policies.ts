@@ -34,6 +34,26 @@ export class PoliciesRepository {
         .where('kind', '=', kind),
   );
 
+  /**
+   * Counts the changes made through this repository (this process): a cache of policies checks
+   * it on every use, so a change made here is seen at once, and asks {@link version} for changes
+   * made by other processes only from time to time.
+   */
+  get changesHere(): number {
+    return this.changes;
+  }
+
+  private changes = 0;
+
+  /** Runs a write and counts it once it ended (committed or not: a cache then simply looks again). */
+  private async changing<T>(write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } finally {
+      this.changes++;
+    }
+  }
+
   /** Every policy of a kind, in position order then by name. */
   async list(kind: string): Promise<StoredPolicy[]> {
     const rows = await this.db
@@ -78,32 +98,34 @@ export class PoliciesRepository {
    */
   async put(kind: string, name: string, document: unknown, expected?: number | null): Promise<boolean> {
     const json = JSON.stringify(document);
-    return this.db.transaction().execute(async (trx) => {
-      const now = await this.stamp(trx, kind);
-      if (expected !== null) {
-        let update = trx
-          .updateTable('policies')
-          .set({ document: json, updated_at: now })
+    return this.changing(() =>
+      this.db.transaction().execute(async (trx) => {
+        const now = await this.stamp(trx, kind);
+        if (expected !== null) {
+          let update = trx
+            .updateTable('policies')
+            .set({ document: json, updated_at: now })
+            .where('kind', '=', kind)
+            .where('name', '=', name);
+          if (expected !== undefined) update = update.where('updated_at', '=', expected);
+          const updated = await update.executeTakeFirst();
+          if (updated.numUpdatedRows > 0n) return true;
+          if (expected !== undefined) return false;
+        }
+        const { last } = await trx
+          .selectFrom('policies')
+          .select((eb) => eb.fn.max('position').as('last'))
           .where('kind', '=', kind)
-          .where('name', '=', name);
-        if (expected !== undefined) update = update.where('updated_at', '=', expected);
-        const updated = await update.executeTakeFirst();
-        if (updated.numUpdatedRows > 0n) return true;
-        if (expected !== undefined) return false;
-      }
-      const { last } = await trx
-        .selectFrom('policies')
-        .select((eb) => eb.fn.max('position').as('last'))
-        .where('kind', '=', kind)
-        .executeTakeFirstOrThrow();
-      const position = last === null ? 0 : Number(last) + 1;
-      const inserted = await trx
-        .insertInto('policies')
-        .values({ kind, name, position, document: json, updated_at: now })
-        .onConflict((conflict) => conflict.columns(['kind', 'name']).doNothing())
-        .executeTakeFirst();
-      return (inserted.numInsertedOrUpdatedRows ?? 0n) > 0n;
-    });
+          .executeTakeFirstOrThrow();
+        const position = last === null ? 0 : Number(last) + 1;
+        const inserted = await trx
+          .insertInto('policies')
+          .values({ kind, name, position, document: json, updated_at: now })
+          .onConflict((conflict) => conflict.columns(['kind', 'name']).doNothing())
+          .executeTakeFirst();
+        return (inserted.numInsertedOrUpdatedRows ?? 0n) > 0n;
+      }),
+    );
   }
 
   /**
@@ -117,35 +139,37 @@ export class PoliciesRepository {
     direction: -1 | 1,
     expectedVersion: string,
   ): Promise<'moved' | 'stale' | 'edge' | 'missing'> {
-    return this.db.transaction().execute(async (trx) => {
-      const rows = await trx
-        .selectFrom('policies')
-        .select(['name', 'position', 'updated_at'])
-        .where('kind', '=', kind)
-        .orderBy('position')
-        .orderBy('name')
-        .execute();
-      const latest = rows.reduce((max, row) => Math.max(max, Number(row.updated_at)), 0);
-      if (`${rows.length}:${rows.length === 0 ? 0 : latest}` !== expectedVersion) return 'stale';
-      const index = rows.findIndex((row) => row.name === name);
-      if (index < 0) return 'missing';
-      const other = rows[index + direction];
-      if (!other) return 'edge';
-      const now = await this.stamp(trx, kind);
-      // Positions may have gaps or ties (an older import): renumber the kind in its new order.
-      const order = rows.map((row) => row.name);
-      [order[index], order[index + direction]] = [other.name, name];
-      for (const [position, each] of order.entries()) {
-        const moved = each === name || each === other.name;
-        await trx
-          .updateTable('policies')
-          .set(moved ? { position, updated_at: now } : { position })
+    return this.changing(() =>
+      this.db.transaction().execute(async (trx) => {
+        const rows = await trx
+          .selectFrom('policies')
+          .select(['name', 'position', 'updated_at'])
           .where('kind', '=', kind)
-          .where('name', '=', each)
+          .orderBy('position')
+          .orderBy('name')
           .execute();
-      }
-      return 'moved';
-    });
+        const latest = rows.reduce((max, row) => Math.max(max, Number(row.updated_at)), 0);
+        if (`${rows.length}:${rows.length === 0 ? 0 : latest}` !== expectedVersion) return 'stale';
+        const index = rows.findIndex((row) => row.name === name);
+        if (index < 0) return 'missing';
+        const other = rows[index + direction];
+        if (!other) return 'edge';
+        const now = await this.stamp(trx, kind);
+        // Positions may have gaps or ties (an older import): renumber the kind in its new order.
+        const order = rows.map((row) => row.name);
+        [order[index], order[index + direction]] = [other.name, name];
+        for (const [position, each] of order.entries()) {
+          const moved = each === name || each === other.name;
+          await trx
+            .updateTable('policies')
+            .set(moved ? { position, updated_at: now } : { position })
+            .where('kind', '=', kind)
+            .where('name', '=', each)
+            .execute();
+        }
+        return 'moved';
+      }),
+    );
   }
 
   /**
@@ -163,25 +187,27 @@ export class PoliciesRepository {
 
   /** Replaces every policy of the given kinds at once (an import): one transaction, all or nothing. */
   async replaceKinds(kinds: Record<string, Array<{ name: string; document: unknown }>>): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      for (const [kind, policies] of Object.entries(kinds)) {
-        const now = await this.stamp(trx, kind);
-        await trx.deleteFrom('policies').where('kind', '=', kind).execute();
-        if (policies.length === 0) continue;
-        await trx
-          .insertInto('policies')
-          .values(
-            policies.map((p, position) => ({
-              kind,
-              name: p.name,
-              position,
-              document: JSON.stringify(p.document),
-              updated_at: now,
-            })),
-          )
-          .execute();
-      }
-    });
+    await this.changing(() =>
+      this.db.transaction().execute(async (trx) => {
+        for (const [kind, policies] of Object.entries(kinds)) {
+          const now = await this.stamp(trx, kind);
+          await trx.deleteFrom('policies').where('kind', '=', kind).execute();
+          if (policies.length === 0) continue;
+          await trx
+            .insertInto('policies')
+            .values(
+              policies.map((p, position) => ({
+                kind,
+                name: p.name,
+                position,
+                document: JSON.stringify(p.document),
+                updated_at: now,
+              })),
+            )
+            .execute();
+        }
+      }),
+    );
   }
 
   /**
@@ -197,7 +223,7 @@ export class PoliciesRepository {
   async remove(kind: string, name: string, expected?: number): Promise<boolean> {
     let query = this.db.deleteFrom('policies').where('kind', '=', kind).where('name', '=', name);
     if (expected !== undefined) query = query.where('updated_at', '=', expected);
-    const result = await query.executeTakeFirst();
+    const result = await this.changing(() => query.executeTakeFirst());
     return result.numDeletedRows > 0n;
   }
 }

@@ -148,6 +148,63 @@ describeContract('ThrottleRepository and Throttle', (store) => {
     expect((await throttle.reserve(charge('user:heidi'))).allowed).toBe(false);
   });
 
+  it('charges counters with different rules in one statement, each by its own rule', async () => {
+    const perUser: ThrottleRule = { maxFailures: 2, windowSeconds: 30, sliding: true };
+    const perAddress: ThrottleRule = { maxFailures: 3, windowSeconds: 300 };
+    const both = [
+      { key: 'user:kim', rule: perUser },
+      { key: 'addr:203.0.113.9', rule: perAddress },
+    ];
+    const statements: string[] = [];
+    const stop = store.database.observeStatements((sql) => statements.push(sql));
+    expect(await throttle.reserve(both)).toEqual({ allowed: true });
+    stop();
+    expect(statements).toHaveLength(1);
+    store.clock.advance(10_000);
+    expect(await throttle.reserve(both)).toEqual({ allowed: true });
+    store.clock.advance(10_000);
+    // The user's sliding window (30 s from the last charge) refuses; the address has one left.
+    expect(await throttle.reserve(both)).toEqual({
+      allowed: false,
+      retryAfterSeconds: 30,
+      firstRefusals: ['user:kim'],
+    });
+    expect(await throttle.state('user:kim', perUser)).toMatchObject({
+      failures: 3,
+      windowStart: T0 + 20_000,
+      blockedUntil: T0 + 50_000,
+    });
+    expect(await throttle.state('addr:203.0.113.9', perAddress)).toMatchObject({
+      failures: 3,
+      windowStart: T0,
+      blockedUntil: T0 + 300_000,
+    });
+  });
+
+  it('settles in one statement: a cleared counter starts afresh, a refunded one gives one back and unblocks', async () => {
+    const rule3: ThrottleRule = { maxFailures: 3, windowSeconds: 60 };
+    const both = [
+      { key: 'user:lea', rule: rule3 },
+      { key: 'addr:203.0.113.10', rule: rule3 },
+    ];
+    for (let i = 0; i < 3; i++) await throttle.reserve(both);
+    expect(await throttle.state('addr:203.0.113.10', rule3)).toMatchObject({ blockedUntil: T0 + 60_000 });
+    store.clock.advance(30_000);
+    const statements: string[] = [];
+    const stop = store.database.observeStatements((sql) => statements.push(sql));
+    await throttle.settle({ cleared: ['user:lea'], refunded: ['addr:203.0.113.10'] });
+    stop();
+    expect(statements).toHaveLength(1);
+    expect(await throttle.state('user:lea', rule3)).toBeUndefined();
+    expect(await throttle.state('addr:203.0.113.10', rule3)).toMatchObject({ failures: 2, blockedUntil: 0 });
+    // The cleared counter's next failure opens a new window, as a new counter's would.
+    expect(await throttle.reserve([{ key: 'user:lea', rule: rule3 }])).toEqual({ allowed: true });
+    expect(await throttle.state('user:lea', rule3)).toMatchObject({ failures: 1, windowStart: T0 + 30_000 });
+    await throttle.settle({ refunded: ['user:lea', 'addr:203.0.113.10'] });
+    expect(await throttle.state('user:lea', rule3)).toBeUndefined();
+    expect(await throttle.state('addr:203.0.113.10', rule3)).toMatchObject({ failures: 1 });
+  });
+
   it('prunes only counters whose window and block both ended', async () => {
     await repository.increment('old', T0, 60_000);
     await repository.increment('recent', T0 + 120_000, 60_000);
