@@ -3,8 +3,8 @@ import type { Directory, DirectoryAttemptRule } from '../directory/directory.js'
 import { DirectoryErrors } from '../directory/errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { AttemptContext } from '../policy/authentication/attempt.js';
-import type { AuditRepository } from '../store/repositories/audit.js';
 import { StoreErrors } from '../store/errors.js';
+import type { AuditRepository } from '../store/repositories/audit.js';
 import { normalizeUsername, type User } from '../store/repositories/users.js';
 import { EngineErrors } from './errors.js';
 import {

@@ -73,12 +73,16 @@ export class GroupedInsert<Table extends keyof Tables & string, Row extends obje
   }
 
   private prepare(count: number) {
-    const names = Array.from({ length: count }, (_, i) => this.columns.map((column) => `${column}${i}`)).flat();
+    const names = Array.from({ length: count }, (_, i) =>
+      this.columns.map((column) => `${column}${i}`),
+    ).flat();
     return preparedQuery(this.db, names, (markers) => {
       const values = Array.from({ length: count }, (_, i) =>
         Object.fromEntries(this.columns.map((column) => [column, markers[`${column}${i}`]])),
       );
-      return this.db().insertInto(this.table).values(values as never);
+      return this.db()
+        .insertInto(this.table)
+        .values(values as never);
     });
   }
 }

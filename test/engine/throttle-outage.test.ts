@@ -48,7 +48,8 @@ it('keeps a refund the store could not take and writes it once the store is back
   lock.exec('rollback');
   // Written by the retry timer, without any new request.
   const deadline = Date.now() + 5_000;
-  while (throttle.pendingSettlements > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  while (throttle.pendingSettlements > 0 && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 50));
   expect(throttle.pendingSettlements).toBe(0);
   expect(await failures('login:user:ada')).toBe(0);
   expect(await failures('login:address:192.0.2.7')).toBe(0);

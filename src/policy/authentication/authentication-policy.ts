@@ -79,9 +79,7 @@ export function parseAddress(address: string): LoginFacts['ip'] {
  * change and shared by every login of the process.
  */
 export class AuthenticationPolicy {
-  private cache:
-    | { version: string; rules: RuleSet; checkedAt: number; changesHere: number }
-    | undefined;
+  private cache: { version: string; rules: RuleSet; checkedAt: number; changesHere: number } | undefined;
 
   constructor(private readonly deps: AuthenticationPolicyDeps) {}
 
