@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js';
 import type { Logger } from '../observability/logger.js';
 import type { DeliveryAttemptsRepository } from '../store/repositories/delivery-attempts.js';
-import { attempt } from './attempt.js';
+import { type AttemptOutcome, attempt } from './attempt.js';
 import { choosePolicy } from './choose-policy.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { DeliveryRecord } from './delivery-record.js';
@@ -59,6 +59,31 @@ export class Dispatcher {
   /** The gateway of that name, if configured. */
   gateway(name: string): Gateway | undefined {
     return this.byName.get(name);
+  }
+
+  /** Every configured gateway, in configuration order. */
+  gateways(): readonly Gateway[] {
+    return this.options.gateways;
+  }
+
+  /**
+   * The state of a gateway's circuit breaker in this server process (each worker keeps its own:
+   * it opens on the failures that worker saw).
+   */
+  breakerState(name: string): 'closed' | 'open' | 'half-open' {
+    return this.breaker(name).state(this.options.clock());
+  }
+
+  /**
+   * Sends one message through the named gateway only, once (an administrator's test send): no
+   * policy, no failover, no breaker change; the attempt is recorded like any other.
+   */
+  async sendThrough(name: string, message: OutboundMessage, timeoutMs: number): Promise<AttemptOutcome> {
+    const gateway = this.byName.get(name);
+    if (!gateway) throw DispatchErrors.NO_GATEWAY({ detail: `no gateway named ${name}` });
+    const ended = await attempt(gateway, message, timeoutMs);
+    await this.record.attempt(name, message, ended);
+    return ended;
   }
 
   /** Whether some gateway carries the channel (the engine offers only such methods). */

@@ -17,6 +17,7 @@ import * as gridPreferences from './0015-grid-preferences.js';
 import * as userSearch from './0016-user-search.js';
 import * as signInAttempts from './0017-sign-in-attempts.js';
 import * as throttleRules from './0019-throttle-rules.js';
+import * as deliveryStatistics from './0023-delivery-statistics.js';
 
 /**
  * Every migration, in order. Names sort lexically; a new migration is one file plus one line
@@ -42,4 +43,5 @@ export const migrations: Record<string, Migration> = {
   '0016-user-search': userSearch,
   '0017-sign-in-attempts': signInAttempts,
   '0019-throttle-rules': throttleRules,
+  '0023-delivery-statistics': deliveryStatistics,
 };

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Clock } from '../../clock.js';
 import type { DeliveryAttemptRow, Tables } from '../tables.js';
 
@@ -23,6 +23,25 @@ export interface RecordedDeliveryAttempt extends DeliveryAttempt {
   receiptAt: number | null;
   createdAt: number;
 }
+
+/** What one gateway did over a period: the sum of its recorded attempts and their receipts. */
+export interface GatewayStatistics {
+  gateway: string;
+  /** Attempts made through it. */
+  attempts: number;
+  /** Attempts it accepted. */
+  sent: number;
+  /** Accepted messages whose receipt said delivered. */
+  delivered: number;
+  /** Attempts that failed or timed out, and accepted messages whose receipt reported a failure. */
+  failed: number;
+  /** Mean and longest time until it accepted or refused, in ms (null without attempts). */
+  averageLatencyMs: number | null;
+  maxLatencyMs: number | null;
+}
+
+/** Receipt statuses that mean the message did not arrive. */
+export const FAILED_RECEIPTS = ['failed', 'expired', 'rejected', 'undeliverable'] as const;
 
 /** The record of every delivery attempt, and of the receipts that came back for them. */
 export class DeliveryAttemptsRepository {
@@ -90,6 +109,42 @@ export class DeliveryAttemptsRepository {
       .limit(options.limit ?? 50);
     if (options.gateway) query = query.where('gateway', '=', options.gateway);
     return (await query.execute()).map(toAttempt);
+  }
+
+  /**
+   * Per gateway, what the attempts recorded since `since` add up to; every server process records
+   * its attempts here, so the sums are the whole server's.
+   */
+  async statistics(since: number): Promise<GatewayStatistics[]> {
+    const count = (condition: ReturnType<typeof sql>) =>
+      sql<number | string>`sum(case when ${condition} then 1 else 0 end)`;
+    const rows = await this.db
+      .selectFrom('delivery_attempts')
+      .select((eb) => [
+        'gateway',
+        eb.fn.countAll<number | string>().as('attempts'),
+        count(sql`outcome = 'sent'`).as('sent'),
+        count(sql`receipt_status = 'delivered'`).as('delivered'),
+        count(
+          sql`outcome <> 'sent' or receipt_status in (${sql.join(FAILED_RECEIPTS.map((s) => sql.lit(s)))})`,
+        ).as('failed'),
+        eb.fn.avg<number | string | null>('latency_ms').as('average'),
+        eb.fn.max<number | string | null>('latency_ms').as('max'),
+      ])
+      .where('created_at', '>=', since)
+      .groupBy('gateway')
+      .orderBy('gateway')
+      .execute();
+    const number = (value: number | string | null) => (value === null ? null : Number(value));
+    return rows.map((row) => ({
+      gateway: row.gateway,
+      attempts: Number(row.attempts),
+      sent: Number(row.sent),
+      delivered: Number(row.delivered),
+      failed: Number(row.failed),
+      averageLatencyMs: row.average === null ? null : Math.round(Number(row.average)),
+      maxLatencyMs: number(row.max),
+    }));
   }
 
   /** Deletes attempts recorded before `before`; returns how many. */

@@ -1,5 +1,6 @@
 import type { AdminPage } from '../page.js';
 import { auditPage } from './audit.js';
+import { gatewaysPage } from './gateways.js';
 import { homePage } from './home.js';
 import { policiesPage } from './policies.js';
 import { tokenImportPage } from './token-import.js';
@@ -16,4 +17,5 @@ export const ADMIN_PAGES: readonly AdminPage[] = [
   auditPage,
   policiesPage,
   tokenImportPage,
+  gatewaysPage,
 ];
