@@ -134,11 +134,14 @@ async function serverRssWithSessions(
     const idp = passgateSamlIdp(target);
     const began = performance.now();
     let next = 0;
+    // Halfway, to tell memory that grows with the sessions served from what a warm server holds anyway.
+    let halfwayRss = 0;
     const answerEach = async () => {
       for (let i = next++; i < secrets.length; i = next++) {
         const browser = new Browser();
         browser.setCookie(`${SESSION_COOKIE}=${secrets[i]}; Path=/`, target.baseUrl);
         await samlSsoHop(idp, browser);
+        if (i === secrets.length / 2) halfwayRss = mb(started.rssBytes());
       }
     };
     await Promise.all(Array.from({ length: HOP_CONCURRENCY }, answerEach));
@@ -146,8 +149,8 @@ async function serverRssWithSessions(
     const rss = mb(started.rssBytes());
     log(
       `${backend}/session-lookup: server (pid ${started.pid}, ${started.processCount()} process) answered from each of ` +
-        `${secrets.length} live sessions in ${seconds.toFixed(0)} s; RSS ${readyRss} MB when ready, ${rss} MB after ` +
-        `(target at most ${SERVER_RSS_TARGET_MB} MB)`,
+        `${secrets.length} live sessions in ${seconds.toFixed(0)} s; RSS ${readyRss} MB when ready, ` +
+        `${halfwayRss} MB after ${secrets.length / 2}, ${rss} MB after all (target at most ${SERVER_RSS_TARGET_MB} MB)`,
     );
     return rss;
   } finally {
