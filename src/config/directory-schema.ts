@@ -84,6 +84,12 @@ export const activeDirectorySchema = z.strictObject({
     .max(15)
     .optional()
     .describe('NetBIOS domain name accepted in DOMAIN\\user sign-ins (e.g. EXAMPLE).'),
+  upnSuffixes: z
+    .array(z.string().regex(/^[A-Za-z0-9.-]+$/, 'expected a UPN suffix such as partner.example (without @)'))
+    .default([])
+    .describe(
+      'With several directories: sign-ins as name@suffix with one of these suffixes go to this directory.',
+    ),
   userFilter: z
     .string()
     .default('(&(objectCategory=person)(objectClass=user))')
@@ -102,16 +108,39 @@ export const activeDirectorySchema = z.strictObject({
   sync,
 });
 
-/** Where users and passwords live: the embedded local directory, or Active Directory. */
-export const directorySchema = z
-  .discriminatedUnion('type', [
+/** One directory's settings (a new schema per use: the generated docs describe each place in full). */
+const oneDirectory = () =>
+  z.discriminatedUnion('type', [
     z.strictObject({
       type: z.literal('local').describe('Users in Passgate’s own store (the embedded default).'),
     }),
-    activeDirectorySchema,
-  ])
+    activeDirectorySchema.clone(),
+  ]);
+
+/** Where users and passwords live: the embedded local directory, or Active Directory. */
+export const directorySchema = oneDirectory()
   .default({ type: 'local' })
-  .describe('The user directory.');
+  .describe('The user directory (the one named `default` when there are several).');
+
+/**
+ * More directories beside `directory`, by name: each with its own connection, service account,
+ * sync and lockout shield. Their users are stored as `<name>\<user>`.
+ */
+export const directoriesSchema = z
+  .record(
+    z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,31}$/, 'expected a short name of lower-case letters, digits and -')
+      .refine((name) => name !== 'default', { message: '`default` is the `directory` setting' }),
+    oneDirectory(),
+  )
+  .default({})
+  .describe(
+    'More directories (e.g. a second AD forest, or the local directory beside AD), by name. A sign-in as NAME\\user (or NetBIOS\\user, or user@one of upnSuffixes) goes to that directory; a bare name to the first, `directory` then these in order, that has the user. At most one local directory in all.',
+  );
+
+/** Settings of one directory, whichever plug-in. */
+export type DirectoryConfig = z.output<ReturnType<typeof oneDirectory>>;
 
 /** Validated Active Directory settings. */
 export type ActiveDirectoryConfig = z.output<typeof activeDirectorySchema>;

@@ -1,8 +1,5 @@
 import { z } from 'zod';
 
-/** The directories a reset site may name: today Passgate has one, `default` (several come later). */
-export const RESET_DIRECTORIES = ['default'] as const;
-
 const colour = z
   .string()
   .regex(/^#[0-9a-fA-F]{6}$/, 'expected a colour as #rrggbb')
@@ -51,9 +48,12 @@ export const resetSiteSchema = z
       .optional()
       .describe('Host name the site answers on (the request Host); absent: every host name.'),
     directory: z
-      .enum(RESET_DIRECTORIES)
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,31}$/, 'expected a directory name: default, or a key of directories')
       .default('default')
-      .describe('The directory whose users the site resets and unlocks (today only `default`).'),
+      .describe(
+        'The directory whose users the site identifies, resets and unlocks: `default` (the `directory` setting) or a key of `directories`. The site never touches another.',
+      ),
     actions: z
       .enum(['reset', 'unlock', 'both'])
       .default('both')

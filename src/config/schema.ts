@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { adminSchema } from './admin-schema.js';
 import { attemptsSchema } from './attempts-schema.js';
 import { channelSchema } from './channels.js';
-import { directorySchema } from './directory-schema.js';
+import { directoriesSchema, directorySchema } from './directory-schema.js';
 import { licencesSchema } from './licences-schema.js';
 import { metricsSchema } from './metrics-schema.js';
 import { geoSchema, learningSchema, mfaSessionMinutes } from './policies-schema.js';
@@ -186,6 +186,7 @@ export function configSchemaWith<P extends PluginSchemas>(plugins: P) {
         .describe('Structured logging.'),
       metrics: metricsSchema,
       directory: directorySchema,
+      directories: directoriesSchema,
       passwords: z
         .strictObject({
           scryptCost: z

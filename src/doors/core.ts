@@ -52,8 +52,12 @@ export interface Core<C extends Config = Config> {
   /** Named secrets sealed in the store (the SAML pairwise-NameID key). */
   secrets: StoredSecrets;
   directory: Directory;
+  /** Every directory by name (`default` first, then `directories` in order): a reset site uses its own. */
+  directories: ReadonlyMap<string, Directory>;
   /** Synchronisation of users from Active Directory, when that is the directory. */
   adSync?: AdSync;
+  /** The synchronisation of every AD directory by name (the default's is also `adSync`). */
+  adSyncs: ReadonlyMap<string, AdSync>;
   tokens: TokensRepository;
   tokenTypes: TokenTypes;
   passcodes: PasscodesRepository;

@@ -114,12 +114,12 @@ export class FirstFactor {
   }
 
   /**
-   * Forgets the password failures Passgate counted for an account (its own lockout shield, under
+   * Forgets the password failures Passgate counted for an account of `directory` (its own lockout shield, under
    * the name and, for AD, the account whatever its name): an unlock after the user proved who they are.
    */
-  async forgive(username: string): Promise<void> {
+  async forgive(username: string, directory: Pick<Directory, 'attemptRule'> = this.directory): Promise<void> {
     const name = normalizeUsername(username);
-    const subject = (await this.directory.attemptRule?.(name))?.subject;
+    const subject = (await directory.attemptRule?.(name))?.subject;
     await Promise.all([
       this.throttle.clear(throttleKeys.userName(name)),
       ...(subject ? [this.throttle.clear(throttleKeys.account(subject))] : []),

@@ -178,16 +178,21 @@ export async function composeServices(
   ];
   for (const listen of each((door) => door.listen)) await listen();
 
-  // AD synchronisation: a first run at start-up, then every intervalMinutes (full when due).
-  const adSync =
-    scheduledJobs && core.adSync && config.directory.type === 'ad' && config.directory.sync.enabled
-      ? scheduleAdSync(
-          core.adSync,
-          core.audit,
-          logger.child({ module: 'ad-sync' }),
-          config.directory.sync.intervalMinutes,
-        )
-      : undefined;
+  // AD synchronisation of each directory: a first run at start-up, then every intervalMinutes (full when due).
+  const adSyncs = scheduledJobs
+    ? [...core.adSyncs].flatMap(([name, sync]) =>
+        sync.config.sync.enabled
+          ? [
+              scheduleAdSync(
+                sync,
+                core.audit,
+                logger.child({ module: 'ad-sync', directory: name }),
+                sync.config.sync.intervalMinutes,
+              ),
+            ]
+          : [],
+      )
+    : [];
 
   return {
     app,
@@ -204,7 +209,7 @@ export async function composeServices(
     stop: async () => {
       for (const timer of timers) clearInterval(timer);
       for (const stop of each((door) => door.stop)) await stop();
-      await adSync?.stop();
+      for (const job of adSyncs) await job.stop();
       await engine.dispatcher.close();
     },
   };

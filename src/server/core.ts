@@ -1,14 +1,9 @@
 import { AttemptWriter } from '../attempts/writer.js';
 import type { Clock } from '../clock.js';
-import { ConfigErrors } from '../config/errors.js';
 import { createCodeHasher } from '../crypto/code-hash.js';
 import { secretBoxFromConfig } from '../crypto/master-key.js';
 import type { ScryptParams } from '../crypto/password.js';
-import { AdDirectory } from '../directory/ad/ad-directory.js';
-import { AdConnector } from '../directory/ad/connector.js';
-import { AdSync, type SeatRulesOutcome } from '../directory/ad/sync.js';
-import type { Directory } from '../directory/directory.js';
-import { LocalDirectory } from '../directory/local/local-directory.js';
+import { DEFAULT_DIRECTORY } from '../directory/naming.js';
 import type { Core as CoreOf } from '../doors/core.js';
 import { SecondFactor } from '../engine/second-factor.js';
 import { Throttle } from '../engine/throttle.js';
@@ -22,10 +17,11 @@ import { createLogger, type Logger } from '../observability/logger.js';
 import { LearnedTrust } from '../policy/authentication/context/learned-trust.js';
 import { LoginHistory } from '../policy/authentication/context/login-history.js';
 import type { Database } from '../store/database.js';
-import { createRepositories, type Repositories } from '../store/repository-set.js';
+import { createRepositories } from '../store/repository-set.js';
 import { createTokenTypes, TOKEN_TYPES } from '../tokens/registry.js';
 import type { TokenTypePlugin } from '../tokens/token-type.js';
 import type { Config } from './config.js';
+import { createDirectories } from './directories.js';
 import { composeSessions } from './sessions.js';
 
 /**
@@ -61,15 +57,17 @@ export function composeCore(
   const seats = new Seats({ repository: repositories.seats, audit, clock, logger, terms: licence });
   seats.warnWhenExpired();
   const seatRules = new SeatRules(seats, repositories.seats, config.licences.rules, audit, logger);
-  const { directory, adSync } = createDirectory(
+  const { directory, directories, adSyncs } = createDirectories({
     config,
     repositories,
     database,
+    scrypt: scryptParams(config),
     clock,
     logger,
     endSessionsOfInactiveUsers,
-    config.licences.rules.length > 0 ? () => seatRules.apply() : undefined,
-  );
+    ...(config.licences.rules.length > 0 ? { applySeatRules: () => seatRules.apply() } : {}),
+  });
+  const adSync = adSyncs.get(DEFAULT_DIRECTORY);
   const passcodeHasher = createCodeHasher(box.derive('passcodes'));
   const tokenTypes = createTokenTypes(
     {
@@ -104,7 +102,9 @@ export function composeCore(
     keys,
     secrets: new StoredSecrets(database.db, box, clock),
     directory,
+    directories,
     ...(adSync ? { adSync } : {}),
+    adSyncs,
     tokens,
     tokenTypes,
     passcodes,
@@ -117,40 +117,6 @@ export function composeCore(
     loginHistory: new LoginHistory(repositories.loginHistory, clock),
     seats,
     attempts,
-  };
-}
-
-/** The directory the configuration names: the embedded local one, or Active Directory (and its sync). */
-function createDirectory(
-  config: Config,
-  repositories: Pick<Repositories, 'users' | 'directoryUsers' | 'directoryState' | 'sessions' | 'audit'>,
-  database: Database,
-  clock: Clock,
-  logger: Logger,
-  endSessionsOfInactiveUsers: () => Promise<number>,
-  applySeatRules?: () => Promise<SeatRulesOutcome[]>,
-): { directory: Directory; adSync?: AdSync } {
-  const settings = config.directory;
-  if (settings.type === 'local')
-    return { directory: new LocalDirectory(repositories.users, database, scryptParams(config)) };
-  const password = process.env[settings.bindPasswordEnv];
-  if (!password) {
-    throw ConfigErrors.CONFIG_INVALID({
-      detail: `directory.bindPasswordEnv: environment variable ${settings.bindPasswordEnv} is not set`,
-    });
-  }
-  const connector = new AdConnector(settings, password, logger.child({ module: 'ad' }));
-  return {
-    directory: new AdDirectory(settings, connector, repositories.users, clock),
-    adSync: new AdSync(
-      settings,
-      connector,
-      repositories.directoryUsers,
-      repositories.directoryState,
-      clock,
-      endSessionsOfInactiveUsers,
-      applySeatRules,
-    ),
   };
 }
 

@@ -6,7 +6,7 @@ import { describeError, PassgateError } from '../../errors.js';
 import { type GlobalOptions, say, withCore } from '../context.js';
 import type { CliIo } from '../io.js';
 
-/** `passgate sync [--full]`: import users from Active Directory now. */
+/** `passgate sync [--full] [--directory NAME]`: import users from Active Directory now. */
 export function registerSyncCommand(program: Command, io: CliIo): void {
   program
     .command('sync')
@@ -14,12 +14,22 @@ export function registerSyncCommand(program: Command, io: CliIo): void {
       'Import users from Active Directory: incremental (what changed since the last run), or --full (everyone; marks users no longer in scope)',
     )
     .option('--full', 'read every user in scope and mark the ones not found as removed')
-    .action(async (options: { full?: boolean }) => {
+    .option(
+      '--directory <name>',
+      'the AD directory to synchronise (default, or a key of directories)',
+      'default',
+    )
+    .action(async (options: { full?: boolean; directory: string }) => {
       await withCore(program.opts<GlobalOptions>(), async (core) => {
-        if (!core.adSync) {
-          throw ConfigErrors.CONFIG_INVALID({ detail: 'directory.type: sync needs directory.type: ad' });
+        const sync = core.adSyncs.get(options.directory);
+        if (!sync) {
+          throw ConfigErrors.CONFIG_INVALID({
+            detail:
+              options.directory === 'default'
+                ? 'directory.type: sync needs directory.type: ad'
+                : `--directory ${options.directory}: no AD directory of that name in directories`,
+          });
         }
-        const sync = core.adSync;
         const full = options.full ?? (await sync.fullDue());
         const bar = new SingleBar(
           {

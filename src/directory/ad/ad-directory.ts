@@ -13,6 +13,7 @@ import type { ActiveDirectoryConfig } from '../../config/directory-schema.js';
 import type { User, UsersRepository } from '../../store/repositories/users.js';
 import type { Directory, DirectoryAttemptRule, PasswordRules } from '../directory.js';
 import { DirectoryErrors } from '../errors.js';
+import { DEFAULT_DIRECTORY, DirectoryNaming } from '../naming.js';
 import { bindRefusal } from './bind-outcome.js';
 import type { AdConnector } from './connector.js';
 import { BINARY_ATTRIBUTES, toDirectoryUser, userAttributes } from './entry.js';
@@ -43,6 +44,8 @@ export class AdDirectory implements Directory {
     private readonly connector: AdConnector,
     private readonly users: UsersRepository,
     private readonly clock: Clock,
+    /** Which directory this is among several: its users' names and source in the store. */
+    readonly naming = new DirectoryNaming(DEFAULT_DIRECTORY, AD_SOURCE),
   ) {
     this.userFilter = FilterParser.parseString(config.userFilter);
   }
@@ -84,8 +87,8 @@ export class AdDirectory implements Directory {
 
   /** Looks the user up again (a session reused without a password): disabled or gone since counts. */
   async current(user: User): Promise<User | undefined> {
-    if (user.source !== AD_SOURCE) return user;
-    const entry = await this.findEntry(user.username).catch((error: unknown) => {
+    if (user.source !== this.naming.source) return user;
+    const entry = await this.findEntry(this.naming.fromStore(user.username)).catch((error: unknown) => {
       if (DirectoryErrors.is(error, 'INVALID_CREDENTIALS')) return undefined;
       throw error;
     });
@@ -183,8 +186,8 @@ export class AdDirectory implements Directory {
   async refresh(entry: Entry): Promise<User> {
     const groups = await this.groupsOf(entry.dn);
     const { user } = await this.users.upsertFromDirectory(
-      toDirectoryUser(entry, groups, this.config, this.clock()),
-      AD_SOURCE,
+      this.naming.user(toDirectoryUser(entry, groups, this.config, this.clock())),
+      this.naming.source,
     );
     return user;
   }

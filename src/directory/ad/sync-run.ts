@@ -2,7 +2,7 @@ import type { Entry } from 'ldapts';
 import type { ActiveDirectoryConfig } from '../../config/directory-schema.js';
 import type { DirectoryUsersRepository, SyncedUser } from '../../store/repositories/directory-users.js';
 import { type DirectoryUser, normalizeUsername } from '../../store/repositories/users.js';
-import { AD_SOURCE } from './ad-directory.js';
+import type { DirectoryNaming } from '../naming.js';
 import { type MappingProblem, toDirectoryUser } from './entry.js';
 import { guidToUuid } from './object-guid.js';
 import { type GroupIndex, type Membership, scopeTest, values } from './sync-groups.js';
@@ -76,6 +76,7 @@ export class SyncRun {
 
   constructor(
     private readonly config: ActiveDirectoryConfig,
+    private readonly naming: DirectoryNaming,
     private readonly users: DirectoryUsersRepository,
     private readonly groups: GroupIndex,
     private readonly now: number,
@@ -117,7 +118,9 @@ export class SyncRun {
         continue;
       }
       this.inScope.add(id);
-      const user = toDirectoryUser(entry, membership.names, this.config, this.now, this.summary.problems);
+      const user = this.naming.user(
+        toDirectoryUser(entry, membership.names, this.config, this.now, this.summary.problems),
+      );
       if (!normalizeUsername(user.username)) {
         this.problem(entry.dn, this.config.attributes.username, '', 'empty: the user cannot sign in');
         continue;
@@ -129,7 +132,7 @@ export class SyncRun {
     if (outside.length > 0) await this.remove(outside);
     if (batch.length > 0) {
       await this.write(async () => {
-        const results = await stored(this.users.syncFromDirectory(batch, AD_SOURCE));
+        const results = await stored(this.users.syncFromDirectory(batch, this.naming.source));
         for (const [i, result] of results.entries()) this.count(batch[i]!, result);
       });
     }
@@ -168,8 +171,8 @@ export class SyncRun {
   async settleConflicts(): Promise<void> {
     await this.flush();
     for (const user of this.conflicts.splice(0)) {
-      await stored(this.users.releaseRemovedName(normalizeUsername(user.username), AD_SOURCE));
-      const [result] = await stored(this.users.syncFromDirectory([user], AD_SOURCE));
+      await stored(this.users.releaseRemovedName(normalizeUsername(user.username), this.naming.source));
+      const [result] = await stored(this.users.syncFromDirectory([user], this.naming.source));
       if (result!.outcome !== 'conflict') {
         this.count(user, result!);
         continue;
@@ -183,7 +186,7 @@ export class SyncRun {
       const known = await stored(this.users.findByExternalId(user.externalId));
       if (known) {
         const [kept] = await stored(
-          this.users.syncFromDirectory([{ ...user, username: known.username }], AD_SOURCE),
+          this.users.syncFromDirectory([{ ...user, username: known.username }], this.naming.source),
         );
         if (kept!.outcome !== 'conflict') this.count(user, kept!);
       }

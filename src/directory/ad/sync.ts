@@ -14,6 +14,7 @@ import type { Clock } from '../../clock.js';
 import type { ActiveDirectoryConfig } from '../../config/directory-schema.js';
 import type { DirectoryStateRepository } from '../../store/repositories/directory-state.js';
 import type { DirectoryUsersRepository } from '../../store/repositories/directory-users.js';
+import { DEFAULT_DIRECTORY, DirectoryNaming } from '../naming.js';
 import { AD_SOURCE } from './ad-directory.js';
 import type { AdConnector } from './connector.js';
 import { userAttributes } from './entry.js';
@@ -76,7 +77,8 @@ export class AdSync {
   private readonly attributes: string[];
 
   constructor(
-    private readonly config: ActiveDirectoryConfig,
+    /** The directory's settings (its sync schedule among them). */
+    readonly config: ActiveDirectoryConfig,
     private readonly connector: AdConnector,
     private readonly users: DirectoryUsersRepository,
     private readonly state: DirectoryStateRepository,
@@ -85,17 +87,25 @@ export class AdSync {
     private readonly endSessions: () => Promise<number> = async () => 0,
     /** Applies the licence's seat rules to the users as the run left them (idempotent). */
     private readonly applySeatRules?: () => Promise<SeatRulesOutcome[]>,
+    /** Which directory this is among several: its users' names, source and state keys. */
+    readonly naming = new DirectoryNaming(DEFAULT_DIRECTORY, AD_SOURCE),
   ) {
     // msDS-ResultantPSO (for sign-ins' lockout rule) is computed by the DC for each entry: a third
     // of the DC's time in a full run, for nothing here.
     this.attributes = [...userAttributes(config).filter((a) => a !== 'msDS-ResultantPSO'), 'memberOf'];
   }
 
+  /** This directory's key of a directory_state entry. */
+  private key(name: string): string {
+    return this.naming.stateKey(name);
+  }
+
   /** Whether the next run must be full (never synchronised, or the full period has passed). */
   async fullDue(): Promise<boolean> {
-    const last = Number((await this.state.get(FULL_KEY)) ?? 0);
+    const last = Number((await this.state.get(this.key(FULL_KEY))) ?? 0);
     return (
-      !(await this.state.get(USN_KEY)) || this.clock() - last >= this.config.sync.fullEveryHours * 3600_000
+      !(await this.state.get(this.key(USN_KEY))) ||
+      this.clock() - last >= this.config.sync.fullEveryHours * 3600_000
     );
   }
 
@@ -107,8 +117,10 @@ export class AdSync {
   async run(options: SyncOptions = {}): Promise<SyncSummary> {
     const began = performance.now();
     const holder = `${hostname()}:${process.pid}:${randomUUID()}`;
-    if (!(await this.state.acquire(LEASE_KEY, holder, this.clock() + LEASE_MS))) {
-      throw SyncErrors.SYNC_RUNNING({ detail: `lease ${LEASE_KEY}: ${await this.state.get(LEASE_KEY)}` });
+    if (!(await this.state.acquire(this.key(LEASE_KEY), holder, this.clock() + LEASE_MS))) {
+      throw SyncErrors.SYNC_RUNNING({
+        detail: `lease ${this.key(LEASE_KEY)}: ${await this.state.get(this.key(LEASE_KEY))}`,
+      });
     }
     try {
       const outcome = await this.connector.asService(async (client) => {
@@ -127,7 +139,7 @@ export class AdSync {
       outcome.summary.durationMs = Math.round(performance.now() - began);
       return outcome.summary;
     } finally {
-      await this.state.release(LEASE_KEY, holder).catch(() => {});
+      await this.state.release(this.key(LEASE_KEY), holder).catch(() => {});
     }
   }
 
@@ -135,7 +147,7 @@ export class AdSync {
     const startedAt = this.clock();
     const dc = await position(client, this.config.baseDn);
     const [previousUsn, previousSource] = await stored(
-      Promise.all([this.state.get(USN_KEY), this.state.get(USN_SOURCE_KEY)]),
+      Promise.all([this.state.get(this.key(USN_KEY)), this.state.get(this.key(USN_SOURCE_KEY))]),
     );
     const full =
       options.full === true ||
@@ -144,7 +156,7 @@ export class AdSync {
       BigInt(previousUsn) > dc.usn;
     const groups = await GroupIndex.read(client, dc.domain, this.config.sync.pageSize);
     let expected = 0;
-    const run = new SyncRun(this.config, this.users, groups, startedAt, full, (seen) => {
+    const run = new SyncRun(this.config, this.naming, this.users, groups, startedAt, full, (seen) => {
       options.signal?.throwIfAborted();
       options.onProgress?.(seen, expected);
     });
@@ -157,9 +169,9 @@ export class AdSync {
       throw error;
     }
     await run.settleConflicts(); // after every write and removal: a removed user's name is free
-    await stored(this.state.set(USN_KEY, dc.usn.toString()));
-    await stored(this.state.set(USN_SOURCE_KEY, dc.source));
-    if (full) await stored(this.state.set(FULL_KEY, String(startedAt)));
+    await stored(this.state.set(this.key(USN_KEY), dc.usn.toString()));
+    await stored(this.state.set(this.key(USN_SOURCE_KEY), dc.source));
+    if (full) await stored(this.state.set(this.key(FULL_KEY), String(startedAt)));
     return run.summary;
   }
 
@@ -174,7 +186,7 @@ export class AdSync {
     expect: (count: number) => void,
   ): Promise<void> {
     if (full) {
-      const known = await stored(this.users.activeExternalIds(AD_SOURCE));
+      const known = await stored(this.users.activeExternalIds(this.naming.source));
       expect(known.length);
       for (const base of syncBases(this.config)) {
         for await (const entries of this.search(client, base, this.config.userFilter))
@@ -225,7 +237,7 @@ export class AdSync {
     }
     const names = [...changedGroups.map((g) => g.name), ...deletedGroups];
     await run.flush(); // the group lists just written are the ones to look at
-    const former = names.length > 0 ? await stored(this.users.inGroups(AD_SOURCE, names)) : [];
+    const former = names.length > 0 ? await stored(this.users.inGroups(this.naming.source, names)) : [];
     const unread = former.filter((id) => !run.seen.has(id));
     for (let i = 0; i < unread.length; i += GUIDS_PER_SEARCH) {
       const byGuid = new OrFilter({

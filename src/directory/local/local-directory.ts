@@ -3,6 +3,7 @@ import type { Database } from '../../store/database.js';
 import type { User, UsersRepository } from '../../store/repositories/users.js';
 import type { Directory, PasswordRules } from '../directory.js';
 import { DirectoryErrors, PasswordRefusalCause } from '../errors.js';
+import { DEFAULT_DIRECTORY, DirectoryNaming } from '../naming.js';
 
 /**
  * The local directory's rules for a new password: a length only (what `passgate user add` asks);
@@ -27,10 +28,12 @@ export class LocalDirectory implements Directory {
     private readonly users: UsersRepository,
     private readonly database: Database,
     private readonly params: ScryptParams,
+    /** Which directory this is among several: its users' names in the store. */
+    readonly naming = new DirectoryNaming(DEFAULT_DIRECTORY, 'local'),
   ) {}
 
   async authenticate(username: string, password: string): Promise<User> {
-    const found = await this.users.findCredentials(username);
+    const found = await this.credentials(username);
     this.decoyHash ??= hashPassword('decoy password', this.params);
     const stored = found?.passwordHash ?? (await this.decoyHash);
     const valid = (await verifyPassword(password, stored)) && found?.passwordHash != null;
@@ -45,11 +48,11 @@ export class LocalDirectory implements Directory {
   }
 
   async find(username: string): Promise<User | undefined> {
-    return this.users.findByUsername(username);
+    return (await this.credentials(username))?.user;
   }
 
   async resetPassword(username: string, newPassword: string): Promise<void> {
-    const user = await this.users.findByUsername(username);
+    const user = await this.find(username);
     if (!user) throw DirectoryErrors.INVALID_CREDENTIALS({ detail: `no local user "${username}"` });
     if ([...newPassword].length < LOCAL_PASSWORD_RULES.minLength)
       throw DirectoryErrors.PASSWORD_REJECTED({
@@ -64,6 +67,15 @@ export class LocalDirectory implements Directory {
 
   async passwordRules(): Promise<PasswordRules> {
     return LOCAL_PASSWORD_RULES;
+  }
+
+  /**
+   * A user of this directory and their password hash: the store also holds other directories'
+   * users (AD's, without a password here), which this one never answers for.
+   */
+  private async credentials(username: string) {
+    const found = await this.users.findCredentials(this.naming.toStore(username));
+    return found?.user.source === this.naming.source ? found : undefined;
   }
 
   async ping(): Promise<void> {

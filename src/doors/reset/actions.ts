@@ -12,7 +12,7 @@ import type { ResetAction } from './site.js';
 
 /** What the last step of a journey acts with. */
 export interface ActionDeps {
-  directory: Pick<Directory, 'resetPassword' | 'unlock'>;
+  directory: Pick<Directory, 'resetPassword' | 'unlock' | 'attemptRule'>;
   firstFactor: Pick<FirstFactor, 'forgive'>;
   sessions: Pick<Sessions, 'revokeUser'>;
   users: Pick<UsersRepository, 'findById'>;
@@ -57,7 +57,7 @@ export async function act(
       details.sessionsEnded = ended.length;
     } else {
       await deps.directory.unlock(journey.username);
-      await deps.firstFactor.forgive(journey.username);
+      await deps.firstFactor.forgive(journey.username, deps.directory);
     }
   } catch (error) {
     const refused = DirectoryErrors.is(error, 'PASSWORD_REJECTED');

@@ -1,4 +1,5 @@
 import { type Request, type Response, Router } from 'express';
+import { ConfigErrors } from '../../config/errors.js';
 import type { ResetSite } from '../../config/reset-schema.js';
 import { BrowserBinding } from '../../login/browser-binding.js';
 import type { DoorContext } from '../door.js';
@@ -49,8 +50,7 @@ export function createReset(context: DoorContext): Reset {
       path: sitePath,
     }),
   };
-  const actions: ActionDeps = {
-    directory: core.directory,
+  const actions: Omit<ActionDeps, 'directory'> = {
     firstFactor: engine.firstFactor,
     sessions: engine.sessions,
     users: core.users,
@@ -66,6 +66,11 @@ export function createReset(context: DoorContext): Reset {
   };
   const router = Router();
   for (const site of settings.sites) {
+    const directory = core.directories.get(site.directory);
+    if (!directory)
+      throw ConfigErrors.CONFIG_INVALID({
+        detail: `reset.sites (${site.name}).directory: no directory named "${site.directory}" (default, or a key of directories)`,
+      });
     const language = (req: Request) => translations.detect(req, site.language);
     const logo = readLogo(site);
     const page: SitePage = async (req: Request, res: Response, view, locals, status = 200) => {
@@ -90,7 +95,7 @@ export function createReset(context: DoorContext): Reset {
         logo,
         journeys,
         identify: {
-          directory: core.directory,
+          directory,
           seats: engine.seats,
           policy: engine.policy,
           challenges: engine.challenges,
@@ -103,8 +108,8 @@ export function createReset(context: DoorContext): Reset {
           },
           now: clock,
         },
-        actions,
-        passwordRules: (username) => core.directory.passwordRules(username),
+        actions: { ...actions, directory },
+        passwordRules: (username) => directory.passwordRules(username),
         page,
         language,
         applicationName: titleOf(site),
