@@ -171,13 +171,30 @@ function crossOptionProblems(config: Config, parsed: ParsedConfig): CrossOptionP
   if (config.database.retryMaxDelayMs < config.database.retryInitialDelayMs) {
     fail('database.retryMaxDelayMs', 'must not be smaller than database.retryInitialDelayMs');
   }
-  const ad = config.directory.type === 'ad' ? config.directory : undefined;
-  if (ad && !ad.startTls && !ad.allowPlainLdap && ad.urls.some((url) => url.startsWith('ldap://'))) {
+  const directories = [
+    ['directory', config.directory] as const,
+    ...Object.entries(config.directories).map(([name, d]) => [`directories.${name}`, d] as const),
+  ];
+  for (const [key, ad] of directories) {
+    if (
+      ad.type !== 'ad' ||
+      ad.startTls ||
+      ad.allowPlainLdap ||
+      !ad.urls.some((url) => url.startsWith('ldap://'))
+    )
+      continue;
     // Plain ldap:// would send every password in clear.
-    fail(
-      'directory.urls',
-      'ldap:// needs directory.startTls: true (or allowPlainLdap: true, for tests only)',
-    );
+    fail(`${key}.urls`, `ldap:// needs ${key}.startTls: true (or allowPlainLdap: true, for tests only)`);
+  }
+  const locals = directories.filter(([, d]) => d.type === 'local').map(([key]) => key);
+  if (locals.length > 1) fail('directories', `at most one local directory (${locals.join(', ')} are local)`);
+  const directoryNames = new Set(['default', ...Object.keys(config.directories)]);
+  for (const [i, site] of config.reset.sites.entries()) {
+    if (!directoryNames.has(site.directory))
+      fail(
+        `reset.sites.${i}.directory`,
+        `no directory "${site.directory}" (default, or a key of directories)`,
+      );
   }
   for (const { key, problem } of retentionProblems(config)) fail(key, problem);
   const names = config.dispatch.gateways.map((g) => g.name);

@@ -18,6 +18,12 @@ export const DirectoryErrors = defineErrors({
     status: 400,
     publicMessage: 'The new password does not meet the password policy (length, complexity or history).',
   },
+  // The connection to AD is not encrypted (ldap:// without StartTLS): a new password would cross
+  // the network in clear before AD refused it. The administrator reads why in the log and audit.
+  PASSWORD_WRITE_UNENCRYPTED: {
+    status: 503,
+    publicMessage: 'Passwords cannot be changed here just now. Contact your helpdesk.',
+  },
   DIRECTORY_UNAVAILABLE: {
     status: 503,
     publicMessage: 'Sign-in is temporarily unavailable. Please try again shortly.',

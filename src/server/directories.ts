@@ -48,11 +48,6 @@ export function createDirectories(deps: DirectoryDeps): ComposedDirectories {
     [DEFAULT_DIRECTORY, deps.config.directory],
     ...Object.entries(deps.config.directories),
   ];
-  const locals = named.filter(([, settings]) => settings.type === 'local').map(([name]) => name);
-  if (locals.length > 1)
-    throw ConfigErrors.CONFIG_INVALID({
-      detail: `directories: at most one local directory (${locals.join(', ')} are local)`,
-    });
   const members: DirectoryMember[] = [];
   const adSyncs = new Map<string, AdSync>();
   for (const [name, settings] of named) {

@@ -107,6 +107,36 @@ describe('configuration', () => {
     );
   });
 
+  it('checks every directory: plain LDAP, one local directory, the directory of each reset site', () => {
+    const ad = { type: 'ad', baseDn: 'DC=x', bindDn: 'x', bindPasswordEnv: 'X' } as const;
+    const message = errorOf(() =>
+      loadConfig({
+        env: {},
+        overrides: {
+          directories: {
+            partner: { ...ad, urls: ['ldap://dc2:389'] },
+            secure: { ...ad, urls: ['ldap://dc3:389'], startTls: true },
+            staff: { type: 'local' },
+          },
+          reset: {
+            sites: [
+              { name: 'corp', directory: 'default' },
+              { name: 'elsewhere', path: '/elsewhere', directory: 'nowhere' },
+            ],
+          },
+        },
+      }),
+    ).split('\n');
+    expect(message).toEqual([
+      'directories.partner.urls: ldap:// needs directories.partner.startTls: true (or allowPlainLdap: true, for tests only)',
+      'directories: at most one local directory (directory, directories.staff are local)',
+      'reset.sites.1.directory: no directory "nowhere" (default, or a key of directories)',
+    ]);
+    expect(
+      errorOf(() => loadConfig({ env: {}, overrides: { directories: { default: { type: 'local' } } } })),
+    ).toContain('`default` is the `directory` setting');
+  });
+
   it('names a value of the wrong type', () => {
     const { file } = writeConfig({ passwords: { scryptCost: 'high' } });
     expect(errorOf(() => loadConfig({ file, env: {} }))).toMatch(

@@ -107,6 +107,7 @@ export class AdDirectory implements Directory {
 
   /** A user's own password change: AD checks the old one (delete old value, add new one). */
   async changePassword(username: string, oldPassword: string, newPassword: string): Promise<void> {
+    this.refuseUnencryptedWrite();
     const entry = await this.findEntry(username);
     const changes = [
       new Change({ operation: 'delete', modification: passwordAttribute(oldPassword) }),
@@ -136,6 +137,7 @@ export class AdDirectory implements Directory {
    * pwdLastSet = -1 (now): the user is not made to change the password again at the next sign-in.
    */
   async resetPassword(username: string, newPassword: string): Promise<void> {
+    this.refuseUnencryptedWrite();
     const entry = await this.findEntry(username);
     await this.connector.asService((client) =>
       this.modifyPassword(client, entry.dn, [
@@ -242,6 +244,18 @@ export class AdDirectory implements Directory {
       throw DirectoryErrors.AMBIGUOUS_LOGIN_NAME({ detail: `"${username}" matches more than one AD user` });
     }
     return searchEntries[0]!;
+  }
+
+  /**
+   * Refuses a password write before anything is sent when a DC may be reached over ldap://
+   * without StartTLS (`allowPlainLdap`): the password would travel in clear, and AD would refuse it anyway.
+   */
+  private refuseUnencryptedWrite(): void {
+    const plain = this.config.startTls ? [] : this.config.urls.filter((url) => url.startsWith('ldap://'));
+    if (plain.length > 0)
+      throw DirectoryErrors.PASSWORD_WRITE_UNENCRYPTED({
+        detail: `password writes need LDAPS or StartTLS; ${plain.join(', ')} is plain LDAP (directory.startTls is off)`,
+      });
   }
 
   private async modifyPassword(client: Client, dn: string, changes: Change[]): Promise<void> {
