@@ -128,10 +128,7 @@ export const directorySchema = oneDirectory()
  */
 export const directoriesSchema = z
   .record(
-    z
-      .string()
-      .regex(/^[a-z][a-z0-9-]{0,31}$/, 'expected a short name of lower-case letters, digits and -')
-      .refine((name) => name !== 'default', { message: '`default` is the `directory` setting' }),
+    z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'expected a short name of lower-case letters, digits and -'),
     oneDirectory(),
   )
   .default({})

@@ -186,6 +186,8 @@ function crossOptionProblems(config: Config, parsed: ParsedConfig): CrossOptionP
     // Plain ldap:// would send every password in clear.
     fail(`${key}.urls`, `ldap:// needs ${key}.startTls: true (or allowPlainLdap: true, for tests only)`);
   }
+  if ('default' in config.directories)
+    fail('directories.default', '`default` is the `directory` setting: name this one otherwise');
   const locals = directories.filter(([, d]) => d.type === 'local').map(([key]) => key);
   if (locals.length > 1) fail('directories', `at most one local directory (${locals.join(', ')} are local)`);
   const directoryNames = new Set(['default', ...Object.keys(config.directories)]);

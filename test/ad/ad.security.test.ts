@@ -2,7 +2,16 @@
 // metacharacters in login names never widen the search to another user (every fixture user has
 // the same password, so a match would sign in), and odd passwords never become anonymous binds.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type AdCore, badPwdCount, code, createAdCore, recordBinds } from '../support/ad.js';
+import type { AdDirectory } from '../../src/directory/ad/ad-directory.js';
+import {
+  type AdCore,
+  badPwdCount,
+  code,
+  createAdCore,
+  directBind,
+  recordBinds,
+  rejection,
+} from '../support/ad.js';
 import { createGroup, createUser, DEFAULT_PASSWORD, holdDc, requireDc } from '../support/samba/index.js';
 
 const dc = requireDc(inject('samba'));
@@ -111,5 +120,39 @@ describe('passwords that are no password', () => {
     } finally {
       binds.restore();
     }
+  });
+});
+
+describe('password writes on an unencrypted connection', () => {
+  it('are refused before anything is sent over ldap:// without StartTLS; the same DC over StartTLS takes them', async () => {
+    const user = await createUser(dc, { sam: 'as-plain' });
+    const host = new URL(dc.url).hostname;
+    const plain = await createAdCore(dc, {
+      directory: { urls: [`ldap://${host}:389`], allowPlainLdap: true },
+    });
+    const binds = recordBinds();
+    try {
+      const reset = await rejection(plain.core.directory.resetPassword(user.sam, 'Never-sent-1'));
+      expect(reset.code).toBe('PASSWORD_WRITE_UNENCRYPTED');
+      expect(reset.status).toBe(503);
+      expect(reset.publicMessage).not.toMatch(/ldap/i);
+      expect(reset.message).toContain(`ldap://${host}:389 is plain LDAP`);
+      const directory = plain.core.directory as AdDirectory;
+      expect(await code(directory.changePassword(user.sam, DEFAULT_PASSWORD, 'Never-sent-2'))).toBe(
+        'PASSWORD_WRITE_UNENCRYPTED',
+      );
+      expect(binds.spy).not.toHaveBeenCalled();
+    } finally {
+      binds.restore();
+      await plain.close();
+    }
+    expect(await directBind(dc, user.dn, DEFAULT_PASSWORD)).toBe('ok');
+    const startTls = await createAdCore(dc, { directory: { urls: [`ldap://${host}:389`], startTls: true } });
+    try {
+      await startTls.core.directory.resetPassword(user.sam, 'Over-start-tls-3');
+    } finally {
+      await startTls.close();
+    }
+    expect(await directBind(dc, user.dn, 'Over-start-tls-3')).toBe('ok');
   });
 });
