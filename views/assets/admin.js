@@ -1,6 +1,6 @@
 // The administration site's grids, enhanced: drag a row of the "columns" form to reorder the
 // columns (the position fields follow). Without JavaScript the form works as it is: type the
-// positions, or use the up/down buttons.
+// positions, or use the up/down buttons. Policy forms show only the chosen variant's fields.
 
 function renumber(body) {
   let position = 1;
@@ -36,6 +36,18 @@ function enhance(form) {
   });
 }
 
+// Policy forms: of the fieldsets of a choice (a rule's action, a token's type), show only the
+// chosen one's. Without JavaScript all are shown, and the server reads only the chosen one.
+function showChosenVariant(select) {
+  for (const fieldset of document.querySelectorAll('fieldset[data-variant-of]')) {
+    if (fieldset.dataset.variantOf === select.id) fieldset.hidden = fieldset.dataset.variant !== select.value;
+  }
+}
+
 document.addEventListener('DOMContentLoaded', () => {
   for (const form of document.querySelectorAll('form.columns-form')) enhance(form);
+  for (const select of document.querySelectorAll('select.variant-choice')) {
+    select.addEventListener('change', () => showChosenVariant(select));
+    showChosenVariant(select);
+  }
 });
