@@ -34,6 +34,7 @@ export interface Tables {
   seat_pools: SeatPoolRow;
   grid_preferences: GridPreferenceRow;
   sign_in_attempts: SignInAttemptRow;
+  sign_in_attempt_days: SignInAttemptDayRow;
   user_search_terms: UserSearchTermRow;
 }
 
@@ -75,6 +76,23 @@ export interface GridPreferenceRow {
   /** JSON array of `{ id, visible, size }` in the chosen order. */
   columns: string;
   updated_at: number;
+}
+
+/**
+ * Attempts per UTC day, country, result, door and application (migration 0024), kept by the
+ * attempt writer in each batch's transaction: what the map reads for whole days. Text keys are
+ * '' for none.
+ */
+export interface SignInAttemptDayRow {
+  /** The UTC midnight the day starts at (epoch ms). */
+  day: number;
+  country: string;
+  result: string;
+  door: string;
+  application: string;
+  attempts: number;
+  /** How many of them were the user's first from that country. */
+  first_seen: number;
 }
 
 /** One sign-in attempt of any door (migration 0017): the monitoring record, written in batches. */

@@ -172,6 +172,44 @@ describe.each<Backend>(['sqlite', 'postgres'])('monitoring counts on %s', (backe
     expect(drill.topNetworks.map((n) => n.key).sort()).toEqual(['10.1.2.0/24', '192.168.1.0/24']);
   });
 
+  it('keeps the day counts equal to a GROUP BY over the attempts, through inserts and pruning, and answers the same with or without them', async () => {
+    const { db } = test.core.database;
+    const stats = test.core.repositories.attemptStatistics;
+    const grouped = async () => {
+      const { rows } = await sql<Record<string, string | number>>`select (at / 86400000) * 86400000 as day,
+        coalesce(country, '') as country, result, door, coalesce(application, '') as application,
+        count(*) as attempts, sum(first_seen) as first_seen from sign_in_attempts
+        group by (at / 86400000) * 86400000, coalesce(country, ''), result, door, coalesce(application, '')`.execute(
+        db,
+      );
+      return rows.map((r) => Object.values(r).map(String).join('|')).sort();
+    };
+    const kept = async () =>
+      (await db.selectFrom('sign_in_attempt_days').selectAll().execute())
+        .map((r) =>
+          [r.day, r.country, r.result, r.door, r.application, r.attempts, r.first_seen].map(String).join('|'),
+        )
+        .sort();
+    expect(await kept()).toEqual(await grouped());
+    // A user filter reads the attempts alone; the same counts as the days for the same attempts.
+    for (const filter of [last30(), { ...last30(), door: 'saml' }, { ...last30(), results: ['denied'] }]) {
+      const viaDays = await stats.countsByCountry(filter);
+      const users = await Promise.all(USERS.map((user) => stats.countsByCountry({ ...filter, user })));
+      const summed = new Map<string, number>();
+      for (const counts of users)
+        for (const [country, n] of counts) summed.set(country, (summed.get(country) ?? 0) + n);
+      expect(viaDays).toEqual(summed);
+      const drill = await stats.drillDown({ ...filter, country: 'NL' });
+      expect(drill.byDayAndResult).toEqual(await stats.byDayAndResult({ ...filter, country: 'NL' }));
+    }
+    // Pruning part of a day takes exactly those attempts off its counts.
+    await test.core.repositories.signInAttempts.prune(NOW - 35 * DAY - 5 * HOUR, 3);
+    expect(await kept()).toEqual(await grouped());
+    expect(await stats.countsByCountry({ from: 0, to: NOW + 1 })).toEqual(
+      await sqlCount('at >= ? and at < ?', [0, NOW + 1]),
+    );
+  });
+
   it('counts attempts per day and result for the chart, the sum equal to the filter total', async () => {
     const stats = test.core.repositories.attemptStatistics;
     const days = await stats.byDayAndResult(last30());

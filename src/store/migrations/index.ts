@@ -18,6 +18,7 @@ import * as userSearch from './0016-user-search.js';
 import * as signInAttempts from './0017-sign-in-attempts.js';
 import * as throttleRules from './0019-throttle-rules.js';
 import * as deliveryStatistics from './0023-delivery-statistics.js';
+import * as attemptDays from './0024-attempt-days.js';
 
 /**
  * Every migration, in order. Names sort lexically; a new migration is one file plus one line
@@ -44,4 +45,5 @@ export const migrations: Record<string, Migration> = {
   '0017-sign-in-attempts': signInAttempts,
   '0019-throttle-rules': throttleRules,
   '0023-delivery-statistics': deliveryStatistics,
+  '0024-attempt-days': attemptDays,
 };

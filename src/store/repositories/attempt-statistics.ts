@@ -1,5 +1,5 @@
 import { type Kysely, type SelectQueryBuilder, sql } from 'kysely';
-import type { Tables } from '../tables.js';
+import type { SignInAttemptRow, Tables } from '../tables.js';
 
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
@@ -42,7 +42,47 @@ export interface DrillDown {
   topUsers: Array<{ user: string; count: number; failures: number }>;
   /** The source networks (/24, /48) with the most attempts. */
   topNetworks: Counted<string>[];
+  /** Per UTC day and result (the chart), as {@link AttemptStatisticsRepository.byDayAndResult} counts them. */
+  byDayAndResult: Array<{ day: number; result: string; count: number }>;
 }
+
+/** The map's figures for a filter. */
+export interface AttemptMap {
+  counts: Map<string, number>;
+  /** Countries where an attempt was the user's first from there. */
+  marked: Set<string>;
+}
+
+/** The grid's sortable columns and the column each orders by. */
+const SORT_COLUMNS = {
+  at: 'at',
+  user: 'user_name',
+  country: 'country',
+  result: 'result',
+  door: 'door',
+  application: 'application',
+} as const;
+
+/** A sort of the attempts grid: a column of {@link SORT_COLUMNS} and a direction. */
+export interface AttemptSort {
+  column: keyof typeof SORT_COLUMNS;
+  direction: 'asc' | 'desc';
+}
+
+/** Whether a grid column id can sort the attempts. */
+export function isAttemptSortColumn(column: string): column is AttemptSort['column'] {
+  return column in SORT_COLUMNS;
+}
+
+/** What the "what if" dry run replays of one attempt. */
+export type ReplayedAttempt = Pick<
+  SignInAttemptRow,
+  'at' | 'user_id' | 'user_name' | 'address' | 'door' | 'application'
+>;
+
+/** An attempt's UTC day (the midnight it starts at) and hour of day, in integer arithmetic on both engines. */
+const dayOf = sql<number>`(at / ${sql.lit(DAY)}) * ${sql.lit(DAY)}`;
+const hourOfDay = sql<number>`(at / ${sql.lit(HOUR)}) % 24`;
 
 type Query<O> = SelectQueryBuilder<Tables, 'sign_in_attempts', O>;
 
@@ -54,75 +94,118 @@ type Query<O> = SelectQueryBuilder<Tables, 'sign_in_attempts', O>;
 export class AttemptStatisticsRepository {
   constructor(private readonly db: Kysely<Tables>) {}
 
+  /**
+   * What the map shows: attempts per country (attempts without one are left out) and the
+   * countries where an attempt was the user's first from there. Whole days come from the day
+   * counts when they can answer the filter, the partial days at either end from the attempts.
+   */
+  async map(filter: AttemptFilter): Promise<AttemptMap> {
+    const counts = new Map<string, number>();
+    const marked = new Set<string>();
+    const add = (country: string | null, count: number, firstSeen: number) => {
+      if (!country || count <= 0) return;
+      counts.set(country, (counts.get(country) ?? 0) + count);
+      if (firstSeen > 0) marked.add(country);
+    };
+    const { days, edges } = this.split(filter);
+    if (days) {
+      const rows = await this.dayCounts(filter, days)
+        .select([
+          'country',
+          (eb) => eb.fn.sum<number>('attempts').as('count'),
+          (eb) => eb.fn.sum<number>('first_seen').as('first_seen'),
+        ])
+        .groupBy('country')
+        .execute();
+      for (const row of rows) add(row.country, Number(row.count), Number(row.first_seen));
+    }
+    // Attempts read one by one and counted here: without a GROUP BY the period's index is the plan.
+    for (const [from, to] of edges) {
+      const rows = await this.filtered({ ...filter, from, to })
+        .select(['country', 'first_seen'])
+        .execute();
+      for (const row of rows) add(row.country, 1, Number(row.first_seen));
+    }
+    return { counts, marked };
+  }
+
   /** Attempts per country (attempts without one are left out): what the map shades. */
   async countsByCountry(filter: AttemptFilter): Promise<Map<string, number>> {
-    const rows = await this.filtered(filter)
-      .select(['country', (eb) => eb.fn.countAll<number>().as('count')])
-      .where('country', 'is not', null)
-      .groupBy('country')
-      .execute();
-    return new Map(rows.map((row) => [row.country!, Number(row.count)]));
+    return (await this.map(filter)).counts;
   }
 
   /** Countries where an attempt of the filter was the user's first from there: what the map marks. */
   async firstSeenCountries(filter: AttemptFilter): Promise<Set<string>> {
-    const rows = await this.filtered(filter)
-      .select('country')
-      .distinct()
-      .where('first_seen', '=', 1)
-      .where('country', 'is not', null)
-      .execute();
-    return new Set(rows.map((row) => row.country!));
+    return (await this.map(filter)).marked;
   }
 
-  /** Attempts per UTC day and result, for the chart of attempts over time. */
+  /** Attempts per UTC day and result, for the chart of attempts over time (by day, then result). */
   async byDayAndResult(
     filter: AttemptFilter,
   ): Promise<Array<{ day: number; result: string; count: number }>> {
-    const day = sql<number>`(at / ${sql.lit(DAY)}) * ${sql.lit(DAY)}`;
-    const rows = await this.filtered(filter)
-      .select([day.as('day'), 'result', (eb) => eb.fn.countAll<number>().as('count')])
-      .groupBy([day, 'result'])
-      .orderBy('day')
-      .orderBy('result')
-      .execute();
-    return rows.map((row) => ({ day: Number(row.day), result: row.result, count: Number(row.count) }));
+    const counted = new Map<string, { day: number; result: string; count: number }>();
+    const add = (day: number, result: string, count: number) => {
+      const key = `${day}\u0000${result}`;
+      const entry = counted.get(key) ?? { day, result, count: 0 };
+      entry.count += count;
+      counted.set(key, entry);
+    };
+    const { days, edges } = this.split(filter);
+    if (days) {
+      const rows = await this.dayCounts(filter, days)
+        .select(['day', 'result', (eb) => eb.fn.sum<number>('attempts').as('count')])
+        .groupBy(['day', 'result'])
+        .execute();
+      for (const row of rows) add(Number(row.day), row.result, Number(row.count));
+    }
+    for (const [from, to] of edges) {
+      const rows = await this.filtered({ ...filter, from, to })
+        .select(['at', 'result'])
+        .execute();
+      for (const row of rows) add(Math.floor(Number(row.at) / DAY) * DAY, row.result, 1);
+    }
+    return sortByDayAndResult([...counted.values()].filter((entry) => entry.count > 0));
   }
 
   /**
-   * Every breakdown of the drill-down, for one filter (with `country` set, a country's page): one
-   * read of the filter's attempts, counted here — one pass instead of a grouped query per breakdown.
+   * Every breakdown of the drill-down, for one filter (with `country` set, a country's page),
+   * counted by the database: by result, door and application and day from the day counts (and
+   * the partial days from the attempts), by hour, top users and networks grouped over the
+   * country's index (`sign_in_attempts_country_drill` holds every column) — no attempt is read
+   * into the process one by one.
    */
   async drillDown(filter: AttemptFilter, top = 10): Promise<DrillDown> {
-    const rows = await this.filtered(filter)
-      .select(['at', 'result', 'door', 'application', 'user_name', 'network'])
+    const slices = await this.slices(filter);
+    const hours = await this.filtered(filter)
+      .select([hourOfDay.as('hour'), (eb) => eb.fn.countAll<number>().as('count')])
+      .groupBy(hourOfDay)
       .execute();
+    const users = await this.topGroups(filter, 'user_name', top);
+    const networks = await this.topGroups(filter, 'network', top);
     const results = new Map<string, number>();
     const applications = new Map<string, { door: string; application: string | null; count: number }>();
-    const hours = new Array<number>(24).fill(0);
     const days = new Map<number, number>();
-    const users = new Map<string, { count: number; failures: number }>();
-    const networks = new Map<string, number>();
-    for (const row of rows) {
-      const at = Number(row.at);
-      results.set(row.result, (results.get(row.result) ?? 0) + 1);
-      const app = `${row.door}\u0000${row.application ?? ''}`;
-      const counted = applications.get(app) ?? { door: row.door, application: row.application, count: 0 };
-      counted.count++;
+    const dayResults = new Map<string, { day: number; result: string; count: number }>();
+    let total = 0;
+    for (const slice of slices) {
+      total += slice.count;
+      results.set(slice.result, (results.get(slice.result) ?? 0) + slice.count);
+      const app = `${slice.door}\u0000${slice.application ?? ''}`;
+      const counted = applications.get(app) ?? { door: slice.door, application: slice.application, count: 0 };
+      counted.count += slice.count;
       applications.set(app, counted);
-      hours[Math.floor(at / HOUR) % 24]!++;
-      const day = Math.floor(at / DAY) * DAY;
-      days.set(day, (days.get(day) ?? 0) + 1);
-      const user = users.get(row.user_name) ?? { count: 0, failures: 0 };
-      user.count++;
-      if (row.result !== 'success') user.failures++;
-      users.set(row.user_name, user);
-      if (row.network !== null) networks.set(row.network, (networks.get(row.network) ?? 0) + 1);
+      days.set(slice.day, (days.get(slice.day) ?? 0) + slice.count);
+      const key = `${slice.day}\u0000${slice.result}`;
+      const dayResult = dayResults.get(key) ?? { day: slice.day, result: slice.result, count: 0 };
+      dayResult.count += slice.count;
+      dayResults.set(key, dayResult);
     }
+    const byHour = new Array<number>(24).fill(0);
+    for (const row of hours) byHour[Number(row.hour)] = Number(row.count);
     const byCount = <K>(a: [K, number], b: [K, number]) =>
       b[1] - a[1] || String(a[0]).localeCompare(String(b[0]));
     return {
-      total: rows.length,
+      total,
       byResult: [...results].sort(byCount).map(([key, count]) => ({ key, count })),
       byApplication: [...applications.values()].sort(
         (a, b) =>
@@ -130,17 +213,149 @@ export class AttemptStatisticsRepository {
           a.door.localeCompare(b.door) ||
           (a.application ?? '').localeCompare(b.application ?? ''),
       ),
-      byHour: hours.map((count, key) => ({ key, count })),
+      byHour: byHour.map((count, key) => ({ key, count })),
       byDay: [...days].sort((a, b) => a[0] - b[0]).map(([key, count]) => ({ key, count })),
-      topUsers: [...users]
-        .sort((a, b) => b[1].count - a[1].count || a[0].localeCompare(b[0]))
-        .slice(0, top)
-        .map(([user, { count, failures }]) => ({ user, count, failures })),
-      topNetworks: [...networks]
-        .sort(byCount)
-        .slice(0, top)
-        .map(([key, count]) => ({ key, count })),
+      topUsers: users.map(({ key, count, failures }) => ({ user: key, count, failures })),
+      topNetworks: networks.map(({ key, count }) => ({ key, count })),
+      byDayAndResult: sortByDayAndResult([...dayResults.values()]),
     };
+  }
+
+  /**
+   * The filter's attempts counted per day, result, door and application: whole days from the day
+   * counts when they can answer the filter, the rest grouped over the attempts.
+   */
+  private async slices(
+    filter: AttemptFilter,
+  ): Promise<
+    Array<{ day: number; result: string; door: string; application: string | null; count: number }>
+  > {
+    const slices: Array<{
+      day: number;
+      result: string;
+      door: string;
+      application: string | null;
+      count: number;
+    }> = [];
+    const { days, edges } = this.split(filter);
+    if (days) {
+      const rows = await this.dayCounts(filter, days)
+        .select(['day', 'result', 'door', 'application', (eb) => eb.fn.sum<number>('attempts').as('count')])
+        .groupBy(['day', 'result', 'door', 'application'])
+        .execute();
+      for (const row of rows)
+        slices.push({
+          day: Number(row.day),
+          result: row.result,
+          door: row.door,
+          application: row.application === '' ? null : row.application,
+          count: Number(row.count),
+        });
+    }
+    for (const [from, to] of edges) {
+      const rows = await this.filtered({ ...filter, from, to })
+        .select([
+          dayOf.as('day'),
+          'result',
+          'door',
+          'application',
+          (eb) => eb.fn.countAll<number>().as('count'),
+        ])
+        .groupBy([dayOf, 'result', 'door', 'application'])
+        .execute();
+      for (const row of rows) slices.push({ ...row, day: Number(row.day), count: Number(row.count) });
+    }
+    return slices.filter((slice) => slice.count > 0);
+  }
+
+  /**
+   * The `top` values of a column with the most attempts (ties in `localeCompare` order), with
+   * their failures: the count of the top-th group first, then only the groups reaching it.
+   */
+  private async topGroups(
+    filter: AttemptFilter,
+    column: 'user_name' | 'network',
+    top: number,
+  ): Promise<Array<{ key: string; count: number; failures: number }>> {
+    const grouped = () => this.filtered(filter).where(column, 'is not', null).groupBy(column);
+    const boundary = await grouped()
+      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .orderBy((eb) => eb.fn.countAll(), 'desc')
+      .limit(1)
+      .offset(top - 1)
+      .executeTakeFirst();
+    const rows = await grouped()
+      .select([
+        `${column} as key` as 'user_name as key',
+        (eb) => eb.fn.countAll<number>().as('count'),
+        (eb) =>
+          eb.fn.sum<number>(eb.case().when('result', '<>', 'success').then(1).else(0).end()).as('failures'),
+      ])
+      .having((eb) => eb.fn.countAll(), '>=', Number(boundary?.count ?? 0))
+      .execute();
+    return rows
+      .map((row) => ({ key: String(row.key), count: Number(row.count), failures: Number(row.failures) }))
+      .sort((a, b) => b.count - a.count || a.key.localeCompare(b.key))
+      .slice(0, top);
+  }
+
+  /** One page of the filter's attempts (the grid, the CSV export), ties broken by id. */
+  async search(
+    filter: AttemptFilter,
+    sort: AttemptSort,
+    limit: number,
+    offset = 0,
+  ): Promise<SignInAttemptRow[]> {
+    const rows = await this.filtered(filter)
+      .selectAll()
+      .orderBy(SORT_COLUMNS[sort.column], sort.direction)
+      .orderBy('id', sort.direction)
+      .limit(limit)
+      .offset(offset)
+      .execute();
+    return rows.map((row) => ({ ...row, at: Number(row.at), first_seen: Number(row.first_seen) }));
+  }
+
+  /** How many attempts a filter holds. */
+  async count(filter: AttemptFilter): Promise<number> {
+    const row = await this.filtered(filter)
+      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .executeTakeFirstOrThrow();
+    return Number(row.count);
+  }
+
+  /** The filter's attempts as the "what if" dry run replays them, oldest first. */
+  async replayed(filter: AttemptFilter): Promise<ReplayedAttempt[]> {
+    const rows = await this.filtered(filter)
+      .select(['at', 'user_id', 'user_name', 'address', 'door', 'application'])
+      .orderBy('at')
+      .execute();
+    return rows.map((row) => ({ ...row, at: Number(row.at) }));
+  }
+
+  /**
+   * A filter's period as whole UTC days the day counts can answer (none when the filter names a
+   * user, method or rule, which they are not kept by) and the rest, read from the attempts.
+   */
+  private split(filter: AttemptFilter): { days?: [number, number]; edges: Array<[number, number]> } {
+    const first = Math.ceil(filter.from / DAY) * DAY;
+    const last = Math.floor(filter.to / DAY) * DAY;
+    const countable = filter.user === undefined && filter.method === undefined && filter.rule === undefined;
+    if (!countable || first >= last) return { edges: [[filter.from, filter.to]] };
+    const edges: Array<[number, number]> = [];
+    if (filter.from < first) edges.push([filter.from, first]);
+    if (last < filter.to) edges.push([last, filter.to]);
+    return { days: [first, last], edges };
+  }
+
+  /** The day counts of a filter's whole days (`split`): its results, door, application and country. */
+  private dayCounts(filter: AttemptFilter, [first, last]: [number, number]) {
+    let query = this.db.selectFrom('sign_in_attempt_days').where('day', '>=', first).where('day', '<', last);
+    if (filter.results?.length) query = query.where('result', 'in', [...filter.results]);
+    if (filter.door !== undefined) query = query.where('door', '=', filter.door);
+    if (filter.application !== undefined) query = query.where('application', '=', filter.application);
+    if (filter.country !== undefined) query = query.where('country', '=', filter.country ?? '');
+    return query;
   }
 
   /** The attempts of a filter: the period first (every index starts with it or with the column after it). */
@@ -162,4 +377,9 @@ export class AttemptStatisticsRepository {
     if (filter.rule !== undefined) query = query.where('rule', '=', filter.rule);
     return query;
   }
+}
+
+/** By day, then result in byte order (the same on both engines, whatever PostgreSQL's collation). */
+function sortByDayAndResult<T extends { day: number; result: string }>(rows: T[]): T[] {
+  return rows.sort((a, b) => a.day - b.day || (a.result < b.result ? -1 : a.result > b.result ? 1 : 0));
 }

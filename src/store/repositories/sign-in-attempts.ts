@@ -1,40 +1,102 @@
-import type { Kysely } from 'kysely';
-import type { SignInAttemptRow, Tables } from '../tables.js';
+import type { Kysely, Transaction } from 'kysely';
+import type { SignInAttemptDayRow, SignInAttemptRow, Tables } from '../tables.js';
 
 /** Rows one prune statement deletes at most, so that a long backlog never holds the table for long. */
 const PRUNE_BATCH = 5000;
 
+const DAY = 86_400_000;
+
+/** The columns an attempt is counted by in `sign_in_attempt_days`. */
+type DayKey = Pick<SignInAttemptRow, 'at' | 'country' | 'result' | 'door' | 'application' | 'first_seen'>;
+
+/** Attempts counted per day row: what a batch adds to (or a prune takes from) `sign_in_attempt_days`. */
+function countByDay(rows: readonly DayKey[], sign: 1 | -1): SignInAttemptDayRow[] {
+  const days = new Map<string, SignInAttemptDayRow>();
+  for (const row of rows) {
+    const day = Math.floor(Number(row.at) / DAY) * DAY;
+    const key = [day, row.country ?? '', row.result, row.door, row.application ?? ''];
+    const id = key.join('\u0000');
+    const counted = days.get(id) ?? {
+      day,
+      country: row.country ?? '',
+      result: row.result,
+      door: row.door,
+      application: row.application ?? '',
+      attempts: 0,
+      first_seen: 0,
+    };
+    counted.attempts += sign;
+    counted.first_seen += sign * Number(row.first_seen);
+    days.set(id, counted);
+  }
+  return [...days.values()];
+}
+
+/** Adds counts to the day rows (creating them), in the caller's transaction. */
+async function addToDays(trx: Transaction<Tables>, counts: SignInAttemptDayRow[]): Promise<void> {
+  if (counts.length === 0) return;
+  await trx
+    .insertInto('sign_in_attempt_days')
+    .values(counts)
+    .onConflict((oc) =>
+      oc.columns(['day', 'country', 'result', 'door', 'application']).doUpdateSet((eb) => ({
+        attempts: eb('sign_in_attempt_days.attempts', '+', eb.ref('excluded.attempts')),
+        first_seen: eb('sign_in_attempt_days.first_seen', '+', eb.ref('excluded.first_seen')),
+      })),
+    )
+    .execute();
+}
+
 /**
  * The written side of the sign-in attempts: batches from the attempt writer (one multi-row
- * insert each) and the retention's deletions, in batches. The monitoring queries are in
- * attempt-statistics.ts.
+ * insert each, with the per-day counts of `sign_in_attempt_days` in the same transaction) and
+ * the retention's deletions, in batches, taking their counts off the days. The monitoring
+ * queries are in attempt-statistics.ts.
  */
 export class SignInAttemptsRepository {
   constructor(private readonly db: Kysely<Tables>) {}
 
-  /** Writes a batch of attempts in one statement. */
+  /** Writes a batch of attempts in one statement, and counts them per day in the same transaction. */
   async insertMany(rows: readonly SignInAttemptRow[]): Promise<void> {
     if (rows.length === 0) return;
-    await this.db
-      .insertInto('sign_in_attempts')
-      .values([...rows])
-      .execute();
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('sign_in_attempts')
+        .values([...rows])
+        .execute();
+      await addToDays(trx, countByDay(rows, 1));
+    });
   }
 
   /**
    * Deletes the attempts older than `before`, `batch` rows per statement with a pause for other
-   * work between them; returns how many went.
+   * work between them, each batch's counts taken off the days in its transaction; returns how
+   * many went.
    */
   async prune(before: number, batch = PRUNE_BATCH): Promise<number> {
     let total = 0;
     for (;;) {
-      const result = await this.db
-        .deleteFrom('sign_in_attempts')
-        .where('id', 'in', (eb) =>
-          eb.selectFrom('sign_in_attempts').select('id').where('at', '<', before).orderBy('at').limit(batch),
-        )
-        .executeTakeFirst();
-      const deleted = Number(result.numDeletedRows);
+      const deleted = await this.db.transaction().execute(async (trx) => {
+        const gone = await trx
+          .deleteFrom('sign_in_attempts')
+          .where('id', 'in', (eb) =>
+            eb
+              .selectFrom('sign_in_attempts')
+              .select('id')
+              .where('at', '<', before)
+              .orderBy('at')
+              .limit(batch),
+          )
+          .returning(['at', 'country', 'result', 'door', 'application', 'first_seen'])
+          .execute();
+        await addToDays(trx, countByDay(gone, -1));
+        await trx
+          .deleteFrom('sign_in_attempt_days')
+          .where('day', '<', Math.ceil(before / DAY) * DAY)
+          .where('attempts', '<=', 0)
+          .execute();
+        return gone.length;
+      });
       total += deleted;
       if (deleted < batch) return total;
       await new Promise((resolve) => setImmediate(resolve));

@@ -1,18 +1,12 @@
 import type { Request } from 'express';
 import type { AuditFilter, AuditSort, RecordedAuditEvent } from '../../../store/repositories/audit.js';
-import { csvRecord } from '../grid/csv.js';
+import { writeGridCsv } from '../grid/csv-export.js';
 import type { GridDefinition } from '../grid/grid.js';
 import { columnRoutes } from '../grid/routes.js';
 import { gridView, readPaging, readSort } from '../grid/view.js';
 import type { AdminPage } from '../page.js';
 
 const PATH = '/admin/audit';
-
-/** The most rows one CSV export writes (the newest first by default); narrow the filter for more. */
-export const CSV_MAX_ROWS = 100_000;
-
-/** Rows read from the store per query while exporting. */
-const CSV_BATCH = 1_000;
 
 const text = (value: unknown) => (value === null || value === undefined ? '' : String(value));
 
@@ -193,24 +187,14 @@ export const auditPage: AdminPage = {
       async handle({ req, res, admin, site }) {
         const { filter } = readFilter(req.query, site.context.clock());
         const sort = readSort(AUDIT_GRID, req.query, DEFAULT_SORT) as AuditSort;
-        const columns = (await site.grids.columns(admin.user.id, AUDIT_GRID)).filter((p) => p.visible);
         const language = site.language(req);
         const day = auditTime(site.context.clock()).slice(0, 10);
-        res.type('text/csv; charset=utf-8');
-        res.set('Content-Disposition', `attachment; filename="passgate-audit-${day}.csv"`);
-        // A byte order mark, so spreadsheets read the file as UTF-8.
-        res.write(`\uFEFF${csvRecord(columns.map((p) => site.t(language, p.column.label)))}`);
-        for (let offset = 0; offset < CSV_MAX_ROWS; offset += CSV_BATCH) {
-          const rows = await site.context.core.audit.search(
-            filter,
-            sort,
-            Math.min(CSV_BATCH, CSV_MAX_ROWS - offset),
-            offset,
-          );
-          for (const row of rows) res.write(csvRecord(columns.map((p) => p.column.text(row))));
-          if (rows.length < CSV_BATCH) break;
-        }
-        res.end();
+        await writeGridCsv(res, {
+          name: `passgate-audit-${day}`,
+          placed: await site.grids.columns(admin.user.id, AUDIT_GRID),
+          translate: (key) => site.t(language, key),
+          rows: (limit, offset) => site.context.core.audit.search(filter, sort, limit, offset),
+        });
       },
     },
     ...columnRoutes(AUDIT_GRID, PATH),

@@ -2,6 +2,7 @@ import type { AdminPage } from '../page.js';
 import { auditPage } from './audit.js';
 import { gatewaysPage } from './gateways.js';
 import { homePage } from './home.js';
+import { monitoringPage } from './monitoring.js';
 import { policiesPage } from './policies.js';
 import { tokenImportPage } from './token-import.js';
 import { usersPage } from './users.js';
@@ -18,4 +19,5 @@ export const ADMIN_PAGES: readonly AdminPage[] = [
   policiesPage,
   tokenImportPage,
   gatewaysPage,
+  monitoringPage,
 ];
