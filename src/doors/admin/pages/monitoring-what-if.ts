@@ -121,7 +121,7 @@ export function whatIfRoutes(path: string): AdminRoute[] {
         );
         const name = await ruleName(site, proposal);
         const document = proposedRule(proposal, false);
-        await store.put(AUTHENTICATION_KIND, name, document);
+        await store.put(AUTHENTICATION_KIND, name, document, null); // created, never overwriting one of the same name
         await site.auditChange(
           admin,
           'admin.policy.create',
