@@ -17,6 +17,7 @@ import * as gridPreferences from './0015-grid-preferences.js';
 import * as userSearch from './0016-user-search.js';
 import * as signInAttempts from './0017-sign-in-attempts.js';
 import * as throttleRules from './0019-throttle-rules.js';
+import * as partialOidcIndexes from './0020-partial-oidc-indexes.js';
 import * as deliveryStatistics from './0023-delivery-statistics.js';
 import * as attemptDays from './0024-attempt-days.js';
 
@@ -44,6 +45,7 @@ export const migrations: Record<string, Migration> = {
   '0016-user-search': userSearch,
   '0017-sign-in-attempts': signInAttempts,
   '0019-throttle-rules': throttleRules,
+  '0020-partial-oidc-indexes': partialOidcIndexes,
   '0023-delivery-statistics': deliveryStatistics,
   '0024-attempt-days': attemptDays,
 };
