@@ -39,6 +39,8 @@ export interface Door {
   health?: HealthCheck[];
   /** Stops the door's background work (watches, timers) and closes its listener. */
   stop?(): Promise<void>;
+  /** Loads what the door deferred (see deferred-door.ts); the server calls it once, right after ready. */
+  warmUp?(): Promise<void>;
 }
 
 /** One kind of stored row that expires, and how to delete it: the clean-up scheduler runs it every minute. */

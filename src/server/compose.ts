@@ -42,6 +42,8 @@ export interface Services {
   cleanUp(): Promise<void>;
   /** Re-reads every door's application metadata (SIGHUP). */
   reload(): Promise<void>;
+  /** Loads what the doors deferred (their modules, compiled schemas): run once, right after ready. */
+  warmUp(): Promise<void>;
   /** Stops background jobs and the doors, and closes gateway connections. */
   stop(): Promise<void>;
 }
@@ -205,6 +207,9 @@ export async function composeServices(
     cleanUp,
     reload: async () => {
       for (const reload of each((door) => door.reload)) await reload();
+    },
+    warmUp: async () => {
+      for (const warmUp of each((door) => door.warmUp)) await warmUp();
     },
     stop: async () => {
       for (const timer of timers) clearInterval(timer);

@@ -3,7 +3,7 @@ import type { Door } from '../doors/door.js';
 import { oidcDoor } from '../doors/oidc/door.js';
 import { radiusDoor } from '../doors/radius/door.js';
 import { resetDoor } from '../doors/reset/door.js';
-import { samlDoor } from '../doors/saml/door.js';
+import { samlDoor } from '../doors/saml/deferred.js';
 import { selfServiceDoor } from '../doors/selfservice/door.js';
 
 /**

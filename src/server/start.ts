@@ -130,6 +130,8 @@ export async function startServer(config: Config, options: StartOptions): Promis
     collectStartUpGarbage(stopping.signal);
     logger.info({ database: database.displayUrl, ...(worker ? { worker: worker.slot } : {}) }, 'ready');
     worker?.ready();
+    // Serving already; what the doors deferred loads now, before the first sign-in needs it.
+    void services.warmUp().catch(() => {});
     if (options.announce && (await core.users.count()) === 0) options.announce(firstRunHint(config));
   })();
   ready.catch(() => {});

@@ -69,7 +69,9 @@ describe('metadata/oidc and metadata/saml are reloaded when their files change (
   it('registers a SAML service provider dropped into metadata/saml, and forgets it when removed', async () => {
     const saml = path.join(passgate.config.metadataDir, 'saml');
     const registered = async () =>
-      passgate.server.services()!.doors.saml!.registry.named('google') ? 'registered' : 'unknown';
+      (await passgate.server.services()!.doors.saml!.loaded()).registry.named('google')
+        ? 'registered'
+        : 'unknown';
     expect(await registered()).toBe('unknown');
     for (const file of ['google.xml', 'google.yaml'])
       copyFileSync(path.join(PACKAGE_ROOT, 'metadata', 'saml', file), path.join(saml, file));

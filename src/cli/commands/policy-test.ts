@@ -5,7 +5,6 @@ import { type Simulation, simulateLogin, stepUpFor } from '../../policy/authenti
 import { composePolicySimulator } from '../../server/compose-simulator.js';
 import { type GlobalOptions, say, withCore } from '../context.js';
 import type { CliIo } from '../io.js';
-import { registeredApplications, unregisteredApplication } from '../registered-applications.js';
 
 /** Exit code of a wrong --ip, --at or --acr (as for a configuration error: the input is wrong). */
 const EXIT_USAGE = 2;
@@ -55,6 +54,10 @@ export function registerPolicyTestCommand(policy: Command, globals: () => Global
       }
       await withCore(globals(), async (core) => {
         if (options.app !== undefined) {
+          // Reading the SAML SPs loads samlify: only this command pays for it, not every start.
+          const { registeredApplications, unregisteredApplication } = await import(
+            '../registered-applications.js'
+          );
           const { metadataDir } = core.config;
           const problem = unregisteredApplication(
             options.app,

@@ -1,4 +1,5 @@
 import type { Door, DoorDefinition } from '../door.js';
+import { SAML_PRUNE_JOBS, SAML_RATE_LIMITED } from './deferred.js';
 import { createSamlIdp } from './idp.js';
 import { createSingleLogout } from './logout/single-logout.js';
 import { createSamlSso } from './routes/sso.js';
@@ -51,13 +52,21 @@ export const samlDoor: DoorDefinition<'saml', SamlDoor> = {
     return {
       registry: idp.registry,
       routers: [idp.router, sso.router],
-      rateLimited: [{ group: 'signInStart', paths: ['/saml/sso', '/saml/idp-init'] }],
+      rateLimited: SAML_RATE_LIMITED,
       loginFlows: sso.flows,
       // Both expire with the request they answer (saml.requestLifetimeSeconds): kept for replay checks until then.
       pruneJobs: [
-        { name: 'saml request ids', retentionMs: 0, prune: (olderThan) => idp.requestIds.prune(olderThan) },
-        { name: 'saml flows', retentionMs: 0, prune: (olderThan) => sso.prune(olderThan) },
-        { name: 'saml logout chains', retentionMs: 0, prune: (olderThan) => logout.chain.prune(olderThan) },
+        {
+          name: SAML_PRUNE_JOBS.requestIds,
+          retentionMs: 0,
+          prune: (olderThan) => idp.requestIds.prune(olderThan),
+        },
+        { name: SAML_PRUNE_JOBS.flows, retentionMs: 0, prune: (olderThan) => sso.prune(olderThan) },
+        {
+          name: SAML_PRUNE_JOBS.logoutChains,
+          retentionMs: 0,
+          prune: (olderThan) => logout.chain.prune(olderThan),
+        },
       ],
       reload: async () => idp.reload(),
       refreshKeys: async () => {

@@ -1,0 +1,36 @@
+import type { RateLimitedRoutes } from '../../config/rate-limit-schema.js';
+import { type DeferredDoor, deferDoor } from '../deferred-door.js';
+import type { DoorDefinition } from '../door.js';
+import type { SamlDoor } from './door.js';
+
+/** The door's unauthenticated entry points (where a sign-in starts). */
+export const SAML_RATE_LIMITED: RateLimitedRoutes[] = [
+  { group: 'signInStart', paths: ['/saml/sso', '/saml/idp-init'] },
+];
+
+/** The names of the door's prune jobs. */
+export const SAML_PRUNE_JOBS = {
+  requestIds: 'saml request ids',
+  flows: 'saml flows',
+  logoutChains: 'saml logout chains',
+} as const;
+
+/**
+ * The SAML door as the server lists it: samlify, the XML libraries and the compiled SAML schema
+ * are loaded after the server is ready (or by the first `/saml/` request), not before.
+ */
+export const samlDoor: DoorDefinition<'saml', DeferredDoor<SamlDoor>> = {
+  name: 'saml',
+  async create(context) {
+    return deferDoor(
+      async () => (await import('./door.js')).samlDoor.create(context),
+      {
+        pathPrefixes: ['/saml/'],
+        rateLimited: SAML_RATE_LIMITED,
+        pruneJobs: Object.values(SAML_PRUNE_JOBS).map((name) => ({ name, retentionMs: 0 })),
+        loginFlows: true,
+      },
+      context.logger,
+    );
+  },
+};
