@@ -1,19 +1,7 @@
-import type { RateLimitedRoutes } from '../../config/rate-limit-schema.js';
 import { type DeferredDoor, deferDoor } from '../deferred-door.js';
 import type { DoorDefinition } from '../door.js';
 import type { SamlDoor } from './door.js';
-
-/** The door's unauthenticated entry points (where a sign-in starts). */
-export const SAML_RATE_LIMITED: RateLimitedRoutes[] = [
-  { group: 'signInStart', paths: ['/saml/sso', '/saml/idp-init'] },
-];
-
-/** The names of the door's prune jobs. */
-export const SAML_PRUNE_JOBS = {
-  requestIds: 'saml request ids',
-  flows: 'saml flows',
-  logoutChains: 'saml logout chains',
-} as const;
+import { SAML_PRUNE_JOBS, SAML_RATE_LIMITED } from './door-shape.js';
 
 /**
  * The SAML door as the server lists it: samlify, the XML libraries and the compiled SAML schema

@@ -1,5 +1,5 @@
 import type { Door, DoorDefinition } from '../door.js';
-import { SAML_PRUNE_JOBS, SAML_RATE_LIMITED } from './deferred.js';
+import { SAML_PRUNE_JOBS, SAML_RATE_LIMITED } from './door-shape.js';
 import { createSamlIdp } from './idp.js';
 import { createSingleLogout } from './logout/single-logout.js';
 import { createSamlSso } from './routes/sso.js';
