@@ -127,11 +127,16 @@ export async function startServer(config: Config, options: StartOptions): Promis
       scheduledJobs: (worker?.slot ?? 1) === 1,
     });
     if (joining) port = await listen(server, config.server.port, config.server.host);
-    collectStartUpGarbage(stopping.signal);
     logger.info({ database: database.displayUrl, ...(worker ? { worker: worker.slot } : {}) }, 'ready');
     worker?.ready();
-    // Serving already; what the doors deferred loads now, before the first sign-in needs it.
-    void services.warmUp().catch(() => {});
+    // Serving already; what the doors deferred loads now, before the first sign-in needs it. The
+    // start-up garbage (that of the warm-up too) is collected once the warm-up is done.
+    void services
+      .warmUp()
+      .catch(() => {})
+      .finally(() => {
+        if (!stopping.signal.aborted) collectStartUpGarbage(stopping.signal);
+      });
     if (options.announce && (await core.users.count()) === 0) options.announce(firstRunHint(config));
   })();
   ready.catch(() => {});
