@@ -8,6 +8,25 @@ describeContract('AuditRepository', (store) => {
     audit = new AuditRepository(store.database.db, store.clock);
   });
 
+  it('group-commits the events of one turn in one statement, and a bad event fails only its own caller', async () => {
+    const statements: string[] = [];
+    const stop = store.database.observeStatements((sql) => statements.push(sql));
+    const names = Array.from({ length: 70 }, (_, i) => `user${i}`);
+    const outcomes = await Promise.allSettled([
+      ...names.map((username) => audit.record({ type: 'login', outcome: 'success', username })),
+      // No type: the column refuses it.
+      audit.record({ type: null as unknown as string, outcome: 'failure', username: 'broken' }),
+    ]);
+    stop();
+    expect(outcomes.slice(0, 70).every((o) => o.status === 'fulfilled')).toBe(true);
+    expect(outcomes[70]!.status).toBe('rejected');
+    // 70 + 1 events: a statement of 64 and one of 7 (refused for the bad event), then 7 alone.
+    expect(statements.filter((sql) => /^insert into "audit_events"/i.test(sql))).toHaveLength(2 + 7);
+    const stored = await audit.recent({ limit: 100 });
+    expect(stored.map((e) => e.username).sort()).toEqual([...names].sort());
+    expect(new Set(stored.map((e) => e.id)).size).toBe(70);
+  });
+
   it('returns the most recent events first, optionally of one type and up to a limit', async () => {
     const recorded = [
       { type: 'login', outcome: 'success', username: 'alice' },
