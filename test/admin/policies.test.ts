@@ -47,6 +47,9 @@ describe('policies in the administration site: forms, order, stale versions, rol
     // The conditions' inputs come from the registry (one per condition), the outcome's from its variants.
     for (const name of ['when.networks', 'when.countries', 'when.time.timeZone', 'unless.groups', 'outcome'])
       expect(admin.page.body).toContain(`name="${name}"`);
+    // Groups with a default are open; optional ones (unless, time) open only once they hold something.
+    expect(admin.page.body).toContain('<details class="policy-group" id="f-when" open>');
+    expect(admin.page.body).toContain('<details class="policy-group" id="f-unless">');
     await admin.post('/admin/policies/authentication/new', {
       'policy-name': 'office',
       description: 'The office network',
@@ -87,6 +90,7 @@ describe('policies in the administration site: forms, order, stale versions, rol
     expect(formField(admin.page.body, 'when.networks')).toBeUndefined(); // a textarea, not an input
     expect(admin.page.body).toMatch(/name="when.networks"[^>]*>10.0.0.0\/8\n192.0.2.0\/24<\/textarea>/);
     expect(admin.page.body).toMatch(/<option value="mfa" selected>/);
+    expect(admin.page.body).toContain('<details class="policy-group" id="f-when_time" open>');
   });
 
   it('shows every problem at its field, keeps what was typed, and stores nothing', async () => {
