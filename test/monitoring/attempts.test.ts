@@ -207,6 +207,41 @@ describe.each<Backend>(['sqlite', 'postgres'])('sign-in attempts on %s', (backen
     );
   });
 
+  it("records RADIUS's own refusals as attempts: a request without a password, a State no longer valid", async () => {
+    const before = (await rows(passgate)).length;
+    const bare = await radius({ 'User-Name': 'tina', 'Calling-Station-Id': '8.8.4.4' });
+    expect(bare.code).toBe('Access-Reject');
+    const first = await radius({
+      'User-Name': 'tina',
+      'User-Password': PASSWORD,
+      'Calling-Station-Id': '8.8.4.4',
+    });
+    expect(first.code).toBe('Access-Challenge');
+    const stale = await radius({
+      'User-Name': 'alice',
+      'User-Password': '123456',
+      State: first.attributes.State![0]!,
+      'Calling-Station-Id': '8.8.4.4',
+    });
+    expect(stale.code).toBe('Access-Reject');
+    const recorded = (await rows(passgate)).slice(before).map(({ id, at, user_id, ...row }) => row);
+    const refusal = {
+      door: 'radius',
+      application: 'vpn',
+      address: '8.8.4.4',
+      network: '8.8.4.0/24',
+      country: 'US',
+      first_seen: 0,
+      rule: null,
+      action: null,
+      method: null,
+    };
+    expect(recorded).toEqual([
+      { ...refusal, user_name: 'tina', result: 'error', reason: 'UNSUPPORTED_AUTHENTICATION' },
+      { ...refusal, user_name: 'alice', result: 'expired', reason: 'MFA_CHALLENGE_EXPIRED' },
+    ]);
+  });
+
   it('deletes attempts older than retention.attemptsDays (180 by default) at the clean-up, in batches', async () => {
     const now = Date.now();
     const { signInAttempts } = passgate.core.repositories;

@@ -77,6 +77,7 @@ export const radiusDoor: DoorDefinition<'radius', RadiusDoor> = {
       tokenTypes: core.tokenTypes,
       translations: web.translations,
       audit: core.audit,
+      attempts: core.attempts,
       challengeSeconds: config.mfa.challengeTtlSeconds,
       ruleReplies,
       logger,

@@ -1,3 +1,5 @@
+import { resultOfCode } from '../../attempts/results.js';
+import type { AttemptRecorder } from '../../attempts/writer.js';
 import type { ChallengeState, Challenges, OpenChallenge } from '../../engine/challenges.js';
 import { MfaErrors } from '../../engine/errors.js';
 import type { FirstFactor } from '../../engine/first-factor.js';
@@ -43,6 +45,8 @@ export interface ExchangeDeps {
   translations: Translations;
   /** Records the refusals the engine does not (no password, a stale State, no code, no factor). */
   audit: AuditRepository;
+  /** Where the refusals of the door itself (no password, a stale State) go as sign-in attempts. */
+  attempts: AttemptRecorder;
   /** How long the client waits for the answer to a challenge (`mfa.challengeTtlSeconds`). */
   challengeSeconds: number;
   /** Checks the reply attributes a policy rule names against the dictionaries. */
@@ -77,7 +81,7 @@ export class RadiusExchange {
     // A second-factor-only client's first request needs no User-Password (NPS may send MS-CHAP).
     const vouched = client.secondFactorOnly && !Buffer.isBuffer(state);
     if (typeof userName !== 'string' || (typeof password !== 'string' && !vouched)) {
-      await this.refused(context, 'UNSUPPORTED_AUTHENTICATION', userName);
+      await this.refused(context, 'UNSUPPORTED_AUTHENTICATION', userName, undefined, true);
       return this.reject(language, 'radius:pap_only', 'unsupported');
     }
     try {
@@ -176,7 +180,8 @@ export class RadiusExchange {
     try {
       open = await this.openChallenge(client, state.toString('latin1'), userName);
     } catch (error) {
-      if (MfaErrors.is(error, 'MFA_CHALLENGE_EXPIRED')) await this.refused(context, error.code, userName);
+      if (MfaErrors.is(error, 'MFA_CHALLENGE_EXPIRED'))
+        await this.refused(context, error.code, userName, undefined, true);
       throw error;
     }
     const flow = open.state.context as RadiusContext;
@@ -212,8 +217,28 @@ export class RadiusExchange {
     return open;
   }
 
-  /** Records a refusal the engine has not recorded. */
-  private refused(context: LoginContext, reason: string, userName: unknown, user?: User): Promise<void> {
+  /**
+   * Records a refusal the engine has not recorded; `asAttempt` for the door's own refusals (no
+   * password, a stale State), which are sign-in attempts no engine step saw.
+   */
+  private refused(
+    context: LoginContext,
+    reason: string,
+    userName: unknown,
+    user?: User,
+    asAttempt = false,
+  ): Promise<void> {
+    if (asAttempt)
+      this.deps.attempts.record({
+        origin: {
+          address: context.address,
+          door: context.door,
+          ...(context.application ? { application: context.application } : {}),
+        },
+        user: { name: typeof userName === 'string' ? normalizeUsername(userName) : '' },
+        result: resultOfCode(reason),
+        reason,
+      });
     return this.deps.audit.record({
       type: 'login',
       outcome: 'failure',
