@@ -94,6 +94,7 @@ describe('policies in the administration site: forms, order, stale versions, rol
   });
 
   it('shows every problem at its field, keeps what was typed, and stores nothing', async () => {
+    await server.core.attempts.flush(); // the sign-in's attempts, which a timer writes
     const before = await snapshot(server.core.database.db as never);
     await admin.open('/admin/policies/authentication/new');
     await admin.post('/admin/policies/authentication/new', {
