@@ -1,6 +1,9 @@
 import { systemClock } from '../clock.js';
+import type { UserOperations } from '../engine/user-operations.js';
 import { type Config, loadConfig } from '../server/config.js';
 import { type Core, composeCore } from '../server/core.js';
+import { composeUserOperations } from '../server/engine.js';
+import { composeSessions } from '../server/sessions.js';
 import { openDatabase } from '../store/database.js';
 import { migrateToLatest } from '../store/migrate.js';
 import { TOKEN_TYPES } from '../tokens/registry.js';
@@ -45,4 +48,13 @@ export async function withCore<T>(
 /** Writes one line to standard output. */
 export function say(io: CliIo, line = ''): void {
   io.stdout.write(`${line}\n`);
+}
+
+/**
+ * The operations administrators run on users, over a command's core: the same functions as the
+ * administration site's. Sessions the command ends reach their OIDC clients through `sessions`
+ * (a command waits for `sessions.settled()` before the store closes).
+ */
+export function userOperations(core: Core, sessions = composeSessions(core)): UserOperations {
+  return composeUserOperations(core, sessions);
 }

@@ -13,6 +13,7 @@ import type { SecondFactor } from '../engine/second-factor.js';
 import type { Sessions } from '../engine/sessions.js';
 import type { SingleSignOn } from '../engine/single-sign-on.js';
 import type { Throttle } from '../engine/throttle.js';
+import type { UserOperations } from '../engine/user-operations.js';
 import type { VouchedFirstFactor } from '../engine/vouched-first-factor.js';
 import type { CountryLookup } from '../geo/country-lookup.js';
 import type { SigningKeys } from '../keys/signing-keys.js';
@@ -101,4 +102,6 @@ export interface Engine {
   sso: SingleSignOn;
   /** Licence seats (MFA, password reset): who holds one, allocation under the licence. */
   seats: Seats;
+  /** What administrators do to users and their factors (the CLI and the administration site alike). */
+  userOperations: UserOperations;
 }

@@ -32,3 +32,29 @@ export const MfaErrors = defineErrors({
       'No passcode can be sent to you: no phone number or e-mail address is known. Contact your administrator.',
   },
 });
+
+/** Refusals of the operations administrators run on a user (CLI, administration site). */
+export const UserOperationErrors = defineErrors({
+  USER_NOT_FOUND: { status: 404, publicMessage: 'No such user.' },
+  USER_NOT_LOCAL: {
+    status: 409,
+    publicMessage: 'This user comes from the directory: change it there.',
+  },
+  USER_PASSWORD_TOO_SHORT: {
+    status: 400,
+    publicMessage: 'The password must have at least 8 characters.',
+  },
+  USER_NAME_INVALID: {
+    status: 400,
+    publicMessage: 'The user name may contain letters, digits and . _ - @ only.',
+  },
+  TOKEN_NOT_OF_USER: { status: 404, publicMessage: 'This user has no such token.' },
+  TOKEN_SERIAL_NOT_FOUND: {
+    status: 404,
+    publicMessage: 'No imported hardware token has this serial number.',
+  },
+  TOKEN_NOT_HARDWARE: {
+    status: 409,
+    publicMessage: 'Only a hardware token can be assigned by its serial number.',
+  },
+});

@@ -278,6 +278,30 @@ export class Sessions {
     return ended;
   }
 
+  /**
+   * Ends a session from somewhere other than its browser (the user's other device, an
+   * administrator): its OIDC clients are told by back channel; the applications only the browser
+   * could reach (SAML service providers, front-channel clients) are recorded as skipped in the
+   * logout's audit event. False when the session was already over.
+   */
+  async endElsewhere(
+    session: Pick<Session, 'id' | 'userId'>,
+    revocation: Revocation,
+    initiator: string,
+  ): Promise<boolean> {
+    const backChannel = await this.backChannelOf(session.id);
+    const names = (await this.applicationsOf(session.id)).map((app) => `${app.door}:${app.application}`);
+    if (!(await this.revoke(session, revocation))) return false;
+    await this.loggedOut(session, {
+      initiator,
+      reached: names.filter((name) => backChannel.includes(name)),
+      failed: [],
+      skipped: names.filter((name) => !backChannel.includes(name)),
+      address: revocation.address ?? null,
+    });
+    return true;
+  }
+
   /** Ends every session of a user (disabled, removed, "sign out everywhere"); the ids ended. */
   async revokeUser(userId: string, revocation: Revocation): Promise<string[]> {
     const ids = await this.repository.revokeUser(userId, this.clock(), revocation.reason);

@@ -5,7 +5,9 @@ import { Challenges } from '../engine/challenges.js';
 import { FirstFactor } from '../engine/first-factor.js';
 import type { Translate } from '../engine/passcode-message.js';
 import { PasscodeSender } from '../engine/passcode-sender.js';
+import type { Sessions } from '../engine/sessions.js';
 import { SingleSignOn } from '../engine/single-sign-on.js';
+import { UserOperations } from '../engine/user-operations.js';
 import { VouchedFirstFactor } from '../engine/vouched-first-factor.js';
 import { withoutSeatGate } from '../licences/without-seat.js';
 import type { Logger } from '../observability/logger.js';
@@ -13,7 +15,7 @@ import type { Metrics } from '../observability/metrics.js';
 import { AuthenticationPolicy } from '../policy/authentication/authentication-policy.js';
 import { loadLoadBalancingPolicies } from '../policy/load-balancing-store.js';
 import { PolicyStore } from '../policy/policy-store.js';
-import type { Core } from './core.js';
+import { type Core, scryptParams } from './core.js';
 import { composeSessions } from './sessions.js';
 
 /** What the engine needs besides the core: a log, the sign-in counters and the passcode texts. */
@@ -58,7 +60,25 @@ export function composeEngine(core: Core, runtime: EngineRuntime): Engine {
     sessions,
     sso,
     seats: core.seats,
+    userOperations: composeUserOperations(core, sessions),
   };
+}
+
+/** The operations on users over the core and a set of sessions (the CLI builds its own sessions). */
+export function composeUserOperations(core: Core, sessions: Sessions): UserOperations {
+  const { config } = core;
+  return new UserOperations({
+    users: core.users,
+    tokens: core.tokens,
+    tokenTypes: core.tokenTypes,
+    learnedTrust: core.learnedTrust,
+    sessions,
+    clock: core.clock,
+    issuer: config.mfa.issuer,
+    resyncWindow: config.mfa.resyncWindow,
+    scrypt: scryptParams(config),
+    learning: config.policies.learning,
+  });
 }
 
 /**

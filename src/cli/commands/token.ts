@@ -5,10 +5,9 @@ import type { Token } from '../../store/repositories/tokens.js';
 import { TokenErrors } from '../../tokens/errors.js';
 import { describeSummary, importTokenFile } from '../../tokens/import/index.js';
 import { TOKEN_TYPES } from '../../tokens/registry.js';
-import { resynchronise } from '../../tokens/resync.js';
 import { parseSecret } from '../../tokens/secrets.js';
 import type { ParameterInfo, TokenTypePlugin } from '../../tokens/token-type.js';
-import { type GlobalOptions, say, withCore } from '../context.js';
+import { type GlobalOptions, say, userOperations, withCore } from '../context.js';
 import { type CliIo, readSecret } from '../io.js';
 import { formatTable } from '../table.js';
 
@@ -68,10 +67,8 @@ export function registerTokenCommands(
           throw TokenErrors.TOKEN_INVALID_PARAMETERS({ detail: `--type must be ${typeList}` });
         }
         const secretText = options.secret === '-' ? await readSecret(io, 'Secret') : options.secret;
-        const result = await type.enrol({
-          userId: user.id,
-          label: user.username,
-          issuer: core.config.mfa.issuer,
+        const result = await userOperations(core).enrol(user, {
+          type: type.info.type,
           settings: Object.fromEntries(type.info.parameters.map((p) => [p.name, options[p.name]])),
           ...(secretText ? { secret: parseSecret(secretText, options.hex ? 'hex' : 'base32') } : {}),
           serial: options.serial ?? null,
@@ -149,12 +146,7 @@ export function registerTokenCommands(
     .action(async (id: string, code1: string, code2: string) => {
       await withTypes(async (core) => {
         const found = await requireToken(core, id);
-        const result = await resynchronise(
-          core.tokenTypes,
-          found,
-          [code1, code2],
-          core.config.mfa.resyncWindow,
-        );
+        const result = await userOperations(core).resync(found, [code1, code2]);
         await audit(core, 'admin.token.resync', null, found, result);
         say(
           io,
@@ -177,9 +169,7 @@ export function registerTokenCommands(
       .action(async (id: string) => {
         await withTypes(async (core) => {
           const found = await requireToken(core, id);
-          if (name === 'remove') await core.tokens.remove(id);
-          else if (name === 'unlock') await core.tokens.unlock(id);
-          else await core.tokens.setStatus(id, name === 'disable' ? 'disabled' : 'active');
+          await userOperations(core).changeToken(found, name);
           await audit(core, `admin.token.${name}`, null, found);
           say(
             io,
@@ -190,10 +180,8 @@ export function registerTokenCommands(
   }
 }
 
-async function requireToken(core: Core, id: string): Promise<Token> {
-  const found = await core.tokens.findById(id);
-  if (!found) throw TokenErrors.TOKEN_NOT_FOUND({ detail: `no token "${id}"` });
-  return found;
+function requireToken(core: Core, id: string): Promise<Token> {
+  return userOperations(core).requireToken(id);
 }
 
 function audit(core: Core, type: string, username: string | null, token: Token, details: object = {}) {

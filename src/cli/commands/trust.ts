@@ -1,11 +1,10 @@
 import type { Command } from 'commander';
 import { TrustErrors } from '../../policy/authentication/context/errors.js';
 import type { TrustEntry } from '../../policy/authentication/context/learned-trust.js';
-import { canonicalNetwork } from '../../policy/authentication/context/network-of.js';
 import type { Core } from '../../server/core.js';
 import { StoreErrors } from '../../store/errors.js';
 import type { User } from '../../store/repositories/users.js';
-import { type GlobalOptions, say, withCore } from '../context.js';
+import { type GlobalOptions, say, userOperations, withCore } from '../context.js';
 import type { CliIo } from '../io.js';
 
 /** `passgate trust list|revoke`: the networks users have learned to be trusted. */
@@ -48,18 +47,12 @@ export function registerTrustCommands(program: Command, io: CliIo): void {
       }
       await withCore(globals(), async (core) => {
         const user = await requireUser(core, username);
+        const operations = userOperations(core);
         if (network === undefined) {
-          const count = await core.learnedTrust.revoke(user.id);
+          const { revoked: count } = await operations.revokeNetwork(user);
           return say(io, `Revoked ${count} network${count === 1 ? '' : 's'} of ${user.username}.`);
         }
-        const canonical = canonicalNetwork(network, core.config.policies.learning);
-        const known = (await core.learnedTrust.list(user.id)).some((e) => e.network === canonical);
-        if (!known) {
-          throw TrustErrors.TRUST_NETWORK_NOT_FOUND({
-            detail: `no learned network ${canonical} for ${user.username}`,
-          });
-        }
-        const count = await core.learnedTrust.revoke(user.id, canonical);
+        const { network: canonical, revoked: count } = await operations.revokeNetwork(user, network);
         say(io, `Network ${canonical} of ${user.username}: ${count ? 'revoked' : 'already revoked'}.`);
       });
     });

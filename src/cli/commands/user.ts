@@ -1,6 +1,5 @@
 import { isIP } from 'node:net';
 import type { Command } from 'commander';
-import { hashPassword } from '../../crypto/password.js';
 import {
   addressCounters,
   clearCounters,
@@ -9,10 +8,11 @@ import {
   userCounters,
 } from '../../engine/throttle-counters.js';
 import { addressSpellings } from '../../engine/throttle-keys.js';
-import { type Core, scryptParams } from '../../server/core.js';
+import type { Core } from '../../server/core.js';
 import { composeSessions } from '../../server/sessions.js';
+import { StoreErrors } from '../../store/errors.js';
 import { normalizeUsername, type User } from '../../store/repositories/users.js';
-import { type GlobalOptions, say, withCore } from '../context.js';
+import { type GlobalOptions, say, userOperations, withCore } from '../context.js';
 import { type CliIo, readSecret } from '../io.js';
 import { formatTable } from '../table.js';
 import { cliOperator } from './session.js';
@@ -35,15 +35,14 @@ export function registerUserCommands(program: Command, io: CliIo): void {
         options: { displayName?: string; email?: string; mobile?: string; group?: string[] },
       ) => {
         const password = await readSecret(io, `Password for ${username}`, true);
-        if (password.length < 8) throw new Error('the password must have at least 8 characters');
         await withCore(globals(), async (core) => {
-          const created = await core.users.create({
+          const created = await userOperations(core).createLocal({
             username,
+            password,
             displayName: options.displayName ?? null,
             email: options.email ?? null,
             mobile: options.mobile ?? null,
             groups: options.group ?? [],
-            passwordHash: await hashPassword(password, scryptParams(core.config)),
           });
           await core.audit.record({
             type: 'admin.user.add',
@@ -115,15 +114,15 @@ export function registerUserCommands(program: Command, io: CliIo): void {
       )
       .action(async (username: string) => {
         await withCore(globals(), async (core) => {
-          const updated = await core.users.setDisabled(username, disabled);
+          const found = await core.users.findByUsername(username);
+          if (!found) throw StoreErrors.NOT_FOUND({ detail: `no user "${username}"` });
           // A disabled user's sessions end on every server at their next request.
           const sessions = composeSessions(core);
-          const ended = disabled
-            ? await sessions.revokeUser(updated.id, {
-                reason: 'user_disabled',
-                by: cliOperator(),
-              })
-            : [];
+          const { user: updated, sessionsEnded: ended } = await userOperations(core, sessions).setDisabled(
+            found,
+            disabled,
+            { by: cliOperator() },
+          );
           await sessions.settled(); // the OIDC clients' Logout Tokens go out before the store closes
           await core.audit.record({
             type: `admin.user.${name}`,

@@ -81,9 +81,8 @@ export function createSelfService(context: DoorContext): SelfService {
       byId: (id) => engine.sessions.byId(id),
       revoke: (session, revocation) => engine.sessions.revoke(session, revocation),
       revokeUser: (userId, revocation) => engine.sessions.revokeUser(userId, revocation),
-      applicationsOf: (id) => engine.sessions.applicationsOf(id),
-      backChannelOf: (id) => engine.sessions.backChannelOf(id),
-      loggedOut: (session, outcome) => engine.sessions.loggedOut(session, outcome),
+      endElsewhere: (session, revocation, initiator) =>
+        engine.sessions.endElsewhere(session, revocation, initiator),
       forget: (res) => context.sessions.forget(res),
       rotate: (req, res, user, reason) => context.sessions.rotate(req, res, user, reason),
       // The chain at /saml/logout signs the SAML SPs out and shows the OIDC clients' front-channel frames.

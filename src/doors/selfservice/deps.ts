@@ -18,10 +18,7 @@ import type { SelfServiceSessions } from './session.js';
 export interface SelfServiceDeps {
   sessions: SelfServiceSessions;
   /** The user's single sign-on sessions (the Sessions page, signing out), and dropping the browser's cookie. */
-  sso: Pick<
-    Sessions,
-    'list' | 'byId' | 'revoke' | 'revokeUser' | 'applicationsOf' | 'backChannelOf' | 'loggedOut'
-  > & {
+  sso: Pick<Sessions, 'list' | 'byId' | 'revoke' | 'revokeUser' | 'endElsewhere'> & {
     forget(res: Response): void;
     /** Gives the browser a new id for its session of the user (a second factor was added), like a proof does. */
     rotate(

@@ -1,12 +1,12 @@
 import type { Request, RequestHandler, Response, Router } from 'express';
 import type { PassgateError } from '../../errors.js';
+import { qrCodeDataUrl } from '../qr-code.js';
 import { auditAction, requireSignedIn, type SignedIn, signedIn } from './current-user.js';
 import type { SelfServiceDeps } from './deps.js';
 import type { PendingEnrolment } from './enrolment.js';
 import { checkEnrolment } from './enrolment-guard.js';
 import { SelfServiceErrors } from './errors.js';
 import { sendFactorAddedNotice } from './notify.js';
-import { qrCodeDataUrl } from './qr-code.js';
 
 /**
  * Adding an authenticator: pick a profile, scan the QR code (or type the key), confirm with a

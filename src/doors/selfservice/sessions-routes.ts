@@ -37,17 +37,7 @@ export function addSessionRoutes(router: Router, deps: SelfServiceDeps, form: Re
     if (session.id === who.session.sso) return signOutOfEverything(deps, req, res, who);
     // Another browser's: no front channel can reach its applications (that browser is not here),
     // so it ends (its OIDC clients are told by back channel) and the SAML SPs are listed as skipped.
-    const backChannel = await deps.sso.backChannelOf(session.id);
-    const applications = await deps.sso.applicationsOf(session.id);
-    await deps.sso.revoke(session, revocation(req, who));
-    const names = applications.map((app) => `${app.door}:${app.application}`);
-    await deps.sso.loggedOut(session, {
-      initiator: 'selfservice',
-      reached: names.filter((name) => backChannel.includes(name)),
-      failed: [],
-      skipped: names.filter((name) => !backChannel.includes(name)),
-      address: req.ip ?? null,
-    });
+    await deps.sso.endElsewhere(session, revocation(req, who), 'selfservice');
     res.redirect(303, '/selfservice/sessions?done=ended');
   });
 

@@ -137,6 +137,21 @@ export class TokensRepository {
     return (await this.selectByUser({ userId })).rows.map(toToken);
   }
 
+  /** The token with a hardware serial number, if any (assigning an imported token). */
+  async findBySerial(serial: string): Promise<Token | undefined> {
+    const row = await this.db
+      .selectFrom('tokens')
+      .selectAll()
+      .where('serial', '=', serial)
+      .executeTakeFirst();
+    return row && toToken(row);
+  }
+
+  /** Gives a token to another user, its failures and lock cleared (a hardware token handed over). */
+  async assign(id: string, userId: string): Promise<boolean> {
+    return this.update(id, { user_id: userId, failures: 0, last_failure_at: null, locked_until: null });
+  }
+
   /** Ids of the given serials that already exist (import pre-checks). */
   async existingSerials(serials: readonly string[]): Promise<string[]> {
     if (serials.length === 0) return [];

@@ -24,7 +24,7 @@ export async function bulkSeats(
 
 /**
  * Disables every selected user who is not disabled yet and ends their sessions on every server,
- * as `passgate user disable` does; each change is audited with the administrator.
+ * through the same engine operation as `passgate user disable`; each change is audited with the administrator.
  */
 export async function bulkDisable(
   { req, admin, site }: AdminRequest,
@@ -35,9 +35,7 @@ export async function bulkDisable(
   for (const id of ids) {
     const user = await core.users.findById(id);
     if (!user || user.disabled) continue;
-    await core.users.setDisabled(user.username, true);
-    const ended = await engine.sessions.revokeUser(user.id, {
-      reason: 'user_disabled',
+    const outcome = await engine.userOperations.setDisabled(user, true, {
       by: admin.user.username,
       address: req.ip ?? null,
     });
@@ -45,7 +43,7 @@ export async function bulkDisable(
       admin,
       'admin.user.disable',
       { disabled: false },
-      { disabled: true, sessionsEnded: ended.length },
+      { disabled: true, sessionsEnded: outcome.sessionsEnded.length },
       req.ip,
       { userId: user.id, username: user.username },
     );
@@ -54,20 +52,17 @@ export async function bulkDisable(
   return changed;
 }
 
-/** Clears the failure count and lock of every locked token of the selected users (`passgate token unlock`). */
+/** Clears the failure count and lock of every locked token of the selected users (as `passgate token unlock`). */
 export async function bulkUnlock(
   { req, admin, site }: AdminRequest,
   ids: readonly string[],
 ): Promise<number> {
-  const { core } = site.context;
-  const now = core.clock();
+  const { core, engine } = site.context;
   let changed = 0;
   for (const id of ids) {
     const user = await core.users.findById(id);
     if (!user) continue;
-    for (const token of await core.tokens.listByUser(id)) {
-      if (token.lockedUntil === null || token.lockedUntil <= now) continue;
-      await core.tokens.unlock(token.id);
+    for (const token of await engine.userOperations.unlockLocked(user)) {
       await site.auditChange(
         admin,
         'admin.token.unlock',
