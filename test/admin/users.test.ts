@@ -4,9 +4,11 @@ import { AdminBrowser, startAdminServer } from './support.js';
 
 /** The user names in the users grid of a page, in order. */
 const gridNames = (body: string) =>
-  [...body.matchAll(/<tr data-key="[^"]+">\s*<td class="select">[\s\S]*?<\/td>\s*<td>([^<]*)<\/td>/g)].map(
-    (m) => m[1],
-  );
+  [
+    ...body.matchAll(
+      /<tr data-key="[^"]+">\s*<td class="select">[\s\S]*?<\/td>\s*<td>(?:<a href="[^"]*">)?([^<]*)(?:<\/a>)?<\/td>/g,
+    ),
+  ].map((m) => m[1]);
 
 describe('the users grid of the administration site', () => {
   let server: PolicyServer;

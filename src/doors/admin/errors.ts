@@ -25,4 +25,5 @@ export const AdminErrors = defineErrors({
   },
   ADMIN_NOT_FOUND: { status: 404, publicMessage: 'This page does not exist.' },
   ADMIN_UPLOAD_TOO_LARGE: { status: 413, publicMessage: 'The file is too large.' },
+  ADMIN_SESSION_NOT_FOUND: { status: 404, publicMessage: 'This user has no such session.' },
 });

@@ -68,6 +68,17 @@ export class SignInAttemptsRepository {
     });
   }
 
+  /** A user's last attempts, newest first (the index on user name and time: one range read). */
+  async recentOfUser(userName: string, limit: number): Promise<SignInAttemptRow[]> {
+    return this.db
+      .selectFrom('sign_in_attempts')
+      .selectAll()
+      .where('user_name', '=', userName)
+      .orderBy('at', 'desc')
+      .limit(limit)
+      .execute();
+  }
+
   /**
    * Deletes the attempts older than `before`, `batch` rows per statement with a pause for other
    * work between them, each batch's counts taken off the days in its transaction; returns how

@@ -5,6 +5,7 @@ import { homePage } from './home.js';
 import { monitoringPage } from './monitoring.js';
 import { policiesPage } from './policies.js';
 import { tokenImportPage } from './token-import.js';
+import { userPage } from './user.js';
 import { usersPage } from './users.js';
 
 /**
@@ -15,6 +16,7 @@ import { usersPage } from './users.js';
 export const ADMIN_PAGES: readonly AdminPage[] = [
   homePage,
   usersPage,
+  userPage, // after usersPage: its `/admin/users/:id...` routes must not take `bulk` or `columns` for an id
   auditPage,
   policiesPage,
   tokenImportPage,

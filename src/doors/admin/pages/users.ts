@@ -15,6 +15,8 @@ import type { GridDefinition } from '../grid/grid.js';
 import { columnRoutes } from '../grid/routes.js';
 import { type GridSort, gridView, readPaging, readSort } from '../grid/view.js';
 import type { AdminPage, AdminRequest } from '../page.js';
+import { allows } from '../permissions.js';
+import { userPath } from './user-view.js';
 import { bulkDisable, bulkSeats, bulkUnlock } from './users-bulk.js';
 
 const PATH = '/admin/users';
@@ -37,6 +39,7 @@ export const USERS_GRID: GridDefinition<UserListing> = {
       size: 'm',
       sortable: true,
       text: (u) => u.username,
+      link: (u) => userPath(u.id),
     },
     {
       id: 'displayName',
@@ -232,6 +235,7 @@ async function showUsers({ req, admin, site, render }: AdminRequest): Promise<vo
     bulkForm: BULK_FORM,
     back: grid.query,
     result: readResult(req.query),
+    canCreate: allows(admin.role, 'users.write'),
   });
 }
 
