@@ -10,6 +10,7 @@ import { registerKeyCommands } from './commands/keys.js';
 import { registerLicenceCommands } from './commands/licence.js';
 import { registerMigrateCommand } from './commands/migrate.js';
 import { registerPolicyCommands } from './commands/policy.js';
+import { registerResetCommand } from './commands/reset.js';
 import { registerSessionCommands } from './commands/session.js';
 import { type RunState, registerStartCommand } from './commands/start.js';
 import { registerSyncCommand } from './commands/sync.js';
@@ -63,6 +64,7 @@ export function buildProgram(
   registerTokenCommands(program, io, tokenTypes);
   registerPolicyCommands(program, io, tokenTypes);
   registerSyncCommand(program, io);
+  registerResetCommand(program, io);
   registerTrustCommands(program, io);
   registerSessionCommands(program, io);
   registerLicenceCommands(program, io);

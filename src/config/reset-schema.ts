@@ -54,6 +54,23 @@ export const resetSiteSchema = z
       .describe(
         'The directory whose users the site identifies, resets and unlocks: `default` (the `directory` setting) or a key of `directories`. The site never touches another.',
       ),
+    reminders: z
+      .strictObject({
+        daysBefore: z
+          .array(z.number().int().min(1).max(90))
+          .min(1)
+          .default([14, 7, 1])
+          .describe('Days before the expiry a reminder goes out; one reminder per threshold.'),
+        channels: z
+          .array(z.enum(['email', 'sms']))
+          .min(1)
+          .default(['email', 'sms'])
+          .describe('How reminders go out: e-mail and/or SMS, to whichever address the user has.'),
+      })
+      .optional()
+      .describe(
+        'Password-expiry reminders with a link to this site, for the users of its directory (AD): absent, none. One site per directory.',
+      ),
     actions: z
       .enum(['reset', 'unlock', 'both'])
       .default('both')
@@ -108,6 +125,7 @@ export const resetSchema = z
       .superRefine((sites, ctx) => {
         const names = new Set<string>();
         const places = new Set<string>();
+        const reminded = new Set<string>();
         for (const [index, site] of sites.entries()) {
           if (names.has(site.name))
             ctx.addIssue({ code: 'custom', path: [index, 'name'], message: `"${site.name}" is used twice` });
@@ -118,6 +136,13 @@ export const resetSchema = z
               path: [index, 'path'],
               message: `${place} is served by another site`,
             });
+          if (site.reminders && reminded.has(site.directory))
+            ctx.addIssue({
+              code: 'custom',
+              path: [index, 'reminders'],
+              message: `another site already reminds the users of directory "${site.directory}"`,
+            });
+          if (site.reminders) reminded.add(site.directory);
           names.add(site.name);
           places.add(place);
         }
@@ -141,6 +166,13 @@ export const resetSchema = z
       ),
     perUser: limit(5, 3600, 'Journeys a user name may start per window.'),
     perAddress: limit(30, 3600, 'Journeys an address may start per window.'),
+    remindersEveryMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(1440)
+      .default(60)
+      .describe('How often the server looks for passwords about to expire (sites with `reminders`).'),
   })
   .prefault({})
   .describe('Password reset and account unlock sites (docs/reset.md).');

@@ -1,5 +1,5 @@
 import type { ThrottleRule } from '../store/repositories/throttle.js';
-import type { User } from '../store/repositories/users.js';
+import type { DirectoryUser, User } from '../store/repositories/users.js';
 
 /**
  * Where users and their passwords live. The engine checks first factors only through this
@@ -41,6 +41,11 @@ export interface Directory {
   unlock(username: string): Promise<void>;
   /** The rules a new password of this user must meet, shown before it is typed. */
   passwordRules(username: string): Promise<PasswordRules>;
+  /**
+   * The users whose password expires between now and `until`, with when (AD: pwdLastSet plus
+   * the maximum age of their policy). Absent: the directory's passwords never expire.
+   */
+  expiringPasswords?(window: { now: number; until: number }): Promise<ExpiringPassword[]>;
   /** Closes the directory's connections (the server stops, a command ends). */
   close?(): Promise<void>;
 }
@@ -63,4 +68,11 @@ export interface DirectoryAttemptRule extends ThrottleRule {
    * under each of its names (alice, alice@example.com, EXAMPLE\alice) count together.
    */
   subject?: string;
+}
+
+/** A user whose password expires soon (the store's name), with when. */
+export interface ExpiringPassword {
+  user: DirectoryUser;
+  /** Milliseconds since 1970. */
+  expiresAt: number;
 }

@@ -31,6 +31,8 @@ export interface Door {
   loginFlows?: LoginFlowSource;
   /** What the door keeps and must forget, run by the server's clean-up scheduler with the engine's. */
   pruneJobs?: PruneJob[];
+  /** Background work on a period, run by the server's scheduler on one worker only (like the clean-up). */
+  scheduledJobs?: ScheduledDoorJob[];
   /** Re-reads the door's application metadata (SIGHUP; the door may also watch its own folder). */
   reload?(): Promise<void>;
   /** Picks up signing keys rotated by `passgate keys rotate` or pruned (every `oidc.keyRefreshSeconds`). */
@@ -41,6 +43,14 @@ export interface Door {
   stop?(): Promise<void>;
   /** Loads what the door deferred (see deferred-door.ts); the server calls it once, right after ready. */
   warmUp?(): Promise<void>;
+}
+
+/** A door's periodic job (password-expiry reminders ...): one worker runs it, failures are logged. */
+export interface ScheduledDoorJob {
+  /** Names the job in logs. */
+  name: string;
+  everyMs: number;
+  run(): Promise<void>;
 }
 
 /** One kind of stored row that expires, and how to delete it: the clean-up scheduler runs it every minute. */

@@ -175,6 +175,9 @@ export async function composeServices(
             metrics.cleanUpRuns.inc();
             return cleanUp().catch(() => undefined);
           }),
+          ...each((door) => door.scheduledJobs)
+            .flat()
+            .map((job) => every(job.everyMs, logger, job.name, job.run)),
         ]
       : []),
   ];

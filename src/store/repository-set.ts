@@ -12,6 +12,7 @@ import { GridPreferencesRepository } from './repositories/grid-preferences.js';
 import { LoginFlowsRepository } from './repositories/login-flows.js';
 import { LoginHistoryRepository } from './repositories/login-history.js';
 import { PasscodesRepository } from './repositories/passcodes.js';
+import { PasswordRemindersRepository } from './repositories/password-reminders.js';
 import { PendingEnrolmentsRepository } from './repositories/pending-enrolments.js';
 import { PoliciesRepository } from './repositories/policies.js';
 import { RevokedSessionsRepository } from './repositories/revoked-sessions.js';
@@ -57,6 +58,8 @@ export interface Repositories {
   seats: SeatsRepository;
   /** The columns each administrator chose for each grid of the administration site. */
   gridPreferences: GridPreferencesRepository;
+  /** Password-expiry reminders sent (claimed before sending: never twice). */
+  passwordReminders: PasswordRemindersRepository;
   /** Every sign-in attempt of every door (monitoring), written in batches by the attempt writer. */
   signInAttempts: SignInAttemptsRepository;
   /** Monitoring's counts over the sign-in attempts (the map, the drill-down, the chart). */
@@ -88,6 +91,7 @@ export function createRepositories(database: Database, box: SecretBox, clock: Cl
     sessions: new SessionsRepository(db),
     seats: new SeatsRepository(db),
     gridPreferences: new GridPreferencesRepository(db, clock),
+    passwordReminders: new PasswordRemindersRepository(db),
     signInAttempts: new SignInAttemptsRepository(db),
     attemptStatistics: new AttemptStatisticsRepository(db),
   };

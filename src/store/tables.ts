@@ -36,6 +36,7 @@ export interface Tables {
   sign_in_attempts: SignInAttemptRow;
   sign_in_attempt_days: SignInAttemptDayRow;
   user_search_terms: UserSearchTermRow;
+  password_reminders: PasswordReminderRow;
 }
 
 /**
@@ -427,4 +428,16 @@ export interface LoginHistoryRow {
   value: string;
   first_seen_at: number;
   last_seen_at: number;
+}
+
+/** A password-expiry reminder sent (migration 0025): the key makes a second sending impossible. */
+export interface PasswordReminderRow {
+  /** The directory's name in configuration (`default`, or a key of `directories`). */
+  directory: string;
+  /** The account's stable id there (AD objectGUID as a UUID). */
+  external_id: string;
+  /** When the password expires (ms): a new password is a new expiry, reminded again. */
+  expires_at: number;
+  threshold_days: number;
+  sent_at: number;
 }

@@ -11,7 +11,7 @@ import {
 import type { Clock } from '../../clock.js';
 import type { ActiveDirectoryConfig } from '../../config/directory-schema.js';
 import type { User, UsersRepository } from '../../store/repositories/users.js';
-import type { Directory, DirectoryAttemptRule, PasswordRules } from '../directory.js';
+import type { Directory, DirectoryAttemptRule, ExpiringPassword, PasswordRules } from '../directory.js';
 import { DirectoryErrors } from '../errors.js';
 import { DEFAULT_DIRECTORY, DirectoryNaming } from '../naming.js';
 import { bindRefusal } from './bind-outcome.js';
@@ -20,6 +20,7 @@ import { BINARY_ATTRIBUTES, toDirectoryUser, userAttributes } from './entry.js';
 import { lockoutRule } from './lockout.js';
 import { loginNameFilter, parseLoginName } from './login-name.js';
 import { guidToUuid } from './object-guid.js';
+import { expiringPasswords } from './password-expiry.js';
 import { passwordWriteRefusal } from './password-refusal.js';
 import { passwordRules } from './password-rules.js';
 
@@ -181,6 +182,13 @@ export class AdDirectory implements Directory {
     const entry = await this.findEntry(username);
     return this.connector.asService(async (client) =>
       passwordRules(client, await this.domainDn(client), entry),
+    );
+  }
+
+  /** The enabled users whose password expires before `until` (their PSO's or the domain's maximum age). */
+  async expiringPasswords(window: { now: number; until: number }): Promise<ExpiringPassword[]> {
+    return this.connector.asService(async (client) =>
+      expiringPasswords(client, await this.domainDn(client), this.config, this.naming, window),
     );
   }
 

@@ -5,6 +5,7 @@ import { BrowserBinding } from '../../login/browser-binding.js';
 import type { DoorContext } from '../door.js';
 import type { ActionDeps } from './actions.js';
 import { type PendingReset, RESET_DOOR, RESET_FLOW_COOKIE, ResetJourneys } from './journey.js';
+import { type ReminderSendDeps, type ReminderSummary, sendReminders } from './reminders.js';
 import { createResetSiteRouter, journeyOf, type SitePage } from './routes.js';
 import { readLogo } from './site.js';
 
@@ -12,6 +13,10 @@ import { readLogo } from './site.js';
 export interface Reset {
   router: Router;
   journeys: ResetJourneys;
+  /** Sends the password-expiry reminders due now (the scheduler's job). */
+  remindNow(): Promise<ReminderSummary>;
+  /** Whether a site sends reminders. */
+  reminds: boolean;
 }
 
 /** The reset sites of the configuration, each with its own router, sharing one set of journeys. */
@@ -118,5 +123,23 @@ export function createReset(context: DoorContext): Reset {
       }),
     );
   }
-  return { router, journeys };
+  const reminderDeps: ReminderSendDeps = {
+    directories: core.directories,
+    reminders: core.repositories.passwordReminders,
+    clock,
+    publicUrl: context.publicUrl,
+    languages: translations.languages,
+    defaultLanguage: translations.defaultLanguage,
+    dispatcher: engine.dispatcher,
+    translate: text,
+    audit: core.audit,
+    logger,
+  };
+  const remindingSites = settings.sites.filter((site) => site.reminders);
+  const remindNow = async () => {
+    const summary = await sendReminders(reminderDeps, remindingSites);
+    if (summary.due > 0) logger.info({ ...summary }, 'password-expiry reminders');
+    return summary;
+  };
+  return { router, journeys, remindNow, reminds: remindingSites.length > 0 };
 }

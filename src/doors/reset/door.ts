@@ -17,7 +17,28 @@ export const resetDoor: DoorDefinition<'reset', Door> = {
         { group: 'signInStart', paths: context.core.config.reset.sites.map((site) => site.path) },
       ],
       loginFlows: reset.journeys,
-      pruneJobs: [{ name: 'reset journeys', retentionMs: 0, prune: (now) => reset.journeys.prune(now) }],
+      pruneJobs: [
+        { name: 'reset journeys', retentionMs: 0, prune: (now) => reset.journeys.prune(now) },
+        // A reminder row is useless once its password has expired (or changed: a new expiry).
+        {
+          name: 'password reminders',
+          retentionMs: 0,
+          prune: (now) => context.core.repositories.passwordReminders.prune(now),
+        },
+      ],
+      ...(reset.reminds
+        ? {
+            scheduledJobs: [
+              {
+                name: 'password-expiry reminders',
+                everyMs: context.core.config.reset.remindersEveryMinutes * 60_000,
+                run: async () => {
+                  await reset.remindNow();
+                },
+              },
+            ],
+          }
+        : {}),
     };
   },
 };

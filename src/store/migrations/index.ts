@@ -20,6 +20,7 @@ import * as throttleRules from './0019-throttle-rules.js';
 import * as partialOidcIndexes from './0020-partial-oidc-indexes.js';
 import * as deliveryStatistics from './0023-delivery-statistics.js';
 import * as attemptDays from './0024-attempt-days.js';
+import * as passwordReminders from './0025-password-reminders.js';
 
 /**
  * Every migration, in order. Names sort lexically; a new migration is one file plus one line
@@ -48,4 +49,5 @@ export const migrations: Record<string, Migration> = {
   '0020-partial-oidc-indexes': partialOidcIndexes,
   '0023-delivery-statistics': deliveryStatistics,
   '0024-attempt-days': attemptDays,
+  '0025-password-reminders': passwordReminders,
 };
