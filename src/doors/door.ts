@@ -11,6 +11,7 @@ import type { OwnedPaths } from '../web/app.js';
 import type { CsrfCookieOptions, CsrfProtection } from '../web/csrf.js';
 import type { Translations } from '../web/i18n.js';
 import type { PageRenderer } from '../web/render.js';
+import type { ApplicationCatalogue } from './applications.js';
 import type { Core, Engine } from './core.js';
 
 /**
@@ -39,6 +40,8 @@ export interface Door {
   refreshKeys?(): Promise<void>;
   /** Checks `/readyz` runs besides the server's own (database, directory). */
   health?: HealthCheck[];
+  /** The applications of the door's metadata folder, for the administration site. */
+  applications?: ApplicationCatalogue;
   /** Stops the door's background work (watches, timers) and closes its listener. */
   stop?(): Promise<void>;
   /** Loads what the door deferred (see deferred-door.ts); the server calls it once, right after ready. */
@@ -105,6 +108,8 @@ export interface DoorContext {
   logger: Logger;
   metrics: Metrics;
   clock: Clock;
+  /** The application catalogues of the running doors (filled as the doors are created). */
+  applications(): ApplicationCatalogue[];
 }
 
 /**

@@ -94,6 +94,7 @@ export async function composeServices(
     logger,
     metrics,
     clock,
+    applications: () => running.flatMap(({ door }) => (door.applications ? [door.applications] : [])),
   };
   const running: NamedDoor[] = [];
   const doors: Record<string, NamedDoor['door']> = {};

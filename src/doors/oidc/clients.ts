@@ -34,14 +34,18 @@ const clientFile = z.looseObject({
  * reported with its name and reason and skipped; the other clients keep working.
  */
 export function loadClientFiles(folder: string, env: NodeJS.ProcessEnv = process.env): LoadedClients {
-  const { entries, problems } = readMetadataFiles(folder, (text) => parseClientFile(text, env), {
+  const { entries, problems } = readMetadataFiles(folder, (text) => readClientFile(text, env), {
     keyName: 'client_id',
     keyOf: (client) => client.client_id,
   });
   return { clients: entries.map(({ file, value }) => ({ file, metadata: value })), problems };
 }
 
-function parseClientFile(text: string, env: NodeJS.ProcessEnv): ClientMetadata {
+/**
+ * One client registration from the text of its file, as the folder's loader reads it (the
+ * administration site checks an upload with this same function before writing it).
+ */
+export function readClientFile(text: string, env: NodeJS.ProcessEnv = process.env): ClientMetadata {
   const parsed = clientFile.safeParse(parseYaml(text, { uniqueKeys: true }));
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

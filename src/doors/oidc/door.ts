@@ -1,5 +1,6 @@
 import type { Door, DoorDefinition } from '../door.js';
 import { pruneOidcPayloads } from './adapter.js';
+import { clientCatalogue } from './client-catalogue.js';
 import { OIDC_ALGORITHMS, OIDC_KEY_PURPOSE } from './keys.js';
 import { oidcLoginFlows } from './login-flows.js';
 import { isOidcPath } from './provider.js';
@@ -43,6 +44,7 @@ export const oidcDoor: DoorDefinition<'oidc', Door> = {
         },
       ],
       reload: oidc.reload,
+      applications: clientCatalogue(oidc, publicUrl),
       refreshKeys: async () => {
         if (await oidc.refreshKeys()) logger.info('signing keys changed: OIDC provider rebuilt');
       },

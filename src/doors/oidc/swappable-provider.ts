@@ -12,7 +12,7 @@ import type { UsersRepository } from '../../store/repositories/users.js';
 import type { PageRenderer } from '../../web/render.js';
 import { watchMetadataFolder } from '../metadata-watcher.js';
 import { createOidcAdapter } from './adapter.js';
-import { loadClientFiles } from './clients.js';
+import { type LoadedClients, loadClientFiles } from './clients.js';
 import { OIDC_KEY_PURPOSE } from './keys.js';
 import { createOidcProvider } from './provider.js';
 import { withOidcErrors } from './unavailable.js';
@@ -27,6 +27,10 @@ export interface SwappableProvider {
   reload(): Promise<void>;
   /** Stops watching `metadata/oidc/`. */
   stop(): void;
+  /** The clients and the files kept out at the last build. */
+  loaded(): LoadedClients;
+  /** The folder the clients are read from. */
+  readonly folder: string;
 }
 
 /** What the provider is built from. */
@@ -95,7 +99,7 @@ export async function createSwappableProvider(options: SwappableProviderOptions)
       { clients: valid.map((c) => c.metadata.client_id), keys: jwks.length },
       'OIDC provider ready',
     );
-    return { provider, handler: provider.callback(), version };
+    return { provider, handler: provider.callback(), version, loaded: { clients: valid, problems } };
   };
 
   let current = await build();
@@ -115,5 +119,7 @@ export async function createSwappableProvider(options: SwappableProviderOptions)
     },
     reload,
     stop: () => watch?.close(),
+    loaded: () => current.loaded,
+    folder: clientsDir,
   };
 }

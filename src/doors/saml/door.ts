@@ -3,6 +3,7 @@ import { SAML_PRUNE_JOBS, SAML_RATE_LIMITED } from './door-shape.js';
 import { createSamlIdp } from './idp.js';
 import { createSingleLogout } from './logout/single-logout.js';
 import { createSamlSso } from './routes/sso.js';
+import { spCatalogue } from './service-providers/sp-catalogue.js';
 import type { SpRegistry } from './service-providers/sp-registry.js';
 
 /** The running SAML door: the contract, and the registered service providers (tests read them). */
@@ -49,8 +50,17 @@ export const samlDoor: DoorDefinition<'saml', SamlDoor> = {
       logger,
       secureCookies: web.secureCookies,
     });
+    const certificate = () =>
+      /<(?:ds:)?X509Certificate>([^<]+)</.exec(idp.metadata())?.[1]?.replace(/\s+/g, '');
     return {
       registry: idp.registry,
+      applications: spCatalogue(idp.registry, {
+        entityId: idp.endpoints.entityId,
+        ssoUrl: idp.endpoints.ssoUrl,
+        sloUrl: idp.endpoints.sloUrl,
+        metadataUrl: `${publicUrl}/saml/metadata`,
+        certificate,
+      }),
       routers: [idp.router, sso.router],
       rateLimited: SAML_RATE_LIMITED,
       loginFlows: sso.flows,

@@ -1,4 +1,5 @@
 import type { AdminPage } from '../page.js';
+import { applicationsPage } from './applications.js';
 import { auditPage } from './audit.js';
 import { gatewaysPage } from './gateways.js';
 import { homePage } from './home.js';
@@ -22,4 +23,5 @@ export const ADMIN_PAGES: readonly AdminPage[] = [
   tokenImportPage,
   gatewaysPage,
   monitoringPage,
+  applicationsPage,
 ];

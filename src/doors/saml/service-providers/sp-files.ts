@@ -40,8 +40,7 @@ export function loadServiceProviders(folder: string, generic: GenericDefaults): 
     const file = path.join(folder, yamlName ?? xmlName);
     try {
       if (!yamlName) throw new Error(`${base}.yaml is missing (it names the profile)`);
-      const settings = parseSettings(read(folder, yamlName));
-      const sp = buildServiceProvider(base, read(folder, xmlName), settings, generic);
+      const sp = readServiceProvider(base, read(folder, xmlName), read(folder, yamlName), generic);
       const other = byEntity.get(sp.entityId);
       if (other) throw new Error(`entity "${sp.entityId}" is already registered by ${other}`);
       byEntity.set(sp.entityId, xmlName);
@@ -55,6 +54,20 @@ export function loadServiceProviders(folder: string, generic: GenericDefaults): 
       problems.push({ file: path.join(folder, yamlName), reason: 'the SP metadata (.xml) is missing' });
   }
   return { providers, problems };
+}
+
+/**
+ * One SP from the texts of its two files, as the folder's loader reads them (the administration
+ * site checks an upload with this same function before writing it).
+ */
+export function readServiceProvider(
+  name: string,
+  metadataXml: string,
+  settingsYaml: string,
+  generic: GenericDefaults,
+): ServiceProvider {
+  const strip = (text: string) => text.replace(/^\uFEFF/, '');
+  return buildServiceProvider(name, strip(metadataXml), parseSettings(strip(settingsYaml)), generic);
 }
 
 function read(folder: string, name: string): string {

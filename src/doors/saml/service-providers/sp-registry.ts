@@ -9,6 +9,7 @@ export class SpRegistry {
   private byEntity = new Map<string, ServiceProvider>();
   private byName = new Map<string, ServiceProvider>();
   private watcher: FolderWatch | undefined;
+  private lastProblems: SpFileProblem[] = [];
 
   constructor(
     private readonly folder: string,
@@ -23,6 +24,7 @@ export class SpRegistry {
       this.logger.error({ file: problem.file, reason: problem.reason }, 'SAML service provider ignored');
     this.byEntity = new Map(providers.map((sp) => [sp.entityId, sp]));
     this.byName = new Map(providers.map((sp) => [sp.name, sp]));
+    this.lastProblems = problems;
     const names = providers.map((sp) => sp.name);
     this.logger.info({ providers: names }, 'SAML service providers loaded');
     return { providers: names, problems };
@@ -36,6 +38,21 @@ export class SpRegistry {
   /** The SP of `metadata/saml/NAME.*` (IdP-initiated SSO names it). */
   named(name: string): ServiceProvider | undefined {
     return this.byName.get(name);
+  }
+
+  /** The files the last reload kept out, with the reasons. */
+  problems(): SpFileProblem[] {
+    return this.lastProblems;
+  }
+
+  /** The folder the SPs are read from. */
+  get path(): string {
+    return this.folder;
+  }
+
+  /** The defaults of generic SPs (`saml.generic`) the loader applies. */
+  get genericDefaults(): GenericDefaults {
+    return this.generic;
   }
 
   /** Every registered SP. */
