@@ -67,6 +67,7 @@ export function deferDoor<D extends Door>(
       await loaded();
     },
     reload: async () => (await loaded()).reload?.(),
+    applications: async () => (await loaded()).applications?.(),
     refreshKeys: async () => (await loaded()).refreshKeys?.(),
     // Stopping waits for a load under way (its watches must stop too), and loads nothing new.
     stop: async () => {

@@ -40,8 +40,8 @@ export interface Door {
   refreshKeys?(): Promise<void>;
   /** Checks `/readyz` runs besides the server's own (database, directory). */
   health?: HealthCheck[];
-  /** The applications of the door's metadata folder, for the administration site. */
-  applications?: ApplicationCatalogue;
+  /** The applications of the door's metadata folder, for the administration site (loads a deferred door). */
+  applications?(): Promise<ApplicationCatalogue | undefined>;
   /** Stops the door's background work (watches, timers) and closes its listener. */
   stop?(): Promise<void>;
   /** Loads what the door deferred (see deferred-door.ts); the server calls it once, right after ready. */
@@ -109,7 +109,7 @@ export interface DoorContext {
   metrics: Metrics;
   clock: Clock;
   /** The application catalogues of the running doors (filled as the doors are created). */
-  applications(): ApplicationCatalogue[];
+  applications(): Promise<ApplicationCatalogue[]>;
 }
 
 /**

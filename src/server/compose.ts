@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Express } from 'express';
 import { LOAD_BALANCING_KIND } from '../dispatch/load-balancing-policy.js';
 import { createReceiptsRouter, RECEIPTS_RATE_LIMITED } from '../dispatch/receipts-router.js';
+import type { ApplicationCatalogue } from '../doors/applications.js';
 import type { Engine } from '../doors/core.js';
 import type { DoorContext, WebKit } from '../doors/door.js';
 import { createLoginRoutes, LOGIN_RATE_LIMITED } from '../login/routes.js';
@@ -94,7 +95,10 @@ export async function composeServices(
     logger,
     metrics,
     clock,
-    applications: () => running.flatMap(({ door }) => (door.applications ? [door.applications] : [])),
+    applications: async () =>
+      (await Promise.all(running.map(({ door }) => door.applications?.()))).filter(
+        (catalogue): catalogue is ApplicationCatalogue => catalogue !== undefined,
+      ),
   };
   const running: NamedDoor[] = [];
   const doors: Record<string, NamedDoor['door']> = {};

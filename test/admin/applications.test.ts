@@ -34,6 +34,7 @@ describe('applications on the administration site', () => {
       { kind: 'saml', name: 'm365', profile: 'office365' },
       { file: { name: 'federation.xml', content: OFFICE365 } },
     );
+    expect(/id="upload-error"[\s\S]{0,600}/.exec(admin.page.body)?.[0] ?? '').toBe('');
     expect(admin.page.status).toBe(200);
     expect(admin.page.body).toContain('id="upload-written"');
     expect(readFileSync(path.join(folder, 'saml', 'm365.xml'), 'utf8')).toBe(OFFICE365);

@@ -30,6 +30,7 @@ export const oidcDoor: DoorDefinition<'oidc', Door> = {
       clock,
       sessions,
     });
+    const catalogue = clientCatalogue(oidc, publicUrl);
     return {
       ownedPaths: { owns: isOidcPath, handle: (req, res) => oidc.handler()(req, res) },
       // The authorization request starts a sign-in; `/oidc/auth/:uid` (an interaction resuming) does not.
@@ -44,7 +45,7 @@ export const oidcDoor: DoorDefinition<'oidc', Door> = {
         },
       ],
       reload: oidc.reload,
-      applications: clientCatalogue(oidc, publicUrl),
+      applications: async () => catalogue,
       refreshKeys: async () => {
         if (await oidc.refreshKeys()) logger.info('signing keys changed: OIDC provider rebuilt');
       },

@@ -52,15 +52,16 @@ export const samlDoor: DoorDefinition<'saml', SamlDoor> = {
     });
     const certificate = () =>
       /<(?:ds:)?X509Certificate>([^<]+)</.exec(idp.metadata())?.[1]?.replace(/\s+/g, '');
+    const catalogue = spCatalogue(idp.registry, {
+      entityId: idp.endpoints.entityId,
+      ssoUrl: idp.endpoints.ssoUrl,
+      sloUrl: idp.endpoints.sloUrl,
+      metadataUrl: `${publicUrl}/saml/metadata`,
+      certificate,
+    });
     return {
       registry: idp.registry,
-      applications: spCatalogue(idp.registry, {
-        entityId: idp.endpoints.entityId,
-        ssoUrl: idp.endpoints.ssoUrl,
-        sloUrl: idp.endpoints.sloUrl,
-        metadataUrl: `${publicUrl}/saml/metadata`,
-        certificate,
-      }),
+      applications: async () => catalogue,
       routers: [idp.router, sso.router],
       rateLimited: SAML_RATE_LIMITED,
       loginFlows: sso.flows,

@@ -43,7 +43,7 @@ export const applicationsPage: AdminPage = {
       path: '/admin/applications/:kind/download/:name',
       permission: 'applications.read',
       async handle({ req, res, site }) {
-        const catalogue = catalogueOf(site.context.applications(), String(req.params.kind));
+        const catalogue = catalogueOf(await site.context.applications(), String(req.params.kind));
         const file = catalogue?.download?.(String(req.params.name));
         if (!file) throw AdminErrors.ADMIN_NOT_FOUND();
         res.type(file.type).attachment(file.filename).send(file.body);
@@ -57,7 +57,7 @@ export const applicationsPage: AdminPage = {
       async handle(request) {
         const { req, admin, site } = request;
         const kind = formField(req, 'kind');
-        const catalogue = catalogueOf(site.context.applications(), kind);
+        const catalogue = catalogueOf(await site.context.applications(), kind);
         if (!catalogue) return show(request, { error: 'admin:applications.refused.kind' }, 400);
         const main = uploadedFile(req, 'file');
         if (!main) return show(request, { error: 'admin:applications.refused.noFile' }, 400);
@@ -116,7 +116,7 @@ function isWriteFailure(error: unknown): boolean {
 }
 
 async function show({ render, site, admin }: AdminRequest, outcome?: Outcome, status = 200): Promise<void> {
-  const catalogues = site.context.applications().map((catalogue) => ({
+  const catalogues = (await site.context.applications()).map((catalogue) => ({
     kind: catalogue.kind,
     applications: catalogue.list(),
     downloads: catalogue.download?.('idp-certificate') ? ['idp-certificate'] : [],
