@@ -56,6 +56,20 @@ export const REQUIREMENTS = [
     present: () => hasCommand('ldapsearch') && hasCommand('ldapadd') && hasCommand('ldapmodify'),
     pkg: 'ldap-utils',
   },
+  // Debian's SOGo with its ActiveSync module: the real EAS upstream of the ActiveSync door
+  // (test/support/sogo.ts), and libwbxml2-utils' WBXML codec with the ActiveSync code pages.
+  { what: 'sogo (an Exchange ActiveSync server)', present: () => hasDaemon('sogod'), pkg: 'sogo' },
+  {
+    what: 'sogo-activesync (its ActiveSync module)',
+    present: () => hasDebianPackage('sogo-activesync'),
+    pkg: 'sogo-activesync',
+  },
+  { what: 'memcached (SOGo sessions)', present: () => hasDaemon('memcached'), pkg: 'memcached' },
+  {
+    what: 'xml2wbxml/wbxml2xml (ActiveSync WBXML)',
+    present: () => hasCommand('xml2wbxml') && hasCommand('wbxml2xml'),
+    pkg: 'libwbxml2-utils',
+  },
   // Headless Chromium driven by playwright-core (test/support/chromium.ts), and a Korean font so
   // that the screenshots of the Korean pages show Hangul rather than empty boxes.
   { what: 'chromium (browser tests)', present: () => existsSync('/usr/bin/chromium'), pkg: 'chromium' },
