@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { activesyncSchema } from './activesync-schema.js';
 import { adminSchema } from './admin-schema.js';
 import { attemptsSchema } from './attempts-schema.js';
 import { channelSchema } from './channels.js';
@@ -386,6 +387,7 @@ export function configSchemaWith<P extends PluginSchemas>(plugins: P) {
       geo: geoSchema,
       saml: samlSchema,
       radius: radiusSchema,
+      activesync: activesyncSchema,
       selfservice: selfserviceSchema,
       admin: adminSchema,
       reset: resetSchema,

@@ -1,3 +1,4 @@
+import { activesyncDoor } from '../doors/activesync/door.js';
 import { adminDoor } from '../doors/admin/door.js';
 import type { Door } from '../doors/door.js';
 import { oidcDoor } from '../doors/oidc/door.js';
@@ -10,7 +11,15 @@ import { selfServiceDoor } from '../doors/selfservice/door.js';
  * Every door, in mounting order: the server creates the enabled ones from this list and nothing
  * else. Adding a door is a folder under src/doors/ and one line here.
  */
-export const DOORS = [oidcDoor, samlDoor, selfServiceDoor, resetDoor, radiusDoor, adminDoor] as const;
+export const DOORS = [
+  oidcDoor,
+  samlDoor,
+  selfServiceDoor,
+  resetDoor,
+  radiusDoor,
+  adminDoor,
+  activesyncDoor,
+] as const;
 
 /** The running doors by name (a door the configuration turns off is absent). */
 export type RunningDoors = {

@@ -1,0 +1,45 @@
+import { z } from 'zod';
+
+const httpUrl = z
+  .string()
+  .url()
+  .refine((u) => /^https?:\/\//.test(u), { message: 'expected an http:// or https:// URL' })
+  .transform((u) => u.replace(/\/+$/, ''));
+
+/** The ActiveSync door (`src/doors/activesync/`): Passgate as the reverse proxy in front of the mail server's EAS endpoint. */
+export const activesyncSchema = z
+  .strictObject({
+    enabled: z
+      .boolean()
+      .default(false)
+      .describe('Answer `/Microsoft-Server-ActiveSync` (and Autodiscover) by forwarding to `upstream`.'),
+    upstream: httpUrl
+      .optional()
+      .describe(
+        "The mail server's ActiveSync endpoint, e.g. `https://mail.example.com/Microsoft-Server-ActiveSync`; the path and query after Passgate's `/Microsoft-Server-ActiveSync` are appended.",
+      ),
+    autodiscover: httpUrl
+      .optional()
+      .describe(
+        "The mail server's Autodiscover endpoint; absent: `/Autodiscover/Autodiscover.xml` on the upstream's host.",
+      ),
+    caFile: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "PEM file of the CA that signed the upstream's certificate (https); absent: the system's CAs.",
+      ),
+    connectTimeoutSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(300)
+      .default(10)
+      .describe('How long a connection to the upstream may take before the device is answered 502.'),
+  })
+  .prefault({})
+  .refine((settings) => !settings.enabled || settings.upstream, {
+    message: 'the ActiveSync door needs `upstream`',
+  })
+  .describe('Exchange ActiveSync gateway (docs/activesync.md).');
