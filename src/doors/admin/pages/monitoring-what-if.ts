@@ -6,8 +6,7 @@ import {
   dryRunCountryRule,
   proposedRule,
 } from '../../../policy/authentication/what-if.js';
-import { policyKindsFor } from '../../../policy/kinds.js';
-import { PolicyStore } from '../../../policy/policy-store.js';
+import { administratorPolicyStore } from '../../../policy/policy-store.js';
 import { AdminErrors } from '../errors.js';
 import type { AdminRoute, AdminSite } from '../page.js';
 import { allows } from '../permissions.js';
@@ -114,11 +113,7 @@ export function whatIfRoutes(path: string): AdminRoute[] {
         if ((await unknownGroups(site, proposal)).length > 0)
           throw AdminErrors.ADMIN_BAD_INPUT({ detail: 'what-if proposal: unknown group' });
         const { core } = site.context;
-        const store = new PolicyStore(
-          core.policies,
-          () => core.users.groupNames(),
-          policyKindsFor(core.tokenTypes.all()),
-        );
+        const store = administratorPolicyStore(core);
         const name = await ruleName(site, proposal);
         const document = proposedRule(proposal, false);
         await store.put(AUTHENTICATION_KIND, name, document, null); // created, never overwriting one of the same name
