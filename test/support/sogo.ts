@@ -49,17 +49,17 @@ export async function startSogo(postgresAdminUrl: string): Promise<SogoServer> {
       'SOGo is not installed: apt-get install -y --no-install-recommends sogo sogo-activesync memcached libwbxml2-utils',
     );
   const user: SogoUser = { username: 'alice', password: `pw-${randomBytes(6).toString('hex')}` };
+  // A database and a role of its own: runs sharing one PostgreSQL never touch each other's.
   const database = `sogo_${randomBytes(6).toString('hex')}`;
+  const role = database;
   const rolePassword = randomBytes(9).toString('hex');
   await withClient(postgresAdminUrl, async (client) => {
     await client.query(`create database ${database}`);
-    await client
-      .query(`create role sogo_test login password '${rolePassword}'`)
-      .catch(() => client.query(`alter role sogo_test password '${rolePassword}'`));
-    await client.query(`alter database ${database} owner to sogo_test`);
+    await client.query(`create role ${role} login password '${rolePassword}'`);
+    await client.query(`alter database ${database} owner to ${role}`);
   });
   const admin = new URL(postgresAdminUrl);
-  const dbUrl = `postgresql://sogo_test:${rolePassword}@${admin.hostname}:${admin.port}/${database}`;
+  const dbUrl = `postgresql://${role}:${rolePassword}@${admin.hostname}:${admin.port}/${database}`;
   await withClient(dbUrl, async (client) => {
     await client.query(
       'create table sogo_users (c_uid varchar(64) primary key, c_name varchar(64), c_password varchar(128), c_cn varchar(128), mail varchar(128))',
@@ -163,9 +163,10 @@ export async function startSogo(postgresAdminUrl: string): Promise<SogoServer> {
     }
     memcached.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
-    await withClient(postgresAdminUrl, (client) =>
-      client.query(`drop database if exists ${database} with (force)`),
-    ).catch(() => {});
+    await withClient(postgresAdminUrl, async (client) => {
+      await client.query(`drop database if exists ${database} with (force)`);
+      await client.query(`drop role if exists ${role}`);
+    }).catch(() => {});
   };
   const deadline = Date.now() + 20_000;
   for (;;) {
