@@ -30,6 +30,12 @@ export const activesyncSchema = z
       .describe(
         "PEM file of the CA that signed the upstream's certificate (https); absent: the system's CAs.",
       ),
+    checkCredentials: z
+      .boolean()
+      .default(true)
+      .describe(
+        "Check each request's Basic credentials against the directory (first factor and its lockout shield) before forwarding; a wrong or throttled password is answered 401 by Passgate.",
+      ),
     connectTimeoutSeconds: z
       .number()
       .int()

@@ -22,6 +22,8 @@ describe('ActiveSync door in front of a real SOGo', () => {
         metrics: { listen: '127.0.0.1:0' },
       },
     });
+    // The same user and password in Passgate's directory, which checks them before forwarding.
+    await passgate.addUser(sogo.user.username, sogo.user.password);
     basic = `Basic ${Buffer.from(`${sogo.user.username}:${sogo.user.password}`).toString('base64')}`;
   });
   afterAll(async () => {
@@ -62,7 +64,7 @@ describe('ActiveSync door in front of a real SOGo', () => {
     expect(xml).toContain('<DisplayName>Personal Address Book</DisplayName>');
   });
 
-  it('refuses a wrong password as the upstream does (401)', async () => {
+  it('refuses a wrong password itself (401, its own realm) before the upstream sees it', async () => {
     const res = await fetch(
       `${passgate.url}/Microsoft-Server-ActiveSync?Cmd=FolderSync&User=alice&DeviceId=PG0001&DeviceType=iPhone`,
       {
@@ -76,6 +78,11 @@ describe('ActiveSync door in front of a real SOGo', () => {
       },
     );
     expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toBe('Basic realm="ActiveSync"');
+    const noCredentials = await fetch(`${passgate.url}/Microsoft-Server-ActiveSync?Cmd=FolderSync`, {
+      method: 'POST',
+    });
+    expect(noCredentials.status).toBe(401);
   });
 
   it('holds a long-poll Ping open until the upstream answers it', async () => {
@@ -119,9 +126,17 @@ describe('ActiveSync door: streaming, hop-by-hop headers, unreachable upstream',
 
   beforeAll(async () => {
     echo = await startEcho();
-    passgate = await startTestServer({ config: { activesync: { enabled: true, upstream: echo.url } } });
+    passgate = await startTestServer({
+      config: { activesync: { enabled: true, upstream: echo.url, checkCredentials: false } },
+    });
     down = await startTestServer({
-      config: { activesync: { enabled: true, upstream: `http://127.0.0.1:${await freePort()}/eas` } },
+      config: {
+        activesync: {
+          enabled: true,
+          upstream: `http://127.0.0.1:${await freePort()}/eas`,
+          checkCredentials: false,
+        },
+      },
     });
   });
   afterAll(async () => {
@@ -158,8 +173,9 @@ describe('ActiveSync door: streaming, hop-by-hop headers, unreachable upstream',
       peak = Math.max(peak, process.memoryUsage().rss);
     }
     expect(received).toBe(total);
-    // 256 MB went up and came back down through the proxy; memory grew by a small fraction of it.
-    expect(peak - before).toBeLessThan(64 * 1024 * 1024);
+    // 256 MB went up and came back down through the proxy (buffering it would take at least that
+    // much); memory grew by less than half of it (garbage collection's slack included).
+    expect(peak - before).toBeLessThan(total / 2);
   }, 120_000);
 
   it('passes end-to-end headers unchanged and drops hop-by-hop ones', async () => {

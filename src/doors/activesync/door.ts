@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Router } from 'express';
 import { Counter, Histogram } from 'prom-client';
 import type { Door, DoorDefinition } from '../door.js';
+import { checkCredentials } from './credentials.js';
 import { createForwarder, type Forward } from './forwarder.js';
 
 /** Passgate's ActiveSync endpoint, as devices call it (any case), with what follows it. */
@@ -11,13 +12,13 @@ const AUTODISCOVER_PATH = /^\/Autodiscover\/Autodiscover\.xml(?=\?|$)/i;
 
 /**
  * The ActiveSync door: Passgate as the streaming reverse proxy in front of the mail server's
- * Exchange ActiveSync endpoint and its Autodiscover (docs/activesync.md). Device approval and
- * the lockout shield come in front of the forwarding in later steps.
+ * Exchange ActiveSync endpoint and its Autodiscover (docs/activesync.md), checking the devices'
+ * Basic credentials first when told to. Device approval comes in front of it in a later step.
  */
 export const activesyncDoor: DoorDefinition<'activesync', Door> = {
   name: 'activesync',
   enabled: (config) => config.activesync.enabled,
-  async create({ core, logger: parent, metrics }) {
+  async create({ core, engine, logger: parent, metrics }) {
     const settings = core.config.activesync;
     const logger = parent.child({ module: 'activesync' });
     const upstream = new URL(settings.upstream!);
@@ -52,10 +53,17 @@ export const activesyncDoor: DoorDefinition<'activesync', Door> = {
       new URL(settings.autodiscover ?? `${upstream.origin}/Autodiscover/Autodiscover.xml`),
     );
     const router = Router();
+    const credentials = settings.checkCredentials ? checkCredentials(engine.firstFactor) : undefined;
     router.use((req, res, next) => {
       const url = req.originalUrl;
       const eas = ACTIVESYNC_PATH.exec(url);
-      if (eas) return activesync(req, res, url.slice(eas[0].length));
+      if (!eas) return next();
+      const forward = () => activesync(req, res, url.slice(eas[0].length));
+      if (!credentials) return forward();
+      void credentials(req, res, (error?: unknown) => (error ? next(error) : forward()));
+    });
+    router.use((req, res, next) => {
+      const url = req.originalUrl;
       const discovery = AUTODISCOVER_PATH.exec(url);
       if (discovery) return autodiscover(req, res, url.slice(discovery[0].length));
       next();
