@@ -13,6 +13,7 @@ import type {
 } from '../../store/repositories/password-reminders.js';
 import type { DirectoryUser } from '../../store/repositories/users.js';
 import type { ResetTranslate } from './notice.js';
+import { ownLanguage, sendUserMessage } from './user-message.js';
 
 const DAY = 86_400_000;
 
@@ -165,47 +166,22 @@ async function sendOne(deps: ReminderSendDeps, reminder: DueReminder, link: stri
   }
   let sent = 0;
   for (const target of targets) {
-    const id = randomUUID();
-    try {
-      const result = await deps.dispatcher.send({
-        id,
-        channel: target.channel,
-        to: target.to,
-        language,
-        ...(target.channel === 'email' ? { subject: t('subject'), text: t('text') } : { text: t('sms') }),
-      });
-      sent++;
-      await deps.audit.record({
-        ...event,
-        outcome: 'success',
-        details: {
-          ...details,
-          channel: target.channel,
-          to: maskDestination(target.to),
-          gateway: result.gateway,
-          message: id,
-        },
-      });
-    } catch (error) {
-      deps.logger.warn(
-        { error: describeError(error), channel: target.channel },
-        'password reminder not sent',
-      );
-      await deps.audit.record({
-        ...event,
-        outcome: 'failure',
-        reason: 'NOT_SENT',
-        details: { ...details, channel: target.channel, to: maskDestination(target.to) },
-      });
-    }
+    const message = {
+      event,
+      details,
+      ...target,
+      language,
+      text: t,
+      failureLog: 'password reminder not sent',
+    };
+    if (await sendUserMessage(deps, message)) sent++;
   }
   return sent > 0;
 }
 
 /** The user's own language (AD preferredLanguage) when there are texts in it, else the site's, else the default. */
 function languageOf(deps: ReminderDeps, user: DirectoryUser, site: ResetSite): string {
-  const preferred = user.attributes.preferredLanguage;
-  const own = typeof preferred === 'string' ? preferred.slice(0, 2).toLowerCase() : undefined;
-  if (own && deps.languages.includes(own)) return own;
+  const own = ownLanguage(user, deps.languages);
+  if (own) return own;
   return site.language && deps.languages.includes(site.language) ? site.language : deps.defaultLanguage;
 }
