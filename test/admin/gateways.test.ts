@@ -1,33 +1,13 @@
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../dispatch/support.js';
 import type { PolicyServer } from '../policy/support.js';
 import { BACKENDS } from '../support/databases.js';
 import { freePort } from '../support/free-port.js';
 import { smppGateway, startGatewaySmsc } from '../support/smsc-gateway.js';
+import { startSmtpRelay } from '../support/smtp-relay.js';
 import { AdminBrowser, snapshot, startAdminServer } from './support.js';
 
 /** A real SMTP server on loopback (no TLS, no login: a trusted relay) keeping what it accepts. */
-async function startRelay() {
-  const received: Array<{ to: string[]; raw: string }> = [];
-  const server = new SMTPServer({
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', () => {
-        received.push({
-          to: session.envelope.rcptTo.map((r) => r.address),
-          raw: Buffer.concat(chunks).toString('utf8'),
-        });
-        callback(null);
-      });
-    },
-  });
-  const port = await freePort();
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return { port, received, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
 
 /** The figures of one gateway's row: breaker, then sent/delivered/failed for the hour and the day. */
 function row(body: string, gateway: string) {
@@ -45,12 +25,12 @@ function row(body: string, gateway: string) {
 describe.each(BACKENDS)('the gateways page (%s)', (backend) => {
   let server: PolicyServer;
   let smsc: Awaited<ReturnType<typeof startGatewaySmsc>>;
-  let relay: Awaited<ReturnType<typeof startRelay>>;
+  let relay: Awaited<ReturnType<typeof startSmtpRelay>>;
   let admin: AdminBrowser;
 
   beforeAll(async () => {
     smsc = await startGatewaySmsc();
-    relay = await startRelay();
+    relay = await startSmtpRelay();
     const closed = await freePort();
     server = await startAdminServer({
       backend,

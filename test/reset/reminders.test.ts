@@ -3,39 +3,19 @@
 // once (claimed in the store) by e-mail through a real SMTP server, in the user's language, with
 // the link to the reset site; the CLI's dry run lists the same reminders without sending.
 import { randomBytes } from 'node:crypto';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { AD_PASSWORD_ENV, adDirectoryConfig } from '../support/ad.js';
 import { runCli, writeConfig } from '../support/cli.js';
 import { freePort } from '../support/free-port.js';
 import { createOu, createPso, createUser, holdDc, requireDc } from '../support/samba/index.js';
 import { startTestServer, type TestServer } from '../support/server.js';
+import { startSmtpRelay } from '../support/smtp-relay.js';
 
 const dc = requireDc(inject('samba'));
 const tag = randomBytes(3).toString('hex');
 const name = (role: string) => `${role}${tag}`;
 
 /** A real SMTP server on loopback (no TLS, no login) keeping what it accepts. */
-async function startRelay() {
-  const received: Array<{ to: string[]; raw: string }> = [];
-  const server = new SMTPServer({
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', () => {
-        received.push({
-          to: session.envelope.rcptTo.map((r) => r.address),
-          raw: Buffer.concat(chunks).toString('utf8'),
-        });
-        callback(null);
-      });
-    },
-  });
-  const port = await freePort();
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return { port, received, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
 
 /** The text of a MIME message with quoted-printable lines joined and decoded (UTF-8). */
 function decoded(raw: string): string {
@@ -47,12 +27,12 @@ function decoded(raw: string): string {
 }
 
 let release: () => Promise<void>;
-let relay: Awaited<ReturnType<typeof startRelay>>;
+let relay: Awaited<ReturnType<typeof startSmtpRelay>>;
 let passgate: TestServer;
 let configFile: string;
 beforeAll(async () => {
   release = await holdDc(dc, 'shared');
-  relay = await startRelay();
+  relay = await startSmtpRelay();
   const ou = await createOu(dc, `Remind${tag}`);
   const user = (role: string, extra: Parameters<typeof createUser>[1] extends infer O ? Partial<O> : never) =>
     createUser(dc, { sam: name(role), container: ou.dn, ...extra });
