@@ -1,3 +1,5 @@
+import path from 'node:path';
+
 /** One value a vendor asks for when the application is connected (an entity id, a URL ...). */
 export interface ApplicationValue {
   /** A key of the `admin` namespace naming the value, e.g. `admin:applications.values.ssoUrl`. */
@@ -49,4 +51,29 @@ export interface ApplicationCatalogue {
   check(upload: ApplicationUpload): Promise<Record<string, string>>;
   /** Downloads a vendor may need (the IdP's signing certificate), by name. */
   download?(name: string): { type: string; filename: string; body: string } | undefined;
+}
+
+/** The name an application takes from one of its files: the base name without its extension. */
+export function applicationName(file: string): string {
+  return path.basename(file).replace(/\.(xml|ya?ml)$/, '');
+}
+
+/**
+ * A whole catalogue listing: the loaded applications and, for each file the loader kept out,
+ * an entry with the loader's reason, by name.
+ */
+export function catalogueListing(
+  loaded: readonly Application[],
+  problems: readonly { file: string; reason: string }[],
+): Application[] {
+  const failed = problems.map(
+    (problem): Application => ({
+      name: applicationName(problem.file),
+      files: [path.basename(problem.file)],
+      error: problem.reason,
+      values: [],
+      commands: [],
+    }),
+  );
+  return [...loaded, ...failed].sort((a, b) => a.name.localeCompare(b.name));
 }

@@ -1,5 +1,10 @@
 import path from 'node:path';
-import type { Application, ApplicationCatalogue } from '../applications.js';
+import {
+  type Application,
+  type ApplicationCatalogue,
+  applicationName,
+  catalogueListing,
+} from '../applications.js';
 import { readClientFile } from './clients.js';
 import type { SwappableProvider } from './swappable-provider.js';
 
@@ -11,7 +16,6 @@ const VALUE = (key: string) => `admin:applications.values.${key}`;
  * through the loader's own {@link readClientFile} and oidc-provider's validation.
  */
 export function clientCatalogue(oidc: SwappableProvider, issuer: string): ApplicationCatalogue {
-  const nameOf = (file: string) => path.basename(file).replace(/\.ya?ml$/, '');
   return {
     kind: 'oidc',
     folder: oidc.folder,
@@ -20,7 +24,7 @@ export function clientCatalogue(oidc: SwappableProvider, issuer: string): Applic
       const loaded = clients.map(({ file, metadata }): Application => {
         const redirects = (metadata.redirect_uris ?? []) as string[];
         return {
-          name: nameOf(file),
+          name: applicationName(file),
           files: [path.basename(file)],
           id: metadata.client_id,
           values: [
@@ -36,21 +40,12 @@ export function clientCatalogue(oidc: SwappableProvider, issuer: string): Applic
           commands: [],
         };
       });
-      const failed = problems.map(
-        (problem): Application => ({
-          name: nameOf(problem.file),
-          files: [path.basename(problem.file)],
-          error: problem.reason,
-          values: [],
-          commands: [],
-        }),
-      );
-      return [...loaded, ...failed].sort((a, b) => a.name.localeCompare(b.name));
+      return catalogueListing(loaded, problems);
     },
     async check(upload) {
       const metadata = readClientFile(upload.main.replace(/^\uFEFF/, ''));
       const other = oidc.loaded().clients.find((c) => c.metadata.client_id === metadata.client_id);
-      if (other && nameOf(other.file) !== upload.name)
+      if (other && applicationName(other.file) !== upload.name)
         throw new Error(
           `client_id "${metadata.client_id}" is already registered by ${path.basename(other.file)}`,
         );

@@ -1,10 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../clock.js';
 import type { ResetSite } from '../../config/reset-schema.js';
 import type { Directory } from '../../directory/directory.js';
 import type { Dispatcher } from '../../dispatch/dispatcher.js';
-import { maskDestination } from '../../dispatch/mask.js';
-import { describeError } from '../../errors.js';
 import type { Logger } from '../../observability/logger.js';
 import type { AuditRepository } from '../../store/repositories/audit.js';
 import type {

@@ -1,5 +1,9 @@
-import path from 'node:path';
-import type { Application, ApplicationCatalogue, ApplicationValue } from '../../applications.js';
+import {
+  type Application,
+  type ApplicationCatalogue,
+  type ApplicationValue,
+  catalogueListing,
+} from '../../applications.js';
 import type { ServiceProvider } from './service-provider.js';
 import { readServiceProvider } from './sp-files.js';
 import type { SpRegistry } from './sp-registry.js';
@@ -28,17 +32,7 @@ export function spCatalogue(registry: SpRegistry, idp: IdpFacts): ApplicationCat
     folder: registry.path,
     list() {
       const loaded = registry.all().map((sp) => describe(sp, idp));
-      const failed = registry.problems().map((problem): Application => {
-        const base = path.basename(problem.file).replace(/\.(xml|ya?ml)$/, '');
-        return {
-          name: base,
-          files: [path.basename(problem.file)],
-          error: problem.reason,
-          values: [],
-          commands: [],
-        };
-      });
-      return [...loaded, ...failed].sort((a, b) => a.name.localeCompare(b.name));
+      return catalogueListing(loaded, registry.problems());
     },
     async check(upload) {
       const settings = upload.settings ?? DEFAULT_SETTINGS;
