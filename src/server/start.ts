@@ -133,6 +133,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     // start-up garbage (that of the warm-up too) is collected once the warm-up is done.
     void services
       .warmUp()
+      .then(() => logger.info('warmed up'))
       .catch(() => {})
       .finally(() => {
         if (!stopping.signal.aborted) collectStartUpGarbage(stopping.signal);

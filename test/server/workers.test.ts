@@ -191,6 +191,7 @@ describe.each(BACKENDS)('Passgate with 2 worker processes (%s)', (backend) => {
     await passgate.waitForLogs(/"msg":"worker serving"/, 3);
     replaced = true;
     await probing;
+    await passgate.waitForLogs(/"msg":"warmed up"/, 3); // the replacement's deferred doors loaded
     expect(statuses.length).toBeGreaterThan(5);
     expect(statuses.filter((status) => status !== 200)).toEqual([]);
     const pids = passgate.workerPids();
