@@ -30,6 +30,8 @@ export interface RunningServer {
   metricsUrl?: string;
   /** Settles when the server is serving (or has given up: a failed migration). */
   ready: Promise<void>;
+  /** Settles once what the doors deferred has loaded after ready (or failed, or start gave up). */
+  warmedUp: Promise<void>;
   isReady(): boolean;
   /** The core, once the database is open. */
   core(): Core | undefined;
@@ -113,6 +115,10 @@ export async function startServer(config: Config, options: StartOptions): Promis
     logger.warn(`development default: ${warning}`);
   logger.info({ port, publicUrl, mode: config.mode, ...(metricsUrl ? { metricsUrl } : {}) }, 'listening');
 
+  let warm: () => void = () => {};
+  const warmedUp = new Promise<void>((resolve) => {
+    warm = resolve;
+  });
   const ready = (async () => {
     database = await connectWithRetry(config, logger, stopping.signal, (error) => {
       lastDatabaseError = error;
@@ -136,11 +142,12 @@ export async function startServer(config: Config, options: StartOptions): Promis
       .then(() => logger.info('warmed up'))
       .catch(() => {})
       .finally(() => {
+        warm();
         if (!stopping.signal.aborted) collectStartUpGarbage(stopping.signal);
       });
     if (options.announce && (await core.users.count()) === 0) options.announce(firstRunHint(config));
   })();
-  ready.catch(() => {});
+  ready.catch(() => warm());
 
   return {
     publicUrl,
@@ -149,6 +156,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     },
     ...(metricsUrl ? { metricsUrl } : {}),
     ready,
+    warmedUp,
     isReady: () => services !== undefined,
     core: () => core,
     services: () => services,

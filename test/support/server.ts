@@ -103,7 +103,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   await server.ready;
   // What the doors deferred loads right after ready: tests start once it has, so that its
   // statements and CPU never land inside what a test measures.
-  await until(() => logs.some((line) => line.includes('"msg":"warmed up"')), 60_000);
+  await server.warmedUp;
   const core = server.core()!;
   return {
     url: server.publicUrl,
@@ -265,13 +265,4 @@ function userAdder(core: Core): TestServer['addUser'] {
       disabled: extra.disabled ?? false,
       passwordHash: await hashPassword(password, { cost: 10, blockSize: 8, parallelization: 1 }),
     });
-}
-
-/** Resolves once `condition` holds, polling; fails after `timeoutMs`. */
-async function until(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`not true within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
