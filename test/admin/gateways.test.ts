@@ -4,7 +4,7 @@ import type { PolicyServer } from '../policy/support.js';
 import { BACKENDS } from '../support/databases.js';
 import { freePort } from '../support/free-port.js';
 import { smppGateway, startGatewaySmsc } from '../support/smsc-gateway.js';
-import { startSmtpRelay } from '../support/smtp-relay.js';
+import { smtpGateway, startSmtpRelay } from '../support/smtp-relay.js';
 import { AdminBrowser, snapshot, startAdminServer } from './support.js';
 
 /** A real SMTP server on loopback (no TLS, no login: a trusted relay) keeping what it accepts. */
@@ -38,23 +38,8 @@ describe.each(BACKENDS)('the gateways page (%s)', (backend) => {
         dispatch: {
           gateways: [
             smppGateway(smsc),
-            {
-              type: 'smtp',
-              name: 'mail',
-              host: '127.0.0.1',
-              port: relay.port,
-              starttls: 'never',
-              from: 'Passgate <no-reply@example.test>',
-            },
-            {
-              type: 'smtp',
-              name: 'dead-mail',
-              host: '127.0.0.1',
-              port: closed,
-              starttls: 'never',
-              from: 'Passgate <no-reply@example.test>',
-              connectionTimeoutSeconds: 2,
-            },
+            smtpGateway(relay.port),
+            { ...smtpGateway(closed, 'dead-mail'), connectionTimeoutSeconds: 2 },
           ],
         },
       },

@@ -6,10 +6,9 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { AD_PASSWORD_ENV, adDirectoryConfig } from '../support/ad.js';
 import { runCli, writeConfig } from '../support/cli.js';
-import { freePort } from '../support/free-port.js';
 import { createOu, createPso, createUser, holdDc, requireDc } from '../support/samba/index.js';
 import { startTestServer, type TestServer } from '../support/server.js';
-import { startSmtpRelay } from '../support/smtp-relay.js';
+import { smtpGateway, startSmtpRelay } from '../support/smtp-relay.js';
 
 const dc = requireDc(inject('samba'));
 const tag = randomBytes(3).toString('hex');
@@ -60,16 +59,7 @@ beforeAll(async () => {
   const directory = adDirectoryConfig(dc, { baseDn: ou.dn });
   const reset = { sites: [{ name: 'corp', path: '/reset', reminders: { daysBefore: [14, 7, 1] } }] };
   const dispatch = {
-    gateways: [
-      {
-        type: 'smtp',
-        name: 'mail',
-        host: '127.0.0.1',
-        port: relay.port,
-        starttls: 'never',
-        from: 'Passgate <no-reply@example.test>',
-      },
-    ],
+    gateways: [smtpGateway(relay.port)],
   };
   passgate = await startTestServer({ config: { directory, reset, dispatch } as never });
   configFile = writeConfig({

@@ -23,18 +23,19 @@ export async function createTestDatabase(backend: Backend): Promise<TestDatabase
   }
   const admin = inject('postgresUrl');
   const name = `t_${randomBytes(6).toString('hex')}`;
-  await withAdmin(admin, (client) => client.query(`create database ${name}`));
+  await withPgClient(admin, (client) => client.query(`create database ${name}`));
   const url = new URL(admin);
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
     drop: async () => {
-      await withAdmin(admin, (client) => client.query(`drop database if exists ${name} with (force)`));
+      await withPgClient(admin, (client) => client.query(`drop database if exists ${name} with (force)`));
     },
   };
 }
 
-async function withAdmin<T>(url: string, run: (client: pg.Client) => Promise<T>): Promise<T> {
+/** Runs `run` with a PostgreSQL client connected to `url`, and disconnects it afterwards. */
+export async function withPgClient<T>(url: string, run: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {

@@ -28,3 +28,15 @@ export async function startSmtpRelay() {
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return { port, received, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
+
+/** A Passgate SMTP gateway that sends to `port` on loopback without TLS, named `name`. */
+export function smtpGateway(port: number, name = 'mail') {
+  return {
+    type: 'smtp' as const,
+    name,
+    host: '127.0.0.1',
+    port,
+    starttls: 'never' as const,
+    from: 'Passgate <no-reply@example.test>',
+  };
+}

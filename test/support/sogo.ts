@@ -13,7 +13,7 @@ import {
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import pg from 'pg';
+import { withPgClient } from './databases.js';
 import { freePort } from './free-port.js';
 
 /** A SOGo mailbox user of the test upstream. */
@@ -53,14 +53,14 @@ export async function startSogo(postgresAdminUrl: string): Promise<SogoServer> {
   const database = `sogo_${randomBytes(6).toString('hex')}`;
   const role = database;
   const rolePassword = randomBytes(9).toString('hex');
-  await withClient(postgresAdminUrl, async (client) => {
+  await withPgClient(postgresAdminUrl, async (client) => {
     await client.query(`create database ${database}`);
     await client.query(`create role ${role} login password '${rolePassword}'`);
     await client.query(`alter database ${database} owner to ${role}`);
   });
   const admin = new URL(postgresAdminUrl);
   const dbUrl = `postgresql://${role}:${rolePassword}@${admin.hostname}:${admin.port}/${database}`;
-  await withClient(dbUrl, async (client) => {
+  await withPgClient(dbUrl, async (client) => {
     await client.query(
       'create table sogo_users (c_uid varchar(64) primary key, c_name varchar(64), c_password varchar(128), c_cn varchar(128), mail varchar(128))',
     );
@@ -163,7 +163,7 @@ export async function startSogo(postgresAdminUrl: string): Promise<SogoServer> {
     }
     memcached.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
-    await withClient(postgresAdminUrl, async (client) => {
+    await withPgClient(postgresAdminUrl, async (client) => {
       await client.query(`drop database if exists ${database} with (force)`);
       await client.query(`drop role if exists ${role}`);
     }).catch(() => {});
@@ -196,15 +196,5 @@ function existsExecutable(file: string): boolean {
     return true;
   } catch {
     return false;
-  }
-}
-
-async function withClient<T>(url: string, run: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await run(client);
-  } finally {
-    await client.end();
   }
 }
