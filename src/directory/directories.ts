@@ -16,6 +16,8 @@ export interface DirectoryMember {
 interface Routed {
   member: DirectoryMember;
   name: string;
+  /** The user, when routing had to look them up (a bare name): not looked up twice. */
+  found?: User;
 }
 
 /**
@@ -30,9 +32,7 @@ export class Directories implements Directory {
   constructor(private readonly members: readonly DirectoryMember[]) {}
 
   async authenticate(username: string, password: string): Promise<User> {
-    const routed = await this.route(username);
-    if (!routed)
-      throw DirectoryErrors.INVALID_CREDENTIALS({ detail: `no directory has a user "${username}"` });
+    const routed = await this.routeOrRefuse(username);
     return routed.member.directory.authenticate(routed.name, password);
   }
 
@@ -49,27 +49,21 @@ export class Directories implements Directory {
 
   async find(username: string): Promise<User | undefined> {
     const routed = await this.route(username);
-    return routed?.member.directory.find(routed.name);
+    return routed && (routed.found ?? routed.member.directory.find(routed.name));
   }
 
   async resetPassword(username: string, newPassword: string): Promise<void> {
-    const routed = await this.route(username);
-    if (!routed)
-      throw DirectoryErrors.INVALID_CREDENTIALS({ detail: `no directory has a user "${username}"` });
+    const routed = await this.routeOrRefuse(username);
     await routed.member.directory.resetPassword(routed.name, newPassword);
   }
 
   async unlock(username: string): Promise<void> {
-    const routed = await this.route(username);
-    if (!routed)
-      throw DirectoryErrors.INVALID_CREDENTIALS({ detail: `no directory has a user "${username}"` });
+    const routed = await this.routeOrRefuse(username);
     await routed.member.directory.unlock(routed.name);
   }
 
   async passwordRules(username: string): Promise<PasswordRules> {
-    const routed = await this.route(username);
-    if (!routed)
-      throw DirectoryErrors.INVALID_CREDENTIALS({ detail: `no directory has a user "${username}"` });
+    const routed = await this.routeOrRefuse(username);
     return routed.member.directory.passwordRules(routed.name);
   }
 
@@ -89,9 +83,18 @@ export class Directories implements Directory {
     const named = routeByName(this.members, username.trim());
     if (named) return named;
     for (const member of this.members) {
-      if (await member.directory.find(username)) return { member, name: username };
+      const found = await member.directory.find(username);
+      if (found) return { member, name: username, found };
     }
     return undefined;
+  }
+
+  /** {@link route}, refusing a name no directory has as wrong credentials (no hint which). */
+  private async routeOrRefuse(username: string): Promise<Routed> {
+    const routed = await this.route(username);
+    if (!routed)
+      throw DirectoryErrors.INVALID_CREDENTIALS({ detail: `no directory has a user "${username}"` });
+    return routed;
   }
 }
 
