@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
-import { type BrowserBinding, loginPath } from '../../login/browser-binding.js';
+import type { BrowserBinding } from '../../login/browser-binding.js';
 import type { FlowResult, LoginFlow, LoginFlowSource } from '../../login/flow.js';
-import { completeSiteSignIn } from '../site-sign-in.js';
+import { SecondFactorSiteFlows } from '../site-sign-in.js';
 
 /** The door and application name of the administration site in policies and the audit log. */
 export const ADMIN_DOOR = 'admin';
@@ -30,39 +30,35 @@ export interface AdminSignInEnd {
  * so: the site never starts a session on a password alone.
  */
 export class AdminFlows implements LoginFlowSource {
-  constructor(
-    private readonly binding: BrowserBinding<Record<string, never>>,
-    private readonly end: AdminSignInEnd,
-    private readonly applicationName: () => string,
-  ) {}
+  private readonly flows: SecondFactorSiteFlows<Record<string, never>>;
 
-  /** Starts a sign-in and sends the browser to the hosted login. */
-  async start(res: Response): Promise<void> {
-    res.redirect(303, loginPath(await this.binding.start(res, {})));
+  constructor(
+    binding: BrowserBinding<Record<string, never>>,
+    end: AdminSignInEnd,
+    applicationName: () => string,
+  ) {
+    this.flows = new SecondFactorSiteFlows(binding, {
+      door: ADMIN_DOOR,
+      stepUp: ADMIN_STEP_UP,
+      site: 'administration',
+      applicationName,
+      signedOutPath: '/admin/signed-out',
+      signedIn: (req, res, result) => end.signedIn(req, res, result),
+      refused: (req, res, result) => end.refused(req, res, result),
+    });
   }
 
-  async load(req: Request, _res: Response, uid: string): Promise<LoginFlow | undefined> {
-    if (!(await this.binding.load(req, uid))) return undefined;
-    return {
-      uid,
-      door: ADMIN_DOOR,
-      application: ADMIN_DOOR,
-      applicationName: this.applicationName(),
-      stepUp: ADMIN_STEP_UP,
-      finish: async (request, response, result) => {
-        await completeSiteSignIn(this.binding, response, uid, 'administration');
-        if (result.mfa) await this.end.signedIn(request, response, result);
-        else await this.end.refused(request, response, result);
-      },
-      cancel: async (_request, response) => {
-        await completeSiteSignIn(this.binding, response, uid, 'administration');
-        response.redirect(303, '/admin/signed-out');
-      },
-    };
+  /** Starts a sign-in and sends the browser to the hosted login. */
+  start(res: Response): Promise<void> {
+    return this.flows.start(res, {});
+  }
+
+  load(req: Request, res: Response, uid: string): Promise<LoginFlow | undefined> {
+    return this.flows.load(req, res, uid);
   }
 
   /** Drops this door's sign-ins that have expired (the site's clean-up job). */
   prune(now: number): Promise<number> {
-    return this.binding.prune(now);
+    return this.flows.prune(now);
   }
 }

@@ -1,25 +1,12 @@
 import type { Request, Response } from 'express';
 import type { PassgateError } from '../../errors.js';
+import { formatters } from '../../web/formatters.js';
 import type { SignedIn } from './current-user.js';
 import type { SelfServiceDeps } from './deps.js';
 import { recentLogins } from './recent-logins.js';
 
 /** Notices the home page shows after an action (`?done=`). */
 const DONE = new Set(['added', 'removed', 'mobile']);
-
-/** Formats dates and countries in the page's language (times in UTC: the server knows no zone). */
-export function formatters(language: string) {
-  const dates = new Intl.DateTimeFormat(language, {
-    dateStyle: 'medium',
-    timeStyle: 'short',
-    timeZone: 'UTC',
-  });
-  const regions = new Intl.DisplayNames([language], { type: 'region', fallback: 'code' });
-  return {
-    date: (at: number) => `${dates.format(new Date(at))} UTC`,
-    country: (code: string) => regions.of(code) ?? code,
-  };
-}
 
 /** The home page: the user's sign-in methods, recent sign-ins, and what to do next. */
 export async function showHome(

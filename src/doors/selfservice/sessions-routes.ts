@@ -1,8 +1,8 @@
 import type { Request, RequestHandler, Response, Router } from 'express';
+import { formatters } from '../../web/formatters.js';
 import { auditAction, requireSignedIn, type SignedIn, signedIn } from './current-user.js';
 import type { SelfServiceDeps } from './deps.js';
 import { SelfServiceErrors } from './errors.js';
-import { formatters } from './home-page.js';
 
 /**
  * The Sessions page: the user's single sign-on sessions (device, country, started, last seen,
