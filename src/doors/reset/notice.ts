@@ -3,8 +3,8 @@ import type { Dispatcher } from '../../dispatch/dispatcher.js';
 import type { Logger } from '../../observability/logger.js';
 import type { AuditRepository } from '../../store/repositories/audit.js';
 import type { User } from '../../store/repositories/users.js';
+import { ownLanguage, sendUserMessage } from '../user-message.js';
 import type { ResetAction } from './site.js';
-import { ownLanguage, sendUserMessage } from './user-message.js';
 
 /** Looks up a text of the `reset` namespace in a language. */
 export type ResetTranslate = (language: string, key: string, values?: Record<string, unknown>) => string;

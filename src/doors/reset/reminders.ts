@@ -9,8 +9,8 @@ import type {
   ReminderKey,
 } from '../../store/repositories/password-reminders.js';
 import type { DirectoryUser } from '../../store/repositories/users.js';
+import { ownLanguage, sendUserMessage } from '../user-message.js';
 import type { ResetTranslate } from './notice.js';
-import { ownLanguage, sendUserMessage } from './user-message.js';
 
 const DAY = 86_400_000;
 

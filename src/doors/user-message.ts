@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { Dispatcher } from '../../dispatch/dispatcher.js';
-import { maskDestination } from '../../dispatch/mask.js';
-import { describeError } from '../../errors.js';
-import type { Logger } from '../../observability/logger.js';
-import type { AuditEvent, AuditRepository } from '../../store/repositories/audit.js';
+import type { Dispatcher } from '../dispatch/dispatcher.js';
+import { maskDestination } from '../dispatch/mask.js';
+import { describeError } from '../errors.js';
+import type { Logger } from '../observability/logger.js';
+import type { AuditEvent, AuditRepository } from '../store/repositories/audit.js';
 
 /** The user's own language (the directory's preferredLanguage) when there are texts in it. */
 export function ownLanguage(
@@ -22,7 +22,7 @@ export interface UserMessageDeps {
   logger: Pick<Logger, 'warn'>;
 }
 
-/** One message of the reset site's to a user over one channel. */
+/** One message to a user (the reset site's notices, the ActiveSync door's) over one channel. */
 export interface UserMessage {
   /** The audit event it is recorded as (outcome, reason and details are added). */
   event: Omit<AuditEvent, 'outcome' | 'reason' | 'details'>;
