@@ -28,6 +28,8 @@ const LAYERS = [
   /** The web site shell: express app, page rendering, CSRF, error pages. */
   { name: 'web', folders: ['src/web'] },
   { name: 'engine', folders: ['src/engine'] },
+  /** ActiveSync devices and their approval (DeviceApprovals), shared by the door and the sites. */
+  { name: 'devices', folders: ['src/devices'] },
   /** Licence seats and the licence file: used by the engine's sign-in, bounded by the store. */
   { name: 'licences', folders: ['src/licences'] },
   /** policy, dispatch and tokens are one tier in the order; strictly ordered here so they cannot form a cycle. */

@@ -14,6 +14,7 @@ export const ATTEMPT_RESULTS = [
   'no_method',
   'expired',
   'directory_unavailable',
+  'device_held',
   'error',
 ] as const;
 

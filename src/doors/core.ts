@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config/load.js';
 import type { CodeHasher } from '../crypto/code-hash.js';
 import type { SecretBox } from '../crypto/secret-box.js';
+import type { DeviceApprovals } from '../devices/approvals.js';
 import type { AdSync } from '../directory/ad/sync.js';
 import type { Directory } from '../directory/directory.js';
 import type { Dispatcher } from '../dispatch/dispatcher.js';
@@ -77,6 +78,8 @@ export interface Core<C extends Config = Config> {
   seats: Seats;
   /** The one writer of sign-in attempts (monitoring): the engine records every attempt of every door through it. */
   attempts: AttemptWriter;
+  /** ActiveSync devices: admission at the door, approval on the sites, with audit and attempts. */
+  devices: DeviceApprovals;
 }
 
 /**

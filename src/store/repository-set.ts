@@ -6,6 +6,7 @@ import { AuditRepository } from './repositories/audit.js';
 import { BackupCodesRepository } from './repositories/backup-codes.js';
 import { ChallengesRepository } from './repositories/challenges.js';
 import { DeliveryAttemptsRepository } from './repositories/delivery-attempts.js';
+import { DevicesRepository } from './repositories/devices.js';
 import { DirectoryStateRepository } from './repositories/directory-state.js';
 import { DirectoryUsersRepository } from './repositories/directory-users.js';
 import { GridPreferencesRepository } from './repositories/grid-preferences.js';
@@ -64,6 +65,8 @@ export interface Repositories {
   signInAttempts: SignInAttemptsRepository;
   /** Monitoring's counts over the sign-in attempts (the map, the drill-down, the chart). */
   attemptStatistics: AttemptStatisticsRepository;
+  /** ActiveSync devices of every user, held until approved (DeviceApprovals in src/devices/ changes them). */
+  devices: DevicesRepository;
 }
 
 /** Builds every repository over an open (migrated) database; the token seeds are sealed with `box`. */
@@ -94,5 +97,6 @@ export function createRepositories(database: Database, box: SecretBox, clock: Cl
     passwordReminders: new PasswordRemindersRepository(db),
     signInAttempts: new SignInAttemptsRepository(db),
     attemptStatistics: new AttemptStatisticsRepository(db),
+    devices: new DevicesRepository(db),
   };
 }

@@ -37,6 +37,7 @@ export interface Tables {
   sign_in_attempt_days: SignInAttemptDayRow;
   user_search_terms: UserSearchTermRow;
   password_reminders: PasswordReminderRow;
+  devices: DeviceRow;
 }
 
 /**
@@ -440,4 +441,33 @@ export interface PasswordReminderRow {
   expires_at: number;
   threshold_days: number;
   sent_at: number;
+}
+
+/** An ActiveSync device of one user (migration 0026); see src/store/repositories/devices.ts. */
+export interface DeviceRow {
+  /** The public id (random, unguessable): what the Device Provisioning link carries. */
+  id: string;
+  user_id: string;
+  /** The user's name when the device was first seen (lower case). */
+  user_name: string;
+  /** The EAS `DeviceId` the device sends. */
+  device_id: string;
+  /** The EAS `DeviceType` it sends (e.g. `iPhone`, `Android`). */
+  device_type: string;
+  /** The model, as far as the User-Agent tells it. */
+  model: string | null;
+  user_agent: string | null;
+  /** `pending`, `approved` or `rejected`. */
+  state: string;
+  first_seen_at: number;
+  first_address: string | null;
+  /** ISO country code of the first address, when known. */
+  first_country: string | null;
+  last_seen_at: number;
+  last_address: string | null;
+  decided_at: number | null;
+  /** Who decided: `user:<name>`, `admin:<name>`, `cli` or `allowance`. */
+  decided_by: string | null;
+  /** When the owner was told of the held device (claimed once). */
+  notified_at: number | null;
 }

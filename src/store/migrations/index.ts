@@ -21,6 +21,7 @@ import * as partialOidcIndexes from './0020-partial-oidc-indexes.js';
 import * as deliveryStatistics from './0023-delivery-statistics.js';
 import * as attemptDays from './0024-attempt-days.js';
 import * as passwordReminders from './0025-password-reminders.js';
+import * as devices from './0026-devices.js';
 
 /**
  * Every migration, in order. Names sort lexically; a new migration is one file plus one line
@@ -50,4 +51,5 @@ export const migrations: Record<string, Migration> = {
   '0023-delivery-statistics': deliveryStatistics,
   '0024-attempt-days': attemptDays,
   '0025-password-reminders': passwordReminders,
+  '0026-devices': devices,
 };
