@@ -34,7 +34,7 @@ export async function withCore<T>(
   const database = await openDatabase(config.database.url, config.database);
   try {
     await migrateToLatest(database);
-    const core = composeCore(config, database, systemClock, undefined, tokenTypes);
+    const core = composeCore(config, database, systemClock, { tokenTypePlugins: tokenTypes });
     try {
       return await run(core);
     } finally {

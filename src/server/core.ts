@@ -31,17 +31,27 @@ import { composeSessions } from './sessions.js';
  */
 export type Core = CoreOf<Config>;
 
-/**
- * Builds the storage-backed core from an open (migrated) database, with the registry's token
- * types (or another list: a test adds a type of its own).
- */
+/** What a core is built with besides its configuration, store and clock. */
+export interface CoreOptions {
+  /** Default: silent. */
+  logger?: Logger;
+  /** The token types; default: the registry's (a test adds a type of its own). */
+  tokenTypePlugins?: readonly TokenTypePlugin[];
+  /**
+   * The URL the server answers at, which a sync run inside it names as the issuer of Logout
+   * Tokens; default: the configured public URL (a process that does not listen, e.g. the CLI).
+   */
+  publicUrl?: string;
+}
+
+/** Builds the storage-backed core from an open (migrated) database. */
 export function composeCore(
   config: Config,
   database: Database,
   clock: Clock,
-  logger: Logger = createLogger('silent'),
-  tokenTypePlugins: readonly TokenTypePlugin[] = TOKEN_TYPES,
+  options: CoreOptions = {},
 ): Core {
+  const { logger = createLogger('silent'), tokenTypePlugins = TOKEN_TYPES, publicUrl } = options;
   const geo = openCountryLookup(config.geo); // first: a wrong database file is a configuration error
   const licence = loadLicence(config.licences); // so is a licence file that does not verify
   const box = secretBoxFromConfig(config);
@@ -50,7 +60,7 @@ export function composeCore(
   const keys = new SigningKeys(database.db, box, clock);
   // Users a sync run found disabled or removed lose their sessions on every server (and their OIDC clients are told).
   const endSessionsOfInactiveUsers = async () => {
-    const sessions = composeSessions({ config, repositories, keys, clock });
+    const sessions = composeSessions({ config, repositories, keys, clock }, publicUrl);
     const ended = await sessions.endOfInactiveUsers('directory sync');
     await sessions.settled(); // `passgate sync` closes the store when the run is over
     return ended;

@@ -125,7 +125,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     });
     const { applied } = await migrateToLatest(database);
     if (applied.length > 0) logger.info({ applied }, 'database migrated');
-    core = composeCore(config, database, clock, logger);
+    core = composeCore(config, database, clock, { logger, publicUrl });
     services = await composeServices(core, {
       publicUrl,
       logger,

@@ -10,7 +10,6 @@ import { timeStep, totpCode } from '../../src/tokens/oath.js';
 import { type PolicyServer, SignIn, startPolicyServer } from '../policy/support.js';
 import { adDirectoryConfig } from '../support/ad.js';
 import { Browser } from '../support/browser.js';
-import { freePort } from '../support/free-port.js';
 import { LogoutReceiver, verifyLogoutToken } from '../support/logout-receiver.js';
 import {
   type AdUser,
@@ -37,7 +36,6 @@ describe('a user disabled in Active Directory: the session ends and the OIDC cli
   beforeAll(async () => {
     release = await holdDc(dc, 'shared');
     receiver = await new LogoutReceiver().start();
-    const port = await freePort();
     const scope = await createOu(dc, `dl${TAG}`);
     atNextUse = await createUser(dc, { sam: `dn${TAG}`, container: scope.dn });
     atSync = await createUser(dc, { sam: `ds${TAG}`, container: scope.dn });
@@ -52,8 +50,6 @@ describe('a user disabled in Active Directory: the session ends and the OIDC cli
       ],
       config: {
         directory: adDirectoryConfig(dc, { sync: { defaultCountry: 'FR', baseDns: [scope.dn] } }),
-        // A fixed port, as in production: a sync run names the configured public URL in its Logout Tokens.
-        server: { port, publicUrl: `http://127.0.0.1:${port}` },
       },
     });
     expect(await passgate.core.adSync!.run()).toMatchObject({ created: 2 });

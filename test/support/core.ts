@@ -104,7 +104,7 @@ export async function createTestCore(
   });
   const database = await openDatabase(loaded.database.url);
   await migrateToLatest(database);
-  const core = composeCore(loaded, database, clock, undefined, tokenTypes);
+  const core = composeCore(loaded, database, clock, { tokenTypePlugins: tokenTypes });
   return {
     core,
     clock,
