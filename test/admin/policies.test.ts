@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AUTHENTICATION_KIND } from '../../src/policy/authentication/rule.js';
 import { administratorPolicyStore } from '../../src/policy/policy-store.js';
@@ -264,6 +265,25 @@ describe('policies in the administration site: forms, order, stale versions, rol
       description: 'again',
     });
     await store.remove(AUTHENTICATION_KIND, 'office');
+  });
+
+  it('shows a store that fails as an error, not as a policy that is not there, and writes nothing', async () => {
+    await store.put(AUTHENTICATION_KIND, 'outage', { outcome: { action: 'allow' } });
+    await admin.open('/admin/policies/authentication/outage/edit');
+    const version = formField(admin.page.body, 'version')!;
+    const { db } = server.core.database;
+    await sql`alter table policies rename to policies_away`.execute(db);
+    try {
+      await admin.post('/admin/policies/authentication/outage/edit', { version, outcome: 'deny' });
+    } finally {
+      await sql`alter table policies_away rename to policies`.execute(db);
+    }
+    const stillStored = await stored(AUTHENTICATION_KIND, 'outage');
+    await store.remove(AUTHENTICATION_KIND, 'outage');
+    expect(admin.page.status).toBe(500);
+    expect(admin.page.body).not.toContain('data-message="notFound"');
+    expect(admin.page.body).not.toMatch(/no such table|at \S+\.js:\d+/);
+    expect(stillStored).toMatchObject({ outcome: { action: 'allow' } });
   });
 
   it('moves and disables rules, and a real sign-in and the simulator follow at once', async () => {

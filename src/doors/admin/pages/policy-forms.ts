@@ -82,7 +82,13 @@ async function save(request: AdminRequest, isNew: boolean): Promise<void> {
   const body = (req.body ?? {}) as FormBody;
   const name = isNew ? postedText(req, NAME_FIELD) : nameOf(req);
   const expected = isNew ? null : postedVersion(req);
-  const before = isNew ? undefined : await store.get(kind, name).catch(() => undefined);
+  // Only a missing policy is "not found": a store that is away is its own error (503), not a 404.
+  const before = isNew
+    ? undefined
+    : await store.get(kind, name).catch((error: unknown) => {
+        if (PolicyErrors.is(error, 'POLICY_NOT_FOUND')) return undefined;
+        throw error;
+      });
   if (!isNew && !before) {
     const message = 'notFound';
     return showForm(request, store, {
