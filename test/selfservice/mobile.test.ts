@@ -88,9 +88,18 @@ describe('self-service: changing the mobile number', () => {
     expect(ss.page.body).toContain(maskDestination(NEW));
     const code = lastCode(server, NEW)!;
     expect(code).toBeDefined();
+    const sessionCookie = async () =>
+      (await ss.browser.jar.getCookies(server.url)).find((c) => c.key === 'passgate.session')?.value;
+    const cookieBefore = await sessionCookie();
     await ss.post(ss.formAction(), { code });
     expect(ss.atHome).toBe(true);
     expect(ss.page.body).toContain('data-done="mobile"');
+    // The browser's session id is renewed, as when a factor is added; the site goes on under it.
+    const cookieAfter = await sessionCookie();
+    expect(cookieAfter).toMatch(/^[\w-]{43}$/);
+    expect(cookieAfter).not.toBe(cookieBefore);
+    const [rotated] = await events('session.rotate', 'sam');
+    expect(rotated).toMatchObject({ outcome: 'success', details: { reason: 'mobile_changed' } });
 
     const phones = (await server.core.tokens.listByUser(user.id)).filter((t) =>
       ['sms', 'voice'].includes(t.type),

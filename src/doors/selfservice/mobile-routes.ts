@@ -130,6 +130,8 @@ export function addMobileRoutes(router: Router, deps: SelfServiceDeps, form: Req
     }
     const from = await ownMobile(deps.tokens, who.user);
     await setOwnMobile(deps.tokens, who.user, from, mobile);
+    // Where the passcodes go is part of what the account proves: renewed as when a factor is added.
+    await deps.sso.rotate(req, res, who.user, 'mobile_changed');
     await auditAction(deps, req, who, 'selfservice.mobile.changed', 'success', {
       change: id,
       from: mask(from),
