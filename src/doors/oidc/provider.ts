@@ -21,6 +21,7 @@ import {
   takesLogout,
 } from './logout/client-logout-metadata.js';
 import { pinToPublicUrl } from './public-origin.js';
+import { skipProviderRequestContext } from './request-context.js';
 import { followSessionInProvider, sessionBindingPrompt, ssoOutcome } from './session-binding.js';
 import { answerUnavailable, inOidcTerms } from './unavailable.js';
 
@@ -67,6 +68,7 @@ async function activeUser(users: UsersRepository, id: string) {
  * protocol and Passgate: sign-in happens on the hosted login pages, users come from the store.
  */
 export function createOidcProvider(options: OidcProviderOptions): Provider {
+  skipProviderRequestContext();
   const { config, users, render } = options;
   const prompts = interactionPolicy.base();
   prompts.get('login')!.checks.add(stepUpCheck(ssoOutcome));
