@@ -64,6 +64,11 @@ export const REQUIREMENTS = [
     present: () => hasDebianPackage('sogo-activesync'),
     pkg: 'sogo-activesync',
   },
+  {
+    what: 'dovecot-imapd (the mail folders behind SOGo, test/support/dovecot.ts)',
+    present: () => hasDaemon('dovecot'),
+    pkg: 'dovecot-imapd',
+  },
   { what: 'memcached (SOGo sessions)', present: () => hasDaemon('memcached'), pkg: 'memcached' },
   {
     what: 'xml2wbxml/wbxml2xml (ActiveSync WBXML)',

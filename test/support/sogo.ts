@@ -30,6 +30,8 @@ export interface SogoServer {
   origin: string;
   /** The user the recipe creates (a SQL user source on the test PostgreSQL). */
   user: SogoUser;
+  /** How long it took from spawning sogod to its first answer, in milliseconds. */
+  startMs: number;
   /** What sogod wrote so far. */
   output(): string;
   stop(): Promise<void>;
@@ -41,14 +43,22 @@ const SOGOD = '/usr/sbin/sogod';
  * Starts SOGo 5 (`sogo`, `sogo-activesync` from Debian; test/support/preflight.js installs
  * them) as the `sogo` user, with its own memcached, its tables and a SQL user source in a fresh
  * database on the run's PostgreSQL (`postgresAdminUrl`), and waits until it answers (about 1-2 s,
- * ../shared TEST-INFRA recipe). Fails naming what is missing when it cannot run here.
+ * ../shared TEST-INFRA recipe). With `imapServer` (test/support/dovecot.ts, where `user` has the
+ * same password) its mail folders are real; without, it lists calendars and contacts only. Fails
+ * naming what is missing when it cannot run here.
  */
-export async function startSogo(postgresAdminUrl: string): Promise<SogoServer> {
+export async function startSogo(
+  postgresAdminUrl: string,
+  options: { imapServer?: string; user?: SogoUser } = {},
+): Promise<SogoServer> {
   if (!existsExecutable(SOGOD))
     throw new Error(
       'SOGo is not installed: apt-get install -y --no-install-recommends sogo sogo-activesync memcached libwbxml2-utils',
     );
-  const user: SogoUser = { username: 'alice', password: `pw-${randomBytes(6).toString('hex')}` };
+  const user: SogoUser = options.user ?? {
+    username: 'alice',
+    password: `pw-${randomBytes(6).toString('hex')}`,
+  };
   // A database and a role of its own: runs sharing one PostgreSQL never touch each other's.
   const database = `sogo_${randomBytes(6).toString('hex')}`;
   const role = database;
@@ -97,7 +107,7 @@ export async function startSogo(postgresAdminUrl: string): Promise<SogoServer> {
   SOGoMemcachedHost = "127.0.0.1:${memcachedPort}";
   SOGoTimeZone = UTC;
   SOGoMailDomain = example.test;
-  SOGoIMAPServer = "imap://127.0.0.1:1";
+  SOGoIMAPServer = "${options.imapServer ?? 'imap://127.0.0.1:1'}";
   SOGoSMTPServer = "smtp://127.0.0.1:1";
   SOGoSieveServer = "sieve://127.0.0.1:1";
   SOGoMaximumPingInterval = 3540;
@@ -148,6 +158,7 @@ export async function startSogo(postgresAdminUrl: string): Promise<SogoServer> {
     { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
   collect(sogod);
+  const started = performance.now();
 
   const origin = `http://127.0.0.1:${port}`;
   const stop = async () => {
@@ -185,6 +196,7 @@ export async function startSogo(postgresAdminUrl: string): Promise<SogoServer> {
     activesyncUrl: `${origin}/SOGo/Microsoft-Server-ActiveSync`,
     origin,
     user,
+    startMs: Math.round(performance.now() - started),
     output: () => output,
     stop,
   };
