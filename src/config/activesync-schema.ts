@@ -1,4 +1,8 @@
 import { z } from 'zod';
+import { sessionIdleMinutesSetting, sessionMaxHoursSetting } from './site-session-schema.js';
+
+/** The longest `activesync.siteSessionMaxHours` allowed: no Device Provisioning cookie is valid longer. */
+export const DEVICE_SITE_SESSION_MAX_HOURS_LIMIT = 12;
 
 const httpUrl = z
   .string()
@@ -36,6 +40,11 @@ export const activesyncSchema = z
       .describe(
         "Check each request's Basic credentials against the directory (first factor and its lockout shield) before forwarding; a wrong or throttled password is answered 401 by Passgate.",
       ),
+    siteSessionIdleMinutes: sessionIdleMinutesSetting('A Device Provisioning site (`/devices`)'),
+    siteSessionMaxHours: sessionMaxHoursSetting(
+      'A Device Provisioning site (`/devices`)',
+      DEVICE_SITE_SESSION_MAX_HOURS_LIMIT,
+    ),
     connectTimeoutSeconds: z
       .number()
       .int()

@@ -1,5 +1,6 @@
 import { activesyncDoor } from '../doors/activesync/door.js';
 import { adminDoor } from '../doors/admin/door.js';
+import { devicesDoor } from '../doors/devices/door.js';
 import type { Door } from '../doors/door.js';
 import { oidcDoor } from '../doors/oidc/door.js';
 import { radiusDoor } from '../doors/radius/door.js';
@@ -19,6 +20,7 @@ export const DOORS = [
   radiusDoor,
   adminDoor,
   activesyncDoor,
+  devicesDoor,
 ] as const;
 
 /** The running doors by name (a door the configuration turns off is absent). */

@@ -32,7 +32,16 @@ export const applications = condition({
 });
 
 /** The doors a login can come through (what `doors` may name, and the simulator may play). */
-export const LOGIN_DOORS = ['oidc', 'saml', 'radius', 'activesync', 'selfservice', 'admin', 'reset'] as const;
+export const LOGIN_DOORS = [
+  'oidc',
+  'saml',
+  'radius',
+  'activesync',
+  'selfservice',
+  'admin',
+  'reset',
+  'devices',
+] as const;
 
 /** The login came through one of these doors. */
 export const doors = condition({
