@@ -14,6 +14,8 @@ export const PERMISSIONS = [
   'tokens.write',
   'sessions.read',
   'sessions.write',
+  'devices.read',
+  'devices.write',
   'seats.read',
   'seats.write',
   'audit.read',
@@ -34,12 +36,12 @@ export type Permission = (typeof PERMISSIONS)[number];
 
 const READS = PERMISSIONS.filter((p) => p.endsWith('.read'));
 
-/** What the helpdesk does: users and their tokens, sessions and seats, nothing system-wide. */
-const HELPDESK_AREAS = ['users', 'tokens', 'sessions', 'seats'];
+/** What the helpdesk does: users and their tokens, sessions, ActiveSync devices and seats, nothing system-wide. */
+const HELPDESK_AREAS = ['users', 'tokens', 'sessions', 'devices', 'seats'];
 
 /**
- * The permissions of each role: administrators everything; the helpdesk users, tokens, sessions
- * and seats (and reads the audit log and monitoring, to answer a user), never policies,
+ * The permissions of each role: administrators everything; the helpdesk users, tokens, sessions,
+ * devices and seats (and reads the audit log and monitoring, to answer a user), never policies,
  * gateways, applications or licences; auditors read everything and change nothing. Every role
  * keeps its own grid columns (`preferences.write`), which changes nothing for anyone else.
  */

@@ -1,6 +1,7 @@
 import type { AdminPage } from '../page.js';
 import { applicationsPage } from './applications.js';
 import { auditPage } from './audit.js';
+import { devicesPage } from './devices.js';
 import { gatewaysPage } from './gateways.js';
 import { homePage } from './home.js';
 import { monitoringPage } from './monitoring.js';
@@ -24,4 +25,5 @@ export const ADMIN_PAGES: readonly AdminPage[] = [
   gatewaysPage,
   monitoringPage,
   applicationsPage,
+  devicesPage,
 ];

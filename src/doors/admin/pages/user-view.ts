@@ -44,12 +44,13 @@ export async function showUser(request: AdminRequest): Promise<void> {
   const { core, engine } = site.context;
   const user = await userOfRoute(request);
   const now = core.clock();
-  const [tokens, networks, sessions, attempts, seats] = await Promise.all([
+  const [tokens, networks, sessions, attempts, seats, devices] = await Promise.all([
     core.tokens.listByUser(user.id),
     core.learnedTrust.list(user.id),
     engine.sessions.list({ userId: user.id }),
     core.repositories.signInAttempts.recentOfUser(user.username, ATTEMPTS_SHOWN),
     engine.seats.heldBy(user.id),
+    core.repositories.devices.listOfUser(user.id),
   ]);
   const shown = tokens.map((token) => {
     const type = core.tokenTypes.get(token.type);
@@ -113,6 +114,14 @@ export async function showUser(request: AdminRequest): Promise<void> {
       reason: a.reason ?? '',
     })),
     seats: SEAT_POOLS.map((pool) => ({ pool, held: seats.includes(pool) })),
+    devices: devices.map((d) => ({
+      type: d.deviceType,
+      model: d.model ?? '',
+      state: d.state,
+      firstSeen: iso(d.firstSeen.at),
+      lastSeen: iso(d.lastSeen.at),
+    })),
+    devicesHref: `/admin/devices?${new URLSearchParams({ user: user.username })}`,
     can: {
       users: can('users.write'),
       tokens: can('tokens.write'),
