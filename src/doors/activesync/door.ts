@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Router } from 'express';
 import { Counter, Histogram } from 'prom-client';
 import type { Door, DoorDefinition } from '../door.js';
-import { checkCredentials } from './credentials.js';
+import { createCredentialCheck } from './credentials.js';
 import { createForwarder, type Forward } from './forwarder.js';
 
 /** Passgate's ActiveSync endpoint, as devices call it (any case), with what follows it. */
@@ -18,7 +18,8 @@ const AUTODISCOVER_PATH = /^\/Autodiscover\/Autodiscover\.xml(?=\?|$)/i;
 export const activesyncDoor: DoorDefinition<'activesync', Door> = {
   name: 'activesync',
   enabled: (config) => config.activesync.enabled,
-  async create({ core, engine, logger: parent, metrics }) {
+  async create(context) {
+    const { core, logger: parent, metrics } = context;
     const settings = core.config.activesync;
     const logger = parent.child({ module: 'activesync' });
     const upstream = new URL(settings.upstream!);
@@ -53,7 +54,7 @@ export const activesyncDoor: DoorDefinition<'activesync', Door> = {
       new URL(settings.autodiscover ?? `${upstream.origin}/Autodiscover/Autodiscover.xml`),
     );
     const router = Router();
-    const credentials = settings.checkCredentials ? checkCredentials(engine.firstFactor) : undefined;
+    const credentials = settings.checkCredentials ? createCredentialCheck(context, logger) : undefined;
     router.use((req, res, next) => {
       const url = req.originalUrl;
       const eas = ACTIVESYNC_PATH.exec(url);

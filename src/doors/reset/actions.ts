@@ -15,7 +15,7 @@ export interface ActionDeps {
   directory: Pick<Directory, 'resetPassword' | 'unlock' | 'attemptRule'>;
   firstFactor: Pick<FirstFactor, 'forgive'>;
   sessions: Pick<Sessions, 'revokeUser'>;
-  users: Pick<UsersRepository, 'findById'>;
+  users: Pick<UsersRepository, 'findById' | 'markPasswordChanged'>;
   audit: AuditRepository;
   notice: ResetNoticeDeps;
 }
@@ -49,6 +49,7 @@ export async function act(
   try {
     if (action === 'reset') {
       await deps.directory.resetPassword(journey.username, request.password ?? '');
+      await deps.users.markPasswordChanged(journey.userId);
       const ended = await deps.sessions.revokeUser(journey.userId, {
         reason: 'password_reset',
         by: journey.username,

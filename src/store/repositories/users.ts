@@ -203,6 +203,27 @@ export class UsersRepository {
       .execute();
   }
 
+  /**
+   * Marks that a user's password changed outside the store (a reset in the directory through
+   * Passgate): the row's version (`updatedAt`) moves on, so what was checked against the old
+   * password (the ActiveSync door's cached passwords, in every process) no longer holds.
+   */
+  async markPasswordChanged(id: string): Promise<void> {
+    const now = this.clock();
+    await this.db
+      .updateTable('users')
+      .set((eb) => ({
+        updated_at: eb
+          .case()
+          .when('updated_at', '>=', now)
+          .then(eb('updated_at', '+', 1))
+          .else(now)
+          .end(),
+      }))
+      .where('id', '=', id)
+      .execute();
+  }
+
   private async selectByUsername(username: string): Promise<Selectable<UserRow> | undefined> {
     return (await this.selectByName({ username: normalizeUsername(username) })).rows[0];
   }

@@ -1,0 +1,108 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Clock } from '../../clock.js';
+
+/** What a cached password is remembered with, besides its hash: who it signed in and the user's row version then. */
+export interface CachedSignIn {
+  userId: string;
+  /** The user's `updatedAt` when the password was checked: any change of the user since drops the entry. */
+  userStamp: number;
+}
+
+/** One remembered good password of a user on a device. */
+interface Entry extends CachedSignIn {
+  /** The name as the device sends it (normalised), to drop every device of it when a password is refused. */
+  username: string;
+  salt: Buffer;
+  digest: Buffer;
+  expiresAt: number;
+}
+
+/** How long and how many. */
+export interface CredentialCacheOptions {
+  ttlMs: number;
+  maxEntries: number;
+  clock: Clock;
+}
+
+/**
+ * The good passwords of ActiveSync devices, remembered for a short time so that a device's steady
+ * sync traffic is not checked against the directory at every request. Only an HMAC-SHA-256 of the
+ * password is kept, under a random key of this process and a random salt per entry, compared in
+ * constant time; the password itself is never stored. Keyed by user name and DeviceId; bounded
+ * (least recently used out first). Per process: each worker has its own.
+ */
+export class CredentialCache {
+  /** Never leaves the process: a hash seen elsewhere (a core dump read later) cannot be tested offline without it. */
+  private readonly key = randomBytes(32);
+  /** In least-recently-used order (a hit moves its entry to the end). */
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(private readonly options: CredentialCacheOptions) {}
+
+  /** The sign-in remembered for this user, device and password, or undefined (unknown, expired, another password). */
+  match(username: string, deviceId: string, password: string): CachedSignIn | undefined {
+    const id = entryKey(username, deviceId);
+    const entry = this.entries.get(id);
+    if (!entry) return undefined;
+    if (entry.expiresAt <= this.options.clock()) {
+      this.entries.delete(id);
+      return undefined;
+    }
+    if (!timingSafeEqual(entry.digest, this.digest(entry.salt, id, password))) return undefined;
+    this.entries.delete(id);
+    this.entries.set(id, entry);
+    return { userId: entry.userId, userStamp: entry.userStamp };
+  }
+
+  /** Remembers a password the directory has just accepted (replacing the device's earlier one). */
+  remember(username: string, deviceId: string, password: string, signIn: CachedSignIn): void {
+    if (this.options.ttlMs <= 0) return;
+    const id = entryKey(username, deviceId);
+    const salt = randomBytes(16);
+    this.entries.delete(id);
+    this.entries.set(id, {
+      ...signIn,
+      username,
+      salt,
+      digest: this.digest(salt, id, password),
+      expiresAt: this.options.clock() + this.options.ttlMs,
+    });
+    for (const oldest of this.entries.keys()) {
+      if (this.entries.size <= this.options.maxEntries) break;
+      this.entries.delete(oldest);
+    }
+  }
+
+  /**
+   * Forgets every device of a user: the password was refused, the user is disabled or locked,
+   * or their password changed. Matches the name as sent and, when known, the user's id (other
+   * names of the same account).
+   */
+  forget(user: { username?: string; userId?: string }): void {
+    for (const [id, entry] of this.entries)
+      if (entry.username === user.username || (user.userId !== undefined && entry.userId === user.userId))
+        this.entries.delete(id);
+  }
+
+  /** Forgets one device's entry (its password is no longer the user's). */
+  forgetDevice(username: string, deviceId: string): CachedSignIn | undefined {
+    const id = entryKey(username, deviceId);
+    const entry = this.entries.get(id);
+    this.entries.delete(id);
+    return entry && { userId: entry.userId, userStamp: entry.userStamp };
+  }
+
+  /** Entries held now (metrics, tests). */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  private digest(salt: Buffer, id: string, password: string): Buffer {
+    return createHmac('sha256', this.key).update(salt).update(id).update('\0').update(password).digest();
+  }
+}
+
+/** The entry of a user's device: a NUL cannot be in either part (a NUL-free name; DeviceIds are printable). */
+function entryKey(username: string, deviceId: string): string {
+  return `${username}\0${deviceId}`;
+}

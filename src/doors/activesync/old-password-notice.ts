@@ -1,0 +1,100 @@
+import type { Clock } from '../../clock.js';
+import type { Directory } from '../../directory/directory.js';
+import type { Dispatcher } from '../../dispatch/dispatcher.js';
+import type { Throttle } from '../../engine/throttle.js';
+import type { Logger } from '../../observability/logger.js';
+import type { AuditRepository } from '../../store/repositories/audit.js';
+import type { User } from '../../store/repositories/users.js';
+import { ownLanguage, sendUserMessage } from '../user-message.js';
+import type { RequestDevice } from './request-device.js';
+
+/** Looks up a text of the `messages` namespace in a language. */
+export type MessageTranslate = (language: string, key: string, values?: Record<string, unknown>) => string;
+
+/** What the notice is sent with. */
+export interface OldPasswordNoticeDeps {
+  /** Its counters mark an incident across processes: one refusal after another of the same device. */
+  throttle: Pick<Throttle, 'reserve' | 'clear'>;
+  directory: Pick<Directory, 'find'>;
+  dispatcher: Pick<Dispatcher, 'send' | 'supports'>;
+  translate: MessageTranslate;
+  languages: readonly string[];
+  defaultLanguage: string;
+  audit: AuditRepository;
+  logger: Pick<Logger, 'warn'>;
+  clock: Clock;
+}
+
+/**
+ * An incident lasts while the device keeps sending a refused password with less than a day
+ * between two of its requests (the window starts again at each): the second refusal starts it.
+ */
+const INCIDENT = { maxFailures: 1, windowSeconds: 86_400, sliding: true };
+
+/** The counter of one device's refused requests (a user name as sent, normalised, and a DeviceId). */
+const incidentKey = (username: string, device: RequestDevice) =>
+  `activesync:refused:${username}:${device.deviceId}`;
+
+/**
+ * Tells a user, once per device and incident, that a device keeps signing in with a refused
+ * password (most often the old one, after a change): the phone shows nothing useful, and
+ * Passgate refuses it without asking the directory, so only the user can end it by typing the
+ * new password on the device. The "once" holds across server processes (a store counter); the
+ * device's next accepted password ends the incident.
+ */
+export class OldPasswordNotice {
+  constructor(private readonly deps: OldPasswordNoticeDeps) {}
+
+  /** A request of the device was refused (wrong password, or the lockout shield): the second in a row tells the user. */
+  async refused(username: string, device: RequestDevice, address: string): Promise<void> {
+    const reservation = await this.deps.throttle.reserve([
+      { key: incidentKey(username, device), rule: INCIDENT },
+    ]);
+    if (reservation.allowed || !reservation.firstRefusals) return;
+    const user = await this.deps.directory.find(username).catch(() => undefined);
+    if (user) await this.send(user, device, address);
+  }
+
+  /** The device's password was accepted: its incident, if any, is over. */
+  async accepted(username: string, device: RequestDevice): Promise<void> {
+    await this.deps.throttle.clear(incidentKey(username, device));
+  }
+
+  private async send(user: User, device: RequestDevice, address: string): Promise<void> {
+    const { deps } = this;
+    const language = ownLanguage(user, deps.languages) ?? deps.defaultLanguage;
+    const event = {
+      type: 'activesync.old_password_notice',
+      userId: user.id,
+      username: user.username,
+      address,
+    };
+    const details = { door: 'activesync', deviceId: device.deviceId, deviceType: device.deviceType };
+    const target =
+      user.email && deps.dispatcher.supports('email')
+        ? { channel: 'email' as const, to: user.email }
+        : user.mobile && deps.dispatcher.supports('sms')
+          ? { channel: 'sms' as const, to: user.mobile }
+          : undefined;
+    if (!target) {
+      await deps.audit.record({ ...event, outcome: 'failure', reason: 'NO_DESTINATION', details });
+      return;
+    }
+    const text = (key: string) =>
+      deps.translate(language, `deviceOldPassword.${key}`, {
+        name: user.displayName ?? user.username,
+        account: user.username,
+        device: device.deviceType ? `${device.deviceType} (${device.deviceId})` : device.deviceId,
+        time: `${new Date(deps.clock()).toISOString().replace('T', ' ').slice(0, 16)} UTC`,
+        address,
+      });
+    await sendUserMessage(deps, {
+      event,
+      details,
+      ...target,
+      language,
+      text,
+      failureLog: 'ActiveSync old-password notice not sent',
+    });
+  }
+}
