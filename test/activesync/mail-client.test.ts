@@ -18,7 +18,7 @@ describe('an EAS client syncing real mail folders through Passgate', () => {
 
   beforeAll(async () => {
     dovecot = await startDovecot([user]);
-    sogo = await startSogo(inject('postgresUrl'), { imapServer: dovecot.imapUrl, user });
+    sogo = await startSogo(inject('postgresUrl'), { imapServer: dovecot.imapUrl, users: [user] });
     passgate = await startTestServer({
       config: { activesync: { enabled: true, upstream: sogo.activesyncUrl } },
     });

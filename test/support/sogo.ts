@@ -28,7 +28,7 @@ export interface SogoServer {
   activesyncUrl: string;
   /** Its origin, `http://127.0.0.1:PORT`. */
   origin: string;
-  /** The user the recipe creates (a SQL user source on the test PostgreSQL). */
+  /** The (first) user the recipe creates (a SQL user source on the test PostgreSQL). */
   user: SogoUser;
   /** How long it took from spawning sogod to its first answer, in milliseconds. */
   startMs: number;
@@ -43,22 +43,22 @@ const SOGOD = '/usr/sbin/sogod';
  * Starts SOGo 5 (`sogo`, `sogo-activesync` from Debian; test/support/preflight.js installs
  * them) as the `sogo` user, with its own memcached, its tables and a SQL user source in a fresh
  * database on the run's PostgreSQL (`postgresAdminUrl`), and waits until it answers (about 1-2 s,
- * ../shared TEST-INFRA recipe). With `imapServer` (test/support/dovecot.ts, where `user` has the
- * same password) its mail folders are real; without, it lists calendars and contacts only. Fails
- * naming what is missing when it cannot run here.
+ * ../shared TEST-INFRA recipe). `users` replaces its one random user; with `imapServer`
+ * (test/support/dovecot.ts, with the same users) its mail folders are real, without it lists
+ * calendars and contacts only. Fails naming what is missing when it cannot run here.
  */
 export async function startSogo(
   postgresAdminUrl: string,
-  options: { imapServer?: string; user?: SogoUser } = {},
+  options: { imapServer?: string; users?: SogoUser[] } = {},
 ): Promise<SogoServer> {
   if (!existsExecutable(SOGOD))
     throw new Error(
       'SOGo is not installed: apt-get install -y --no-install-recommends sogo sogo-activesync memcached libwbxml2-utils',
     );
-  const user: SogoUser = options.user ?? {
-    username: 'alice',
-    password: `pw-${randomBytes(6).toString('hex')}`,
-  };
+  const users: SogoUser[] = options.users ?? [
+    { username: 'alice', password: `pw-${randomBytes(6).toString('hex')}` },
+  ];
+  const user = users[0] as SogoUser;
   // A database and a role of its own: runs sharing one PostgreSQL never touch each other's.
   const database = `sogo_${randomBytes(6).toString('hex')}`;
   const role = database;
@@ -74,13 +74,13 @@ export async function startSogo(
     await client.query(
       'create table sogo_users (c_uid varchar(64) primary key, c_name varchar(64), c_password varchar(128), c_cn varchar(128), mail varchar(128))',
     );
-    const md5 = createHash('md5').update(user.password).digest('hex');
-    await client.query('insert into sogo_users values ($1, $1, $2, $3, $4)', [
-      user.username,
-      md5,
-      'Alice Example',
-      `${user.username}@example.test`,
-    ]);
+    for (const { username, password } of users)
+      await client.query('insert into sogo_users values ($1, $1, $2, $3, $4)', [
+        username,
+        createHash('md5').update(password).digest('hex'),
+        `${username} Example`,
+        `${username}@example.test`,
+      ]);
   });
 
   const dir = mkdtempSync(path.join(os.tmpdir(), 'passgate-sogo-'));
