@@ -15,6 +15,8 @@ export const ATTEMPT_RESULTS = [
   'expired',
   'directory_unavailable',
   'device_held',
+  'unknown_user',
+  'password_rejected',
   'error',
 ] as const;
 
@@ -38,6 +40,7 @@ const RESULT_OF_CODE: Readonly<Record<string, AttemptResult>> = {
   MFA_NO_CHANNEL: 'no_method',
   MFA_CHALLENGE_EXPIRED: 'expired',
   ACCESS_DENIED: 'denied',
+  PASSWORD_REJECTED: 'password_rejected',
 };
 
 /** The result of an attempt refused with error `code` (`error` for a code no result names). */

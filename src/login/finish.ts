@@ -12,6 +12,8 @@ export interface SucceededSignIn {
   /** The password was typed in this sign-in (false: the session had proven it, a step-up). */
   password: boolean;
   decision: Decision;
+  /** The second factor's method type, when one was passed. */
+  method?: string;
 }
 
 /**
@@ -33,6 +35,7 @@ export async function finishSignIn(
       amr,
       mfa,
       decision: { action: decision.action, rule: decision.rule },
+      ...(signIn.method ? { method: signIn.method } : {}),
     });
   }
   const session = await deps.sessions.establish(req, res, {

@@ -14,6 +14,8 @@ export interface FlowResult {
    * let the password alone through. The hosted login always sets it.
    */
   decision?: Pick<Decision, 'action' | 'rule'>;
+  /** The second factor's method type (totp, sms ...), when one was passed. */
+  method?: string;
   /**
    * The single sign-on session the sign-in belongs to: its id (to record the application in it)
    * and when its password was proven (OIDC auth_time).
@@ -60,6 +62,11 @@ export interface LoginFlow {
    * site: a second factor alone proves no password): no single sign-on session starts or is proven.
    */
   startsSession?: boolean;
+  /**
+   * The look of the site that sent the browser here (a reset site's title, logo and colours), so
+   * that the pages of this flow look like the rest of its journey; absent, Passgate's own.
+   */
+  branding?: FlowBranding;
   /** Ends the flow: the door answers its application (a redirect, an auto-posted form ...). */
   finish(req: Request, res: Response, result: FlowResult): Promise<void>;
   /**
@@ -69,6 +76,15 @@ export interface LoginFlow {
   answersDenial?: boolean;
   /** Ends the flow without a user: the sign-in was cancelled (default) or denied by the policy. */
   cancel(req: Request, res: Response, reason?: CancelReason): Promise<void>;
+}
+
+/** A site's look on the hosted login's pages: its name, its logo's address and its style sheet's. */
+export interface FlowBranding {
+  title: string;
+  /** The logo's URL (the site's own path or an absolute address), or null for none. */
+  logo: string | null;
+  /** The site's style sheet (its colours), after Passgate's. */
+  stylesheet: string;
 }
 
 /** Why a flow ended without a user. */

@@ -85,6 +85,7 @@ export function addSecondFactorRoutes(router: Router, deps: SecondFactorDeps, fo
   const show = async (
     req: Request,
     res: Response,
+    flow: LoginFlow,
     state: ChallengeState,
     error?: PassgateError,
     token?: unknown,
@@ -100,6 +101,7 @@ export function addSecondFactorRoutes(router: Router, deps: SecondFactorDeps, fo
       sent: state.sent ?? null,
       error: error ? { code: error.code, message: error.publicMessage } : null,
       sendError: state.sendError ?? null,
+      branding: flow.branding ?? null,
     });
     res
       .status(error?.status ?? 200)
@@ -115,7 +117,8 @@ export function addSecondFactorRoutes(router: Router, deps: SecondFactorDeps, fo
 
   router.get('/login/:uid/mfa', async (req, res) => {
     try {
-      await show(req, res, (await current(req, res)).state, undefined, req.query.token);
+      const { flow, state } = await current(req, res);
+      await show(req, res, flow, state, undefined, req.query.token);
     } catch (error) {
       if (!MfaErrors.is(error, 'MFA_CHALLENGE_EXPIRED')) throw error;
       await expired(req, res, error);
@@ -135,7 +138,7 @@ export function addSecondFactorRoutes(router: Router, deps: SecondFactorDeps, fo
     }
     try {
       if (body.action === 'send') {
-        return await show(req, res, await challenges.send(state.id, String(body.token ?? '')));
+        return await show(req, res, loginFlow, await challenges.send(state.id, String(body.token ?? '')));
       }
       const code = typeof body.code === 'string' ? body.code.slice(0, 64) : '';
       const { chosen } = currentMethod(state, body.token);
@@ -146,6 +149,7 @@ export function addSecondFactorRoutes(router: Router, deps: SecondFactorDeps, fo
       await deps.policy.completed(result.user, flow, flow.decision, {
         offered: state.offers.map((o) => o.type),
         method: result.method,
+        ...(loginFlow.startsSession === false ? { verificationOnly: true } : {}),
       });
       await finishSignIn(deps, req, res, loginFlow, {
         user: result.user,
@@ -153,11 +157,12 @@ export function addSecondFactorRoutes(router: Router, deps: SecondFactorDeps, fo
         mfa: true,
         password: flow.fromSession !== true,
         decision: flow.decision,
+        method: result.method,
       });
     } catch (error) {
       if (MfaErrors.is(error, 'MFA_CHALLENGE_EXPIRED')) return expired(req, res, error);
       if (!(error instanceof PassgateError) || error.status >= 500) throw error;
-      await show(req, res, state, error, body.action === 'send' ? undefined : body.token);
+      await show(req, res, loginFlow, state, error, body.action === 'send' ? undefined : body.token);
     }
   });
 }

@@ -1,6 +1,9 @@
 // The password-reset door on the local directory: the same journey sets a new scrypt hash, the
 // rules of the local directory apply, a journey belongs to the browser that started it, and the
-// user-name step is throttled per user name.
+// user-name step is throttled per user name; the second-factor step wears the site's branding.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser } from '../support/browser.js';
 import { startTestServer, type TestServer } from '../support/server.js';
@@ -8,13 +11,25 @@ import { giveResetSeat, identify, post, verify } from './support.js';
 
 let passgate: TestServer;
 let site: string;
+const LOGO =
+  '<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><rect width="8" height="8"/></svg>';
 beforeAll(async () => {
+  const logoFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'passgate-reset-logo-')), 'logo.svg');
+  writeFileSync(logoFile, LOGO);
   passgate = await startTestServer({
     config: {
       reset: {
         neutralMinMs: 0,
         perUser: { maxFailures: 3 },
-        sites: [{ name: 'local', path: '/account-help' }],
+        sites: [
+          {
+            name: 'local',
+            path: '/account-help',
+            title: 'Contoso Account Help',
+            logoFile,
+            colours: { accent: '#0b6e4f', background: '#f4efe6' },
+          },
+        ],
       },
     },
   });
@@ -68,5 +83,32 @@ describe('a reset on the local directory', () => {
     const { answer } = await identify(new Browser(), site, 'lotta');
     expect(answer.body).toContain('data-code="RESET_THROTTLED"');
     expect(answer.headers.get('retry-after')).toMatch(/^\d+$/);
+  });
+
+  it("shows the site's title, logo and colours on the second-factor step, as on its own pages", async () => {
+    await localUser('lisa');
+    const browser = new Browser();
+    const own = await browser.fetch(site);
+    expect(own.body).toContain('id="site-title">Contoso Account Help<');
+    const { answer } = await identify(browser, site, 'lisa');
+    expect(answer.status).toBe(303);
+    const login = new URL(answer.headers.get('location')!, site).toString();
+    const toMfa = await browser.fetch(login);
+    expect(toMfa.status).toBe(303);
+    const mfa = await browser.fetch(new URL(toMfa.headers.get('location')!, login).toString());
+    expect(mfa.status).toBe(200);
+    expect(mfa.body).toContain('name="code"');
+    expect(mfa.body).toMatch(/<title>[^<]+ · Contoso Account Help<\/title>/);
+    expect(mfa.body).toContain('<link rel="stylesheet" href="/account-help/brand.css">');
+    expect(mfa.body).toContain('id="site-logo" src="/account-help/logo"');
+    expect(mfa.body).toMatch(/<p class="brand" id="site-title">Contoso Account Help<\/p>/);
+    expect(mfa.body).not.toContain('<p class="brand">Passgate</p>');
+    // What the page links to is the site's: its colours and its logo.
+    const css = await browser.fetch(`${passgate.url}/account-help/brand.css`);
+    expect(css.body).toContain('--accent: #0b6e4f;');
+    expect(css.body).toContain('background: #f4efe6;');
+    const logo = await browser.fetch(`${passgate.url}/account-help/logo`);
+    expect(logo.headers.get('content-type')).toContain('image/svg+xml');
+    expect(logo.body).toBe(LOGO);
   });
 });

@@ -1,3 +1,5 @@
+import { resultOfCode } from '../../attempts/results.js';
+import type { AttemptRecorder } from '../../attempts/writer.js';
 import type { ResetSite } from '../../config/reset-schema.js';
 import type { Directory } from '../../directory/directory.js';
 import { DirectoryErrors, passwordRefusal } from '../../directory/errors.js';
@@ -17,6 +19,8 @@ export interface ActionDeps {
   sessions: Pick<Sessions, 'revokeUser'>;
   users: Pick<UsersRepository, 'findById' | 'markPasswordChanged'>;
   audit: AuditRepository;
+  /** The one writer of sign-in attempts: the journey's end is one (door `reset`). */
+  attempts: AttemptRecorder;
   notice: ResetNoticeDeps;
 }
 
@@ -46,6 +50,12 @@ export async function act(
     address: request.address,
   };
   const details: Record<string, unknown> = { door: RESET_DOOR, site: site.name, directory: site.directory };
+  const user = await deps.users.findById(journey.userId);
+  const attempt = {
+    origin: { address: request.address, door: RESET_DOOR, application: site.name },
+    user: { id: journey.userId, name: user?.username ?? journey.username },
+    ...(journey.method ? { method: journey.method } : {}),
+  };
   try {
     if (action === 'reset') {
       await deps.directory.resetPassword(journey.username, request.password ?? '');
@@ -62,15 +72,17 @@ export async function act(
     }
   } catch (error) {
     const refused = DirectoryErrors.is(error, 'PASSWORD_REJECTED');
+    const code = error instanceof PassgateError ? error.code : 'INTERNAL';
+    deps.attempts.record({ ...attempt, result: resultOfCode(code), reason: code });
     await deps.audit.record({
       ...event,
       outcome: 'failure',
-      reason: error instanceof PassgateError ? error.code : 'INTERNAL',
+      reason: code,
       details: { ...details, ...(refused ? { rule: passwordRefusal(error) } : {}) },
     });
     throw error;
   }
+  deps.attempts.record({ ...attempt, result: 'success' });
   await deps.audit.record({ ...event, outcome: 'success', details });
-  const user = await deps.users.findById(journey.userId);
   if (user) await sendResetNotice(deps.notice, user, action, { ...request, site: site.name });
 }

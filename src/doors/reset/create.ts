@@ -2,6 +2,7 @@ import { type Request, type Response, Router } from 'express';
 import { ConfigErrors } from '../../config/errors.js';
 import type { ResetSite } from '../../config/reset-schema.js';
 import { BrowserBinding } from '../../login/browser-binding.js';
+import type { FlowBranding } from '../../login/flow.js';
 import type { DoorContext } from '../door.js';
 import type { ActionDeps } from './actions.js';
 import { type PendingReset, RESET_DOOR, RESET_FLOW_COOKIE, ResetJourneys } from './journey.js';
@@ -38,11 +39,18 @@ export function createReset(context: DoorContext): Reset {
     clock,
     secureCookies: web.secureCookies,
   });
+  // Read once at start (a missing file stops the start); the site's pages and its second-factor step show it.
+  const logos = new Map(settings.sites.map((site) => [site.name, readLogo(site)]));
+  const brandingOf = (site: ResetSite): FlowBranding => ({
+    title: titleOf(site),
+    logo: logos.get(site.name) ? `${site.path}/logo` : (site.logoUrl ?? null),
+    stylesheet: `${site.path}/brand.css`,
+  });
   const journeys = new ResetJourneys(
     binding,
     settings.sites,
     core.repositories.loginFlows,
-    titleOf,
+    brandingOf,
     clock,
     core.box,
     web.secureCookies,
@@ -60,6 +68,7 @@ export function createReset(context: DoorContext): Reset {
     sessions: engine.sessions,
     users: core.users,
     audit: core.audit,
+    attempts: core.attempts,
     notice: {
       dispatcher: engine.dispatcher,
       translate: text,
@@ -77,7 +86,7 @@ export function createReset(context: DoorContext): Reset {
         detail: `reset.sites (${site.name}).directory: no directory named "${site.directory}" (default, or a key of directories)`,
       });
     const language = (req: Request) => translations.detect(req, site.language);
-    const logo = readLogo(site);
+    const logo = logos.get(site.name);
     const page: SitePage = async (req: Request, res: Response, view, locals, status = 200) => {
       const lang = language(req);
       const html = await web.render(req, view, {
@@ -86,7 +95,7 @@ export function createReset(context: DoorContext): Reset {
         site: {
           path: site.path,
           title: titleOf(site),
-          logo: logo ? `${site.path}/logo` : (site.logoUrl ?? null),
+          logo: brandingOf(site).logo,
           helpdesk: site.helpdesk ?? null,
         },
         ...locals,
@@ -106,6 +115,7 @@ export function createReset(context: DoorContext): Reset {
           challenges: engine.challenges,
           throttle: core.throttle,
           audit: core.audit,
+          attempts: core.attempts,
           limits: {
             perUser: settings.perUser,
             perAddress: settings.perAddress,

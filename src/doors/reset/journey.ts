@@ -5,7 +5,7 @@ import type { ResetSite } from '../../config/reset-schema.js';
 import type { SecretBox } from '../../crypto/secret-box.js';
 import { type BrowserBinding, loginPath } from '../../login/browser-binding.js';
 import { LoginErrors } from '../../login/errors.js';
-import type { LoginFlow, LoginFlowSource } from '../../login/flow.js';
+import type { FlowBranding, LoginFlow, LoginFlowSource } from '../../login/flow.js';
 import type { LoginFlowsRepository } from '../../store/repositories/login-flows.js';
 import { SealedCookie } from '../../web/sealed-cookie.js';
 
@@ -36,6 +36,8 @@ export interface VerifiedJourney {
   userId: string;
   username: string;
   verifiedAt: number;
+  /** The second factor the user passed (its token type), for the attempt the journey ends with. */
+  method?: string;
   /** The journey's end, counted from the user name step (never moved forward). */
   expiresAt: number;
 }
@@ -53,7 +55,8 @@ export class ResetJourneys implements LoginFlowSource {
     private readonly binding: BrowserBinding<PendingReset>,
     private readonly sites: readonly ResetSite[],
     private readonly flows: LoginFlowsRepository,
-    private readonly titleOf: (site: ResetSite) => string,
+    /** A site's look (title, logo, colours), which its second-factor step wears too. */
+    private readonly brandingOf: (site: ResetSite) => FlowBranding,
     private readonly clock: Clock,
     box: SecretBox,
     secure: boolean,
@@ -79,7 +82,8 @@ export class ResetJourneys implements LoginFlowSource {
       uid,
       door: RESET_DOOR,
       application: site.name,
-      applicationName: this.titleOf(site),
+      applicationName: this.brandingOf(site).title,
+      branding: this.brandingOf(site),
       sessionUserId: pending.userId,
       stepUp: RESET_STEP_UP,
       startsSession: false,
@@ -92,6 +96,7 @@ export class ResetJourneys implements LoginFlowSource {
           userId: result.userId,
           username: pending.username,
           verifiedAt: this.clock(),
+          ...(result.method ? { method: result.method } : {}),
           expiresAt: bound.expiresAt,
         });
         response.redirect(303, `${site.path}/verified`);

@@ -200,13 +200,14 @@ export class AuthenticationPolicy {
    */
   async completed(user: User, context: LoginContext, decision: Decision, second?: SecondStep): Promise<void> {
     const { trust, history, audit } = this.deps;
-    this.deps.attempts?.record({
-      origin: context,
-      user: { id: user.id, name: user.username },
-      result: 'success',
-      decision,
-      method: second?.method ?? 'password',
-    });
+    if (!second?.verificationOnly)
+      this.deps.attempts?.record({
+        origin: context,
+        user: { id: user.id, name: user.username },
+        result: 'success',
+        decision,
+        method: second?.method ?? 'password',
+      });
     await history.record(user.id, decision.facts.country, context.device ?? null);
     const learn = decision.action === 'mfa' && !decision.stepUp && second?.method !== undefined;
     const learned = learn ? await trust.recordMfaSuccess(user.id, context.address) : undefined;
@@ -253,6 +254,11 @@ export interface SecondStep {
   offered: readonly string[];
   /** The method type used. */
   method?: string;
+  /**
+   * The flow only verified who the user is (a reset journey): not a sign-in, so no attempt is
+   * recorded here; its door records one when the journey ends.
+   */
+  verificationOnly?: boolean;
 }
 
 function decisionDetails(decision: Decision): Record<string, unknown> {
