@@ -30,10 +30,10 @@ const MAX_STATEMENTS = 20;
 /**
  * Statements a single sign-on hop (a second SP's Redirect AuthnRequest answered from the session
  * with a signed Response) may send, at most: the request id claimed, the session found, the user
- * and the Authentication Policy's facts read again, the `session.reuse` and `saml.response` audit
- * events, the SP recorded in the session (nine today).
+ * and the Authentication Policy's facts read again, the SP recorded in the session, and the
+ * `session.reuse` and `saml.response` audit events by one statement (seven today).
  */
-const MAX_HOP_STATEMENTS = 9;
+const MAX_HOP_STATEMENTS = 8;
 
 /**
  * One SP-initiated sign-in through the hosted pages, each HTTP exchange made alone, with the

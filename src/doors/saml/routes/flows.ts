@@ -63,6 +63,8 @@ interface Answering {
   requirements: FlowRequirements;
   /** Completes the flow, once (SAML_FLOW_COMPLETED when it already was); nothing for a session answer. */
   complete(res: Response): Promise<void>;
+  /** A session answer's recording of the session's use, started beside the answer's own audit event. */
+  recordUse?: () => Promise<void>;
 }
 
 /** What SAML flows need. */
@@ -113,28 +115,41 @@ export class SamlFlows implements LoginFlowSource {
   /**
    * Answers a request from the browser's single sign-on session, without a flow: the same
    * response (and the same refusals) as a flow's finish. `user` is the session's user as the
-   * reuse just read them (not read again).
+   * reuse just read them (not read again). `recordUse` records the session's use: with the
+   * response's own audit event (one statement for both), else before any other answer.
    */
-  answerFromSession(
+  async answerFromSession(
     req: Request,
     res: Response,
     start: SamlFlowStart,
     result: FlowResult,
     user: User,
+    recordUse: () => Promise<void>,
   ): Promise<void> {
-    return this.finish(
-      req,
-      res,
-      {
-        label: `session answer to ${start.sp.name}`,
-        sp: start.sp,
-        request: start.request,
-        requirements: start.requirements ?? {},
-        complete: async () => undefined,
-      },
-      result,
-      user,
-    );
+    let recorded: Promise<void> | undefined;
+    const recordOnce = () => {
+      recorded ??= recordUse();
+      return recorded;
+    };
+    try {
+      await this.finish(
+        req,
+        res,
+        {
+          label: `session answer to ${start.sp.name}`,
+          sp: start.sp,
+          request: start.request,
+          requirements: start.requirements ?? {},
+          complete: async () => undefined,
+          recordUse: recordOnce,
+        },
+        result,
+        user,
+      );
+    } finally {
+      // A refusal thrown on the way (the user gone, no NameID) still records the use, before its error page.
+      await recordOnce();
+    }
   }
 
   private flowOf(row: SamlFlowRecord, sp: ServiceProvider): LoginFlow {
@@ -216,7 +231,9 @@ export class SamlFlows implements LoginFlowSource {
         sid: null,
       });
     }
-    await audit.record({
+    // A session answer's use is recorded first, and with this event: one statement for both.
+    const used = target.recordUse?.();
+    const responded = audit.record({
       type: 'saml.response',
       outcome: 'success',
       userId: user.id,
@@ -231,6 +248,7 @@ export class SamlFlows implements LoginFlowSource {
         inResponseTo: request.id ?? null,
       },
     });
+    await Promise.all([used, responded]);
     await sendPostPage(this.options.render, req, res, response, sp.settings.displayName);
   }
 
@@ -260,6 +278,7 @@ export class SamlFlows implements LoginFlowSource {
   private async refuse(req: Request, res: Response, target: Answering, answer: StatusAnswer): Promise<void> {
     const { sp, request } = target;
     await target.complete(res);
+    await target.recordUse?.();
     if (request.id === undefined) {
       await this.options.audit.record({
         type: 'saml.response',

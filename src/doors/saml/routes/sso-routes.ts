@@ -20,7 +20,7 @@ export interface SsoRoutesOptions extends RequestRoutesOptions {
   statusResponses: StatusResponseBuilder;
   flows: SamlFlows;
   /** The browser's single sign-on session: a request it can answer gets no sign-in. */
-  sessions: Pick<BrowserSessions, 'reuse' | 'answered'>;
+  sessions: Pick<BrowserSessions, 'reuse' | 'answer'>;
 }
 
 /**
@@ -62,8 +62,8 @@ export function createSsoRoutes(options: SsoRoutesOptions): Router {
     });
     if (outcome.kind === 'answer') {
       const ask = { door: SAML_DOOR, application: sp.name };
-      const result = await options.sessions.answered(req, outcome, ask);
-      return flows.answerFromSession(req, res, start, result, outcome.user);
+      const { result, recordUse } = options.sessions.answer(req, outcome, ask);
+      return flows.answerFromSession(req, res, start, result, outcome.user, recordUse);
     }
     if (outcome.kind === 'deny') {
       const answer = { status: 'requestDenied', reason: 'denied', user: outcome.user } as const;
