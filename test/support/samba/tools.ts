@@ -64,6 +64,9 @@ export function run(command: string, args: string[], { input, env, timeoutMs = 1
         } else resolve(stdout);
       },
     );
+    // A command that exits before reading its input (one that fails at once) closes the pipe: the
+    // callback above reports how it ended, so the EPIPE of that write must not end the run.
+    child.stdin?.on('error', () => {});
     child.stdin?.end(input ?? '');
   });
 }
