@@ -23,35 +23,57 @@ const wordsOf = (text: string | null) =>
     .split(/[^\p{L}\p{N}]+/u)
     .filter(Boolean);
 
-function matches(user: GridUser, query: UserSearch): boolean {
-  if (query.text) {
-    const digits = user.mobile?.replace(/\D/g, '') ?? '';
-    const terms = [
-      user.username,
-      user.display_name,
-      user.email,
-      ...(JSON.parse(user.groups) as string[]),
-    ].flatMap(wordsOf);
-    const phone = /^\+?[\d\s().-]+$/.test(query.text.trim());
-    const wanted = phone ? [query.text.replace(/\D/g, '')] : wordsOf(query.text);
-    // Punctuation alone is one literal word, which no term (letters and digits) begins with.
-    if (wanted.length === 0) return false;
-    if (phone && !digits.startsWith(wanted[0]!)) return false;
-    if (!phone && !wanted.every((w) => terms.some((t) => t.startsWith(w)))) return false;
+/** What the reference reads of a user, worked out once per user rather than once per search. */
+interface Entry {
+  user: GridUser;
+  terms: string[];
+  digits: string;
+  status: 'enabled' | 'disabled' | 'removed';
+  active: boolean;
+}
+
+const entriesOf = new WeakMap<readonly GridUser[], Entry[]>();
+
+function entries(users: readonly GridUser[]): Entry[] {
+  let found = entriesOf.get(users);
+  if (!found) {
+    found = users.map((user) => ({
+      user,
+      terms: [user.username, user.display_name, user.email, ...(JSON.parse(user.groups) as string[])].flatMap(
+        wordsOf,
+      ),
+      digits: user.mobile?.replace(/\D/g, '') ?? '',
+      status: user.removed_at !== null ? 'removed' : user.disabled ? 'disabled' : 'enabled',
+      active: user.factor === 'active' || user.factor === 'locked',
+    }));
+    entriesOf.set(users, found);
   }
-  if (query.source && user.source !== query.source) return false;
-  const status = user.removed_at !== null ? 'removed' : user.disabled ? 'disabled' : 'enabled';
-  if (query.status && status !== query.status) return false;
-  const active = user.factor === 'active' || user.factor === 'locked';
-  if (query.factor === 'any' && !active) return false;
-  if (query.factor === 'none' && active) return false;
-  if (query.lockedTokens && user.factor !== 'locked') return false;
-  if (query.seat === 'mfa' && !user.seats.includes('mfa')) return false;
-  if (query.seat === 'reset' && !user.seats.includes('reset')) return false;
-  if (query.seat === 'no-mfa' && user.seats.includes('mfa')) return false;
-  if (query.seat === 'no-reset' && user.seats.includes('reset')) return false;
-  if (query.seat === 'none' && user.seats.length > 0) return false;
-  return true;
+  return found;
+}
+
+/** The reference's filter for one search. */
+function matcher(query: UserSearch): (entry: Entry) => boolean {
+  const phone = query.text ? /^\+?[\d\s().-]+$/.test(query.text.trim()) : false;
+  const wanted = query.text ? (phone ? [query.text.replace(/\D/g, '')] : wordsOf(query.text)) : [];
+  return ({ user, terms, digits, status, active }) => {
+    if (query.text) {
+      // Punctuation alone is one literal word, which no term (letters and digits) begins with.
+      if (wanted.length === 0) return false;
+      if (phone && !digits.startsWith(wanted[0]!)) return false;
+      if (!phone && !wanted.every((w) => terms.some((t) => t.startsWith(w)))) return false;
+    }
+    if (query.source && user.source !== query.source) return false;
+    if (query.status && status !== query.status) return false;
+    if (query.factor === 'any' && !active) return false;
+    if (query.factor === 'none' && active) return false;
+    if (query.lockedTokens && user.factor !== 'locked') return false;
+    if (query.seat === 'mfa' && !user.seats.includes('mfa')) return false;
+    if (query.seat === 'reset' && !user.seats.includes('reset')) return false;
+    if (query.seat === 'no-mfa' && user.seats.includes('mfa')) return false;
+    if (query.seat === 'no-reset' && user.seats.includes('reset')) return false;
+    if (query.seat === 'none' && user.seats.length > 0) return false;
+    return true;
+  };
 }
 
 const KEYS: Record<UserSortColumn, (u: GridUser) => string | number> = {
@@ -70,10 +92,12 @@ function reference(users: readonly GridUser[], query: UserSearch): string[] {
   const key = KEYS[query.sort ?? 'username'];
   const sign = query.descending ? -1 : 1;
   const cmp = (a: string | number, b: string | number) => (a < b ? -1 : a > b ? 1 : 0);
-  return users
-    .filter((u) => matches(u, query))
-    .sort((a, b) => sign * (cmp(key(a), key(b)) || cmp(a.id, b.id)))
-    .map((u) => u.id);
+  // Each key once per user (not once per comparison): 100,000 users, sorted for every search.
+  return entries(users)
+    .filter(matcher(query))
+    .map(({ user }) => ({ id: user.id, key: key(user) }))
+    .sort((a, b) => sign * (cmp(a.key, b.key) || cmp(a.id, b.id)))
+    .map(({ id }) => id);
 }
 
 /** Searches of the grid: text, filters and sorts combined. */
