@@ -9,6 +9,7 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 const ALONE = [
   // The shared Samba AD DC (test/support/samba/): domain-wide policies, stop/restart, users.
   'test/ad/**/*.test.ts',
+  'test/activesync/shield.test.ts',
   'test/browser/reset.browser.test.ts',
   'test/radius/radius-ad.test.ts',
   'test/reset/reminders.test.ts',
