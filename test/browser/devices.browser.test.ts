@@ -77,4 +77,43 @@ describeInBrowser('the Device Provisioning site in Chromium', () => {
     await screenshot(page, 'devices-list');
     expect((await passgate.core.repositories.devices.get(device.id))?.state).toBe('approved');
   });
+
+  it('shows a device that is not the own one as not found, the error summary focused on arrival', async () => {
+    const { passgate } = suite;
+    const owner = await passgate.addUser('olaf', PASSWORD);
+    const { device } = await passgate.core.devices.admit(
+      {
+        user: { id: owner.id, name: 'olaf' },
+        deviceId: 'ApplOLAF0001',
+        deviceType: 'iPhone',
+        model: null,
+        userAgent: null,
+        address: null,
+        country: null,
+        at: Date.now(),
+      },
+      { address: null, door: 'activesync' },
+    );
+    const user = await passgate.addUser('pia', PASSWORD);
+    await enrolOath(
+      passgate.core.tokens,
+      { userId: user.id, label: 'pia', type: 'totp', secret: SECRET },
+      'Passgate',
+    );
+    const page = await newPage();
+    await page.goto(`${passgate.url}/devices/approve/${device.id}`);
+    await page.waitForURL(/\/login\/dev-[\w-]+$/);
+    await page.fill('#username', 'pia');
+    await page.fill('#password', PASSWORD);
+    await page.click('button[type=submit].primary');
+    await page.waitForURL(/\/mfa$/);
+    await page.fill('#code', totpNow());
+    await page.click('button[type=submit].primary');
+    await page.waitForURL(new RegExp(`/devices/approve/${device.id}$`));
+    expect(await page.getAttribute('#error-summary', 'data-code')).toBe('DEVICE_NOT_FOUND');
+    expect(await focused(page)).toBe('error-summary');
+    expect(await textOf(page, '#error-summary p')).toBe('This device does not exist or is not yours.');
+    expect(await page.content()).not.toMatch(/olaf|ApplOLAF0001/i);
+    await screenshot(page, 'devices-not-found');
+  });
 });
