@@ -22,7 +22,29 @@ describe('an EAS client syncing real mail folders through Passgate', () => {
     passgate = await startTestServer({
       config: { activesync: { enabled: true, upstream: sogo.activesyncUrl } },
     });
-    await passgate.addUser(user.username, user.password);
+    const owner = await passgate.addUser(user.username, user.password);
+    // Both phones are approved beforehand through the engine's one service: holding and approving
+    // new devices is what device-journeys.test.ts tests.
+    for (const [deviceId, deviceType] of [
+      ['TBSYNC0001', 'TbSync'],
+      ['B64PHONE01', 'iPhone'],
+    ] as const) {
+      const origin = { address: '127.0.0.1', door: 'activesync' };
+      const { device } = await passgate.core.devices.admit(
+        {
+          user: { id: owner.id, name: owner.username },
+          deviceId,
+          deviceType,
+          model: null,
+          userAgent: null,
+          address: origin.address,
+          country: null,
+          at: Date.now(),
+        },
+        origin,
+      );
+      await passgate.core.devices.approve(device.id, { kind: 'cli' }, origin);
+    }
     phone = new EasClient({
       url: `${passgate.url}/Microsoft-Server-ActiveSync`,
       ...user,

@@ -165,7 +165,7 @@ ${unprivileged}`,
   // used CONDSTORE on a folder (as on any mailbox that SOGo has served before): do that once.
   for (const { username, password } of users)
     await imapSession(port, [
-      `LOGIN ${username} ${password}`,
+      `LOGIN ${quoted(username)} ${quoted(password)}`,
       'ENABLE CONDSTORE',
       ...['INBOX', ...TEST_MAIL_FOLDERS].map((folder) => `SELECT ${folder}`),
       'LOGOUT',
@@ -206,6 +206,11 @@ function imapSession(port: number, commands: string[]): Promise<void> {
     });
     socket.on('error', reject);
   });
+}
+
+/** An IMAP quoted string. */
+function quoted(text: string): string {
+  return `"${text.replace(/["\\]/g, '\\$&')}"`;
 }
 
 /** Whether an IMAP server on this port sends its `* OK` greeting. */
