@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { heldDevice } from '../devices/support.js';
 import type { PolicyServer } from '../policy/support.js';
+import { Browser } from '../support/browser.js';
 import { AdminBrowser, startAdminServer } from './support.js';
 
 /** The public ids of the grid's rows, in order. */
@@ -85,5 +86,11 @@ describe('the administration site: ActiveSync devices', () => {
       await admin.open('/admin/devices');
     }
     expect(await state(device.id)).toBe('pending');
+  });
+
+  it('has no Device Provisioning site while the ActiveSync door is off (this server)', async () => {
+    const answer = await new Browser().fetch(`${server.url}/devices`);
+    expect(answer.status).toBe(404);
+    expect((await new Browser().fetch(`${server.url}/devices/approve/abc`)).status).toBe(404);
   });
 });
