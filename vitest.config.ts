@@ -1,33 +1,6 @@
 import { defineConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
-
-/**
- * Files that must not run beside another file: they share the run's one Samba DC (leases, domain
- * policies, restarts), stop or load a PostgreSQL cluster, or measure time or statement counts that
- * another busy file would disturb. They run one at a time, after the rest.
- */
-const ALONE = [
-  // The shared Samba AD DC (test/support/samba/): domain-wide policies, stop/restart, users.
-  'test/ad/**/*.test.ts',
-  'test/activesync/shield.test.ts',
-  'test/browser/reset.browser.test.ts',
-  'test/radius/radius-ad.test.ts',
-  'test/reset/reminders.test.ts',
-  'test/reset/reset-ad.test.ts',
-  'test/saml/ad-sso.test.ts',
-  'test/sso/ad-disabled-logout.test.ts',
-  // PostgreSQL clusters stopped and restarted under load.
-  'test/server/database-outage.test.ts',
-  'test/server/readiness.test.ts',
-  // Intervals, latencies and statement counts measured in wall time or per sign-in.
-  'test/server/workers.test.ts',
-  'test/dispatch/failover.test.ts',
-  'test/monitoring/world-map.test.ts',
-  'test/store/migrations.test.ts',
-  'test/*/sign-in-statements.test.ts',
-  // Sends SIGTERM 30 ms after a sign-in's request, which must be in flight by then.
-  'test/cli/cli.test.ts',
-];
+import { ALONE } from './test/support/alone.js';
 
 /**
  * The longest files, started first so that no long file is left running alone at the end of the
