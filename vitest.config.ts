@@ -8,6 +8,7 @@ import { ALONE } from './test/support/alone.js';
  */
 const LONGEST_FIRST = [
   'test/store/user-search-100k.test.ts',
+  'test/browser/admin-users.browser.test.ts',
   'test/journey/first-hour.test.ts',
   'test/store/contract/signing-keys.contract.test.ts',
   'test/cli/token.test.ts',
