@@ -66,6 +66,18 @@ describe('the Device Provisioning site', () => {
     expect(approved).toMatchObject({ outcome: 'success', details: { door: 'devices', device: device.id } });
   });
 
+  it('refuses a user without a second factor at the login page, whatever the rule says, and starts no session', async () => {
+    const user = await server.addUser('ines', 'correct horse battery');
+    const device = await heldDevice(server, user, 'ApplINES001');
+    const site = new DeviceSiteBrowser(server);
+    await site.signIn('ines', undefined, `/devices/approve/${device.id}`);
+    expect(site.page.status).toBe(403);
+    expect(site.page.body).toContain('You have no second factor that can be used here. Contact your administrator.');
+    await site.open('/devices');
+    expect(new URL(site.page.url).pathname).toMatch(/^\/login\/dev-/);
+    expect((await server.core.repositories.devices.get(device.id))?.state).toBe('pending');
+  });
+
   it('rejects a device; the owner cannot approve it again, only an administrator can clear it', async () => {
     const user = await server.addTotpUser('bea');
     const device = await heldDevice(server, user, 'ApplXYZ0002');
