@@ -72,7 +72,9 @@ describe('the Device Provisioning site', () => {
     const site = new DeviceSiteBrowser(server);
     await site.signIn('ines', undefined, `/devices/approve/${device.id}`);
     expect(site.page.status).toBe(403);
-    expect(site.page.body).toContain('You have no second factor that can be used here. Contact your administrator.');
+    expect(site.page.body).toContain(
+      'You have no second factor that can be used here. Contact your administrator.',
+    );
     await site.open('/devices');
     expect(new URL(site.page.url).pathname).toMatch(/^\/login\/dev-/);
     expect((await server.core.repositories.devices.get(device.id))?.state).toBe('pending');
