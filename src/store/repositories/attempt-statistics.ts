@@ -270,28 +270,28 @@ export class AttemptStatisticsRepository {
 
   /**
    * The `top` values of a column with the most attempts (ties in `localeCompare` order), with
-   * their failures: the count of the top-th group first, then only the groups reaching it.
+   * their failures: one grouped scan, ranked by count in the database (`rank()`, so every group
+   * tied with the top-th comes back), the ties ordered here.
    */
   private async topGroups(
     filter: AttemptFilter,
     column: 'user_name' | 'network',
     top: number,
   ): Promise<Array<{ key: string; count: number; failures: number }>> {
-    const grouped = () => this.filtered(filter).where(column, 'is not', null).groupBy(column);
-    const boundary = await grouped()
-      .select((eb) => eb.fn.countAll<number>().as('count'))
-      .orderBy((eb) => eb.fn.countAll(), 'desc')
-      .limit(1)
-      .offset(top - 1)
-      .executeTakeFirst();
-    const rows = await grouped()
+    const grouped = this.filtered(filter)
+      .where(column, 'is not', null)
+      .groupBy(column)
       .select([
         `${column} as key` as 'user_name as key',
         (eb) => eb.fn.countAll<number>().as('count'),
         (eb) =>
           eb.fn.sum<number>(eb.case().when('result', '<>', 'success').then(1).else(0).end()).as('failures'),
-      ])
-      .having((eb) => eb.fn.countAll(), '>=', Number(boundary?.count ?? 0))
+        sql<number>`rank() over (order by count(*) desc)`.as('place'),
+      ]);
+    const rows = await this.db
+      .selectFrom(grouped.as('ranked'))
+      .select(['key', 'count', 'failures'])
+      .where('place', '<=', top)
       .execute();
     return rows
       .map((row) => ({ key: String(row.key), count: Number(row.count), failures: Number(row.failures) }))
@@ -316,12 +316,26 @@ export class AttemptStatisticsRepository {
     return rows.map((row) => ({ ...row, at: Number(row.at), first_seen: Number(row.first_seen) }));
   }
 
-  /** How many attempts a filter holds. */
+  /**
+   * How many attempts a filter holds: whole days summed from the day counts when they can answer
+   * the filter, the partial days at either end counted over the attempts.
+   */
   async count(filter: AttemptFilter): Promise<number> {
-    const row = await this.filtered(filter)
-      .select((eb) => eb.fn.countAll<number>().as('count'))
-      .executeTakeFirstOrThrow();
-    return Number(row.count);
+    const { days, edges } = this.split(filter);
+    let total = 0;
+    if (days) {
+      const row = await this.dayCounts(filter, days)
+        .select((eb) => eb.fn.sum<number>('attempts').as('count'))
+        .executeTakeFirst();
+      total += Number(row?.count ?? 0);
+    }
+    for (const [from, to] of edges) {
+      const row = await this.filtered({ ...filter, from, to })
+        .select((eb) => eb.fn.countAll<number>().as('count'))
+        .executeTakeFirstOrThrow();
+      total += Number(row.count);
+    }
+    return total;
   }
 
   /** The filter's attempts as the "what if" dry run replays them, oldest first. */
