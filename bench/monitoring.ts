@@ -11,118 +11,18 @@ import { AttemptWriter } from '../src/attempts/writer.js';
 import { openCountryLookup } from '../src/geo/country-lookup.js';
 import { WorldMap } from '../src/monitoring/world-map.js';
 import { loadConfig } from '../src/server/config.js';
-import { type Database, openDatabase } from '../src/store/database.js';
+import { openDatabase } from '../src/store/database.js';
 import { migrateToLatest } from '../src/store/migrate.js';
 import { AttemptStatisticsRepository } from '../src/store/repositories/attempt-statistics.js';
 import { SignInAttemptsRepository } from '../src/store/repositories/sign-in-attempts.js';
-import type { SignInAttemptRow } from '../src/store/tables.js';
 import { freePort } from '../test/support/free-port.js';
 import { startCluster, stopCluster } from '../test/support/postgres-cluster.js';
+import { SEEDED_DAYS, seedAttempts } from './monitoring-seed.js';
 
 const ATTEMPTS = Number(process.env.BENCH_ATTEMPTS ?? 1_000_000);
-const DAYS = 180;
+const DAYS = SEEDED_DAYS;
 const DAY = 86_400_000;
 const RUNS = 20;
-/** Countries weighted as a European organisation's sign-ins might be: most at home, a long tail. */
-const COUNTRIES = [
-  'NL',
-  'NL',
-  'NL',
-  'NL',
-  'NL',
-  'NL',
-  'DE',
-  'DE',
-  'BE',
-  'GB',
-  'US',
-  'US',
-  'FR',
-  'ES',
-  'IT',
-  'PL',
-  'SE',
-  'JP',
-  'BR',
-  'IN',
-  'CN',
-  'RU',
-  'NG',
-  'ZA',
-  'AU',
-  'CA',
-  'MX',
-  'TR',
-  'UA',
-  'VN',
-  null,
-];
-const RESULTS = [
-  'success',
-  'success',
-  'success',
-  'success',
-  'success',
-  'success',
-  'wrong_password',
-  'wrong_password',
-  'wrong_code',
-  'denied',
-  'throttled',
-  'locked',
-];
-const DOORS = [
-  ['oidc', 'portal'],
-  ['saml', 'office365'],
-  ['saml', 'salesforce'],
-  ['radius', 'vpn'],
-  ['selfservice', 'selfservice'],
-];
-
-/** A small deterministic generator, so both backends hold the same attempts. */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
-async function seed(database: Database, now: number): Promise<void> {
-  const repository = new SignInAttemptsRepository(database.db);
-  const next = random(17);
-  const pick = <T>(list: readonly T[]) => list[Math.floor(next() * list.length)]!;
-  const batch = 1000;
-  for (let n = 0; n < ATTEMPTS; n += batch) {
-    const rows: SignInAttemptRow[] = [];
-    for (let i = n; i < Math.min(ATTEMPTS, n + batch); i++) {
-      const at = now - Math.floor(((ATTEMPTS - i) / ATTEMPTS) * DAYS * DAY);
-      const country = pick(COUNTRIES);
-      const [door, application] = pick(DOORS);
-      const result = pick(RESULTS);
-      const a = Math.floor(next() * 200) + 20;
-      const b = Math.floor(next() * 256);
-      rows.push({
-        id: `${at.toString(36).padStart(10, '0')}${i.toString(16).padStart(16, '0')}`,
-        at,
-        user_id: null,
-        user_name: `user${Math.floor(next() * 5000)}`,
-        door: door!,
-        application: application!,
-        address: `${a}.${b}.7.9`,
-        network: `${a}.${b}.7.0/24`,
-        country,
-        first_seen: next() < 0.01 ? 1 : 0,
-        result,
-        reason: null,
-        rule: 'default',
-        action: result === 'success' ? 'mfa' : null,
-        method: 'totp',
-      });
-    }
-    await repository.insertMany(rows);
-  }
-}
 
 const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -134,7 +34,7 @@ async function measure(backend: string, url: string): Promise<void> {
   await migrateToLatest(database);
   const now = Date.now();
   let started = performance.now();
-  await seed(database, now);
+  await seedAttempts(database.db, ATTEMPTS, now);
   // As autovacuum (PostgreSQL) or `PRAGMA optimize` would have by then: statistics, and on
   // PostgreSQL the visibility map that lets a scan read the index alone.
   await sql.raw(backend === 'postgres' ? 'vacuum analyze sign_in_attempts' : 'analyze').execute(database.db);

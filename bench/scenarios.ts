@@ -5,6 +5,7 @@ import { clientCredentials, login, refresh, type Target } from './flows.js';
 import { oidcOtpJourney, oidcPasswordJourney, samlJourney } from './journeys/passgate.js';
 import { ssoHopJourney } from './journeys/sso.js';
 import type { VirtualUser } from './load.js';
+import { monitoringPage } from './monitoring-page.js';
 import { policyDecide } from './policy.js';
 import { radiusAccessRequests } from './radius.js';
 import { samlResponse } from './saml.js';
@@ -110,6 +111,7 @@ export const IN_PROCESS_SCENARIOS: readonly InProcessScenario[] = [
   startup,
   sessionLookup,
   userGrid,
+  monitoringPage,
   soak,
   flood,
   radiusAccessRequests,

@@ -18,6 +18,7 @@ export const SCENARIO_IDS = [
   'startup',
   'session-lookup',
   'users-grid',
+  'monitoring',
   'soak',
   'flood',
   'radius',

@@ -52,7 +52,7 @@ export const userGrid: InProcessScenario = {
   id: 'users-grid',
   title: `users grid: search + filter + sort + page over ${USERS.toLocaleString('en')} users, one query at a time, a mix of ${MIX.length} searches and their next pages`,
   async run({ backend, databaseUrl, settings, databaseCpuSeconds, log }) {
-    const own = await ownDatabase(backend, databaseUrl);
+    const own = await ownDatabase(backend, databaseUrl, 'grid');
     const database = await openDatabase(own.url);
     try {
       await migrateToLatest(database);
@@ -111,24 +111,25 @@ export const userGrid: InProcessScenario = {
 };
 
 /** The p-th percentile (nearest rank) of the samples; the bench's summary stops at p90 and p99. */
-function percentile(samples: readonly number[], p: number): number {
+export function percentile(samples: readonly number[], p: number): number {
   const sorted = Float64Array.from(samples).sort();
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
 }
 
-/** A database of the scenario's own beside the bench's (its 100,000 users stay out of the others' way). */
-async function ownDatabase(
+/** A database of a scenario's own beside the bench's (its 100,000 users, its 1,000,000 attempts stay out of the others' way). */
+export async function ownDatabase(
   backend: string,
   benchUrl: string,
+  name: string,
 ): Promise<{ url: string; drop(): Promise<void> }> {
   if (backend === 'sqlite') {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'passgate-bench-grid-'));
+    const dir = mkdtempSync(path.join(os.tmpdir(), `passgate-bench-${name}-`));
     return {
-      url: `sqlite:${path.join(dir, 'grid.db')}`,
+      url: `sqlite:${path.join(dir, `${name}.db`)}`,
       drop: async () => rmSync(dir, { recursive: true, force: true }),
     };
   }
-  const name = `grid_${process.pid}_${Date.now()}`;
+  const database = `${name}_${process.pid}_${Date.now()}`;
   const admin = async (statement: string) => {
     const client = new pg.Client({ connectionString: benchUrl });
     await client.connect();
@@ -138,8 +139,8 @@ async function ownDatabase(
       await client.end();
     }
   };
-  await admin(`create database ${name}`);
+  await admin(`create database ${database}`);
   const url = new URL(benchUrl);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => admin(`drop database if exists ${name} with (force)`) };
+  url.pathname = `/${database}`;
+  return { url: url.toString(), drop: () => admin(`drop database if exists ${database} with (force)`) };
 }
