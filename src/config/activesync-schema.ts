@@ -74,6 +74,12 @@ export const activesyncSchema = z
       .describe(
         'Tell the user (e-mail, else SMS, in their language) once per device and incident that a device keeps sending a refused password.',
       ),
+    deviceApproval: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Hold every new device (DeviceId and DeviceType of a user) until its owner approves it on the Device Provisioning site (`/devices/`); held and rejected devices get the answer Exchange gives a blocked device. Needs `checkCredentials`.',
+      ),
     connectTimeoutSeconds: z
       .number()
       .int()
@@ -85,5 +91,10 @@ export const activesyncSchema = z
   .prefault({})
   .refine((settings) => !settings.enabled || settings.upstream, {
     message: 'the ActiveSync door needs `upstream`',
+  })
+  .refine((settings) => !settings.deviceApproval || settings.checkCredentials, {
+    message:
+      '`deviceApproval` needs `checkCredentials` (the owner of a device is the user of its credentials)',
+    path: ['deviceApproval'],
   })
   .describe('Exchange ActiveSync gateway (docs/activesync.md).');

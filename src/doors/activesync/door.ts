@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { Router } from 'express';
 import { Counter, Histogram } from 'prom-client';
 import type { Door, DoorDefinition } from '../door.js';
-import { createCredentialCheck } from './credentials.js';
+import { checkedDevice, createCredentialCheck } from './credentials.js';
+import { deviceGateOf } from './device-approval.js';
 import { createForwarder, type Forward } from './forwarder.js';
 
 /** Passgate's ActiveSync endpoint, as devices call it (any case), with what follows it. */
@@ -13,7 +14,7 @@ const AUTODISCOVER_PATH = /^\/Autodiscover\/Autodiscover\.xml(?=\?|$)/i;
 /**
  * The ActiveSync door: Passgate as the streaming reverse proxy in front of the mail server's
  * Exchange ActiveSync endpoint and its Autodiscover (docs/activesync.md), checking the devices'
- * Basic credentials first when told to. Device approval comes in front of it in a later step.
+ * Basic credentials first when told to, then holding devices their owner has not approved.
  */
 export const activesyncDoor: DoorDefinition<'activesync', Door> = {
   name: 'activesync',
@@ -55,13 +56,21 @@ export const activesyncDoor: DoorDefinition<'activesync', Door> = {
     );
     const router = Router();
     const credentials = settings.checkCredentials ? createCredentialCheck(context, logger) : undefined;
+    const devices = settings.deviceApproval ? deviceGateOf(context, logger) : undefined;
     router.use((req, res, next) => {
       const url = req.originalUrl;
       const eas = ACTIVESYNC_PATH.exec(url);
       if (!eas) return next();
       const forward = () => activesync(req, res, url.slice(eas[0].length));
       if (!credentials) return forward();
-      void credentials(req, res, (error?: unknown) => (error ? next(error) : forward()));
+      const gate = devices && req.method !== 'OPTIONS' ? devices : undefined;
+      void credentials(req, res, (error?: unknown) => {
+        if (error) return next(error);
+        if (!gate) return forward();
+        const checked = checkedDevice(res);
+        if (!checked) return next(new Error('the credential check passed no user'));
+        void gate(req, res, (failure?: unknown) => (failure ? next(failure) : forward()), checked.user);
+      });
     });
     router.use((req, res, next) => {
       const url = req.originalUrl;
