@@ -23,7 +23,19 @@ describe('ActiveSync door in front of a real SOGo', () => {
       },
     });
     // The same user and password in Passgate's directory, which checks them before forwarding.
-    await passgate.addUser(sogo.user.username, sogo.user.password);
+    const user = await passgate.addUser(sogo.user.username, sogo.user.password);
+    // The test's device is approved (device approval has its own tests in devices.test.ts).
+    const { device } = await passgate.core.repositories.devices.observe({
+      user: { id: user.id, name: user.username },
+      deviceId: 'PG0001',
+      deviceType: 'iPhone',
+      model: null,
+      userAgent: null,
+      address: null,
+      country: null,
+      at: Date.now(),
+    });
+    await passgate.core.devices.approve(device.id, { kind: 'cli' }, { door: 'cli' });
     basic = `Basic ${Buffer.from(`${sogo.user.username}:${sogo.user.password}`).toString('base64')}`;
   });
   afterAll(async () => {
@@ -127,7 +139,9 @@ describe('ActiveSync door: streaming, hop-by-hop headers, unreachable upstream',
   beforeAll(async () => {
     echo = await startEcho();
     passgate = await startTestServer({
-      config: { activesync: { enabled: true, upstream: echo.url, checkCredentials: false } },
+      config: {
+        activesync: { enabled: true, upstream: echo.url, checkCredentials: false, deviceApproval: false },
+      },
     });
     down = await startTestServer({
       config: {
@@ -135,6 +149,7 @@ describe('ActiveSync door: streaming, hop-by-hop headers, unreachable upstream',
           enabled: true,
           upstream: `http://127.0.0.1:${await freePort()}/eas`,
           checkCredentials: false,
+          deviceApproval: false,
         },
       },
     });
