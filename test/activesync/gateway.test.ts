@@ -2,6 +2,7 @@ import { createServer, type IncomingHttpHeaders, request, type Server } from 'no
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { approveDevice } from '../support/approved-device.js';
 import { freePort } from '../support/free-port.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { type SogoServer, startSogo } from '../support/sogo.js';
@@ -25,17 +26,7 @@ describe('ActiveSync door in front of a real SOGo', () => {
     // The same user and password in Passgate's directory, which checks them before forwarding.
     const user = await passgate.addUser(sogo.user.username, sogo.user.password);
     // The test's device is approved (device approval has its own tests in devices.test.ts).
-    const { device } = await passgate.core.repositories.devices.observe({
-      user: { id: user.id, name: user.username },
-      deviceId: 'PG0001',
-      deviceType: 'iPhone',
-      model: null,
-      userAgent: null,
-      address: null,
-      country: null,
-      at: Date.now(),
-    });
-    await passgate.core.devices.approve(device.id, { kind: 'cli' }, { door: 'cli' });
+    await approveDevice(passgate.core, user, 'PG0001', 'iPhone');
     basic = `Basic ${Buffer.from(`${sogo.user.username}:${sogo.user.password}`).toString('base64')}`;
   });
   afterAll(async () => {
