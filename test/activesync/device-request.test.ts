@@ -94,9 +94,9 @@ describe('ActiveSync device requests', () => {
     expect(parseEncodedQuery('%E0%A4%A')).toBeUndefined();
     expect(parseDeviceRequest('', '14.1')).toBeUndefined();
     expect(parseDeviceRequest('Cmd=Sync&User=alice', '14.1')).toBeUndefined();
-    expect(parseDeviceRequest('Cmd=Sync&DeviceId=has space&DeviceType=iPhone', '14.1')).toBeUndefined();
+    expect(parseDeviceRequest('Cmd=Sync&DeviceId=a%00b&DeviceType=iPhone', '14.1')).toBeUndefined();
     expect(
-      parseDeviceRequest(`Cmd=Sync&DeviceId=${'A'.repeat(65)}&DeviceType=iPhone`, '14.1'),
+      parseDeviceRequest(`Cmd=Sync&DeviceId=${'A'.repeat(129)}&DeviceType=iPhone`, '14.1'),
     ).toBeUndefined();
   });
 

@@ -34,7 +34,13 @@ beforeAll(async () => {
     clock,
     config: {
       directory: adDirectoryConfig(dc),
-      activesync: { enabled: true, upstream: upstream.url, credentialCache: { minutes: TTL_MINUTES } },
+      // Device approval is tested in devices.test.ts; here every device passes once its password is good.
+      activesync: {
+        enabled: true,
+        upstream: upstream.url,
+        credentialCache: { minutes: TTL_MINUTES },
+        deviceApproval: false,
+      },
       metrics: { listen: '127.0.0.1:0' },
     },
   });

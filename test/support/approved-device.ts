@@ -3,7 +3,7 @@ import type { User } from '../../src/store/repositories/user.js';
 
 /**
  * Registers an ActiveSync device of a user as approved (by the CLI), for tests about what comes
- * after device approval; a DeviceId of the base64-encoded query is its bytes in upper-case hex.
+ * after device approval (a binary DeviceId of the base64-encoded query is its bytes in upper-case hex).
  */
 export async function approveDevice(
   core: Core,
