@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { LOAD_BALANCING_KIND, loadBalancingPolicySchema } from '../dispatch/load-balancing-policy.js';
 import type { TokenTypeSpec } from '../tokens/token-type.js';
 import { AUTHENTICATION_KIND, authenticationRuleSchema } from './authentication/rule.js';
+import { DEVICE_POLICY_KIND, devicePolicySchema } from './device-policy.js';
 import { PASSCODE_POLICY_KIND, passcodePolicySchema } from './passcode-policy.js';
 import { TOKEN_POLICY_KIND, tokenPolicySchema, tokenPolicySchemaFor } from './token-policy.js';
 
@@ -14,6 +15,7 @@ export const POLICY_KINDS: Readonly<Record<string, z.ZodType>> = {
   [TOKEN_POLICY_KIND]: tokenPolicySchema,
   [PASSCODE_POLICY_KIND]: passcodePolicySchema,
   [LOAD_BALANCING_KIND]: loadBalancingPolicySchema,
+  [DEVICE_POLICY_KIND]: devicePolicySchema,
 };
 
 /** The policy kinds over another list of token types than the registry's (a test's extra type). */

@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import { createCodeHasher } from '../crypto/code-hash.js';
 import { secretBoxFromConfig } from '../crypto/master-key.js';
 import type { ScryptParams } from '../crypto/password.js';
+import { devicePolicyAllowance } from '../devices/allowance.js';
 import { DeviceApprovals } from '../devices/approvals.js';
 import { DEFAULT_DIRECTORY } from '../directory/naming.js';
 import type { Core as CoreOf } from '../doors/core.js';
@@ -128,7 +129,13 @@ export function composeCore(
     loginHistory: new LoginHistory(repositories.loginHistory, clock),
     seats,
     attempts,
-    devices: new DeviceApprovals(repositories.devices, audit, attempts, clock),
+    devices: new DeviceApprovals(
+      repositories.devices,
+      audit,
+      attempts,
+      clock,
+      devicePolicyAllowance(repositories.policies, users),
+    ),
   };
 }
 

@@ -1,13 +1,16 @@
 import { beforeEach, expect, it } from 'vitest';
 import type { SignInAttempt } from '../../../src/attempts/attempt.js';
+import { devicePolicyAllowance } from '../../../src/devices/allowance.js';
 import {
   type DeviceAllowance,
   DeviceApprovals,
   REFUSAL_RECORD_INTERVAL,
 } from '../../../src/devices/approvals.js';
 import { DeviceErrors } from '../../../src/devices/errors.js';
+import { PolicyStore } from '../../../src/policy/policy-store.js';
 import { AuditRepository } from '../../../src/store/repositories/audit.js';
 import { type DeviceSighting, DevicesRepository } from '../../../src/store/repositories/devices.js';
+import { PoliciesRepository } from '../../../src/store/repositories/policies.js';
 import { UsersRepository } from '../../../src/store/repositories/users.js';
 import { describeContract, rejectionOf, T0 } from './contract-store.js';
 
@@ -248,5 +251,51 @@ describeContract('DevicesRepository and DeviceApprovals', (store) => {
     expect(
       (await devices.search({}, { column: 'user_name', direction: 'asc' }, 10, 0)).map((d) => d.user.name),
     ).toEqual(['alice', 'alice', 'bob']);
+  });
+
+  it('applies the Device Policy allowance: off without one, the first device within N days of enrolment, by group', async () => {
+    const policies = new PoliciesRepository(store.database.db, store.clock);
+    const users = new UsersRepository(store.database.db, store.clock);
+    const allowing = withAllowance(devicePolicyAllowance(policies, users));
+    const put = (document: unknown) => new PolicyStore(policies).put('device', 'default', document);
+
+    // No Device Policy: held, as with a policy that leaves the allowance at 0.
+    expect((await allowing.admit(sighting(alice, 'OFF1'), origin)).verdict).toBe('held');
+    await put({});
+    expect((await allowing.admit(sighting(bob, 'OFF2'), origin)).verdict).toBe('held');
+
+    // 30 days: the first device of a user enrolled (created) 29 days ago passes, the second is held.
+    await put({ firstDeviceWithinDays: 30, description: 'roll-out' });
+    store.clock.advance(29 * 86_400_000);
+    const carol = await users.create({ username: 'carol', groups: ['staff'] });
+    store.clock.advance(29 * 86_400_000);
+    const first = await allowing.admit(sighting({ id: carol.id, name: 'carol' }, 'C1'), origin);
+    expect(first).toMatchObject({
+      verdict: 'pass',
+      device: { state: 'approved', decided: { by: 'allowance' } },
+    });
+    expect((await allowing.admit(sighting({ id: carol.id, name: 'carol' }, 'C2'), origin)).verdict).toBe(
+      'held',
+    );
+    // Alice has a device already; Dave's first device comes 31 days after his enrolment.
+    expect((await allowing.admit(sighting(alice, 'A9'), origin)).verdict).toBe('held');
+    const dave = await users.create({ username: 'dave' });
+    store.clock.advance(31 * 86_400_000);
+    expect((await allowing.admit(sighting({ id: dave.id, name: 'dave' }, 'D1'), origin)).verdict).toBe(
+      'held',
+    );
+
+    // Only for a group: Erin (not in it) is held, Frank (in it) passes.
+    await put({ firstDeviceWithinDays: 30, groups: ['staff'] });
+    const erin = await users.create({ username: 'erin', groups: ['guests'] });
+    const frank = await users.create({ username: 'frank', groups: ['staff'] });
+    expect((await allowing.admit(sighting({ id: erin.id, name: 'erin' }, 'E1'), origin)).verdict).toBe(
+      'held',
+    );
+    expect((await allowing.admit(sighting({ id: frank.id, name: 'frank' }, 'F1'), origin)).verdict).toBe(
+      'pass',
+    );
+    const [allowed] = await audit.recent({ type: 'device.allowed', userId: frank.id });
+    expect(allowed).toMatchObject({ outcome: 'success', details: { deviceId: 'F1' } });
   });
 });
