@@ -39,7 +39,8 @@ const COMMAND_CODES: Readonly<Record<number, string>> = {
  * What a DeviceId or DeviceType may be: at most 128 characters without control characters (the
  * spec says 32 and 16; some devices send more; a NUL would make two devices one).
  */
-const IDENTIFIER = /^[^\x00-\x1f\x7f]{1,128}$/;
+const isIdentifier = (text: string) =>
+  text.length > 0 && text.length <= 128 && ![...text].some((c) => c < ' ' || c === '\x7f');
 
 /** The fields of the base64-encoded query (MS-ASHTTP 2.2.1.1.1.1). */
 export interface EncodedQuery {
@@ -86,7 +87,7 @@ export function parseEncodedQuery(query: string): EncodedQuery | undefined {
   const policyKey = policyKeyLength === 4 ? take(4)?.readUInt32LE(0) : undefined;
   const deviceTypeLength = take(1)?.[0];
   const deviceType = deviceTypeLength === undefined ? undefined : take(deviceTypeLength)?.toString('latin1');
-  if (!deviceType || !IDENTIFIER.test(deviceType)) return undefined;
+  if (!deviceType || !isIdentifier(deviceType)) return undefined;
   const parameters = new Map<number, Buffer>();
   while (at < bytes.length) {
     const tag = take(1)?.[0];
@@ -129,8 +130,7 @@ export function parseDeviceRequest(
     const params = new URLSearchParams(query);
     const deviceId = parameter(params, 'DeviceId');
     const deviceType = parameter(params, 'DeviceType');
-    if (!deviceId || !deviceType || !IDENTIFIER.test(deviceId) || !IDENTIFIER.test(deviceType))
-      return undefined;
+    if (!deviceId || !deviceType || !isIdentifier(deviceId) || !isIdentifier(deviceType)) return undefined;
     const command = parameter(params, 'Cmd');
     return { deviceId, deviceType, command: command || undefined, protocolVersion: header };
   }
