@@ -7,7 +7,7 @@ import type { BrowserSessions } from '../login/sessions.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { SimulatorDeps } from '../policy/authentication/simulate.js';
-import type { OwnedPaths } from '../web/app.js';
+import type { OwnedPaths, RawEndpoints } from '../web/app.js';
 import type { CsrfCookieOptions, CsrfProtection } from '../web/csrf.js';
 import type { Translations } from '../web/i18n.js';
 import type { PageRenderer } from '../web/render.js';
@@ -26,6 +26,11 @@ export interface Door {
   rateLimited?: RateLimitedRoutes[];
   /** Request paths answered by a handler of the door's own after every router (oidc-provider's). */
   ownedPaths?: OwnedPaths;
+  /**
+   * Machine-to-machine endpoints answered before the sites' middleware (no cookies, language,
+   * forms or sessions): the same security headers and Host check, and nothing else in front.
+   */
+  rawEndpoints?: RawEndpoints;
   /** Starts a listener of the door's own (RADIUS on UDP ...) once the web app is up; `stop` closes it. */
   listen?(): Promise<void>;
   /** The door's sign-ins that the hosted login pages (`/login/:uid`) carry out. */

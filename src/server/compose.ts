@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Express } from 'express';
+import type { Express, Request, Response } from 'express';
 import { LOAD_BALANCING_KIND } from '../dispatch/load-balancing-policy.js';
 import { createReceiptsRouter, RECEIPTS_RATE_LIMITED } from '../dispatch/receipts-router.js';
 import type { ApplicationCatalogue } from '../doors/applications.js';
@@ -17,7 +17,7 @@ import { PASSCODE_POLICY_KIND } from '../policy/passcode-policy.js';
 import { PolicyStore } from '../policy/policy-store.js';
 import { TOKEN_POLICY_KIND } from '../policy/token-policy.js';
 import type { User } from '../store/repositories/users.js';
-import { createWebApp } from '../web/app.js';
+import { createRawEntry, createWebApp } from '../web/app.js';
 import { createCsrfProtection } from '../web/csrf.js';
 import { loadTranslations } from '../web/i18n.js';
 import { createRateLimiter } from '../web/rate-limit.js';
@@ -33,6 +33,8 @@ import { scheduleAdSync } from './sync-schedule.js';
 /** The running application: its request handler, its doors and its background work. */
 export interface Services {
   app: Express;
+  /** Answers the doors' raw endpoints before `app`; `undefined`: not one of them, `app` answers. */
+  raw(req: Request, res: Response): Promise<unknown> | undefined;
   /** The engine every door shares (built once). */
   engine: Engine;
   /** The enabled doors by name (tests reach a door's own parts through it). */
@@ -206,6 +208,7 @@ export async function composeServices(
 
   return {
     app,
+    raw: createRawEntry({ secureCookies: web.secureCookies, endpoints: each((door) => door.rawEndpoints) }),
     engine,
     doors: doors as RunningDoors,
     readiness: [

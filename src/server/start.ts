@@ -82,7 +82,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     scrape,
     slot: String(worker?.slot ?? 1),
     exposure,
-    app: () => services?.app,
+    app: () => services,
     readiness: async () => {
       const checks: Record<string, string> = {};
       if (!database) checks.database = lastDatabaseError;
@@ -185,7 +185,8 @@ interface ShellOptions {
   /** The worker slot that serves here (1 without workers), for the requests-by-worker counter. */
   slot: string;
   exposure: MetricsExposure;
-  app: () => Services['app'] | undefined;
+  /** The composed application (its raw endpoints, then its express app), once ready. */
+  app: () => Pick<Services, 'app' | 'raw'> | undefined;
   readiness: () => Promise<Record<string, string>>;
 }
 
@@ -219,8 +220,8 @@ function createShell(options: ShellOptions): express.Express {
   if (options.exposure.onPublicPort)
     shell.get('/metrics', metricsHandler(metrics, options.exposure.token, options.scrape));
   shell.use((req: Request, res: Response, next: NextFunction) => {
-    const app = options.app();
-    if (app) return app(req, res, next);
+    const services = options.app();
+    if (services) return services.raw(req, res) ?? services.app(req, res, next);
     res
       .status(503)
       .set('Retry-After', '5')

@@ -6,7 +6,7 @@ import { errorJson, publicErrorOf, wantsJson } from './error-response.js';
 import { rememberLanguage, type Translations } from './i18n.js';
 import { doNotStore } from './no-store.js';
 import type { PageRenderer } from './render.js';
-import { refuseMalformedHost, securityHeaders } from './security.js';
+import { isWellFormedHost, refuseMalformedHost, securityHeaders } from './security.js';
 
 /**
  * Request paths a handler of its own answers, outside express routing (oidc-provider answers
@@ -15,6 +15,39 @@ import { refuseMalformedHost, securityHeaders } from './security.js';
 export interface OwnedPaths {
   owns(path: string): boolean;
   handle(req: Request, res: Response): unknown;
+}
+
+/**
+ * Machine-to-machine endpoints (oidc-provider's token, introspection, revocation) that the server
+ * answers ahead of the sites' middleware: they use no page, cookie, language, form or session.
+ */
+export interface RawEndpoints {
+  owns(path: string): boolean;
+  handle(req: Request, res: Response): unknown;
+}
+
+/**
+ * The entry of the raw endpoints, tried before the express application: the same security
+ * headers, no-store and Host check as every site, then the owner's handler; `undefined` when no
+ * endpoint owns the request (it goes on to the application).
+ */
+export function createRawEntry(options: {
+  secureCookies: boolean;
+  endpoints: RawEndpoints[];
+}): (req: Request, res: Response) => Promise<unknown> | undefined {
+  const headers = securityHeaders({ https: options.secureCookies });
+  return (req, res) => {
+    const owner = options.endpoints.find((endpoint) => endpoint.owns(req.path));
+    // A malformed Host goes on to the application, which refuses it with the sites' error page.
+    if (!owner || !isWellFormedHost(req.headers.host)) return undefined;
+    return new Promise((resolve, reject) =>
+      headers(req, res, (error?: unknown) => {
+        if (error) return reject(error);
+        res.setHeader('Cache-Control', 'no-store');
+        resolve(owner.handle(req, res));
+      }),
+    );
+  };
 }
 
 /** The parts the sites are assembled from. */

@@ -98,6 +98,26 @@ describe('the OIDC door refuses bad input with a clear page', () => {
     expect(response.body).toContain('data-code="payload_too_large"');
   });
 
+  it('answers the token endpoint ahead of the sites: their headers, none of their cookies', async () => {
+    const basic = Buffer.from(`${TEST_CLIENT.client_id}:${TEST_CLIENT.client_secret}`).toString('base64');
+    const response = await fetch(`${passgate.url}/oidc/token?lang=de`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${basic}`,
+        'content-type': 'application/x-www-form-urlencoded',
+        cookie: 'passgate_lang=fr',
+      },
+      body: 'grant_type=client_credentials',
+    });
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { token_type: string }).token_type).toBe('Bearer');
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    // The language switcher's cookie belongs to the pages: a client's call sets none.
+    expect(response.headers.get('set-cookie')).toBeNull();
+  });
+
   it('rejects an oversized token request without crashing', async () => {
     const response = await fetch(`${passgate.url}/oidc/token`, {
       method: 'POST',

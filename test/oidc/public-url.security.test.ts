@@ -96,7 +96,11 @@ describe('the OIDC door answers for its public URL only', () => {
 
   it('refuses a malformed Host header with 400 and a clear page, without a stack trace', async () => {
     for (const host of ['[::1', 'evil.test:99999', 'a b', 'user@evil.test', '[not-an-address]']) {
-      for (const target of ['/.well-known/openid-configuration', '/oidc/auth?client_id=test-app']) {
+      for (const target of [
+        '/.well-known/openid-configuration',
+        '/oidc/auth?client_id=test-app',
+        '/oidc/token',
+      ]) {
         const response = await rawGet(port, target, host);
         expect(response.status, `${target} with Host ${host}`).toBe(400);
         expect(response.headers['content-type']).toMatch(/^text\/html/);

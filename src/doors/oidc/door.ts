@@ -3,7 +3,7 @@ import { pruneOidcPayloads } from './adapter.js';
 import { clientCatalogue } from './client-catalogue.js';
 import { OIDC_ALGORITHMS, OIDC_KEY_PURPOSE } from './keys.js';
 import { oidcLoginFlows } from './login-flows.js';
-import { isOidcPath } from './provider.js';
+import { isOidcMachinePath, isOidcPath } from './provider.js';
 import { createSwappableProvider } from './swappable-provider.js';
 
 /**
@@ -33,6 +33,8 @@ export const oidcDoor: DoorDefinition<'oidc', Door> = {
     const catalogue = clientCatalogue(oidc, publicUrl);
     return {
       ownedPaths: { owns: isOidcPath, handle: (req, res) => oidc.handler()(req, res) },
+      // Clients calling the token endpoints carry no browser state: nothing of the sites runs for them.
+      rawEndpoints: { owns: isOidcMachinePath, handle: (req, res) => oidc.handler()(req, res) },
       // The authorization request starts a sign-in; `/oidc/auth/:uid` (an interaction resuming) does not.
       rateLimited: [{ group: 'signInStart', paths: ['/oidc/auth'] }],
       loginFlows: oidcLoginFlows(oidc.provider),

@@ -57,6 +57,16 @@ export function isOidcPath(path: string): boolean {
   );
 }
 
+/** oidc-provider's endpoints that only clients call (token, introspection, revocation): no browser state. */
+const MACHINE_PATHS = new Set(
+  ['/token', '/token/introspection', '/token/revocation'].map((path) => `${OIDC_PREFIX}${path}`),
+);
+
+/** True for the request paths of oidc-provider that clients call server to server. */
+export function isOidcMachinePath(path: string): boolean {
+  return MACHINE_PATHS.has(path);
+}
+
 /** The user behind an account while they may hold tokens: neither disabled nor removed from the directory. */
 async function activeUser(users: UsersRepository, id: string) {
   const user = await inOidcTerms(() => users.findById(id));
