@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { approveDevice } from '../support/approved-device.js';
 import { type DovecotServer, startDovecot } from '../support/dovecot.js';
 import { EasClient } from '../support/eas-client.js';
 import { startTestServer, type TestServer } from '../support/server.js';
@@ -23,28 +24,10 @@ describe('an EAS client syncing real mail folders through Passgate', () => {
       config: { activesync: { enabled: true, upstream: sogo.activesyncUrl } },
     });
     const owner = await passgate.addUser(user.username, user.password);
-    // Both phones are approved beforehand through the engine's one service: holding and approving
-    // new devices is what device-journeys.test.ts tests.
-    for (const [deviceId, deviceType] of [
-      ['TBSYNC0001', 'TbSync'],
-      ['B64PHONE01', 'iPhone'],
-    ] as const) {
-      const origin = { address: '127.0.0.1', door: 'activesync' };
-      const { device } = await passgate.core.devices.admit(
-        {
-          user: { id: owner.id, name: owner.username },
-          deviceId,
-          deviceType,
-          model: null,
-          userAgent: null,
-          address: origin.address,
-          country: null,
-          at: Date.now(),
-        },
-        origin,
-      );
-      await passgate.core.devices.approve(device.id, { kind: 'cli' }, origin);
-    }
+    // Both phones are approved beforehand: holding and approving new devices is what
+    // device-journeys.test.ts tests.
+    await approveDevice(passgate.core, owner, 'TBSYNC0001', 'TbSync');
+    await approveDevice(passgate.core, owner, 'B64PHONE01', 'iPhone');
     phone = new EasClient({
       url: `${passgate.url}/Microsoft-Server-ActiveSync`,
       ...user,
