@@ -42,6 +42,7 @@ export interface PluginSchemas {
     passcode: z.ZodType;
     loadBalancing: z.ZodType;
     authentication: z.ZodType;
+    device: z.ZodType;
   };
 }
 
@@ -417,6 +418,12 @@ export function configSchemaWith<P extends PluginSchemas>(plugins: P) {
             .record(policyName, plugins.policies.loadBalancing)
             .default({})
             .describe('Load Balancing Policies by name; seed.'),
+          device: z
+            .record(policyName, plugins.policies.device)
+            .default({})
+            .describe(
+              'Device Policies by name (the one named `default` applies: the ActiveSync allowance, off by default); seed.',
+            ),
           authentication: z
             .record(policyName, plugins.policies.authentication)
             .default({})

@@ -13,6 +13,7 @@ import type { Metrics } from '../observability/metrics.js';
 import { PACKAGE_ROOT } from '../paths.js';
 import { AUTHENTICATION_KIND } from '../policy/authentication/rule.js';
 import type { SimulatorDeps } from '../policy/authentication/simulate.js';
+import { DEVICE_POLICY_KIND } from '../policy/device-policy.js';
 import { PASSCODE_POLICY_KIND } from '../policy/passcode-policy.js';
 import { PolicyStore } from '../policy/policy-store.js';
 import { TOKEN_POLICY_KIND } from '../policy/token-policy.js';
@@ -259,11 +260,12 @@ function preferredLanguage(user: User | undefined): string | null {
  * last: they may name the others). Group names are not checked: a first start has no users yet.
  */
 function seedPolicies(core: Core): Promise<string[]> {
-  const { token, passcode, loadBalancing, authentication } = core.config.policies;
+  const { token, passcode, loadBalancing, device, authentication } = core.config.policies;
   const seeds = Object.entries({
     [TOKEN_POLICY_KIND]: token,
     [PASSCODE_POLICY_KIND]: passcode,
     [LOAD_BALANCING_KIND]: loadBalancing,
+    [DEVICE_POLICY_KIND]: device,
     [AUTHENTICATION_KIND]: authentication,
   });
   return new PolicyStore(core.policies).seed(

@@ -3,6 +3,7 @@ import { configSchemaWith, type ConfigInput as InputOf, type PluginSchemas } fro
 import { loadBalancingPolicySchema } from '../dispatch/load-balancing-policy.js';
 import { gatewaySettings } from '../dispatch/registry.js';
 import { authenticationRuleSchema } from '../policy/authentication/rule.js';
+import { devicePolicySchema } from '../policy/device-policy.js';
 import { passcodePolicySchema } from '../policy/passcode-policy.js';
 import { tokenPolicySchema } from '../policy/token-policy.js';
 
@@ -18,6 +19,7 @@ const PLUGIN_SCHEMAS = {
     passcode: passcodePolicySchema,
     loadBalancing: loadBalancingPolicySchema,
     authentication: authenticationRuleSchema,
+    device: devicePolicySchema,
   },
 } satisfies PluginSchemas;
 

@@ -107,6 +107,23 @@ describe('configuration', () => {
     );
   });
 
+  it('seeds Device Policies (the ActiveSync allowance), checked against their schema', () => {
+    const config = loadConfig({
+      env: {},
+      overrides: { policies: { device: { default: { firstDeviceWithinDays: 14 } } } },
+    });
+    expect(config.policies.device).toEqual({ default: { firstDeviceWithinDays: 14, groups: [] } });
+    expect(loadConfig({ env: {} }).policies.device).toEqual({});
+    expect(
+      errorOf(() =>
+        loadConfig({
+          env: {},
+          overrides: { policies: { device: { default: { firstDeviceWithinDays: 400 } } } },
+        }),
+      ),
+    ).toContain('policies.device.default.firstDeviceWithinDays');
+  });
+
   it('checks every directory: plain LDAP, one local directory, the directory of each reset site', () => {
     const ad = { type: 'ad', baseDn: 'DC=x', bindDn: 'x', bindPasswordEnv: 'X' } as const;
     const message = errorOf(() =>
