@@ -75,7 +75,11 @@ function unpacked(): string {
     mkdirSync(path.dirname(path.join(out, FILE)), { recursive: true });
     writeFileSync(path.join(out, FILE), zipEntry(xpi, FILE));
     // Another test file may unpack at the same time: the first complete copy wins.
-    if (!existsSync(target)) renameSync(out, target);
+    try {
+      renameSync(out, target);
+    } catch (error) {
+      if (!existsSync(path.join(target, FILE))) throw error;
+    }
     return target;
   } finally {
     rmSync(work, { recursive: true, force: true });
