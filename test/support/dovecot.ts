@@ -163,13 +163,18 @@ ${unprivileged}`,
   }
   // SOGo's EAS Sync keys are the folders' HIGHESTMODSEQ, which Dovecot reports once a client has
   // used CONDSTORE on a folder (as on any mailbox that SOGo has served before): do that once.
-  for (const { username, password } of users)
-    await imapSession(port, [
-      `LOGIN ${quoted(username)} ${quoted(password)}`,
-      'ENABLE CONDSTORE',
-      ...['INBOX', ...TEST_MAIL_FOLDERS].map((folder) => `SELECT ${folder}`),
-      'LOGOUT',
-    ]);
+  try {
+    for (const { username, password } of users)
+      await imapSession(port, [
+        `LOGIN ${quoted(username)} ${quoted(password)}`,
+        'ENABLE CONDSTORE',
+        ...['INBOX', ...TEST_MAIL_FOLDERS].map((folder) => `SELECT ${folder}`),
+        'LOGOUT',
+      ]);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
   return {
     imapUrl: `imap://127.0.0.1:${port}`,
     startMs: Math.round(performance.now() - started),
