@@ -1,3 +1,4 @@
+import { activesyncProxy } from './activesync.js';
 import { adLogin, adSync } from './ad.js';
 import { type InProcessScenario, smppDispatch } from './dispatch.js';
 import { flood } from './flood.js';
@@ -115,6 +116,7 @@ export const IN_PROCESS_SCENARIOS: readonly InProcessScenario[] = [
   soak,
   flood,
   radiusAccessRequests,
+  activesyncProxy,
 ];
 
 /** A user that logs in once, then refreshes in a chain; after a failure it logs in again. */

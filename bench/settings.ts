@@ -22,6 +22,7 @@ export const SCENARIO_IDS = [
   'soak',
   'flood',
   'radius',
+  'activesync',
 ] as const;
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
 
