@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { systemClock } from '../src/clock.js';
 import { loadConfig } from '../src/server/config.js';
 import { openDatabase } from '../src/store/database.js';
@@ -22,8 +21,6 @@ import { createUsers, serverEnv, startChildServer, writeServerConfig } from './s
  * Few: SOGo answers with one worker, and resets connections when many wait.
  */
 const CONCURRENCY = 4;
-/** Seconds Passgate is watched idle before the runs: its background CPU is taken off each window's. */
-const IDLE_SECONDS = 5;
 /** scrypt cost of the user's hash: only the first request of each device checks it (the cache answers the rest). */
 const SCRYPT_COST = 4;
 const WBXML = 'application/vnd.ms-sync.wbxml';
@@ -59,21 +56,24 @@ export const activesyncProxy: InProcessScenario = {
       stops.push(() => passgate.child.stop());
       const body = encodeActiveSync(FOLDER_SYNC);
       const proxy = `${passgate.child.url}/Microsoft-Server-ActiveSync`;
-      const idleFrom = passgate.child.cpuSeconds();
-      await sleep(IDLE_SECONDS * 1000);
-      const idleRate = (passgate.child.cpuSeconds() - idleFrom) / IDLE_SECONDS;
-      context.log(
-        `${context.backend}/activesync: Passgate idle: ${(idleRate * 1000).toFixed(1)} ms CPU/s, taken off`,
-      );
-      const cpu = { seconds: () => passgate.child.cpuSeconds(), idleRate };
-      const none = { seconds: () => 0, idleRate: 0 };
+      // Passgate's CPU is read in the direct runs too: what it spends idle then is taken off the proxied run's.
+      const cpu = () => passgate.child.cpuSeconds();
       const runs: Run[] = [];
       for (const command of [{ body }, 'OPTIONS' as const]) {
         const name = command === 'OPTIONS' ? 'OPTIONS' : 'FolderSync';
-        runs.push(
-          await measure(context, `${name} SOGo direct`, sogo.activesyncUrl, command, sogo.user, none),
+        const direct = await measure(
+          context,
+          `${name} SOGo direct`,
+          sogo.activesyncUrl,
+          command,
+          sogo.user,
+          cpu,
         );
-        runs.push(await measure(context, `${name} through Passgate`, proxy, command, sogo.user, cpu));
+        const idleRate = direct.passgateCpuSeconds / direct.measured.seconds;
+        runs.push({ ...direct, passgateCpuSeconds: 0 });
+        runs.push(
+          await measure(context, `${name} through Passgate`, proxy, command, sogo.user, cpu, idleRate),
+        );
       }
       return result(context, runs as [Run, Run, Run, Run], passgate.child);
     } catch (error) {
@@ -179,7 +179,9 @@ async function measure(
   /** A FolderSync with this WBXML body (its DeviceId in the query), or OPTIONS (no device, no body). */
   command: { body: Buffer } | 'OPTIONS',
   account: { username: string; password: string },
-  cpu: { seconds(): number; idleRate: number },
+  cpu: () => number,
+  /** Passgate's CPU seconds per second when idle, taken off (0: the raw figure). */
+  idleRate = 0,
 ): Promise<Run> {
   const basic = `Basic ${Buffer.from(`${account.username}:${account.password}`).toString('base64')}`;
   const user = encodeURIComponent(account.username);
@@ -204,14 +206,14 @@ async function measure(
   };
   const none = () => 0;
   await closedLoop(op, CONCURRENCY, { warmupSeconds: 0, seconds: context.settings.warmupSeconds }, none);
-  const before = cpu.seconds();
+  const before = cpu();
   const measured = await closedLoop(
     op,
     CONCURRENCY,
     { warmupSeconds: 0, seconds: context.settings.seconds },
     none,
   );
-  const passgateCpuSeconds = Math.max(0, cpu.seconds() - before - cpu.idleRate * measured.seconds);
+  const passgateCpuSeconds = Math.max(0, cpu() - before - idleRate * measured.seconds);
   context.log(
     `${context.backend}/activesync: ${label}: ${measured.opsPerSecond.toFixed(0)} requests/s, ` +
       `p50 ${measured.latency.p50} ms, p99 ${measured.latency.p99} ms, ` +
