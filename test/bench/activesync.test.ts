@@ -28,8 +28,10 @@ describe('bench activesync', () => {
       'OPTIONS SOGo direct',
       'OPTIONS through Passgate',
     ]);
-    for (const latency of Object.values(result.steps ?? {})) expect(latency.count).toBeGreaterThan(0);
-    expect(result.serverCpuMsPerOp).toBeGreaterThan(0);
+    for (const latency of Object.values(result.steps ?? {}))
+      expect(latency.count, lines.join('\n')).toBeGreaterThan(0);
+    // Passgate's CPU less its idle CPU: over a 1 s window it may round to 0, never below.
+    expect(result.serverCpuMsPerOp).toBeGreaterThanOrEqual(0);
     expect(result.title).toMatch(
       /FolderSync: direct \d+\/s, through Passgate \d+\/s \(x[\d.]+\), latency added p50 -?[\d.]+ ms, p99 -?[\d.]+ ms, Passgate CPU [\d.]+ ms per request; OPTIONS: direct/,
     );
