@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
@@ -26,8 +26,10 @@ export interface Translations {
 }
 
 /**
- * Loads every language under `localesDir` (`<language>/<namespace>.json`) into a private
- * i18next instance. Values are not escaped here: ejs escapes them on output.
+ * Loads the languages under `localesDir` (`<language>/<namespace>.json`) into a private i18next
+ * instance: the default one at once, each other one on its first use (read synchronously, so
+ * every `t` stays synchronous and the first page in a language is already in it). Values are
+ * not escaped here: ejs escapes them on output.
  */
 export async function loadTranslations(localesDir: string, defaultLanguage: string): Promise<Translations> {
   const languages = readdirSync(localesDir, { withFileTypes: true })
@@ -46,7 +48,7 @@ export async function loadTranslations(localesDir: string, defaultLanguage: stri
       backend: { loadPath: path.join(localesDir, '{{lng}}/{{ns}}.json') },
       supportedLngs: languages,
       fallbackLng: defaultLanguage,
-      preload: languages,
+      preload: [defaultLanguage],
       ns: namespaces,
       defaultNS: 'common',
       fallbackNS: 'common',
@@ -61,6 +63,14 @@ export async function loadTranslations(localesDir: string, defaultLanguage: stri
         convertDetectedLanguage: (language: string) => (/^(no|nn)(-|$)/i.test(language) ? 'nb' : language),
       },
     });
+  lazyLanguages(instance, languages, (language) => {
+    for (const namespace of namespaces) {
+      const file = path.join(localesDir, language, `${namespace}.json`);
+      // A language has a namespace's whole file or none: without it, the default language answers.
+      if (existsSync(file))
+        instance.addResourceBundle(language, namespace, JSON.parse(readFileSync(file, 'utf8')), true, true);
+    }
+  });
   const detector = instance.services.languageDetector as unknown as {
     detectors: Record<string, { lookup(req: IncomingMessage, res: object, options: object): unknown }>;
     options: { order: string[]; convertDetectedLanguage: (language: string) => string };
@@ -88,6 +98,40 @@ export async function loadTranslations(localesDir: string, defaultLanguage: stri
     return named(req) ?? (own && languages.includes(own) ? own : defaultLanguage);
   };
   return { i18n: instance, languages, defaultLanguage, detect };
+}
+
+/**
+ * Makes every way of asking `instance` for a language's text (`t`, `getFixedT`, `exists`) load
+ * that language first, once: start-up reads one language instead of all of them.
+ */
+function lazyLanguages(instance: i18n, languages: string[], load: (language: string) => void): void {
+  const loaded = new Set<string>();
+  const ensure = (language: unknown) => {
+    // A regional tag (de-DE) falls back to its base language, which must be there too.
+    const asked = [language]
+      .flat()
+      .flatMap((one) => (typeof one === 'string' ? [one, one.split('-')[0]!] : []));
+    for (const one of asked) {
+      if (loaded.has(one) || !languages.includes(one)) continue;
+      loaded.add(one);
+      if (!instance.hasResourceBundle(one, instance.options.defaultNS as string)) load(one);
+    }
+  };
+  const languageOf = (options: unknown) =>
+    typeof options === 'object' && options !== null ? (options as { lng?: unknown }).lng : undefined;
+  const { t, getFixedT, exists } = instance;
+  instance.t = ((...args: Parameters<i18n['t']>) => {
+    ensure(languageOf(args[1]) ?? languageOf(args[2]));
+    return (t as unknown as (...a: unknown[]) => unknown).apply(instance, args);
+  }) as i18n['t'];
+  instance.getFixedT = ((...args: Parameters<i18n['getFixedT']>) => {
+    ensure(args[0]);
+    return getFixedT.apply(instance, args);
+  }) as i18n['getFixedT'];
+  instance.exists = ((...args: Parameters<i18n['exists']>) => {
+    ensure(languageOf(args[1]));
+    return exists.apply(instance, args);
+  }) as i18n['exists'];
 }
 
 /**

@@ -125,4 +125,26 @@ describe('the language of a known user', () => {
     expect(translations.detect(bare('/page?lang=%E0%A4%A'))).toBe('en');
     expect(translations.detect(bare('/page?lang=xx'))).toBe('en');
   });
+
+  it('reads only the default language at start, and each other one whole on its first use', async () => {
+    const translations = await loadTranslations(path.join(PACKAGE_ROOT, 'locales'), 'en');
+    const loaded = () => Object.keys(translations.i18n.store.data).sort();
+    expect(loaded()).toEqual(['en']);
+    const german = (namespace: string) =>
+      JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'locales', 'de', `${namespace}.json`), 'utf8'));
+    // The first question in a language already gets its text, through each way of asking.
+    expect(translations.i18n.t('common:errors.generic', { lng: 'de' })).toBe(german('common').errors.generic);
+    expect(translations.i18n.getFixedT('fr')('common:errors.generic')).not.toBe(
+      translations.i18n.t('common:errors.generic', { lng: 'en' }),
+    );
+    expect(translations.i18n.exists('login:title', { lng: 'ko' })).toBe(true);
+    // A regional tag brings its base language.
+    expect(translations.i18n.t('common:errors.generic', { lng: 'pl-PL' })).not.toBe(
+      translations.i18n.t('common:errors.generic', { lng: 'en' }),
+    );
+    expect(loaded()).toEqual(['de', 'en', 'fr', 'ko', 'pl']);
+    expect(Object.keys(translations.i18n.store.data.de!).sort()).toEqual(
+      Object.keys(translations.i18n.store.data.en!).sort(),
+    );
+  });
 });
