@@ -15,6 +15,39 @@ export function ownLanguage(
   return own && languages.includes(own) ? own : undefined;
 }
 
+/** Looks up a text of a notice's namespace in a language. */
+export type NoticeTranslate = (language: string, key: string, values?: Record<string, unknown>) => string;
+
+/** Where a message to a user goes. */
+export interface Destination {
+  channel: 'email' | 'sms';
+  to: string;
+}
+
+/** Where a user can be reached, e-mail first, then SMS, each only when a gateway carries it. */
+export function reachableAt(
+  user: { email: string | null; mobile: string | null },
+  dispatcher: Pick<Dispatcher, 'supports'>,
+): Destination[] {
+  return [
+    ...(user.email && dispatcher.supports('email') ? [{ channel: 'email' as const, to: user.email }] : []),
+    ...(user.mobile && dispatcher.supports('sms') ? [{ channel: 'sms' as const, to: user.mobile }] : []),
+  ];
+}
+
+/** How a notice names its addressee: `name` (display name, else user name) and `account`. */
+export function addressee(user: { username: string; displayName: string | null }): {
+  name: string;
+  account: string;
+} {
+  return { name: user.displayName ?? user.username, account: user.username };
+}
+
+/** A moment as notices show it: `2026-12-07 14:05 UTC`. */
+export function noticeTime(ms: number): string {
+  return `${new Date(ms).toISOString().replace('T', ' ').slice(0, 16)} UTC`;
+}
+
 /** What a message to a user is sent and audited with. */
 export interface UserMessageDeps {
   dispatcher: Pick<Dispatcher, 'send'>;
@@ -70,4 +103,28 @@ export async function sendUserMessage(deps: UserMessageDeps, message: UserMessag
     });
     return false;
   }
+}
+
+/**
+ * Sends one notice to each of its destinations (see {@link sendUserMessage}); with none, audits
+ * it as `NO_DESTINATION` and sends nothing. Says how many messages went.
+ */
+export async function notifyUser(
+  deps: UserMessageDeps,
+  notice: Omit<UserMessage, 'channel' | 'to'> & { destinations: readonly Destination[] },
+): Promise<number> {
+  const { destinations, ...message } = notice;
+  if (destinations.length === 0) {
+    await deps.audit.record({
+      ...message.event,
+      outcome: 'failure',
+      reason: 'NO_DESTINATION',
+      details: message.details,
+    });
+    return 0;
+  }
+  let sent = 0;
+  for (const destination of destinations)
+    if (await sendUserMessage(deps, { ...message, ...destination })) sent++;
+  return sent;
 }

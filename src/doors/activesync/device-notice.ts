@@ -4,15 +4,20 @@ import type { Logger } from '../../observability/logger.js';
 import type { AuditRepository } from '../../store/repositories/audit.js';
 import type { Device } from '../../store/repositories/devices.js';
 import type { User } from '../../store/repositories/users.js';
-import { ownLanguage, sendUserMessage } from '../user-message.js';
-
-/** Looks up a text of the `messages` namespace in a language. */
-export type MessageTranslate = (language: string, key: string, values?: Record<string, unknown>) => string;
+import {
+  addressee,
+  type NoticeTranslate,
+  noticeTime,
+  notifyUser,
+  ownLanguage,
+  reachableAt,
+} from '../user-message.js';
 
 /** What the notice is sent with. */
 export interface DeviceNoticeDeps {
   dispatcher: Pick<Dispatcher, 'send' | 'supports'>;
-  translate: MessageTranslate;
+  /** Texts of the `messages` namespace. */
+  translate: NoticeTranslate;
   /** The languages there are translations for, and the one used when the user has none of them. */
   languages: readonly string[];
   defaultLanguage: string;
@@ -43,32 +48,20 @@ export async function sendDeviceHeldNotice(
   const language = ownLanguage(user, deps.languages) ?? deps.defaultLanguage;
   const event = { type: 'device.notice', userId: user.id, username: user.username, address: context.address };
   const details = { device: device.id, deviceId: device.deviceId, deviceType: device.deviceType };
-  const targets = [
-    ...(user.email && deps.dispatcher.supports('email')
-      ? [{ channel: 'email' as const, to: user.email }]
-      : []),
-    ...(user.mobile && deps.dispatcher.supports('sms') ? [{ channel: 'sms' as const, to: user.mobile }] : []),
-  ];
-  if (targets.length === 0) {
-    await deps.audit.record({ ...event, outcome: 'failure', reason: 'NO_DESTINATION', details });
-    return;
-  }
-  const text = (key: string) =>
-    deps.translate(language, `deviceHeld.${key}`, {
-      name: user.displayName ?? user.username,
-      account: user.username,
-      device: device.model ?? device.deviceType,
-      time: `${new Date(device.firstSeen.at).toISOString().replace('T', ' ').slice(0, 16)} UTC`,
-      address: device.firstSeen.address ?? context.address,
-      link: approvalLink(deps.publicUrl, device),
-    });
-  for (const target of targets)
-    await sendUserMessage(deps, {
-      event,
-      details,
-      ...target,
-      language,
-      text,
-      failureLog: 'device notice not sent',
-    });
+  await notifyUser(deps, {
+    event,
+    details,
+    // Both: the held phone gets no mail, so the SMS is the one it sees.
+    destinations: reachableAt(user, deps.dispatcher),
+    language,
+    text: (key) =>
+      deps.translate(language, `deviceHeld.${key}`, {
+        ...addressee(user),
+        device: device.model ?? device.deviceType,
+        time: noticeTime(device.firstSeen.at),
+        address: device.firstSeen.address ?? context.address,
+        link: approvalLink(deps.publicUrl, device),
+      }),
+    failureLog: 'device notice not sent',
+  });
 }

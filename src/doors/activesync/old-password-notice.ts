@@ -5,11 +5,15 @@ import type { Throttle } from '../../engine/throttle.js';
 import type { Logger } from '../../observability/logger.js';
 import type { AuditRepository } from '../../store/repositories/audit.js';
 import type { User } from '../../store/repositories/users.js';
-import { ownLanguage, sendUserMessage } from '../user-message.js';
+import {
+  addressee,
+  type NoticeTranslate,
+  noticeTime,
+  notifyUser,
+  ownLanguage,
+  reachableAt,
+} from '../user-message.js';
 import type { RequestDevice } from './request-device.js';
-
-/** Looks up a text of the `messages` namespace in a language. */
-export type MessageTranslate = (language: string, key: string, values?: Record<string, unknown>) => string;
 
 /** What the notice is sent with. */
 export interface OldPasswordNoticeDeps {
@@ -17,7 +21,8 @@ export interface OldPasswordNoticeDeps {
   throttle: Pick<Throttle, 'reserve' | 'clear'>;
   directory: Pick<Directory, 'find'>;
   dispatcher: Pick<Dispatcher, 'send' | 'supports'>;
-  translate: MessageTranslate;
+  /** Texts of the `messages` namespace. */
+  translate: NoticeTranslate;
   languages: readonly string[];
   defaultLanguage: string;
   audit: AuditRepository;
@@ -70,30 +75,18 @@ export class OldPasswordNotice {
       address,
     };
     const details = { door: 'activesync', deviceId: device.deviceId, deviceType: device.deviceType };
-    const target =
-      user.email && deps.dispatcher.supports('email')
-        ? { channel: 'email' as const, to: user.email }
-        : user.mobile && deps.dispatcher.supports('sms')
-          ? { channel: 'sms' as const, to: user.mobile }
-          : undefined;
-    if (!target) {
-      await deps.audit.record({ ...event, outcome: 'failure', reason: 'NO_DESTINATION', details });
-      return;
-    }
-    const text = (key: string) =>
-      deps.translate(language, `deviceOldPassword.${key}`, {
-        name: user.displayName ?? user.username,
-        account: user.username,
-        device: device.deviceType ? `${device.deviceType} (${device.deviceId})` : device.deviceId,
-        time: `${new Date(deps.clock()).toISOString().replace('T', ' ').slice(0, 16)} UTC`,
-        address,
-      });
-    await sendUserMessage(deps, {
+    await notifyUser(deps, {
       event,
       details,
-      ...target,
+      destinations: reachableAt(user, deps.dispatcher).slice(0, 1),
       language,
-      text,
+      text: (key) =>
+        deps.translate(language, `deviceOldPassword.${key}`, {
+          ...addressee(user),
+          device: device.deviceType ? `${device.deviceType} (${device.deviceId})` : device.deviceId,
+          time: noticeTime(deps.clock()),
+          address,
+        }),
       failureLog: 'ActiveSync old-password notice not sent',
     });
   }

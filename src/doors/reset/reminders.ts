@@ -9,8 +9,7 @@ import type {
   ReminderKey,
 } from '../../store/repositories/password-reminders.js';
 import type { DirectoryUser } from '../../store/repositories/users.js';
-import { ownLanguage, sendUserMessage } from '../user-message.js';
-import type { ResetTranslate } from './notice.js';
+import { type NoticeTranslate, notifyUser, ownLanguage } from '../user-message.js';
 
 const DAY = 86_400_000;
 
@@ -46,7 +45,7 @@ export interface ReminderDeps {
 /** What sending needs besides. */
 export interface ReminderSendDeps extends ReminderDeps {
   dispatcher: Pick<Dispatcher, 'send' | 'supports'>;
-  translate: ResetTranslate;
+  translate: NoticeTranslate;
   audit: AuditRepository;
   logger: Pick<Logger, 'warn' | 'info'>;
 }
@@ -156,23 +155,14 @@ async function sendOne(deps: ReminderSendDeps, reminder: DueReminder, link: stri
     daysBefore: reminder.daysBefore,
     expiresAt: new Date(reminder.expiresAt).toISOString(),
   };
-  const targets = reminder.to.filter((target) => deps.dispatcher.supports(target.channel));
-  if (targets.length === 0) {
-    await deps.audit.record({ ...event, outcome: 'failure', reason: 'NO_DESTINATION', details });
-    return false;
-  }
-  let sent = 0;
-  for (const target of targets) {
-    const message = {
-      event,
-      details,
-      ...target,
-      language,
-      text: t,
-      failureLog: 'password reminder not sent',
-    };
-    if (await sendUserMessage(deps, message)) sent++;
-  }
+  const sent = await notifyUser(deps, {
+    event,
+    details,
+    destinations: reminder.to.filter((target) => deps.dispatcher.supports(target.channel)),
+    language,
+    text: t,
+    failureLog: 'password reminder not sent',
+  });
   return sent > 0;
 }
 
