@@ -59,6 +59,11 @@ const REMEMBERED_REFUSALS = 10_000;
 /** Audit outcome of each change. */
 const OUTCOME = { approved: 'success', rejected: 'denied', removed: 'info', cleared: 'info' } as const;
 
+/** What every audit event of a device names: where it came from and which device. */
+function auditedDevice(device: Device, origin: DeviceOrigin) {
+  return { door: origin.door, device: device.id, deviceId: device.deviceId, deviceType: device.deviceType };
+}
+
 /** The `decided_by` text of a decider. */
 export function deciderName(decider: DeviceDecider): string {
   if (decider.kind === 'owner') return `user:${decider.user.name}`;
@@ -185,10 +190,7 @@ export class DeviceApprovals {
       userId: device.user.id,
       address: origin.address ?? null,
       details: {
-        door: origin.door,
-        device: device.id,
-        deviceId: device.deviceId,
-        deviceType: device.deviceType,
+        ...auditedDevice(device, origin),
         model: device.model,
         ...(decider ? { by: deciderName(decider) } : {}),
         ...(decider?.kind === 'administrator' ? { admin: decider.name } : {}),
@@ -223,12 +225,7 @@ export class DeviceApprovals {
       username: device.user.name,
       userId: device.user.id,
       address: origin.address ?? null,
-      details: {
-        door: origin.door,
-        device: device.id,
-        deviceId: device.deviceId,
-        deviceType: device.deviceType,
-      },
+      details: auditedDevice(device, origin),
     });
   }
 }
