@@ -56,6 +56,9 @@ export const LAST_SEEN_RESOLUTION = 60_000;
 /** Devices whose refusals this process remembers at most (the oldest are forgotten first). */
 const REMEMBERED_REFUSALS = 10_000;
 
+/** The method of the attempts that record decisions on devices (approvals, rejections). */
+export const DECISION_METHOD = 'device_decision';
+
 /** Audit outcome of each change. */
 const OUTCOME = { approved: 'success', rejected: 'denied', removed: 'info', cleared: 'info' } as const;
 
@@ -103,6 +106,7 @@ export class DeviceApprovals {
         ])) ?? device;
     }
     if (created) await this.recordChange(device, device.state === 'approved' ? 'allowed' : 'held', origin);
+    if (created && device.state === 'approved') this.recordDecision(device, origin);
     else if (sighting.at - device.lastSeen.at >= LAST_SEEN_RESOLUTION)
       await this.devices.touch(device.id, sighting.at, sighting.address);
     const verdict = device.state === 'approved' ? 'pass' : device.state === 'pending' ? 'held' : 'refused';
@@ -172,6 +176,7 @@ export class DeviceApprovals {
     if (!device) throw DeviceErrors.DEVICE_DECIDED({ detail: `device ${id} changed while being decided` });
     this.refusalsRecorded.delete(id);
     await this.recordChange(device, state, origin, decider, before.state);
+    this.recordDecision(device, origin);
     return device;
   }
 
@@ -196,6 +201,21 @@ export class DeviceApprovals {
         ...(decider?.kind === 'administrator' ? { admin: decider.name } : {}),
         ...(previous ? { previous } : {}),
       },
+    });
+  }
+
+  /**
+   * Records a decision on a device as an attempt of its owner (method `device_decision`): an
+   * approval (or the allowance's) as `success`, a rejection as `denied`, from the door it came through.
+   */
+  private recordDecision(device: Device, origin: DeviceOrigin): void {
+    this.attempts.record({
+      origin: { address: origin.address ?? '', door: origin.door, application: 'activesync' },
+      user: device.user,
+      ...(device.state === 'approved'
+        ? { result: 'success' as const }
+        : { result: 'denied' as const, reason: 'DEVICE_REJECTED' }),
+      method: DECISION_METHOD,
     });
   }
 

@@ -220,7 +220,16 @@ describe('ActiveSync device approval in front of a real SOGo', () => {
       expect(types).toContain(type);
     await passgate.core.attempts.flush();
     const attempts = await passgate.core.repositories.signInAttempts.recentOfUser(sogo.user.username, 100);
-    const refused = attempts.filter((a) => a.result === 'device_held' || a.reason === 'DEVICE_REJECTED');
+    const decisions = attempts.filter((a) => a.method === 'device_decision');
+    // The owner's two approvals and one rejection on the Device Provisioning site.
+    expect(decisions.map((a) => [a.door, a.application, a.result, a.reason]).sort()).toEqual([
+      ['devices', 'activesync', 'denied', 'DEVICE_REJECTED'],
+      ['devices', 'activesync', 'success', null],
+      ['devices', 'activesync', 'success', null],
+    ]);
+    const refused = attempts.filter(
+      (a) => a.method !== 'device_decision' && (a.result === 'device_held' || a.reason === 'DEVICE_REJECTED'),
+    );
     // One per held device (NEWPHONE1 made five requests), one for the rejection, one after the clear.
     expect(refused.filter((a) => a.result === 'device_held').length).toBeGreaterThanOrEqual(4);
     expect(refused.filter((a) => a.reason === 'DEVICE_REJECTED')).toHaveLength(1);
