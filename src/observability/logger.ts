@@ -71,6 +71,8 @@ export function requestLogger(logger: Logger) {
     res.setHeader('X-Request-Id', id);
     if (UNLOGGED_PATHS.has(req.url ?? '')) return next();
     const started = Date.now();
+    // Read now: once the answer is written on a connection the device closes, req.socket is null.
+    const remoteAddress = req.socket.remoteAddress;
     const ended = () => {
       res.removeListener('finish', ended);
       res.removeListener('close', ended);
@@ -81,7 +83,7 @@ export function requestLogger(logger: Logger) {
           id,
           method: req.method,
           url: loggableUrl(req.url ?? ''),
-          remoteAddress: req.socket.remoteAddress,
+          remoteAddress,
         },
         res: { statusCode: res.statusCode },
         responseTime: Date.now() - started,
