@@ -19,8 +19,13 @@ describe('bench activesync', () => {
       log: (line) => lines.push(line),
     });
     expect(result.aborted, lines.join('\n')).toBeUndefined();
-    // SOGo (one worker) resets a few connections under load, directly or through Passgate (502
-    // then, ECONNRESET): rare, not none (docs/development.md).
+    // Through Passgate none fails: a kept-alive connection SOGo resets as it is reused gets the
+    // request sent again on a fresh one. SOGo (one worker) still refuses a few direct requests under
+    // load (fetch failed): rare, not none (docs/development.md).
+    expect(
+      Object.keys(result.errors ?? {}).filter((label) => label.includes('through Passgate')),
+      lines.join('\n'),
+    ).toEqual([]);
     expect(result.errorCount, lines.join('\n')).toBeLessThanOrEqual(result.attempted / 4);
     expect(Object.keys(result.steps ?? {})).toEqual([
       'FolderSync SOGo direct',
