@@ -17,7 +17,7 @@ const OFFICE365 = repository('metadata/saml/office365.xml');
 const PSKC = repository('test/fixtures/pskc/aes256-hmac-sha256.xml');
 const PSK = '000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f';
 
-describeInBrowser('the gateways, applications and token import pages in Chromium', () => {
+describeInBrowser('the gateways, applications, token import and devices pages in Chromium', () => {
   // The gateways' addresses are known once the SMPP peer and the SMTP relay listen: this hook
   // runs before the suite's and fills the configuration the suite starts Passgate with.
   const config: ConfigInput = { admin: { roles: { administrator: { users: ['ada'] } } } };
@@ -199,6 +199,38 @@ describeInBrowser('the gateways, applications and token import pages in Chromium
       details: { admin: 'ada', after: { via: 'admin', file: 'delivery.xml', tokens: 3 } },
     });
     await screenshot(page, 'admin-token-import-done');
+    expect(errors).toEqual([]);
+  });
+
+  it('shows held ActiveSync devices and approves one from the devices grid', async () => {
+    const { passgate } = suite;
+    const alice = (await passgate.core.users.findByUsername('alice'))!;
+    const { device } = await passgate.core.devices.admit(
+      {
+        user: { id: alice.id, name: alice.username },
+        deviceId: 'ALICEPHONE1',
+        deviceType: 'iPhone',
+        model: 'iPhone 15',
+        userAgent: 'Apple-iPhone16C2/2104.123',
+        address: '203.0.113.7',
+        country: 'FR',
+        at: Date.now(),
+      },
+      { address: '203.0.113.7', door: 'activesync' },
+    );
+    await page.click('#nav-devices');
+    await page.waitForURL(/\/admin\/devices$/);
+    const row = page.locator(`tr[data-key="${device.id}"]`);
+    expect(await row.textContent()).toContain('iPhone 15');
+    await screenshot(page, 'admin-devices');
+    await row.locator('input[name="select"]').check();
+    await page.click('#bulk-approve');
+    await page.waitForSelector('#devices-result');
+    expect(await textOf(page, '#devices-result')).toMatch(/1/);
+    expect((await passgate.core.repositories.devices.get(device.id))?.state).toBe('approved');
+    const [event] = await passgate.core.audit.recent({ type: 'device.approved', userId: alice.id });
+    expect(event).toMatchObject({ details: { door: 'admin', by: 'admin:ada' } });
+    await screenshot(page, 'admin-devices-approved');
     expect(errors).toEqual([]);
   });
 });
