@@ -1,4 +1,11 @@
-import { createHash, generateKeyPairSync, type JsonWebKey, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  type JsonWebKey,
+  type KeyObject,
+} from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../clock.js';
 import type { SecretBox } from '../crypto/secret-box.js';
@@ -330,22 +337,36 @@ function iso(epochMs: number | string): string {
   return new Date(Number(epochMs)).toISOString();
 }
 
+/**
+ * A new key pair, generated straight as JWKs. Key objects are made from those afterwards, never
+ * exported from what generateKeyPairSync returns: on Node 20 that export can deadlock the process
+ * for good (it holds the key's mutex; a garbage collection inside it finalises the generation
+ * job, which takes the same mutex). @types/node types only PEM and DER results, hence the cast.
+ */
+function generateJwkPair(alg: SigningAlgorithm): { publicKey: JsonWebKey; privateKey: JsonWebKey } {
+  const jwk = { publicKeyEncoding: { format: 'jwk' }, privateKeyEncoding: { format: 'jwk' } } as const;
+  const pair =
+    alg === 'ES256'
+      ? generateKeyPairSync('ec', { namedCurve: 'P-256', ...jwk } as never)
+      : generateKeyPairSync('rsa', { modulusLength: 2048, ...jwk } as never);
+  return pair as unknown as { publicKey: JsonWebKey; privateKey: JsonWebKey };
+}
+
 function generate(alg: SigningAlgorithm): {
   privateJwk: PrivateJwk;
   publicJwk: JsonWebKey;
   pair: { privateKey: KeyObject; publicKey: KeyObject };
 } {
-  const { privateKey, publicKey } =
-    alg === 'ES256'
-      ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
-      : generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const publicJwk = publicKey.export({ format: 'jwk' });
+  const generated = generateJwkPair(alg);
+  const publicJwk = generated.publicKey;
+  const privateKey = createPrivateKey({ key: generated.privateKey, format: 'jwk' });
+  const publicKey = createPublicKey({ key: publicJwk, format: 'jwk' });
   // RFC 7638 thumbprint as the key id.
   const members =
     alg === 'ES256'
       ? { crv: publicJwk.crv, kty: publicJwk.kty, x: publicJwk.x, y: publicJwk.y }
       : { e: publicJwk.e, kty: publicJwk.kty, n: publicJwk.n };
   const kid = createHash('sha256').update(JSON.stringify(members)).digest('base64url');
-  const privateJwk = { ...privateKey.export({ format: 'jwk' }), kid, alg, use: 'sig' as const };
+  const privateJwk = { ...generated.privateKey, kid, alg, use: 'sig' as const };
   return { privateJwk, publicJwk: { ...publicJwk, kid, alg, use: 'sig' }, pair: { privateKey, publicKey } };
 }

@@ -1,17 +1,17 @@
 // A throw-away vendor for the licence tests: an Ed25519 key pair and licence files signed with it.
-import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type LicenceContent, signLicence } from '../../src/licences/licence-file.js';
+import { newKeyPair } from '../support/key-pairs.js';
 
 /** A vendor key pair: the private key in PEM, the public key in PEM and as 32 raw bytes in base64. */
 export function vendorKeys() {
-  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const { publicKey, privatePem, publicPem } = newKeyPair('ed25519');
   const raw = Buffer.from(publicKey.export({ format: 'jwk' }).x as string, 'base64url');
   return {
-    privatePem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
-    publicPem: publicKey.export({ format: 'pem', type: 'spki' }).toString(),
+    privatePem: privatePem,
+    publicPem: publicPem,
     publicBase64: raw.toString('base64'),
   };
 }

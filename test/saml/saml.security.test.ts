@@ -1,8 +1,8 @@
-import { generateKeyPairSync } from 'node:crypto';
 import { deflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { samlify } from '../../src/doors/saml/signing/samlify.js';
 import { selfSignedCertifier } from '../../src/keys/certificate.js';
+import { newKeyPair } from '../support/key-pairs.js';
 import {
   addAdUser,
   createSamlFixture,
@@ -17,13 +17,13 @@ const SSO = `${PUBLIC_URL}/saml/sso`;
 
 /** An SP that signs its requests: its key, certificate and metadata. */
 async function signingSp() {
-  const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const pair = newKeyPair('rsa');
   const der = await selfSignedCertifier(() => ({
     commonName: 'sp.example.com',
     validityYears: 1,
     now: Date.now(),
   }))(pair);
-  const privateKey = pair.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+  const privateKey = pair.privatePem;
   const acs = 'https://sp.example.com/acs';
   const metadata =
     '<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="https://sp.example.com">' +

@@ -1,4 +1,3 @@
-import { generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { inflateRawSync } from 'node:zlib';
@@ -6,19 +5,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selfSignedCertifier } from '../../src/keys/certificate.js';
 import type { PolicyServer } from '../policy/support.js';
 import { formField } from '../support/browser.js';
+import { newKeyPair } from '../support/key-pairs.js';
 import { redirectQuery, startSamlServer } from './sso-support.js';
 import { nodeSamlSp, xmlsecVerifyMessage } from './support.js';
 import { POST, REDIRECT, redirectLogoutRequest } from './test-sps.js';
 
 /** A key pair with its self-signed certificate (base64 DER). */
 async function keyPair() {
-  const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const pair = newKeyPair('rsa');
   const der = await selfSignedCertifier(() => ({
     commonName: 'sp.example.com',
     validityYears: 1,
     now: Date.now(),
   }))(pair);
-  return { der, privateKey: pair.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString() };
+  return { der, privateKey: pair.privatePem };
 }
 
 /** Metadata of an SP that signs its requests and has a single logout service. */

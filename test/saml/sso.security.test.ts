@@ -1,15 +1,15 @@
-import { generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { samlify } from '../../src/doors/saml/signing/samlify.js';
 import { selfSignedCertifier } from '../../src/keys/certificate.js';
 import type { PolicyServer } from '../policy/support.js';
+import { newKeyPair } from '../support/key-pairs.js';
 import { authnRequest, SamlSignIn, startSamlServer } from './sso-support.js';
 
 /** An SP that signs its requests: its metadata (ACS on this server's own origin) and key. */
 async function signingSp(acs: string) {
-  const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const pair = newKeyPair('rsa');
   const der = await selfSignedCertifier(() => ({
     commonName: 'sp.example.com',
     validityYears: 1,
@@ -21,7 +21,7 @@ async function signingSp(acs: string) {
     `<md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${der}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>` +
     `<md:AssertionConsumerService index="0" isDefault="true" Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="${acs}"/>` +
     '</md:SPSSODescriptor></md:EntityDescriptor>';
-  return { metadata, privateKey: pair.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString() };
+  return { metadata, privateKey: pair.privatePem };
 }
 
 describe('SAML SSO endpoints: security', () => {

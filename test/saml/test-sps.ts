@@ -1,6 +1,6 @@
-import { generateKeyPairSync } from 'node:crypto';
 import { samlify } from '../../src/doors/saml/signing/samlify.js';
 import { selfSignedCertifier } from '../../src/keys/certificate.js';
+import { newKeyPair } from '../support/key-pairs.js';
 
 /** SAML binding URIs of a test SP's single logout service. */
 export const REDIRECT = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect';
@@ -21,13 +21,13 @@ export async function makeSp(
   slo?: TestSp['slo'],
   entityId = `https://${name}.example.org/saml`,
 ): Promise<TestSp> {
-  const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const pair = newKeyPair('rsa');
   const der = await selfSignedCertifier(() => ({
     commonName: `${name}.example.org`,
     validityYears: 1,
     now: Date.now(),
   }))(pair);
-  const privateKey = pair.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+  const privateKey = pair.privatePem;
   return { name, entityId, der, privateKey, ...(slo ? { slo } : {}) };
 }
 
