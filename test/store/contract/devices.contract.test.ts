@@ -214,7 +214,11 @@ describeContract('DevicesRepository and DeviceApprovals', (store) => {
       device: { state: 'approved', decided: { by: 'allowance' } },
     });
     expect((await allowing.admit(sighting(alice, 'DEV2'), origin)).verdict).toBe('held');
-    expect(attempts.map((a) => a.result)).toEqual(['device_held']);
+    // The allowance's approval is an attempt of the owner too; the second device's hold is the other.
+    expect(attempts.map((a) => [a.result, a.method])).toEqual([
+      ['success', 'device_decision'],
+      ['device_held', 'password'],
+    ]);
     expect((await audit.recent({ type: 'device.allowed' }))[0]).toMatchObject({
       outcome: 'success',
       username: 'alice',
