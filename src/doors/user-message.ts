@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Clock } from '../clock.js';
 import type { Dispatcher } from '../dispatch/dispatcher.js';
 import { maskDestination } from '../dispatch/mask.js';
 import { describeError } from '../errors.js';
@@ -46,6 +47,18 @@ export function addressee(user: { username: string; displayName: string | null }
 /** A moment as notices show it: `2026-12-07 14:05 UTC`. */
 export function noticeTime(ms: number): string {
   return `${new Date(ms).toISOString().replace('T', ' ').slice(0, 16)} UTC`;
+}
+
+/** What a notice to users is written, sent and audited with (the reset and ActiveSync notices). */
+export interface NoticeDeps {
+  dispatcher: Pick<Dispatcher, 'send' | 'supports'>;
+  /** Texts of the notice's namespace. */
+  translate: NoticeTranslate;
+  /** The languages there are translations for. */
+  languages: readonly string[];
+  audit: AuditRepository;
+  logger: Pick<Logger, 'warn'>;
+  clock: Clock;
 }
 
 /** What a message to a user is sent and audited with. */

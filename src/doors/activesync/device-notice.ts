@@ -1,12 +1,8 @@
-import type { Clock } from '../../clock.js';
-import type { Dispatcher } from '../../dispatch/dispatcher.js';
-import type { Logger } from '../../observability/logger.js';
-import type { AuditRepository } from '../../store/repositories/audit.js';
 import type { Device } from '../../store/repositories/devices.js';
 import type { User } from '../../store/repositories/users.js';
 import {
   addressee,
-  type NoticeTranslate,
+  type NoticeDeps,
   noticeTime,
   notifyUser,
   ownLanguage,
@@ -14,16 +10,9 @@ import {
 } from '../user-message.js';
 
 /** What the notice is sent with. */
-export interface DeviceNoticeDeps {
-  dispatcher: Pick<Dispatcher, 'send' | 'supports'>;
-  /** Texts of the `messages` namespace. */
-  translate: NoticeTranslate;
-  /** The languages there are translations for, and the one used when the user has none of them. */
-  languages: readonly string[];
+export interface DeviceNoticeDeps extends NoticeDeps {
+  /** The language used when the user has none of the translated ones. */
   defaultLanguage: string;
-  audit: AuditRepository;
-  logger: Pick<Logger, 'warn'>;
-  clock: Clock;
   /** Passgate's public URL: the link goes to its Device Provisioning site. */
   publicUrl: string;
 }

@@ -1,13 +1,9 @@
-import type { Clock } from '../../clock.js';
 import type { Directory } from '../../directory/directory.js';
-import type { Dispatcher } from '../../dispatch/dispatcher.js';
 import type { Throttle } from '../../engine/throttle.js';
-import type { Logger } from '../../observability/logger.js';
-import type { AuditRepository } from '../../store/repositories/audit.js';
 import type { User } from '../../store/repositories/users.js';
 import {
   addressee,
-  type NoticeTranslate,
+  type NoticeDeps,
   noticeTime,
   notifyUser,
   ownLanguage,
@@ -16,18 +12,12 @@ import {
 import type { RequestDevice } from './request-device.js';
 
 /** What the notice is sent with. */
-export interface OldPasswordNoticeDeps {
+export interface OldPasswordNoticeDeps extends NoticeDeps {
   /** Its counters mark an incident across processes: one refusal after another of the same device. */
   throttle: Pick<Throttle, 'reserve' | 'clear'>;
   directory: Pick<Directory, 'find'>;
-  dispatcher: Pick<Dispatcher, 'send' | 'supports'>;
-  /** Texts of the `messages` namespace. */
-  translate: NoticeTranslate;
-  languages: readonly string[];
+  /** The language used when the user has none of the translated ones. */
   defaultLanguage: string;
-  audit: AuditRepository;
-  logger: Pick<Logger, 'warn'>;
-  clock: Clock;
 }
 
 /**

@@ -1,11 +1,7 @@
-import type { Clock } from '../../clock.js';
-import type { Dispatcher } from '../../dispatch/dispatcher.js';
-import type { Logger } from '../../observability/logger.js';
-import type { AuditRepository } from '../../store/repositories/audit.js';
 import type { User } from '../../store/repositories/users.js';
 import {
   addressee,
-  type NoticeTranslate,
+  type NoticeDeps,
   noticeTime,
   notifyUser,
   ownLanguage,
@@ -14,16 +10,7 @@ import {
 import type { ResetAction } from './site.js';
 
 /** What the notice is sent with. */
-export interface ResetNoticeDeps {
-  dispatcher: Pick<Dispatcher, 'send' | 'supports'>;
-  /** Texts of the `reset` namespace. */
-  translate: NoticeTranslate;
-  /** The languages there are translations for. */
-  languages: readonly string[];
-  audit: AuditRepository;
-  logger: Pick<Logger, 'warn'>;
-  clock: Clock;
-}
+export type ResetNoticeDeps = NoticeDeps;
 
 /**
  * Tells the user that their password was reset or their account unlocked, with the time, the
