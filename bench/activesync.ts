@@ -13,7 +13,7 @@ import { type SogoServer, startSogo } from '../test/support/sogo.js';
 import { encodeActiveSync } from '../test/support/wbxml.js';
 import { closedLoop, type Measured } from './closed-loop.js';
 import type { InProcessContext, InProcessScenario } from './dispatch.js';
-import { abortedFigures, type ScenarioResult } from './report.js';
+import { abortedScenario, type ScenarioResult } from './report.js';
 import { createUsers, serverEnv, startChildServer, writeServerConfig } from './server.js';
 
 /**
@@ -77,24 +77,11 @@ export const activesyncProxy: InProcessScenario = {
       }
       return result(context, runs as [Run, Run, Run, Run], passgate.child);
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      context.log(`${context.backend}/activesync: ABORTED: ${reason}`);
-      return {
-        backend: context.backend,
-        scenario: 'activesync',
-        title: activesyncProxy.title,
-        concurrency: CONCURRENCY,
-        scryptCost: SCRYPT_COST,
-        ...abortedFigures(reason, reason.slice(0, 400)),
-        serverCpuPercent: 0,
-        benchCpuPercent: 0,
-        databaseCpuPercent: 0,
-        otherCpuPercent: 0,
-        serverCpuMsPerOp: 0,
-        serverRssMb: 0,
-        serverRoutes: {},
-        serverLogLines: [],
-      };
+      return abortedScenario(
+        context,
+        { id: 'activesync', title: activesyncProxy.title, concurrency: CONCURRENCY, scryptCost: SCRYPT_COST },
+        error,
+      );
     } finally {
       for (const stop of stops.reverse()) await stop();
       rmSync(dir, { recursive: true, force: true });

@@ -32,7 +32,7 @@ import {
 } from '../test/support/samba/index.js';
 import type { InProcessContext, InProcessScenario } from './dispatch.js';
 import { runLoad, summarize } from './load.js';
-import { abortedFigures, type ScenarioResult } from './report.js';
+import { abortedScenario, type ScenarioResult } from './report.js';
 import { machineBusySeconds, processTreeCpuSeconds } from './server.js';
 import type { ScenarioId } from './settings.js';
 
@@ -220,24 +220,8 @@ function aborted(
   title: string,
   error: unknown,
 ): ScenarioResult {
-  const reason = error instanceof Error ? error.message : String(error);
-  context.log(`${context.backend}/${scenario}: ABORTED: ${reason}`);
-  return {
-    backend: context.backend,
-    scenario,
-    title,
-    concurrency: 1,
-    scryptCost: 0,
-    ...abortedFigures(reason, reason.slice(0, 400)),
-    serverCpuPercent: 0,
-    benchCpuPercent: 0,
-    databaseCpuPercent: 0,
-    otherCpuPercent: 0,
-    serverCpuMsPerOp: 0,
-    serverRssMb: Math.round(process.memoryUsage().rss / 1048576),
-    serverRoutes: {},
-    serverLogLines: [],
-  };
+  const rss = Math.round(process.memoryUsage().rss / 1048576);
+  return abortedScenario(context, { id: scenario, title, concurrency: 1, scryptCost: 0 }, error, rss);
 }
 
 /**

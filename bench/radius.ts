@@ -15,7 +15,7 @@ import { monotonicUs, summarizeProfile } from './cpuprofile.js';
 import type { InProcessContext, InProcessScenario } from './dispatch.js';
 import { hotpSecret, hotpSequence } from './journeys/passgate.js';
 import { freeUdpPort, RadiusNas } from './radius-client.js';
-import { abortedFigures, formatProfile, type ScenarioResult } from './report.js';
+import { abortedScenario, formatProfile, type ScenarioResult } from './report.js';
 import {
   type ChildServer,
   createUsers,
@@ -83,24 +83,16 @@ export const radiusAccessRequests: InProcessScenario = {
       }
       return answer;
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      context.log(`${context.backend}/radius: ABORTED: ${reason}`);
-      return {
-        backend: context.backend,
-        scenario: 'radius',
-        title: radiusAccessRequests.title,
-        concurrency: CONCURRENCY,
-        scryptCost: SCRYPT_COST,
-        ...abortedFigures(reason, reason.slice(0, 400)),
-        serverCpuPercent: 0,
-        benchCpuPercent: 0,
-        databaseCpuPercent: 0,
-        otherCpuPercent: 0,
-        serverCpuMsPerOp: 0,
-        serverRssMb: 0,
-        serverRoutes: {},
-        serverLogLines: [],
-      };
+      return abortedScenario(
+        context,
+        {
+          id: 'radius',
+          title: radiusAccessRequests.title,
+          concurrency: CONCURRENCY,
+          scryptCost: SCRYPT_COST,
+        },
+        error,
+      );
     } finally {
       for (const stop of stops.reverse()) await stop();
       rmSync(dir, { recursive: true, force: true });

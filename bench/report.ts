@@ -62,6 +62,36 @@ export function abortedFigures(reason: string, example = reason) {
   } satisfies Partial<ScenarioResult>;
 }
 
+/**
+ * The whole result of a scenario that could not run (no Samba, no SOGo, a server that would not
+ * start ...), logged and reported instead of a crash.
+ */
+export function abortedScenario(
+  context: { backend: BackendId; log(line: string): void },
+  scenario: { id: ScenarioId; title: string; concurrency: number; scryptCost: number },
+  error: unknown,
+  serverRssMb = 0,
+): ScenarioResult {
+  const reason = error instanceof Error ? error.message : String(error);
+  context.log(`${context.backend}/${scenario.id}: ABORTED: ${reason}`);
+  return {
+    backend: context.backend,
+    scenario: scenario.id,
+    title: scenario.title,
+    concurrency: scenario.concurrency,
+    scryptCost: scenario.scryptCost,
+    ...abortedFigures(reason, reason.slice(0, 400)),
+    serverCpuPercent: 0,
+    benchCpuPercent: 0,
+    databaseCpuPercent: 0,
+    otherCpuPercent: 0,
+    serverCpuMsPerOp: 0,
+    serverRssMb,
+    serverRoutes: {},
+    serverLogLines: [],
+  };
+}
+
 export interface Comparison {
   scenario: ScenarioId;
   label: string;
