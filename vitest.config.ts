@@ -46,12 +46,15 @@ const shared = {
   testTimeout: 60_000,
   hookTimeout: 120_000,
   pool: 'forks',
+  // Tells the watchdog (test/support/watchdog/) where each file's fork is.
+  setupFiles: 'test/support/watchdog/record.ts',
 } as const;
 
 export default defineConfig({
   test: {
     // Started once for both groups (the root project's global set-up; the projects inherit what it provides).
-    globalSetup: ['test/support/global-setup.ts'],
+    // The watchdog kills a file that runs past PASSGATE_TEST_FILE_LIMIT and fails the run naming it.
+    globalSetup: ['test/support/watchdog/global-setup.ts', 'test/support/global-setup.ts'],
     reporters: ['default'],
     sequence: { sequencer: LongestFirstSequencer },
     projects: [
