@@ -35,7 +35,7 @@ const VIEWS: Record<string, string> = {
 export const monitoringPage: InProcessScenario = {
   id: 'monitoring',
   title: `/admin/monitoring over ${ATTEMPTS.toLocaleString('en')} sign-in attempts (HTTP, one request at a time, ${Object.keys(VIEWS).length} views in turn)`,
-  async run({ backend, databaseUrl, settings, databaseCpuSeconds, log }) {
+  async run({ backend, databaseUrl, masterKey, settings, databaseCpuSeconds, log }) {
     const own = await ownDatabase(backend, databaseUrl, 'monitoring');
     let server: Awaited<ReturnType<typeof startAdminServer>> | undefined;
     try {
@@ -52,7 +52,16 @@ export const monitoringPage: InProcessScenario = {
       } finally {
         await database.close();
       }
-      server = await startAdminServer({ databaseUrl: own.url });
+      // The bench's mode (production unless BENCH_MODE says otherwise), as deployments run:
+      // production compiles each page's templates once, development on every request.
+      server = await startAdminServer({
+        databaseUrl: own.url,
+        config: {
+          mode: settings.mode,
+          secrets: { masterKey },
+          ...(settings.mode === 'production' ? { dispatch: { gateways: [] } } : {}),
+        },
+      });
       const admin = new AdminBrowser(server);
       await admin.signIn('ada');
       const names = Object.keys(VIEWS);
