@@ -1,4 +1,4 @@
-import { xmlEscape } from './svg.js';
+import { formatCount, xmlEscape } from './svg.js';
 
 const DAY = 86_400_000;
 const WIDTH = 960;
@@ -85,7 +85,7 @@ export function renderAttemptsChart(data: AttemptsChartData): RenderedChart {
       const height = y(stacked) - y1;
       stacked += count;
       bars.push(
-        `<rect x="${x.toFixed(1)}" y="${y1.toFixed(1)}" width="${barWidth.toFixed(1)}" height="${height.toFixed(1)}" fill="${fill(index)}"><title>${xmlEscape(`${isoDay(day)}: ${series.label} ${count.toLocaleString('en')}`)}</title></rect>`,
+        `<rect x="${x.toFixed(1)}" y="${y1.toFixed(1)}" width="${barWidth.toFixed(1)}" height="${height.toFixed(1)}" fill="${fill(index)}"><title>${xmlEscape(`${isoDay(day)}: ${series.label} ${formatCount(count)}`)}</title></rect>`,
       );
     });
   }
@@ -93,7 +93,7 @@ export function renderAttemptsChart(data: AttemptsChartData): RenderedChart {
   const axis = ticks
     .map(
       (value) =>
-        `<line x1="${LEFT}" x2="${WIDTH - RIGHT}" y1="${y(value).toFixed(1)}" y2="${y(value).toFixed(1)}" stroke="#dddddd" stroke-width="1"/><text x="${LEFT - 6}" y="${(y(value) + 4).toFixed(1)}" text-anchor="end" font-size="11" fill="#444444">${value.toLocaleString('en')}</text>`,
+        `<line x1="${LEFT}" x2="${WIDTH - RIGHT}" y1="${y(value).toFixed(1)}" y2="${y(value).toFixed(1)}" stroke="#dddddd" stroke-width="1"/><text x="${LEFT - 6}" y="${(y(value) + 4).toFixed(1)}" text-anchor="end" font-size="11" fill="#444444">${formatCount(value)}</text>`,
     )
     .join('');
   const labelEvery = Math.max(1, Math.ceil(days / 10));
@@ -138,9 +138,7 @@ function table(
   for (let i = 0; i < days; i++) {
     const counts = byDay.get(first + i * DAY);
     if (!counts) continue;
-    const cells = data.series
-      .map((s) => `<td>${(counts.get(s.key) ?? 0).toLocaleString('en')}</td>`)
-      .join('');
+    const cells = data.series.map((s) => `<td>${formatCount(counts.get(s.key) ?? 0)}</td>`).join('');
     rows.push(`<tr><th scope="row">${isoDay(first + i * DAY)}</th>${cells}</tr>`);
   }
   return `<table class="attempts-chart-data"><caption>${xmlEscape(data.title)}</caption><thead><tr>${head}</tr></thead><tbody>${rows.join('')}</tbody></table>`;

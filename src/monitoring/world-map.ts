@@ -7,7 +7,7 @@ import type { GeometryCollection, Topology } from 'topojson-specification';
 import { countryName } from '../geo/countries.js';
 import { CountScale } from './colour-scale.js';
 import { ALPHA2_OF_NUMERIC, ALPHA2_OF_UNNUMBERED } from './country-numbers.js';
-import { xmlEscape } from './svg.js';
+import { formatCount, xmlEscape } from './svg.js';
 
 const WIDTH = 960;
 const HEIGHT = 470;
@@ -48,7 +48,7 @@ const ENGLISH: WorldMapText = {
   title: 'Sign-in attempts by country',
   description:
     'World map; the darker a country, the more attempts came from it. Hatched: first seen for a user.',
-  country: (name, count) => `${name}: ${count.toLocaleString('en')} ${count === 1 ? 'attempt' : 'attempts'}`,
+  country: (name, count) => `${name}: ${formatCount(count)} ${count === 1 ? 'attempt' : 'attempts'}`,
   none: 'No attempts',
   marked: 'First seen for a user',
 };
@@ -61,6 +61,8 @@ const ENGLISH: WorldMapText = {
  */
 export class WorldMap {
   private projected: readonly ProjectedCountry[] | undefined;
+  /** Each country's markup without attempts and the label it was made with: most of every map, made once per label. */
+  private readonly emptyShapes = new Map<ProjectedCountry, { label: string; shape: string }>();
 
   /** Every country's outline, projected on first use and kept. */
   countries(): readonly ProjectedCountry[] {
@@ -80,13 +82,19 @@ export class WorldMap {
     for (const country of this.countries()) {
       const count = (country.code && data.counts.get(country.code)) || 0;
       const label = xmlEscape(text.country(country.name, count));
-      const path = `<path class="country" d="${country.path}" fill="${scale.fill(count)}" stroke="#ffffff" stroke-width="0.5"/>`;
       if (count > 0 && country.code) {
+        const path = `<path class="country" d="${country.path}" fill="${scale.fill(count)}" stroke="#ffffff" stroke-width="0.5"/>`;
         shapes.push(
           `<a href="${xmlEscape(data.href(country.code))}" tabindex="0" class="country-link" data-country="${country.code}"><title>${label}</title>${path}</a>`,
         );
       } else {
-        shapes.push(`<g class="country-empty"><title>${label}</title>${path}</g>`);
+        let empty = this.emptyShapes.get(country);
+        if (empty?.label !== label) {
+          const path = `<path class="country" d="${country.path}" fill="${scale.fill(0)}" stroke="#ffffff" stroke-width="0.5"/>`;
+          empty = { label, shape: `<g class="country-empty"><title>${label}</title>${path}</g>` };
+          this.emptyShapes.set(country, empty);
+        }
+        shapes.push(empty.shape);
       }
       if (country.code && count > 0 && marked.has(country.code))
         hatches.push(
@@ -113,10 +121,7 @@ function legend(scale: CountScale, text: WorldMapText, hatch: string): string {
     { fill: '#ececec', label: text.none },
     ...scale.classes.map((c) => ({
       fill: c.fill,
-      label:
-        c.from === c.to
-          ? c.from.toLocaleString('en')
-          : `${c.from.toLocaleString('en')}–${c.to.toLocaleString('en')}`,
+      label: c.from === c.to ? formatCount(c.from) : `${formatCount(c.from)}–${formatCount(c.to)}`,
     })),
     { fill: `url(#${hatch})`, label: text.marked, stroke: '#d95f02' },
   ];

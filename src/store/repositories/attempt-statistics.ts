@@ -119,12 +119,16 @@ export class AttemptStatisticsRepository {
         .execute();
       for (const row of rows) add(row.country, Number(row.count), Number(row.first_seen));
     }
-    // Attempts read one by one and counted here: without a GROUP BY the period's index is the plan.
     for (const [from, to] of edges) {
       const rows = await this.filtered({ ...filter, from, to })
-        .select(['country', 'first_seen'])
+        .select([
+          'country',
+          (eb) => eb.fn.countAll<number>().as('count'),
+          (eb) => eb.fn.sum<number>('first_seen').as('first_seen'),
+        ])
+        .groupBy('country')
         .execute();
-      for (const row of rows) add(row.country, 1, Number(row.first_seen));
+      for (const row of rows) add(row.country, Number(row.count), Number(row.first_seen));
     }
     return { counts, marked };
   }
@@ -160,9 +164,10 @@ export class AttemptStatisticsRepository {
     }
     for (const [from, to] of edges) {
       const rows = await this.filtered({ ...filter, from, to })
-        .select(['at', 'result'])
+        .select([dayOf.as('day'), 'result', (eb) => eb.fn.countAll<number>().as('count')])
+        .groupBy([dayOf, 'result'])
         .execute();
-      for (const row of rows) add(Math.floor(Number(row.at) / DAY) * DAY, row.result, 1);
+      for (const row of rows) add(Number(row.day), row.result, Number(row.count));
     }
     return sortByDayAndResult([...counted.values()].filter((entry) => entry.count > 0));
   }

@@ -31,16 +31,46 @@ let worldMap: WorldMap | undefined;
 const link = (form: MonitoringForm, changes: Partial<MonitoringForm> = {}) =>
   `${MONITORING_PATH}?${new URLSearchParams(monitoringQuery(form, changes))}`;
 
-/** The page's words for the map, the chart and the results, in the administrator's language. */
+/** The page's words per site and language, made once: a map has about 180 country labels. */
+const wordsCache = new WeakMap<AdminSite, Map<string, ReturnType<typeof translatedWords>>>();
+
+/** The page's words for the map, the chart and the results, in the administrator's language (cached). */
 function words(site: AdminSite, language: string) {
+  let byLanguage = wordsCache.get(site);
+  if (!byLanguage) {
+    byLanguage = new Map();
+    wordsCache.set(site, byLanguage);
+  }
+  let made = byLanguage.get(language);
+  if (!made) {
+    made = translatedWords(site, language);
+    byLanguage.set(language, made);
+  }
+  return made;
+}
+
+/**
+ * The page's words for the map, the chart and the results in one language; a country's label
+ * without attempts (most of the map) is translated once per country and kept.
+ */
+function translatedWords(site: AdminSite, language: string) {
   const t = (key: string, values?: Record<string, unknown>) =>
     site.t(language, `admin:monitoring.${key}`, values);
+  const withoutAttempts = new Map<string, string>();
   return {
     t,
     map: {
       title: t('map.title'),
       description: t('map.description'),
-      country: (name: string, count: number) => t('map.country', { name, count }),
+      country: (name: string, count: number) => {
+        if (count !== 0) return t('map.country', { name, count });
+        let label = withoutAttempts.get(name);
+        if (label === undefined) {
+          label = t('map.country', { name, count });
+          withoutAttempts.set(name, label);
+        }
+        return label;
+      },
       none: t('map.none'),
       marked: t('map.marked'),
     },
