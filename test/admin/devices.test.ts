@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { heldDevice } from '../devices/support.js';
+import { ACTIVESYNC_ON, heldDevice } from '../devices/support.js';
 import type { PolicyServer } from '../policy/support.js';
 import { Browser } from '../support/browser.js';
 import { AdminBrowser, startAdminServer } from './support.js';
@@ -11,7 +11,7 @@ describe('the administration site: ActiveSync devices', () => {
   let server: PolicyServer;
   const browsers: Record<string, AdminBrowser> = {};
   beforeAll(async () => {
-    server = await startAdminServer();
+    server = await startAdminServer({ config: ACTIVESYNC_ON });
     for (const [role, name] of Object.entries({ administrator: 'ada', helpdesk: 'hugo', auditor: 'otto' })) {
       browsers[role] = new AdminBrowser(server);
       await browsers[role].signIn(name);
@@ -20,6 +20,13 @@ describe('the administration site: ActiveSync devices', () => {
   afterAll(() => server?.close());
 
   const state = async (id: string) => (await server.core.repositories.devices.get(id))?.state;
+
+  it('is in the navigation of every role', async () => {
+    for (const admin of Object.values(browsers)) {
+      await admin.open('/admin');
+      expect(admin.page.body).toContain('id="nav-devices"');
+    }
+  });
 
   it('lists every device, filtered by user and by state, for every role', async () => {
     const ivy = await server.addTotpUser('ivy');
@@ -87,8 +94,41 @@ describe('the administration site: ActiveSync devices', () => {
     }
     expect(await state(device.id)).toBe('pending');
   });
+});
 
-  it('has no Device Provisioning site while the ActiveSync door is off (this server)', async () => {
+describe('the administration site with the ActiveSync door off', () => {
+  let server: PolicyServer;
+  let admin: AdminBrowser;
+  beforeAll(async () => {
+    server = await startAdminServer();
+    admin = new AdminBrowser(server);
+    await admin.signIn('ada');
+  }, 120_000);
+  afterAll(() => server?.close());
+
+  it("has no ActiveSync devices: not in the navigation, not on a user's page, and their page answers as absent", async () => {
+    // A device left from when the door was on.
+    const ivy = await server.addTotpUser('ivy');
+    const device = await heldDevice(server, ivy, 'IVY0001');
+    await admin.open('/admin');
+    expect(admin.page.status).toBe(200);
+    expect(admin.page.body).toContain('id="nav-users"');
+    expect(admin.page.body).not.toContain('id="nav-devices"');
+    expect(admin.page.body).not.toContain('/admin/devices');
+    await admin.open(`/admin/users/${ivy.id}`);
+    expect(admin.page.status).toBe(200);
+    expect(admin.page.body).not.toContain('id="devices-table"');
+    expect(admin.page.body).not.toContain('/admin/devices');
+
+    await admin.open('/admin/devices');
+    expect(admin.page.status).toBe(404);
+    await admin.open('/admin');
+    await admin.post('/admin/devices/bulk/approve', { select: device.id });
+    expect(admin.page.status).toBe(404);
+    expect((await server.core.repositories.devices.get(device.id))?.state).toBe('pending');
+  });
+
+  it('has no Device Provisioning site', async () => {
     const answer = await new Browser().fetch(`${server.url}/devices`);
     expect(answer.status).toBe(404);
     expect((await new Browser().fetch(`${server.url}/devices/approve/abc`)).status).toBe(404);

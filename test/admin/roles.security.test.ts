@@ -3,6 +3,7 @@ import { ADMIN_ROLES, type AdminRole } from '../../src/config/admin-schema.js';
 import type { AdminRoute } from '../../src/doors/admin/page.js';
 import { PERMISSIONS, ROLE_PERMISSIONS } from '../../src/doors/admin/permissions.js';
 import { PUBLIC_ROUTES } from '../../src/doors/admin/router.js';
+import { ACTIVESYNC_ON } from '../devices/support.js';
 import type { PolicyServer } from '../policy/support.js';
 import { AdminBrowser, adminDoorOf, snapshot, startAdminServer } from './support.js';
 
@@ -18,7 +19,8 @@ describe('every route of the administration site against every role', () => {
   let routes: AdminRoute[];
 
   beforeAll(async () => {
-    server = await startAdminServer();
+    // The ActiveSync door on: its devices page is one of the site's (test/admin/devices.test.ts has it off).
+    server = await startAdminServer({ config: ACTIVESYNC_ON });
     for (const role of ADMIN_ROLES) {
       browsers[role] = new AdminBrowser(server);
       await browsers[role].signIn(MEMBER[role]);

@@ -5,6 +5,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { timeStep, totpCode } from '../../src/tokens/oath.js';
+import { ACTIVESYNC_ON } from '../devices/support.js';
 import { useBrowserSuite } from '../support/browser-login.js';
 import { describeInBrowser, screenshot, textOf } from '../support/chromium.js';
 import { smppGateway, startGatewaySmsc } from '../support/smsc-gateway.js';
@@ -20,7 +21,7 @@ const PSK = '000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f';
 describeInBrowser('the gateways, applications, token import and devices pages in Chromium', () => {
   // The gateways' addresses are known once the SMPP peer and the SMTP relay listen: this hook
   // runs before the suite's and fills the configuration the suite starts Passgate with.
-  const config: ConfigInput = { admin: { roles: { administrator: { users: ['ada'] } } } };
+  const config: ConfigInput = { admin: { roles: { administrator: { users: ['ada'] } } }, ...ACTIVESYNC_ON };
   let smsc: Awaited<ReturnType<typeof startGatewaySmsc>>;
   let relay: Awaited<ReturnType<typeof startSmtpRelay>>;
   beforeAll(async () => {

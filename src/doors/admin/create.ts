@@ -24,10 +24,11 @@ export interface AdminDoorParts {
 /** The administration site: its pages behind the roles, its session, its sign-ins. */
 export function createAdminSite(
   context: DoorContext,
-  pages: readonly AdminPage[] = ADMIN_PAGES,
+  allPages: readonly AdminPage[] = ADMIN_PAGES,
 ): AdminDoorParts {
   const { core, engine, web } = context;
   const { config, box, clock } = core;
+  const pages = allPages.filter((page) => page.shownWhen?.(config) ?? true);
   const { translations } = web;
   const sessions = new AdminSessions(
     box,

@@ -1,4 +1,5 @@
 import type { Request, Response } from 'express';
+import type { Config } from '../../config/load.js';
 import type { DoorContext } from '../door.js';
 import type { AuditChange } from './audit-change.js';
 import type { GridPreferences } from './grid/preferences.js';
@@ -15,6 +16,11 @@ export interface AdminPage {
   /** Its entry in the navigation, shown to roles that hold `permission`; absent: not in the navigation. */
   nav?: { id: string; label: string; path: string; permission: Permission; order: number };
   routes: AdminRoute[];
+  /**
+   * Whether the site has the page under this configuration (absent: always), for a page about a
+   * door the configuration may turn off: without it, it is neither in the navigation nor routed (404).
+   */
+  shownWhen?: (config: Config) => boolean;
 }
 
 /** One route of the administration site and the permission it needs. */

@@ -1,4 +1,5 @@
 import type { Request } from 'express';
+import type { Config } from '../../../config/load.js';
 import type { DeviceDecider } from '../../../devices/approvals.js';
 import { DeviceErrors } from '../../../devices/errors.js';
 import {
@@ -237,6 +238,9 @@ function bulkRoute(action: (typeof ACTIONS)[number]): AdminPage['routes'][number
   };
 }
 
+/** Whether the site shows ActiveSync devices: only with the ActiveSync door on (`activesync.enabled`). */
+export const activesyncOn = (config: Config): boolean => config.activesync.enabled;
+
 /**
  * The ActiveSync devices of every user (issue 20 item 2): filters by user and state, sort,
  * paging, chosen columns; approve, reject, clear (a rejected device asks its owner again) and
@@ -244,6 +248,7 @@ function bulkRoute(action: (typeof ACTIONS)[number]): AdminPage['routes'][number
  */
 export const devicesPage: AdminPage = {
   nav: { id: 'devices', label: 'admin:nav.devices', path: PATH, permission: 'devices.read', order: 15 },
+  shownWhen: activesyncOn,
   routes: [
     { method: 'get', path: PATH, permission: 'devices.read', handle: showDevices },
     ...ACTIONS.map(bulkRoute),

@@ -4,6 +4,7 @@ import type { User } from '../../../store/repositories/users.js';
 import { AdminErrors } from '../errors.js';
 import type { AdminRequest } from '../page.js';
 import { allows } from '../permissions.js';
+import { activesyncOn } from './devices.js';
 
 /** How many of a user's last sign-in attempts the page shows. */
 export const ATTEMPTS_SHOWN = 20;
@@ -44,13 +45,14 @@ export async function showUser(request: AdminRequest): Promise<void> {
   const { core, engine } = site.context;
   const user = await userOfRoute(request);
   const now = core.clock();
+  const devicesShown = activesyncOn(core.config);
   const [tokens, networks, sessions, attempts, seats, devices] = await Promise.all([
     core.tokens.listByUser(user.id),
     core.learnedTrust.list(user.id),
     engine.sessions.list({ userId: user.id }),
     core.repositories.signInAttempts.recentOfUser(user.username, ATTEMPTS_SHOWN),
     engine.seats.heldBy(user.id),
-    core.repositories.devices.listOfUser(user.id),
+    devicesShown ? core.repositories.devices.listOfUser(user.id) : [],
   ]);
   const shown = tokens.map((token) => {
     const type = core.tokenTypes.get(token.type);
@@ -121,6 +123,7 @@ export async function showUser(request: AdminRequest): Promise<void> {
       firstSeen: iso(d.firstSeen.at),
       lastSeen: iso(d.lastSeen.at),
     })),
+    devicesShown,
     devicesHref: `/admin/devices?${new URLSearchParams({ user: user.username })}`,
     can: {
       users: can('users.write'),
