@@ -107,7 +107,7 @@ export async function sendUserMessage(deps: UserMessageDeps, message: UserMessag
     });
     return true;
   } catch (error) {
-    deps.logger.warn({ err: describeError(error), channel }, message.failureLog);
+    deps.logger.warn({ err: describeError(error), channel, userId: event.userId }, message.failureLog);
     await deps.audit.record({
       ...event,
       outcome: 'failure',

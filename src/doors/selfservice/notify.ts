@@ -1,30 +1,10 @@
-import { randomUUID } from 'node:crypto';
-import type { Clock } from '../../clock.js';
-import type { Dispatcher } from '../../dispatch/dispatcher.js';
 import { maskDestination } from '../../dispatch/mask.js';
-import { describeError } from '../../errors.js';
-import type { Logger } from '../../observability/logger.js';
-import type { AuditRepository } from '../../store/repositories/audit.js';
 import type { Token } from '../../store/repositories/tokens.js';
 import type { User } from '../../store/repositories/users.js';
-
-/** Looks up a text of the `selfservice` namespace in a language. */
-export type SelfServiceTranslate = (
-  language: string,
-  key: string,
-  options?: Record<string, unknown>,
-) => string;
+import { addressee, type NoticeDeps, noticeTime, ownLanguage, sendUserMessage } from '../user-message.js';
 
 /** What the notice is sent with. */
-export interface FactorNoticeDeps {
-  dispatcher: Dispatcher;
-  translate: SelfServiceTranslate;
-  /** The languages there are translations for. */
-  languages: readonly string[];
-  audit: AuditRepository;
-  logger: Logger;
-  clock: Clock;
-}
+export type FactorNoticeDeps = NoticeDeps;
 
 /** One notice: its texts (`<key>.subject`, `<key>.text`), their values, and what the audit records. */
 interface Notice {
@@ -82,49 +62,31 @@ async function sendNotice(
   notice: Notice,
   context: { language: string; address: string },
 ): Promise<void> {
-  const preferred = user.attributes.preferredLanguage;
-  const language =
-    typeof preferred === 'string' && deps.languages.includes(preferred) ? preferred : context.language;
+  const language = ownLanguage(user, deps.languages) ?? context.language;
   const event = {
     type: 'selfservice.notice',
     userId: user.id,
     username: user.username,
     address: context.address,
   };
+  // By e-mail only (the notice is about the SMS number itself): the audit says which half is missing.
   if (!user.email || !deps.dispatcher.supports('email')) {
     await deps.audit.record({ ...event, outcome: 'failure', reason: user.email ? 'NO_GATEWAY' : 'NO_EMAIL' });
     return;
   }
-  const t = (key: string) =>
-    deps.translate(language, `${notice.key}.${key}`, {
-      name: user.displayName ?? user.username,
-      account: user.username,
-      time: new Date(deps.clock()).toISOString().replace('T', ' ').slice(0, 16),
-      address: context.address,
-      ...notice.values,
-    });
-  const id = randomUUID();
-  try {
-    const result = await deps.dispatcher.send({
-      id,
-      channel: 'email',
-      to: user.email,
-      language,
-      subject: t('subject'),
-      text: t('text'),
-    });
-    await deps.audit.record({
-      ...event,
-      outcome: 'success',
-      details: { ...notice.details, to: maskDestination(user.email), gateway: result.gateway, message: id },
-    });
-  } catch (error) {
-    deps.logger.warn({ err: describeError(error), userId: user.id }, 'self-service notice not sent');
-    await deps.audit.record({
-      ...event,
-      outcome: 'failure',
-      reason: (error as { code?: string }).code ?? 'DISPATCH_FAILED',
-      details: { ...notice.details, message: id },
-    });
-  }
+  await sendUserMessage(deps, {
+    event,
+    details: notice.details,
+    channel: 'email',
+    to: user.email,
+    language,
+    text: (key) =>
+      deps.translate(language, `${notice.key}.${key}`, {
+        ...addressee(user),
+        time: noticeTime(deps.clock()),
+        address: context.address,
+        ...notice.values,
+      }),
+    failureLog: 'self-service notice not sent',
+  });
 }
