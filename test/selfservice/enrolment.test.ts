@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { maskDestination } from '../../src/dispatch/mask.js';
 import { PolicyStore } from '../../src/policy/policy-store.js';
 import { timeStep, totpCode } from '../../src/tokens/oath.js';
 import { parseSecret } from '../../src/tokens/secrets.js';
@@ -70,6 +71,39 @@ describe('self-service: sign-in and enrolment of an authenticator app', () => {
     expect((await server.core.tokens.listByUser(user.id)).filter((t) => t.status === 'active')).toHaveLength(
       2,
     );
+  });
+
+  it('tells of an added factor by e-mail with the time in UTC, and audits NO_EMAIL for a user without an address', async () => {
+    await server.addTotpUser('ned');
+    const noe = await server.addTotpUser('noe');
+    await server.core.database.db
+      .updateTable('users')
+      .set({ email: null })
+      .where('id', '=', noe.id)
+      .execute();
+    for (const name of ['ned', 'noe']) {
+      const ss = new SelfServiceBrowser(server);
+      await ss.signIn(name, () => server.totp());
+      await ss.enrol();
+      const before = server.outbox().length;
+      await ss.post(ss.formAction(), { code: codeOf(server, ss.shownSecret) });
+      expect(ss.page.body).toContain('data-done="added"');
+      const mails = server
+        .outbox()
+        .slice(before)
+        .filter((m) => m.channel === 'email');
+      if (name === 'ned') {
+        expect(mails).toHaveLength(1);
+        expect(mails[0]!.text).toMatch(/account ned on \d{4}-\d\d-\d\d \d\d:\d\d UTC, from the address /);
+      } else expect(mails).toEqual([]);
+    }
+    const [sent] = await events('selfservice.notice', 'ned');
+    expect(sent).toMatchObject({
+      outcome: 'success',
+      details: { channel: 'email', to: maskDestination('ned@example.test') },
+    });
+    const [unsent] = await events('selfservice.notice', 'noe');
+    expect(unsent).toMatchObject({ outcome: 'failure', reason: 'NO_EMAIL' });
   });
 
   it('gives the browser a new single sign-on session id when a factor is added: the old id no longer finds the session', async () => {
