@@ -35,6 +35,7 @@ export interface Tables {
   grid_preferences: GridPreferenceRow;
   sign_in_attempts: SignInAttemptRow;
   sign_in_attempt_days: SignInAttemptDayRow;
+  sign_in_attempt_country_days: SignInAttemptCountryDayRow;
   user_search_terms: UserSearchTermRow;
   password_reminders: PasswordReminderRow;
   devices: DeviceRow;
@@ -96,6 +97,15 @@ export interface SignInAttemptDayRow {
   /** How many of them were the user's first from that country. */
   first_seen: number;
 }
+
+/**
+ * Attempts per UTC day, country and result (migration 0028): the day counts without the door and
+ * application, for the filters that name neither. Kept with them.
+ */
+export type SignInAttemptCountryDayRow = Pick<
+  SignInAttemptDayRow,
+  'day' | 'country' | 'result' | 'attempts' | 'first_seen'
+>;
 
 /** One sign-in attempt of any door (migration 0017): the monitoring record, written in batches. */
 export interface SignInAttemptRow {

@@ -172,9 +172,70 @@ describe.each<Backend>(['sqlite', 'postgres'])('monitoring counts on %s', (backe
     expect(drill.topNetworks.map((n) => n.key).sort()).toEqual(['10.1.2.0/24', '192.168.1.0/24']);
   });
 
+  it('answers mixed filters from the day counts (with and without door or application) exactly as a count over the attempts', async () => {
+    const stats = test.core.repositories.attemptStatistics;
+    const { db } = test.core.database;
+    // Periods that start and end inside a day, so that whole days and partial days both count.
+    const from = NOW - 20 * DAY - 5 * HOUR;
+    const filters: AttemptFilter[] = [
+      { from, to: NOW + 1 },
+      { from, to: NOW - 3 * HOUR, results: ['wrong_password', 'denied'] },
+      { from, to: NOW + 1, country: 'NL', results: ['success'] },
+      { from, to: NOW + 1, country: null },
+      { from, to: NOW - 2 * DAY, door: 'saml', results: ['success', 'wrong_code'] },
+      { from, to: NOW + 1, application: 'vpn', country: 'US' },
+      { from, to: NOW + 1, country: 'NL', user: 'bob' },
+    ];
+    for (const filter of filters) {
+      let query = db
+        .selectFrom('sign_in_attempts')
+        .where('at', '>=', filter.from)
+        .where('at', '<', filter.to);
+      if (filter.results) query = query.where('result', 'in', [...filter.results]);
+      if (filter.door) query = query.where('door', '=', filter.door);
+      if (filter.application) query = query.where('application', '=', filter.application);
+      if (filter.user) query = query.where('user_name', '=', filter.user);
+      if (filter.country !== undefined)
+        query =
+          filter.country === null
+            ? query.where('country', 'is', null)
+            : query.where('country', '=', filter.country);
+      const rows = await query.select(['at', 'country', 'result']).execute();
+      const label = JSON.stringify(filter);
+      expect(await stats.count(filter), label).toBe(rows.length);
+      const byCountry = new Map<string, number>();
+      const byDayAndResult = new Map<string, number>();
+      for (const row of rows) {
+        if (row.country) byCountry.set(row.country, (byCountry.get(row.country) ?? 0) + 1);
+        const key = `${Math.floor(Number(row.at) / DAY) * DAY}/${row.result}`;
+        byDayAndResult.set(key, (byDayAndResult.get(key) ?? 0) + 1);
+      }
+      const { country: _map, ...mapFilter } = filter;
+      if (filter.country === undefined)
+        expect(await stats.countsByCountry(mapFilter), label).toEqual(byCountry);
+      const chart = await stats.byDayAndResult(filter);
+      expect(new Map(chart.map((d) => [`${d.day}/${d.result}`, d.count])), label).toEqual(byDayAndResult);
+      if (filter.country !== undefined) {
+        const drill = await stats.drillDown(filter);
+        expect(drill.total, label).toBe(rows.length);
+        expect(drill.byDayAndResult, label).toEqual(chart);
+      }
+    }
+  });
+
   it('keeps the day counts equal to a GROUP BY over the attempts, through inserts and pruning, and answers the same with or without them', async () => {
     const { db } = test.core.database;
     const stats = test.core.repositories.attemptStatistics;
+    const countryGrouped = async () => {
+      const { rows } = await sql<Record<string, string | number>>`select (at / 86400000) * 86400000 as day,
+        coalesce(country, '') as country, result, count(*) as attempts, sum(first_seen) as first_seen
+        from sign_in_attempts group by (at / 86400000) * 86400000, coalesce(country, ''), result`.execute(db);
+      return rows.map((r) => Object.values(r).map(String).join('|')).sort();
+    };
+    const countryKept = async () =>
+      (await db.selectFrom('sign_in_attempt_country_days').selectAll().execute())
+        .map((r) => [r.day, r.country, r.result, r.attempts, r.first_seen].map(String).join('|'))
+        .sort();
     const grouped = async () => {
       const { rows } = await sql<Record<string, string | number>>`select (at / 86400000) * 86400000 as day,
         coalesce(country, '') as country, result, door, coalesce(application, '') as application,
@@ -191,6 +252,7 @@ describe.each<Backend>(['sqlite', 'postgres'])('monitoring counts on %s', (backe
         )
         .sort();
     expect(await kept()).toEqual(await grouped());
+    expect(await countryKept()).toEqual(await countryGrouped());
     // A user filter reads the attempts alone; the same counts as the days for the same attempts.
     for (const filter of [last30(), { ...last30(), door: 'saml' }, { ...last30(), results: ['denied'] }]) {
       const viaDays = await stats.countsByCountry(filter);
@@ -205,6 +267,8 @@ describe.each<Backend>(['sqlite', 'postgres'])('monitoring counts on %s', (backe
     // Pruning part of a day takes exactly those attempts off its counts.
     await test.core.repositories.signInAttempts.prune(NOW - 35 * DAY - 5 * HOUR, 3);
     expect(await kept()).toEqual(await grouped());
+    expect(await countryKept()).toEqual(await countryGrouped());
+    expect((await countryKept()).length).toBeGreaterThan(0);
     expect(await stats.countsByCountry({ from: 0, to: NOW + 1 })).toEqual(
       await sqlCount('at >= ? and at < ?', [0, NOW + 1]),
     );

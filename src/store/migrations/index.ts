@@ -22,6 +22,7 @@ import * as deliveryStatistics from './0023-delivery-statistics.js';
 import * as attemptDays from './0024-attempt-days.js';
 import * as passwordReminders from './0025-password-reminders.js';
 import * as devices from './0026-devices.js';
+import * as attemptCountryDays from './0028-attempt-country-days.js';
 
 /**
  * Every migration, in order. Names sort lexically; a new migration is one file plus one line
@@ -52,4 +53,5 @@ export const migrations: Record<string, Migration> = {
   '0024-attempt-days': attemptDays,
   '0025-password-reminders': passwordReminders,
   '0026-devices': devices,
+  '0028-attempt-country-days': attemptCountryDays,
 };

@@ -109,7 +109,7 @@ export class AttemptStatisticsRepository {
     };
     const { days, edges } = this.split(filter);
     if (days) {
-      const rows = await this.dayCounts(filter, days)
+      const rows = await this.countryDayCounts(filter, days)
         .select([
           'country',
           (eb) => eb.fn.sum<number>('attempts').as('count'),
@@ -156,7 +156,7 @@ export class AttemptStatisticsRepository {
     };
     const { days, edges } = this.split(filter);
     if (days) {
-      const rows = await this.dayCounts(filter, days)
+      const rows = await this.countryDayCounts(filter, days)
         .select(['day', 'result', (eb) => eb.fn.sum<number>('attempts').as('count')])
         .groupBy(['day', 'result'])
         .execute();
@@ -180,13 +180,16 @@ export class AttemptStatisticsRepository {
    * into the process one by one.
    */
   async drillDown(filter: AttemptFilter, top = 10): Promise<DrillDown> {
-    const slices = await this.slices(filter);
-    const hours = await this.filtered(filter)
-      .select([hourOfDay.as('hour'), (eb) => eb.fn.countAll<number>().as('count')])
-      .groupBy(hourOfDay)
-      .execute();
-    const users = await this.topGroups(filter, 'user_name', top);
-    const networks = await this.topGroups(filter, 'network', top);
+    // Independent statements: on PostgreSQL each on a connection of its own, at the same time.
+    const [slices, hours, users, networks] = await Promise.all([
+      this.slices(filter),
+      this.filtered(filter)
+        .select([hourOfDay.as('hour'), (eb) => eb.fn.countAll<number>().as('count')])
+        .groupBy(hourOfDay)
+        .execute(),
+      this.topGroups(filter, 'user_name', top),
+      this.topGroups(filter, 'network', top),
+    ]);
     const results = new Map<string, number>();
     const applications = new Map<string, { door: string; application: string | null; count: number }>();
     const days = new Map<number, number>();
@@ -329,7 +332,7 @@ export class AttemptStatisticsRepository {
     const { days, edges } = this.split(filter);
     let total = 0;
     if (days) {
-      const row = await this.dayCounts(filter, days)
+      const row = await this.countryDayCounts(filter, days)
         .select((eb) => eb.fn.sum<number>('attempts').as('count'))
         .executeTakeFirst();
       total += Number(row?.count ?? 0);
@@ -375,6 +378,23 @@ export class AttemptStatisticsRepository {
     if (filter.application !== undefined) query = query.where('application', '=', filter.application);
     if (filter.country !== undefined) query = query.where('country', '=', filter.country ?? '');
     return query;
+  }
+
+  /**
+   * The day counts of a filter's whole days summed by day, country and result: from the country
+   * day counts (a few times fewer rows) when the filter names no door or application, else from
+   * the day counts. Both tables hold these columns, of the same types.
+   */
+  private countryDayCounts(filter: AttemptFilter, days: [number, number]) {
+    if (filter.door !== undefined || filter.application !== undefined) return this.dayCounts(filter, days);
+    let query = this.db
+      .selectFrom('sign_in_attempt_country_days as sign_in_attempt_days')
+      .where('day', '>=', days[0])
+      .where('day', '<', days[1]);
+    if (filter.results?.length) query = query.where('result', 'in', [...filter.results]);
+    if (filter.country !== undefined) query = query.where('country', '=', filter.country ?? '');
+    // The alias gives the statement the day counts' name; the callers read only the columns both have.
+    return query as unknown as ReturnType<AttemptStatisticsRepository['dayCounts']>;
   }
 
   /** The attempts of a filter: the period first (every index starts with it or with the column after it). */

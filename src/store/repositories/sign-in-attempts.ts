@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { SignInAttemptDayRow, SignInAttemptRow, Tables } from '../tables.js';
+import type { SignInAttemptCountryDayRow, SignInAttemptDayRow, SignInAttemptRow, Tables } from '../tables.js';
 
 /** Rows one prune statement deletes at most, so that a long backlog never holds the table for long. */
 const PRUNE_BATCH = 5000;
@@ -32,7 +32,24 @@ function countByDay(rows: readonly DayKey[], sign: 1 | -1): SignInAttemptDayRow[
   return [...days.values()];
 }
 
-/** Adds counts to the day rows (creating them), in the caller's transaction. */
+/** The day rows' counts summed without the door and application: what `sign_in_attempt_country_days` adds. */
+function countByCountryDay(days: readonly SignInAttemptDayRow[]): SignInAttemptCountryDayRow[] {
+  const counted = new Map<string, SignInAttemptCountryDayRow>();
+  for (const { day, country, result, attempts, first_seen } of days) {
+    const id = `${day}\u0000${country}\u0000${result}`;
+    const row = counted.get(id);
+    if (row) {
+      row.attempts += attempts;
+      row.first_seen += first_seen;
+    } else counted.set(id, { day, country, result, attempts, first_seen });
+  }
+  return [...counted.values()];
+}
+
+/**
+ * Adds counts to the day rows and to the country day rows (creating them), in the caller's
+ * transaction, so that both always equal a GROUP BY over the attempts.
+ */
 async function addToDays(trx: Transaction<Tables>, counts: SignInAttemptDayRow[]): Promise<void> {
   if (counts.length === 0) return;
   await trx
@@ -45,11 +62,22 @@ async function addToDays(trx: Transaction<Tables>, counts: SignInAttemptDayRow[]
       })),
     )
     .execute();
+  await trx
+    .insertInto('sign_in_attempt_country_days')
+    .values(countByCountryDay(counts))
+    .onConflict((oc) =>
+      oc.columns(['day', 'country', 'result']).doUpdateSet((eb) => ({
+        attempts: eb('sign_in_attempt_country_days.attempts', '+', eb.ref('excluded.attempts')),
+        first_seen: eb('sign_in_attempt_country_days.first_seen', '+', eb.ref('excluded.first_seen')),
+      })),
+    )
+    .execute();
 }
 
 /**
  * The written side of the sign-in attempts: batches from the attempt writer (one multi-row
- * insert each, with the per-day counts of `sign_in_attempt_days` in the same transaction) and
+ * insert each, with the per-day counts of `sign_in_attempt_days` and
+ * `sign_in_attempt_country_days` in the same transaction) and
  * the retention's deletions, in batches, taking their counts off the days. The monitoring
  * queries are in attempt-statistics.ts.
  */
@@ -101,11 +129,12 @@ export class SignInAttemptsRepository {
           .returning(['at', 'country', 'result', 'door', 'application', 'first_seen'])
           .execute();
         await addToDays(trx, countByDay(gone, -1));
-        await trx
-          .deleteFrom('sign_in_attempt_days')
-          .where('day', '<', Math.ceil(before / DAY) * DAY)
-          .where('attempts', '<=', 0)
-          .execute();
+        for (const table of ['sign_in_attempt_days', 'sign_in_attempt_country_days'] as const)
+          await trx
+            .deleteFrom(table)
+            .where('day', '<', Math.ceil(before / DAY) * DAY)
+            .where('attempts', '<=', 0)
+            .execute();
         return gone.length;
       });
       total += deleted;
