@@ -4,6 +4,8 @@
 // dist/bundle/ (it starts in a fraction of the time), unless PASSGATE_UNBUNDLED=1 (CPU profiles,
 // which attribute time by source folder).
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const root = new URL('../', import.meta.url);
 
@@ -14,8 +16,20 @@ function distIsCurrent() {
   } catch {
     return false;
   }
-  const src = new URL('src/', root);
-  return readdirSync(src, { recursive: true }).every((file) => statSync(new URL(file, src)).mtimeMs <= built);
+  return !changedSince(fileURLToPath(new URL('src', root)), built);
+}
+
+/**
+ * Whether a file or folder under `folder` (the folder itself included: a removed or renamed
+ * file changes it) changed after `time`. Walked with plain paths and directory entries, it costs
+ * about a third of statting every file by URL, on every start of every command.
+ */
+function changedSince(folder, time) {
+  if (statSync(folder).mtimeMs > time) return true;
+  return readdirSync(folder, { withFileTypes: true }).some((entry) => {
+    const file = path.join(folder, entry.name);
+    return entry.isDirectory() ? changedSince(file, time) : statSync(file).mtimeMs > time;
+  });
 }
 
 /** Imports `src/<name>.ts` (or `dist/bundle/<name>.js`, or `dist/<name>.js`). */
