@@ -22,7 +22,7 @@ import { createRawEntry, createWebApp } from '../web/app.js';
 import { createCsrfProtection } from '../web/csrf.js';
 import { loadTranslations } from '../web/i18n.js';
 import { createRateLimiter } from '../web/rate-limit.js';
-import { createPageRenderer } from '../web/render.js';
+import { compileTemplates, createPageRenderer } from '../web/render.js';
 import { trustedProxyMatcher } from '../web/security.js';
 import { enginePruneJobs, every, runPruneJobs } from './clean-up.js';
 import { composePolicySimulator } from './compose-simulator.js';
@@ -30,6 +30,9 @@ import type { Core } from './core.js';
 import { DOORS, type NamedDoor, type RunningDoors } from './doors.js';
 import { composeEngine } from './engine.js';
 import { scheduleAdSync } from './sync-schedule.js';
+
+/** The page templates (views/). */
+const VIEWS_DIR = path.join(PACKAGE_ROOT, 'views');
 
 /** The running application: its request handler, its doors and its background work. */
 export interface Services {
@@ -221,6 +224,8 @@ export async function composeServices(
       for (const reload of each((door) => door.reload)) await reload();
     },
     warmUp: async () => {
+      // The pages first (tens of ms), then what the doors deferred.
+      if (config.mode === 'production') compileTemplates(VIEWS_DIR);
       for (const warmUp of each((door) => door.warmUp)) await warmUp();
     },
     stop: async () => {
@@ -243,7 +248,7 @@ async function composeWebKit(core: Core, publicUrl: string): Promise<WebKit> {
   );
   return {
     translations,
-    render: createPageRenderer(path.join(PACKAGE_ROOT, 'views'), translations, config.mode === 'production'),
+    render: createPageRenderer(VIEWS_DIR, translations, config.mode === 'production'),
     secureCookies,
     csrf: (purpose, bind, cookie) => createCsrfProtection(box.derive(purpose), secureCookies, bind, cookie),
   };
