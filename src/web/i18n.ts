@@ -3,7 +3,6 @@ import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import i18next, { type i18n } from 'i18next';
-import Backend from 'i18next-fs-backend';
 import { LanguageDetector } from 'i18next-http-middleware';
 
 /** A BCP 47-looking tag: what a detected value must be before it is compared with anything. */
@@ -39,38 +38,37 @@ export async function loadTranslations(localesDir: string, defaultLanguage: stri
   const namespaces = readdirSync(path.join(localesDir, defaultLanguage))
     .filter((name) => name.endsWith('.json'))
     .map((name) => name.slice(0, -'.json'.length));
-  const instance = i18next.createInstance();
-  await instance
-    .use(Backend)
-    .use(LanguageDetector)
-    .init({
-      initAsync: false,
-      backend: { loadPath: path.join(localesDir, '{{lng}}/{{ns}}.json') },
-      supportedLngs: languages,
-      fallbackLng: defaultLanguage,
-      preload: [defaultLanguage],
-      ns: namespaces,
-      defaultNS: 'common',
-      fallbackNS: 'common',
-      interpolation: { escapeValue: false },
-      returnNull: false,
-      detection: {
-        order: ['querystring', 'cookie', 'header'],
-        lookupQuerystring: 'lang',
-        lookupCookie: LANGUAGE_COOKIE,
-        caches: false,
-        // Browsers set to Norwegian often send "no" or "nn" (Nynorsk): Bokmål is the nearest we have.
-        convertDetectedLanguage: (language: string) => (/^(no|nn)(-|$)/i.test(language) ? 'nb' : language),
-      },
-    });
-  lazyLanguages(instance, languages, (language) => {
+  const readLanguage = (language: string) => {
     for (const namespace of namespaces) {
       const file = path.join(localesDir, language, `${namespace}.json`);
       // A language has a namespace's whole file or none: without it, the default language answers.
       if (existsSync(file))
         instance.addResourceBundle(language, namespace, JSON.parse(readFileSync(file, 'utf8')), true, true);
     }
+  };
+  const instance = i18next.createInstance();
+  await instance.use(LanguageDetector).init({
+    initAsync: false,
+    supportedLngs: languages,
+    fallbackLng: defaultLanguage,
+    ns: namespaces,
+    defaultNS: 'common',
+    fallbackNS: 'common',
+    interpolation: { escapeValue: false },
+    returnNull: false,
+    detection: {
+      order: ['querystring', 'cookie', 'header'],
+      lookupQuerystring: 'lang',
+      lookupCookie: LANGUAGE_COOKIE,
+      caches: false,
+      // Browsers set to Norwegian often send "no" or "nn" (Nynorsk): Bokmål is the nearest we have.
+      convertDetectedLanguage: (language: string) => (/^(no|nn)(-|$)/i.test(language) ? 'nb' : language),
+    },
   });
+  // Read here as every other language is on first use (no loader plug-in: its YAML, JSON5 and
+  // JSONC parsers were 200 KB of start-up code for files that are all plain JSON).
+  readLanguage(defaultLanguage);
+  lazyLanguages(instance, languages, readLanguage);
   const detector = instance.services.languageDetector as unknown as {
     detectors: Record<string, { lookup(req: IncomingMessage, res: object, options: object): unknown }>;
     options: { order: string[]; convertDetectedLanguage: (language: string) => string };
