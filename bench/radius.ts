@@ -55,7 +55,8 @@ interface RadiusServer {
 /**
  * Access-Requests per second over UDP with the same closed-loop load generator against
  * FreeRADIUS (PAP, `users` file) and Passgate (PAP alone; PAP + HOTP code appended inline, a fresh
- * code per request), Passgate on SQLite with one worker unless BENCH_WORKERS says otherwise.
+ * code per request), Passgate on SQLite as deployed: Passgate's default workers (one per CPU, as
+ * FreeRADIUS's thread pool uses every core) unless BENCH_WORKERS says otherwise.
  */
 export const radiusAccessRequests: InProcessScenario = {
   id: 'radius',
@@ -68,6 +69,10 @@ export const radiusAccessRequests: InProcessScenario = {
       const freeradius = await startFreeRadius(path.join(dir, 'freeradius'));
       stops.push(freeradius.stop);
       const passgate = await startPassgate(dir, context);
+      context.log(
+        `${context.backend}/radius: Passgate with ${passgate.workers} worker(s)` +
+          (context.settings.workers ? ' (BENCH_WORKERS)' : " (Passgate's default: one per CPU)"),
+      );
       const stopPassgate = () => passgate.child.stop();
       stops.push(stopPassgate);
       const runs = [
@@ -147,7 +152,10 @@ async function measure(
     context.log(
       `${context.backend}/radius: ${label}: ${measured.opsPerSecond.toFixed(0)} Access-Accepts/s, ` +
         `p50 ${measured.latency.p50} ms, p99 ${measured.latency.p99} ms, ` +
-        `server CPU ${perRequestMs(serverCpuSeconds, measured.ops)} ms/request, ${measured.errors} errors` +
+        `server CPU ${perRequestMs(serverCpuSeconds, measured.ops)} ms/request, ` +
+        `load generator CPU ${perRequestMs(measured.cpuSeconds, measured.ops)} ms/request, ` +
+        `other CPU ${otherCpuPercent(measured, serverCpuSeconds).toFixed(0)} %, ` +
+        `${measured.errors} errors` +
         (measured.example ? ` (${measured.example})` : ''),
     );
     return { label, measured, serverCpuSeconds, window: { from, to } };
@@ -155,6 +163,10 @@ async function measure(
     for (const slot of all) slot.nas.close();
   }
 }
+
+/** CPU of the machine's other processes over the window (neither the server nor the load generator), in % of one CPU. */
+const otherCpuPercent = (measured: Measured, serverCpuSeconds: number) =>
+  Math.max(0, ((measured.machineSeconds - serverCpuSeconds - measured.cpuSeconds) / measured.seconds) * 100);
 
 const perRequestMs = (cpuSeconds: number, ops: number) =>
   ops ? ((cpuSeconds * 1000) / ops).toFixed(3) : '-';
@@ -191,10 +203,7 @@ function result(context: InProcessContext, runs: Run[], passgate: ChildServer): 
     serverCpuPercent: (otp.serverCpuSeconds / seconds) * 100,
     benchCpuPercent: (otp.measured.cpuSeconds / seconds) * 100,
     databaseCpuPercent: 0,
-    otherCpuPercent: Math.max(
-      0,
-      ((otp.measured.machineSeconds - otp.serverCpuSeconds - otp.measured.cpuSeconds) / seconds) * 100,
-    ),
+    otherCpuPercent: otherCpuPercent(otp.measured, otp.serverCpuSeconds),
     serverCpuMsPerOp: otp.measured.ops ? (otp.serverCpuSeconds * 1000) / otp.measured.ops : 0,
     serverRssMb: Math.round(passgate.rssBytes() / 1048576),
     serverRoutes: {},
@@ -204,7 +213,8 @@ function result(context: InProcessContext, runs: Run[], passgate: ChildServer): 
 
 /**
  * Passgate on a SQLite file of its own, RADIUS on a loopback UDP port, one inline-mode client,
- * users `pap-i` (password only) and `otp-i` (with an HOTP token each), one worker by default.
+ * users `pap-i` (password only) and `otp-i` (with an HOTP token each), Passgate's default
+ * workers unless BENCH_WORKERS says otherwise.
  */
 async function startPassgate(dir: string, context: InProcessContext) {
   const port = await freeUdpPort();
@@ -215,7 +225,7 @@ async function startPassgate(dir: string, context: InProcessContext) {
     masterKey: randomBytes(32).toString('base64'),
     mode: context.settings.mode,
     scryptCost: SCRYPT_COST,
-    workers: context.settings.workers ?? 1,
+    ...(context.settings.workers ? { workers: context.settings.workers } : {}),
     extra: { radius: { enabled: true, host: '127.0.0.1', port, watch: false } },
     ...(context.settings.profile ? { profileDir: path.join(REPO_ROOT, 'test-output', 'profiles') } : {}),
   };
@@ -241,6 +251,7 @@ async function startPassgate(dir: string, context: InProcessContext) {
   const child = await startChildServer(options, configFile);
   return {
     child,
+    workers: context.settings.workers ?? os.availableParallelism(),
     address: { host: '127.0.0.1', port },
     cpuSeconds: () => child.cpuSeconds(),
     profileDir: options.profileDir,
