@@ -13,7 +13,7 @@ import {
   recordFirstFactorAttempt,
   recordFirstFactorFailure,
 } from './first-factor-record.js';
-import type { Throttle, ThrottleRule } from './throttle.js';
+import type { Throttle, ThrottleCharge, ThrottleRule } from './throttle.js';
 import { throttleKeys } from './throttle-keys.js';
 
 /** Re-exported for the doors: the context is defined beside the Authentication Policy that reads it. */
@@ -44,7 +44,17 @@ export class FirstFactor {
     private readonly attempts?: AttemptRecorder,
   ) {}
 
-  async authenticate(username: string, password: string, context: AttemptContext): Promise<User> {
+  /**
+   * Checks a password against the directory behind the lockout shield. `charged` is told the
+   * user's counter the attempt was charged to (under the name, or the AD account whatever its
+   * name, with the rule that applied): what a remembered password is later checked against.
+   */
+  async authenticate(
+    username: string,
+    password: string,
+    context: AttemptContext,
+    charged?: (userCounter: ThrottleCharge) => void,
+  ): Promise<User> {
     const name = normalizeUsername(username);
     if (!name || !password) throw EngineErrors.MISSING_CREDENTIALS();
     const addressKey = throttleKeys.address(context.address);
@@ -102,6 +112,7 @@ export class FirstFactor {
       await this.throttle.settle({ cleared: [userKey], refunded: [addressKey] });
       await this.audit.record({ ...auditBase, outcome: 'success', userId: user.id });
       this.onOutcome('success');
+      charged?.({ key: userKey, rule: perUser });
       return user;
     } catch (error) {
       if (DirectoryErrors.is(error, 'DIRECTORY_UNAVAILABLE') || StoreErrors.is(error, 'DB_UNREACHABLE')) {
@@ -111,6 +122,34 @@ export class FirstFactor {
       await this.failed(auditBase, error, context);
       throw error;
     }
+  }
+
+  /**
+   * Accepts the right password of `user` (typed as `username`) without asking the directory, because a cache of good
+   * passwords remembers it (RememberedPasswords): as {@link authenticate} would, audited alike
+   * (marked `remembered`), when the counters show nothing to charge, refund or clear —
+   * `userCounter` (as `authenticate` charged it) has no failure and the address's is under its
+   * limit. False otherwise, with nothing recorded: the caller then runs `authenticate`, which
+   * applies the limits and records what it refuses.
+   */
+  async acceptRemembered(
+    username: string,
+    user: User,
+    userCounter: ThrottleCharge,
+    context: AttemptContext,
+  ): Promise<boolean> {
+    const address = { key: throttleKeys.address(context.address), rule: this.limits.perAddress };
+    if (!(await this.throttle.untouched(userCounter, address))) return false;
+    const name = normalizeUsername(username);
+    const audit = firstFactorAudit(name, context, this.directory.kind, 'password');
+    await this.audit.record({
+      ...audit,
+      outcome: 'success',
+      userId: user.id,
+      details: { ...audit.details, remembered: true },
+    });
+    this.onOutcome('success');
+    return true;
   }
 
   /**

@@ -172,6 +172,23 @@ export class Throttle {
     };
   }
 
+  /**
+   * Whether an attempt that succeeds without being made (a password a cache remembers, no
+   * directory asked) finds the counters as {@link reserve} then {@link settle} would leave them:
+   * neither of the two refuses it, and the user's (which a success clears) holds no failure
+   * inside its window. One read, no write; settlements still waiting for the store say no.
+   */
+  async untouched(user: ThrottleCharge, address: ThrottleCharge): Promise<boolean> {
+    if (this.unsettled.length > 0) return false;
+    const now = this.clock();
+    const counts = await this.repository.getPair(user.key, address.key);
+    const counting = (charge: ThrottleCharge) => {
+      const count = counts.get(charge.key);
+      return count && count.windowStart + charge.rule.windowSeconds * 1000 > now ? count.failures : 0;
+    };
+    return counting(user) === 0 && counting(address) < address.rule.maxFailures;
+  }
+
   /** Records one failure on a counter checked with {@link check}. */
   async fail(key: string, rule: ThrottleRule): Promise<void> {
     await this.repository.increment(key, this.clock(), rule.windowSeconds * 1000, false, rule.maxFailures);

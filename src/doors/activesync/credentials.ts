@@ -7,7 +7,7 @@ import { PassgateError } from '../../errors.js';
 import type { Logger } from '../../observability/logger.js';
 import { normalizeUsername, type User, type UsersRepository } from '../../store/repositories/users.js';
 import type { DoorContext } from '../door.js';
-import { CredentialCache } from './credential-cache.js';
+import { CredentialCache } from '../../engine/credential-cache.js';
 import { OldPasswordNotice } from './old-password-notice.js';
 import { type RequestDevice, requestDevice } from './request-device.js';
 

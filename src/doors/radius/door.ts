@@ -1,5 +1,7 @@
 import path from 'node:path';
 import { Counter } from 'prom-client';
+import { CredentialCache } from '../../engine/credential-cache.js';
+import { RememberedPasswords } from '../../engine/remembered-passwords.js';
 import { PassgateError } from '../../errors.js';
 import { AUTHENTICATION_KIND, type AuthenticationRule } from '../../policy/authentication/rule.js';
 import type { Door, DoorDefinition } from '../door.js';
@@ -69,7 +71,15 @@ export const radiusDoor: DoorDefinition<'radius', RadiusDoor> = {
       }
     };
     const exchange = new RadiusExchange({
-      firstFactor: engine.firstFactor,
+      firstFactor: new RememberedPasswords({
+        firstFactor: engine.firstFactor,
+        users: core.users,
+        cache: new CredentialCache({
+          ttlMs: settings.passwordCacheSeconds * 1000,
+          maxEntries: settings.passwordCacheEntries,
+          clock,
+        }),
+      }),
       vouchedFirstFactor: engine.vouchedFirstFactor,
       policy: engine.policy,
       challenges: engine.challenges,

@@ -2,7 +2,7 @@ import { resultOfCode } from '../../attempts/results.js';
 import type { AttemptRecorder } from '../../attempts/writer.js';
 import type { ChallengeState, Challenges, OpenChallenge } from '../../engine/challenges.js';
 import { MfaErrors } from '../../engine/errors.js';
-import type { FirstFactor } from '../../engine/first-factor.js';
+import type { RememberedPasswords } from '../../engine/remembered-passwords.js';
 import type { SecondFactor } from '../../engine/second-factor.js';
 import type { VouchedFirstFactor } from '../../engine/vouched-first-factor.js';
 import { PassgateError } from '../../errors.js';
@@ -35,7 +35,8 @@ type RadiusContext = LoginContext & { decision: Decision; userName: string };
 
 /** What an exchange needs from the engine. */
 export interface ExchangeDeps {
-  firstFactor: FirstFactor;
+  /** The password check: the first factor behind a cache of good passwords per client. */
+  firstFactor: Pick<RememberedPasswords, 'authenticate'>;
   /** The first factor of a second-factor-only client, which checked the password itself. */
   vouchedFirstFactor: VouchedFirstFactor;
   policy: AuthenticationPolicy;
@@ -109,7 +110,7 @@ export class RadiusExchange {
     const user =
       password === undefined
         ? await vouchedFirstFactor.accept(userName, context)
-        : await firstFactor.authenticate(userName, password, context);
+        : await firstFactor.authenticate(userName, password, client.name, context);
     const language = this.language(client, user);
     const decision = await policy.decide(user, context);
     if (decision.action === 'deny') {

@@ -282,6 +282,31 @@ export class ThrottleRepository {
     );
   }
 
+  /** Several counters in one statement (two keys: a sign-in's user and address), by key; absent ones left out. */
+  async getPair(first: string, second: string): Promise<Map<string, ThrottleState>> {
+    const { rows } = await this.selectPair({ first, second });
+    return new Map(
+      rows.map((row) => [
+        row.key,
+        {
+          failures: Number(row.failures),
+          windowStart: Number(row.window_start),
+          blockedUntil: Number(row.blocked_until),
+        },
+      ]),
+    );
+  }
+
+  private readonly selectPair = preparedQuery(
+    () => this.db,
+    ['first', 'second'],
+    ({ first, second }) =>
+      this.db
+        .selectFrom('throttle')
+        .select(['key', 'failures', 'window_start', 'blocked_until'])
+        .where('key', 'in', [first, second]),
+  );
+
   /**
    * Takes one back (an attempt that turned out to succeed), never below zero; with
    * `maxFailures`, a counter that falls below it refuses nothing any more.
