@@ -34,7 +34,7 @@ async function verifyHotp(
   token: Token,
   response: string,
 ): Promise<boolean> {
-  const secret = await tokens.secretOf(token.id);
+  const secret = await tokens.secretOfListed(token);
   const matched = matchHotp(secret, response, token.counter, window, {
     algorithm: (token.algorithm ?? 'SHA1') as OathAlgorithm,
     digits: (token.digits ?? 6) as OathDigits,

@@ -39,7 +39,7 @@ async function verifyTotp(
   const period = token.period ?? 30;
   const current = timeStep(clock(), period);
   const expected = current + token.drift;
-  const secret = await tokens.secretOf(token.id);
+  const secret = await tokens.secretOfListed(token);
   const matched = matchTotp(secret, response, expected, window, period, {
     algorithm: (token.algorithm ?? 'SHA1') as OathAlgorithm,
     digits: (token.digits ?? 6) as OathDigits,

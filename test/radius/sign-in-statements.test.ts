@@ -20,8 +20,12 @@ const TOTP_SECRET = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ'; // base32 of 12345678901
  * request's path (see onRequestPath).
  */
 const MAX_PAP = 6;
-/** PAP + an inline TOTP code: the code's check (tokens, counter, secret, the step used) and its own audit event on top. */
-const MAX_PAP_TOTP = 12;
+/**
+ * PAP (remembered) + an inline TOTP code: the code's check on top — the tokens (the policy's and
+ * the check's), the user's second-factor counter, the step used (the secret comes with the tokens)
+ * — and its own audit event.
+ */
+const MAX_PAP_TOTP = 10;
 
 describe('statements of one RADIUS sign-in', () => {
   let passgate: TestServer;
@@ -62,6 +66,12 @@ describe('statements of one RADIUS sign-in', () => {
   });
 
   it(`answers PAP with an inline TOTP code with at most ${MAX_PAP_TOTP} statements`, async () => {
+    // The password alone fills the caches (the code is missing: refused, the password remembered).
+    const first = await radclient(
+      { 'User-Name': 'tina', 'User-Password': PASSWORD },
+      { server: `127.0.0.1:${port}`, secret: SECRET },
+    );
+    expect(first.code, first.output).toBe('Access-Reject');
     const statements = await counted('tina', `${PASSWORD},${oathtool(TOTP_SECRET)}`);
     expect(statements.length, statements.join('\n')).toBeLessThanOrEqual(MAX_PAP_TOTP);
   });

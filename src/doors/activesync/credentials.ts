@@ -1,13 +1,13 @@
 import type { NextFunction, Request, Response } from 'express';
 import { Counter } from 'prom-client';
 import { DirectoryErrors } from '../../directory/errors.js';
+import { CredentialCache } from '../../engine/credential-cache.js';
 import { EngineErrors } from '../../engine/errors.js';
 import type { FirstFactor } from '../../engine/first-factor.js';
 import { PassgateError } from '../../errors.js';
 import type { Logger } from '../../observability/logger.js';
 import { normalizeUsername, type User, type UsersRepository } from '../../store/repositories/users.js';
 import type { DoorContext } from '../door.js';
-import { CredentialCache } from '../../engine/credential-cache.js';
 import { OldPasswordNotice } from './old-password-notice.js';
 import { type RequestDevice, requestDevice } from './request-device.js';
 

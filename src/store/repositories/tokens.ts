@@ -132,9 +132,25 @@ export class TokensRepository {
     return row && toToken(row);
   }
 
-  /** Tokens of a user, oldest first. */
+  /** Tokens of a user, oldest first (each with its sealed secret kept aside, see {@link secretOfListed}). */
   async listByUser(userId: string): Promise<Token[]> {
-    return (await this.selectByUser({ userId })).rows.map(toToken);
+    return (await this.selectByUser({ userId })).rows.map((row) => {
+      const token = toToken(row);
+      if (row.secret) this.sealedSecrets.set(token, row.secret);
+      return token;
+    });
+  }
+
+  /**
+   * The sealed secrets of the tokens {@link listByUser} gave (the row has them already), so that
+   * checking a code needs no second read; never part of a Token, gone with the token object.
+   */
+  private readonly sealedSecrets = new WeakMap<Token, string>();
+
+  /** The secret of a token {@link listByUser} gave, unsealed from the row it was listed with (else read). */
+  async secretOfListed(token: Token): Promise<Buffer> {
+    const sealed = this.sealedSecrets.get(token);
+    return sealed ? this.box.open(sealed, secretContext(token.id)) : this.secretOf(token.id);
   }
 
   /** The token with a hardware serial number, if any (assigning an imported token). */
