@@ -3,6 +3,7 @@ import type Provider from 'oidc-provider';
 import type { Interaction, InteractionResults } from 'oidc-provider';
 import type { LoginFlow, LoginFlowSource } from '../../login/flow.js';
 import { ACR_MFA, ACR_PASSWORD, REQUIRE_MFA, requestedStepUp, STEP_UP_CHECK } from './assurance.js';
+import { clientMetadata } from './client-metadata.js';
 import { SSO_RESULT } from './session-binding.js';
 import { isOidcUnavailable } from './unavailable.js';
 
@@ -28,7 +29,7 @@ export function oidcLoginFlows(provider: () => Provider): LoginFlowSource {
       if (details.uid !== uid || !asksToSignIn(details.prompt)) return undefined;
       const clientId = String(details.params.client_id);
       const client = await provider().Client.find(clientId);
-      const metadata = client?.metadata() as Record<string, unknown> | undefined;
+      const metadata = client ? (clientMetadata(client) as Record<string, unknown>) : undefined;
       const stepUp = requestedStepUp(details.params.acr_values, metadata?.[REQUIRE_MFA]);
       const hint = details.params.login_hint;
       // Sent back only by the step-up check: the session proved the password, the policy wants more.

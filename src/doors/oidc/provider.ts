@@ -13,6 +13,7 @@ import type { UsersRepository } from '../../store/repositories/users.js';
 import type { PageRenderer } from '../../web/render.js';
 import type { AdapterFactory } from './adapter.js';
 import { ACR_MFA, ACR_PASSWORD, REQUIRE_MFA, stepUpCheck } from './assurance.js';
+import { clientMetadata } from './client-metadata.js';
 import { cookieSigner } from './cookie-signer.js';
 import {
   LOGOUT_DISCOVERY,
@@ -240,7 +241,7 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
   // URIs name (oidc-provider asks only of its own, here disabled, back-channel feature).
   Object.defineProperty(provider.Client.prototype, 'includeSid', {
     value(this: { metadata(): ClientMetadata }) {
-      return takesLogout(this.metadata());
+      return takesLogout(clientMetadata(this));
     },
   });
   provider.proxy = options.behindProxy;

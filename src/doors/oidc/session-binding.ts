@@ -8,6 +8,7 @@ import type { Logger } from '../../observability/logger.js';
 import { allowLogoutFrames } from '../../web/front-channel.js';
 import type { PageRenderer } from '../../web/render.js';
 import { REQUIRE_MFA, requestedStepUp } from './assurance.js';
+import { clientMetadata } from './client-metadata.js';
 import { inOidcTerms } from './unavailable.js';
 
 /** Where the check leaves what the browser's single sign-on session can do for this request. */
@@ -60,7 +61,7 @@ export function sessionBindingPrompt(
           applicationName: client.clientName ?? client.clientId,
           stepUp: requestedStepUp(
             params?.acr_values,
-            (client.metadata() as Record<string, unknown>)[REQUIRE_MFA],
+            (clientMetadata(client) as Record<string, unknown>)[REQUIRE_MFA],
           ),
         }),
       );
