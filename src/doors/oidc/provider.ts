@@ -24,6 +24,7 @@ import {
 import { pinToPublicUrl } from './public-origin.js';
 import { skipProviderRequestContext } from './request-context.js';
 import { followSessionInProvider, sessionBindingPrompt, ssoOutcome } from './session-binding.js';
+import { EXTERNAL_SIGNING_ACK, providerSigningKeys } from './signing.js';
 import { answerUnavailable, inOidcTerms } from './unavailable.js';
 
 /** Everything the OpenID Connect door is built from. */
@@ -121,7 +122,8 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
   const configuration: Configuration = {
     adapter: options.adapter,
     clients: options.clients,
-    jwks: { keys: options.jwks as NonNullable<Configuration['jwks']>['keys'] },
+    // ID tokens are signed by node:crypto on the request's thread (see signing.ts).
+    jwks: { keys: providerSigningKeys(options.jwks) as NonNullable<Configuration['jwks']>['keys'] },
     cookies: {
       keys: cookieSigner(options.cookieKeys),
       long: { signed: true, httpOnly: true, sameSite: 'lax' },
@@ -164,6 +166,7 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
     },
     features: {
       devInteractions: { enabled: false },
+      externalSigningSupport: { enabled: true, ack: EXTERNAL_SIGNING_ACK },
       clientCredentials: { enabled: true },
       // A client may introspect or revoke only the tokens issued to it; the tokens of a user
       // who may no longer sign in are inactive, as userinfo and refresh already treat them.
