@@ -80,7 +80,7 @@ describe('the keys the OIDC provider signs with', () => {
       expect(JSON.parse(new TextDecoder().decode(payload))).toEqual({ sub: 'paula' });
     }
     // A P-256 signature in JWS form is 64 bytes; DER would be 70 or so and fail to verify.
-    const [header, body, signature] = signWith(keys[0] as ExternalSigningKey, {}).split('.');
+    const [header, , signature] = signWith(keys[0] as ExternalSigningKey, {}).split('.');
     expect(Buffer.from(signature!, 'base64url')).toHaveLength(64);
     const tampered = `${header}.${Buffer.from('{"sub":"mallory"}').toString('base64url')}.${signature}`;
     await expect(compactVerify(tampered, set)).rejects.toThrow();
