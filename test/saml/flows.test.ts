@@ -10,6 +10,7 @@ import { PassgateError } from '../../src/errors.js';
 import { BrowserSessions } from '../../src/login/sessions.js';
 import { createLogger } from '../../src/observability/logger.js';
 import type { User } from '../../src/store/repositories/users.js';
+import { pageSkeletons } from '../../src/web/skeleton.js';
 import { addAdUser, createSamlFixture, decode, type SamlFixture } from './support.js';
 
 const ACS = 'https://www.google.com/a/example.com/acs';
@@ -77,6 +78,7 @@ describe('SAML flows (the LoginFlowSource of the SAML door)', () => {
         publicUrl: 'https://idp.example.com',
       }),
       render,
+      pages: pageSkeletons(render, () => 'en', false),
       clock: fixture.clock,
       logger: createLogger('silent'),
       secureCookies: true,
@@ -180,7 +182,7 @@ describe('SAML flows (the LoginFlowSource of the SAML door)', () => {
     const { uid, cookie } = await started();
     const secret = /^passgate_saml_flow=([\w-]+)/.exec(cookie)![1]!;
     const req = { cookies: { passgate_saml_flow: secret }, ip: '127.0.0.1' } as unknown as express.Request;
-    const sent: string[] = [];
+    const sent: unknown[] = [];
     const res = {
       cookie: () => res,
       clearCookie: () => res,
@@ -188,6 +190,8 @@ describe('SAML flows (the LoginFlowSource of the SAML door)', () => {
       set: () => res,
       type: () => res,
       send: (body: string) => sent.push(body),
+      setHeader: () => res,
+      end: (body: Buffer) => sent.push(body),
     } as unknown as express.Response;
     const flow = (await sso.flows.load(req, res, uid))!;
     const result = {

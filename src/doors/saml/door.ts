@@ -1,3 +1,4 @@
+import { pageSkeletons } from '../../web/skeleton.js';
 import type { Door, DoorDefinition } from '../door.js';
 import { SAML_PRUNE_JOBS, SAML_RATE_LIMITED } from './door-shape.js';
 import { createSamlIdp } from './idp.js';
@@ -46,6 +47,7 @@ export const samlDoor: DoorDefinition<'saml', SamlDoor> = {
       audit: core.audit,
       sessions,
       render: web.render,
+      pages: pageSkeletons(web.render, (req) => web.translations.detect(req), config.mode === 'production'),
       clock,
       logger,
       secureCookies: web.secureCookies,

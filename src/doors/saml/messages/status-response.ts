@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../../../crypto/random-pool.js';
 import type { LoginResponse, ResponseRequestInfo } from '../response/response.js';
 import { pickAcs } from '../service-providers/acs.js';
 import type { ServiceProvider } from '../service-providers/service-provider.js';
@@ -48,7 +48,7 @@ export class StatusResponseBuilder {
   /** The response of `status` to `sp`, signed at the Response with the SP's algorithm. */
   build(sp: ServiceProvider, request: ResponseRequestInfo, status: SamlStatus, now: number): LoginResponse {
     const acs = pickAcs(sp, { url: request.acsUrl });
-    const id = `_${randomBytes(20).toString('hex')}`;
+    const id = `_${randomHex(20)}`;
     const xml = samlify.SamlLib.replaceTagsByValue(TEMPLATE, {
       ID: id,
       IssueInstant: new Date(now).toISOString(),

@@ -1,4 +1,5 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { randomHex } from '../../../crypto/random-pool.js';
 import type { User } from '../../../store/repositories/users.js';
 import { SamlErrors } from '../errors.js';
 import type { RequestedSubject } from '../messages/request-fields.js';
@@ -25,7 +26,7 @@ export class NameIds {
   /** The user's NameID at `sp`; SAML_NAMEID_UNAVAILABLE when the user has none of its sources. */
   of(user: User, sp: ServiceProvider): UserNameId {
     const { format, source } = sp.settings.nameId;
-    if (format === 'transient') return { format, value: `_${randomBytes(20).toString('hex')}` };
+    if (format === 'transient') return { format, value: `_${randomHex(20)}` };
     for (const name of source) {
       const value = name === PAIRWISE_ID ? this.pairwise(user, sp) : firstValues(user, [name])[0];
       if (value !== undefined) return { format, value };

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../../../crypto/random-pool.js';
 import type { User } from '../../../store/repositories/users.js';
 import { pickAcs } from '../service-providers/acs.js';
 import type { ServiceProvider } from '../service-providers/service-provider.js';
@@ -171,5 +171,5 @@ export class ResponseBuilder {
 
 /** A SAML ID: an NCName (starts with a letter or underscore) with 160 random bits. */
 function newId(): string {
-  return `_${randomBytes(20).toString('hex')}`;
+  return `_${randomHex(20)}`;
 }

@@ -14,7 +14,7 @@ import type { NameIds } from '../response/name-id.js';
 import type { ResponseBuilder, ResponseRequestInfo } from '../response/response.js';
 import type { ServiceProvider } from '../service-providers/service-provider.js';
 import type { SpRegistry } from '../service-providers/sp-registry.js';
-import { sendPostPage } from './post-page.js';
+import type { PostPage } from './post-page.js';
 import { answerWithStatus, type StatusAnswer } from './status-answer.js';
 
 /** The door's name for the policy's `doors` condition. */
@@ -80,6 +80,8 @@ export interface SamlFlowsOptions {
   /** Where the SP is recorded as signed in to (NameID, SessionIndex), for single logout. */
   sessions: Pick<Sessions, 'recordApplication'>;
   render: PageRenderer;
+  /** The page that posts a response to the SP. */
+  postPage: PostPage;
   clock: Clock;
 }
 
@@ -249,7 +251,7 @@ export class SamlFlows implements LoginFlowSource {
       },
     });
     await Promise.all([used, responded]);
-    await sendPostPage(this.options.render, req, res, response, sp.settings.displayName);
+    await this.options.postPage(req, res, response, sp.settings.displayName);
   }
 
   /** Whether the user is the Subject the request named; a user without a NameID there is not. */

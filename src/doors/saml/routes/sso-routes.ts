@@ -9,6 +9,7 @@ import { pickAcs } from '../service-providers/acs.js';
 import { bindingRoutes, type RequestRoutesOptions } from './binding-routes.js';
 import { samlErrorPage } from './error-page.js';
 import { SAML_DOOR, type SamlFlowStart, type SamlFlows } from './flows.js';
+import type { PostPage } from './post-page.js';
 import { answerWithStatus } from './status-answer.js';
 
 /** Longest RelayState accepted for IdP-initiated SSO (SPs such as Salesforce send a URL). */
@@ -19,6 +20,8 @@ export interface SsoRoutesOptions extends RequestRoutesOptions {
   requests: AuthnRequestValidator;
   statusResponses: StatusResponseBuilder;
   flows: SamlFlows;
+  /** The page that posts a status response to the SP. */
+  postPage: PostPage;
   /** The browser's single sign-on session: a request it can answer gets no sign-in. */
   sessions: Pick<BrowserSessions, 'reuse' | 'answer'>;
 }

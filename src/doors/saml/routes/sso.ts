@@ -8,9 +8,11 @@ import type { AuditRepository } from '../../../store/repositories/audit.js';
 import type { LoginFlowsRepository } from '../../../store/repositories/login-flows.js';
 import type { UsersRepository } from '../../../store/repositories/users.js';
 import type { PageRenderer } from '../../../web/render.js';
+import type { PageSkeletons } from '../../../web/skeleton.js';
 import type { SamlIdp } from '../idp.js';
 import type { SingleLogout } from '../logout/single-logout.js';
 import { SAML_DOOR, type SamlFlowState, SamlFlows } from './flows.js';
+import { createPostPage } from './post-page.js';
 import { createSloRoutes } from './slo-routes.js';
 import { createSsoRoutes } from './sso-routes.js';
 
@@ -27,6 +29,8 @@ export interface SamlSsoOptions {
   /** The browser's single sign-on session: answers requests it can, records the SPs signed in to. */
   sessions: BrowserSessions;
   render: PageRenderer;
+  /** Pages rendered once and filled per answer (the post page). */
+  pages: PageSkeletons;
   clock: Clock;
   logger: Logger;
   secureCookies: boolean;
@@ -58,6 +62,7 @@ export function createSamlSso(door: SamlIdp, options: SamlSsoOptions): SamlSso {
     clock,
     secureCookies: options.secureCookies,
   });
+  const postPage = createPostPage(options.pages);
   const flows = new SamlFlows({
     registry: door.registry,
     binding,
@@ -68,6 +73,7 @@ export function createSamlSso(door: SamlIdp, options: SamlSsoOptions): SamlSso {
     audit: options.audit,
     sessions: options.sessions.sessions,
     render,
+    postPage,
     clock,
   });
   const router = createSsoRoutes({
@@ -76,6 +82,7 @@ export function createSamlSso(door: SamlIdp, options: SamlSsoOptions): SamlSso {
     requests: door.requests,
     statusResponses: door.statusResponses,
     flows,
+    postPage,
     audit: options.audit,
     render,
     clock,

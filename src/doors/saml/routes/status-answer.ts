@@ -2,17 +2,16 @@ import type { Request, Response } from 'express';
 import type { Clock } from '../../../clock.js';
 import type { AuditRepository } from '../../../store/repositories/audit.js';
 import type { User } from '../../../store/repositories/users.js';
-import type { PageRenderer } from '../../../web/render.js';
 import { SAML_STATUSES, type SamlStatus, type StatusResponseBuilder } from '../messages/status-response.js';
 import type { ResponseRequestInfo } from '../response/response.js';
 import type { ServiceProvider } from '../service-providers/service-provider.js';
-import { sendPostPage } from './post-page.js';
+import type { PostPage } from './post-page.js';
 
 /** What answering an SP without an assertion needs. */
 export interface StatusAnswerDeps {
   statusResponses: StatusResponseBuilder;
   audit: Pick<AuditRepository, 'record'>;
-  render: PageRenderer;
+  postPage: PostPage;
   clock: Clock;
 }
 
@@ -51,5 +50,5 @@ export async function answerWithStatus(
     },
   });
   const response = deps.statusResponses.build(sp, request, answer.status, deps.clock());
-  await sendPostPage(deps.render, req, res, response, sp.settings.displayName);
+  await deps.postPage(req, res, response, sp.settings.displayName);
 }
