@@ -196,10 +196,14 @@ export class Challenges {
     const row = await this.challenges.findOpen(challengeId);
     const user = row && (await this.users.findById(row.user_id));
     if (!row || !user || user.disabled || user.removedAt !== null) throw MfaErrors.MFA_CHALLENGE_EXPIRED();
-    const passcode = await this.passcodes.latestFor(row.id);
+    const offers = JSON.parse(row.methods) as MethodOffer[];
+    // Only a channel the step offers can have sent a passcode (see send): none to look for otherwise.
+    const passcode = offers.some((offer) => offer.source === 'sent')
+      ? await this.passcodes.latestFor(row.id)
+      : undefined;
     const state: ChallengeState = {
       id: row.id,
-      offers: JSON.parse(row.methods) as MethodOffer[],
+      offers,
       context: JSON.parse(row.context) as AttemptContext,
       expiresAt: row.expires_at,
       ...(passcode

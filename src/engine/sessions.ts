@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/load.js';
 import { hashSecret } from '../crypto/secret-hash.js';
-import type { AuditRepository } from '../store/repositories/audit.js';
+import type { AuditEvent, AuditRepository } from '../store/repositories/audit.js';
 import type {
   SessionApplicationInput,
   SessionApplicationRecord,
@@ -12,6 +12,7 @@ import type {
 } from '../store/repositories/sessions.js';
 import type { User } from '../store/repositories/users.js';
 import { timeOrderedId } from '../store/time-ordered-id.js';
+import type { WriteBatch } from '../store/write-batch.js';
 
 /** The assurance of a session proven with the password alone. */
 export const ACR_PASSWORD = 'urn:passgate:acr:password';
@@ -108,7 +109,7 @@ export class Sessions {
 
   constructor(
     private readonly repository: SessionsRepository,
-    private readonly audit: Pick<AuditRepository, 'record'>,
+    private readonly audit: Pick<AuditRepository, 'record' | 'recordIn'>,
     private readonly settings: Config['sessions'],
     private readonly clock: Clock,
     private readonly channels?: LogoutChannels,
@@ -124,8 +125,12 @@ export class Sessions {
     return this.settings.absoluteHours * 3_600_000;
   }
 
-  /** Starts a session; its id for the browser's cookie (`secret`) is given once, never stored. */
-  async start(input: SessionStart): Promise<{ session: Session; secret: string }> {
+  /**
+   * Starts a session; its id for the browser's cookie (`secret`) is given once, never stored.
+   * With a batch, the session and its audit event join it: the session exists once the caller
+   * has committed it (before it gives the browser the cookie).
+   */
+  async start(input: SessionStart, batch?: WriteBatch): Promise<{ session: Session; secret: string }> {
     const now = this.clock();
     const secret = randomBytes(32).toString('base64url');
     const row: SessionRecord = {
@@ -145,15 +150,21 @@ export class Sessions {
       revoked_at: null,
       revoked_reason: null,
     };
-    await this.repository.create(row);
-    await this.audit.record({
+    const event: AuditEvent = {
       type: 'session.start',
       outcome: 'success',
       userId: input.user.id,
       username: input.user.username,
       address: input.address,
       details: { session: row.id, amr: input.amr, acr: row.acr, country: input.country },
-    });
+    };
+    if (batch) {
+      this.repository.createIn(batch, row);
+      this.audit.recordIn(batch, event);
+    } else {
+      await this.repository.create(row);
+      await this.audit.record(event);
+    }
     return { session: toSession(row), secret };
   }
 

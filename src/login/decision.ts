@@ -30,13 +30,13 @@ export async function actOnDecision(
     throw deniedError(decision);
   }
   if (decision.action === 'allow') {
-    await deps.policy.completed(user, context, decision);
     return finishSignIn(deps, req, res, flow, {
       user,
       amr: ['pwd'],
       mfa: false,
       password: !fromSession,
       decision,
+      context,
     });
   }
   await startSecondFactor(deps, req, res, user, {

@@ -1,6 +1,8 @@
 import type { Request, Response } from 'express';
+import type { LoginContext, SecondStep } from '../policy/authentication/authentication-policy.js';
 import type { Decision } from '../policy/authentication/decision.js';
 import type { User } from '../store/repositories/users.js';
+import { WriteBatch } from '../store/write-batch.js';
 import type { LoginFlow } from './flow.js';
 import type { DecisionDeps } from './step.js';
 
@@ -14,22 +16,31 @@ export interface SucceededSignIn {
   decision: Decision;
   /** The second factor's method type, when one was passed. */
   method?: string;
+  /** The login's context, for the policy's record of the success. */
+  context: LoginContext;
+  /** The second step passed, for the policy's record (none: the password alone). */
+  second?: SecondStep;
 }
 
 /**
- * Ends a sign-in that succeeded, the one way every door's flow ends well: the browser's single
- * sign-on session starts (or is proven again), then the door answers its application with the
- * result and the session it belongs to (none for a flow that only verifies the user).
+ * Ends a sign-in that succeeded, the one way every door's flow ends well: the policy records the
+ * success (history, audit event, attempt), the browser's single sign-on session starts (or is
+ * proven again), then the door answers its application with the result and the session it
+ * belongs to (none for a flow that only verifies the user). The policy's writes and the new
+ * session go to the store in one transaction (see WriteBatch), committed before the answer.
  */
 export async function finishSignIn(
-  deps: Pick<DecisionDeps, 'sessions'>,
+  deps: Pick<DecisionDeps, 'sessions' | 'policy'>,
   req: Request,
   res: Response,
   flow: LoginFlow,
   signIn: SucceededSignIn,
 ): Promise<void> {
   const { user, amr, mfa, decision } = signIn;
+  const batch = new WriteBatch();
+  await deps.policy.completed(user, signIn.context, decision, signIn.second, batch);
   if (flow.startsSession === false) {
+    await batch.commit();
     return flow.finish(req, res, {
       userId: user.id,
       amr,
@@ -38,13 +49,12 @@ export async function finishSignIn(
       ...(signIn.method ? { method: signIn.method } : {}),
     });
   }
-  const session = await deps.sessions.establish(req, res, {
-    user,
-    amr,
-    mfa,
-    password: signIn.password,
-    country: decision.facts.country,
-  });
+  const session = await deps.sessions.establish(
+    req,
+    res,
+    { user, amr, mfa, password: signIn.password, country: decision.facts.country },
+    batch,
+  );
   await flow.finish(req, res, {
     userId: user.id,
     amr,

@@ -146,11 +146,6 @@ export function addSecondFactorRoutes(router: Router, deps: SecondFactorDeps, fo
       const result = await challenges.verify(challenge, code, chosen?.tokenId);
       res.clearCookie(CHALLENGE_COOKIE, { path: cookiePath(req) });
       const flow = state.context as FlowContext;
-      await deps.policy.completed(result.user, flow, flow.decision, {
-        offered: state.offers.map((o) => o.type),
-        method: result.method,
-        ...(loginFlow.startsSession === false ? { verificationOnly: true } : {}),
-      });
       await finishSignIn(deps, req, res, loginFlow, {
         user: result.user,
         amr: [...new Set(['pwd', ...result.amr, 'mfa'])],
@@ -158,6 +153,12 @@ export function addSecondFactorRoutes(router: Router, deps: SecondFactorDeps, fo
         password: flow.fromSession !== true,
         decision: flow.decision,
         method: result.method,
+        context: flow,
+        second: {
+          offered: state.offers.map((o) => o.type),
+          method: result.method,
+          ...(loginFlow.startsSession === false ? { verificationOnly: true } : {}),
+        },
       });
     } catch (error) {
       if (MfaErrors.is(error, 'MFA_CHALLENGE_EXPIRED')) return expired(req, res, error);

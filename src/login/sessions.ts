@@ -3,6 +3,7 @@ import type { Session, Sessions } from '../engine/sessions.js';
 import type { ReuseOutcome, ReuseRequest, SingleSignOn } from '../engine/single-sign-on.js';
 import type { LoginContext } from '../policy/authentication/authentication-policy.js';
 import type { User } from '../store/repositories/users.js';
+import type { WriteBatch } from '../store/write-batch.js';
 import { clientAddress, deviceId, knownDeviceId } from './browser.js';
 import type { FlowResult } from './flow.js';
 
@@ -100,23 +101,31 @@ export class BrowserSessions {
   /**
    * After a sign-in of the hosted login: the browser's session of the same user is proven again
    * (a step-up, a fresh password); otherwise a new session starts (another user's is ended) and
-   * the browser gets its cookie.
+   * the browser gets its cookie. A batch of the sign-in's writes is committed here, with the new
+   * session in it, before the browser gets the cookie.
    */
-  async establish(req: Request, res: Response, signIn: CompletedSignIn): Promise<Session> {
+  async establish(
+    req: Request,
+    res: Response,
+    signIn: CompletedSignIn,
+    batch?: WriteBatch,
+  ): Promise<Session> {
     const address = clientAddress(req);
     const current = await this.current(req);
     if (current?.userId === signIn.user.id) {
       // Every proof rotates the browser's id: the one it had before no longer works.
       const proven = await this.sessions.prove(current, { ...signIn, address });
+      await batch?.commit();
       this.give(req, res, proven.secret);
       return proven.session;
     }
     if (current) await this.sessions.revoke(current, { reason: 'replaced', address });
-    const { session, secret } = await this.sessions.start({
-      ...signIn,
-      address,
-      device: deviceId(req, res, this.secureCookies),
-    });
+    const { session, secret } = await this.sessions.start(
+      { ...signIn, address, device: deviceId(req, res, this.secureCookies) },
+      batch,
+    );
+    // The session is stored before the browser is given its id.
+    await batch?.commit();
     this.give(req, res, secret);
     return session;
   }

@@ -1,6 +1,6 @@
-import type { Kysely } from 'kysely';
+import type { CompiledQuery, Kysely } from 'kysely';
 import { StoreErrors } from './errors.js';
-import { preparedQuery } from './prepared-query.js';
+import { type PreparedQuery, preparedQuery } from './prepared-query.js';
 import type { Tables } from './tables.js';
 
 /** Rows one statement inserts at most (well under SQLite's and PostgreSQL's parameter limits). */
@@ -21,7 +21,7 @@ export class GroupedInsert<Table extends keyof Tables & string, Row extends obje
   private waiting: Array<Waiting<Row>> = [];
   private scheduled = false;
   /** The statement for each number of rows, built once (see preparedQuery). */
-  private readonly statements = new Map<number, (args: Record<string, unknown>) => Promise<unknown>>();
+  private readonly statements = new Map<number, PreparedQuery<string, unknown>>();
 
   constructor(
     private readonly db: () => Kysely<Tables>,
@@ -59,17 +59,35 @@ export class GroupedInsert<Table extends keyof Tables & string, Row extends obje
     }
   }
 
-  private run(rows: Row[]): Promise<unknown> {
-    let statement = this.statements.get(rows.length);
-    if (!statement) {
-      statement = this.prepare(rows.length);
-      this.statements.set(rows.length, statement);
+  /** The statements that insert `rows` (one per MAX_ROWS), without running them (see WriteBatch). */
+  queries(rows: readonly Row[]): CompiledQuery[] {
+    const queries: CompiledQuery[] = [];
+    for (let from = 0; from < rows.length; from += MAX_ROWS) {
+      const slice = rows.slice(from, from + MAX_ROWS);
+      queries.push(this.statementFor(slice.length).query(this.argumentsOf(slice)));
     }
+    return queries;
+  }
+
+  private run(rows: Row[]): Promise<unknown> {
+    return this.statementFor(rows.length)(this.argumentsOf(rows));
+  }
+
+  private statementFor(count: number): PreparedQuery<string, unknown> {
+    let statement = this.statements.get(count);
+    if (!statement) {
+      statement = this.prepare(count);
+      this.statements.set(count, statement);
+    }
+    return statement;
+  }
+
+  private argumentsOf(rows: readonly Row[]): Record<string, unknown> {
     const args: Record<string, unknown> = {};
     rows.forEach((row, i) => {
       for (const column of this.columns) args[`${column}${i}`] = (row as Record<string, unknown>)[column];
     });
-    return statement(args);
+    return args;
   }
 
   private prepare(count: number) {

@@ -18,7 +18,7 @@ export function preparedQuery<DB, Name extends string, Row>(
   database: Kysely<DB> | (() => Kysely<DB>),
   names: readonly Name[],
   build: (args: Record<Name, never>) => Compilable<Row>,
-): (args: Record<Name, unknown>) => Promise<QueryResult<Row>> {
+): PreparedQuery<Name, Row> {
   let compiled: { query: CompiledQuery<Row>; slots: Slot[] } | undefined;
   const compile = () => {
     const markers = Object.fromEntries(names.map((name) => [name, marker(name)])) as Record<Name, never>;
@@ -35,11 +35,22 @@ export function preparedQuery<DB, Name extends string, Row>(
     return { query, slots };
   };
   const db = () => (typeof database === 'function' ? database() : database);
-  return (args) => {
+  const query = (args: Record<Name, unknown>) => {
     compiled ??= compile();
     const parameters = compiled.slots.map((slot) =>
       'argument' in slot ? args[slot.argument as Name] : slot.fixed,
     );
-    return db().executeQuery(CompiledQuery.raw(compiled.query.sql, parameters) as CompiledQuery<Row>);
+    return CompiledQuery.raw(compiled.query.sql, parameters) as CompiledQuery<Row>;
   };
+  return Object.assign((args: Record<Name, unknown>) => db().executeQuery(query(args)), { query });
 }
+
+/**
+ * A prepared query: called, it runs with the arguments; `query` gives the statement with the
+ * arguments bound without running it (for a write batch to run with others, see write-batch.ts).
+ */
+export type PreparedQuery<Name extends string, Row> = ((
+  args: Record<Name, unknown>,
+) => Promise<QueryResult<Row>>) & {
+  query(args: Record<Name, unknown>): CompiledQuery<Row>;
+};

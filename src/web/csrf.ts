@@ -36,8 +36,10 @@ export function createCsrfProtection(
   const name = cookie.name ?? 'passgate.csrf';
   // `__Host-` requires Path=/; a per-flow path keeps the `__Secure-` guarantee.
   const prefix = cookie.path ? '__Secure-' : '__Host-';
+  // Encoded once: every form and every post asks for them.
+  const encodedSecrets = secrets.map((s) => s.toString('base64'));
   const { generateCsrfToken, doubleCsrfProtection } = doubleCsrf({
-    getSecret: () => secrets.map((s) => s.toString('base64')),
+    getSecret: () => encodedSecrets,
     getSessionIdentifier: sessionIdentifier,
     cookieName: secureCookies ? `${prefix}${name}` : name,
     cookieOptions: { sameSite: 'lax', secure: secureCookies, path: '/', httpOnly: true },

@@ -130,7 +130,12 @@ function memoKey(key: string, rest: unknown[]): string | null {
   return JSON.stringify([key, entries]);
 }
 
+/** A path the URL parser would give back unchanged: no query, no dot segment, no host (`//`). */
+const PLAIN_PATH = /^\/(?!\/)[\w/-]*$/;
+
 function switchBase(url: string): string {
+  // The login pages' paths (`/login/<uid>`) need no parsing: the same result, cheaper.
+  if (PLAIN_PATH.test(url)) return `${url}?lang=`;
   const parsed = new URL(url, 'http://x');
   parsed.searchParams.delete('lang');
   parsed.searchParams.set('lang', '');

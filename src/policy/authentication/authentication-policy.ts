@@ -4,9 +4,10 @@ import type { Clock } from '../../clock.js';
 import type { Config } from '../../config/load.js';
 import { continentOf } from '../../geo/countries.js';
 import type { CountryLookup } from '../../geo/country-lookup.js';
-import type { AuditRepository } from '../../store/repositories/audit.js';
+import type { AuditEvent, AuditRepository } from '../../store/repositories/audit.js';
 import type { PoliciesRepository } from '../../store/repositories/policies.js';
 import type { User } from '../../store/repositories/users.js';
+import type { WriteBatch } from '../../store/write-batch.js';
 import type { AttemptContext } from './attempt.js';
 import type { LearnedTrust } from './context/learned-trust.js';
 import type { LoginHistory } from './context/login-history.js';
@@ -196,9 +197,16 @@ export class AuthenticationPolicy {
    * After a login succeeded: remembers its country and device, learns the network when a second
    * factor the policy itself required was passed (nothing is learned where MFA is skipped
    * anyway, nor from a step-up an application asked for), and records the audit event and the
-   * sign-in attempt.
+   * sign-in attempt. With a batch, the history and the audit event join it (stored when the
+   * caller commits it, before it answers).
    */
-  async completed(user: User, context: LoginContext, decision: Decision, second?: SecondStep): Promise<void> {
+  async completed(
+    user: User,
+    context: LoginContext,
+    decision: Decision,
+    second?: SecondStep,
+    batch?: WriteBatch,
+  ): Promise<void> {
     const { trust, history, audit } = this.deps;
     if (!second?.verificationOnly)
       this.deps.attempts?.record({
@@ -208,10 +216,16 @@ export class AuthenticationPolicy {
         decision,
         method: second?.method ?? 'password',
       });
-    await history.record(user.id, decision.facts.country, context.device ?? null);
+    await history.record(
+      user.id,
+      decision.facts.country,
+      context.device ?? null,
+      batch ? { batch, newDevice: decision.facts.newDevice } : undefined,
+    );
     const learn = decision.action === 'mfa' && !decision.stepUp && second?.method !== undefined;
+    // Learning reads and writes under its own lock: never batched.
     const learned = learn ? await trust.recordMfaSuccess(user.id, context.address) : undefined;
-    await audit.record({
+    const event: AuditEvent = {
       type: 'login',
       outcome: 'success',
       userId: user.id,
@@ -224,7 +238,9 @@ export class AuthenticationPolicy {
         method: second?.method ?? null,
         ...(learned?.newlyTrusted ? { learnedNetwork: learned.network } : {}),
       },
-    });
+    };
+    if (batch) audit.recordIn(batch, event);
+    else await audit.record(event);
   }
 
   /** Records a login the policy denied. */

@@ -3,6 +3,7 @@ import type { Clock } from '../../clock.js';
 import { GroupedInsert } from '../grouped-insert.js';
 import type { AuditEventRow, Tables } from '../tables.js';
 import { timeOrderedId } from '../time-ordered-id.js';
+import type { WriteBatch } from '../write-batch.js';
 
 /** One audit event as recorded. Never carries a password, passcode, token or secret. */
 export interface AuditEvent {
@@ -71,8 +72,17 @@ export class AuditRepository {
 
   /** Stores one event; resolves once it is stored. */
   async record(event: AuditEvent): Promise<void> {
+    await this.inserts.insert(this.rowOf(event));
+  }
+
+  /** Adds one event to a batch of writes: stored when the batch is committed, with its other events. */
+  recordIn(batch: WriteBatch, event: AuditEvent): void {
+    batch.addRow(this.db, this.inserts, this.rowOf(event));
+  }
+
+  private rowOf(event: AuditEvent): AuditEventRow {
     const at = this.clock();
-    await this.inserts.insert({
+    return {
       id: timeOrderedId(at),
       at,
       type: event.type,
@@ -82,7 +92,7 @@ export class AuditRepository {
       user_id: event.userId ?? null,
       address: event.address ?? null,
       details: JSON.stringify(event.details ?? {}),
-    });
+    };
   }
 
   /** Most recent events first, optionally of one type and of one user. */

@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import { preparedQuery } from '../prepared-query.js';
 import type { Tables } from '../tables.js';
+import type { WriteBatch } from '../write-batch.js';
 
 /** What a login-history entry records: the country of a login or the device it came from. */
 export type LoginHistoryKind = 'country' | 'device';
@@ -46,6 +47,26 @@ export class LoginHistoryRepository {
         .returning('first_seen_at'),
   );
 
+  private readonly deleteBeyond = preparedQuery(
+    () => this.db,
+    ['userId', 'kind', 'keep'],
+    ({ userId, kind, keep }) =>
+      this.db
+        .deleteFrom('login_history')
+        .where('user_id', '=', userId)
+        .where('kind', '=', kind)
+        .where('value', 'not in', (eb) =>
+          eb
+            .selectFrom('login_history')
+            .select('value')
+            .where('user_id', '=', userId)
+            .where('kind', '=', kind)
+            .orderBy('last_seen_at', 'desc')
+            .orderBy('value')
+            .limit(keep),
+        ),
+  );
+
   /** Which of the given values of one kind the user has been seen with. */
   async seen(userId: string, kind: LoginHistoryKind, values: string[]): Promise<Set<string>> {
     if (values.length === 0) return new Set();
@@ -74,21 +95,24 @@ export class LoginHistoryRepository {
 
   /** Forgets all but the `keep` most recently seen entries of one kind of a user. */
   async trim(userId: string, kind: LoginHistoryKind, keep: number): Promise<void> {
-    await this.db
-      .deleteFrom('login_history')
-      .where('user_id', '=', userId)
-      .where('kind', '=', kind)
-      .where('value', 'not in', (eb) =>
-        eb
-          .selectFrom('login_history')
-          .select('value')
-          .where('user_id', '=', userId)
-          .where('kind', '=', kind)
-          .orderBy('last_seen_at', 'desc')
-          .orderBy('value')
-          .limit(keep),
-      )
-      .execute();
+    await this.deleteBeyond({ userId, kind, keep });
+  }
+
+  /**
+   * Adds to a batch of writes a sighting at `now` and, when `trimTo` is given (the entry is new,
+   * as the sign-in's facts said), the forgetting of all but that many entries of the kind.
+   */
+  touchIn(
+    batch: WriteBatch,
+    sighting: { userId: string; kind: LoginHistoryKind; value: string; now: number },
+    trimTo?: number,
+  ): void {
+    batch.add(this.db, this.upsertSighting.query(sighting));
+    if (trimTo !== undefined)
+      batch.add(
+        this.db,
+        this.deleteBeyond.query({ userId: sighting.userId, kind: sighting.kind, keep: trimTo }),
+      );
   }
 
   /** Every entry of a user, most recently seen first. */

@@ -1,6 +1,7 @@
 import type { ExpressionBuilder, Kysely, Selectable } from 'kysely';
 import { preparedQuery } from '../prepared-query.js';
 import type { SessionApplicationRow, SessionRow, Tables } from '../tables.js';
+import type { WriteBatch } from '../write-batch.js';
 
 /** A single sign-on session as stored. */
 export type SessionRecord = Selectable<SessionRow>;
@@ -10,6 +11,25 @@ export type SessionApplicationRecord = Selectable<SessionApplicationRow>;
 
 /** What the application of a session records about itself (times are the repository's). */
 export type SessionApplicationInput = Omit<SessionApplicationRecord, 'first_at' | 'last_at'>;
+
+/** Every column of a session's row (a record, so that a column added to the table must be named here). */
+const SESSION_COLUMNS = Object.keys({
+  id: true,
+  secret_hash: true,
+  user_id: true,
+  auth_time: true,
+  amr: true,
+  acr: true,
+  mfa_at: true,
+  address: true,
+  country: true,
+  device: true,
+  created_at: true,
+  last_seen_at: true,
+  expires_at: true,
+  revoked_at: true,
+  revoked_reason: true,
+} satisfies Record<keyof SessionRecord, true>) as Array<keyof SessionRecord>;
 
 /** How long a session lives, from the configuration. */
 export interface SessionLifetimes {
@@ -69,9 +89,21 @@ export class SessionsRepository {
         ),
   );
 
+  /** Every sign-in starts a session: built once (see preparedQuery). */
+  private readonly insertSession = preparedQuery(
+    () => this.db,
+    SESSION_COLUMNS,
+    (row) => this.db.insertInto('sessions').values(row),
+  );
+
   /** Stores a new session. */
   async create(row: SessionRecord): Promise<void> {
-    await this.db.insertInto('sessions').values(row).execute();
+    await this.insertSession(row);
+  }
+
+  /** Adds a new session to a batch of writes (stored when the batch is committed). */
+  createIn(batch: WriteBatch, row: SessionRecord): void {
+    batch.add(this.db, this.insertSession.query(row));
   }
 
   /** The live session whose cookie hashes to `secretHash`, or undefined. One indexed read. */

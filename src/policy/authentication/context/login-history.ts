@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../../../clock.js';
 import type { LoginHistoryRepository } from '../../../store/repositories/login-history.js';
+import type { WriteBatch } from '../../../store/write-batch.js';
 
 /** Devices remembered per user by default; the least recently seen beyond it are forgotten. */
 export const DEFAULT_MAX_DEVICES = 50;
@@ -35,9 +36,31 @@ export class LoginHistory {
     return { newCountry: countries?.size === 0, newDevice: devices?.size === 0 };
   }
 
-  /** Remembers the country and device of a successful login (unknown ones are skipped). */
-  async record(userId: string, country: string | null, deviceId: string | null): Promise<void> {
+  /**
+   * Remembers the country and device of a successful login (unknown ones are skipped). With a
+   * batch, the writes join it (stored when it is committed) and `newDevice` (the login's facts,
+   * read before) says whether the device is new, as the write's answer does without one.
+   */
+  async record(
+    userId: string,
+    country: string | null,
+    deviceId: string | null,
+    batched?: { batch: WriteBatch; newDevice: boolean },
+  ): Promise<void> {
     const now = this.clock();
+    if (batched) {
+      const { batch, newDevice } = batched;
+      if (country)
+        this.repository.touchIn(batch, { userId, kind: 'country', value: normalizeCountry(country), now });
+      if (deviceId)
+        this.repository.touchIn(
+          batch,
+          { userId, kind: 'device', value: deviceKey(deviceId), now },
+          // Only a device seen for the first time can take the user over the limit.
+          newDevice ? this.maxDevices : undefined,
+        );
+      return;
+    }
     if (country) await this.repository.touch(userId, 'country', normalizeCountry(country), now);
     // Only a device seen for the first time can take the user over the limit.
     if (deviceId && (await this.repository.touch(userId, 'device', deviceKey(deviceId), now)))

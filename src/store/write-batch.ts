@@ -1,0 +1,63 @@
+import type { CompiledQuery, Kysely } from 'kysely';
+import type { Tables } from './tables.js';
+
+/** What builds the statements inserting rows of an append-only table (a GroupedInsert). */
+export interface RowInserts<Row> {
+  queries(rows: readonly Row[]): CompiledQuery[];
+}
+
+/** Rows for one append-only table, inserted by one statement when the batch is committed. */
+type BatchedRows = { insert: RowInserts<object>; rows: object[] };
+
+/**
+ * The writes of one operation (a sign-in's history, audit events and session), gathered and then
+ * committed together in one transaction: one commit instead of one per statement (a commit is
+ * what an SQLite or PostgreSQL write costs most), and the rows of each append-only table (the
+ * audit log) in one statement. Nothing is stored before `commit` resolves, and either every
+ * write is stored or none: an operation commits before it answers. Only writes whose results
+ * the operation does not need are batched; its reads still go to the store when it makes them.
+ */
+export class WriteBatch {
+  private db: Kysely<Tables> | undefined;
+  private readonly queries: CompiledQuery[] = [];
+  private readonly tables = new Map<RowInserts<object>, BatchedRows>();
+  private committed = false;
+
+  /** Adds a statement (of the repository whose database is `db`). */
+  add(db: Kysely<Tables>, query: CompiledQuery): void {
+    this.use(db);
+    this.queries.push(query);
+  }
+
+  /** Adds a row of an append-only table: the rows of each table go in by one statement. */
+  addRow<Row extends object>(db: Kysely<Tables>, insert: RowInserts<Row>, row: Row): void {
+    this.use(db);
+    const key = insert as RowInserts<object>;
+    const batched = this.tables.get(key) ?? { insert: key, rows: [] };
+    batched.rows.push(row);
+    this.tables.set(key, batched);
+  }
+
+  /** Stores every write added, in one transaction (one statement alone needs none). */
+  async commit(): Promise<void> {
+    if (this.committed) throw new Error('a write batch is committed once');
+    this.committed = true;
+    const db = this.db;
+    if (!db) return;
+    const queries = [...this.queries];
+    for (const { insert, rows } of this.tables.values()) queries.push(...insert.queries(rows));
+    if (queries.length === 1) {
+      await db.executeQuery(queries[0]!);
+      return;
+    }
+    await db.transaction().execute(async (trx) => {
+      for (const query of queries) await trx.executeQuery(query);
+    });
+  }
+
+  private use(db: Kysely<Tables>): void {
+    if (this.committed) throw new Error('a write batch takes no write after its commit');
+    if (this.db && this.db !== db) throw new Error('a write batch writes to one database');
+    this.db = db;
+  }
+}
