@@ -46,8 +46,16 @@ export class MessageDocument {
   }
 }
 
-/** A libxml2 element behind the {@link MessageElement} view. */
+/**
+ * A libxml2 element behind the {@link MessageElement} view. Every name, value and child crosses
+ * from WebAssembly memory into a JavaScript string or object, so each is crossed once: the
+ * attributes without a namespace are read together on the first `getAttribute`, the element
+ * children (with their names) on the first `children` or `child`, and kept while the document lives.
+ */
 class LibxmlElement implements MessageElement {
+  private attributes: Map<string, string> | undefined;
+  private elements: Array<{ name: string; namespace: string; element: LibxmlElement }> | undefined;
+
   constructor(
     private readonly libxml2: Libxml2,
     private readonly element: XmlElement,
@@ -62,7 +70,12 @@ class LibxmlElement implements MessageElement {
   }
 
   getAttribute(name: string): string | null {
-    return this.element.attr(name)?.value ?? null;
+    if (!this.attributes) {
+      this.attributes = new Map();
+      for (const attribute of this.element.attrs)
+        if (attribute.namespaceUri === '') this.attributes.set(attribute.name, attribute.value);
+    }
+    return this.attributes.get(name) ?? null;
   }
 
   get textContent(): string {
@@ -70,12 +83,10 @@ class LibxmlElement implements MessageElement {
   }
 
   children(name: string, namespace: string): MessageElement[] {
+    this.elements ??= this.elementChildren();
     const found: MessageElement[] = [];
-    for (let node = this.element.firstChild; node; node = node.next) {
-      if (!(node instanceof this.libxml2.XmlElement)) continue;
-      if (node.name === name && node.namespaceUri === namespace)
-        found.push(new LibxmlElement(this.libxml2, node));
-    }
+    for (const child of this.elements)
+      if (child.name === name && child.namespace === namespace) found.push(child.element);
     return found;
   }
 
@@ -85,15 +96,27 @@ class LibxmlElement implements MessageElement {
 
   descendants(name: string, namespace: string): MessageElement[] {
     const found: MessageElement[] = [];
-    const walk = (parent: XmlElement) => {
-      for (let node = parent.firstChild; node; node = node.next) {
-        if (!(node instanceof this.libxml2.XmlElement)) continue;
-        if (node.name === name && node.namespaceUri === namespace)
-          found.push(new LibxmlElement(this.libxml2, node));
-        walk(node);
+    const walk = (parent: LibxmlElement) => {
+      parent.elements ??= parent.elementChildren();
+      for (const child of parent.elements) {
+        if (child.name === name && child.namespace === namespace) found.push(child.element);
+        walk(child.element);
       }
     };
-    walk(this.element);
+    walk(this);
     return found;
+  }
+
+  private elementChildren(): Array<{ name: string; namespace: string; element: LibxmlElement }> {
+    const elements = [];
+    for (let node = this.element.firstChild; node; node = node.next) {
+      if (!(node instanceof this.libxml2.XmlElement)) continue;
+      elements.push({
+        name: node.name,
+        namespace: node.namespaceUri,
+        element: new LibxmlElement(this.libxml2, node),
+      });
+    }
+    return elements;
   }
 }
