@@ -24,7 +24,7 @@ export interface Door {
   routers?: Router[];
   /** Its unauthenticated entry points (where a sign-in starts ...), limited per address before any work. */
   rateLimited?: RateLimitedRoutes[];
-  /** Request paths answered by a handler of the door's own after every router (oidc-provider's). */
+  /** Request paths answered by a handler of the door's own, before every router (oidc-provider's): no router may answer them. */
   ownedPaths?: OwnedPaths;
   /**
    * Machine-to-machine endpoints answered before the sites' middleware (no cookies, language,

@@ -132,7 +132,7 @@ export async function composeServices(
     isTrustedProxy: trustedProxyMatcher(config.server.trustedProxies),
     ownedPaths: each((door) => door.ownedPaths),
     logger,
-    routers: [
+    guards: [
       createRateLimiter(
         config.rateLimit,
         [...each((door) => door.rateLimited).flat(), LOGIN_RATE_LIMITED, RECEIPTS_RATE_LIMITED],
@@ -142,6 +142,8 @@ export async function composeServices(
           remembered: (entry, addresses) => metrics.rateLimitAddresses.set({ entry }, addresses),
         },
       ).router,
+    ],
+    routers: [
       createReceiptsRouter(engine.dispatcher),
       ...each((door) => door.routers).flat(),
       createLoginRoutes({

@@ -56,8 +56,14 @@ export interface WebAppOptions {
   render: PageRenderer;
   /** Whether the public URL is https: cookies are Secure and browsers are told to stay on https. */
   secureCookies: boolean;
-  /** Paths that handlers of their own answer after every router (a door knows its own, the shell none). */
+  /**
+   * Paths that handlers of their own answer (a door knows its own, the shell none), after the
+   * guards and before the sites' routers, which never answer them: an OIDC request does not walk
+   * every site's routes first.
+   */
   ownedPaths: OwnedPaths[];
+  /** Routers every request passes before the owned paths and the routers (the per-address rate limits). */
+  guards: express.Router[];
   /** Folder served under /assets (style sheets, scripts of the pages). */
   assetsDir: string;
   /** Whether a peer address is a trusted reverse proxy (for req.ip and req.protocol). */
@@ -69,7 +75,7 @@ export interface WebAppOptions {
 
 /**
  * The express application behind the readiness shell: security headers on everything, language
- * detection on pages, the sites' routers, handlers of owned paths (oidc-provider), and one error page.
+ * detection on pages, the per-address rate limits, handlers of owned paths (oidc-provider), the sites' routers, and one error page.
  */
 export function createWebApp(options: WebAppOptions): Express {
   const { render, logger } = options;
@@ -84,9 +90,10 @@ export function createWebApp(options: WebAppOptions): Express {
   app.use(doNotStore());
   app.use(refuseMalformedHost());
   app.use(rememberLanguage(options.translations, options.secureCookies));
-  for (const router of options.routers) app.use(router);
+  for (const guard of options.guards) app.use(guard);
   for (const owned of options.ownedPaths)
     app.use((req, res, next) => (owned.owns(req.path) ? owned.handle(req, res) : next()));
+  for (const router of options.routers) app.use(router);
 
   app.use(async (req: Request, res: Response) => {
     res
