@@ -1,6 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomFillSync } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
-import radius from 'radius';
 
 /** How long the load generator waits for an answer before it counts the request as failed. */
 const TIMEOUT_MS = 3000;
@@ -8,7 +7,7 @@ const TIMEOUT_MS = 3000;
 /**
  * One RADIUS NAS of the load generator: a UDP socket with one Access-Request outstanding at a
  * time (a closed loop). Requests carry Message-Authenticator (RFC 3579: HMAC-MD5 under the secret
- * over the packet with that attribute zeroed, coded by the `radius` package), which Passgate
+ * over the packet with that attribute zeroed), which Passgate
  * requires against BLAST-RADIUS; answers are checked (Response Authenticator, RFC 2865) and must be Access-Accept.
  */
 export class RadiusNas {
@@ -27,19 +26,7 @@ export class RadiusNas {
   /** Sends a PAP Access-Request and resolves on Access-Accept; a reject or a timeout throws. */
   accessRequest(userName: string, password: string): Promise<void> {
     this.identifier = (this.identifier + 1) & 255;
-    const packet = radius.encode({
-      code: 'Access-Request',
-      secret: this.secret,
-      identifier: this.identifier,
-      authenticator: randomBytes(16),
-      attributes: [
-        ['User-Name', userName],
-        ['User-Password', password],
-        ['NAS-IP-Address', '127.0.0.1'],
-        ['NAS-Port', 1],
-      ],
-      add_message_authenticator: true,
-    });
+    const packet = accessRequest(this.identifier, userName, password, this.secret);
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => settle(new Error('timeout')), TIMEOUT_MS);
       const settle = (error?: Error) => {
@@ -73,6 +60,63 @@ export class RadiusNas {
     else if (message[0] === 2) pending.settle();
     else pending.settle(new Error(message[0] === 3 ? 'Access-Reject' : `RADIUS code ${message[0]}`));
   }
+}
+
+/** Random bytes drawn at once for 256 Request Authenticators (one system call instead of 256). */
+const randomPool = Buffer.alloc(4096);
+let randomUsed = randomPool.length;
+
+function requestAuthenticator(): Buffer {
+  if (randomUsed + 16 > randomPool.length) {
+    randomFillSync(randomPool);
+    randomUsed = 0;
+  }
+  randomUsed += 16;
+  return randomPool.subarray(randomUsed - 16, randomUsed);
+}
+
+const ATTRIBUTE = { userName: 1, userPassword: 2, nasIpAddress: 4, nasPort: 5, messageAuthenticator: 80 };
+
+/**
+ * An Access-Request coded straight into bytes (RFC 2865 §3, §5.2; RFC 3579 §3.2): User-Name, the
+ * hidden User-Password, NAS-IP-Address 127.0.0.1, NAS-Port 1 and the Message-Authenticator. Coded
+ * by hand so that the load generator costs less CPU than the servers it measures (the `radius`
+ * package took more per request than FreeRADIUS itself); test/bench/radius.test.ts checks that
+ * Passgate accepts what it sends.
+ */
+function accessRequest(identifier: number, userName: string, password: string, secret: string): Buffer {
+  const name = Buffer.from(userName, 'utf8');
+  const plain = Buffer.from(password, 'utf8');
+  const hidden = Buffer.alloc(Math.max(16, Math.ceil(plain.length / 16) * 16));
+  plain.copy(hidden);
+  const authenticator = requestAuthenticator();
+  // c(1) = p(1) XOR MD5(secret + Request Authenticator), c(i) = p(i) XOR MD5(secret + c(i-1)).
+  for (let block = 0, previous = authenticator; block < hidden.length; block += 16) {
+    const pad = createHash('md5').update(secret).update(previous).digest();
+    for (let i = 0; i < 16; i++) hidden[block + i]! ^= pad[i]!;
+    previous = hidden.subarray(block, block + 16);
+  }
+  const length = 20 + (2 + name.length) + (2 + hidden.length) + 6 + 6 + 18;
+  const packet = Buffer.alloc(length);
+  packet[0] = 1;
+  packet[1] = identifier;
+  packet.writeUInt16BE(length, 2);
+  authenticator.copy(packet, 4);
+  let at = 20;
+  const attribute = (type: number, value: Buffer) => {
+    packet[at] = type;
+    packet[at + 1] = value.length + 2;
+    value.copy(packet, at + 2);
+    at += value.length + 2;
+  };
+  attribute(ATTRIBUTE.userName, name);
+  attribute(ATTRIBUTE.userPassword, hidden);
+  attribute(ATTRIBUTE.nasIpAddress, Buffer.from([127, 0, 0, 1]));
+  attribute(ATTRIBUTE.nasPort, Buffer.from([0, 0, 0, 1]));
+  const signatureAt = at + 2;
+  attribute(ATTRIBUTE.messageAuthenticator, Buffer.alloc(16));
+  createHmac('md5', secret).update(packet).digest().copy(packet, signatureAt);
+  return packet;
 }
 
 /** A UDP port that is free on loopback right now. */
