@@ -1,5 +1,19 @@
-import { DOMParser, type Document, type Element } from '@xmldom/xmldom';
+import { createRequire } from 'node:module';
+import type { Document, Element } from '@xmldom/xmldom';
 import { ImportErrors } from './errors.js';
+
+type XmlDom = typeof import('@xmldom/xmldom');
+let xmlDom: XmlDom | undefined;
+
+/**
+ * The XML parser, loaded by the first token file rather than with every command: `token import`
+ * is registered in the CLI that `passgate start` runs too (its primary and each worker), and
+ * xmldom freezes hundreds of objects when it loads.
+ */
+function parser(): XmlDom {
+  xmlDom ??= createRequire(import.meta.url)('@xmldom/xmldom') as XmlDom;
+  return xmlDom;
+}
 
 /**
  * Parses an XML document that came from outside. A DOCTYPE is refused before the parser sees
@@ -17,7 +31,7 @@ export function parseXml(text: string): Document {
     });
   }
   try {
-    return new DOMParser({
+    return new (parser().DOMParser)({
       onError: (_level, message) => {
         throw new Error(message);
       },
