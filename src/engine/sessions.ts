@@ -177,6 +177,17 @@ export class Sessions {
   }
 
   /**
+   * The live session of a browser's cookie value with its user as stored now (undefined when the
+   * user is gone), read together; undefined when there is no live session.
+   */
+  async findWithUser(secret: unknown): Promise<{ session: Session; user: User | undefined } | undefined> {
+    if (typeof secret !== 'string' || secret.length === 0 || secret.length > MAX_SECRET_LENGTH)
+      return undefined;
+    const found = await this.repository.findLiveWithUser(hashSecret(secret), this.clock(), this.lifetimes);
+    return found && { session: toSession(found.session), user: found.user };
+  }
+
+  /**
    * Records a sign-in completed in a browser that already has a session of the same user: a
    * second factor (step-up) and, when it was typed again, the password (ForceAuthn, prompt=login).
    * The session gets a new id for the browser's cookie (`secret`, given once): the old one, which

@@ -54,19 +54,29 @@ export interface SingleSignOnDeps {
 export class SingleSignOn {
   constructor(private readonly deps: SingleSignOnDeps) {}
 
-  /** What the session behind the cookie value `secret` can do for this application. */
+  /**
+   * What the session behind the cookie value `secret` can do for this application. The session
+   * and its user are read by one statement (the user is looked up again all the same).
+   */
   async reuse(secret: unknown, request: ReuseRequest): Promise<ReuseOutcome> {
-    const session = await this.deps.sessions.find(secret);
-    return session ? this.reuseSession(session, request) : { kind: 'none' };
+    const found = await this.deps.sessions.findWithUser(secret);
+    return found ? this.reuseSession(found.session, request, { stored: found.user }) : { kind: 'none' };
   }
 
-  /** What a live session can do for this application. */
-  async reuseSession(session: Session, request: ReuseRequest): Promise<ReuseOutcome> {
+  /**
+   * What a live session can do for this application. `read`: the session's user as the store
+   * had it when the session was read (with it), so as not to read it again.
+   */
+  async reuseSession(
+    session: Session,
+    request: ReuseRequest,
+    read?: { stored: User | undefined },
+  ): Promise<ReuseOutcome> {
     const { policy, clock } = this.deps;
     if (request.fresh) return { kind: 'login', session, reason: 'fresh' };
     if (request.maxAgeMs !== undefined && clock() - session.authTime > request.maxAgeMs)
       return { kind: 'login', session, reason: 'max_age' };
-    const user = await this.activeUser(session, request.context.address);
+    const user = await this.activeUser(session, request.context.address, read);
     if (!user) return { kind: 'login', session, reason: 'user' };
     const decision = await policy.decide(
       user,
@@ -96,9 +106,13 @@ export class SingleSignOn {
    * The session's user as the directory has them now; undefined (and the session ended) when
    * they were disabled or removed since, or are gone.
    */
-  private async activeUser(session: Session, address: string): Promise<User | undefined> {
+  private async activeUser(
+    session: Session,
+    address: string,
+    read?: { stored: User | undefined },
+  ): Promise<User | undefined> {
     const { users, directory, sessions } = this.deps;
-    const stored = await users.findById(session.userId);
+    const stored = read ? read.stored : await users.findById(session.userId);
     const user = stored && directory.current ? await directory.current(stored) : stored;
     if (user && !user.disabled && user.removedAt === null) return user;
     await sessions.revoke(session, { reason: user ? 'user_disabled' : 'user_removed', address });

@@ -30,11 +30,11 @@ const MAX_STATEMENTS = 19;
 
 /**
  * Statements a single sign-on hop (a second SP's Redirect AuthnRequest answered from the session
- * with a signed Response) may send, at most: the request id claimed, the session found, the user
- * and the Authentication Policy's facts read again, the SP recorded in the session, and the
- * `session.reuse` and `saml.response` audit events by one statement (seven today).
+ * with a signed Response) may send, at most: the request id claimed, the session found with its
+ * user by one statement, the Authentication Policy's facts read again, the SP recorded in the
+ * session, and the `session.reuse` and `saml.response` audit events by one statement (six today).
  */
-const MAX_HOP_STATEMENTS = 8;
+const MAX_HOP_STATEMENTS = 7;
 
 /**
  * One SP-initiated sign-in through the hosted pages, each HTTP exchange made alone, with the

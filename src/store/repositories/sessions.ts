@@ -1,7 +1,9 @@
 import type { ExpressionBuilder, Kysely, Selectable } from 'kysely';
 import { preparedQuery } from '../prepared-query.js';
-import type { SessionApplicationRow, SessionRow, Tables } from '../tables.js';
+import type { SessionApplicationRow, SessionRow, Tables, UserRow } from '../tables.js';
 import type { WriteBatch } from '../write-batch.js';
+import type { User } from './user.js';
+import { toUser } from './user-rows.js';
 
 /** A single sign-on session as stored. */
 export type SessionRecord = Selectable<SessionRow>;
@@ -31,6 +33,30 @@ const SESSION_COLUMNS = Object.keys({
   revoked_reason: true,
 } satisfies Record<keyof SessionRecord, true>) as Array<keyof SessionRecord>;
 
+/** The user's columns a session is read with (not the password hash): what `toUser` needs. */
+const USER_COLUMNS = Object.keys({
+  id: true,
+  username: true,
+  display_name: true,
+  email: true,
+  mobile: true,
+  groups: true,
+  disabled: true,
+  source: true,
+  created_at: true,
+  updated_at: true,
+  external_id: true,
+  dn: true,
+  attributes: true,
+  synced_at: true,
+  removed_at: true,
+} satisfies Record<Exclude<keyof Selectable<UserRow>, 'password_hash'>, true>) as Array<
+  Exclude<keyof Selectable<UserRow>, 'password_hash'>
+>;
+
+/** The prefix of the user's columns in a session read with its user. */
+const USER_PREFIX = 'user__';
+
 /** How long a session lives, from the configuration. */
 export interface SessionLifetimes {
   /** A session not used for this long is over. */
@@ -58,6 +84,26 @@ export class SessionsRepository {
         .where('revoked_at', 'is', null)
         .where('expires_at', '>', now)
         .where('last_seen_at', '>', seenSince),
+  );
+
+  /**
+   * Every single sign-on answer finds its session and reads its user again (disabled or removed
+   * since?): one statement for both, built once (see preparedQuery). A left join: a session whose
+   * user is gone is still found (and then ended by its reader).
+   */
+  private readonly selectLiveWithUser = preparedQuery(
+    () => this.db,
+    ['secretHash', 'now', 'seenSince'],
+    ({ secretHash, now, seenSince }) =>
+      this.db
+        .selectFrom('sessions')
+        .leftJoin('users', 'users.id', 'sessions.user_id')
+        .selectAll('sessions')
+        .select((eb) => USER_COLUMNS.map((column) => eb.ref(`users.${column}`).as(`${USER_PREFIX}${column}`)))
+        .where('sessions.secret_hash', '=', secretHash)
+        .where('sessions.revoked_at', 'is', null)
+        .where('sessions.expires_at', '>', now)
+        .where('sessions.last_seen_at', '>', seenSince),
   );
 
   /** Every answer to an application records it in the session: built once (see preparedQuery). */
@@ -114,6 +160,27 @@ export class SessionsRepository {
   ): Promise<SessionRecord | undefined> {
     const { rows } = await this.selectLive({ secretHash, now, seenSince: now - lifetimes.idleMs });
     return rows[0];
+  }
+
+  /**
+   * The live session whose cookie hashes to `secretHash` and its user as stored now (undefined
+   * when the user is gone), or undefined. One indexed read.
+   */
+  async findLiveWithUser(
+    secretHash: string,
+    now: number,
+    lifetimes: SessionLifetimes,
+  ): Promise<{ session: SessionRecord; user: User | undefined } | undefined> {
+    const { rows } = await this.selectLiveWithUser({ secretHash, now, seenSince: now - lifetimes.idleMs });
+    const row = rows[0] as Record<string, unknown> | undefined;
+    if (!row) return undefined;
+    const session = Object.fromEntries(SESSION_COLUMNS.map((column) => [column, row[column]]));
+    const user = Object.fromEntries(USER_COLUMNS.map((column) => [column, row[`${USER_PREFIX}${column}`]]));
+    return {
+      session: session as SessionRecord,
+      user:
+        user.id === null || user.id === undefined ? undefined : toUser(user as Parameters<typeof toUser>[0]),
+    };
   }
 
   /** The session `id` whatever its state (lists, revocation), or undefined. */

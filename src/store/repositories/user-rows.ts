@@ -9,7 +9,7 @@ export function normalizeUsername(username: string): string {
 }
 
 /** A users row as the rest of Passgate sees it, shared by the local and directory repositories. */
-export function toUser(row: Selectable<UserRow>): User {
+export function toUser(row: Omit<Selectable<UserRow>, 'password_hash'>): User {
   return {
     id: row.id,
     username: row.username,

@@ -1,5 +1,6 @@
 import { beforeEach, expect, it } from 'vitest';
 import { type SessionRecord, SessionsRepository } from '../../../src/store/repositories/sessions.js';
+import { UsersRepository } from '../../../src/store/repositories/users.js';
 import { describeContract, T0 } from './contract-store.js';
 
 const MINUTE = 60_000;
@@ -47,6 +48,25 @@ describeContract('SessionsRepository', (store) => {
     expect(await repo.revoke('s1', T0 + HOUR, 'logout')).toBe(false);
     expect(await repo.findLive('s1-hash', T0 + HOUR, lifetimes)).toBeUndefined();
     expect(await repo.findById('s1')).toMatchObject({ revoked_at: T0 + HOUR, revoked_reason: 'logout' });
+  });
+
+  it('finds a live session with its user by one read, as findLive and the users repository would, and without a user that is gone', async () => {
+    const users = new UsersRepository(store.database.db, store.clock);
+    const alice = await users.create({ username: 'alice', groups: ['Staff'], email: 'alice@example.com' });
+    await repo.create(session('s1', alice.id));
+    await repo.create(session('s2', 'u-gone'));
+    expect(await repo.findLiveWithUser('s1-hash', T0, lifetimes)).toEqual({
+      session: session('s1', alice.id),
+      user: await users.findById(alice.id),
+    });
+    expect(await repo.findLiveWithUser('s2-hash', T0, lifetimes)).toEqual({
+      session: session('s2', 'u-gone'),
+      user: undefined,
+    });
+    expect(await repo.findLiveWithUser('other', T0, lifetimes)).toBeUndefined();
+    expect(await repo.findLiveWithUser('s1-hash', T0 + HOUR, lifetimes)).toBeUndefined();
+    expect(await repo.revoke('s1', T0, 'logout')).toBe(true);
+    expect(await repo.findLiveWithUser('s1-hash', T0, lifetimes)).toBeUndefined();
   });
 
   it('records each application once, with the latest NameID, SessionIndex or sid, in the order first signed in to', async () => {
