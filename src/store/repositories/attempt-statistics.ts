@@ -278,28 +278,39 @@ export class AttemptStatisticsRepository {
 
   /**
    * The `top` values of a column with the most attempts (ties in `localeCompare` order), with
-   * their failures: one grouped scan, ranked by count in the database (`rank()`, so every group
-   * tied with the top-th comes back), the ties ordered here.
+   * their failures: one grouped scan, kept once (a materialized CTE), of which the database
+   * returns the groups counting at least as many as the top-th (so every group tied with it comes
+   * back), the ties ordered here.
    */
   private async topGroups(
     filter: AttemptFilter,
     column: 'user_name' | 'network',
     top: number,
   ): Promise<Array<{ key: string; count: number; failures: number }>> {
-    const grouped = this.filtered(filter)
-      .where(column, 'is not', null)
-      .groupBy(column)
-      .select([
-        `${column} as key` as 'user_name as key',
-        (eb) => eb.fn.countAll<number>().as('count'),
-        (eb) =>
-          eb.fn.sum<number>(eb.case().when('result', '<>', 'success').then(1).else(0).end()).as('failures'),
-        sql<number>`rank() over (order by count(*) desc)`.as('place'),
-      ]);
     const rows = await this.db
-      .selectFrom(grouped.as('ranked'))
+      .with(
+        (cte) => cte('grouped').materialized(),
+        () =>
+          this.filtered(filter)
+            .where(column, 'is not', null)
+            .groupBy(column)
+            .select([
+              `${column} as key` as 'user_name as key',
+              (eb) => eb.fn.countAll<number>().as('count'),
+              (eb) =>
+                eb.fn
+                  .sum<number>(eb.case().when('result', '<>', 'success').then(1).else(0).end())
+                  .as('failures'),
+            ]),
+      )
+      .selectFrom('grouped')
       .select(['key', 'count', 'failures'])
-      .where('place', '<=', top)
+      // At least the top-th largest count (0 when there are fewer groups): the groups ranked top or
+      // better, ties included, without sorting every group (a bounded sort finds the top-th).
+      .where(
+        sql<boolean>`${sql.ref('count')} >= coalesce((select ${sql.ref('count')} from ${sql.table('grouped')}
+          order by ${sql.ref('count')} desc limit 1 offset ${sql.lit(Math.max(0, top - 1))}), 0)`,
+      )
       .execute();
     return rows
       .map((row) => ({ key: String(row.key), count: Number(row.count), failures: Number(row.failures) }))
