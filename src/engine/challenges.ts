@@ -10,6 +10,7 @@ import type { PasscodesRepository } from '../store/repositories/passcodes.js';
 import type { Token, TokensRepository } from '../store/repositories/tokens.js';
 import type { User, UsersRepository } from '../store/repositories/users.js';
 import { isUniqueViolation } from '../store/unique-violation.js';
+import type { WriteBatch } from '../store/write-batch.js';
 import type { TokenTypes } from '../tokens/registry.js';
 import { MfaErrors } from './errors.js';
 import { isSendRefusal, type PasscodeSender, type SentPasscode } from './passcode-sender.js';
@@ -157,11 +158,12 @@ export class Challenges {
     return this.trySend(state, row, user, offer, false);
   }
 
-  /** Checks a response; completes the challenge on success. */
+  /** Checks a response; completes the challenge on success (its audit event joins `batch`, when given). */
   async verify(
     challenge: string | OpenChallenge,
     response: string,
     tokenId?: string,
+    batch?: WriteBatch,
   ): Promise<SecondFactorResult & { user: User }> {
     // A door that already opened the challenge in this request hands it over: not read again.
     const { user, state } = typeof challenge === 'string' ? await this.open(challenge) : challenge;
@@ -176,6 +178,7 @@ export class Challenges {
       types,
       ...(tokenId ? { tokenId } : {}),
       challengeId,
+      ...(batch ? { batch } : {}),
     });
     if (!allowed.includes(result.token.id) || !(await this.challenges.complete(challengeId))) {
       throw MfaErrors.MFA_CHALLENGE_EXPIRED({ detail: 'the challenge was completed by another request' });

@@ -6,6 +6,7 @@ import type { AttemptContext } from '../policy/authentication/attempt.js';
 import { StoreErrors } from '../store/errors.js';
 import type { AuditRepository } from '../store/repositories/audit.js';
 import { normalizeUsername, type User } from '../store/repositories/users.js';
+import type { WriteBatch } from '../store/write-batch.js';
 import { EngineErrors } from './errors.js';
 import {
   type FirstFactorAudit,
@@ -48,12 +49,15 @@ export class FirstFactor {
    * Checks a password against the directory behind the lockout shield. `charged` is told the
    * user's counter the attempt was charged to (under the name, or the AD account whatever its
    * name, with the rule that applied): what a remembered password is later checked against.
+   * With a batch, the success's audit event joins it (the caller commits it before it answers,
+   * whatever follows); refusals are recorded at once.
    */
   async authenticate(
     username: string,
     password: string,
     context: AttemptContext,
     charged?: (userCounter: ThrottleCharge) => void,
+    batch?: WriteBatch,
   ): Promise<User> {
     const name = normalizeUsername(username);
     if (!name || !password) throw EngineErrors.MISSING_CREDENTIALS();
@@ -110,7 +114,9 @@ export class FirstFactor {
           detail: `"${user.username}" is marked removed by the directory sync`,
         });
       await this.throttle.settle({ cleared: [userKey], refunded: [addressKey] });
-      await this.audit.record({ ...auditBase, outcome: 'success', userId: user.id });
+      const success = { ...auditBase, outcome: 'success' as const, userId: user.id };
+      if (batch) this.audit.recordIn(batch, success);
+      else await this.audit.record(success);
       this.onOutcome('success');
       charged?.({ key: userKey, rule: perUser });
       return user;

@@ -2,9 +2,10 @@ import { resultOfCode } from '../attempts/results.js';
 import type { AttemptRecorder } from '../attempts/writer.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/load.js';
-import type { AuditRepository } from '../store/repositories/audit.js';
+import type { AuditEvent, AuditRepository } from '../store/repositories/audit.js';
 import type { Token, TokensRepository } from '../store/repositories/tokens.js';
 import type { User } from '../store/repositories/users.js';
+import type { WriteBatch } from '../store/write-batch.js';
 import type { TokenTypes } from '../tokens/registry.js';
 import { MfaErrors } from './errors.js';
 import type { AttemptContext } from './first-factor.js';
@@ -33,6 +34,11 @@ export interface VerifyRequest {
   /** Only this token. */
   tokenId?: string;
   challengeId?: string;
+  /**
+   * The operation's batch of writes: a success's audit event joins it (the caller commits it
+   * before it answers). The code's once-only use is stored at once, never batched.
+   */
+  batch?: WriteBatch;
 }
 
 /**
@@ -75,14 +81,14 @@ export class SecondFactor {
     const candidates = (await this.factorsOf(user.id, request.types)).filter(
       (t) => request.tokenId === undefined || t.id === request.tokenId,
     );
-    const audit = (
+    const audit = async (
       outcome: 'success' | 'failure' | 'denied',
       reason: string | null,
       details: Record<string, unknown>,
     ) => {
       // A refusal is an attempt of its own; a success is one once the policy records it.
       if (reason) this.attemptFailed(user, context, reason, methodOf(candidates));
-      return this.audit.record({
+      const event: AuditEvent = {
         type: 'login.second-factor',
         outcome,
         reason,
@@ -90,7 +96,9 @@ export class SecondFactor {
         userId: user.id,
         address: context.address,
         details: { door: context.door, application: context.application ?? null, ...details },
-      });
+      };
+      if (outcome === 'success' && request.batch) this.audit.recordIn(request.batch, event);
+      else await this.audit.record(event);
     };
     if (candidates.length === 0) {
       await audit('denied', 'MFA_NO_FACTOR', {});

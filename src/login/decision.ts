@@ -2,6 +2,7 @@ import type { Request, Response } from 'express';
 import type { LoginContext } from '../policy/authentication/authentication-policy.js';
 import { deniedError } from '../policy/authentication/decision.js';
 import type { User } from '../store/repositories/users.js';
+import type { WriteBatch } from '../store/write-batch.js';
 import { finishSignIn } from './finish.js';
 import type { LoginFlow } from './flow.js';
 import { startSecondFactor } from './second-factor-routes.js';
@@ -12,7 +13,8 @@ import type { DecisionDeps } from './step.js';
  * `fromSession`)
  * and acts on the answer: a denial is raised for the page to show (or answered by the door, for
  * flows that answer denials), an allow finishes the flow
- * with the password alone, and a second factor starts the second step.
+ * with the password alone, and a second factor starts the second step. The sign-in's `batch` of
+ * writes so far (the password's audit event) is committed on every way before the answer.
  */
 export async function actOnDecision(
   deps: DecisionDeps,
@@ -22,10 +24,12 @@ export async function actOnDecision(
   user: User,
   context: LoginContext,
   fromSession = false,
+  batch?: WriteBatch,
 ): Promise<void> {
   const decision = await deps.policy.decide(user, context, flow.stepUp ? { stepUp: flow.stepUp } : {});
   if (decision.action === 'deny') {
     await deps.policy.denied(user, context, decision);
+    await batch?.commit();
     if (flow.answersDenial) return flow.cancel(req, res, 'denied');
     throw deniedError(decision);
   }
@@ -37,8 +41,10 @@ export async function actOnDecision(
       password: !fromSession,
       decision,
       context,
+      ...(batch ? { batch } : {}),
     });
   }
+  await batch?.commit();
   await startSecondFactor(deps, req, res, user, {
     ...context,
     decision,

@@ -20,6 +20,8 @@ export interface SucceededSignIn {
   context: LoginContext;
   /** The second step passed, for the policy's record (none: the password alone). */
   second?: SecondStep;
+  /** The writes the sign-in gathered so far (the steps' audit events), committed with its own. */
+  batch?: WriteBatch;
 }
 
 /**
@@ -37,7 +39,7 @@ export async function finishSignIn(
   signIn: SucceededSignIn,
 ): Promise<void> {
   const { user, amr, mfa, decision } = signIn;
-  const batch = new WriteBatch();
+  const batch = signIn.batch ?? new WriteBatch();
   await deps.policy.completed(user, signIn.context, decision, signIn.second, batch);
   if (flow.startsSession === false) {
     await batch.commit();

@@ -4,6 +4,7 @@ import type { FirstFactor } from '../engine/first-factor.js';
 import { PassgateError } from '../errors.js';
 import type { LoginContext } from '../policy/authentication/authentication-policy.js';
 import type { UsersRepository } from '../store/repositories/users.js';
+import { WriteBatch } from '../store/write-batch.js';
 import { actOnDecision } from './decision.js';
 import { LoginErrors } from './errors.js';
 import type { LoginFlow } from './flow.js';
@@ -105,11 +106,14 @@ export function createLoginRoutes(options: LoginRoutesOptions): Router {
     const body = req.body as Record<string, unknown>;
     const username = typeof body.username === 'string' ? body.username.slice(0, 256) : '';
     const password = typeof body.password === 'string' ? body.password.slice(0, 1024) : '';
+    // The sign-in's writes that need not wait (the password's audit event) go with its last ones.
+    const batch = new WriteBatch();
     try {
       const context = contextOf(req, res, flow);
-      const user = await firstFactor.authenticate(username, password, context);
-      await actOnDecision(options, req, res, flow, user, context);
+      const user = await firstFactor.authenticate(username, password, context, undefined, batch);
+      await actOnDecision(options, req, res, flow, user, context, false, batch);
     } catch (error) {
+      await batch.commit();
       // 503 (directory or database unavailable) is told to the user too; only real faults go on.
       if (!(error instanceof PassgateError) || error.status === 500) throw error;
       await showLogin(req, res, flow, { username, error });

@@ -5,6 +5,7 @@ import { PassgateError } from '../errors.js';
 import type { LoginContext } from '../policy/authentication/authentication-policy.js';
 import type { Decision } from '../policy/authentication/decision.js';
 import type { User } from '../store/repositories/users.js';
+import { WriteBatch } from '../store/write-batch.js';
 import { finishSignIn } from './finish.js';
 import type { LoginFlow } from './flow.js';
 import { type DecisionDeps, type FlowContext, loadFlow } from './step.js';
@@ -136,6 +137,8 @@ export function addSecondFactorRoutes(router: Router, deps: SecondFactorDeps, fo
       if (!MfaErrors.is(error, 'MFA_CHALLENGE_EXPIRED')) throw error;
       return expired(req, res, error);
     }
+    // The sign-in's writes that need not wait (the step's audit event) go with its last ones.
+    const batch = new WriteBatch();
     try {
       if (body.action === 'send') {
         return await show(req, res, loginFlow, await challenges.send(state.id, String(body.token ?? '')));
@@ -143,7 +146,7 @@ export function addSecondFactorRoutes(router: Router, deps: SecondFactorDeps, fo
       const code = typeof body.code === 'string' ? body.code.slice(0, 64) : '';
       const { chosen } = currentMethod(state, body.token);
       // A method the user chose is the only one tried: a code is not counted against the others.
-      const result = await challenges.verify(challenge, code, chosen?.tokenId);
+      const result = await challenges.verify(challenge, code, chosen?.tokenId, batch);
       res.clearCookie(CHALLENGE_COOKIE, { path: cookiePath(req) });
       const flow = state.context as FlowContext;
       await finishSignIn(deps, req, res, loginFlow, {
@@ -159,8 +162,10 @@ export function addSecondFactorRoutes(router: Router, deps: SecondFactorDeps, fo
           method: result.method,
           ...(loginFlow.startsSession === false ? { verificationOnly: true } : {}),
         },
+        batch,
       });
     } catch (error) {
+      await batch.commit();
       if (MfaErrors.is(error, 'MFA_CHALLENGE_EXPIRED')) return expired(req, res, error);
       if (!(error instanceof PassgateError) || error.status >= 500) throw error;
       await show(req, res, loginFlow, state, error, body.action === 'send' ? undefined : body.token);

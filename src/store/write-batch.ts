@@ -21,7 +21,7 @@ export class WriteBatch {
   private db: Kysely<Tables> | undefined;
   private readonly queries: CompiledQuery[] = [];
   private readonly tables = new Map<RowInserts<object>, BatchedRows>();
-  private committed = false;
+  private committed: Promise<void> | undefined;
 
   /** Adds a statement (of the repository whose database is `db`). */
   add(db: Kysely<Tables>, query: CompiledQuery): void {
@@ -38,10 +38,17 @@ export class WriteBatch {
     this.tables.set(key, batched);
   }
 
-  /** Stores every write added, in one transaction (one statement alone needs none). */
-  async commit(): Promise<void> {
-    if (this.committed) throw new Error('a write batch is committed once');
-    this.committed = true;
+  /**
+   * Stores every write added, in one transaction (one statement alone needs none). Committed
+   * once: a later call answers as the first did (so an operation's error path may commit what
+   * its success path may already have).
+   */
+  commit(): Promise<void> {
+    this.committed ??= this.store();
+    return this.committed;
+  }
+
+  private async store(): Promise<void> {
     const db = this.db;
     if (!db) return;
     const queries = [...this.queries];
