@@ -23,10 +23,11 @@ const SP2 = { entityId: 'https://sp2.example.com/statements', acs: 'https://sp2.
  * above what it takes today, so that a change that adds queries to the sign-in path fails here
  * and says which. The single sign-on session a sign-in starts costs two (its row, committed with
  * the sign-in's history and with its `session.start` audit event in the one statement of the
- * sign-in's `login` event; the SP recorded in it for single logout). The Authentication Policy's
- * version is asked at most once a second, so it may or may not be among them (18 or 19).
+ * sign-in's `login.password` and `login` events; the SP recorded in it for single logout). The
+ * Authentication Policy's version is asked at most once a second, so it may or may not be among
+ * them (17 or 18).
  */
-const MAX_STATEMENTS = 19;
+const MAX_STATEMENTS = 18;
 
 /**
  * Statements a single sign-on hop (a second SP's Redirect AuthnRequest answered from the session
