@@ -143,9 +143,9 @@ export async function composeServices(
         },
       ).router,
     ],
+    // The hosted login first: its pages are half of every sign-in, and each router a request
+    // passes without an answer costs a turn of the event loop (no door routes under /login).
     routers: [
-      createReceiptsRouter(engine.dispatcher),
-      ...each((door) => door.routers).flat(),
       createLoginRoutes({
         flows: each((door) => door.loginFlows),
         firstFactor: engine.firstFactor,
@@ -159,6 +159,8 @@ export async function composeServices(
         secureCookies: web.secureCookies,
         maxBodyBytes: config.server.maxBodyBytes,
       }),
+      createReceiptsRouter(engine.dispatcher),
+      ...each((door) => door.routers).flat(),
     ],
   });
 
