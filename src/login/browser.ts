@@ -22,6 +22,8 @@ export function deviceId(req: Request, res: Response, secureCookies: boolean): s
   const known = knownDeviceId(req);
   if (known) return known;
   const id = randomBytes(18).toString('base64url');
+  // Also for the rest of this request: a later step asks again and must get the same id.
+  if (req.cookies) (req.cookies as Record<string, unknown>)[DEVICE_COOKIE] = id;
   res.cookie(DEVICE_COOKIE, id, {
     httpOnly: true,
     sameSite: 'lax',
