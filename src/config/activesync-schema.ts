@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { credentialCacheSetting } from './credential-cache-schema.js';
 import { sessionIdleMinutesSetting, sessionMaxHoursSetting } from './site-session-schema.js';
 
 /** The longest `activesync.siteSessionMaxHours` allowed: no Device Provisioning cookie is valid longer. */
@@ -45,29 +46,14 @@ export const activesyncSchema = z
       'A Device Provisioning site (`/devices`)',
       DEVICE_SITE_SESSION_MAX_HOURS_LIMIT,
     ),
-    credentialCache: z
-      .strictObject({
-        minutes: z
-          .number()
-          .int()
-          .min(0)
-          .max(60)
-          .default(10)
-          .describe(
-            "How long a device's good password is remembered (as a salted HMAC, per server process) so that its next requests are not checked against the directory; 0 turns the cache off. A user disabled or locked in the directory, or whose password changed there, can keep syncing for at most this long.",
-          ),
-        maxEntries: z
-          .number()
-          .int()
-          .min(1)
-          .max(1_000_000)
-          .default(10_000)
-          .describe(
-            'Devices (user and DeviceId) remembered at most per process; the least recently used go first.',
-          ),
-      })
-      .prefault({})
-      .describe('The short-lived cache of good ActiveSync passwords (docs/activesync.md).'),
+    credentialCache: credentialCacheSetting({
+      remembered: "a device's good password",
+      spared: 'its next requests are not checked against the directory',
+      tradeOff: 'can keep syncing',
+      entries: 'Devices (user and DeviceId)',
+      summary: 'The short-lived cache of good ActiveSync passwords (docs/activesync.md).',
+      defaultMinutes: 10,
+    }),
     oldPasswordNotice: z
       .boolean()
       .default(true)

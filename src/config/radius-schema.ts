@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { credentialCacheSetting } from './credential-cache-schema.js';
 
 /** The RADIUS door (`src/doors/radius/`); clients come from `<metadataDir>/radius/*.yaml`. */
 export const radiusSchema = z
@@ -31,24 +32,15 @@ export const radiusSchema = z
       .min(100)
       .default(100_000)
       .describe('Most answers kept for retransmissions (the oldest go first).'),
-    passwordCacheSeconds: z
-      .number()
-      .int()
-      .min(0)
-      .max(3600)
-      .default(300)
-      .describe(
-        "How long a user's good password is remembered per client (as a salted HMAC, per server process), so that the client's next Access-Requests with it are not checked against the directory; the user's row is read again each time (disabled, removed or given a new password in Passgate: checked in full at once) and the lockout shield's counters too. 0 turns the cache off. A user disabled or locked in Active Directory, or whose password changed there, can sign in with the old password for at most this long.",
-      ),
-    passwordCacheEntries: z
-      .number()
-      .int()
-      .min(1)
-      .max(1_000_000)
-      .default(10_000)
-      .describe(
-        'Users and clients whose password is remembered at most per process; the least recently used go first.',
-      ),
+    credentialCache: credentialCacheSetting({
+      remembered: "a user's good password, per client,",
+      spared:
+        "the client's next Access-Requests with it are not checked against the directory (the user's row and the lockout shield's counters are read again each time: a user disabled, removed or given a new password in Passgate is checked in full at once)",
+      tradeOff: 'can sign in with the old password',
+      entries: 'Users and clients',
+      summary: 'The short-lived cache of good RADIUS passwords (docs/radius.md).',
+      defaultMinutes: 5,
+    }),
     dropLogMinutes: z
       .number()
       .int()

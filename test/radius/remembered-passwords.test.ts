@@ -8,7 +8,7 @@ const SECRET = 'radius-remembered-secret-0123';
 const SECRET_VARIABLE = 'PASSGATE_TEST_RADIUS_REMEMBERED_SECRET';
 
 /**
- * The RADIUS door's cache of good passwords (`radius.passwordCacheSeconds`): a password checked
+ * The RADIUS door's cache of good passwords (`radius.credentialCache.minutes`): a password checked
  * once is accepted again without the directory, but never past what the full check would refuse.
  */
 describe('RADIUS remembered passwords', () => {

@@ -13,7 +13,7 @@ const TOTP_SECRET = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ'; // base32 of 12345678901
 /**
  * Statements one RADIUS sign-in may send to the store, at most: what it takes today, so that a
  * change that adds queries to the per-request path (the bench's PAP and PAP + code) fails here and
- * says which. PAP with a password the client sent before (remembered, radius.passwordCacheSeconds):
+ * says which. PAP with a password the client sent before (remembered, radius.credentialCache.minutes):
  * the user re-read, the two throttle counters read (one statement), the `login.password` event,
  * the policy version (asked at most once a second, so under load most requests skip it), the
  * user's tokens, the `login` event. The batched `sign_in_attempts` rows are written off the

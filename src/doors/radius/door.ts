@@ -75,8 +75,8 @@ export const radiusDoor: DoorDefinition<'radius', RadiusDoor> = {
         firstFactor: engine.firstFactor,
         users: core.users,
         cache: new CredentialCache({
-          ttlMs: settings.passwordCacheSeconds * 1000,
-          maxEntries: settings.passwordCacheEntries,
+          ttlMs: settings.credentialCache.minutes * 60_000,
+          maxEntries: settings.credentialCache.maxEntries,
           clock,
         }),
       }),
