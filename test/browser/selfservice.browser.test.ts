@@ -2,18 +2,16 @@ import type { Page } from 'playwright-core';
 import { expect, it } from 'vitest';
 import { ACR_MFA } from '../../src/doors/oidc/assurance.js';
 import { enrolOath } from '../../src/tokens/enrol.js';
-import { timeStep, totpCode } from '../../src/tokens/oath.js';
 import { parseSecret } from '../../src/tokens/secrets.js';
 import { authorizationRequest, useBrowserSuite } from '../support/browser-login.js';
 import { describeInBrowser, enrolFromQrCode, screenshot, textOf, widths } from '../support/chromium.js';
+import { totpCodes } from '../support/totp-user.js';
 
 const PASSWORD = 'correct horse battery';
 const SECRET = Buffer.from('12345678901234567890');
-const sha1 = { algorithm: 'SHA1', digits: 6 } as const;
 
-/** The TOTP code of a secret `steps` time steps from now. */
-const codeAt = (secret: Uint8Array, steps = 0) =>
-  totpCode(secret, timeStep(Date.now(), 30) + steps, 30, sha1);
+/** The TOTP code of a secret's current time step, a fresh one for each use (see totpCodes). */
+const codeAt = totpCodes();
 
 describeInBrowser('the self-service site in Chromium', () => {
   const suite = useBrowserSuite();
@@ -39,7 +37,7 @@ describeInBrowser('the self-service site in Chromium', () => {
     await page.waitForURL(/\/login\/ss-[\w-]+$/);
     await password(page, 'quinn');
     await page.waitForURL(/\/mfa$/);
-    await page.fill('#code', codeAt(SECRET));
+    await page.fill('#code', await codeAt(SECRET));
     await page.click('button[type=submit].primary');
     await page.waitForURL(/\/selfservice$/);
     expect(await textOf(page, 'h1')).toBe('My sign-in security');
@@ -58,7 +56,7 @@ describeInBrowser('the self-service site in Chromium', () => {
     expect((await passgate.core.tokens.findById(tokenId))?.status).toBe('pending');
 
     // Confirm with the code the new authenticator shows.
-    await page.fill('#code', codeAt(secret));
+    await page.fill('#code', await codeAt(secret));
     await page.click('button[type=submit].primary');
     await page.waitForURL(/\/selfservice\?done=added$/);
     expect(await page.locator(`[data-token="${tokenId}"][data-status="active"]`).count()).toBe(1);
@@ -80,7 +78,7 @@ describeInBrowser('the self-service site in Chromium', () => {
     await page.goto(login.url);
     await password(page, 'quinn');
     await page.waitForURL(/\/mfa$/);
-    await page.fill('#code', codeAt(secret, 1));
+    await page.fill('#code', await codeAt(secret));
     await page.click('button[type=submit].primary');
     const claims = (await login.finish(page)).claims()!;
     expect(claims.acr).toBe(ACR_MFA);
@@ -90,7 +88,7 @@ describeInBrowser('the self-service site in Chromium', () => {
       limit: 1,
     });
     expect(used).toMatchObject({ outcome: 'success', details: { token: tokenId, door: 'oidc' } });
-  });
+  }, 180_000);
 
   it('works on a phone without JavaScript, in Russian: a first enrolment from the typed key', async () => {
     const { passgate } = suite;
@@ -107,7 +105,7 @@ describeInBrowser('the self-service site in Chromium', () => {
     expect((await widths(page)).scroll).toBeLessThanOrEqual(375);
     await screenshot(page, 'selfservice-enrol-phone-ru');
     const secret = parseSecret((await textOf(page, '#secret')).replace(/\s+/g, ''));
-    await page.fill('#code', codeAt(secret));
+    await page.fill('#code', await codeAt(secret));
     await page.click('button[type=submit].primary');
     await page.waitForURL(/done=added$/);
     expect(await textOf(page, '#done')).toContain('Приложение-аутентификатор готово');

@@ -154,6 +154,23 @@ export function oathtool(secret: string, stepsFromNow = 0): string {
   }).trim();
 }
 
+/**
+ * Fresh TOTP codes of one secret from oathtool for each user who holds a token on it: the code
+ * of the current time step, never one ahead (a server that learned a drift of −1 refuses it), and
+ * a user's next code only from the step after their last one (a code counts once), waited for
+ * if need be (at most 30 s).
+ */
+export function oathtoolCodes(secret: string): (user: string) => Promise<string> {
+  const lastStep = new Map<string, number>();
+  const stepNow = () => Math.floor(Date.now() / 30_000);
+  return async (user) => {
+    const used = lastStep.get(user);
+    if (used !== undefined && stepNow() <= used) await sleep((used + 1) * 30_000 - Date.now() + 50);
+    lastStep.set(user, stepNow());
+    return oathtool(secret);
+  };
+}
+
 /** Runs Debian's docker-compose 1.29 (it validates a file without a Docker engine). */
 export function dockerCompose(cwd: string, env: Record<string, string>, ...args: string[]) {
   const envFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'passgate-compose-')), 'empty.env');

@@ -10,6 +10,7 @@ import type { ConfigInput } from '../../src/config/schema.js';
 import { launchChromium, type TestPages, useTestPages } from './chromium.js';
 import { discover } from './relying-party.js';
 import { startTestServer, TEST_CLIENT, type TestServer } from './server.js';
+import { totpCodes } from './totp-user.js';
 
 /** Everything a browser test file shares: one Passgate, one relying party, one Chromium. */
 export interface BrowserSuite {
@@ -164,4 +165,27 @@ export function lastMessage(passgate: TestServer, channel: 'sms' | 'voice' | 'em
     .at(-1);
   if (!message) throw new Error(`no ${channel} message in the outbox`);
   return message;
+}
+
+/**
+ * Signs users in at /admin through the hosted login (password, then the TOTP code of their
+ * token's `secrets[user]`, fresh for each sign-in: see {@link totpCodes}), ending on /admin.
+ */
+export function adminSignIn(
+  suite: { passgate: Pick<TestServer, 'url'> },
+  secrets: Readonly<Record<string, Uint8Array>>,
+  password: string,
+): (page: Page, user: string) => Promise<void> {
+  const codeOf = totpCodes();
+  return async (page, user) => {
+    await page.goto(`${suite.passgate.url}/admin`);
+    await page.waitForURL(/\/login\/adm-[\w-]+$/);
+    await page.fill('#username', user);
+    await page.fill('#password', password);
+    await page.click('button[type=submit].primary');
+    await page.waitForURL(/\/mfa$/);
+    await page.fill('#code', await codeOf(secrets[user]!));
+    await page.click('button[type=submit].primary');
+    await page.waitForURL(/\/admin$/);
+  };
 }
