@@ -1,11 +1,23 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../clock.js';
+import type { User } from '../store/repositories/users.js';
 
 /** What a cached password is remembered with, besides its hash: who it signed in and the user's row version then. */
 export interface CachedSignIn {
   userId: string;
   /** The user's `updatedAt` when the password was checked: any change of the user since drops the entry. */
   userStamp: number;
+}
+
+/**
+ * The user's row, read again, when it still allows what a remembered password signed in: not
+ * disabled, not removed, and unchanged since (no rename, no new password through Passgate).
+ * Every door that answers from the cache asks this one rule.
+ */
+export function unchangedSince(user: User | undefined, signIn: CachedSignIn): User | undefined {
+  return user && !user.disabled && user.removedAt === null && user.updatedAt === signIn.userStamp
+    ? user
+    : undefined;
 }
 
 /** One remembered good password of a user on a device (or client). */

@@ -1,5 +1,5 @@
 import { normalizeUsername, type User, type UsersRepository } from '../store/repositories/users.js';
-import type { CachedSignIn, CredentialCache } from './credential-cache.js';
+import { type CachedSignIn, type CredentialCache, unchangedSince } from './credential-cache.js';
 import type { AttemptContext, FirstFactor } from './first-factor.js';
 import type { ThrottleCharge } from './throttle.js';
 
@@ -59,9 +59,6 @@ export class RememberedPasswords {
 
   /** The user's row when it has not changed since the password was remembered, and still allows a sign-in. */
   private async unchanged(remembered: RememberedSignIn): Promise<User | undefined> {
-    const user = await this.deps.users.findById(remembered.userId);
-    return user && !user.disabled && user.removedAt === null && user.updatedAt === remembered.userStamp
-      ? user
-      : undefined;
+    return unchangedSince(await this.deps.users.findById(remembered.userId), remembered);
   }
 }

@@ -1,7 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { Counter } from 'prom-client';
 import { DirectoryErrors } from '../../directory/errors.js';
-import { CredentialCache } from '../../engine/credential-cache.js';
+import { CredentialCache, unchangedSince } from '../../engine/credential-cache.js';
 import { EngineErrors } from '../../engine/errors.js';
 import type { FirstFactor } from '../../engine/first-factor.js';
 import { PassgateError } from '../../errors.js';
@@ -114,8 +114,8 @@ async function fromCache(
 ): Promise<User | undefined> {
   const signIn = deps.cache?.match(name, deviceId, password);
   if (!signIn) return undefined;
-  const user = await deps.users.findById(signIn.userId);
-  if (user && !user.disabled && user.removedAt === null && user.updatedAt === signIn.userStamp) return user;
+  const user = unchangedSince(await deps.users.findById(signIn.userId), signIn);
+  if (user) return user;
   deps.cache?.forget({ username: name, userId: signIn.userId });
   return undefined;
 }
