@@ -3,6 +3,7 @@ import { openDatabase } from '../src/store/database.js';
 import { migrateToLatest } from '../src/store/migrate.js';
 import { AdminBrowser, startAdminServer } from '../test/admin/support.js';
 import type { InProcessScenario } from './dispatch.js';
+import { keptStore } from './kept-store.js';
 import { runLoad } from './load.js';
 import { seedAttempts } from './monitoring-seed.js';
 import { cpuWindow } from './usage.js';
@@ -36,21 +37,33 @@ export const monitoringPage: InProcessScenario = {
   id: 'monitoring',
   title: `/admin/monitoring over ${ATTEMPTS.toLocaleString('en')} sign-in attempts (HTTP, one request at a time, ${Object.keys(VIEWS).length} views in turn)`,
   async run({ backend, databaseUrl, masterKey, settings, databaseCpuSeconds, log }) {
-    const own = await ownDatabase(backend, databaseUrl, 'monitoring');
+    // With BENCH_STORE_DIR, a copy of the store seeded once and kept there; else seeded now.
+    const own = settings.storeDir
+      ? await keptStore({
+          backend,
+          runUrl: databaseUrl,
+          storeDir: settings.storeDir,
+          name: `monitoring_${ATTEMPTS}`,
+          seed: (db) => seedAttempts(db, ATTEMPTS, Date.now()),
+          log,
+        })
+      : await ownDatabase(backend, databaseUrl, 'monitoring');
     let server: Awaited<ReturnType<typeof startAdminServer>> | undefined;
     try {
-      const database = await openDatabase(own.url);
-      try {
-        await migrateToLatest(database);
-        const seeding = performance.now();
-        await seedAttempts(database.db, ATTEMPTS, Date.now());
-        // As autovacuum (PostgreSQL) or `PRAGMA optimize` would have by then.
-        await sql.raw(backend === 'postgres' ? 'vacuum analyze' : 'analyze').execute(database.db);
-        log(
-          `${backend}/monitoring: seeded ${ATTEMPTS} attempts in ${((performance.now() - seeding) / 1000).toFixed(0)} s`,
-        );
-      } finally {
-        await database.close();
+      if (!settings.storeDir) {
+        const database = await openDatabase(own.url);
+        try {
+          await migrateToLatest(database);
+          const seeding = performance.now();
+          await seedAttempts(database.db, ATTEMPTS, Date.now());
+          // As autovacuum (PostgreSQL) or `PRAGMA optimize` would have by then.
+          await sql.raw(backend === 'postgres' ? 'vacuum analyze' : 'analyze').execute(database.db);
+          log(
+            `${backend}/monitoring: seeded ${ATTEMPTS} attempts in ${((performance.now() - seeding) / 1000).toFixed(0)} s`,
+          );
+        } finally {
+          await database.close();
+        }
       }
       // The bench's mode (production unless BENCH_MODE says otherwise), as deployments run:
       // production compiles each page's templates once, development on every request.

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { freePort } from '../test/support/free-port.js';
 import { startCluster, stopCluster } from '../test/support/postgres-cluster.js';
 import { attributeIntervals, type Interval, monotonicUs, summarizeProfile } from './cpuprofile.js';
@@ -59,27 +60,50 @@ interface Provisioned {
   cpuSeconds(): number;
 }
 
-async function provisionBackend(backend: BackendId, root: string): Promise<Provisioned> {
+async function provisionBackend(backend: BackendId, root: string, storeDir?: string): Promise<Provisioned> {
   if (backend === 'sqlite') {
     // The in-process scenarios open it before any server start would create the folder.
     mkdirSync(path.join(root, 'data'), { recursive: true });
     return { url: `sqlite:${path.join(root, 'data', 'passgate.db')}`, cpuSeconds: () => 0 };
   }
-  // A folder of its own: the cluster script hands it to the postgres user.
-  const clusterDir = mkdtempSync(path.join(os.tmpdir(), 'passgate-bench-pg-'));
-  const url = startCluster(clusterDir, await freePort());
-  cleanups.push(() => stopCluster(clusterDir, true));
+  // A folder of its own (the cluster script hands it to the postgres user); with BENCH_STORE_DIR
+  // a cluster kept between runs, holding the stores seeded once, and a database of this run's.
+  const clusterDir = storeDir
+    ? path.join(storeDir, 'postgres')
+    : mkdtempSync(path.join(os.tmpdir(), 'passgate-bench-pg-'));
+  const clusterUrl = startCluster(clusterDir, await freePort());
+  cleanups.push(() => stopCluster(clusterDir, !storeDir));
+  let url = clusterUrl;
+  if (storeDir) {
+    const name = `bench_${process.pid}_${Date.now()}`;
+    await clusterStatement(clusterUrl, `create database ${name}`);
+    cleanups.push(() => clusterStatement(clusterUrl, `drop database if exists ${name} with (force)`));
+    const own = new URL(clusterUrl);
+    own.pathname = `/${name}`;
+    url = own.toString();
+  }
   const postmaster = Number(
     readFileSync(path.join(clusterDir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0],
   );
   return { url, cpuSeconds: () => processTreeCpuSeconds(postmaster) };
 }
 
+/** Runs one statement on a PostgreSQL cluster (create or drop a database). */
+async function clusterStatement(url: string, statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
 /** Runs the selected scenarios on one backend: one server start per password-hash cost. */
 async function runBackend(backend: BackendId, settings: BenchSettings): Promise<ScenarioResult[]> {
   const root = mkdtempSync(path.join(os.tmpdir(), `passgate-bench-${backend}-`));
   cleanups.push(() => rmSync(root, { recursive: true, force: true }));
-  const database = await provisionBackend(backend, root);
+  const database = await provisionBackend(backend, root, settings.storeDir);
   const databaseUrl = database.url;
   log(`${backend}: database ${databaseUrl.replace(/\/\/[^@]*@/, '//')}`);
   const masterKey = randomBytes(32).toString('base64');

@@ -1,3 +1,4 @@
+import path from 'node:path';
 /** Scenario identifiers, in the order they run. */
 export const SCENARIO_IDS = [
   'login-cost15',
@@ -71,6 +72,11 @@ export interface BenchSettings {
   profile: boolean;
   /** `server.workers` of the server children; undefined: Passgate's default (one per CPU). */
   workers?: number;
+  /**
+   * A folder kept between runs: the PostgreSQL cluster lives there, and the monitoring scenario
+   * keeps its seeded store there and reuses it (undefined: everything is thrown away).
+   */
+  storeDir?: string;
   output: string;
 }
 
@@ -110,6 +116,9 @@ Environment variables (all optional):
                              under 25% of a core (default 0: measure at once, report their share)
   BENCH_PROFILE=1            run the server with --cpu-prof and print where each window went; with
                              concurrency 1 also the server's main-thread time per login step
+  BENCH_STORE_DIR            a folder kept between runs: the monitoring scenario seeds its store there once
+                             (SQLite file, PostgreSQL cluster) and reuses it while the count is the same
+                             (default none: seeded again on every run)
   BENCH_OUTPUT               JSON results file (default test-output/bench.json)`;
 
 /** Reads and checks the settings; throws with a one-line reason on a bad value. */
@@ -163,6 +172,7 @@ export function readSettings(
     quietWaitSeconds: number('BENCH_QUIET_WAIT_SECONDS', 0, 0, 3600),
     profile: env.BENCH_PROFILE === '1' || env.BENCH_PROFILE === 'true',
     ...(env.BENCH_WORKERS ? { workers: Math.round(number('BENCH_WORKERS', 1, 1, 256)) } : {}),
+    ...(env.BENCH_STORE_DIR ? { storeDir: path.resolve(env.BENCH_STORE_DIR) } : {}),
     output: env.BENCH_OUTPUT || 'test-output/bench.json',
   };
 }
