@@ -8,8 +8,14 @@ export interface DeferredDoorShape {
   /** Path prefixes its routers answer (e.g. `/saml/`): other requests never wait for it. */
   pathPrefixes: string[];
   rateLimited?: RateLimitedRoutes[];
-  /** Names and retention of its prune jobs (they load the door when they first run). */
-  pruneJobs?: Array<Omit<PruneJob, 'prune'>>;
+  /** Its prune jobs, which need the store only: they run without loading the door. */
+  pruneJobs?: PruneJob[];
+  /**
+   * Whether the door has anything to serve yet (its metadata folder holds applications): when
+   * not, the warm-up and a reload leave it unloaded, and only a request to one of its paths (or
+   * the administration site's list of applications) loads it. Default: always.
+   */
+  inUse?: () => boolean;
   /** Whether it carries sign-ins on the hosted login pages. */
   loginFlows?: boolean;
 }
@@ -22,9 +28,11 @@ export interface DeferredDoor<D extends Door> extends Door {
 
 /**
  * A door whose modules (and heavy libraries: samlify, the XML schema) are loaded only when first
- * needed, so that the server is ready sooner: by the server's warm-up right after ready, or by
- * the first request to one of its paths, whichever comes first. A load that fails is logged and
- * tried again by the next use.
+ * needed, so that the server is ready sooner: by the server's warm-up right after ready (when the
+ * door is in use, see `inUse`), or by the first request to one of its paths, whichever comes
+ * first. A door never loaded has no keys to refresh (it reads them when it loads) and no
+ * metadata to reload unless it is in use now. A load that fails is logged and tried again by the
+ * next use.
  */
 export function deferDoor<D extends Door>(
   load: () => Promise<D>,
@@ -46,29 +54,31 @@ export function deferDoor<D extends Door>(
     if (!owns(req.path)) return next();
     loaded().then((door) => runRouters(door.routers ?? [], req, res, next), next);
   });
-  const loadedJob = async (name: string) => {
-    const job = (await loaded()).pruneJobs?.find((candidate) => candidate.name === name);
-    if (!job) throw new Error(`the loaded door has no prune job named ${name}`);
-    return job;
-  };
+  const inUse = shape.inUse ?? (() => true);
+  /** The door if its load has started (and not failed). */
+  const started = async () => (loading ? await loading.catch(() => undefined) : undefined);
   return {
     loaded,
     routers: [router],
     ...(shape.rateLimited ? { rateLimited: shape.rateLimited } : {}),
     ...(shape.loginFlows
-      ? { loginFlows: { load: async (req, res, uid) => (await loaded()).loginFlows?.load(req, res, uid) } }
+      ? {
+          loginFlows: {
+            // A door not in use has started no flow, in this process or another.
+            load: async (req, res, uid) =>
+              loading || inUse() ? (await loaded()).loginFlows?.load(req, res, uid) : undefined,
+          },
+        }
       : {}),
-    pruneJobs: (shape.pruneJobs ?? []).map(({ name, retentionMs }) => ({
-      name,
-      retentionMs,
-      prune: async (olderThan: number) => (await loadedJob(name)).prune(olderThan),
-    })),
+    ...(shape.pruneJobs ? { pruneJobs: shape.pruneJobs } : {}),
     warmUp: async () => {
-      await loaded();
+      if (loading || inUse()) await loaded();
     },
-    reload: async () => (await loaded()).reload?.(),
+    reload: async () => {
+      if (loading || inUse()) await (await loaded()).reload?.();
+    },
     applications: async () => (await loaded()).applications?.(),
-    refreshKeys: async () => (await loaded()).refreshKeys?.(),
+    refreshKeys: async () => (await started())?.refreshKeys?.(),
     // Stopping waits for a load under way (its watches must stop too), and loads nothing new.
     stop: async () => {
       const door = await loading?.catch(() => undefined);

@@ -1,6 +1,6 @@
 import { pageSkeletons } from '../../web/skeleton.js';
 import type { Door, DoorDefinition } from '../door.js';
-import { SAML_PRUNE_JOBS, SAML_RATE_LIMITED } from './door-shape.js';
+import { SAML_RATE_LIMITED, samlPruneJobs } from './door-shape.js';
 import { createSamlIdp } from './idp.js';
 import { createSingleLogout } from './logout/single-logout.js';
 import { createSamlSso } from './routes/sso.js';
@@ -67,20 +67,7 @@ export const samlDoor: DoorDefinition<'saml', SamlDoor> = {
       routers: [idp.router, sso.router],
       rateLimited: SAML_RATE_LIMITED,
       loginFlows: sso.flows,
-      // Both expire with the request they answer (saml.requestLifetimeSeconds): kept for replay checks until then.
-      pruneJobs: [
-        {
-          name: SAML_PRUNE_JOBS.requestIds,
-          retentionMs: 0,
-          prune: (olderThan) => idp.requestIds.prune(olderThan),
-        },
-        { name: SAML_PRUNE_JOBS.flows, retentionMs: 0, prune: (olderThan) => sso.prune(olderThan) },
-        {
-          name: SAML_PRUNE_JOBS.logoutChains,
-          retentionMs: 0,
-          prune: (olderThan) => logout.chain.prune(olderThan),
-        },
-      ],
+      pruneJobs: samlPruneJobs(core.repositories),
       reload: async () => idp.reload(),
       refreshKeys: async () => {
         if (await idp.refreshKeys()) logger.info('SAML keys changed: signing key or published certificates');

@@ -7,6 +7,7 @@ import type { LoginFlowsRepository } from '../../../store/repositories/login-flo
 import type { SessionApplicationRecord } from '../../../store/repositories/sessions.js';
 import { allowLogoutFrames } from '../../../web/front-channel.js';
 import type { PageRenderer } from '../../../web/render.js';
+import { LOGOUT_CHAIN_DOOR, SAML_DOOR } from '../door-shape.js';
 import { SamlErrors } from '../errors.js';
 import type { LogoutResponseBuilder } from '../messages/logout-response.js';
 import type { IncomingRequest } from '../messages/request-message.js';
@@ -16,12 +17,6 @@ import type { SpRegistry } from '../service-providers/sp-registry.js';
 import type { LogoutRequestBuilder, LogoutSubject } from './logout-request-builder.js';
 import type { LogoutResponseReader } from './logout-response-reader.js';
 import type { OutgoingMessage } from './outgoing-message.js';
-
-/** The name single logout chains are kept under in the store of flows in progress. */
-export const LOGOUT_CHAIN_DOOR = 'saml-logout';
-
-/** The SAML door's name in session_applications. */
-const SAML = 'saml';
 
 /** The SP that started a single logout, to be answered at the end. */
 export interface LogoutInitiator {
@@ -99,7 +94,7 @@ export class LogoutChain {
       initiator,
       pending: [],
       current: null,
-      reached: initiator ? [`${SAML}:${initiator.sp}`] : [],
+      reached: initiator ? [`${SAML_DOOR}:${initiator.sp}`] : [],
       failed: [],
       skipped: [],
       told: [...new Set([...backChannel, ...frames.map((frame) => frame.application)])],
@@ -130,7 +125,7 @@ export class LogoutChain {
     const state = JSON.parse(row.state) as LogoutChainState;
     const current = state.current;
     const sp = current && registry.named(current.sp);
-    const name = `${SAML}:${current?.sp ?? '?'}`;
+    const name = `${SAML_DOOR}:${current?.sp ?? '?'}`;
     try {
       if (!current || !sp) throw SamlErrors.SAML_UNKNOWN_SP({ detail: `chain ${handle}: no SP awaited` });
       ((await reader.succeeded(arrived, sp, current.requestId)) ? state.reached : state.failed).push(name);
@@ -149,12 +144,13 @@ export class LogoutChain {
   /** Sorts an application of the session: another SAML SP with a single logout service is asked, the rest listed. */
   private plan(state: LogoutChainState, application: SessionApplicationRecord): void {
     const name = `${application.door}:${application.application}`;
-    if (application.door === SAML && application.application === state.initiator?.sp) return;
+    if (application.door === SAML_DOOR && application.application === state.initiator?.sp) return;
     if (state.told.includes(name)) {
       state.reached.push(name);
       return;
     }
-    const sp = application.door === SAML ? this.options.registry.named(application.application) : undefined;
+    const sp =
+      application.door === SAML_DOOR ? this.options.registry.named(application.application) : undefined;
     if (!sp || !endpointOf(sp) || !application.name_id) {
       state.skipped.push(name);
       return;
@@ -176,7 +172,7 @@ export class LogoutChain {
       const sp = registry.named(pending.sp);
       const endpoint = sp && endpointOf(sp);
       if (!sp || !endpoint) {
-        state.skipped.push(`${SAML}:${pending.sp}`);
+        state.skipped.push(`${SAML_DOOR}:${pending.sp}`);
         continue;
       }
       const now = clock();
@@ -210,7 +206,7 @@ export class LogoutChain {
     await sessions.loggedOut(
       { id: state.session, userId: state.userId },
       {
-        initiator: state.initiator ? `${SAML}:${state.initiator.sp}` : 'passgate',
+        initiator: state.initiator ? `${SAML_DOOR}:${state.initiator.sp}` : 'passgate',
         reached: state.reached,
         failed: state.failed,
         skipped: state.skipped,

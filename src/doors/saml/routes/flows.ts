@@ -6,6 +6,7 @@ import type { CancelReason, FlowResult, LoginFlow, LoginFlowSource } from '../..
 import type { AuditRepository } from '../../../store/repositories/audit.js';
 import type { User, UsersRepository } from '../../../store/repositories/users.js';
 import type { PageRenderer } from '../../../web/render.js';
+import { SAML_DOOR } from '../door-shape.js';
 import { SamlErrors } from '../errors.js';
 import { classToState, type RequestedAuthnContext } from '../messages/authn-context.js';
 import type { RequestedSubject } from '../messages/request-fields.js';
@@ -17,8 +18,7 @@ import type { SpRegistry } from '../service-providers/sp-registry.js';
 import type { PostPage } from './post-page.js';
 import { answerWithStatus, type StatusAnswer } from './status-answer.js';
 
-/** The door's name for the policy's `doors` condition. */
-export const SAML_DOOR = 'saml';
+export { SAML_DOOR } from '../door-shape.js';
 
 /** What a SAML flow starts from: a validated AuthnRequest, or an IdP-initiated sign-in (no id). */
 export interface SamlFlowStart {
