@@ -141,7 +141,7 @@ export async function composeServices(
           refused: (entry) => metrics.rateLimited.inc({ entry }),
           remembered: (entry, addresses) => metrics.rateLimitAddresses.set({ entry }, addresses),
         },
-      ).router,
+      ),
     ],
     // The hosted login first: its pages are half of every sign-in, and each router a request
     // passes without an answer costs a turn of the event loop (no door routes under /login).

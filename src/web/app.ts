@@ -62,8 +62,11 @@ export interface WebAppOptions {
    * every site's routes first.
    */
   ownedPaths: OwnedPaths[];
-  /** Routers every request passes before the owned paths and the routers (the per-address rate limits). */
-  guards: express.Router[];
+  /**
+   * Routes every request passes before the owned paths and the routers (the per-address rate
+   * limits), mounted on the application's own router.
+   */
+  guards: Array<{ mount(router: Express): void }>;
   /** Folder served under /assets (style sheets, scripts of the pages). */
   assetsDir: string;
   /** Whether a peer address is a trusted reverse proxy (for req.ip and req.protocol). */
@@ -90,7 +93,7 @@ export function createWebApp(options: WebAppOptions): Express {
   app.use(doNotStore());
   app.use(refuseMalformedHost());
   app.use(rememberLanguage(options.translations, options.secureCookies));
-  for (const guard of options.guards) app.use(guard);
+  for (const guard of options.guards) guard.mount(app);
   for (const owned of options.ownedPaths)
     app.use((req, res, next) => (owned.owns(req.path) ? owned.handle(req, res) : next()));
   for (const router of options.routers) app.use(router);

@@ -1,4 +1,4 @@
-import { type NextFunction, type Request, type Response, Router } from 'express';
+import type { NextFunction, Request, Response, Router } from 'express';
 import type { RateLimitedRoutes, RateLimitGroup } from '../config/rate-limit-schema.js';
 import { AddressBuckets, type BucketRule } from './address-buckets.js';
 import { WebErrors } from './errors.js';
@@ -28,9 +28,15 @@ const ENTRY_OF: Record<RateLimitGroup, RateLimitedEntry> = {
   receipts: 'receipts',
 };
 
-/** The limiter in front of the sites: a router to mount first, and the buckets (for the metrics). */
+/** The limiter in front of the sites: routes to mount first, and the buckets (for the metrics). */
 export interface RateLimiter {
-  router: Router;
+  /**
+   * Adds the limits as routes of the application's own router (or of any router), before its
+   * other routes. Not a router of their own: a request a sub-router matched and passed on leaves
+   * it through one more turn of the event loop (router's `setImmediate(done)`), and every page
+   * of a sign-in is a rate-limited path.
+   */
+  mount(router: Pick<Router, 'all'>): void;
   /** Addresses remembered per group now. */
   size(entry: RateLimitedEntry): number;
 }
@@ -49,15 +55,14 @@ export function createRateLimiter(
   address: (req: Request) => string,
   observer: RateLimitObserver,
 ): RateLimiter {
-  const router = Router();
   const buckets = new Map<RateLimitedEntry, AddressBuckets>();
   for (const [group, entry] of Object.entries(ENTRY_OF) as Array<[RateLimitGroup, RateLimitedEntry]>) {
     buckets.set(entry, new AddressBuckets(settings[group], settings.maxAddresses));
   }
-  for (const { group, paths, answer = 'page' } of settings.enabled ? routes : []) {
+  const limits = (settings.enabled ? routes : []).map(({ group, paths, answer = 'page' }) => {
     const entry = ENTRY_OF[group];
     const limiter = buckets.get(entry)!;
-    router.all(paths, (req: Request, res: Response, next: NextFunction) => {
+    const limit = (req: Request, res: Response, next: NextFunction) => {
       const wait = limiter.take(address(req));
       observer.remembered(entry, limiter.size);
       if (wait === 0) return next();
@@ -68,7 +73,13 @@ export function createRateLimiter(
         return;
       }
       next(WebErrors.RATE_LIMITED({ detail: `${entry}: over the limit, retry in ${wait} s` }));
-    });
-  }
-  return { router, size: (entry) => buckets.get(entry)?.size ?? 0 };
+    };
+    return { paths, limit };
+  });
+  return {
+    mount: (router) => {
+      for (const { paths, limit } of limits) router.all(paths, limit);
+    },
+    size: (entry) => buckets.get(entry)?.size ?? 0,
+  };
 }

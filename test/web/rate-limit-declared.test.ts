@@ -75,7 +75,7 @@ describe('a new door that declares its entry points', () => {
       { refused: (entry) => refused.push(entry), remembered: () => undefined },
     );
     const app = express();
-    app.use(limiter.router);
+    limiter.mount(app);
     app.all(['/reset', '/radius/hook', '/other'], (_req, res) => {
       res.send('served');
     });
