@@ -12,7 +12,7 @@ import { type MetricsExposure, metricsExposure, metricsHandler } from '../observ
 import { type Database, openDatabase } from '../store/database.js';
 import { StoreErrors } from '../store/errors.js';
 import { migrateToLatest } from '../store/migrate.js';
-import { stripUntrustedForwarding, trustedProxyMatcher } from '../web/security.js';
+import { settleClientAddress, stripUntrustedForwarding, trustedProxyMatcher } from '../web/security.js';
 import { composeServices, type Services } from './compose.js';
 import type { Config } from './config.js';
 import { type Core, composeCore } from './core.js';
@@ -202,6 +202,7 @@ function createShell(options: ShellOptions): express.Express {
   const isTrustedProxy = trustedProxyMatcher(options.config.server.trustedProxies);
   shell.set('trust proxy', (address: string) => isTrustedProxy(address));
   shell.use(stripUntrustedForwarding(isTrustedProxy));
+  shell.use(settleClientAddress());
   shell.use(requestLogger(logger));
   shell.use((req, res, next) => {
     metrics.workerRequests.inc({ worker: options.slot });

@@ -67,6 +67,20 @@ export function stripUntrustedForwarding(isTrusted: (address: string) => boolean
   };
 }
 
+/**
+ * Keeps the client address on the request once it is known: express's `req.ip` is a getter that
+ * walks the forwarding chain through proxy-addr on every read, and one request of a sign-in reads
+ * it several times (rate limit, sign-in context, session, audit). Mounted after
+ * {@link stripUntrustedForwarding} on the application whose `trust proxy` setting decides it; the
+ * value is the getter's, read once.
+ */
+export function settleClientAddress(): RequestHandler {
+  return (req: Request, _res: Response, next: NextFunction) => {
+    Object.defineProperty(req, 'ip', { value: req.ip, configurable: true, enumerable: true });
+    next();
+  };
+}
+
 /** A Host header value (RFC 9110 7.2): a name or IPv4 address, or a bracketed IPv6 address, and a port. */
 const HOST = /^(?:\[([0-9A-Fa-f:.]+)\]|[A-Za-z0-9._~-]+)(?::(\d{1,5}))?$/;
 
