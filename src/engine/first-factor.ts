@@ -136,24 +136,28 @@ export class FirstFactor {
    * (marked `remembered`), when the counters show nothing to charge, refund or clear —
    * `userCounter` (as `authenticate` charged it) has no failure and the address's is under its
    * limit. False otherwise, with nothing recorded: the caller then runs `authenticate`, which
-   * applies the limits and records what it refuses.
+   * applies the limits and records what it refuses. With a batch, the success's audit event
+   * joins it (the caller commits it before it answers, whatever follows).
    */
   async acceptRemembered(
     username: string,
     user: User,
     userCounter: ThrottleCharge,
     context: AttemptContext,
+    batch?: WriteBatch,
   ): Promise<boolean> {
     const address = { key: throttleKeys.address(context.address), rule: this.limits.perAddress };
     if (!(await this.throttle.untouched(userCounter, address))) return false;
     const name = normalizeUsername(username);
     const audit = firstFactorAudit(name, context, this.directory.kind, 'password');
-    await this.audit.record({
+    const success = {
       ...audit,
-      outcome: 'success',
+      outcome: 'success' as const,
       userId: user.id,
       details: { ...audit.details, remembered: true },
-    });
+    };
+    if (batch) this.audit.recordIn(batch, success);
+    else await this.audit.record(success);
     this.onOutcome('success');
     return true;
   }

@@ -1,4 +1,5 @@
 import { normalizeUsername, type User, type UsersRepository } from '../store/repositories/users.js';
+import type { WriteBatch } from '../store/write-batch.js';
 import { type CachedSignIn, type CredentialCache, unchangedSince } from './credential-cache.js';
 import type { AttemptContext, FirstFactor } from './first-factor.js';
 import type { ThrottleCharge } from './throttle.js';
@@ -27,12 +28,16 @@ export interface RememberedPasswordsDeps {
 export class RememberedPasswords {
   constructor(private readonly deps: RememberedPasswordsDeps) {}
 
-  /** The user whose password this is, as FirstFactor.authenticate answers (and refuses). */
+  /**
+   * The user whose password this is, as FirstFactor.authenticate answers (and refuses). With a
+   * batch, the success's audit event joins it (the caller commits it before it answers).
+   */
   async authenticate(
     username: string,
     password: string,
     client: string,
     context: AttemptContext,
+    batch?: WriteBatch,
   ): Promise<User> {
     const { cache, firstFactor } = this.deps;
     const name = normalizeUsername(username);
@@ -40,14 +45,20 @@ export class RememberedPasswords {
     if (remembered) {
       const user = await this.unchanged(remembered);
       if (!user) cache.forgetDevice(name, client);
-      else if (await firstFactor.acceptRemembered(username, user, remembered.userCounter, context))
+      else if (await firstFactor.acceptRemembered(username, user, remembered.userCounter, context, batch))
         return user;
     }
     let userCounter: ThrottleCharge | undefined;
     try {
-      const user = await firstFactor.authenticate(username, password, context, (counter) => {
-        userCounter = counter;
-      });
+      const user = await firstFactor.authenticate(
+        username,
+        password,
+        context,
+        (counter) => {
+          userCounter = counter;
+        },
+        batch,
+      );
       if (userCounter)
         cache.remember(name, client, password, { userId: user.id, userStamp: user.updatedAt, userCounter });
       return user;

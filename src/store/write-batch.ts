@@ -6,6 +6,11 @@ export interface RowInserts<Row> {
   queries(rows: readonly Row[]): CompiledQuery[];
 }
 
+/** What commits a batch with others (a CommitGroup). */
+export interface BatchCommitter {
+  commit(batch: WriteBatch): Promise<void>;
+}
+
 /** Rows for one append-only table, inserted by one statement when the batch is committed. */
 type BatchedRows = { insert: RowInserts<object>; rows: object[] };
 
@@ -39,13 +44,23 @@ export class WriteBatch {
   }
 
   /**
-   * Stores every write added, in one transaction (one statement alone needs none). Committed
-   * once: a later call answers as the first did (so an operation's error path may commit what
-   * its success path may already have).
+   * Stores every write added, in one transaction (one statement alone needs none); with a
+   * group, in the transaction of every batch committed to it in the same turn of the event loop.
+   * Committed once: a later call answers as the first did (so an operation's error path may
+   * commit what its success path may already have).
    */
-  commit(): Promise<void> {
-    this.committed ??= this.store();
+  commit(group?: BatchCommitter): Promise<void> {
+    this.committed ??= group && this.db ? group.commit(this) : this.store();
     return this.committed;
+  }
+
+  /** Adds every write of another batch not committed (a CommitGroup gathering several operations). */
+  absorb(other: WriteBatch): void {
+    if (!other.db) return;
+    this.use(other.db);
+    this.queries.push(...other.queries);
+    for (const { insert, rows } of other.tables.values())
+      for (const row of rows) this.addRow(other.db, insert, row);
   }
 
   private async store(): Promise<void> {

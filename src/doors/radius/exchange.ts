@@ -13,8 +13,10 @@ import type {
 } from '../../policy/authentication/authentication-policy.js';
 import { parseAddress } from '../../policy/authentication/authentication-policy.js';
 import type { Decision } from '../../policy/authentication/decision.js';
+import type { CommitGroup } from '../../store/commit-group.js';
 import type { AuditRepository } from '../../store/repositories/audit.js';
 import { normalizeUsername, type User } from '../../store/repositories/users.js';
+import { WriteBatch } from '../../store/write-batch.js';
 import type { TokenTypes } from '../../tokens/registry.js';
 import type { Translations } from '../../web/i18n.js';
 import type { RadiusClient } from './clients.js';
@@ -48,6 +50,8 @@ export interface ExchangeDeps {
   audit: AuditRepository;
   /** Where the refusals of the door itself (no password, a stale State) go as sign-in attempts. */
   attempts: AttemptRecorder;
+  /** Commits the requests' batches of writes of one turn together (see CommitGroup). */
+  commits: CommitGroup;
   /** How long the client waits for the answer to a challenge (`mfa.challengeTtlSeconds`). */
   challengeSeconds: number;
   /** Checks the reply attributes a policy rule names against the dictionaries. */
@@ -85,11 +89,18 @@ export class RadiusExchange {
       await this.refused(context, 'UNSUPPORTED_AUTHENTICATION', userName, undefined, true);
       return this.reject(language, 'radius:pap_only', 'unsupported');
     }
+    // The request's audit events that need not be stored one by one (its successes) go in one
+    // transaction, with those of the other requests of this turn, committed before it is
+    // answered, whatever the answer.
+    const batch = new WriteBatch();
     try {
-      if (Buffer.isBuffer(state))
-        return await this.followUp(client, context, state, userName, password as string);
-      return await this.signIn(client, userName, vouched ? undefined : (password as string), context);
+      const answer = Buffer.isBuffer(state)
+        ? await this.followUp(client, context, state, userName, password as string, batch)
+        : await this.signIn(client, userName, vouched ? undefined : (password as string), context, batch);
+      await batch.commit(this.deps.commits);
+      return answer;
     } catch (error) {
+      await batch.commit(this.deps.commits);
       if (!(error instanceof PassgateError) || error.status >= 500) throw error;
       return this.reject(language, `common:errors.${error.code}`, error.code.toLowerCase());
     }
@@ -101,6 +112,7 @@ export class RadiusExchange {
     userName: string,
     typed: string | undefined,
     context: LoginContext,
+    batch: WriteBatch,
   ): Promise<RadiusAnswer> {
     const { firstFactor, vouchedFirstFactor, policy } = this.deps;
     const { password, code } =
@@ -110,7 +122,7 @@ export class RadiusExchange {
     const user =
       password === undefined
         ? await vouchedFirstFactor.accept(userName, context)
-        : await firstFactor.authenticate(userName, password, client.name, context);
+        : await firstFactor.authenticate(userName, password, client.name, context, batch);
     const language = this.language(client, user);
     const decision = await policy.decide(user, context);
     if (decision.action === 'deny') {
@@ -120,11 +132,11 @@ export class RadiusExchange {
     if (decision.action === 'allow') {
       const refused = await this.unsendable(client, user, context, decision);
       if (refused) return refused;
-      await policy.completed(user, context, decision);
+      await policy.completed(user, context, decision, undefined, batch);
       return this.accept(client, user, decision);
     }
     const flow: RadiusContext = { ...context, decision, userName: normalizeUsername(userName) };
-    if (client.mode === 'inline') return this.inline(client, user, flow, code);
+    if (client.mode === 'inline') return this.inline(client, user, flow, batch, code);
     try {
       const state = await this.deps.challenges.start({
         user,
@@ -145,6 +157,7 @@ export class RadiusExchange {
     client: RadiusClient,
     user: User,
     flow: RadiusContext,
+    batch: WriteBatch,
     code?: string,
   ): Promise<RadiusAnswer> {
     const language = this.language(client, user);
@@ -162,10 +175,17 @@ export class RadiusExchange {
       response: code,
       context: flow,
       types: typedTypes,
+      batch,
     });
     const refused = await this.unsendable(client, user, flow, decision);
     if (refused) return refused;
-    await this.deps.policy.completed(user, flow, decision, { offered: typedTypes, method: result.method });
+    await this.deps.policy.completed(
+      user,
+      flow,
+      decision,
+      { offered: typedTypes, method: result.method },
+      batch,
+    );
     return this.accept(client, user, decision);
   }
 
@@ -176,6 +196,7 @@ export class RadiusExchange {
     state: Buffer,
     userName: string,
     code: string,
+    batch: WriteBatch,
   ): Promise<RadiusAnswer> {
     let open: OpenChallenge;
     try {
@@ -188,13 +209,16 @@ export class RadiusExchange {
     const flow = open.state.context as RadiusContext;
     const language = this.language(client, open.user);
     try {
-      const result = await this.deps.challenges.verify(open, code);
+      const result = await this.deps.challenges.verify(open, code, undefined, batch);
       const refused = await this.unsendable(client, result.user, flow, flow.decision);
       if (refused) return refused;
-      await this.deps.policy.completed(result.user, flow, flow.decision, {
-        offered: open.state.offers.map((o) => o.type),
-        method: result.method,
-      });
+      await this.deps.policy.completed(
+        result.user,
+        flow,
+        flow.decision,
+        { offered: open.state.offers.map((o) => o.type), method: result.method },
+        batch,
+      );
       return this.accept(client, result.user, flow.decision);
     } catch (error) {
       // A mistyped code: asked again under the same State (the engine counts and locks).

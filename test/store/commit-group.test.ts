@@ -1,0 +1,72 @@
+import { CompiledQuery } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CommitGroup } from '../../src/store/commit-group.js';
+import { type Database, openDatabase } from '../../src/store/database.js';
+import { migrateToLatest } from '../../src/store/migrate.js';
+import { AuditRepository } from '../../src/store/repositories/audit.js';
+import { WriteBatch } from '../../src/store/write-batch.js';
+import { BACKENDS, createTestDatabase, type TestDatabase } from '../support/databases.js';
+
+describe.each(BACKENDS)('group commit of write batches (%s)', (backend) => {
+  let testDatabase: TestDatabase;
+  let database: Database;
+  let audit: AuditRepository;
+
+  beforeAll(async () => {
+    testDatabase = await createTestDatabase(backend);
+    database = await openDatabase(testDatabase.url);
+    await migrateToLatest(database);
+    audit = new AuditRepository(database.db, Date.now);
+  });
+  afterAll(async () => {
+    await database?.close();
+    await testDatabase?.drop();
+  });
+
+  /** A batch of one operation: two audit events of user `name`. */
+  const batchOf = (name: string) => {
+    const batch = new WriteBatch();
+    audit.recordIn(batch, { type: 'login.password', outcome: 'success', username: name });
+    audit.recordIn(batch, { type: 'login', outcome: 'success', username: name });
+    return batch;
+  };
+  const storedFor = async (name: string) =>
+    (await audit.search({ username: name }, { column: 'at', direction: 'asc' }, 10, 0)).map((e) => e.type);
+
+  it('stores the batches of one turn together, their rows of a table by one statement, each caller settled once it is stored', async () => {
+    const group = new CommitGroup();
+    const statements: string[] = [];
+    const stop = database.observeStatements((sql) => statements.push(sql));
+    const names = ['g1', 'g2', 'g3'];
+    const batches = names.map(batchOf);
+    const settled = batches.map((batch) =>
+      batch.commit(group).then(async () => (await storedFor(names[batches.indexOf(batch)]!)).length),
+    );
+    // Each caller finds its own events stored when its promise settles.
+    expect(await Promise.all(settled)).toEqual([2, 2, 2]);
+    stop();
+    // One statement is a transaction of its own: no begin or commit around it.
+    const writes = statements.filter((sql) => !/^select/i.test(sql));
+    expect(writes).toHaveLength(1);
+    expect(writes[0]).toMatch(/^insert into "audit_events"/);
+    expect(writes[0]!.match(/\((\?|\$)/g)).toHaveLength(6);
+    // Committed once: a second call answers as the first did and writes nothing more.
+    await batches[0]!.commit(group);
+    expect(await storedFor('g1')).toEqual(['login.password', 'login']);
+  });
+
+  it('fails only the batch whose write the store refuses; the others of its turn are stored', async () => {
+    const group = new CommitGroup();
+    const bad = batchOf('b2');
+    bad.add(database.db, CompiledQuery.raw('insert into no_such_table (x) values (1)', []));
+    const results = await Promise.allSettled([
+      batchOf('b1').commit(group),
+      bad.commit(group),
+      batchOf('b3').commit(group),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(await storedFor('b1')).toHaveLength(2);
+    expect(await storedFor('b2')).toHaveLength(0);
+    expect(await storedFor('b3')).toHaveLength(2);
+  });
+});
