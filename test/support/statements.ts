@@ -26,7 +26,8 @@ export function describeStatements(byExchange: StatementsByExchange): string {
  * not counted, the statements inside a transaction are.
  */
 export const onRequestPath = (sql: string) =>
-  !/^insert into "sign_in_attempt(s|_days|_country_days)"/i.test(sql) && !/^(begin|commit|rollback)\b/i.test(sql);
+  !/^insert into "sign_in_attempt(s|_days|_country_days)"/i.test(sql) &&
+  !/^(begin|commit|rollback)\b/i.test(sql);
 
 /** Collects the statements the server runs during each exchange `counted` makes, until `stop`. */
 export function countStatements(database: Pick<Database, 'observeStatements'>) {
