@@ -230,6 +230,7 @@ export async function composeServices(
     warmUp: async () => {
       // The pages first (tens of ms), then what the doors deferred.
       if (config.mode === 'production') compileTemplates(VIEWS_DIR);
+      web.translations.languageNames();
       for (const warmUp of each((door) => door.warmUp)) await warmUp();
     },
     stop: async () => {

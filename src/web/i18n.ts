@@ -18,6 +18,12 @@ export interface Translations {
   languages: string[];
   defaultLanguage: string;
   /**
+   * Each language's name in that language (`common:languageName`), for the language switcher:
+   * read once, on first use (the server's warm-up), from each language's common.json alone, so
+   * that the switcher on the first page does not load every language's texts.
+   */
+  languageNames(): Readonly<Record<string, string>>;
+  /**
    * The language of a request: `?lang=`, then the switcher's cookie, then Accept-Language, then
    * the user's own language from the directory (when the user is known), then the default.
    */
@@ -95,7 +101,20 @@ export async function loadTranslations(localesDir: string, defaultLanguage: stri
     const own = preferred?.slice(0, 2).toLowerCase();
     return named(req) ?? (own && languages.includes(own) ? own : defaultLanguage);
   };
-  return { i18n: instance, languages, defaultLanguage, detect };
+  let names: Record<string, string> | undefined;
+  const languageNames = () => {
+    names ??= Object.fromEntries(languages.map((language) => [language, languageName(localesDir, language)]));
+    return names;
+  };
+  return { i18n: instance, languages, defaultLanguage, languageNames, detect };
+}
+
+/** `common:languageName` of one language, read from its common.json; its code when the file has none. */
+function languageName(localesDir: string, language: string): string {
+  const file = path.join(localesDir, language, 'common.json');
+  if (!existsSync(file)) return language;
+  const name = (JSON.parse(readFileSync(file, 'utf8')) as { languageName?: unknown }).languageName;
+  return typeof name === 'string' && name.length > 0 ? name : language;
 }
 
 /**

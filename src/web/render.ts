@@ -17,6 +17,8 @@ interface PageLocals {
   t: TFunction;
   lang: string;
   languages: string[];
+  /** Each language's name in itself, for the language switcher. */
+  languageNames: Readonly<Record<string, string>>;
   /** Current path and query without `lang`, for the language switcher links. */
   switchBase: string;
 }
@@ -55,6 +57,7 @@ export function createPageRenderer(
       t: translatorOf(lang),
       lang,
       languages: translations.languages,
+      languageNames: translations.languageNames(),
       // A page without the language switcher (locals.languageSwitch false) needs no links.
       switchBase:
         locals.languageSwitch === false

@@ -52,3 +52,19 @@ describe('page renderer translations', () => {
     expect(mail).toContain('You are being returned to Mail.');
   });
 });
+
+describe('the language switcher', () => {
+  it('names every language in itself without loading any language but the page’s', async () => {
+    const translations = await loadTranslations(path.join(PACKAGE_ROOT, 'locales'), 'en');
+    const render = createPageRenderer(path.join(PACKAGE_ROOT, 'views'), translations, true);
+    const html = await render(request('en'), 'error', { status: 404, code: 'not_found' });
+    expect(html).toContain('hreflang="nb"');
+    expect(html).toContain('>Norsk bokmål</a>');
+    expect(html).toContain('>Deutsch</a>');
+    expect(translations.languages.length).toBeGreaterThan(10);
+    const loaded = translations.languages.filter((language) =>
+      translations.i18n.hasResourceBundle(language, 'common'),
+    );
+    expect(loaded).toEqual(['en']);
+  });
+});
