@@ -3,8 +3,9 @@ import path from 'node:path';
 import type { XmlDocument, XsdValidator } from 'libxml2-wasm';
 import { PACKAGE_ROOT } from '../../../paths.js';
 import { SamlErrors } from '../errors.js';
-import { MessageDocument } from './message-document.js';
-import { WARM_UP_INVALID, WARM_UP_VALID } from './schema-warm-up.js';
+import { type Libxml2Structs, MessageDocument } from './message-document.js';
+import { SAML, SAMLP } from './message-fields.js';
+import { WARM_UP_INVALID, WARM_UP_READ, WARM_UP_VALID } from './schema-warm-up.js';
 
 /** The folder of the SAML 2.0 schemas (OASIS protocol and assertion, W3C xmldsig and xenc). */
 const XSD_DIR = path.join(PACKAGE_ROOT, 'xsd');
@@ -36,6 +37,7 @@ export interface SchemaValidator {
 export class SamlSchema implements SchemaValidator {
   private constructor(
     private readonly libxml2: Libxml2,
+    private readonly structs: Libxml2Structs,
     private readonly validator: XsdValidator,
   ) {}
 
@@ -47,6 +49,7 @@ export class SamlSchema implements SchemaValidator {
     const schema = await SamlSchema.load(folder);
     try {
       for (const xml of WARM_UP_VALID) schema.check(xml);
+      schema.proveReader();
       if (schema.accepts(WARM_UP_INVALID)) throw new Error('the SAML schema accepted an invalid message');
     } catch (error) {
       schema.dispose();
@@ -56,7 +59,10 @@ export class SamlSchema implements SchemaValidator {
   }
 
   private static async load(folder: string): Promise<SamlSchema> {
-    const libxml2 = await import('libxml2-wasm');
+    const [libxml2, structs] = await Promise.all([
+      import('libxml2-wasm'),
+      import('libxml2-wasm/lib/libxml2.mjs'),
+    ]);
     const files = Object.fromEntries(
       SCHEMA_FILES.map((name) => [`${SCHEMA_URL}${name}`, readFileSync(path.join(folder, name))]),
     );
@@ -65,7 +71,7 @@ export class SamlSchema implements SchemaValidator {
       const url = `${SCHEMA_URL}${ROOT_SCHEMA}`;
       const root = libxml2.XmlDocument.fromBuffer(files[url]!, { url, option: parseOptions(libxml2) });
       try {
-        return new SamlSchema(libxml2, libxml2.XsdValidator.fromDoc(root));
+        return new SamlSchema(libxml2, structs, libxml2.XsdValidator.fromDoc(root));
       } finally {
         root.dispose();
       }
@@ -95,7 +101,12 @@ export class SamlSchema implements SchemaValidator {
       document.dispose();
       throw malformed(`XML parser warning: ${shorten(warning.message)}`);
     }
-    return new MessageDocument(this.libxml2, document, this.validateDocument);
+    try {
+      return new MessageDocument(this.structs, document, this.validateDocument);
+    } catch (error) {
+      document.dispose();
+      throw error;
+    }
   }
 
   /**
@@ -106,6 +117,26 @@ export class SamlSchema implements SchemaValidator {
     const document = this.parse(xml);
     try {
       document.validate();
+    } finally {
+      document.dispose();
+    }
+  }
+
+  /**
+   * Proves that the readers' walk over libxml2's structs (message-document.ts) finds a message's
+   * names, attributes and text, so that a libxml2-wasm whose internals moved stops the start.
+   */
+  private proveReader(): void {
+    const document = this.parse(WARM_UP_READ.xml);
+    try {
+      const { root } = document;
+      const read =
+        root.localName === WARM_UP_READ.root &&
+        root.namespaceURI === SAMLP &&
+        root.getAttribute('ID') === WARM_UP_READ.id &&
+        root.child('Issuer', SAML)?.textContent === WARM_UP_READ.issuer;
+      if (!read)
+        throw new Error('libxml2-wasm: the SAML message reader does not read its warm-up message back');
     } finally {
       document.dispose();
     }

@@ -71,6 +71,14 @@ const LOGOUT_RESPONSE =
 /** Valid messages of each kind: the schema must accept every one. */
 export const WARM_UP_VALID: readonly string[] = [AUTHN_REQUEST, RESPONSE, LOGOUT_REQUEST, LOGOUT_RESPONSE];
 
+/** A message and what its reader must find in it (the walk over libxml2's structs, proven at start). */
+export const WARM_UP_READ = {
+  xml: AUTHN_REQUEST,
+  root: 'AuthnRequest',
+  id: '_w1',
+  issuer: 'https://sp.example',
+};
+
 /** An AuthnRequest with an element the protocol schema does not declare: the schema must refuse it. */
 export const WARM_UP_INVALID = AUTHN_REQUEST.replace(
   '<samlp:NameIDPolicy',
