@@ -36,6 +36,7 @@ export interface Tables {
   sign_in_attempts: SignInAttemptRow;
   sign_in_attempt_days: SignInAttemptDayRow;
   sign_in_attempt_country_days: SignInAttemptCountryDayRow;
+  sign_in_attempt_country_hours: SignInAttemptCountryHourRow;
   user_search_terms: UserSearchTermRow;
   password_reminders: PasswordReminderRow;
   devices: DeviceRow;
@@ -106,6 +107,19 @@ export type SignInAttemptCountryDayRow = Pick<
   SignInAttemptDayRow,
   'day' | 'country' | 'result' | 'attempts' | 'first_seen'
 >;
+
+/**
+ * Attempts per country, UTC day and hour of day (migration 0031): a country's drill-down by hour
+ * over whole days. Kept with the day counts; the country is '' for none.
+ */
+export interface SignInAttemptCountryHourRow {
+  country: string;
+  /** The UTC midnight the day starts at (epoch ms). */
+  day: number;
+  /** The hour of day, UTC (0–23). */
+  hour: number;
+  attempts: number;
+}
 
 /** One sign-in attempt of any door (migration 0017): the monitoring record, written in batches. */
 export interface SignInAttemptRow {

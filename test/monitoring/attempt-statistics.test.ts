@@ -219,6 +219,14 @@ describe.each<Backend>(['sqlite', 'postgres'])('monitoring counts on %s', (backe
         const drill = await stats.drillDown(filter);
         expect(drill.total, label).toBe(rows.length);
         expect(drill.byDayAndResult, label).toEqual(chart);
+        // By hour: whole days from the country hour counts (without a result, door or
+        // application in the filter), the rest from the attempts.
+        const hours = new Array<number>(24).fill(0);
+        for (const row of rows) hours[new Date(Number(row.at)).getUTCHours()]! += 1;
+        expect(
+          drill.byHour.map((h) => h.count),
+          label,
+        ).toEqual(hours);
       }
     }
   });
@@ -235,6 +243,18 @@ describe.each<Backend>(['sqlite', 'postgres'])('monitoring counts on %s', (backe
     const countryKept = async () =>
       (await db.selectFrom('sign_in_attempt_country_days').selectAll().execute())
         .map((r) => [r.day, r.country, r.result, r.attempts, r.first_seen].map(String).join('|'))
+        .sort();
+    const hourGrouped = async () => {
+      const { rows } = await sql<Record<string, string | number>>`select coalesce(country, '') as country,
+        (at / 86400000) * 86400000 as day, (at / 3600000) % 24 as hour, count(*) as attempts
+        from sign_in_attempts group by coalesce(country, ''), (at / 86400000) * 86400000, (at / 3600000) % 24`.execute(
+        db,
+      );
+      return rows.map((r) => Object.values(r).map(String).join('|')).sort();
+    };
+    const hourKept = async () =>
+      (await db.selectFrom('sign_in_attempt_country_hours').selectAll().execute())
+        .map((r) => [r.country, r.day, r.hour, r.attempts].map(String).join('|'))
         .sort();
     const grouped = async () => {
       const { rows } = await sql<Record<string, string | number>>`select (at / 86400000) * 86400000 as day,
@@ -253,6 +273,7 @@ describe.each<Backend>(['sqlite', 'postgres'])('monitoring counts on %s', (backe
         .sort();
     expect(await kept()).toEqual(await grouped());
     expect(await countryKept()).toEqual(await countryGrouped());
+    expect(await hourKept()).toEqual(await hourGrouped());
     // A user filter reads the attempts alone; the same counts as the days for the same attempts.
     for (const filter of [last30(), { ...last30(), door: 'saml' }, { ...last30(), results: ['denied'] }]) {
       const viaDays = await stats.countsByCountry(filter);
@@ -269,6 +290,8 @@ describe.each<Backend>(['sqlite', 'postgres'])('monitoring counts on %s', (backe
     expect(await kept()).toEqual(await grouped());
     expect(await countryKept()).toEqual(await countryGrouped());
     expect((await countryKept()).length).toBeGreaterThan(0);
+    expect(await hourKept()).toEqual(await hourGrouped());
+    expect((await hourKept()).length).toBeGreaterThan(0);
     expect(await stats.countsByCountry({ from: 0, to: NOW + 1 })).toEqual(
       await sqlCount('at >= ? and at < ?', [0, NOW + 1]),
     );

@@ -20,13 +20,13 @@ export function describeStatements(byExchange: StatementsByExchange): string {
 /**
  * Whether a statement belongs to a request's own path. The sign-in attempt writer inserts its
  * batches from a timer, off every request's path (bench/monitoring.ts measures its cost), with
- * the per-day counts (and per country) in the same transaction, so both land inside whichever exchange happens to
+ * the per-day counts (and per country, and per country and hour) in the same transaction, so both land inside whichever exchange happens to
  * be running: counting them would make a budget flaky. So would that transaction's `begin` and
  * `commit` (on PostgreSQL they interleave with the request's statements): transaction control is
  * not counted, the statements inside a transaction are.
  */
 export const onRequestPath = (sql: string) =>
-  !/^insert into "sign_in_attempt(s|_days|_country_days)"/i.test(sql) &&
+  !/^insert into "sign_in_attempt(s|_days|_country_days|_country_hours)"/i.test(sql) &&
   !/^(begin|commit|rollback)\b/i.test(sql);
 
 /** Collects the statements the server runs during each exchange `counted` makes, until `stop`. */

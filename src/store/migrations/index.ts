@@ -23,6 +23,7 @@ import * as attemptDays from './0024-attempt-days.js';
 import * as passwordReminders from './0025-password-reminders.js';
 import * as devices from './0026-devices.js';
 import * as attemptCountryDays from './0028-attempt-country-days.js';
+import * as attemptCountryHours from './0031-attempt-country-hours.js';
 
 /**
  * Every migration, in order. Names sort lexically; a new migration is one file plus one line
@@ -54,4 +55,5 @@ export const migrations: Record<string, Migration> = {
   '0025-password-reminders': passwordReminders,
   '0026-devices': devices,
   '0028-attempt-country-days': attemptCountryDays,
+  '0031-attempt-country-hours': attemptCountryHours,
 };

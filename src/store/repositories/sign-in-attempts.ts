@@ -1,10 +1,17 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { SignInAttemptCountryDayRow, SignInAttemptDayRow, SignInAttemptRow, Tables } from '../tables.js';
+import type {
+  SignInAttemptCountryDayRow,
+  SignInAttemptCountryHourRow,
+  SignInAttemptDayRow,
+  SignInAttemptRow,
+  Tables,
+} from '../tables.js';
 
 /** Rows one prune statement deletes at most, so that a long backlog never holds the table for long. */
 const PRUNE_BATCH = 5000;
 
 const DAY = 86_400_000;
+const HOUR = 3_600_000;
 
 /** The columns an attempt is counted by in `sign_in_attempt_days`. */
 type DayKey = Pick<SignInAttemptRow, 'at' | 'country' | 'result' | 'door' | 'application' | 'first_seen'>;
@@ -46,11 +53,34 @@ function countByCountryDay(days: readonly SignInAttemptDayRow[]): SignInAttemptC
   return [...counted.values()];
 }
 
+/** Attempts counted per country, day and hour of day: what a batch adds to (or a prune takes from) `sign_in_attempt_country_hours`. */
+function countByHour(
+  rows: readonly Pick<SignInAttemptRow, 'at' | 'country'>[],
+  sign: 1 | -1,
+): SignInAttemptCountryHourRow[] {
+  const hours = new Map<string, SignInAttemptCountryHourRow>();
+  for (const row of rows) {
+    const at = Number(row.at);
+    const day = Math.floor(at / DAY) * DAY;
+    const hour = Math.floor(at / HOUR) % 24;
+    const country = row.country ?? '';
+    const id = `${country}\u0000${day}\u0000${hour}`;
+    const counted = hours.get(id);
+    if (counted) counted.attempts += sign;
+    else hours.set(id, { country, day, hour, attempts: sign });
+  }
+  return [...hours.values()];
+}
+
 /**
- * Adds counts to the day rows and to the country day rows (creating them), in the caller's
- * transaction, so that both always equal a GROUP BY over the attempts.
+ * Adds counts to the day rows, the country day rows and the country hour rows (creating them),
+ * in the caller's transaction, so that each always equals a GROUP BY over the attempts.
  */
-async function addToDays(trx: Transaction<Tables>, counts: SignInAttemptDayRow[]): Promise<void> {
+async function addToDays(
+  trx: Transaction<Tables>,
+  counts: SignInAttemptDayRow[],
+  hours: SignInAttemptCountryHourRow[],
+): Promise<void> {
   if (counts.length === 0) return;
   await trx
     .insertInto('sign_in_attempt_days')
@@ -72,12 +102,22 @@ async function addToDays(trx: Transaction<Tables>, counts: SignInAttemptDayRow[]
       })),
     )
     .execute();
+  await trx
+    .insertInto('sign_in_attempt_country_hours')
+    .values(hours)
+    .onConflict((oc) =>
+      oc.columns(['country', 'day', 'hour']).doUpdateSet((eb) => ({
+        attempts: eb('sign_in_attempt_country_hours.attempts', '+', eb.ref('excluded.attempts')),
+      })),
+    )
+    .execute();
 }
 
 /**
  * The written side of the sign-in attempts: batches from the attempt writer (one multi-row
  * insert each, with the per-day counts of `sign_in_attempt_days` and
- * `sign_in_attempt_country_days` in the same transaction) and
+ * `sign_in_attempt_country_days` and the per-hour counts of `sign_in_attempt_country_hours` in
+ * the same transaction) and
  * the retention's deletions, in batches, taking their counts off the days. The monitoring
  * queries are in attempt-statistics.ts.
  */
@@ -92,7 +132,7 @@ export class SignInAttemptsRepository {
         .insertInto('sign_in_attempts')
         .values([...rows])
         .execute();
-      await addToDays(trx, countByDay(rows, 1));
+      await addToDays(trx, countByDay(rows, 1), countByHour(rows, 1));
     });
   }
 
@@ -128,11 +168,20 @@ export class SignInAttemptsRepository {
           )
           .returning(['at', 'country', 'result', 'door', 'application', 'first_seen'])
           .execute();
-        await addToDays(trx, countByDay(gone, -1));
+        const hours = countByHour(gone, -1);
+        await addToDays(trx, countByDay(gone, -1), hours);
         for (const table of ['sign_in_attempt_days', 'sign_in_attempt_country_days'] as const)
           await trx
             .deleteFrom(table)
             .where('day', '<', Math.ceil(before / DAY) * DAY)
+            .where('attempts', '<=', 0)
+            .execute();
+        // The hour rows this batch emptied (its key starts with the country, not the day).
+        if (hours.length > 0)
+          await trx
+            .deleteFrom('sign_in_attempt_country_hours')
+            .where('country', 'in', [...new Set(hours.map((h) => h.country))])
+            .where('day', 'in', [...new Set(hours.map((h) => h.day))])
             .where('attempts', '<=', 0)
             .execute();
         return gone.length;
