@@ -305,4 +305,45 @@ describe.each<Backend>(['sqlite', 'postgres'])('monitoring counts on %s', (backe
     expect(days.reduce((sum, d) => sum + d.count, 0)).toBe(total + unknown);
     expect(days.every((d) => d.day % DAY === 0)).toBe(true);
   });
+
+  it('lists every user and network tied at the last place of a top list, however many are tied, in the same order as SQL counts', async () => {
+    // Ten users and ten networks of Finland, one attempt each (one two): ties beyond the groups a
+    // top list reads first (4 per place), so that both ways of finding them answer.
+    const names = ['ulla', 'aino', 'eero', 'juha', 'kaisa', 'lauri', 'mikko', 'niina', 'olli', 'pekka'];
+    await test.core.repositories.signInAttempts.insertMany(
+      [...names, 'olli'].map((name, n) => ({
+        id: `fi-top-${String(n).padStart(2, '0')}`,
+        at: NOW - 2 * DAY + n * HOUR,
+        user_id: null,
+        user_name: name,
+        door: 'oidc',
+        application: 'portal',
+        address: `192.0.${n}.1`,
+        network: `192.0.${n % 10}.0/24`,
+        country: 'FI',
+        first_seen: 0,
+        result: n % 2 === 0 ? 'success' : 'wrong_password',
+        reason: null,
+        rule: null,
+        action: null,
+        method: 'password',
+      })),
+    );
+    const filter = { ...last30(), country: 'FI' };
+    for (const top of [1, 2, 3, 12]) {
+      const drill = await test.core.repositories.attemptStatistics.drillDown(filter, top);
+      const users = [...names].sort((a, b) => (a === 'olli' ? -1 : b === 'olli' ? 1 : a.localeCompare(b)));
+      expect(
+        drill.topUsers.map((u) => [u.user, u.count, u.failures]),
+        `top ${top}`,
+      ).toEqual(users.slice(0, top).map((user) => [user, user === 'olli' ? 2 : 1, names.indexOf(user) % 2]));
+      const networks = names
+        .map((_, n) => `192.0.${n}.0/24`)
+        .sort((a, b) => (a === '192.0.0.0/24' ? -1 : b === '192.0.0.0/24' ? 1 : a.localeCompare(b)));
+      expect(
+        drill.topNetworks.map((n) => [n.key, n.count]),
+        `top ${top}`,
+      ).toEqual(networks.slice(0, top).map((key) => [key, key === '192.0.0.0/24' ? 2 : 1]));
+    }
+  });
 });

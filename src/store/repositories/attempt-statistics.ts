@@ -87,6 +87,12 @@ const hourOfDay = sql<number>`(at / ${sql.lit(HOUR)}) % 24`;
 type Query<O> = SelectQueryBuilder<Tables, 'sign_in_attempts', O>;
 
 /**
+ * How many groups per place a top list reads first, ordered by count (a bounded sort): enough
+ * that ties at the last place rarely go beyond them (then every tied group is read).
+ */
+const TOP_READ = 4;
+
+/**
  * The monitoring queries over the sign-in attempts: the map's counts per country, the
  * drill-down's breakdowns, the chart's counts per day and result — on SQLite and PostgreSQL alike
  * (times are epoch milliseconds, so hours and days are integer arithmetic, in UTC).
@@ -310,47 +316,69 @@ export class AttemptStatisticsRepository {
 
   /**
    * The `top` values of a column with the most attempts (ties in `localeCompare` order), with
-   * their failures (users; 0 for networks, which do not show them): one grouped scan, kept once
-   * (a materialized CTE), of which the database returns the groups counting at least as many as
-   * the top-th (so every group tied with it comes back), the ties ordered here.
+   * their failures (users; 0 for networks, which do not show them). Every group counting at least
+   * as many as the top-th must come back, so that the ties are ordered here, the same on both
+   * engines. First the largest {@link TOP_READ} × `top` groups by count (a grouped scan and a
+   * bounded sort): when fewer came back, or the last of them counts less than the top-th, they
+   * hold every such group. Else (ties beyond them) {@link allTiedGroups} answers.
    */
   private async topGroups(
     filter: AttemptFilter,
     column: 'user_name' | 'network',
     top: number,
   ): Promise<Array<{ key: string; count: number; failures: number }>> {
-    const rows = await this.db
-      .with(
-        (cte) => cte('grouped').materialized(),
-        () =>
-          this.filtered(filter)
-            .where(column, 'is not', null)
-            .groupBy(column)
-            .select([
-              `${column} as key` as 'user_name as key',
-              (eb) => eb.fn.countAll<number>().as('count'),
-              // Failures only where they are shown (top users): for networks the grouping then
-              // sorts the key alone, a fifth less work on SQLite.
-              (eb) =>
-                (column === 'user_name'
-                  ? eb.fn.sum<number>(eb.case().when('result', '<>', 'success').then(1).else(0).end())
-                  : sql<number>`0`
-                ).as('failures'),
-            ]),
-      )
-      .selectFrom('grouped')
-      .select(['key', 'count', 'failures'])
-      // At least the top-th largest count (0 when there are fewer groups): the groups ranked top or
-      // better, ties included, without sorting every group (a bounded sort finds the top-th).
-      .where(
-        sql<boolean>`${sql.ref('count')} >= coalesce((select ${sql.ref('count')} from ${sql.table('grouped')}
-          order by ${sql.ref('count')} desc limit 1 offset ${sql.lit(Math.max(0, top - 1))}), 0)`,
-      )
-      .execute();
+    const limit = Math.max(1, top) * TOP_READ;
+    const first = await this.grouped(filter, column).orderBy('count', 'desc').limit(limit).execute();
+    const rows =
+      first.length < limit || Number(first[limit - 1]!.count) < Number(first[Math.max(0, top - 1)]!.count)
+        ? first
+        : await this.allTiedGroups(filter, column, top);
     return rows
       .map((row) => ({ key: String(row.key), count: Number(row.count), failures: Number(row.failures) }))
       .sort((a, b) => b.count - a.count || a.key.localeCompare(b.key))
       .slice(0, top);
+  }
+
+  /** The filter's attempts grouped by a column (none for attempts without it): key, count, failures. */
+  private grouped(filter: AttemptFilter, column: 'user_name' | 'network') {
+    return this.filtered(filter)
+      .where(column, 'is not', null)
+      .groupBy(column)
+      .select([
+        `${column} as key` as 'user_name as key',
+        (eb) => eb.fn.countAll<number>().as('count'),
+        // Failures only where they are shown (top users): for networks the grouping then sorts
+        // the key alone, a fifth less work on SQLite.
+        (eb) =>
+          (column === 'user_name'
+            ? eb.fn.sum<number>(eb.case().when('result', '<>', 'success').then(1).else(0).end())
+            : sql<number>`0`
+          ).as('failures'),
+      ]);
+  }
+
+  /**
+   * Every group counting at least as many as the top-th, however many are tied: one grouped scan,
+   * kept once (a materialized CTE), of which come back the groups counting at least as many as
+   * the top-th largest count, found by a bounded sort.
+   */
+  private allTiedGroups(filter: AttemptFilter, column: 'user_name' | 'network', top: number) {
+    return (
+      this.db
+        .with(
+          (cte) => cte('grouped').materialized(),
+          () => this.grouped(filter, column),
+        )
+        .selectFrom('grouped')
+        .select(['key', 'count', 'failures'])
+        // At least the top-th largest count (0 when there are fewer groups): the groups ranked top
+        // or better, ties included, without sorting every group.
+        .where(
+          sql<boolean>`${sql.ref('count')} >= coalesce((select ${sql.ref('count')} from ${sql.table('grouped')}
+          order by ${sql.ref('count')} desc limit 1 offset ${sql.lit(Math.max(0, top - 1))}), 0)`,
+        )
+        .execute()
+    );
   }
 
   /** One page of the filter's attempts (the grid, the CSV export), ties broken by id. */
