@@ -49,8 +49,8 @@ export class FirstFactor {
    * Checks a password against the directory behind the lockout shield. `charged` is told the
    * user's counter the attempt was charged to (under the name, or the AD account whatever its
    * name, with the rule that applied): what a remembered password is later checked against.
-   * With a batch, the success's audit event joins it (the caller commits it before it answers,
-   * whatever follows); refusals are recorded at once.
+   * With a batch, the success's counter settlement and audit event join it (the caller commits
+   * it before it answers, whatever follows); refusals are recorded at once.
    */
   async authenticate(
     username: string,
@@ -113,10 +113,16 @@ export class FirstFactor {
         throw DirectoryErrors.ACCOUNT_DISABLED({
           detail: `"${user.username}" is marked removed by the directory sync`,
         });
-      await this.throttle.settle({ cleared: [userKey], refunded: [addressKey] });
+      // With a batch, the counters are settled with the sign-in's other writes, before it answers.
+      const settlement = { cleared: [userKey], refunded: [addressKey] };
       const success = { ...auditBase, outcome: 'success' as const, userId: user.id };
-      if (batch) this.audit.recordIn(batch, success);
-      else await this.audit.record(success);
+      if (batch) {
+        this.throttle.settleIn(batch, settlement);
+        this.audit.recordIn(batch, success);
+      } else {
+        await this.throttle.settle(settlement);
+        await this.audit.record(success);
+      }
       this.onOutcome('success');
       charged?.({ key: userKey, rule: perUser });
       return user;

@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js';
 import { StoreErrors } from '../store/errors.js';
 import type { ThrottleRepository, ThrottleRule, ThrottleState } from '../store/repositories/throttle.js';
+import type { WriteBatch } from '../store/write-batch.js';
 
 /** Re-exported for the engine's callers: the rule itself belongs to the throttle counters in the store. */
 export type { ThrottleRule };
@@ -102,6 +103,18 @@ export class Throttle {
       if (!StoreErrors.is(error, 'DB_UNREACHABLE')) throw error;
       this.keepUnsettled(settlement);
     }
+  }
+
+  /**
+   * {@link settle} as a write of an operation's batch, committed with the operation's other
+   * writes before it answers (one commit less); when the batch cannot be stored because the
+   * store is unreachable, the settlement is kept and written when it is back, as `settle` does.
+   */
+  settleIn(batch: WriteBatch, settlement: Settlement): void {
+    this.repository.settleIn(batch, settlement.cleared ?? [], settlement.refunded ?? []);
+    batch.onFailure((error) => {
+      if (StoreErrors.is(error, 'DB_UNREACHABLE')) this.keepUnsettled(settlement);
+    });
   }
 
   /** Settlements waiting for the store, oldest first. */

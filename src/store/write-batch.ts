@@ -27,6 +27,7 @@ export class WriteBatch {
   private readonly queries: CompiledQuery[] = [];
   private readonly tables = new Map<RowInserts<object>, BatchedRows>();
   private committed: Promise<void> | undefined;
+  private readonly failureHandlers: Array<(error: unknown) => void> = [];
 
   /** Adds a statement (of the repository whose database is `db`). */
   add(db: Kysely<Tables>, query: CompiledQuery): void {
@@ -44,13 +45,26 @@ export class WriteBatch {
   }
 
   /**
+   * Runs `handler` with the error when the commit fails, before the failure reaches the caller:
+   * a write that must not be lost with the operation (a throttle settlement) keeps itself for a
+   * later retry.
+   */
+  onFailure(handler: (error: unknown) => void): void {
+    if (this.committed) throw new Error('a write batch takes no write after its commit');
+    this.failureHandlers.push(handler);
+  }
+
+  /**
    * Stores every write added, in one transaction (one statement alone needs none); with a
    * group, in the transaction of every batch committed to it in the same turn of the event loop.
    * Committed once: a later call answers as the first did (so an operation's error path may
    * commit what its success path may already have).
    */
   commit(group?: BatchCommitter): Promise<void> {
-    this.committed ??= group && this.db ? group.commit(this) : this.store();
+    this.committed ??= (group && this.db ? group.commit(this) : this.store()).catch((error: unknown) => {
+      for (const handler of this.failureHandlers) handler(error);
+      throw error;
+    });
     return this.committed;
   }
 

@@ -8,6 +8,7 @@ import { Throttle, type ThrottleRule } from '../../src/engine/throttle.js';
 import { type Database, openDatabase } from '../../src/store/database.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { ThrottleRepository } from '../../src/store/repositories/throttle.js';
+import { WriteBatch } from '../../src/store/write-batch.js';
 
 const rule: ThrottleRule = { maxFailures: 3, windowSeconds: 600 };
 const charges = [
@@ -67,6 +68,22 @@ it('writes a kept refund before the next reservation, so a user who retries at o
   expect(await throttle.reserve(charge)).toEqual({ allowed: true });
   expect(throttle.pendingSettlements).toBe(0);
   expect((await throttle.state('login:user:bea', once))?.failures).toBe(1);
+});
+
+it("keeps a settlement of a sign-in's batch that the store could not take, and writes it once the store is back", async () => {
+  expect(await throttle.reserve(charges)).toEqual({ allowed: true });
+  const batch = new WriteBatch();
+  throttle.settleIn(batch, { cleared: ['login:user:ada'], refunded: ['login:address:192.0.2.7'] });
+  expect(throttle.pendingSettlements).toBe(0);
+  lock.exec('begin exclusive'); // the store goes away before the sign-in commits its writes
+  await expect(batch.commit()).rejects.toThrow();
+  expect(throttle.pendingSettlements).toBe(1);
+  lock.exec('rollback');
+  expect(await throttle.reserve(charges)).toEqual({ allowed: true });
+  expect(throttle.pendingSettlements).toBe(0);
+  // The kept settlement went first: each counter holds the new reservation's charge only.
+  expect(await failures('login:user:ada')).toBe(1);
+  expect(await failures('login:address:192.0.2.7')).toBe(1);
 });
 
 it('still throws what is not an outage', async () => {

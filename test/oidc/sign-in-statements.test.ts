@@ -23,7 +23,7 @@ const SECRET = Buffer.from('12345678901234567890');
  * sign-on session a sign-in starts costs one (its row, committed with the sign-in's history and
  * with its `session.start` audit event in the one statement of the sign-in's other events), and
  * one more the client recorded in it with its `sid` (for single logout). The password's throttle
- * counters cost two (charged together, settled together); the Authentication Policy's version is
+ * counters cost two (charged together at once; settled together in the sign-in's batch of writes); the Authentication Policy's version is
  * asked at most once a second, so it may or may not be among them.
  */
 const MAX_STATEMENTS = { password: 28, secondFactor: 41 };

@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import { preparedQuery } from '../prepared-query.js';
 import type { Tables } from '../tables.js';
+import type { WriteBatch } from '../write-batch.js';
 
 /** A limit of attempts inside a window. */
 export interface ThrottleRule {
@@ -225,20 +226,23 @@ export class ThrottleRepository {
    */
   async settle(cleared: readonly string[], refunded: readonly string[]): Promise<void> {
     if (cleared.length + refunded.length === 0) return;
+    await this.settleStatement(cleared, refunded)(settleArguments(cleared, refunded));
+  }
+
+  /** {@link settle} as a write of an operation's batch (stored when the batch is committed). */
+  settleIn(batch: WriteBatch, cleared: readonly string[], refunded: readonly string[]): void {
+    if (cleared.length + refunded.length === 0) return;
+    batch.add(this.db, this.settleStatement(cleared, refunded).query(settleArguments(cleared, refunded)));
+  }
+
+  private settleStatement(cleared: readonly string[], refunded: readonly string[]) {
     const shape = `${cleared.length}:${refunded.length}`;
     let update = this.settleStatements.get(shape);
     if (!update) {
       update = this.prepareSettle(cleared.length, refunded.length);
       this.settleStatements.set(shape, update);
     }
-    const args: Record<string, unknown> = {};
-    cleared.forEach((key, i) => {
-      args[`cleared${i}`] = key;
-    });
-    refunded.forEach((key, i) => {
-      args[`refunded${i}`] = key;
-    });
-    await update(args);
+    return update;
   }
 
   private readonly settleStatements = new Map<string, ReturnType<ThrottleRepository['prepareSettle']>>();
@@ -330,4 +334,16 @@ export class ThrottleRepository {
       .where('blocked_until', '<', before)
       .execute();
   }
+}
+
+/** The arguments of a settle statement: the keys by their place among the cleared and refunded. */
+function settleArguments(cleared: readonly string[], refunded: readonly string[]): Record<string, unknown> {
+  const args: Record<string, unknown> = {};
+  cleared.forEach((key, i) => {
+    args[`cleared${i}`] = key;
+  });
+  refunded.forEach((key, i) => {
+    args[`refunded${i}`] = key;
+  });
+  return args;
 }
