@@ -45,6 +45,7 @@ export async function finishSignIn(
     await batch.commit();
     return flow.finish(req, res, {
       userId: user.id,
+      user,
       amr,
       mfa,
       decision: { action: decision.action, rule: decision.rule },
@@ -59,6 +60,7 @@ export async function finishSignIn(
   );
   await flow.finish(req, res, {
     userId: user.id,
+    user,
     amr,
     mfa,
     decision: { action: decision.action, rule: decision.rule },

@@ -1,9 +1,15 @@
 import type { Request, Response } from 'express';
 import type { Decision } from '../policy/authentication/decision.js';
+import type { User } from '../store/repositories/users.js';
 
 /** How a login ended well: who, and how they proved it. */
 export interface FlowResult {
   userId: string;
+  /**
+   * The user as the sign-in read them in this request, when it did (the hosted login's password
+   * and second-factor steps): a door answering from them need not read them again.
+   */
+  user?: User;
   /** RFC 8176 authentication methods: pwd, otp, sms, tel, mfa ... */
   amr: string[];
   /** A second factor was passed in this login (or counted from the session). */

@@ -24,10 +24,11 @@ const SP2 = { entityId: 'https://sp2.example.com/statements', acs: 'https://sp2.
  * and says which. The single sign-on session a sign-in starts costs two (its row, committed with
  * the sign-in's history and with its `session.start` audit event in the one statement of the
  * sign-in's `login.password` and `login` events; the SP recorded in it for single logout). The
+ * user is read once, by the password step: the response is made from that read. The
  * Authentication Policy's version is asked at most once a second, so it may or may not be among
- * them (17 or 18).
+ * them (16 or 17).
  */
-const MAX_STATEMENTS = 18;
+const MAX_STATEMENTS = 17;
 
 /**
  * Statements a single sign-on hop (a second SP's Redirect AuthnRequest answered from the session

@@ -174,7 +174,7 @@ export class SamlFlows implements LoginFlowSource {
       ...(row.state.stepUp ? { stepUp: row.state.stepUp } : {}),
       ...(row.state.forceAuthn ? { fresh: true } : {}),
       sessionReuse: true,
-      finish: (req, res, result) => this.finish(req, res, target, result),
+      finish: (req, res, result) => this.finish(req, res, target, result, result.user),
       // The SP gets RequestDenied and shows its own page, with its own way back.
       answersDenial: true,
       cancel: (req, res, reason) => this.cancel(req, res, target, reason ?? 'cancelled'),
@@ -184,7 +184,8 @@ export class SamlFlows implements LoginFlowSource {
   /**
    * The login response, once: a second finish (or one after cancel) is SAML_FLOW_COMPLETED. The
    * request's Subject must be the user (else UnknownPrincipal), and the class stated must meet
-   * its RequestedAuthnContext (else NoAuthnContext). The SP is recorded in the session.
+   * its RequestedAuthnContext (else NoAuthnContext). The SP is recorded in the session. `known`:
+   * the user as this request read them already (the sign-in, the session), else read here.
    */
   private async finish(
     req: Request,
