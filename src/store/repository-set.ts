@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { SecretBox } from '../crypto/secret-box.js';
+import { CommitGroup } from './commit-group.js';
 import type { Database } from './database.js';
 import { AttemptStatisticsRepository } from './repositories/attempt-statistics.js';
 import { AuditRepository } from './repositories/audit.js';
@@ -67,18 +68,22 @@ export interface Repositories {
   attemptStatistics: AttemptStatisticsRepository;
   /** ActiveSync devices of every user, held until approved (DeviceApprovals in src/devices/ changes them). */
   devices: DevicesRepository;
+  /** The writes of the hot paths gathered by turn of the event loop into one transaction (see CommitGroup). */
+  commits: CommitGroup;
 }
 
 /** Builds every repository over an open (migrated) database; the token seeds are sealed with `box`. */
 export function createRepositories(database: Database, box: SecretBox, clock: Clock): Repositories {
   const { db } = database;
+  const commits = new CommitGroup(db);
   return {
+    commits,
     users: new UsersRepository(db, clock),
     userSearch: new UserSearchRepository(db, clock),
     directoryUsers: new DirectoryUsersRepository(db, clock),
     directoryState: new DirectoryStateRepository(db, clock),
     audit: new AuditRepository(db, clock),
-    tokens: new TokensRepository(db, box, clock),
+    tokens: new TokensRepository(db, box, clock, commits),
     backupCodes: new BackupCodesRepository(db, clock),
     passcodes: new PasscodesRepository(db, clock),
     policies: new PoliciesRepository(db, clock),

@@ -77,11 +77,22 @@ export class WriteBatch {
       for (const row of rows) this.addRow(other.db, insert, row);
   }
 
+  /** The database written to (none while the batch is empty). */
+  get database(): Kysely<Tables> | undefined {
+    return this.db;
+  }
+
+  /** Every statement the batch runs when committed: the statements added, then one insert per table's rows. */
+  statements(): CompiledQuery[] {
+    const queries = [...this.queries];
+    for (const { insert, rows } of this.tables.values()) queries.push(...insert.queries(rows));
+    return queries;
+  }
+
   private async store(): Promise<void> {
     const db = this.db;
     if (!db) return;
-    const queries = [...this.queries];
-    for (const { insert, rows } of this.tables.values()) queries.push(...insert.queries(rows));
+    const queries = this.statements();
     if (queries.length === 1) {
       await db.executeQuery(queries[0]!);
       return;

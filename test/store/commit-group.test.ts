@@ -34,7 +34,7 @@ describe.each(BACKENDS)('group commit of write batches (%s)', (backend) => {
     (await audit.search({ username: name }, { column: 'at', direction: 'asc' }, 10, 0)).map((e) => e.type);
 
   it('stores the batches of one turn together, their rows of a table by one statement, each caller settled once it is stored', async () => {
-    const group = new CommitGroup();
+    const group = new CommitGroup(database.db);
     const statements: string[] = [];
     const stop = database.observeStatements((sql) => statements.push(sql));
     const names = ['g1', 'g2', 'g3'];
@@ -56,7 +56,7 @@ describe.each(BACKENDS)('group commit of write batches (%s)', (backend) => {
   });
 
   it('fails only the batch whose write the store refuses; the others of its turn are stored', async () => {
-    const group = new CommitGroup();
+    const group = new CommitGroup(database.db);
     const bad = batchOf('b2');
     bad.add(database.db, CompiledQuery.raw('insert into no_such_table (x) values (1)', []));
     const results = await Promise.allSettled([
@@ -68,5 +68,34 @@ describe.each(BACKENDS)('group commit of write batches (%s)', (backend) => {
     expect(await storedFor('b1')).toHaveLength(2);
     expect(await storedFor('b2')).toHaveLength(0);
     expect(await storedFor('b3')).toHaveLength(2);
+  });
+
+  it('runs the statements of one turn first, in order, in the batches’ transaction: each learns the rows it changed (a code spent once)', async () => {
+    const group = new CommitGroup(database.db);
+    await database.db.executeQuery(
+      CompiledQuery.raw(
+        `insert into throttle (key, failures, window_start, blocked_until) values ('spend', 0, 0, 0)`,
+        [],
+      ),
+    );
+    const spend = () =>
+      group.run(
+        CompiledQuery.raw(`update throttle set failures = 1 where key = 'spend' and failures = 0`, []),
+      );
+    const statements: string[] = [];
+    const stop = database.observeStatements((sql) => statements.push(sql));
+    const [first, batch, replay] = await Promise.all([spend(), batchOf('s1').commit(group), spend()]);
+    stop();
+    expect(first.numAffectedRows).toBe(1n);
+    expect(batch).toBeUndefined();
+    expect(replay.numAffectedRows).toBe(0n);
+    expect(statements.map((sql) => sql.split(' ').slice(0, 2).join(' ').toLowerCase())).toEqual([
+      'begin',
+      'update throttle',
+      'update throttle',
+      'insert into',
+      'commit',
+    ]);
+    expect(await storedFor('s1')).toHaveLength(2);
   });
 });

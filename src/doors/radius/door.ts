@@ -4,7 +4,6 @@ import { CredentialCache } from '../../engine/credential-cache.js';
 import { RememberedPasswords } from '../../engine/remembered-passwords.js';
 import { PassgateError } from '../../errors.js';
 import { AUTHENTICATION_KIND, type AuthenticationRule } from '../../policy/authentication/rule.js';
-import { CommitGroup } from '../../store/commit-group.js';
 import type { Door, DoorDefinition } from '../door.js';
 import { watchMetadataFolder } from '../metadata-watcher.js';
 import { loadRadiusClients, type RadiusClients } from './clients.js';
@@ -89,7 +88,7 @@ export const radiusDoor: DoorDefinition<'radius', RadiusDoor> = {
       translations: web.translations,
       audit: core.audit,
       attempts: core.attempts,
-      commits: new CommitGroup(),
+      commits: core.repositories.commits,
       challengeSeconds: config.mfa.challengeTtlSeconds,
       ruleReplies,
       logger,

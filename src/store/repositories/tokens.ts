@@ -1,6 +1,7 @@
-import { type Kysely, type Selectable, sql } from 'kysely';
+import { type CompiledQuery, type Kysely, type QueryResult, type Selectable, sql } from 'kysely';
 import type { Clock } from '../../clock.js';
 import type { SecretBox } from '../../crypto/secret-box.js';
+import type { CommitGroup } from '../commit-group.js';
 import { StoreErrors } from '../errors.js';
 import { preparedQuery } from '../prepared-query.js';
 import type { Tables, TokenRow } from '../tables.js';
@@ -61,6 +62,8 @@ export class TokensRepository {
     private readonly db: Kysely<Tables>,
     private readonly box: SecretBox,
     private readonly clock: Clock,
+    /** When given, a code's spending is committed with the other writes of its turn (see CommitGroup). */
+    private readonly commits?: CommitGroup,
   ) {}
 
   // The statements of every second-factor step, built once (see preparedQuery).
@@ -184,14 +187,21 @@ export class TokensRepository {
 
   /** Accepts a TOTP time step if it is later than every step accepted before; learns the drift. */
   async acceptTimeStep(id: string, step: number, drift: number): Promise<boolean> {
-    const result = await this.updateTimeStep({ id, step, drift, now: this.clock() });
+    const result = await this.spend(this.updateTimeStep.query({ id, step, drift, now: this.clock() }));
     return result.numAffectedRows === 1n;
   }
 
   /** Accepts an HOTP counter value if the token's counter is still `expected`; moves it past `matched`. */
   async acceptCounter(id: string, expected: number, matched: number): Promise<boolean> {
-    const result = await this.updateCounter({ id, expected, next: matched + 1, now: this.clock() });
+    const result = await this.spend(
+      this.updateCounter.query({ id, expected, next: matched + 1, now: this.clock() }),
+    );
     return result.numAffectedRows === 1n;
+  }
+
+  /** Runs the conditional update that spends a code: committed (with its turn's, when grouped) before it resolves. */
+  private spend(query: CompiledQuery): Promise<QueryResult<unknown>> {
+    return this.commits ? this.commits.run(query) : this.db.executeQuery(query);
   }
 
   /** Counts a failed verification; at `lockAfter` consecutive failures the token locks until `lockedUntil`. */
