@@ -74,10 +74,16 @@ export class AttemptWriter implements AttemptRecorder {
     else this.schedule(this.settings.flushMilliseconds);
   }
 
-  /** Writes every queued attempt; stops at the first failure (what is left stays queued). */
+  /**
+   * Writes every queued attempt; stops at the first failure of its own (what is left stays
+   * queued). A write already under way is awaited first, whatever its outcome: it may have been
+   * refused for a reason that is gone by now (a database that was away), and a batch it could not
+   * write is back in the queue for the tries made here.
+   */
   async flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    if (this.writing) await this.writing;
     while (this.queue.length > 0 || this.writing) {
       if (!(await this.writeBatch())) return;
     }

@@ -1,5 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SignInAttempt } from '../../src/attempts/attempt.js';
+import { AttemptWriter } from '../../src/attempts/writer.js';
 import type { SignInAttemptRow } from '../../src/store/tables.js';
 import { Browser } from '../support/browser.js';
 import type { Backend } from '../support/databases.js';
@@ -12,6 +14,14 @@ const PASSWORD = 'correct horse battery';
 const SECRET = 'radius-attempts-secret-0123456789';
 const SECRET_VARIABLE = 'PASSGATE_TEST_ATTEMPTS_RADIUS_SECRET';
 const DAY = 86_400_000;
+
+/** A failed password attempt of `name` on the test door. */
+const attempt = (name: string): SignInAttempt => ({
+  origin: { address: '192.0.2.7', door: 'test' },
+  user: { name },
+  result: 'wrong_password',
+  reason: 'INVALID_CREDENTIALS',
+});
 
 /** A browser behind the trusted proxy (127.0.0.1) that says it comes from `address`. */
 const from = (address: string) => new Browser({ 'x-forwarded-for': address });
@@ -319,6 +329,43 @@ describe.each<Backend>(['sqlite', 'postgres'])('a store that cannot take attempt
       .execute();
     expect(written).toEqual(Array.from({ length: 3 }, () => ({ user_name: 'bob', result: 'success' })));
     expect(passgate.logs.some((line) => line.includes('sign-in attempts are written again'))).toBe(true);
+  });
+
+  it('a flush writes what a write refused while the table was away, when that refusal arrives after the table is back', async () => {
+    const repository = passgate.core.repositories.signInAttempts;
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // The real insert runs at once (and fails: the table is away); its outcome arrives once the gate opens.
+    const writer = new AttemptWriter(
+      {
+        insertMany: (rows) => {
+          const outcome = repository.insertMany(rows);
+          return gate.then(() => outcome);
+        },
+      },
+      { country: () => null },
+      { queueSize: 10, batchSize: 10, flushMilliseconds: 1 },
+      () => Date.now(),
+    );
+    await table('sign_in_attempts', 'sign_in_attempts_away');
+    try {
+      writer.record(attempt('dave'));
+      await new Promise((resolve) => setTimeout(resolve, 30)); // the writer's timer starts the write
+    } finally {
+      await table('sign_in_attempts_away', 'sign_in_attempts');
+    }
+    const flushed = writer.flush();
+    release();
+    await flushed;
+    expect(writer.pending).toBe(0);
+    const written = await passgate.core.database.db
+      .selectFrom('sign_in_attempts')
+      .select('user_name')
+      .where('user_name', '=', 'dave')
+      .execute();
+    expect(written).toEqual([{ user_name: 'dave' }]);
   });
 });
 
