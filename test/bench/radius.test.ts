@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { radiusAccessRequests } from '../../bench/radius.js';
 import { RadiusNas } from '../../bench/radius-client.js';
 import { readSettings } from '../../bench/settings.js';
-import { radiusClients } from '../support/radclient.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { startRadiusTestServer } from '../support/radclient.js';
+import type { TestServer } from '../support/server.js';
 
 const SECRET = 'radius-bench-test-secret-0123';
 const SECRET_VARIABLE = 'PASSGATE_TEST_RADIUS_BENCH_SECRET';
@@ -14,11 +14,11 @@ describe('bench radius', () => {
   let port: number;
 
   beforeAll(async () => {
-    process.env[SECRET_VARIABLE] = SECRET;
-    passgate = await startTestServer({ config: { radius: { enabled: true, host: '127.0.0.1', port: 0 } } });
-    port = await radiusClients(passgate, [
-      { name: 'bench', addresses: ['127.0.0.1'], secret: { env: SECRET_VARIABLE } },
-    ]);
+    ({ passgate, port } = await startRadiusTestServer({
+      name: 'bench',
+      secret: SECRET,
+      secretVariable: SECRET_VARIABLE,
+    }));
     await passgate.addUser('rita', 'rita password 1');
   });
   afterAll(async () => {

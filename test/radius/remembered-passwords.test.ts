@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { throttleKeys } from '../../src/engine/throttle-keys.js';
-import { radclient, radiusClients } from '../support/radclient.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { radclient, startRadiusTestServer } from '../support/radclient.js';
+import type { TestServer } from '../support/server.js';
 
 const PASSWORD = 'correct horse battery';
 const SECRET = 'radius-remembered-secret-0123';
@@ -16,11 +16,11 @@ describe('RADIUS remembered passwords', () => {
   let port: number;
 
   beforeAll(async () => {
-    process.env[SECRET_VARIABLE] = SECRET;
-    passgate = await startTestServer({ config: { radius: { enabled: true, host: '127.0.0.1', port: 0 } } });
-    port = await radiusClients(passgate, [
-      { name: 'vpn', addresses: ['127.0.0.1'], secret: { env: SECRET_VARIABLE } },
-    ]);
+    ({ passgate, port } = await startRadiusTestServer({
+      name: 'vpn',
+      secret: SECRET,
+      secretVariable: SECRET_VARIABLE,
+    }));
     for (const name of ['rosa', 'rudi', 'remy', 'ruth']) await passgate.addUser(name, PASSWORD);
   });
   afterAll(async () => passgate?.close());

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { oathtool } from '../journey/support.js';
-import { radclient, radiusClients } from '../support/radclient.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { radclient, startRadiusTestServer } from '../support/radclient.js';
+import type { TestServer } from '../support/server.js';
 import { onRequestPath } from '../support/statements.js';
 import { addTotpTestUser } from '../support/totp-user.js';
 
@@ -37,11 +37,12 @@ describe('statements of one RADIUS sign-in', () => {
   let passgate: TestServer;
   let port: number;
   beforeAll(async () => {
-    process.env[SECRET_VARIABLE] = SECRET;
-    passgate = await startTestServer({ config: { radius: { enabled: true, host: '127.0.0.1', port: 0 } } });
-    port = await radiusClients(passgate, [
-      { name: 'vpn', addresses: ['127.0.0.1'], secret: { env: SECRET_VARIABLE }, mode: 'inline' },
-    ]);
+    ({ passgate, port } = await startRadiusTestServer({
+      name: 'vpn',
+      secret: SECRET,
+      secretVariable: SECRET_VARIABLE,
+      mode: 'inline',
+    }));
     await passgate.addUser('alice', PASSWORD);
     await addTotpTestUser(passgate, 'tina', PASSWORD);
   });

@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import type { RunningDoors } from '../../src/server/doors.js';
+import { startTestServer, type TestServer } from './server.js';
 
 /** What radclient received: the reply's code (or `timeout`), its attributes and radclient's output. */
 export interface RadclientReply {
@@ -79,4 +80,23 @@ export async function radiusClients(
   const door = passgate.server.services()!.doors.radius!;
   await door.reload!();
   return door.address().port;
+}
+
+/** The one NAS of {@link startRadiusTestServer}: its secret is read from `secretVariable`, set here. */
+export type TestNas = Record<string, unknown> & { name: string; secret: string; secretVariable: string };
+
+/**
+ * A test server with the RADIUS door on a free loopback port and one NAS at 127.0.0.1 (any other
+ * client settings, such as `mode: 'inline'`, as given), and the door's UDP port.
+ */
+export async function startRadiusTestServer(nas: TestNas): Promise<{ passgate: TestServer; port: number }> {
+  const { secret, secretVariable, ...client } = nas;
+  process.env[secretVariable] = secret;
+  const passgate = await startTestServer({
+    config: { radius: { enabled: true, host: '127.0.0.1', port: 0 } },
+  });
+  const port = await radiusClients(passgate, [
+    { ...client, addresses: ['127.0.0.1'], secret: { env: secretVariable } },
+  ]);
+  return { passgate, port };
 }
