@@ -162,8 +162,7 @@ export class FirstFactor {
       userId: user.id,
       details: { ...audit.details, remembered: true },
     };
-    if (batch) this.audit.recordIn(batch, success);
-    else await this.audit.record(success);
+    await this.audit.recordWith(batch, success);
     this.onOutcome('success');
     return true;
   }

@@ -97,8 +97,8 @@ export class SecondFactor {
         address: context.address,
         details: { door: context.door, application: context.application ?? null, ...details },
       };
-      if (outcome === 'success' && request.batch) this.audit.recordIn(request.batch, event);
-      else await this.audit.record(event);
+      // Only a success joins the operation's batch: a refusal is stored at once.
+      await this.audit.recordWith(outcome === 'success' ? request.batch : undefined, event);
     };
     if (candidates.length === 0) {
       await audit('denied', 'MFA_NO_FACTOR', {});

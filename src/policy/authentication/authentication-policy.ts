@@ -239,8 +239,7 @@ export class AuthenticationPolicy {
         ...(learned?.newlyTrusted ? { learnedNetwork: learned.network } : {}),
       },
     };
-    if (batch) audit.recordIn(batch, event);
-    else await audit.record(event);
+    await audit.recordWith(batch, event);
   }
 
   /** Records a login the policy denied. */

@@ -80,6 +80,12 @@ export class AuditRepository {
     batch.addRow(this.db, this.inserts, this.rowOf(event));
   }
 
+  /** An operation's event: added to its batch when it has one (stored with it), else stored at once. */
+  async recordWith(batch: WriteBatch | undefined, event: AuditEvent): Promise<void> {
+    if (batch) this.recordIn(batch, event);
+    else await this.record(event);
+  }
+
   private rowOf(event: AuditEvent): AuditEventRow {
     const at = this.clock();
     return {
