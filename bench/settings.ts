@@ -57,6 +57,8 @@ export interface BenchSettings {
   policyRules: number;
   /** Full policy decisions (with store reads) in flight (policy-decide). */
   policyConcurrency: number;
+  /** TOTP verifications in flight (totp-verify; it also measures one at a time first). */
+  totpConcurrency: number;
   /** OIDC sign-ins of the soak scenario (memory under sustained load). */
   soakSignIns: number;
   /** Unauthenticated requests per second of the flood scenario. */
@@ -94,6 +96,8 @@ Environment variables (all optional):
   BENCH_AD_SYNC_USERS        users in AD for the ad-sync scenario (default 10000; ~5 ms each to create)
   BENCH_POLICY_RULES         rules of the Authentication Policy in policy-decide (default 200)
   BENCH_POLICY_CONCURRENCY   full decisions (with their store reads) in flight in policy-decide (default 8)
+  BENCH_TOTP_CONCURRENCY     TOTP verifications in flight in totp-verify, each user's own (default 32);
+                             the scenario measures one at a time first, then this many
   BENCH_SOAK_SIGNINS         OIDC sign-ins of the soak scenario, on SQLite (default 10000; RSS at the
                              end within 20% of RSS after the first 1000)
   BENCH_FLOOD_RATE           unauthenticated requests per second of the flood scenario (default 200), sent
@@ -163,6 +167,7 @@ export function readSettings(
     adSyncUsers: Math.round(number('BENCH_AD_SYNC_USERS', 10_000, 100, 200_000)),
     policyRules: Math.round(number('BENCH_POLICY_RULES', 200, 2, 5000)),
     policyConcurrency: Math.round(number('BENCH_POLICY_CONCURRENCY', 8, 1, 64)),
+    totpConcurrency: Math.round(number('BENCH_TOTP_CONCURRENCY', 32, 1, 1000)),
     soakSignIns: Math.round(number('BENCH_SOAK_SIGNINS', 10_000, 20, 1_000_000)),
     floodRate: Math.round(number('BENCH_FLOOD_RATE', 200, 1, 10_000)),
     backends: list('BENCH_BACKENDS', BACKEND_IDS),
