@@ -75,10 +75,11 @@ export class Challenges {
   async offersFor(
     user: User,
     methods?: readonly string[],
-    options: { preview?: boolean; passcodePolicy?: string } = {},
+    options: { preview?: boolean; passcodePolicy?: string; tokens?: readonly Token[] } = {},
   ): Promise<MethodOffer[]> {
-    // The user's tokens are read once: again only when a directory channel's token was just created.
-    let stored = await this.tokens.listByUser(user.id);
+    // The user's tokens are read once (or were, by the caller): again only when a directory
+    // channel's token was just created.
+    let stored = options.tokens ?? (await this.tokens.listByUser(user.id));
     const missing = this.missingDirectoryChannels(user, stored);
     const pending = options.preview ? missing : [];
     if (!options.preview && missing.length > 0) {

@@ -33,6 +33,13 @@ export interface VerifyRequest {
   types?: readonly string[];
   /** Only this token. */
   tokenId?: string;
+  /**
+   * The user's tokens as the operation read them a moment ago (all of them, as listed), so that
+   * they are not read again; read here when absent. A code is still spent by a conditional
+   * update of the token as read, so a list read before another request spent that code cannot
+   * let it through twice.
+   */
+  tokens?: readonly Token[];
   challengeId?: string;
   /**
    * The operation's batch of writes: a success's audit event joins it (the caller commits it
@@ -78,7 +85,8 @@ export class SecondFactor {
   async verify(request: VerifyRequest): Promise<SecondFactorResult> {
     const { user, context } = request;
     const response = request.response.replace(/\s+/g, '');
-    const candidates = (await this.factorsOf(user.id, request.types)).filter(
+    const listed = request.tokens ?? (await this.tokens.listByUser(user.id));
+    const candidates = activeFactors(listed, request.types).filter(
       (t) => request.tokenId === undefined || t.id === request.tokenId,
     );
     const audit = async (

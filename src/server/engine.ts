@@ -141,7 +141,8 @@ export function composeAuthenticationPolicy(core: Core, challenges: Challenges):
     geo: core.geo,
     trust: core.learnedTrust,
     history: core.loginHistory,
-    factorTypes: async (user) => (await challenges.offersFor(user)).map((offer) => offer.type),
+    factorTypes: async (user, tokens) =>
+      (await challenges.offersFor(user, undefined, tokens ? { tokens } : {})).map((offer) => offer.type),
     audit: core.audit,
     attempts: core.attempts,
     settings: config.policies,

@@ -15,6 +15,7 @@ import { parseAddress } from '../../policy/authentication/authentication-policy.
 import type { Decision } from '../../policy/authentication/decision.js';
 import type { CommitGroup } from '../../store/commit-group.js';
 import type { AuditRepository } from '../../store/repositories/audit.js';
+import type { Token, TokensRepository } from '../../store/repositories/tokens.js';
 import { normalizeUsername, type User } from '../../store/repositories/users.js';
 import { WriteBatch } from '../../store/write-batch.js';
 import type { TokenTypes } from '../../tokens/registry.js';
@@ -45,6 +46,8 @@ export interface ExchangeDeps {
   challenges: Challenges;
   secondFactor: SecondFactor;
   tokenTypes: TokenTypes;
+  /** The user's tokens, read once per inline sign-in for the policy and the code's check. */
+  tokens: Pick<TokensRepository, 'listByUser'>;
   translations: Translations;
   /** Records the refusals the engine does not (no password, a stale State, no code, no factor). */
   audit: AuditRepository;
@@ -124,7 +127,9 @@ export class RadiusExchange {
         ? await vouchedFirstFactor.accept(userName, context)
         : await firstFactor.authenticate(userName, password, client.name, context, batch);
     const language = this.language(client, user);
-    const decision = await policy.decide(user, context);
+    // Inline, the code is checked against the tokens the policy looked at: read once for both.
+    const tokens = client.mode === 'inline' ? await this.deps.tokens.listByUser(user.id) : undefined;
+    const decision = await policy.decide(user, context, tokens ? { tokens } : {});
     if (decision.action === 'deny') {
       await policy.denied(user, context, decision);
       return this.reject(language, `common:errors.${decision.message ?? 'ACCESS_DENIED'}`, 'denied');
@@ -136,7 +141,7 @@ export class RadiusExchange {
       return this.accept(client, user, decision);
     }
     const flow: RadiusContext = { ...context, decision, userName: normalizeUsername(userName) };
-    if (client.mode === 'inline') return this.inline(client, user, flow, batch, code);
+    if (tokens) return this.inline(client, user, flow, batch, tokens, code);
     try {
       const state = await this.deps.challenges.start({
         user,
@@ -158,6 +163,7 @@ export class RadiusExchange {
     user: User,
     flow: RadiusContext,
     batch: WriteBatch,
+    tokens: readonly Token[],
     code?: string,
   ): Promise<RadiusAnswer> {
     const language = this.language(client, user);
@@ -176,6 +182,7 @@ export class RadiusExchange {
       context: flow,
       types: typedTypes,
       batch,
+      tokens,
     });
     const refused = await this.unsendable(client, user, flow, decision);
     if (refused) return refused;

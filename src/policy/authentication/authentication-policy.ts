@@ -6,6 +6,7 @@ import { continentOf } from '../../geo/countries.js';
 import type { CountryLookup } from '../../geo/country-lookup.js';
 import type { AuditEvent, AuditRepository } from '../../store/repositories/audit.js';
 import type { PoliciesRepository } from '../../store/repositories/policies.js';
+import type { Token } from '../../store/repositories/tokens.js';
 import type { User } from '../../store/repositories/users.js';
 import type { WriteBatch } from '../../store/write-batch.js';
 import type { AttemptContext } from './attempt.js';
@@ -39,8 +40,11 @@ export interface AuthenticationPolicyDeps {
   geo: CountryLookup;
   trust: Pick<LearnedTrust, 'isTrusted' | 'recordMfaSuccess'>;
   history: Pick<LoginHistory, 'seen' | 'record'>;
-  /** Types of the second factors the user can answer with now (in any order). */
-  factorTypes: (user: User) => Promise<readonly string[]>;
+  /**
+   * Types of the second factors the user can answer with now (in any order); `tokens` are the
+   * user's tokens as the caller just read them (else they are read).
+   */
+  factorTypes: (user: User, tokens?: readonly Token[]) => Promise<readonly string[]>;
   audit: AuditRepository;
   /** Where each login's outcome goes for monitoring (absent: not recorded, as in the simulator). */
   attempts?: AttemptRecorder;
@@ -62,6 +66,11 @@ export interface AuthenticationPolicyDeps {
 export interface DecideOptions {
   /** A second factor is wanted whatever the rules say, and why (acr_values, the application's minimum ...). */
   stepUp?: string;
+  /**
+   * The user's tokens as the caller read them for this sign-in, which goes on to check a code
+   * against them (RADIUS inline): the policy reads them no second time.
+   */
+  tokens?: readonly Token[];
 }
 
 /** The parsed address, IPv4-mapped IPv6 as IPv4; null when it is not an IP address. */
@@ -110,11 +119,11 @@ export class AuthenticationPolicy {
   }
 
   /** Resolves the facts the rules look at; reads the store, writes nothing. */
-  async facts(user: User, context: LoginContext): Promise<LoginFacts> {
+  async facts(user: User, context: LoginContext, tokens?: readonly Token[]): Promise<LoginFacts> {
     const { geo, trust, history, clock } = this.deps;
     const country = geo.country(context.address);
     const [tokenTypes, seen] = await Promise.all([
-      this.deps.factorTypes(user),
+      this.deps.factorTypes(user, tokens),
       history.seen(user.id, country, context.device ?? null),
     ]);
     // A learned address never stands in for a first factor enrolment: only users with one have trust.
@@ -188,7 +197,7 @@ export class AuthenticationPolicy {
 
   /** Decides a login: resolves its facts and evaluates the rules (then `afterRules`, which may audit). */
   async decide(user: User, context: LoginContext, options: DecideOptions = {}): Promise<Decision> {
-    const [rules, facts] = await Promise.all([this.rules(), this.facts(user, context)]);
+    const [rules, facts] = await Promise.all([this.rules(), this.facts(user, context, options.tokens)]);
     const decision = this.evaluate(rules, facts, options);
     return this.deps.afterRules ? this.deps.afterRules(user, context, decision, options) : decision;
   }
