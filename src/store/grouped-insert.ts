@@ -64,13 +64,13 @@ export class GroupedInsert<Table extends keyof Tables & string, Row extends obje
     const queries: CompiledQuery[] = [];
     for (let from = 0; from < rows.length; from += MAX_ROWS) {
       const slice = rows.slice(from, from + MAX_ROWS);
-      queries.push(this.statementFor(slice.length).query(this.argumentsOf(slice)));
+      queries.push(this.statementFor(slice.length).queryOf(this.valuesOf(slice)));
     }
     return queries;
   }
 
   private run(rows: Row[]): Promise<unknown> {
-    return this.statementFor(rows.length)(this.argumentsOf(rows));
+    return this.db().executeQuery(this.statementFor(rows.length).queryOf(this.valuesOf(rows)));
   }
 
   private statementFor(count: number): PreparedQuery<string, unknown> {
@@ -82,12 +82,12 @@ export class GroupedInsert<Table extends keyof Tables & string, Row extends obje
     return statement;
   }
 
-  private argumentsOf(rows: readonly Row[]): Record<string, unknown> {
-    const args: Record<string, unknown> = {};
-    rows.forEach((row, i) => {
-      for (const column of this.columns) args[`${column}${i}`] = (row as Record<string, unknown>)[column];
-    });
-    return args;
+  /** The rows' values, row by row and column by column: the order of the prepared statement's names. */
+  private valuesOf(rows: readonly Row[]): unknown[] {
+    const values: unknown[] = [];
+    for (const row of rows)
+      for (const column of this.columns) values.push((row as Record<string, unknown>)[column]);
+    return values;
   }
 
   private prepare(count: number) {

@@ -3,8 +3,16 @@ import { type Compilable, CompiledQuery, type Kysely, type QueryResult } from 'k
 /** Stands for an argument while a prepared query is built; never a value a caller passes. */
 const marker = (name: string) => `\u0000passgate-argument:${name}\u0000`;
 
-/** A parameter of the compiled query: an argument's name, or a value fixed when it was built. */
-type Slot = { argument: string } | { fixed: unknown };
+/**
+ * The compiled statement and where each of its parameters comes from: `positions[i]` is the
+ * index in `names` of the argument of parameter i, or -1 for a value fixed when it was built
+ * (then in `fixed[i]`).
+ */
+interface Compiled<Row> {
+  query: CompiledQuery<Row>;
+  positions: Int32Array;
+  fixed: unknown[];
+}
 
 /**
  * A query of the hot paths, built and compiled by Kysely once instead of on every call (building
@@ -19,30 +27,32 @@ export function preparedQuery<DB, Name extends string, Row>(
   names: readonly Name[],
   build: (args: Record<Name, never>) => Compilable<Row>,
 ): PreparedQuery<Name, Row> {
-  let compiled: { query: CompiledQuery<Row>; slots: Slot[] } | undefined;
-  const compile = () => {
+  let compiled: Compiled<Row> | undefined;
+  const compile = (): Compiled<Row> => {
     const markers = Object.fromEntries(names.map((name) => [name, marker(name)])) as Record<Name, never>;
-    const byMarker = new Map<unknown, string>(names.map((name) => [marker(name), name]));
+    const byMarker = new Map<unknown, number>(names.map((name, i) => [marker(name), i]));
     const query = build(markers).compile();
-    const slots = query.parameters.map((value): Slot => {
-      const argument = byMarker.get(value);
-      return argument === undefined ? { fixed: value } : { argument };
-    });
-    const unused = names.filter(
-      (name) => !slots.some((slot) => 'argument' in slot && slot.argument === name),
-    );
+    const positions = Int32Array.from(query.parameters, (value) => byMarker.get(value) ?? -1);
+    const fixed = query.parameters.map((value, i) => (positions[i]! < 0 ? value : undefined));
+    const unused = names.filter((_, i) => !positions.includes(i));
     if (unused.length > 0) throw new Error(`prepared query never uses ${unused.join(', ')}: ${query.sql}`);
-    return { query, slots };
+    return { query, positions, fixed };
   };
   const db = () => (typeof database === 'function' ? database() : database);
-  const query = (args: Record<Name, unknown>) => {
+  /** The statement with its parameters, each taken from `argument(index in names)` or fixed. */
+  const bind = (argument: (index: number) => unknown) => {
     compiled ??= compile();
-    const parameters = compiled.slots.map((slot) =>
-      'argument' in slot ? args[slot.argument as Name] : slot.fixed,
-    );
+    const { positions, fixed } = compiled;
+    const parameters = new Array<unknown>(positions.length);
+    for (let i = 0; i < positions.length; i++) {
+      const at = positions[i]!;
+      parameters[i] = at < 0 ? fixed[i] : argument(at);
+    }
     return CompiledQuery.raw(compiled.query.sql, parameters) as CompiledQuery<Row>;
   };
-  return Object.assign((args: Record<Name, unknown>) => db().executeQuery(query(args)), { query });
+  const query = (args: Record<Name, unknown>) => bind((at) => args[names[at]!]);
+  const queryOf = (values: readonly unknown[]) => bind((at) => values[at]);
+  return Object.assign((args: Record<Name, unknown>) => db().executeQuery(query(args)), { query, queryOf });
 }
 
 /**
@@ -53,4 +63,9 @@ export type PreparedQuery<Name extends string, Row> = ((
   args: Record<Name, unknown>,
 ) => Promise<QueryResult<Row>>) & {
   query(args: Record<Name, unknown>): CompiledQuery<Row>;
+  /**
+   * The same with the arguments given by position, in the order of the names the query was
+   * prepared with (no object to build: a many-row insert's arguments, see GroupedInsert).
+   */
+  queryOf(values: readonly unknown[]): CompiledQuery<Row>;
 };

@@ -42,6 +42,26 @@ describe.each(BACKENDS)('prepared queries (%s)', (backend) => {
     expect(new Set(statements).size).toBe(1);
   });
 
+  it('binds arguments given by position in the order of the names, an argument used twice in both places', async () => {
+    const { db } = database;
+    const upsert = preparedQuery(db, ['failures', 'key'], ({ key, failures }) =>
+      db
+        .insertInto('throttle')
+        .values({ key, failures, window_start: 9, blocked_until: 0 })
+        .onConflict((oc) => oc.column('key').doUpdateSet({ failures })),
+    );
+    const bound = upsert.queryOf([3, 'p']);
+    expect(bound.parameters).toEqual(upsert.query({ key: 'p', failures: 3 }).parameters);
+    await db.executeQuery(bound);
+    await db.executeQuery(upsert.queryOf([4, 'p']));
+    const rows = await db
+      .selectFrom('throttle')
+      .select(['key', 'failures', 'window_start'])
+      .where('key', '=', 'p')
+      .execute();
+    expect(rows).toEqual([{ key: 'p', failures: 4, window_start: 9 }]);
+  });
+
   it('refuses an argument the query never uses (it would be silently dropped)', async () => {
     const { db } = database;
     const find = preparedQuery(db, ['key', 'unused'], ({ key }) =>
