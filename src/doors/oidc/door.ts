@@ -22,6 +22,7 @@ export const oidcDoor: DoorDefinition<'oidc', Door> = {
       issuer: publicUrl,
       secureCookies: web.secureCookies,
       database: core.database,
+      commits: core.repositories.commits,
       keys,
       users: core.users,
       cookieKeys: core.box.derive('oidc-cookies'),

@@ -7,6 +7,7 @@ import { describeError } from '../../errors.js';
 import type { SigningKeys } from '../../keys/signing-keys.js';
 import type { BrowserSessions } from '../../login/sessions.js';
 import type { Logger } from '../../observability/logger.js';
+import type { CommitGroup } from '../../store/commit-group.js';
 import type { Database } from '../../store/database.js';
 import type { UsersRepository } from '../../store/repositories/users.js';
 import type { PageRenderer } from '../../web/render.js';
@@ -41,6 +42,8 @@ export interface SwappableProviderOptions {
   /** Whether cookies carry the Secure flag (decided once from the public URL). */
   secureCookies: boolean;
   database: Database;
+  /** The store's group commit: the adapter's writes join those of their turn of the event loop. */
+  commits?: CommitGroup;
   keys: SigningKeys;
   users: UsersRepository;
   cookieKeys: Buffer[];
@@ -58,7 +61,7 @@ export interface SwappableProviderOptions {
  */
 export async function createSwappableProvider(options: SwappableProviderOptions): Promise<SwappableProvider> {
   const { config, keys, logger } = options;
-  const adapter = withOidcErrors(createOidcAdapter(options.database.db, options.clock));
+  const adapter = withOidcErrors(createOidcAdapter(options.database.db, options.clock, options.commits));
   const clientsDir = path.join(config.metadataDir, 'oidc');
 
   const build = async () => {
