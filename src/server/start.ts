@@ -120,7 +120,8 @@ export async function startServer(config: Config, options: StartOptions): Promis
     warm = resolve;
   });
   const ready = (async () => {
-    database = await connectWithRetry(config, logger, stopping.signal, (error) => {
+    // A worker's primary checkpoints an SQLite file (cli/commands/start.ts): its loop never waits for one.
+    database = await connectWithRetry(config, logger, stopping.signal, !worker, (error) => {
       lastDatabaseError = error;
     });
     const { applied } = await migrateToLatest(database);
@@ -265,6 +266,7 @@ async function connectWithRetry(
   config: Config,
   logger: Logger,
   signal: AbortSignal,
+  checkpoints: boolean,
   onError: (reason: string) => void,
 ): Promise<Database> {
   let delay = config.database.retryInitialDelayMs;
@@ -272,6 +274,7 @@ async function connectWithRetry(
     try {
       return await openDatabase(config.database.url, {
         ...config.database,
+        checkpoints,
         onConnectionLost: (error) =>
           logger.warn(
             { error: describeError(error) },

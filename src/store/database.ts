@@ -51,6 +51,12 @@ export interface DatabaseOptions {
   createFolder?: boolean;
   /** Told when an open PostgreSQL connection is lost (restart, failover); the pool reconnects by itself. */
   onConnectionLost?: (error: unknown) => void;
+  /**
+   * SQLite: checkpoint the write-ahead log once a second from this connection (default). False
+   * when another process does it for the file (the primary of `server.workers`, see
+   * checkpointFile), so that this process's event loop never waits for a checkpoint.
+   */
+  checkpoints?: boolean;
 }
 
 /**
@@ -144,7 +150,10 @@ function openSqlite(url: string, options: DatabaseOptions): Database {
   } catch (error) {
     throw StoreErrors.DB_UNREACHABLE({ detail: `${displayUrl}: ${describeError(error)}`, cause: error });
   }
-  const stopCheckpoints = file === ':memory:' ? () => {} : checkpointPeriodically(handle);
+  const stopCheckpoints =
+    file === ':memory:'
+      ? () => {}
+      : checkpointPeriodically(handle, { periodic: options.checkpoints ?? true });
   const statements = new StatementListeners();
   const db = new Kysely<Tables>({
     dialect: classifyingDialect(

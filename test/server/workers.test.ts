@@ -1,9 +1,10 @@
-import { writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { sqliteFileOf } from '../../src/config/database-url.js';
 import { enrolOath } from '../../src/tokens/enrol.js';
 import { timeStep, totpCode } from '../../src/tokens/oath.js';
 import { type Browser, formField } from '../support/browser.js';
@@ -144,6 +145,19 @@ describe.each(BACKENDS)('Passgate with 2 worker processes (%s)', (backend) => {
     expect(String(accepted[0]!.headers.location)).toMatch(/\/oidc\/auth\//);
     for (const refused of answers.filter((a) => a !== accepted[0])) expect(refused.status).toBe(401);
   });
+
+  it.runIf(backend === 'sqlite')(
+    'checkpoints the SQLite file for its workers (the primary does: a worker’s loop never waits for it)',
+    async () => {
+      const file = sqliteFileOf(passgate.config.database.url)!;
+      const before = statSync(file).mtimeMs;
+      // Written to the log by the test's connection, which checkpoints nothing itself.
+      await passgate.addUser('checkpointed', PASSWORD);
+      const deadline = Date.now() + 5000;
+      while (statSync(file).mtimeMs === before && Date.now() < deadline) await sleep(100);
+      expect(statSync(file).mtimeMs).toBeGreaterThan(before);
+    },
+  );
 
   it('runs the scheduled clean-up once per interval, not once per worker', async () => {
     const first = metricValue(await passgate.metrics(), 'passgate_clean_up_runs_total');

@@ -220,7 +220,8 @@ export async function startWorkersTestServer(
   try {
     await waitForLogs(/"msg":"worker serving"/, options.workers);
     await waitForLogs(/"msg":"warmed up"/, options.workers);
-    store = await openDatabase(database.url);
+    // The servers' processes checkpoint an SQLite file, not the test's connection.
+    store = await openDatabase(database.url, { checkpoints: false });
   } catch (error) {
     await stop();
     throw error;

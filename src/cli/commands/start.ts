@@ -1,6 +1,8 @@
 import cluster from 'node:cluster';
 import os from 'node:os';
 import type { Command } from 'commander';
+import { sqliteFileOf } from '../../config/database-url.js';
+import { describeError } from '../../errors.js';
 import { createLogger, type Logger } from '../../observability/logger.js';
 import type { Config } from '../../server/config.js';
 import { configFrom, type GlobalOptions } from '../context.js';
@@ -107,5 +109,24 @@ async function supervise(config: Config, workers: number, logger: Logger): Promi
     if (!(error instanceof StartFailed)) throw error;
     logger.flush();
     process.exit(error.exitCode);
+  }
+  await checkpointForWorkers(config, logger);
+}
+
+/**
+ * On SQLite, the primary checkpoints the file for its workers (which open it with
+ * `checkpoints: false`), once the first worker has created and migrated it: the checkpoints'
+ * copies and fsyncs then stall no worker's event loop.
+ */
+async function checkpointForWorkers(config: Config, logger: Logger): Promise<void> {
+  const file = sqliteFileOf(config.database.url);
+  if (file === undefined || file === ':memory:') return;
+  try {
+    const { checkpointFile } = await import('../../store/sqlite-checkpointer.js');
+    const stop = await checkpointFile(file);
+    process.once('exit', stop);
+  } catch (error) {
+    // The workers' commits still checkpoint a log grown past its backstop (sqlite-checkpointer.ts).
+    logger.error({ error: describeError(error), file }, 'the primary cannot checkpoint the SQLite file');
   }
 }
