@@ -46,6 +46,8 @@ export interface StartRequest {
   methods?: readonly string[];
   overrides?: ChallengeOverrides;
   language: string;
+  /** The user's tokens as the caller read them for this sign-in (its policy decision): not read again. */
+  tokens?: readonly Token[];
 }
 
 /**
@@ -122,14 +124,21 @@ export class Challenges {
     return offers.sort((a, b) => order.indexOf(a.type) - order.indexOf(b.type));
   }
 
+  /**
+   * The user's tokens as stored now: read once by a sign-in for its policy decision
+   * ({@link DecideOptions.tokens}) and the challenge it may start ({@link StartRequest.tokens}).
+   */
+  tokensOf(user: User): Promise<readonly Token[]> {
+    return this.tokens.listByUser(user.id);
+  }
+
   /** Starts a challenge; when the preferred method is a sent passcode, sends it. */
   async start(request: StartRequest): Promise<ChallengeState> {
     const passcodePolicy = request.overrides?.passcodePolicy;
-    const offers = await this.offersFor(
-      request.user,
-      request.methods,
-      passcodePolicy ? { passcodePolicy } : {},
-    );
+    const offers = await this.offersFor(request.user, request.methods, {
+      ...(passcodePolicy ? { passcodePolicy } : {}),
+      ...(request.tokens ? { tokens: request.tokens } : {}),
+    });
     if (offers.length === 0) throw MfaErrors.MFA_NO_FACTOR();
     const now = this.clock();
     const row = {

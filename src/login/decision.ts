@@ -26,7 +26,12 @@ export async function actOnDecision(
   fromSession = false,
   batch?: WriteBatch,
 ): Promise<void> {
-  const decision = await deps.policy.decide(user, context, flow.stepUp ? { stepUp: flow.stepUp } : {});
+  // Read once: for the policy's facts and, when it asks for a second factor, the challenge's methods.
+  const tokens = await deps.challenges.tokensOf(user);
+  const decision = await deps.policy.decide(user, context, {
+    ...(flow.stepUp ? { stepUp: flow.stepUp } : {}),
+    tokens,
+  });
   if (decision.action === 'deny') {
     await deps.policy.denied(user, context, decision);
     await batch?.commit();
@@ -45,9 +50,12 @@ export async function actOnDecision(
     });
   }
   await batch?.commit();
-  await startSecondFactor(deps, req, res, user, {
-    ...context,
-    decision,
-    ...(fromSession ? { fromSession } : {}),
-  });
+  await startSecondFactor(
+    deps,
+    req,
+    res,
+    user,
+    { ...context, decision, ...(fromSession ? { fromSession } : {}) },
+    tokens,
+  );
 }

@@ -4,6 +4,7 @@ import { MfaErrors } from '../engine/errors.js';
 import { PassgateError } from '../errors.js';
 import type { LoginContext } from '../policy/authentication/authentication-policy.js';
 import type { Decision } from '../policy/authentication/decision.js';
+import type { Token } from '../store/repositories/tokens.js';
 import type { User } from '../store/repositories/users.js';
 import { WriteBatch } from '../store/write-batch.js';
 import { finishSignIn } from './finish.js';
@@ -20,6 +21,7 @@ const cookiePath = (req: Request) => `/login/${req.params.uid}`;
 /**
  * Starts the second step the policy asked for: a challenge limited to the rule's methods (maybe
  * a passcode sent, through the rule's Passcode and Load Balancing Policies), then its page.
+ * `tokens` are the user's tokens as the decision read them (else they are read).
  */
 export async function startSecondFactor(
   deps: SecondFactorDeps,
@@ -27,6 +29,7 @@ export async function startSecondFactor(
   res: Response,
   user: User,
   context: LoginContext & { decision: Decision; fromSession?: boolean },
+  tokens?: readonly Token[],
 ): Promise<void> {
   const { decision } = context;
   const flow: FlowContext = { ...context, flow: String(req.params.uid) };
@@ -36,6 +39,7 @@ export async function startSecondFactor(
     ...(decision.methods ? { methods: decision.methods } : {}),
     overrides: decision.overrides,
     language: deps.language(req, user),
+    ...(tokens ? { tokens } : {}),
   });
   res.cookie(CHALLENGE_COOKIE, state.id, {
     httpOnly: true,

@@ -67,8 +67,9 @@ export interface DecideOptions {
   /** A second factor is wanted whatever the rules say, and why (acr_values, the application's minimum ...). */
   stepUp?: string;
   /**
-   * The user's tokens as the caller read them for this sign-in, which goes on to check a code
-   * against them (RADIUS inline): the policy reads them no second time.
+   * The user's tokens as the caller read them for this sign-in, which goes on to use them (RADIUS
+   * inline checks a code against them; the hosted login offers them in the challenge it starts):
+   * the policy reads them no second time.
    */
   tokens?: readonly Token[];
 }
