@@ -9,6 +9,7 @@ import { stringify } from 'yaml';
 import { systemClock } from '../src/clock.js';
 import { hashPassword } from '../src/crypto/password.js';
 import { loadConfig } from '../src/server/config.js';
+import { SERVER_NODE_FLAGS } from '../src/server/node-flags.js';
 import { openDatabase } from '../src/store/database.js';
 import { migrateToLatest } from '../src/store/migrate.js';
 import { UsersRepository } from '../src/store/repositories/users.js';
@@ -146,9 +147,13 @@ export async function startChildServer(
 ): Promise<ChildServer> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const nodeArgs = options.profileDir
-    ? ['--cpu-prof', `--cpu-prof-dir=${path.join(options.profileDir, options.name)}`]
-    : [];
+  // Started as the Dockerfile and `npm start` start it: with the server's V8 settings.
+  const nodeArgs = [
+    ...SERVER_NODE_FLAGS,
+    ...(options.profileDir
+      ? ['--cpu-prof', `--cpu-prof-dir=${path.join(options.profileDir, options.name)}`]
+      : []),
+  ];
   if (options.profileDir)
     rmSync(path.join(options.profileDir, options.name), { recursive: true, force: true });
   const child = spawn(
@@ -368,4 +373,39 @@ export function serverCodeSource(
   );
   if (!current) return 'src (through tsx)';
   return profiled ? 'dist (compiled by esbuild)' : 'dist/bundle (bundled by esbuild)';
+}
+
+/** The V8 heap of a server process as its /metrics reports it (prom-client's default metrics), MB. */
+export interface HeapFigures {
+  /** Reserved by the V8 heap, all spaces. */
+  totalMb: number;
+  /** In use in the V8 heap (live and not yet collected). */
+  usedMb: number;
+  /** Reserved per space (new_space, old_space, code_space ...). */
+  spacesMb: Record<string, number>;
+  /** Memory outside the heap held by JS objects (Buffers, WebAssembly memory). */
+  externalMb: number;
+}
+
+/** Reads the V8 heap figures of the server's /metrics (one process: with workers, summed). */
+export async function scrapeHeap(url: string): Promise<HeapFigures> {
+  const text = await (
+    await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })
+  ).text();
+  const mb = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
+  const sum = (name: string) =>
+    [...text.matchAll(new RegExp(`^passgate_${name}(?:\\{[^}]*\\})? ([\\d.e+-]+)$`, 'gm'))].reduce(
+      (total, match) => total + Number(match[1]),
+      0,
+    );
+  const spacesMb: Record<string, number> = {};
+  const space = /^passgate_nodejs_heap_space_size_total_bytes\{[^}]*space="([^"]+)"[^}]*\} ([\d.e+-]+)$/gm;
+  for (const [, name = '', value] of text.matchAll(space))
+    spacesMb[name] = mb((spacesMb[name] ?? 0) * 2 ** 20 + Number(value));
+  return {
+    totalMb: mb(sum('nodejs_heap_size_total_bytes')),
+    usedMb: mb(sum('nodejs_heap_size_used_bytes')),
+    spacesMb,
+    externalMb: mb(sum('nodejs_external_memory_bytes')),
+  };
 }

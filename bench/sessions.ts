@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Sessions } from '../src/engine/sessions.js';
@@ -14,7 +14,15 @@ import { Browser } from './journeys/browser.js';
 import { passgateSamlIdp } from './journeys/passgate.js';
 import { BENCH_SP2_FILES, samlSsoHop } from './journeys/saml.js';
 import { runLoad } from './load.js';
-import { type ChildServer, createUsers, serverEnv, startChildServer, writeServerConfig } from './server.js';
+import {
+  type ChildServer,
+  createUsers,
+  type HeapFigures,
+  scrapeHeap,
+  serverEnv,
+  startChildServer,
+  writeServerConfig,
+} from './server.js';
 import { cpuWindow } from './usage.js';
 
 /** Live sessions in the store while lookups run, and while the server answers from them (the issue's 10,000). */
@@ -117,6 +125,36 @@ export const sessionLookup: InProcessScenario = {
   },
 };
 
+/** What a server process's RSS is made of: anonymous and file-backed pages, and V8's heap. */
+interface ServerMemory {
+  anonMb: number;
+  fileMb: number;
+  heap: HeapFigures;
+}
+
+/** The RSS's parts (/proc/PID/status) and the heap (the server's /metrics) of a one-process server. */
+async function memoryOf(server: ChildServer): Promise<ServerMemory> {
+  const status = readFileSync(`/proc/${server.pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0);
+  return {
+    anonMb: mb(kb('RssAnon') * 1024),
+    fileMb: mb(kb('RssFile') * 1024),
+    heap: await scrapeHeap(server.url),
+  };
+}
+
+/** The heap beside the RSS: what of the RSS is V8's heap (and which space), and what lies outside it. */
+function describeMemory({ anonMb, fileMb, heap }: ServerMemory): string {
+  const spaces = Object.entries(heap.spacesMb)
+    .filter(([, size]) => size >= 1)
+    .map(([name, size]) => `${name.replace(/_space$/, '')} ${size}`)
+    .join(', ');
+  return (
+    `RSS anonymous ${anonMb} MB, file-backed ${fileMb} MB; V8 heap ${heap.totalMb} MB reserved ` +
+    `(${spaces}), ${heap.usedMb} MB used; external ${heap.externalMb} MB`
+  );
+}
+
 /**
  * Starts a server (one process) on the store that holds the sessions, has it answer the bench's
  * second SP once from each session (the cookie in a browser of its own), and reads its RSS.
@@ -130,6 +168,7 @@ async function serverRssWithSessions(
   const started: ChildServer = await startChildServer(options, configFile);
   try {
     const readyRss = mb(started.rssBytes());
+    const ready = await memoryOf(started);
     const target = await discoverTarget(started.url);
     const idp = passgateSamlIdp(target);
     const began = performance.now();
@@ -147,11 +186,14 @@ async function serverRssWithSessions(
     await Promise.all(Array.from({ length: HOP_CONCURRENCY }, answerEach));
     const seconds = (performance.now() - began) / 1000;
     const rss = mb(started.rssBytes());
+    const after = await memoryOf(started);
     log(
       `${backend}/session-lookup: server (pid ${started.pid}, ${started.processCount()} process) answered from each of ` +
         `${secrets.length} live sessions in ${seconds.toFixed(0)} s; RSS ${readyRss} MB when ready, ` +
         `${halfwayRss} MB after ${secrets.length / 2}, ${rss} MB after all (target at most ${SERVER_RSS_TARGET_MB} MB)`,
     );
+    log(`${backend}/session-lookup: server memory when ready: ${describeMemory(ready)}`);
+    log(`${backend}/session-lookup: server memory after all: ${describeMemory(after)}`);
     return rss;
   } finally {
     await started.stop();
