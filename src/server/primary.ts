@@ -1,6 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry } from 'prom-client';
 import type { Logger } from '../observability/logger.js';
+import { withServerFlags } from './node-flags.js';
 import {
   type FromPrimary,
   type FromWorker,
@@ -95,6 +96,8 @@ export function startPrimary(workers: number, logger: Logger): Primary {
 
   const slotOf = (worker: Worker) => [...slots].find(([, w]) => w === worker)?.[0];
 
+  // The workers serve: they run with the server's V8 settings whatever started the primary.
+  cluster.setupPrimary({ execArgv: withServerFlags(process.execArgv) });
   const fork = (slot: number) => {
     const born = Date.now();
     const worker = cluster.fork({

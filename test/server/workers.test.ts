@@ -1,10 +1,11 @@
-import { statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { sqliteFileOf } from '../../src/config/database-url.js';
+import { SERVER_NODE_FLAGS } from '../../src/server/node-flags.js';
 import { enrolOath } from '../../src/tokens/enrol.js';
 import { timeStep, totpCode } from '../../src/tokens/oath.js';
 import { type Browser, formField } from '../support/browser.js';
@@ -85,6 +86,17 @@ describe.each(BACKENDS)('Passgate with 2 worker processes (%s)', (backend) => {
     });
   }, 120_000);
   afterAll(() => passgate?.close());
+
+  it('starts its workers with the server V8 settings, though the primary was started without them', async () => {
+    const pids = passgate.workerPids();
+    expect(pids).toHaveLength(2);
+    for (const pid of pids) {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      for (const flag of SERVER_NODE_FLAGS) expect(argv).toContain(flag);
+    }
+    const primary = readFileSync(`/proc/${passgate.pid}/cmdline`, 'utf8').split('\0');
+    expect(primary.filter((arg) => SERVER_NODE_FLAGS.includes(arg))).toEqual([]);
+  });
 
   it('serves requests from both processes and /metrics sums them, whichever worker answers', async () => {
     const pids = passgate.workerPids();
