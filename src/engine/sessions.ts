@@ -290,6 +290,11 @@ export class Sessions {
     return this.repository.recordApplication(application, this.clock());
   }
 
+  /** {@link recordApplication} as one of a sign-in's writes, stored when its batch is committed. */
+  recordApplicationIn(batch: WriteBatch, application: SessionApplicationInput): void {
+    this.repository.recordApplicationIn(batch, application, this.clock());
+  }
+
   /** Ends a session; false when it was already over. Audited with the reason. */
   async revoke(session: Pick<Session, 'id' | 'userId'>, revocation: Revocation): Promise<boolean> {
     const ended = await this.repository.revoke(session.id, this.clock(), revocation.reason);

@@ -29,7 +29,8 @@ export interface SucceededSignIn {
  * success (history, audit event, attempt), the browser's single sign-on session starts (or is
  * proven again), then the door answers its application with the result and the session it
  * belongs to (none for a flow that only verifies the user). The policy's writes and the new
- * session go to the store in one transaction (see WriteBatch), committed before the answer.
+ * session go to the store in one transaction (see WriteBatch), committed before the answer;
+ * a door that joins the sign-in's writes (LoginFlow.joinsSignInWrites) adds its own to it.
  */
 export async function finishSignIn(
   deps: Pick<DecisionDeps, 'sessions' | 'policy'>,
@@ -52,18 +53,29 @@ export async function finishSignIn(
       ...(signIn.method ? { method: signIn.method } : {}),
     });
   }
-  const session = await deps.sessions.establish(
+  const opened = await deps.sessions.open(
     req,
     res,
     { user, amr, mfa, password: signIn.password, country: decision.facts.country },
     batch,
   );
-  await flow.finish(req, res, {
+  const result = {
     userId: user.id,
     user,
     amr,
     mfa,
     decision: { action: decision.action, rule: decision.rule },
-    session: { id: session.id, authTime: session.authTime },
-  });
+    session: { id: opened.session.id, authTime: opened.session.authTime },
+  };
+  if (!flow.joinsSignInWrites) {
+    await opened.commit();
+    return flow.finish(req, res, result);
+  }
+  try {
+    await flow.finish(req, res, result, { batch, commit: opened.commit });
+  } finally {
+    // The door commits before it answers; a door that failed before it did still stores the
+    // sign-in (and the browser its session), as when the door answered after the commit.
+    await opened.commit();
+  }
 }

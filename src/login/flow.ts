@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import type { Decision } from '../policy/authentication/decision.js';
 import type { User } from '../store/repositories/users.js';
+import type { WriteBatch } from '../store/write-batch.js';
 
 /** How a login ended well: who, and how they proved it. */
 export interface FlowResult {
@@ -73,8 +74,15 @@ export interface LoginFlow {
    * that the pages of this flow look like the rest of its journey; absent, Passgate's own.
    */
   branding?: FlowBranding;
-  /** Ends the flow: the door answers its application (a redirect, an auto-posted form ...). */
-  finish(req: Request, res: Response, result: FlowResult): Promise<void>;
+  /**
+   * Ends the flow: the door answers its application (a redirect, an auto-posted form ...). A
+   * door that sets `joinsSignInWrites` is given the sign-in's writes not stored yet (`pending`):
+   * it adds its own and commits them all before it answers, one transaction for the sign-in;
+   * other doors get the flow with those writes stored.
+   */
+  finish(req: Request, res: Response, result: FlowResult, pending?: PendingSignInWrites): Promise<void>;
+  /** Whether `finish` takes the sign-in's pending writes (and commits them before answering). */
+  joinsSignInWrites?: boolean;
   /**
    * Whether the door answers a policy denial to its application (`cancel` with reason `denied`,
    * e.g. a SAML RequestDenied) instead of the pages showing Passgate's denial page.
@@ -91,6 +99,14 @@ export interface FlowBranding {
   logo: string | null;
   /** The site's style sheet (its colours), after Passgate's. */
   stylesheet: string;
+}
+
+/** A finished sign-in's writes (history, audit, its session), not stored yet. */
+export interface PendingSignInWrites {
+  /** The writes so far; the door's own may join them. */
+  batch: WriteBatch;
+  /** Stores the batch, then gives the browser its session; once (a later call answers as the first). */
+  commit(): Promise<void>;
 }
 
 /** Why a flow ended without a user. */

@@ -24,6 +24,13 @@ export interface CompletedSignIn {
   country: string | null;
 }
 
+/** A sign-in's session whose writes are not stored yet (see BrowserSessions.open). */
+export interface OpenedSession {
+  session: Session;
+  /** Stores the sign-in's writes, then gives the browser the session's cookie; once. */
+  commit(): Promise<void>;
+}
+
 /**
  * The single sign-on session of a browser, as every web door and the hosted login use it: a
  * random id in an HttpOnly, SameSite=Lax cookie on `/` (Secure when the public URL is https)
@@ -100,34 +107,37 @@ export class BrowserSessions {
 
   /**
    * After a sign-in of the hosted login: the browser's session of the same user is proven again
-   * (a step-up, a fresh password); otherwise a new session starts (another user's is ended) and
-   * the browser gets its cookie. A batch of the sign-in's writes is committed here, with the new
-   * session in it, before the browser gets the cookie.
+   * (a step-up, a fresh password); otherwise a new session starts (another user's is ended). A
+   * new session joins the sign-in's `batch` of writes, which the door may add its own to; the
+   * browser gets its cookie from `commit`, which stores the batch first (once, whoever calls it:
+   * a later call answers as the first did). The caller must commit before it answers.
    */
-  async establish(
+  async open(
     req: Request,
     res: Response,
     signIn: CompletedSignIn,
-    batch?: WriteBatch,
-  ): Promise<Session> {
+    batch: WriteBatch,
+  ): Promise<OpenedSession> {
     const address = clientAddress(req);
     const current = await this.current(req);
+    let opened: { session: Session; secret: string };
     if (current?.userId === signIn.user.id) {
       // Every proof rotates the browser's id: the one it had before no longer works.
-      const proven = await this.sessions.prove(current, { ...signIn, address });
-      await batch?.commit();
-      this.give(req, res, proven.secret);
-      return proven.session;
+      opened = await this.sessions.prove(current, { ...signIn, address });
+    } else {
+      if (current) await this.sessions.revoke(current, { reason: 'replaced', address });
+      opened = await this.sessions.start(
+        { ...signIn, address, device: deviceId(req, res, this.secureCookies) },
+        batch,
+      );
     }
-    if (current) await this.sessions.revoke(current, { reason: 'replaced', address });
-    const { session, secret } = await this.sessions.start(
-      { ...signIn, address, device: deviceId(req, res, this.secureCookies) },
-      batch,
-    );
-    // The session is stored before the browser is given its id.
-    await batch?.commit();
-    this.give(req, res, secret);
-    return session;
+    let committed: Promise<void> | undefined;
+    const commit = () => {
+      // The session is stored before the browser is given its id.
+      committed ??= batch.commit().then(() => this.give(req, res, opened.secret));
+      return committed;
+    };
+    return { session: opened.session, commit };
   }
 
   /**

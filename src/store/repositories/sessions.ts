@@ -298,6 +298,11 @@ export class SessionsRepository {
     await this.upsertApplication({ ...application, now });
   }
 
+  /** {@link recordApplication} as one of a batch's writes (stored when the batch is committed). */
+  recordApplicationIn(batch: WriteBatch, application: SessionApplicationInput, now: number): void {
+    batch.add(this.db, this.upsertApplication.query({ ...application, now }));
+  }
+
   /** The applications the session signed in to, in the order it first did. */
   async applications(sessionId: string): Promise<SessionApplicationRecord[]> {
     return this.db

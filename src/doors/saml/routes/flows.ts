@@ -2,8 +2,14 @@ import type { Request, Response } from 'express';
 import type { Clock } from '../../../clock.js';
 import type { Sessions } from '../../../engine/sessions.js';
 import type { BoundFlow, BrowserBinding } from '../../../login/browser-binding.js';
-import type { CancelReason, FlowResult, LoginFlow, LoginFlowSource } from '../../../login/flow.js';
-import type { AuditRepository } from '../../../store/repositories/audit.js';
+import type {
+  CancelReason,
+  FlowResult,
+  LoginFlow,
+  LoginFlowSource,
+  PendingSignInWrites,
+} from '../../../login/flow.js';
+import type { AuditEvent, AuditRepository } from '../../../store/repositories/audit.js';
 import type { User, UsersRepository } from '../../../store/repositories/users.js';
 import type { PageRenderer } from '../../../web/render.js';
 import { SAML_DOOR } from '../door-shape.js';
@@ -76,9 +82,9 @@ export interface SamlFlowsOptions {
   statusResponses: StatusResponseBuilder;
   users: Pick<UsersRepository, 'findById'>;
   nameIds: NameIds;
-  audit: Pick<AuditRepository, 'record'>;
+  audit: Pick<AuditRepository, 'record' | 'recordIn'>;
   /** Where the SP is recorded as signed in to (NameID, SessionIndex), for single logout. */
-  sessions: Pick<Sessions, 'recordApplication'>;
+  sessions: Pick<Sessions, 'recordApplication' | 'recordApplicationIn'>;
   render: PageRenderer;
   /** The page that posts a response to the SP. */
   postPage: PostPage;
@@ -174,7 +180,9 @@ export class SamlFlows implements LoginFlowSource {
       ...(row.state.stepUp ? { stepUp: row.state.stepUp } : {}),
       ...(row.state.forceAuthn ? { fresh: true } : {}),
       sessionReuse: true,
-      finish: (req, res, result) => this.finish(req, res, target, result, result.user),
+      finish: (req, res, result, pending) => this.finish(req, res, target, result, result.user, pending),
+      // The response's writes (the SP in the session, its audit event) go in the sign-in's transaction.
+      joinsSignInWrites: true,
       // The SP gets RequestDenied and shows its own page, with its own way back.
       answersDenial: true,
       cancel: (req, res, reason) => this.cancel(req, res, target, reason ?? 'cancelled'),
@@ -186,6 +194,8 @@ export class SamlFlows implements LoginFlowSource {
    * request's Subject must be the user (else UnknownPrincipal), and the class stated must meet
    * its RequestedAuthnContext (else NoAuthnContext). The SP is recorded in the session. `known`:
    * the user as this request read them already (the sign-in, the session), else read here.
+   * `pending`: the sign-in's writes not stored yet, which the response's join (one commit for
+   * the sign-in); they are committed before any answer.
    */
   private async finish(
     req: Request,
@@ -193,13 +203,15 @@ export class SamlFlows implements LoginFlowSource {
     target: Answering,
     result: FlowResult,
     known?: User,
+    pending?: PendingSignInWrites,
   ): Promise<void> {
-    const { users, responses, audit, clock } = this.options;
+    const { users, responses, audit, clock, sessions } = this.options;
     const { sp, request, requirements } = target;
     const user = known?.id === result.userId ? known : await users.findById(result.userId);
     if (!user)
       throw SamlErrors.SAML_FLOW_COMPLETED({ detail: `${target.label}: user ${result.userId} is gone` });
     if (requirements.subject && !this.isSubject(requirements.subject, user, sp)) {
+      await pending?.commit();
       return this.refuse(req, res, target, { status: 'unknownPrincipal', reason: 'subject', user });
     }
     const classRef = classToState(
@@ -208,6 +220,7 @@ export class SamlFlows implements LoginFlowSource {
       requirements.authnContext,
     );
     if (classRef === undefined) {
+      await pending?.commit();
       return this.refuse(req, res, target, { status: 'noAuthnContext', reason: 'authn_context', user });
     }
     const now = clock();
@@ -222,21 +235,18 @@ export class SamlFlows implements LoginFlowSource {
       },
       now,
     });
+    // Once per flow, before anything of the answer is stored.
     await target.complete(res);
-    if (result.session) {
-      await this.options.sessions.recordApplication({
-        session_id: result.session.id,
-        door: SAML_DOOR,
-        application: sp.name,
-        name_id: response.nameId,
-        name_id_format: sp.settings.nameId.format,
-        session_index: response.sessionIndex,
-        sid: null,
-      });
-    }
-    // A session answer's use is recorded first, and with this event: one statement for both.
-    const used = target.recordUse?.();
-    const responded = audit.record({
+    const application = result.session && {
+      session_id: result.session.id,
+      door: SAML_DOOR,
+      application: sp.name,
+      name_id: response.nameId,
+      name_id_format: sp.settings.nameId.format,
+      session_index: response.sessionIndex,
+      sid: null,
+    };
+    const event: AuditEvent = {
       type: 'saml.response',
       outcome: 'success',
       userId: user.id,
@@ -250,8 +260,17 @@ export class SamlFlows implements LoginFlowSource {
         authnContext: classRef,
         inResponseTo: request.id ?? null,
       },
-    });
-    await Promise.all([used, responded]);
+    };
+    if (pending) {
+      if (application) sessions.recordApplicationIn(pending.batch, application);
+      audit.recordIn(pending.batch, event);
+      await pending.commit();
+    } else {
+      if (application) await sessions.recordApplication(application);
+      // A session answer's use is recorded first, and with this event: one statement for both.
+      const used = target.recordUse?.();
+      await Promise.all([used, audit.record(event)]);
+    }
     await this.options.postPage(req, res, response, sp.settings.displayName);
   }
 

@@ -25,7 +25,7 @@ export interface SamlSsoOptions {
   /** Sign-ins in progress of every door (this door reads and prunes its own). */
   flowsStore: LoginFlowsRepository;
   users: Pick<UsersRepository, 'findById'>;
-  audit: Pick<AuditRepository, 'record'>;
+  audit: Pick<AuditRepository, 'record' | 'recordIn'>;
   /** The browser's single sign-on session: answers requests it can, records the SPs signed in to. */
   sessions: BrowserSessions;
   render: PageRenderer;
