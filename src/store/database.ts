@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import SqliteDatabase from 'better-sqlite3';
 import {
   CompiledQuery,
@@ -95,14 +96,46 @@ class TransactionalSqliteAdapter extends SqliteAdapter {
   }
 }
 
+/** How long a statement or a transaction waits for SQLite's write lock held by another process, ms. */
+const BUSY_TIMEOUT_MS = 5000;
+
+/** Waits before the next try for the write lock: the first tries after the other turns of the loop, then 1 ms. */
+const nextTry = (tries: number) =>
+  tries < 3 ? new Promise<void>((resolve) => setImmediate(resolve)) : sleep(1);
+
 /**
  * Several server processes share one SQLite file: a transaction takes the write lock when it
- * begins (waiting up to busy_timeout), so it can never fail half-way with SQLITE_BUSY when it
- * first writes after reading, and it sees no write of another process until it ends.
+ * begins, so it can never fail half-way with SQLITE_BUSY when it first writes after reading, and
+ * it sees no write of another process until it ends. While another process holds the lock, the
+ * transaction waits for it without blocking the event loop (SQLite's busy handler sleeps in the
+ * thread: the loop would stop for each 1–100 ms sleep while the other worker commits), trying
+ * again after the loop's other work for up to BUSY_TIMEOUT_MS, then fails as busy, as before.
  */
 class ImmediateSqliteDriver extends SqliteDriver {
+  private readonly waitNot: SqliteDatabase.Statement;
+  private readonly waitAgain: SqliteDatabase.Statement;
+
+  constructor(settings: SqliteDialectConfig, handle: SqliteDatabase.Database) {
+    super(settings);
+    this.waitNot = handle.prepare('pragma busy_timeout = 0');
+    this.waitAgain = handle.prepare(`pragma busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  }
+
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    const deadline = performance.now() + BUSY_TIMEOUT_MS;
+    for (let tries = 0; ; tries++) {
+      this.waitNot.get();
+      try {
+        await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+        return;
+      } catch (error) {
+        const busy = String((error as { code?: unknown }).code).startsWith('SQLITE_BUSY');
+        if (!busy || performance.now() >= deadline) throw error;
+      } finally {
+        this.waitAgain.get();
+      }
+      await nextTry(tries);
+    }
   }
 }
 
@@ -118,12 +151,15 @@ class SqliteRowLockCompiler extends SqliteQueryCompiler {
 }
 
 class TransactionalSqliteDialect extends SqliteDialect {
-  constructor(private readonly settings: SqliteDialectConfig) {
+  constructor(
+    private readonly settings: SqliteDialectConfig,
+    private readonly handle: SqliteDatabase.Database,
+  ) {
     super(settings);
   }
 
   override createDriver(): Driver {
-    return new ImmediateSqliteDriver(this.settings);
+    return new ImmediateSqliteDriver(this.settings, this.handle);
   }
 
   override createQueryCompiler(): QueryCompiler {
@@ -145,7 +181,7 @@ function openSqlite(url: string, options: DatabaseOptions): Database {
     handle = new SqliteDatabase(file);
     handle.pragma('journal_mode = WAL');
     handle.pragma('synchronous = NORMAL');
-    handle.pragma('busy_timeout = 5000');
+    handle.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     handle.pragma('foreign_keys = ON');
   } catch (error) {
     throw StoreErrors.DB_UNREACHABLE({ detail: `${displayUrl}: ${describeError(error)}`, cause: error });
@@ -157,7 +193,7 @@ function openSqlite(url: string, options: DatabaseOptions): Database {
   const statements = new StatementListeners();
   const db = new Kysely<Tables>({
     dialect: classifyingDialect(
-      new TransactionalSqliteDialect({ database: withStatementCache(handle) }),
+      new TransactionalSqliteDialect({ database: withStatementCache(handle) }, handle),
       displayUrl,
       statements,
     ),
