@@ -5,7 +5,7 @@ import type { Config } from '../config/load.js';
 import type { AuditEvent, AuditRepository } from '../store/repositories/audit.js';
 import type { Token, TokensRepository } from '../store/repositories/tokens.js';
 import type { User } from '../store/repositories/users.js';
-import type { WriteBatch } from '../store/write-batch.js';
+import { WriteBatch } from '../store/write-batch.js';
 import type { TokenTypes } from '../tokens/registry.js';
 import { MfaErrors } from './errors.js';
 import type { AttemptContext } from './first-factor.js';
@@ -89,33 +89,36 @@ export class SecondFactor {
     const candidates = activeFactors(listed, request.types).filter(
       (t) => request.tokenId === undefined || t.id === request.tokenId,
     );
-    const audit = async (
+    const eventOf = (
       outcome: 'success' | 'failure' | 'denied',
       reason: string | null,
       details: Record<string, unknown>,
+    ): AuditEvent => ({
+      type: 'login.second-factor',
+      outcome,
+      reason,
+      username: user.username,
+      userId: user.id,
+      address: context.address,
+      details: { door: context.door, application: context.application ?? null, ...details },
+    });
+    /** A refusal: an attempt of its own (a success is one once the policy records it), stored at once. */
+    const refused = async (
+      outcome: 'failure' | 'denied',
+      reason: string,
+      details: Record<string, unknown>,
     ) => {
-      // A refusal is an attempt of its own; a success is one once the policy records it.
-      if (reason) this.attemptFailed(user, context, reason, methodOf(candidates));
-      const event: AuditEvent = {
-        type: 'login.second-factor',
-        outcome,
-        reason,
-        username: user.username,
-        userId: user.id,
-        address: context.address,
-        details: { door: context.door, application: context.application ?? null, ...details },
-      };
-      // Only a success joins the operation's batch: a refusal is stored at once.
-      await this.audit.recordWith(outcome === 'success' ? request.batch : undefined, event);
+      this.attemptFailed(user, context, reason, methodOf(candidates));
+      await this.audit.record(eventOf(outcome, reason, details));
     };
     if (candidates.length === 0) {
-      await audit('denied', 'MFA_NO_FACTOR', {});
+      await refused('denied', 'MFA_NO_FACTOR', {});
       throw MfaErrors.MFA_NO_FACTOR();
     }
     const now = this.clock();
     const locked = candidates.filter((t) => t.lockedUntil !== null && t.lockedUntil > now);
     if (locked.length === candidates.length) {
-      await audit('denied', 'MFA_LOCKED', { tokens: locked.map((t) => t.id) });
+      await refused('denied', 'MFA_LOCKED', { tokens: locked.map((t) => t.id) });
       throw MfaErrors.MFA_LOCKED();
     }
     const ready = candidates.filter((t) => !locked.includes(t) && this.waitSeconds(t) === 0);
@@ -133,24 +136,28 @@ export class SecondFactor {
           }
         : await this.throttle.check(userKey, userRule);
     if (!userState.allowed) {
-      await audit('denied', 'MFA_THROTTLED', { retryAfterSeconds: userState.retryAfterSeconds });
+      await refused('denied', 'MFA_THROTTLED', { retryAfterSeconds: userState.retryAfterSeconds });
       throw MfaErrors.MFA_THROTTLED({ detail: `retry after ${userState.retryAfterSeconds}s` });
     }
 
     for (const token of ready) {
       const type = this.types.get(token.type);
-      if (
-        !type ||
-        !(await type.verify(token, response, {
-          ...(request.challengeId ? { challengeId: request.challengeId } : {}),
-        }))
-      ) {
-        continue;
-      }
+      if (!type) continue;
+      const success = eventOf('success', null, { method: token.type, token: token.id });
+      // A success's record joins the operation's batch when there is one; else it goes into the
+      // transaction that accepts the code (one commit, and no accepted code without its record)
+      // when the type's acceptance is one conditional write, or is stored right after.
+      const whenAccepted = request.batch ? undefined : new WriteBatch();
+      if (whenAccepted) this.audit.recordIn(whenAccepted, success);
+      const accepted = await type.verify(token, response, {
+        ...(request.challengeId ? { challengeId: request.challengeId } : {}),
+        ...(whenAccepted ? { whenAccepted } : {}),
+      });
+      if (!accepted) continue;
       if (userState.failures > 0) await this.throttle.clear(userKey);
       // A success ends the run of consecutive failures on every token the code was tried against.
       await Promise.all(ready.filter((t) => t.failures > 0).map((t) => this.tokens.recordSuccess(t.id)));
-      await audit('success', null, { method: token.type, token: token.id });
+      if (!whenAccepted?.stored) await this.audit.recordWith(request.batch, success);
       return { token, method: token.type, amr: [...type.info.amr] };
     }
 
@@ -162,7 +169,7 @@ export class SecondFactor {
     const nowLocked = ready
       .filter((_, i) => failures[i]!.failures >= this.settings.lockAfterFailures)
       .map((t) => t.id);
-    await audit('failure', 'MFA_INVALID_CODE', { tokens: ready.map((t) => t.id), locked: nowLocked });
+    await refused('failure', 'MFA_INVALID_CODE', { tokens: ready.map((t) => t.id), locked: nowLocked });
     throw MfaErrors.MFA_INVALID_CODE();
   }
 

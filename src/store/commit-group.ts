@@ -3,17 +3,29 @@ import { StoreErrors } from './errors.js';
 import type { Tables } from './tables.js';
 import { type BatchCommitter, WriteBatch } from './write-batch.js';
 
-/** A write waiting for the end of the turn: one statement whose result its caller needs, or a batch. */
+/**
+ * A write waiting for the end of the turn: one statement whose result its caller needs (with the
+ * batch stored only when it changes a row), or a batch.
+ */
 type Waiting =
-  | { query: CompiledQuery; done: (result: QueryResult<unknown>) => void; failed: (error: unknown) => void }
+  | {
+      query: CompiledQuery;
+      whenChanged?: WriteBatch;
+      done: (result: QueryResult<unknown>) => void;
+      failed: (error: unknown) => void;
+    }
   | { batch: WriteBatch; done: () => void; failed: (error: unknown) => void };
+
+/** A statement's outcome in the group's transaction, and whether its conditional batch went in with it. */
+type Stored = { result: QueryResult<unknown>; withBatch: boolean };
 
 /**
  * Group commit of one database's writes: the statements and operations' write batches handed in
  * during the same turn of the event loop (the requests read in one poll, each run to its next
  * write without leaving it, as SQLite's statements resolve at once) are stored by one
  * transaction at the end of that turn — the single statements first, in order, then the
- * batches, with the rows of each append-only table in one insert — and each caller's promise
+ * batches (with those of the statements that changed a row, when a statement brings one), with
+ * the rows of each append-only table in one insert — and each caller's promise
  * settles only once that transaction has committed: a caller that answers after awaiting it has
  * lost nothing if the process then crashes, exactly as with a transaction of its own, and a
  * statement's result (the rows a conditional update changed: a code spent once only) is the one
@@ -29,10 +41,23 @@ export class CommitGroup implements BatchCommitter {
 
   constructor(private readonly db: Kysely<Tables>) {}
 
-  /** Runs one write statement with the others of this turn; resolves with its result once committed. */
-  run<Row>(query: CompiledQuery<Row>): Promise<QueryResult<Row>> {
+  /**
+   * Runs one write statement with the others of this turn; resolves with its result once
+   * committed. `whenChanged`, a batch of writes that belong with the statement's effect (the
+   * audit record of a code it accepts), is stored in the same transaction when the statement
+   * changes a row, and not at all otherwise; once committed it is marked stored
+   * ({@link WriteBatch.stored}), so that its caller does not store it again.
+   */
+  run<Row>(query: CompiledQuery<Row>, whenChanged?: WriteBatch): Promise<QueryResult<Row>> {
+    if (whenChanged && (whenChanged.stored || (whenChanged.database && whenChanged.database !== this.db)))
+      return Promise.reject(new Error('a conditional batch is a new batch of the same database'));
     return new Promise<QueryResult<Row>>((done, failed) =>
-      this.add({ query, done: done as (result: QueryResult<unknown>) => void, failed }),
+      this.add({
+        query,
+        ...(whenChanged?.database ? { whenChanged } : {}),
+        done: done as (result: QueryResult<unknown>) => void,
+        failed,
+      }),
     );
   }
 
@@ -65,27 +90,47 @@ export class CommitGroup implements BatchCommitter {
     }
   }
 
-  /** Stores the writes in one transaction (one statement alone needs none); the statements' results in order. */
-  private async store(group: readonly Waiting[]): Promise<Array<QueryResult<unknown>>> {
-    const single = group.flatMap((w) => ('query' in w ? [w.query] : []));
-    // The batches' rows of each table in one insert: one batch gathers them all.
+  /**
+   * Stores the writes in one transaction (one statement alone needs none): the statements in
+   * order, then the batches' rows together with the conditional batches of the statements that
+   * changed a row; the statements' outcomes in order.
+   */
+  private async store(group: readonly Waiting[]): Promise<Stored[]> {
+    const single = group.flatMap((w) => ('query' in w ? [w] : []));
     const batches = group.flatMap((w) => ('batch' in w ? [w.batch] : []));
-    const queries = batches.length > 0 ? [...single, ...together(batches).statements()] : single;
-    if (queries.length === 0) return [];
-    if (queries.length === 1) return [await this.db.executeQuery(queries[0]!)];
-    return this.db.transaction().execute(async (trx) => {
-      const results: Array<QueryResult<unknown>> = [];
-      for (const query of queries) results.push(await trx.executeQuery(query));
-      return results;
+    // The batches' rows of each table in one insert: one batch gathers them all.
+    const batched = batches.length > 0 ? together(batches).statements() : [];
+    if (!single.some((w) => w.whenChanged) && single.length + batched.length <= 1) {
+      if (single.length === 1)
+        return [{ result: await this.db.executeQuery(single[0]!.query), withBatch: false }];
+      if (batched.length === 1) await this.db.executeQuery(batched[0]!);
+      return [];
+    }
+    const stored = await this.db.transaction().execute(async (trx) => {
+      const outcomes: Stored[] = [];
+      const accepted: WriteBatch[] = [];
+      for (const w of single) {
+        const result = await trx.executeQuery(w.query);
+        const withBatch = w.whenChanged !== undefined && Number(result.numAffectedRows ?? 0) > 0;
+        if (withBatch) accepted.push(w.whenChanged!);
+        outcomes.push({ result, withBatch });
+      }
+      const statements = accepted.length > 0 ? together([...batches, ...accepted]).statements() : batched;
+      for (const query of statements) await trx.executeQuery(query);
+      return outcomes;
     });
+    single.forEach((w, i) => {
+      if (stored[i]!.withBatch) w.whenChanged!.markStored();
+    });
+    return stored;
   }
 }
 
 /** Tells each waiting caller its outcome: a statement its result (in the order they were run), a batch done. */
-function settle(group: readonly Waiting[], results: ReadonlyArray<QueryResult<unknown>>): void {
+function settle(group: readonly Waiting[], stored: readonly Stored[]): void {
   let next = 0;
   for (const w of group) {
-    if ('query' in w) w.done(results[next++]!);
+    if ('query' in w) w.done(stored[next++]!.result);
     else w.done();
   }
 }

@@ -68,6 +68,19 @@ export class WriteBatch {
     return this.committed;
   }
 
+  /**
+   * Whether the batch is committed or being committed: by {@link commit}, or in the transaction
+   * of a statement it was conditional on (see CommitGroup.run), which marks it stored.
+   */
+  get stored(): boolean {
+    return this.committed !== undefined;
+  }
+
+  /** Marks the batch committed by a transaction that ran its statements (CommitGroup.run's conditional batch). */
+  markStored(): void {
+    this.committed ??= Promise.resolve();
+  }
+
   /** Adds every write of another batch not committed (a CommitGroup gathering several operations). */
   absorb(other: WriteBatch): void {
     if (!other.db) return;

@@ -1,4 +1,5 @@
 import type { Token, TokensRepository } from '../store/repositories/tokens.js';
+import type { WriteBatch } from '../store/write-batch.js';
 import { matchHotp, type OathAlgorithm, type OathDigits } from './oath.js';
 import { enrolOathType, oathParameters, oathPolicySettings, oathProvisioning } from './oath-plugin.js';
 import { resyncHotp } from './resync.js';
@@ -20,7 +21,8 @@ export const hotpType: TokenTypePlugin = {
   policySettings: oathPolicySettings,
   enrolledBy: 'user',
   create: (deps) => ({
-    verify: (token, response) => verifyHotp(deps.tokens, deps.hotpWindow, token, response),
+    verify: (token, response, context) =>
+      verifyHotp(deps.tokens, deps.hotpWindow, token, response, context.whenAccepted),
     enrol: (request) => enrolOathType(deps.tokens, 'hotp', request),
     provisioning: (token, label, issuer) => oathProvisioning(deps.tokens, token, label, issuer),
     resync: (token, codes, window) => resyncHotp(deps.tokens, token, codes, window),
@@ -33,11 +35,12 @@ async function verifyHotp(
   window: number,
   token: Token,
   response: string,
+  whenAccepted?: WriteBatch,
 ): Promise<boolean> {
   const secret = await tokens.secretOfListed(token);
   const matched = matchHotp(secret, response, token.counter, window, {
     algorithm: (token.algorithm ?? 'SHA1') as OathAlgorithm,
     digits: (token.digits ?? 6) as OathDigits,
   });
-  return matched !== undefined && tokens.acceptCounter(token.id, token.counter, matched);
+  return matched !== undefined && tokens.acceptCounter(token.id, token.counter, matched, whenAccepted);
 }

@@ -5,6 +5,7 @@ import type { CodeHasher } from '../crypto/code-hash.js';
 import type { BackupCodesRepository } from '../store/repositories/backup-codes.js';
 import type { PasscodesRepository } from '../store/repositories/passcodes.js';
 import type { Token, TokenStatus, TokensRepository } from '../store/repositories/tokens.js';
+import type { WriteBatch } from '../store/write-batch.js';
 
 /** One setting a token type takes, described for forms, the CLI and validation messages. */
 export interface ParameterInfo {
@@ -133,6 +134,12 @@ export interface TokenTypePlugin extends TokenTypeSpec {
 export interface VerifyContext {
   /** The login challenge being answered (passcodes are bound to it). */
   challengeId?: string;
+  /**
+   * Writes that belong with an accepted response (its audit record): a type whose acceptance is
+   * one conditional write stores them in that write's transaction, only if it accepts, and they
+   * are then marked stored ({@link WriteBatch.stored}); any other type leaves them to the caller.
+   */
+  whenAccepted?: WriteBatch;
 }
 
 /** What the token types are built from (by the composition root). */

@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { Token, TokensRepository } from '../store/repositories/tokens.js';
+import type { WriteBatch } from '../store/write-batch.js';
 import { matchTotp, type OathAlgorithm, type OathDigits, timeStep } from './oath.js';
 import { enrolOathType, oathParameters, oathPolicySettings, oathProvisioning } from './oath-plugin.js';
 import { resyncTotp } from './resync.js';
@@ -21,7 +22,8 @@ export const totpType: TokenTypePlugin = {
   policySettings: oathPolicySettings,
   enrolledBy: 'user',
   create: (deps) => ({
-    verify: (token, response) => verifyTotp(deps.tokens, deps.clock, deps.totpWindow, token, response),
+    verify: (token, response, context) =>
+      verifyTotp(deps.tokens, deps.clock, deps.totpWindow, token, response, context.whenAccepted),
     enrol: (request) => enrolOathType(deps.tokens, 'totp', request),
     provisioning: (token, label, issuer) => oathProvisioning(deps.tokens, token, label, issuer),
     resync: (token, codes, window) => resyncTotp(deps.tokens, token, codes, window, deps.clock),
@@ -35,6 +37,7 @@ async function verifyTotp(
   window: number,
   token: Token,
   response: string,
+  whenAccepted?: WriteBatch,
 ): Promise<boolean> {
   const period = token.period ?? 30;
   const current = timeStep(clock(), period);
@@ -45,5 +48,5 @@ async function verifyTotp(
     digits: (token.digits ?? 6) as OathDigits,
   });
   if (matched === undefined || (token.lastStep !== null && matched <= token.lastStep)) return false;
-  return tokens.acceptTimeStep(token.id, matched, matched - current);
+  return tokens.acceptTimeStep(token.id, matched, matched - current, whenAccepted);
 }

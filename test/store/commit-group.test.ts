@@ -98,4 +98,47 @@ describe.each(BACKENDS)('group commit of write batches (%s)', (backend) => {
     ]);
     expect(await storedFor('s1')).toHaveLength(2);
   });
+
+  it('stores a statement’s conditional batch in its transaction only when the statement changes a row, and marks it stored', async () => {
+    const group = new CommitGroup(database.db);
+    await database.db.executeQuery(
+      CompiledQuery.raw(
+        `insert into throttle (key, failures, window_start, blocked_until) values ('accept', 0, 0, 0)`,
+        [],
+      ),
+    );
+    const accept = (name: string) => {
+      const batch = batchOf(name);
+      const result = group.run(
+        CompiledQuery.raw(`update throttle set failures = 1 where key = 'accept' and failures = 0`, []),
+        batch,
+      );
+      return { batch, result };
+    };
+    const statements: string[] = [];
+    const stop = database.observeStatements((sql) => statements.push(sql));
+    const first = accept('c1');
+    const replay = accept('c2');
+    expect([(await first.result).numAffectedRows, (await replay.result).numAffectedRows]).toEqual([1n, 0n]);
+    stop();
+    // One transaction: both updates, then the accepted one's events only, by one insert.
+    expect(statements.map((sql) => sql.split(' ').slice(0, 2).join(' ').toLowerCase())).toEqual([
+      'begin',
+      'update throttle',
+      'update throttle',
+      'insert into',
+      'commit',
+    ]);
+    expect(await storedFor('c1')).toHaveLength(2);
+    expect(await storedFor('c2')).toHaveLength(0);
+    expect([first.batch.stored, replay.batch.stored]).toEqual([true, false]);
+    // Alone in its turn, a conditional statement still runs in a transaction with its batch.
+    const alone = accept('c3');
+    expect((await alone.result).numAffectedRows).toBe(0n);
+    expect(await storedFor('c3')).toHaveLength(0);
+    // A batch already committed cannot be made conditional on a statement.
+    await expect(
+      group.run(CompiledQuery.raw(`update throttle set failures = 2 where key = 'accept'`, []), first.batch),
+    ).rejects.toThrow(/new batch/);
+  });
 });

@@ -61,6 +61,10 @@ describe.each(BACKENDS)('second-factor verification (%s)', (backend) => {
     const refusals = new Set(['MFA_INVALID_CODE', 'MFA_THROTTLED', 'MFA_LOCKED']);
     expect(results.filter((r) => r !== 'ok' && !refusals.has(r))).toEqual([]);
     expect(results.filter((r) => refusals.has(r))).toHaveLength(49);
+    // One success recorded, stored with the acceptance; a refused replay records a refusal only.
+    const events = await core.audit.recent({ type: 'login.second-factor', limit: 100 });
+    expect(events.filter((e) => e.outcome === 'success')).toHaveLength(1);
+    expect(events).toHaveLength(50);
   });
 
   it('accepts an HOTP code exactly once among 50 concurrent submissions', async () => {
@@ -69,6 +73,8 @@ describe.each(BACKENDS)('second-factor verification (%s)', (backend) => {
       Array.from({ length: 50 }, () => outcome(verify(hotpCode(SECRET, 3, SHA1_6)))),
     );
     expect(results.filter((r) => r === 'ok')).toHaveLength(1);
+    const events = await core.audit.recent({ type: 'login.second-factor', limit: 100 });
+    expect(events.filter((e) => e.outcome === 'success')).toHaveLength(1);
   });
 
   it('never accepts a TOTP step at or before the last accepted one', async () => {

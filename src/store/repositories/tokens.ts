@@ -6,6 +6,7 @@ import { StoreErrors } from '../errors.js';
 import { preparedQuery } from '../prepared-query.js';
 import type { Tables, TokenRow } from '../tables.js';
 import { isUniqueViolation } from '../unique-violation.js';
+import type { WriteBatch } from '../write-batch.js';
 
 /** Life cycle of a token: pending until its enrolment is confirmed with a valid code. */
 export type TokenStatus = 'pending' | 'active' | 'disabled';
@@ -185,23 +186,44 @@ export class TokensRepository {
     return this.box.open(row.secret, secretContext(id));
   }
 
-  /** Accepts a TOTP time step if it is later than every step accepted before; learns the drift. */
-  async acceptTimeStep(id: string, step: number, drift: number): Promise<boolean> {
-    const result = await this.spend(this.updateTimeStep.query({ id, step, drift, now: this.clock() }));
-    return result.numAffectedRows === 1n;
-  }
-
-  /** Accepts an HOTP counter value if the token's counter is still `expected`; moves it past `matched`. */
-  async acceptCounter(id: string, expected: number, matched: number): Promise<boolean> {
+  /**
+   * Accepts a TOTP time step if it is later than every step accepted before; learns the drift.
+   * `whenAccepted`: writes stored with the acceptance, in its transaction, only if it is accepted
+   * (see {@link spend}).
+   */
+  async acceptTimeStep(id: string, step: number, drift: number, whenAccepted?: WriteBatch): Promise<boolean> {
     const result = await this.spend(
-      this.updateCounter.query({ id, expected, next: matched + 1, now: this.clock() }),
+      this.updateTimeStep.query({ id, step, drift, now: this.clock() }),
+      whenAccepted,
     );
     return result.numAffectedRows === 1n;
   }
 
-  /** Runs the conditional update that spends a code: committed (with its turn's, when grouped) before it resolves. */
-  private spend(query: CompiledQuery): Promise<QueryResult<unknown>> {
-    return this.commits ? this.commits.run(query) : this.db.executeQuery(query);
+  /**
+   * Accepts an HOTP counter value if the token's counter is still `expected`; moves it past
+   * `matched`. `whenAccepted` as for {@link acceptTimeStep}.
+   */
+  async acceptCounter(
+    id: string,
+    expected: number,
+    matched: number,
+    whenAccepted?: WriteBatch,
+  ): Promise<boolean> {
+    const result = await this.spend(
+      this.updateCounter.query({ id, expected, next: matched + 1, now: this.clock() }),
+      whenAccepted,
+    );
+    return result.numAffectedRows === 1n;
+  }
+
+  /**
+   * Runs the conditional update that spends a code: committed (with its turn's, when grouped)
+   * before it resolves. When grouped, `whenAccepted` is stored in the same transaction if the
+   * code is spent, and marked stored ({@link WriteBatch.stored}); otherwise it is left to the
+   * caller.
+   */
+  private spend(query: CompiledQuery, whenAccepted?: WriteBatch): Promise<QueryResult<unknown>> {
+    return this.commits ? this.commits.run(query, whenAccepted) : this.db.executeQuery(query);
   }
 
   /** Counts a failed verification; at `lockAfter` consecutive failures the token locks until `lockedUntil`. */
