@@ -12,11 +12,9 @@ import { migrateToLatest } from '../src/store/migrate.js';
 import { DeliveryAttemptsRepository } from '../src/store/repositories/delivery-attempts.js';
 import { PoliciesRepository } from '../src/store/repositories/policies.js';
 import { startSmsc } from '../test/dispatch/smsc.js';
-import { runLoad } from './load.js';
 import type { ScenarioResult } from './report.js';
-import { machineBusySeconds } from './server.js';
 import type { BackendId, BenchSettings, ScenarioId } from './settings.js';
-import { inProcessUsage } from './usage.js';
+import { measureInProcess } from './usage.js';
 
 /** What an in-process scenario gets from the bench. */
 export interface InProcessContext {
@@ -95,30 +93,12 @@ export const smppDispatch: InProcessScenario = {
         .then(() => {});
     try {
       await send();
-      let cpu = { start: process.cpuUsage(), end: process.cpuUsage() };
-      let machine = { start: 0, end: 0 };
-      let db = { start: 0, end: 0 };
-      const load = await runLoad(
-        {
-          concurrency,
-          warmupMs: settings.warmupSeconds * 1000,
-          durationMs: settings.seconds * 1000,
-          onWindow: (edge) => {
-            if (edge === 'start') {
-              cpu = { start: process.cpuUsage(), end: process.cpuUsage() };
-              machine = { start: machineBusySeconds(), end: 0 };
-              db = { start: databaseCpuSeconds(), end: 0 };
-            } else {
-              cpu.end = process.cpuUsage(cpu.start);
-              machine.end = machineBusySeconds();
-              db.end = databaseCpuSeconds();
-            }
-          },
-        },
+      const { load, usage } = await measureInProcess(
+        settings,
+        databaseCpuSeconds,
+        concurrency,
         Array.from({ length: concurrency }, () => ({ op: send })),
       );
-      const processSeconds = (cpu.end.user + cpu.end.system) / 1e6;
-      const databaseSeconds = db.end - db.start;
       const { traces: _traces, ...measured } = load;
       await new Promise((resolve) => setTimeout(resolve, 200));
       const receipted = await database.db
@@ -135,13 +115,7 @@ export const smppDispatch: InProcessScenario = {
         scenario: 'smpp-dispatch',
         title: smppDispatch.title,
         concurrency,
-        ...inProcessUsage({
-          ops: load.ops,
-          seconds: load.seconds,
-          processSeconds,
-          machineSeconds: machine.end - machine.start,
-          databaseSeconds,
-        }),
+        ...usage,
       };
     } finally {
       await dispatcher.close();

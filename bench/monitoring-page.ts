@@ -4,9 +4,8 @@ import { migrateToLatest } from '../src/store/migrate.js';
 import { AdminBrowser, startAdminServer } from '../test/admin/support.js';
 import type { InProcessScenario } from './dispatch.js';
 import { keptStore } from './kept-store.js';
-import { runLoad } from './load.js';
 import { seedAttempts } from './monitoring-seed.js';
-import { cpuWindow } from './usage.js';
+import { measureInProcess } from './usage.js';
 import { ownDatabase, percentile } from './user-grid.js';
 
 /** Attempts in the store (the issue's 1,000,000; BENCH_ATTEMPTS for a quicker run). */
@@ -99,17 +98,7 @@ export const monitoringPage: InProcessScenario = {
         spent.database += (databaseCpuSeconds() - database) * 1000;
         spent.requests++;
       };
-      const window = cpuWindow(databaseCpuSeconds);
-      const load = await runLoad(
-        {
-          concurrency: 1,
-          warmupMs: settings.warmupSeconds * 1000,
-          durationMs: settings.seconds * 1000,
-          onWindow: window.onWindow,
-        },
-        [{ op }],
-      );
-      const usage = window.usage(load);
+      const { load, usage } = await measureInProcess(settings, databaseCpuSeconds, 1, [{ op }]);
       log(
         `${backend}/monitoring: ${load.ops} requests, p50 ${load.latency.p50.toFixed(0)} ms, p95 ${percentile(perView.flat(), 95).toFixed(0)} ms; ` +
           names

@@ -13,7 +13,6 @@ import { discoverTarget } from './flows.js';
 import { Browser } from './journeys/browser.js';
 import { passgateSamlIdp } from './journeys/passgate.js';
 import { BENCH_SP2_FILES, samlSsoHop } from './journeys/saml.js';
-import { runLoad } from './load.js';
 import {
   type ChildServer,
   createUsers,
@@ -23,7 +22,7 @@ import {
   startChildServer,
   writeServerConfig,
 } from './server.js';
-import { cpuWindow } from './usage.js';
+import { measureInProcess } from './usage.js';
 
 /** Live sessions in the store while lookups run, and while the server answers from them (the issue's 10,000). */
 const SESSIONS = 10_000;
@@ -93,16 +92,9 @@ export const sessionLookup: InProcessScenario = {
         if (!found) throw new Error('a live session was not found');
       };
       const concurrency = 1;
-      const window = cpuWindow(databaseCpuSeconds);
-      const load = await runLoad(
-        {
-          concurrency,
-          warmupMs: settings.warmupSeconds * 1000,
-          durationMs: settings.seconds * 1000,
-          onWindow: window.onWindow,
-        },
-        [{ op: lookup }],
-      );
+      const { load, usage } = await measureInProcess(settings, databaseCpuSeconds, concurrency, [
+        { op: lookup },
+      ]);
       log(
         `${backend}/session-lookup: ${load.ops} lookups among ${SESSIONS} sessions, ` +
           `${load.opsPerSecond.toFixed(0)}/s, p50 ${load.latency.p50.toFixed(3)} ms (target at most 0.3 ms)`,
@@ -115,7 +107,7 @@ export const sessionLookup: InProcessScenario = {
         scenario: 'session-lookup',
         title: sessionLookup.title,
         concurrency,
-        ...window.usage(load),
+        ...usage,
         serverRssMb: rss,
       };
     } finally {

@@ -9,8 +9,7 @@ import { migrateToLatest } from '../src/store/migrate.js';
 import { oathToken } from '../src/tokens/enrol.js';
 import { matchTotp, timeStep, totpCode } from '../src/tokens/oath.js';
 import type { InProcessScenario } from './dispatch.js';
-import { runLoad } from './load.js';
-import { cpuWindow } from './usage.js';
+import { measureInProcess } from './usage.js';
 
 /** Tokens verified in turn; each accepts one code per time step, so the clock moves a step per round. */
 const TOKENS = 2000;
@@ -55,19 +54,13 @@ export const totpVerify: InProcessScenario = {
     try {
       // One at a time (every verification commits alone), then many users at once (their
       // acceptances and audit records share commits); each verification is durable before it returns.
-      const measure = async (concurrency: number) => {
-        const window = cpuWindow(databaseCpuSeconds);
-        const load = await runLoad(
-          {
-            concurrency,
-            warmupMs: settings.warmupSeconds * 1000,
-            durationMs: settings.seconds * 1000,
-            onWindow: window.onWindow,
-          },
+      const measure = (concurrency: number) =>
+        measureInProcess(
+          settings,
+          databaseCpuSeconds,
+          concurrency,
           Array.from({ length: concurrency }, () => ({ op: verify })),
         );
-        return { load, usage: window.usage(load) };
-      };
       const alone = await measure(1);
       const concurrency = settings.totpConcurrency;
       const { load, usage } = await measure(concurrency);

@@ -1,4 +1,6 @@
+import { type LoadResult, runLoad, type VirtualUser } from './load.js';
 import { machineBusySeconds } from './server.js';
+import type { BenchSettings } from './settings.js';
 
 /** One measured window of an in-process scenario, where the bench process is the server. */
 export interface InProcessWindow {
@@ -33,7 +35,7 @@ export function inProcessUsage(window: InProcessWindow) {
  * Tracks the CPU of this process, the machine and the database over a load run's measured window
  * (pass `onWindow` to runLoad), so every in-process scenario counts its window the same way.
  */
-export function cpuWindow(databaseCpuSeconds: () => number) {
+function cpuWindow(databaseCpuSeconds: () => number) {
   let cpu = process.cpuUsage();
   let machine = 0;
   let db = 0;
@@ -59,4 +61,29 @@ export function cpuWindow(databaseCpuSeconds: () => number) {
         databaseSeconds: db,
       }),
   };
+}
+
+/**
+ * Runs an in-process scenario's load — `settings.warmupSeconds` of warm-up, then
+ * `settings.seconds` measured — with `concurrency` operations in flight among `users`, and
+ * counts the measured window's CPU the same way for every scenario: returns the load's result
+ * and the scenario's CPU and memory fields.
+ */
+export async function measureInProcess(
+  settings: Pick<BenchSettings, 'warmupSeconds' | 'seconds'>,
+  databaseCpuSeconds: () => number,
+  concurrency: number,
+  users: readonly VirtualUser[],
+): Promise<{ load: LoadResult; usage: ReturnType<typeof inProcessUsage> }> {
+  const window = cpuWindow(databaseCpuSeconds);
+  const load = await runLoad(
+    {
+      concurrency,
+      warmupMs: settings.warmupSeconds * 1000,
+      durationMs: settings.seconds * 1000,
+      onWindow: window.onWindow,
+    },
+    users,
+  );
+  return { load, usage: window.usage(load) };
 }

@@ -8,8 +8,7 @@ import { migrateToLatest } from '../src/store/migrate.js';
 import { type UserSearch, UserSearchRepository } from '../src/store/repositories/user-search.js';
 import { seedGridUsers } from '../test/support/user-grid-store.js';
 import type { InProcessScenario } from './dispatch.js';
-import { runLoad } from './load.js';
-import { cpuWindow } from './usage.js';
+import { measureInProcess } from './usage.js';
 
 /** Users in the grid's store (the 100,000). */
 const USERS = 100_000;
@@ -75,16 +74,7 @@ export const userGrid: InProcessScenario = {
         // Every sample, the short warm-up's too (the percentiles are a little pessimistic).
         perQuery[i >> 1]!.push(performance.now() - started);
       };
-      const window = cpuWindow(databaseCpuSeconds);
-      const load = await runLoad(
-        {
-          concurrency: 1,
-          warmupMs: settings.warmupSeconds * 1000,
-          durationMs: settings.seconds * 1000,
-          onWindow: window.onWindow,
-        },
-        [{ op }],
-      );
+      const { load, usage } = await measureInProcess(settings, databaseCpuSeconds, 1, [{ op }]);
       const all = perQuery.flat();
       const slowest = MIX.map((query, i) => ({ query, p95: percentile(perQuery[i]!, 95) }))
         .sort((a, b) => b.p95 - a.p95)
@@ -101,7 +91,7 @@ export const userGrid: InProcessScenario = {
         scenario: 'users-grid',
         title: userGrid.title,
         concurrency: 1,
-        ...window.usage(load),
+        ...usage,
       };
     } finally {
       await database.close();
