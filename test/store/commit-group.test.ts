@@ -7,6 +7,12 @@ import { AuditRepository } from '../../src/store/repositories/audit.js';
 import { WriteBatch } from '../../src/store/write-batch.js';
 import { BACKENDS, createTestDatabase, type TestDatabase } from '../support/databases.js';
 
+/** A statement's first two words, lower-case: what the transaction tests compare. */
+const firstWords = (sql: string) => sql.split(' ').slice(0, 2).join(' ').toLowerCase();
+
+/** One transaction: two conditional updates, then the events that go with them by one insert. */
+const TWO_UPDATES_AND_THEIR_EVENTS = ['begin', 'update throttle', 'update throttle', 'insert into', 'commit'];
+
 describe.each(BACKENDS)('group commit of write batches (%s)', (backend) => {
   let testDatabase: TestDatabase;
   let database: Database;
@@ -89,13 +95,7 @@ describe.each(BACKENDS)('group commit of write batches (%s)', (backend) => {
     expect(first.numAffectedRows).toBe(1n);
     expect(batch).toBeUndefined();
     expect(replay.numAffectedRows).toBe(0n);
-    expect(statements.map((sql) => sql.split(' ').slice(0, 2).join(' ').toLowerCase())).toEqual([
-      'begin',
-      'update throttle',
-      'update throttle',
-      'insert into',
-      'commit',
-    ]);
+    expect(statements.map(firstWords)).toEqual(TWO_UPDATES_AND_THEIR_EVENTS);
     expect(await storedFor('s1')).toHaveLength(2);
   });
 
@@ -122,13 +122,7 @@ describe.each(BACKENDS)('group commit of write batches (%s)', (backend) => {
     expect([(await first.result).numAffectedRows, (await replay.result).numAffectedRows]).toEqual([1n, 0n]);
     stop();
     // One transaction: both updates, then the accepted one's events only, by one insert.
-    expect(statements.map((sql) => sql.split(' ').slice(0, 2).join(' ').toLowerCase())).toEqual([
-      'begin',
-      'update throttle',
-      'update throttle',
-      'insert into',
-      'commit',
-    ]);
+    expect(statements.map(firstWords)).toEqual(TWO_UPDATES_AND_THEIR_EVENTS);
     expect(await storedFor('c1')).toHaveLength(2);
     expect(await storedFor('c2')).toHaveLength(0);
     expect([first.batch.stored, replay.batch.stored]).toEqual([true, false]);
