@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { loadConfig } from '../../src/server/config.js';
+import { SERVER_NODE_FLAGS } from '../../src/server/node-flags.js';
 import { runStart } from '../support/cli.js';
 import { freePort } from '../support/free-port.js';
 import { startTestServer, type TestServer } from '../support/server.js';
@@ -223,7 +224,9 @@ describe('Dockerfile', () => {
     expect(stages.length).toBeGreaterThan(0);
     for (const stage of stages) expect(stage).toMatch(new RegExp(`^FROM node:${major}-bookworm-slim\\b`));
     expect(dockerfile).toMatch(/^RUN npm ci\b/m);
-    expect(lines.at(-1)).toBe('CMD ["node", "bin/passgate.js", "start"]');
+    // node itself is the container's process (no npm or shell in between), with the server's V8 settings.
+    const command = ['node', ...SERVER_NODE_FLAGS, 'bin/passgate.js', 'start'];
+    expect(lines.at(-1)).toBe(`CMD [${command.map((word) => JSON.stringify(word)).join(', ')}]`);
   });
 
   it('runs in production mode', () => {
