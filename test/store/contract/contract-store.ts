@@ -58,6 +58,11 @@ export interface ContractStore {
   readonly clock: FakeClock;
   /** Another handle on the same database (another server process); closed after the test. */
   openAnotherHandle(): Promise<Database>;
+  /**
+   * `count` handles on the test's database as as many server processes would hold: the test's own
+   * handle first, then `count - 1` others (closed after the test).
+   */
+  handles(count: number): Promise<Database[]>;
 }
 
 /**
@@ -85,6 +90,12 @@ export function describeContract(family: string, body: (store: ContractStore) =>
       await testDatabase?.drop();
     });
 
+    async function openAnotherHandle(): Promise<Database> {
+      const handle = await openDatabase(testDatabase.url);
+      extraHandles.push(handle);
+      return handle;
+    }
+
     body({
       backend,
       get url() {
@@ -96,10 +107,10 @@ export function describeContract(family: string, body: (store: ContractStore) =>
       get clock() {
         return clock;
       },
-      async openAnotherHandle() {
-        const handle = await openDatabase(testDatabase.url);
-        extraHandles.push(handle);
-        return handle;
+      openAnotherHandle,
+      async handles(count) {
+        const others = await Promise.all(Array.from({ length: count - 1 }, () => openAnotherHandle()));
+        return [database, ...others];
       },
     });
   });

@@ -112,12 +112,7 @@ describe.each([
     });
 
     it('accepts a code exactly once even when the submissions arrive on different server processes', async () => {
-      const handles = [
-        store.database,
-        await store.openAnotherHandle(),
-        await store.openAnotherHandle(),
-        await store.openAnotherHandle(),
-      ];
+      const handles = await store.handles(4);
       const adapters = handles.map(
         (h) => new (createOidcAdapter(h.db, store.clock, commitsOf(h.db)))('AuthorizationCode'),
       );

@@ -48,12 +48,7 @@ describeContract('SigningKeys', (store) => {
   });
 
   it('ends with exactly one current key per algorithm when several processes start at once', async () => {
-    const handles = [
-      store.database,
-      await store.openAnotherHandle(),
-      await store.openAnotherHandle(),
-      await store.openAnotherHandle(),
-    ];
+    const handles = await store.handles(4);
     const callers = handles.map((h) => new SigningKeys(h.db, createSecretBox(masterKey), store.clock));
     const created = await Promise.all(
       [...callers, ...callers].map((caller) => caller.ensureCurrent('oidc', ALGS)),

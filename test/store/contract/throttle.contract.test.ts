@@ -28,7 +28,7 @@ describeContract('ThrottleRepository and Throttle', (store) => {
   });
 
   it('counts concurrent increments from several server processes without losing any', async () => {
-    const handles = [store.database, await store.openAnotherHandle(), await store.openAnotherHandle()];
+    const handles = await store.handles(3);
     const repositories = handles.map((h) => new ThrottleRepository(h.db));
     const counts = await Promise.all(
       Array.from({ length: 60 }, (_, i) => repositories[i % 3]!.increment('addr:192.0.2.1', T0, 60_000)),
