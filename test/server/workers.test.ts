@@ -158,9 +158,9 @@ describe.each(BACKENDS)('Passgate with 2 worker processes (%s)', (backend) => {
     for (const refused of answers.filter((a) => a !== accepted[0])) expect(refused.status).toBe(401);
   });
 
-  it.runIf(backend === 'sqlite')(
-    'checkpoints the SQLite file for its workers (the primary does: a worker’s loop never waits for it)',
-    async () => {
+  // Declared for SQLite only (PostgreSQL has no file to checkpoint), so no run reports it as skipped.
+  if (backend === 'sqlite') {
+    it('checkpoints the SQLite file for its workers (the primary does: a worker’s loop never waits for it)', async () => {
       const file = sqliteFileOf(passgate.config.database.url)!;
       const before = statSync(file).mtimeMs;
       // Written to the log by the test's connection, which checkpoints nothing itself.
@@ -168,8 +168,8 @@ describe.each(BACKENDS)('Passgate with 2 worker processes (%s)', (backend) => {
       const deadline = Date.now() + 5000;
       while (statSync(file).mtimeMs === before && Date.now() < deadline) await sleep(100);
       expect(statSync(file).mtimeMs).toBeGreaterThan(before);
-    },
-  );
+    });
+  }
 
   it('runs the scheduled clean-up once per interval, not once per worker', async () => {
     const first = metricValue(await passgate.metrics(), 'passgate_clean_up_runs_total');
