@@ -46,7 +46,7 @@ export interface StartRequest {
   methods?: readonly string[];
   overrides?: ChallengeOverrides;
   language: string;
-  /** The user's tokens as the caller read them for this sign-in (its policy decision): not read again. */
+  /** The user's tokens as {@link Challenges.tokensOf} returned them for this sign-in (its policy decision): not read again. */
   tokens?: readonly Token[];
 }
 
@@ -70,24 +70,19 @@ export class Challenges {
   ) {}
 
   /**
-   * The methods a user can answer with now, in order of preference. With `preview` it writes
-   * nothing (the policy simulator): the directory's channels the user has no token for yet are
-   * offered as the tokens that a real sign-in would create for them.
+   * The methods a user can answer with now, in order of preference. `tokens`, when given, are the
+   * user's tokens as {@link tokensOf} returned them (complete: not read or created again). With
+   * `preview` it writes nothing (the policy simulator): the directory's channels the user has no
+   * token for yet are offered as the tokens that a real sign-in would create for them.
    */
   async offersFor(
     user: User,
     methods?: readonly string[],
     options: { preview?: boolean; passcodePolicy?: string; tokens?: readonly Token[] } = {},
   ): Promise<MethodOffer[]> {
-    // The user's tokens are read once (or were, by the caller): again only when a directory
-    // channel's token was just created.
-    let stored = options.tokens ?? (await this.tokens.listByUser(user.id));
-    const missing = this.missingDirectoryChannels(user, stored);
-    const pending = options.preview ? missing : [];
-    if (!options.preview && missing.length > 0) {
-      await this.createDirectoryTokens(user, missing);
-      stored = await this.tokens.listByUser(user.id);
-    }
+    const stored =
+      options.tokens ?? (options.preview ? await this.tokens.listByUser(user.id) : await this.tokensOf(user));
+    const pending = options.preview ? this.missingDirectoryChannels(user, stored) : [];
     // The Passcode Policy orders (and limits) the sent passcodes only: read for users who have some.
     const sends = pending.length > 0 || stored.some((token) => this.types.get(token.type)?.channel);
     const order = methods ?? (sends ? await this.defaultOrder(options.passcodePolicy) : this.deviceOrder());
@@ -125,10 +120,16 @@ export class Challenges {
   }
 
   /**
-   * The user's tokens as stored now: read once by a sign-in for its policy decision
-   * ({@link DecideOptions.tokens}) and the challenge it may start ({@link StartRequest.tokens}).
+   * The user's tokens, complete: the tokens of the directory's channels the user has none for yet
+   * are created first (see {@link createDirectoryTokens}), so the list includes them. Read once by
+   * a sign-in for its policy decision ({@link DecideOptions.tokens}) and the challenge it may start
+   * ({@link StartRequest.tokens}), or the code it checks (RADIUS inline).
    */
-  tokensOf(user: User): Promise<readonly Token[]> {
+  async tokensOf(user: User): Promise<readonly Token[]> {
+    const stored = await this.tokens.listByUser(user.id);
+    const missing = this.missingDirectoryChannels(user, stored);
+    if (missing.length === 0) return stored;
+    await this.createDirectoryTokens(user, missing);
     return this.tokens.listByUser(user.id);
   }
 

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { User } from '../../src/store/repositories/users.js';
 import { enrolOath } from '../../src/tokens/enrol.js';
 import { timeStep, totpCode } from '../../src/tokens/oath.js';
@@ -152,6 +152,35 @@ describe.each(BACKENDS)('second-factor challenges (%s)', (backend) => {
     expect(engine.outbox()).toHaveLength(0);
     const code = totpCode(secret, timeStep(engine.clock(), 30), 30, { algorithm: 'SHA1', digits: 6 });
     expect((await engine.challenges.verify(state.id, code)).method).toBe('totp');
+  });
+
+  it('creates the directory channels’ tokens when a sign-in first reads the tokens, so its challenge neither creates nor reads them again', async () => {
+    await setUp();
+    const tokens = await engine.challenges.tokensOf(alice);
+    expect(tokens.map((t) => [t.id, t.type]).sort()).toEqual([
+      [`SMS-${alice.id}`, 'sms'],
+      [`VOICE-${alice.id}`, 'voice'],
+    ]);
+    const create = vi.spyOn(engine.core.tokens, 'create');
+    const list = vi.spyOn(engine.core.tokens, 'listByUser');
+    // Read again: all there, nothing created.
+    expect(await engine.challenges.tokensOf(alice)).toHaveLength(2);
+    expect(list).toHaveBeenCalledTimes(1);
+    list.mockClear();
+    const state = await engine.challenges.start({ user: alice, context: CONTEXT, language: 'en', tokens });
+    expect(state.offers.map((o) => o.tokenId)).toEqual([`SMS-${alice.id}`, `VOICE-${alice.id}`]);
+    expect(create).not.toHaveBeenCalled();
+    expect(list).not.toHaveBeenCalled();
+  });
+
+  it('previews the directory channels’ offers of a user without their tokens and writes nothing', async () => {
+    await setUp();
+    const offers = await engine.challenges.offersFor(alice, undefined, { preview: true });
+    expect(offers.map((o) => [o.tokenId, o.type])).toEqual([
+      [`SMS-${alice.id}`, 'sms'],
+      [`VOICE-${alice.id}`, 'voice'],
+    ]);
+    expect(await engine.core.tokens.listByUser(alice.id)).toEqual([]);
   });
 
   it('offers only the methods the policy allows, in its order', async () => {

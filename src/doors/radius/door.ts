@@ -85,7 +85,6 @@ export const radiusDoor: DoorDefinition<'radius', RadiusDoor> = {
       challenges: engine.challenges,
       secondFactor: core.secondFactor,
       tokenTypes: core.tokenTypes,
-      tokens: core.tokens,
       translations: web.translations,
       audit: core.audit,
       attempts: core.attempts,

@@ -15,7 +15,7 @@ import { parseAddress } from '../../policy/authentication/authentication-policy.
 import type { Decision } from '../../policy/authentication/decision.js';
 import type { CommitGroup } from '../../store/commit-group.js';
 import type { AuditRepository } from '../../store/repositories/audit.js';
-import type { Token, TokensRepository } from '../../store/repositories/tokens.js';
+import type { Token } from '../../store/repositories/tokens.js';
 import { normalizeUsername, type User } from '../../store/repositories/users.js';
 import { WriteBatch } from '../../store/write-batch.js';
 import type { TokenTypes } from '../../tokens/registry.js';
@@ -46,8 +46,6 @@ export interface ExchangeDeps {
   challenges: Challenges;
   secondFactor: SecondFactor;
   tokenTypes: TokenTypes;
-  /** The user's tokens, read once per inline sign-in for the policy and the code's check. */
-  tokens: Pick<TokensRepository, 'listByUser'>;
   translations: Translations;
   /** Records the refusals the engine does not (no password, a stale State, no code, no factor). */
   audit: AuditRepository;
@@ -128,7 +126,7 @@ export class RadiusExchange {
         : await firstFactor.authenticate(userName, password, client.name, context, batch);
     const language = this.language(client, user);
     // Inline, the code is checked against the tokens the policy looked at: read once for both.
-    const tokens = client.mode === 'inline' ? await this.deps.tokens.listByUser(user.id) : undefined;
+    const tokens = client.mode === 'inline' ? await this.deps.challenges.tokensOf(user) : undefined;
     const decision = await policy.decide(user, context, tokens ? { tokens } : {});
     if (decision.action === 'deny') {
       await policy.denied(user, context, decision);
