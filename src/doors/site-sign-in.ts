@@ -63,7 +63,8 @@ export class SecondFactorSiteFlows<State extends object> implements LoginFlowSou
       application: door,
       applicationName: this.options.applicationName(),
       stepUp,
-      finish: async (request, response, result) => {
+      finish: async (request, response, result, writes) => {
+        await writes?.commit();
         await completeSiteSignIn(this.binding, response, uid, site);
         if (result.mfa) await this.options.signedIn(request, response, result, bound.state);
         else await this.options.refused(request, response, result, bound.state);

@@ -3,7 +3,7 @@ import type { LoginContext, SecondStep } from '../policy/authentication/authenti
 import type { Decision } from '../policy/authentication/decision.js';
 import type { User } from '../store/repositories/users.js';
 import { WriteBatch } from '../store/write-batch.js';
-import type { LoginFlow } from './flow.js';
+import type { FlowResult, LoginFlow, PendingSignInWrites } from './flow.js';
 import type { DecisionDeps } from './step.js';
 
 /** A sign-in of the hosted login that succeeded. */
@@ -29,8 +29,8 @@ export interface SucceededSignIn {
  * success (history, audit event, attempt), the browser's single sign-on session starts (or is
  * proven again), then the door answers its application with the result and the session it
  * belongs to (none for a flow that only verifies the user). The policy's writes and the new
- * session go to the store in one transaction (see WriteBatch), committed before the answer;
- * a door that joins the sign-in's writes (LoginFlow.joinsSignInWrites) adds its own to it.
+ * session are handed to the door's finish as the sign-in's pending writes, which it commits
+ * (with its own, if it has any) in one transaction before it answers.
  */
 export async function finishSignIn(
   deps: Pick<DecisionDeps, 'sessions' | 'policy'>,
@@ -42,40 +42,32 @@ export async function finishSignIn(
   const { user, amr, mfa, decision } = signIn;
   const batch = signIn.batch ?? new WriteBatch();
   await deps.policy.completed(user, signIn.context, decision, signIn.second, batch);
-  if (flow.startsSession === false) {
-    await batch.commit();
-    return flow.finish(req, res, {
-      userId: user.id,
-      user,
-      amr,
-      mfa,
-      decision: { action: decision.action, rule: decision.rule },
-      ...(signIn.method ? { method: signIn.method } : {}),
-    });
-  }
-  const opened = await deps.sessions.open(
-    req,
-    res,
-    { user, amr, mfa, password: signIn.password, country: decision.facts.country },
-    batch,
-  );
-  const result = {
+  const result: FlowResult = {
     userId: user.id,
     user,
     amr,
     mfa,
     decision: { action: decision.action, rule: decision.rule },
-    session: { id: opened.session.id, authTime: opened.session.authTime },
   };
-  if (!flow.joinsSignInWrites) {
-    await opened.commit();
-    return flow.finish(req, res, result);
+  let pending: PendingSignInWrites;
+  if (flow.startsSession === false) {
+    if (signIn.method) result.method = signIn.method;
+    pending = { batch, commit: () => batch.commit() };
+  } else {
+    const opened = await deps.sessions.open(
+      req,
+      res,
+      { user, amr, mfa, password: signIn.password, country: decision.facts.country },
+      batch,
+    );
+    result.session = { id: opened.session.id, authTime: opened.session.authTime };
+    pending = { batch, commit: opened.commit };
   }
   try {
-    await flow.finish(req, res, result, { batch, commit: opened.commit });
+    await flow.finish(req, res, result, pending);
   } finally {
     // The door commits before it answers; a door that failed before it did still stores the
     // sign-in (and the browser its session), as when the door answered after the commit.
-    await opened.commit();
+    await pending.commit();
   }
 }

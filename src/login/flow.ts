@@ -75,14 +75,12 @@ export interface LoginFlow {
    */
   branding?: FlowBranding;
   /**
-   * Ends the flow: the door answers its application (a redirect, an auto-posted form ...). A
-   * door that sets `joinsSignInWrites` is given the sign-in's writes not stored yet (`pending`):
-   * it adds its own and commits them all before it answers, one transaction for the sign-in;
-   * other doors get the flow with those writes stored.
+   * Ends the flow: the door answers its application (a redirect, an auto-posted form ...). At
+   * the end of a sign-in (not when the browser's session answers) the door is given the
+   * sign-in's writes not stored yet (`pending`): it may add its own, and must commit them before
+   * it answers (committing first is the least a door does), one transaction for the sign-in.
    */
   finish(req: Request, res: Response, result: FlowResult, pending?: PendingSignInWrites): Promise<void>;
-  /** Whether `finish` takes the sign-in's pending writes (and commits them before answering). */
-  joinsSignInWrites?: boolean;
   /**
    * Whether the door answers a policy denial to its application (`cancel` with reason `denied`,
    * e.g. a SAML RequestDenied) instead of the pages showing Passgate's denial page.

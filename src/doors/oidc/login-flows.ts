@@ -51,8 +51,9 @@ export function oidcLoginFlows(provider: () => Provider): LoginFlowSource {
         // A native client's authorization needs the user taking part (RFC 8252 section 8.6): never from the session.
         sessionReuse: !isNativeClientCheck(details.prompt),
         ...(Number.isInteger(maxAge) && maxAge >= 0 ? { maxAgeMs: maxAge * 1000 } : {}),
-        finish: (_request, response, result) =>
-          finish(details, response, {
+        finish: async (_request, response, result, writes) => {
+          await writes?.commit();
+          await finish(details, response, {
             login: {
               accountId: result.userId,
               amr: result.amr,
@@ -64,7 +65,8 @@ export function oidcLoginFlows(provider: () => Provider): LoginFlowSource {
             consent: {},
             // The single sign-on session of the sign-in, where the client is recorded once it has its code.
             ...(result.session ? { [SSO_RESULT]: { session: result.session.id } } : {}),
-          }),
+          });
+        },
         cancel: (_request, response) =>
           finish(details, response, {
             error: 'access_denied',

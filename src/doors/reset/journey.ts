@@ -87,7 +87,8 @@ export class ResetJourneys implements LoginFlowSource {
       sessionUserId: pending.userId,
       stepUp: RESET_STEP_UP,
       startsSession: false,
-      finish: async (_request, response, result) => {
+      finish: async (_request, response, result, writes) => {
+        await writes?.commit();
         await this.complete(response, uid);
         // Never verified without a second factor, whatever a policy or licence rule let through.
         if (!result.mfa) return response.redirect(303, `${site.path}/verified`);

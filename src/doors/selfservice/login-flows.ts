@@ -58,7 +58,8 @@ export class SelfServiceFlows implements LoginFlowSource {
       application: SELFSERVICE_DOOR,
       applicationName: this.applicationName(),
       ...(pending.userId ? { sessionUserId: pending.userId, stepUp: ENROL_STEP_UP } : {}),
-      finish: async (_request, response, result) => {
+      finish: async (_request, response, result, writes) => {
+        await writes?.commit();
         await completeSiteSignIn(this.binding, response, uid, 'self-service');
         if (pending.replaces) await this.sessions.revoke(pending.replaces);
         this.sessions.start(response, result);

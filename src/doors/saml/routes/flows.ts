@@ -180,9 +180,8 @@ export class SamlFlows implements LoginFlowSource {
       ...(row.state.stepUp ? { stepUp: row.state.stepUp } : {}),
       ...(row.state.forceAuthn ? { fresh: true } : {}),
       sessionReuse: true,
-      finish: (req, res, result, pending) => this.finish(req, res, target, result, result.user, pending),
       // The response's writes (the SP in the session, its audit event) go in the sign-in's transaction.
-      joinsSignInWrites: true,
+      finish: (req, res, result, pending) => this.finish(req, res, target, result, result.user, pending),
       // The SP gets RequestDenied and shows its own page, with its own way back.
       answersDenial: true,
       cancel: (req, res, reason) => this.cancel(req, res, target, reason ?? 'cancelled'),
