@@ -9,6 +9,7 @@ import {
   Kysely,
   PostgresDialect,
   type QueryCompiler,
+  type QueryResult,
   type SelectQueryNode,
   SqliteAdapter,
   SqliteDialect,
@@ -103,39 +104,66 @@ const BUSY_TIMEOUT_MS = 5000;
 const nextTry = (tries: number) =>
   tries < 3 ? new Promise<void>((resolve) => setImmediate(resolve)) : sleep(1);
 
+/** Whether an SQLite error says another connection holds the lock (SQLITE_BUSY and its extended codes). */
+const isBusy = (error: unknown) => String((error as { code?: unknown }).code).startsWith('SQLITE_BUSY');
+
 /**
  * Several server processes share one SQLite file: a transaction takes the write lock when it
- * begins, so it can never fail half-way with SQLITE_BUSY when it first writes after reading, and
- * it sees no write of another process until it ends. While another process holds the lock, the
- * transaction waits for it without blocking the event loop (SQLite's busy handler sleeps in the
- * thread: the loop would stop for each 1–100 ms sleep while the other worker commits), trying
- * again after the loop's other work for up to BUSY_TIMEOUT_MS, then fails as busy, as before.
+ * begins (`begin immediate`), so it can never fail half-way with SQLITE_BUSY when it first writes
+ * after reading, and it sees no write of another process until it ends. SQLite's busy handler is
+ * off (`busy_timeout = 0`): it sleeps in the thread, so the event loop would stop for each
+ * 1–100 ms sleep while the other worker commits. See {@link WaitingSqliteConnection}.
  */
 class ImmediateSqliteDriver extends SqliteDriver {
-  private readonly waitNot: SqliteDatabase.Statement;
-  private readonly waitAgain: SqliteDatabase.Statement;
+  private waiting: WaitingSqliteConnection | undefined;
 
-  constructor(settings: SqliteDialectConfig, handle: SqliteDatabase.Database) {
+  constructor(
+    settings: SqliteDialectConfig,
+    private readonly handle: SqliteDatabase.Database,
+  ) {
     super(settings);
-    this.waitNot = handle.prepare('pragma busy_timeout = 0');
-    this.waitAgain = handle.prepare(`pragma busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  }
+
+  override async acquireConnection(): Promise<DatabaseConnection> {
+    const connection = await super.acquireConnection();
+    this.waiting ??= new WaitingSqliteConnection(connection, this.handle);
+    return this.waiting;
   }
 
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    const deadline = performance.now() + BUSY_TIMEOUT_MS;
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+/**
+ * SQLite's one connection, waiting for another process's write lock without blocking the event
+ * loop: a statement outside a transaction (an autocommitted write, or `begin immediate`) that
+ * finds the lock taken did nothing (SQLite rolled it back whole), so it is tried again after the
+ * loop's other work, for up to BUSY_TIMEOUT_MS, then fails as busy (DB_UNREACHABLE). A statement
+ * inside a transaction holds the lock already and never waits.
+ */
+class WaitingSqliteConnection implements DatabaseConnection {
+  constructor(
+    private readonly inner: DatabaseConnection,
+    private readonly handle: SqliteDatabase.Database,
+  ) {}
+
+  async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    let deadline: number | undefined;
     for (let tries = 0; ; tries++) {
-      this.waitNot.get();
       try {
-        await connection.executeQuery(CompiledQuery.raw('begin immediate'));
-        return;
+        return await this.inner.executeQuery<R>(query);
       } catch (error) {
-        const busy = String((error as { code?: unknown }).code).startsWith('SQLITE_BUSY');
-        if (!busy || performance.now() >= deadline) throw error;
-      } finally {
-        this.waitAgain.get();
+        if (!isBusy(error) || this.handle.inTransaction) throw error;
+        deadline ??= performance.now() + BUSY_TIMEOUT_MS;
+        if (performance.now() >= deadline) throw error;
       }
       await nextTry(tries);
     }
+  }
+
+  streamQuery<R>(query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
+    return this.inner.streamQuery<R>(query, chunkSize);
   }
 }
 
@@ -181,7 +209,8 @@ function openSqlite(url: string, options: DatabaseOptions): Database {
     handle = new SqliteDatabase(file);
     handle.pragma('journal_mode = WAL');
     handle.pragma('synchronous = NORMAL');
-    handle.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    // Waits for another process's lock happen in WaitingSqliteConnection, off the thread's sleep.
+    handle.pragma('busy_timeout = 0');
     handle.pragma('foreign_keys = ON');
   } catch (error) {
     throw StoreErrors.DB_UNREACHABLE({ detail: `${displayUrl}: ${describeError(error)}`, cause: error });
