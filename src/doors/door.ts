@@ -11,6 +11,7 @@ import type { OwnedPaths, RawEndpoints } from '../web/app.js';
 import type { CsrfCookieOptions, CsrfProtection } from '../web/csrf.js';
 import type { Translations } from '../web/i18n.js';
 import type { PageRenderer } from '../web/render.js';
+import type { PageSkeletons } from '../web/skeleton.js';
 import type { ApplicationCatalogue } from './applications.js';
 import type { Core, Engine } from './core.js';
 
@@ -85,6 +86,8 @@ export interface HealthCheck {
 export interface WebKit {
   translations: Translations;
   render: PageRenderer;
+  /** Pages rendered once and filled per request (the login page, the SAML post page). */
+  pages: PageSkeletons;
   /** Whether the public URL is https: cookies carry the Secure flag (decided once for every door). */
   secureCookies: boolean;
   /**

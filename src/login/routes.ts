@@ -5,6 +5,8 @@ import { PassgateError } from '../errors.js';
 import type { LoginContext } from '../policy/authentication/authentication-policy.js';
 import type { UsersRepository } from '../store/repositories/users.js';
 import { WriteBatch } from '../store/write-batch.js';
+import { languageSwitchBase } from '../web/render.js';
+import type { PageSkeletons } from '../web/skeleton.js';
 import { actOnDecision } from './decision.js';
 import { LoginErrors } from './errors.js';
 import type { LoginFlow } from './flow.js';
@@ -18,6 +20,10 @@ import { clientAddress, type DecisionDeps, deviceId, loadFlow } from './step.js'
  */
 const ACCOUNT_STATUS_CODES = new Set(['ACCOUNT_LOCKED', 'PASSWORD_EXPIRED', 'PASSWORD_MUST_CHANGE']);
 
+/** The per-request values of the login page without an error (login/login.ejs prints each as it is). */
+const LOGIN_PAGE_HOLES = ['uid', 'csrfToken', 'switchBase'] as const;
+const LOGIN_PAGE_HOLES_WITH_USERNAME = [...LOGIN_PAGE_HOLES, 'username'] as const;
+
 /** The hosted login pages, limited per address: showing them, posting a password or a second factor, unknown sign-ins alike. */
 export const LOGIN_RATE_LIMITED: RateLimitedRoutes = {
   group: 'login',
@@ -27,6 +33,8 @@ export const LOGIN_RATE_LIMITED: RateLimitedRoutes = {
 /** What the hosted login pages need. */
 export interface LoginRoutesOptions extends DecisionDeps {
   firstFactor: FirstFactor;
+  /** The login page is rendered once per language and application, then filled per request. */
+  pages: PageSkeletons;
   users: UsersRepository;
   maxBodyBytes: number;
 }
@@ -39,7 +47,7 @@ export interface LoginRoutesOptions extends DecisionDeps {
  * pages only collect answers; the engine decides.
  */
 export function createLoginRoutes(options: LoginRoutesOptions): Router {
-  const { firstFactor, render, csrf } = options;
+  const { firstFactor, render, pages, csrf } = options;
   const router = Router();
   const form = express.urlencoded({ extended: false, limit: options.maxBodyBytes, parameterLimit: 20 });
 
@@ -58,17 +66,35 @@ export function createLoginRoutes(options: LoginRoutesOptions): Router {
       res.status(fields.error.status).type('html').send(html);
       return;
     }
-    const html = await render(req, 'login/login', {
-      uid: req.params.uid,
-      csrfToken: csrf.token(req, res),
-      clientName: flow.applicationName,
-      username: fields.username ?? '',
-      error: fields.error ? { code: fields.error.code, message: fields.error.publicMessage } : null,
+    const uid = String(req.params.uid);
+    const username = fields.username ?? '';
+    if (fields.error) {
+      const html = await render(req, 'login/login', {
+        uid,
+        csrfToken: csrf.token(req, res),
+        clientName: flow.applicationName,
+        username,
+        error: { code: fields.error.code, message: fields.error.publicMessage },
+      });
+      res.status(fields.error.status).type('html').send(html);
+      return;
+    }
+    // The page as it is shown first, filled per request. The template tests the username (which
+    // field has the focus): an empty one is rendered in, a given one is a hole.
+    const page = await pages.page(req, 'login/login', {
+      fixed: {
+        clientName: flow.applicationName,
+        error: null,
+        languageSwitch: true,
+        ...(username ? {} : { username }),
+      },
+      filled: username ? LOGIN_PAGE_HOLES_WITH_USERNAME : LOGIN_PAGE_HOLES,
     });
+    const values = { uid, csrfToken: csrf.token(req, res), switchBase: languageSwitchBase(req) };
     res
-      .status(fields.error?.status ?? 200)
+      .status(200)
       .type('html')
-      .send(html);
+      .send(page.fill(username ? { ...values, username } : values));
   };
 
   /** The login's context: address, door, application and this browser's device id. */

@@ -24,6 +24,7 @@ import { loadTranslations } from '../web/i18n.js';
 import { createRateLimiter } from '../web/rate-limit.js';
 import { compileTemplates, createPageRenderer } from '../web/render.js';
 import { trustedProxyMatcher } from '../web/security.js';
+import { pageSkeletons } from '../web/skeleton.js';
 import { enginePruneJobs, every, runPruneJobs } from './clean-up.js';
 import { composePolicySimulator } from './compose-simulator.js';
 import type { Core } from './core.js';
@@ -154,6 +155,7 @@ export async function composeServices(
         sessions,
         users: core.users,
         render: web.render,
+        pages: web.pages,
         csrf,
         language: (req, user) => web.translations.detect(req, preferredLanguage(user)),
         secureCookies: web.secureCookies,
@@ -251,9 +253,11 @@ async function composeWebKit(core: Core, publicUrl: string): Promise<WebKit> {
     path.join(PACKAGE_ROOT, 'locales'),
     config.i18n.defaultLanguage,
   );
+  const render = createPageRenderer(VIEWS_DIR, translations, config.mode === 'production');
   return {
     translations,
-    render: createPageRenderer(VIEWS_DIR, translations, config.mode === 'production'),
+    render,
+    pages: pageSkeletons(render, (req) => translations.detect(req), config.mode === 'production'),
     secureCookies,
     csrf: (purpose, bind, cookie) => createCsrfProtection(box.derive(purpose), secureCookies, bind, cookie),
   };

@@ -59,10 +59,7 @@ export function createPageRenderer(
       languages: translations.languages,
       languageNames: translations.languageNames(),
       // A page without the language switcher (locals.languageSwitch false) needs no links.
-      switchBase:
-        locals.languageSwitch === false
-          ? ''
-          : switchBase((req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/'),
+      switchBase: locals.languageSwitch === false ? '' : languageSwitchBase(req),
     };
     return ejs.renderFile(path.join(viewsDir, `${view}.ejs`), { ...pageLocals, ...locals }, options);
   };
@@ -136,7 +133,12 @@ function memoKey(key: string, rest: unknown[]): string | null {
 /** A path the URL parser would give back unchanged: no query, no dot segment, no host (`//`). */
 const PLAIN_PATH = /^\/(?!\/)[\w/-]*$/;
 
-function switchBase(url: string): string {
+/**
+ * The base of the language switcher's links on the page answering `req`: its path and query
+ * without `lang`, ending in `lang=` (the link appends the language's code).
+ */
+export function languageSwitchBase(req: IncomingMessage): string {
+  const url = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/';
   // The login pages' paths (`/login/<uid>`) need no parsing: the same result, cheaper.
   if (PLAIN_PATH.test(url)) return `${url}?lang=`;
   const parsed = new URL(url, 'http://x');

@@ -11,8 +11,12 @@ export interface PageSkeleton {
 
 /** What a skeleton is rendered from: locals that are the same for many requests, and the names of the rest. */
 export interface SkeletonSpec {
-  /** Locals the page is rendered with once (they are part of the cache key: keep their values few). */
-  fixed: Readonly<Record<string, string | boolean>>;
+  /**
+   * Locals the page is rendered with once (they are part of the cache key: keep their values few).
+   * `languageSwitch: true` keeps the language switcher; its links' base (`switchBase`, which
+   * depends on the request's URL: see languageSwitchBase) must then be one of the holes.
+   */
+  fixed: Readonly<Record<string, string | boolean | null>>;
   /** Locals left as holes, filled per request: strings the template prints with `<%=` and uses in no other way. */
   filled: readonly string[];
 }
@@ -33,7 +37,8 @@ const MAX_SKELETONS = 1000;
  * rendered as a random marker (letters and digits, which escaping leaves as they are) and the
  * page is cut there; `fill` puts each value, escaped with ejs's own `escapeXML`, where the
  * template printed the marker, so the page is the one the template would have rendered. The page
- * has no language switcher (its links depend on the request's URL). Without `cache` (development
+ * has no language switcher unless the spec keeps it, with its links' base as a hole (the links
+ * depend on the request's URL). Without `cache` (development
  * mode, templates edited while the server runs) every page is rendered anew.
  */
 export function pageSkeletons(
@@ -48,8 +53,10 @@ export function pageSkeletons(
       const key = JSON.stringify([view, languageOf(req), spec.fixed, spec.filled]);
       const known = skeletons.get(key);
       if (known) return known;
+      if (spec.fixed.languageSwitch === true && !spec.filled.includes('switchBase'))
+        throw new Error(`${view}: a page with the language switcher has switchBase among its holes`);
       const holes = Object.fromEntries(spec.filled.map((name, i) => [name, `${marker}x${i}x`]));
-      const html = await render(req, view, { ...spec.fixed, ...holes, languageSwitch: false });
+      const html = await render(req, view, { languageSwitch: false, ...spec.fixed, ...holes });
       const skeleton = cutAtHoles(html, marker, spec.filled, view);
       if (cache) {
         if (skeletons.size >= MAX_SKELETONS) skeletons.clear();

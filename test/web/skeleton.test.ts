@@ -3,7 +3,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 import { loadTranslations, type Translations } from '../../src/web/i18n.js';
-import { createPageRenderer, type PageRenderer } from '../../src/web/render.js';
+import { createPageRenderer, languageSwitchBase, type PageRenderer } from '../../src/web/render.js';
 import { pageSkeletons } from '../../src/web/skeleton.js';
 
 /** A request as the renderer reads it: the URL and the headers that name a language. */
@@ -103,5 +103,44 @@ describe('page skeletons (a page rendered once, its holes filled per request)', 
         filled: ['samlResponse', 'notInTheTemplate'],
       }),
     ).rejects.toThrow(/does not print notInTheTemplate/);
+  });
+
+  it('fills the login page exactly as the template renders it, language switcher included', async () => {
+    const skeletons = pageSkeletons(render, (req) => translations.detect(req), true);
+    const uid = 'Ab_9-xY';
+    for (const lang of ['en', 'de', 'ja']) {
+      for (const url of [`/login/${uid}`, `/login/${uid}?lang=${lang}&x="1"<b>`]) {
+        for (const username of ['', AWKWARD]) {
+          const req = {
+            url,
+            originalUrl: url,
+            query: { lang },
+            headers: {},
+          } as unknown as IncomingMessage;
+          const values = { uid, csrfToken: `tok${AWKWARD}`, ...(username ? { username } : {}) };
+          const fixed = { clientName: `Wiki ${AWKWARD}`, error: null };
+          const direct = await render(req, 'login/login', { ...fixed, ...values, username });
+          const skeleton = await skeletons.page(req, 'login/login', {
+            fixed: { ...fixed, languageSwitch: true, ...(username ? {} : { username }) },
+            filled: [...Object.keys(values), 'switchBase'],
+          });
+          expect(skeleton.fill({ ...values, switchBase: languageSwitchBase(req) })).toBe(direct);
+          expect(direct).toContain('hreflang');
+          expect(direct).not.toContain('<script>alert');
+          if (username) expect(direct).toMatch(/name="password"[^>]*autofocus/);
+          else expect(direct).toMatch(/name="username"[^>]*autofocus/);
+        }
+      }
+    }
+  });
+
+  it('refuses a page with the language switcher whose links are not a hole', async () => {
+    const skeletons = pageSkeletons(render, (req) => translations.detect(req), true);
+    await expect(
+      skeletons.page(request('en'), 'login/login', {
+        fixed: { clientName: 'Wiki', error: null, username: '', languageSwitch: true },
+        filled: ['uid', 'csrfToken'],
+      }),
+    ).rejects.toThrow(/switchBase among its holes/);
   });
 });

@@ -1,4 +1,3 @@
-import { pageSkeletons } from '../../web/skeleton.js';
 import type { Door, DoorDefinition } from '../door.js';
 import { SAML_RATE_LIMITED, samlPruneJobs } from './door-shape.js';
 import { createSamlIdp } from './idp.js';
@@ -47,7 +46,7 @@ export const samlDoor: DoorDefinition<'saml', SamlDoor> = {
       audit: core.audit,
       sessions,
       render: web.render,
-      pages: pageSkeletons(web.render, (req) => web.translations.detect(req), config.mode === 'production'),
+      pages: web.pages,
       clock,
       logger,
       secureCookies: web.secureCookies,
