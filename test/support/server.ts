@@ -231,12 +231,14 @@ export async function startWorkersTestServer(
   return {
     url,
     pid: child.pid!,
+    // The primary's node children: run from src/, it also has tsx's esbuild service as a child.
     workerPids: () =>
-      execFileSync('ps', ['--ppid', String(child.pid), '-o', 'pid='])
+      execFileSync('ps', ['--ppid', String(child.pid), '-o', 'pid=,comm='])
         .toString()
         .split('\n')
-        .map((line) => Number(line.trim()))
-        .filter((pid) => pid > 0),
+        .map((line) => line.trim().split(/\s+/))
+        .filter(([pid, command]) => Number(pid) > 0 && command === path.basename(process.execPath))
+        .map(([pid]) => Number(pid)),
     logs,
     core,
     config,
