@@ -3,6 +3,7 @@ import { type Adapter, type AdapterPayload, errors } from 'oidc-provider';
 import type { Clock } from '../../clock.js';
 import type { CommitGroup } from '../../store/commit-group.js';
 import { preparedQuery } from '../../store/prepared-query.js';
+import type { StagedWrites } from '../../store/staged-writes.js';
 import type { Tables } from '../../store/tables.js';
 
 /** Constructor oidc-provider calls once per model name. */
@@ -20,9 +21,25 @@ export type AdapterFactory = new (model: string) => Adapter;
  * resolves only once committed, and consume still learns whether it spent the row, but
  * concurrent requests (client-credentials grants above all, one token row each) share a commit
  * instead of paying one each.
+ *
+ * With `staged` as well, save and destroy do not wait for their commit: the request's writes of
+ * a turn share one, and whoever answers a request that may have written through the adapter
+ * (oidc-provider's routes, see holdAnswerForWrites; the hosted login's finish of an OIDC flow)
+ * waits for them with `staged.settled` first. `consume` still waits for its own commit, whose
+ * result says whether this use spent the code.
  */
-export function createOidcAdapter(db: Kysely<Tables>, clock: Clock, commits?: CommitGroup): AdapterFactory {
+export function createOidcAdapter(
+  db: Kysely<Tables>,
+  clock: Clock,
+  commits?: CommitGroup,
+  staged?: StagedWrites,
+): AdapterFactory {
   const write = <Row>(query: CompiledQuery<Row>) => (commits ? commits.run(query) : db.executeQuery(query));
+  /** A write whose result nobody reads: staged when it may be, else committed before it resolves. */
+  const store = async (query: CompiledQuery): Promise<void> => {
+    if (staged) staged.stage(query);
+    else await write(query);
+  };
   // The statements of every oidc-provider exchange, built once (see preparedQuery).
   const upsertRow = preparedQuery(
     db,
@@ -66,7 +83,7 @@ export function createOidcAdapter(db: Kysely<Tables>, clock: Clock, commits?: Co
     constructor(readonly model: string) {}
 
     async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
-      await write(
+      await store(
         upsertRow.query({
           model: this.model,
           id,
@@ -106,7 +123,7 @@ export function createOidcAdapter(db: Kysely<Tables>, clock: Clock, commits?: Co
     }
 
     async destroy(id: string): Promise<void> {
-      await write(destroyRow.query({ model: this.model, id }));
+      await store(destroyRow.query({ model: this.model, id }));
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {

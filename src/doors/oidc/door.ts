@@ -38,7 +38,7 @@ export const oidcDoor: DoorDefinition<'oidc', Door> = {
       rawEndpoints: { owns: isOidcMachinePath, handle: (req, res) => oidc.handler()(req, res) },
       // The authorization request starts a sign-in; `/oidc/auth/:uid` (an interaction resuming) does not.
       rateLimited: [{ group: 'signInStart', paths: ['/oidc/auth'] }],
-      loginFlows: oidcLoginFlows(oidc.provider),
+      loginFlows: oidcLoginFlows(oidc.provider, oidc.staged),
       // Sessions, grants, codes and tokens: each row expires with what it stands for.
       pruneJobs: [
         {

@@ -2,17 +2,20 @@ import type { Response } from 'express';
 import type Provider from 'oidc-provider';
 import type { Interaction, InteractionResults } from 'oidc-provider';
 import type { LoginFlow, LoginFlowSource } from '../../login/flow.js';
+import type { StagedWrites } from '../../store/staged-writes.js';
 import { ACR_MFA, ACR_PASSWORD, REQUIRE_MFA, requestedStepUp, STEP_UP_CHECK } from './assurance.js';
 import { clientMetadata } from './client-metadata.js';
 import { SSO_RESULT } from './session-binding.js';
-import { isOidcUnavailable } from './unavailable.js';
+import { inOidcTerms, isOidcUnavailable } from './unavailable.js';
 
 /**
  * The OpenID Connect door's flows: oidc-provider's login interactions. The uid is the
  * interaction's (bound to this browser by oidc-provider's interaction cookie); finishing hands
  * the login (with its ACR and AMR) back to oidc-provider, which redirects to the application.
  */
-export function oidcLoginFlows(provider: () => Provider): LoginFlowSource {
+export function oidcLoginFlows(provider: () => Provider, staged?: StagedWrites): LoginFlowSource {
+  const finish = (interaction: Interaction, res: Response, result: InteractionResults) =>
+    finishInteraction(interaction, res, result, staged);
   return {
     async load(req, res, uid) {
       // Without its interaction cookie oidc-provider would build a context only to throw
@@ -104,9 +107,17 @@ function isNativeClientCheck(prompt: { name: string; reasons: string[] }): boole
  * `interactionFinished(..., { mergeWithLastSubmission: false })` does, on the interaction this
  * request already loaded (and bound to this browser) instead of reading it from the store again.
  */
-async function finish(interaction: Interaction, res: Response, result: InteractionResults): Promise<void> {
+async function finishInteraction(
+  interaction: Interaction,
+  res: Response,
+  result: InteractionResults,
+  staged: StagedWrites | undefined,
+): Promise<void> {
   interaction.result = result;
+  const mark = staged?.mark() ?? 0;
   await interaction.save(interaction.exp - Math.floor(Date.now() / 1000));
+  // The adapter may not have waited for the save's commit: the browser is sent back once it is stored.
+  await inOidcTerms(async () => staged?.settled(mark));
   res.statusCode = 303;
   res.setHeader('Location', interaction.returnTo);
   res.setHeader('Content-Length', '0');

@@ -9,9 +9,12 @@ import type { Config } from '../../config/load.js';
 import type { PrivateJwk } from '../../keys/signing-keys.js';
 import type { BrowserSessions } from '../../login/sessions.js';
 import type { Logger } from '../../observability/logger.js';
+import type { CommitGroup } from '../../store/commit-group.js';
 import type { UsersRepository } from '../../store/repositories/users.js';
+import type { StagedWrites } from '../../store/staged-writes.js';
 import type { PageRenderer } from '../../web/render.js';
 import type { AdapterFactory } from './adapter.js';
+import { answerAfterWrites } from './answer-after-writes.js';
 import { ACR_MFA, ACR_PASSWORD, REQUIRE_MFA, stepUpCheck } from './assurance.js';
 import { clientMetadata } from './client-metadata.js';
 import { cookieSigner } from './cookie-signer.js';
@@ -32,6 +35,10 @@ export interface OidcProviderOptions {
   issuer: string;
   config: Config['oidc'];
   adapter: AdapterFactory;
+  /** The adapter's writes that do not wait for their commit: every answer waits for them. */
+  staged?: StagedWrites;
+  /** The store's group commit (the adapter's, for Passgate's own writes of oidc-provider's exchanges). */
+  commits?: CommitGroup;
   clients: ClientMetadata[];
   jwks: PrivateJwk[];
   /** Cookie signing keys, newest first. */
@@ -116,6 +123,7 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
     loadGrant: loadExistingGrant,
     logger: options.logger,
     render,
+    ...(options.commits ? { commits: options.commits } : {}),
   };
   // Before the login prompt: one sign-in, one session (see session-binding.ts).
   prompts.add(sessionBindingPrompt(binding), 0);
@@ -249,6 +257,8 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
   });
   provider.proxy = options.behindProxy;
   provider.use(answerUnavailable(render));
+  // Outside the binding's follow-up, so that the answer waits for its write too.
+  if (options.staged) provider.use(answerAfterWrites(options.staged));
   provider.use(followSessionInProvider(binding));
   pinToPublicUrl(provider, options.issuer, options.secureCookies);
   return provider;

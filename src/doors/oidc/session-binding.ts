@@ -5,6 +5,7 @@ import type { Session } from '../../engine/sessions.js';
 import type { ReuseOutcome } from '../../engine/single-sign-on.js';
 import type { BrowserSessions } from '../../login/sessions.js';
 import type { Logger } from '../../observability/logger.js';
+import { type BatchCommitter, WriteBatch } from '../../store/write-batch.js';
 import { allowLogoutFrames } from '../../web/front-channel.js';
 import type { PageRenderer } from '../../web/render.js';
 import { REQUIRE_MFA, requestedStepUp } from './assurance.js';
@@ -27,6 +28,8 @@ export interface SessionBindingOptions {
   logger: Logger;
   /** Renders the page that loads the clients' front-channel logout URIs. */
   render: PageRenderer;
+  /** The store's group commit: the client recorded in the session joins the provider's writes of the turn. */
+  commits?: BatchCommitter;
 }
 
 /** What the browser's single sign-on session could do for this authorization request, if known. */
@@ -114,7 +117,9 @@ async function follow(ctx: KoaContextWithOIDC, options: SessionBindingOptions): 
       ? outcome.session.id
       : undefined;
   if (!sessionId) return;
-  await options.sessions.sessions.recordApplication({
+  // With the group commit, in the transaction of the code, grant and session oidc-provider just staged.
+  const recorded = new WriteBatch();
+  options.sessions.sessions.recordApplicationIn(recorded, {
     session_id: sessionId,
     door: 'oidc',
     application: client.clientId,
@@ -123,6 +128,7 @@ async function follow(ctx: KoaContextWithOIDC, options: SessionBindingOptions): 
     session_index: null,
     sid: session.sidFor(client.clientId) ?? null,
   });
+  await recorded.commit(options.commits);
   if (!result?.login && outcome?.kind === 'answer') {
     await options.sessions.sessions.reused(outcome.session, outcome.user, {
       door: 'oidc',

@@ -10,6 +10,7 @@ import type { Logger } from '../../observability/logger.js';
 import type { CommitGroup } from '../../store/commit-group.js';
 import type { Database } from '../../store/database.js';
 import type { UsersRepository } from '../../store/repositories/users.js';
+import { StagedWrites } from '../../store/staged-writes.js';
 import type { PageRenderer } from '../../web/render.js';
 import { watchMetadataFolder } from '../metadata-watcher.js';
 import { createOidcAdapter } from './adapter.js';
@@ -32,6 +33,8 @@ export interface SwappableProvider {
   loaded(): LoadedClients;
   /** The folder the clients are read from. */
   readonly folder: string;
+  /** The adapter's writes that do not wait for their commit (with a group commit): wait before answering. */
+  readonly staged: StagedWrites | undefined;
 }
 
 /** What the provider is built from. */
@@ -61,7 +64,10 @@ export interface SwappableProviderOptions {
  */
 export async function createSwappableProvider(options: SwappableProviderOptions): Promise<SwappableProvider> {
   const { config, keys, logger } = options;
-  const adapter = withOidcErrors(createOidcAdapter(options.database.db, options.clock, options.commits));
+  const staged = options.commits ? new StagedWrites(options.commits) : undefined;
+  const adapter = withOidcErrors(
+    createOidcAdapter(options.database.db, options.clock, options.commits, staged),
+  );
   const clientsDir = path.join(config.metadataDir, 'oidc');
 
   const build = async () => {
@@ -73,6 +79,8 @@ export async function createSwappableProvider(options: SwappableProviderOptions)
         issuer: options.issuer,
         config: config.oidc,
         adapter,
+        ...(staged ? { staged } : {}),
+        ...(options.commits ? { commits: options.commits } : {}),
         clients: clients.map((c) => c.metadata),
         jwks,
         cookieKeys: options.cookieKeys,
@@ -113,6 +121,7 @@ export async function createSwappableProvider(options: SwappableProviderOptions)
     ? watchMetadataFolder(clientsDir, reload, { logger, name: 'metadata/oidc' })
     : undefined;
   return {
+    staged,
     provider: () => current.provider,
     handler: () => current.handler,
     async refreshKeys() {

@@ -3,20 +3,51 @@ import { type Adapter, type AdapterPayload, errors } from 'oidc-provider';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createOidcAdapter, pruneOidcPayloads } from '../../../src/doors/oidc/adapter.js';
 import { CommitGroup } from '../../../src/store/commit-group.js';
+import { StagedWrites } from '../../../src/store/staged-writes.js';
 import type { Tables } from '../../../src/store/tables.js';
 import { describeContract, settle, T0 } from './contract-store.js';
 
-// Alone, and with its writes gathered by turn of the event loop into the store's group commit (as the server runs it).
+/**
+ * The adapter as a request sees it when its saves and destroys are staged: each call is followed
+ * by the wait for the staged writes that the server makes before it answers.
+ */
+function settlingEachWrite(adapter: Adapter, staged: StagedWrites): Adapter {
+  const settling =
+    <A extends unknown[]>(write: (...args: A) => Promise<void>) =>
+    async (...args: A) => {
+      const mark = staged.mark();
+      await write(...args);
+      await staged.settled(mark);
+    };
+  return {
+    upsert: settling(adapter.upsert.bind(adapter)),
+    destroy: settling(adapter.destroy.bind(adapter)),
+    find: adapter.find.bind(adapter),
+    findByUid: adapter.findByUid.bind(adapter),
+    findByUserCode: adapter.findByUserCode.bind(adapter),
+    consume: adapter.consume.bind(adapter),
+    revokeByGrantId: adapter.revokeByGrantId.bind(adapter),
+  };
+}
+
+// Alone, with its writes gathered by turn of the event loop into the store's group commit, and
+// with its saves and destroys staged until the request answers (as the server runs it).
 describe.each([
-  { mode: 'each write committed alone', grouped: false },
-  { mode: 'writes in the group commit', grouped: true },
-])('$mode', ({ grouped }) => {
+  { mode: 'each write committed alone', grouped: false, staging: false },
+  { mode: 'writes in the group commit', grouped: true, staging: false },
+  { mode: 'saves and destroys staged', grouped: true, staging: true },
+])('$mode', ({ grouped, staging }) => {
   describeContract('oidc-provider adapter', (store) => {
     let adapterFor: (model: string) => Adapter;
-    const commitsOf = (db: Kysely<Tables>) => (grouped ? new CommitGroup(db) : undefined);
+    /** The adapter of one model on a handle of the store, as a server process builds it. */
+    const adapterOn = (db: Kysely<Tables>, model: string): Adapter => {
+      const commits = grouped ? new CommitGroup(db) : undefined;
+      const staged = staging && commits ? new StagedWrites(commits) : undefined;
+      const adapter = new (createOidcAdapter(db, store.clock, commits, staged))(model);
+      return staged ? settlingEachWrite(adapter, staged) : adapter;
+    };
     beforeEach(() => {
-      const StoreAdapter = createOidcAdapter(store.database.db, store.clock, commitsOf(store.database.db));
-      adapterFor = (model) => new StoreAdapter(model);
+      adapterFor = (model) => adapterOn(store.database.db, model);
     });
 
     async function rowIds(): Promise<string[]> {
@@ -113,9 +144,7 @@ describe.each([
 
     it('accepts a code exactly once even when the submissions arrive on different server processes', async () => {
       const handles = await store.handles(4);
-      const adapters = handles.map(
-        (h) => new (createOidcAdapter(h.db, store.clock, commitsOf(h.db)))('AuthorizationCode'),
-      );
+      const adapters = handles.map((h) => adapterOn(h.db, 'AuthorizationCode'));
       await adapterFor('Grant').upsert('g1', { accountId: 'alice' }, 3600);
       await adapters[0]!.upsert('code1', { grantId: 'g1' }, 60);
 
