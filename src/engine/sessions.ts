@@ -109,7 +109,7 @@ export class Sessions {
 
   constructor(
     private readonly repository: SessionsRepository,
-    private readonly audit: Pick<AuditRepository, 'record' | 'recordIn'>,
+    private readonly audit: Pick<AuditRepository, 'record' | 'recordIn' | 'recordWith'>,
     private readonly settings: Config['sessions'],
     private readonly clock: Clock,
     private readonly channels?: LogoutChannels,
@@ -261,16 +261,23 @@ export class Sessions {
     return { session: { ...session, lastSeenAt: now }, secret };
   }
 
-  /** Records that the session answered an application without a sign-in (SSO): audited, idle time restarts. */
+  /**
+   * Records that the session answered an application without a sign-in (SSO): audited, idle time
+   * restarts. With a batch, both writes join it (stored when the caller commits it).
+   */
   async reused(
     session: Session,
     user: Pick<User, 'id' | 'username'>,
     use: { door: string; application: string; address: string; rule?: string },
+    batch?: WriteBatch,
   ): Promise<void> {
     // The idle time is kept to the minute: a session used within the last one is not written again.
     const now = this.clock();
-    if (now - session.lastSeenAt >= TOUCH_EVERY_MS) await this.repository.touch(session.id, now);
-    await this.audit.record({
+    if (now - session.lastSeenAt >= TOUCH_EVERY_MS) {
+      if (batch) this.repository.touchIn(batch, session.id, now);
+      else await this.repository.touch(session.id, now);
+    }
+    await this.audit.recordWith(batch, {
       type: 'session.reuse',
       outcome: 'success',
       userId: user.id,

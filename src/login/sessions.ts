@@ -76,15 +76,17 @@ export class BrowserSessions {
 
   /**
    * The result an application gets from a session that answered it, and the recording of that
-   * use (audit, idle time) for the door to start where it records its own answer: both audit
-   * events then go in by one statement (see GroupedInsert), where awaiting the use first would
-   * cost a statement of its own. The door must call `recordUse` before it answers.
+   * use (audit, idle time) for the door to make where it records its own answer: into the
+   * batch of the answer's writes (one commit for all), or started beside its own audit event
+   * (one statement for both, see GroupedInsert), where awaiting the use first would cost a
+   * commit of its own. The door must call `recordUse` before it answers (and, with a batch,
+   * commit the batch).
    */
   answer(
     req: Request,
     outcome: Extract<ReuseOutcome, { kind: 'answer' }>,
     ask: { door: string; application: string },
-  ): { result: FlowResult; recordUse: () => Promise<void> } {
+  ): { result: FlowResult; recordUse: (batch?: WriteBatch) => Promise<void> } {
     const { session, user, decision, mfa } = outcome;
     const address = clientAddress(req);
     return {
@@ -95,13 +97,13 @@ export class BrowserSessions {
         decision: { action: decision.action, rule: decision.rule },
         session: { id: session.id, authTime: session.authTime },
       },
-      recordUse: () =>
-        this.sessions.reused(session, user, {
-          door: ask.door,
-          application: ask.application,
-          address,
-          rule: decision.rule,
-        }),
+      recordUse: (batch) =>
+        this.sessions.reused(
+          session,
+          user,
+          { door: ask.door, application: ask.application, address, rule: decision.rule },
+          batch,
+        ),
     };
   }
 

@@ -95,7 +95,7 @@ export function createRepositories(database: Database, box: SecretBox, clock: Cl
     pendingEnrolments: new PendingEnrolmentsRepository(db),
     revokedSessions: new RevokedSessionsRepository(db),
     loginFlows: new LoginFlowsRepository(db),
-    samlRequestIds: new SamlRequestIdsRepository(db),
+    samlRequestIds: new SamlRequestIdsRepository(db, commits),
     sessions: new SessionsRepository(db),
     seats: new SeatsRepository(db),
     gridPreferences: new GridPreferencesRepository(db, clock),

@@ -2,6 +2,7 @@ import { deflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { samlify } from '../../src/doors/saml/signing/samlify.js';
 import { selfSignedCertifier } from '../../src/keys/certificate.js';
+import { WriteBatch } from '../../src/store/write-batch.js';
 import { newKeyPair } from '../support/key-pairs.js';
 import {
   addAdUser,
@@ -134,7 +135,28 @@ describe('SAML security', () => {
     const xml = authnRequest({ id: '_replay1', issuer: 'google.com/a/example.com' });
     const first = await validate(post(xml));
     expect(first.request.acsUrl).toBe('https://www.google.com/a/example.com/acs');
-    await expect(validate(post(xml))).rejects.toMatchObject({ code: 'SAML_REQUEST_REPLAYED' });
+    await first.claim.now();
+    // Claimed once: the same request's second claim answers as the first did.
+    await first.claim.now();
+    await expect((await validate(post(xml))).claim.now()).rejects.toMatchObject({
+      code: 'SAML_REQUEST_REPLAYED',
+    });
+  });
+
+  it('stores the writes claimed with a request only when the claim wins', async () => {
+    const record = (batch: WriteBatch, reason: string) =>
+      fixture.core.audit.recordIn(batch, { type: 'test.claim', outcome: 'info', reason });
+    const xml = authnRequest({ id: '_replay2', issuer: 'google.com/a/example.com' });
+    const won = new WriteBatch();
+    record(won, 'first');
+    await (await validate(post(xml))).claim.with(won);
+    const lost = new WriteBatch();
+    record(lost, 'replayed');
+    await expect((await validate(post(xml))).claim.with(lost)).rejects.toMatchObject({
+      code: 'SAML_REQUEST_REPLAYED',
+    });
+    const events = await fixture.core.audit.recent({ type: 'test.claim' });
+    expect(events.map((e) => e.reason)).toEqual(['first']);
   });
 
   it('refuses a request issued too long ago', async () => {

@@ -149,6 +149,23 @@ describe('single sign-on across SAML and OIDC, every rule applied again', () => 
     expect(reuses.every((e) => e.details.session === session.id)).toBe(true);
   });
 
+  it('refuses a replayed AuthnRequest the session would answer, and stores nothing of the second answer', async () => {
+    const pia = (await passgate.core.users.findByUsername('pia'))!;
+    const browser = await mfaSession('pia');
+    const xml = salesforce();
+    const first = await new SamlSignIn(passgate, browser).post(xml);
+    expect((await consume(first.posted, SALESFORCE, 'response')).nameID).toBe('pia@example.com');
+    const replay = await new SamlSignIn(passgate, browser).post(xml);
+    expect(replay.page.status).toBe(400);
+    expect(replay.page.body).toContain('data-code="SAML_REQUEST_REPLAYED"');
+    expect(replay.page.body).not.toContain('SAMLResponse');
+    // The first answer's writes only: its response and its use of the session, audited once.
+    const responses = await passgate.core.audit.recent({ type: 'saml.response', userId: pia.id });
+    expect(responses.map((e) => e.details.sp)).toEqual(['salesforce', 'office365']);
+    const reuses = await passgate.core.audit.recent({ type: 'session.reuse', userId: pia.id });
+    expect(reuses.map((e) => e.details.application)).toEqual(['salesforce']);
+  });
+
   it('a password-only session asks only for the second factor where the rule for the application needs it', async () => {
     const first = await new SamlSignIn(passgate).redirect(google());
     await first.password('pia');

@@ -260,12 +260,21 @@ export class SessionsRepository {
 
   /** Records a use of the session (its idle time starts again). */
   async touch(id: string, now: number): Promise<void> {
-    await this.db
+    await this.db.executeQuery(this.touchQuery(id, now));
+  }
+
+  /** {@link touch} as one of a batch's writes (stored when the batch is committed). */
+  touchIn(batch: WriteBatch, id: string, now: number): void {
+    batch.add(this.db, this.touchQuery(id, now));
+  }
+
+  private touchQuery(id: string, now: number) {
+    return this.db
       .updateTable('sessions')
       .set({ last_seen_at: now })
       .where('id', '=', id)
       .where('last_seen_at', '<', now)
-      .execute();
+      .compile();
   }
 
   /** Gives a live session the hash of the browser's new id (and a use): the old id finds nothing any more. */

@@ -2,7 +2,7 @@ import type { ResponseRequestInfo } from '../response/response.js';
 import { pickAcs } from '../service-providers/acs.js';
 import type { ServiceProvider } from '../service-providers/service-provider.js';
 import { type AssuranceLevel, requiredLevel } from './authn-context.js';
-import type { RequestCheck, RequestRules, RequestValidator } from './request-checks.js';
+import type { RequestCheck, RequestClaim, RequestRules, RequestValidator } from './request-checks.js';
 import { type AuthnRequestFields, readAuthnRequest } from './request-fields.js';
 import type { IncomingRequest } from './request-message.js';
 
@@ -25,6 +25,12 @@ export interface ValidatedAuthnRequest {
   /** Why the policy engine must ask for a second factor anyway: the RequestedAuthnContext needs one. */
   stepUp: string | undefined;
   fields: AuthnRequestFields;
+  /**
+   * The request's ID, which the caller must claim before it answers, whatever the answer (a
+   * replayed request gets SAML_REQUEST_REPLAYED): an answer from the session claims it in the
+   * transaction of its own writes.
+   */
+  claim: RequestClaim;
 }
 
 /** ACS from metadata: the consumer service the request names is one its SP's metadata lists. */
@@ -40,22 +46,23 @@ export class AuthnRequestValidator {
     private readonly validator: RequestValidator,
     ssoUrl: string,
   ) {
-    const { signatureRule, signature, destination, timeWindow, notReplayed } = validator.checks;
+    const { signatureRule, signature, destination, timeWindow } = validator.checks;
     this.rules = {
       kind: 'AuthnRequest',
       endpoint: ssoUrl,
       read: readAuthnRequest,
-      checks: [signatureRule, signature, destination, timeWindow, acsFromMetadata, notReplayed],
+      checks: [signatureRule, signature, destination, timeWindow, acsFromMetadata],
     };
   }
 
   /**
    * Checks, in order: each binding parameter once, DOCTYPE refused, well-formed AuthnRequest,
    * known issuer, signature rule, signature and schema, Destination, IssueInstant within its
-   * lifetime, ACS listed in the metadata, and the ID not used before.
+   * lifetime, and ACS listed in the metadata; the ID is claimed by the caller (`claim`).
    */
   async validate(incoming: IncomingRequest, now: number): Promise<ValidatedAuthnRequest> {
-    const { sp, fields, message } = await this.validator.validate(incoming, now, this.rules);
+    const checked = await this.validator.validate(incoming, now, this.rules);
+    const { sp, fields, message } = checked;
     const acs = pickAcs(sp, { url: fields.acsUrl, index: fields.acsIndex });
     const level = requiredLevel(sp.settings.authnContext, fields.requestedAuthnContext);
     return {
@@ -66,6 +73,7 @@ export class AuthnRequestValidator {
       level,
       stepUp: level === 'mfa' ? AUTHN_CONTEXT_STEP_UP : undefined,
       fields,
+      claim: this.validator.checks.claimOf(checked),
     };
   }
 }

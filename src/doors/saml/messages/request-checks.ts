@@ -1,4 +1,5 @@
 import type { SamlRequestIdsRepository } from '../../../store/repositories/saml-request-ids.js';
+import type { WriteBatch } from '../../../store/write-batch.js';
 import { SamlErrors } from '../errors.js';
 import type { ServiceProvider } from '../service-providers/service-provider.js';
 import type { SpRegistry } from '../service-providers/sp-registry.js';
@@ -138,11 +139,47 @@ export function notReplayed(
   requestIds: SamlRequestIdsRepository,
   settings: RequestCheckSettings,
 ): RequestCheck<RequestFields> {
+  const claimOf = requestClaims(requestIds, settings);
+  return (request) => claimOf(request).now();
+}
+
+/**
+ * A checked request's ID, to claim once before the request is answered (a request whose ID was
+ * claimed already is SAML_REQUEST_REPLAYED): at once, or in the transaction of the answer's
+ * writes. Claimed once: a second call answers as the first did.
+ */
+export interface RequestClaim {
+  /** Claims the ID now. */
+  now(): Promise<void>;
+  /**
+   * Claims the ID in the transaction that stores `batch` (one commit for both); the batch is
+   * stored only when the claim wins.
+   */
+  with(batch: WriteBatch): Promise<void>;
+}
+
+/** The claims of requests' IDs, each held for as long as its request could be accepted. */
+export function requestClaims(
+  requestIds: Pick<SamlRequestIdsRepository, 'claim' | 'claimWith'>,
+  settings: RequestCheckSettings,
+): (request: Pick<RequestUnderCheck<RequestFields>, 'sp' | 'fields' | 'now' | 'kind'>) => RequestClaim {
   const lifetimeMs = (settings.requestLifetimeSeconds + settings.clockSkewSeconds) * 1000;
-  return async ({ sp, fields, now, kind }) => {
-    if (!(await requestIds.claim(sp.entityId, fields.id, fields.issueInstant + lifetimeMs, now))) {
-      throw SamlErrors.SAML_REQUEST_REPLAYED({ detail: `${sp.name}: ${kind} ${fields.id} was already used` });
-    }
+  return ({ sp, fields, now, kind }) => {
+    const expiresAt = fields.issueInstant + lifetimeMs;
+    let claimed: Promise<void> | undefined;
+    const once = (claim: () => Promise<boolean>) => {
+      claimed ??= claim().then((won) => {
+        if (!won)
+          throw SamlErrors.SAML_REQUEST_REPLAYED({
+            detail: `${sp.name}: ${kind} ${fields.id} was already used`,
+          });
+      });
+      return claimed;
+    };
+    return {
+      now: () => once(() => requestIds.claim(sp.entityId, fields.id, expiresAt, now)),
+      with: (batch) => once(() => requestIds.claimWith(batch, sp.entityId, fields.id, expiresAt, now)),
+    };
   };
 }
 
@@ -153,6 +190,8 @@ export interface SharedChecks {
   destination: RequestCheck<RequestFields>;
   timeWindow: RequestCheck<RequestFields>;
   notReplayed: RequestCheck<RequestFields>;
+  /** The claim of a checked request's ID, for a reader that claims it when it answers instead of {@link notReplayed}. */
+  claimOf: ReturnType<typeof requestClaims>;
 }
 
 /**
@@ -178,6 +217,7 @@ export class RequestValidator {
       destination,
       timeWindow: timeWindow(settings),
       notReplayed: notReplayed(requestIds, settings),
+      claimOf: requestClaims(requestIds, settings),
     };
   }
 

@@ -11,10 +11,12 @@ import type {
 } from '../../../login/flow.js';
 import type { AuditEvent, AuditRepository } from '../../../store/repositories/audit.js';
 import type { User, UsersRepository } from '../../../store/repositories/users.js';
+import { WriteBatch } from '../../../store/write-batch.js';
 import type { PageRenderer } from '../../../web/render.js';
 import { SAML_DOOR } from '../door-shape.js';
 import { SamlErrors } from '../errors.js';
 import { classToState, type RequestedAuthnContext } from '../messages/authn-context.js';
+import type { RequestClaim } from '../messages/request-checks.js';
 import type { RequestedSubject } from '../messages/request-fields.js';
 import type { StatusResponseBuilder } from '../messages/status-response.js';
 import type { NameIds } from '../response/name-id.js';
@@ -67,10 +69,21 @@ interface Answering {
   sp: ServiceProvider;
   request: ResponseRequestInfo;
   requirements: FlowRequirements;
-  /** Completes the flow, once (SAML_FLOW_COMPLETED when it already was); nothing for a session answer. */
+  /**
+   * Completes the flow, once (SAML_FLOW_COMPLETED when it already was); a session answer's
+   * refusal claims the request's ID (SAML_REQUEST_REPLAYED when it was already).
+   */
   complete(res: Response): Promise<void>;
-  /** A session answer's recording of the session's use, started beside the answer's own audit event. */
-  recordUse?: () => Promise<void>;
+  /**
+   * Stores the answer's writes, and completes the answer with them: a session answer claims the
+   * request's ID in the same transaction. Unset: `complete`, then the writes' commit.
+   */
+  store?: (batch: WriteBatch) => Promise<void>;
+  /**
+   * A session answer's recording of the session's use: into the batch of the answer's writes,
+   * or (a refusal) on its own.
+   */
+  recordUse?: (batch?: WriteBatch) => Promise<void>;
 }
 
 /** What SAML flows need. */
@@ -123,8 +136,9 @@ export class SamlFlows implements LoginFlowSource {
   /**
    * Answers a request from the browser's single sign-on session, without a flow: the same
    * response (and the same refusals) as a flow's finish. `user` is the session's user as the
-   * reuse just read them (not read again). `recordUse` records the session's use: with the
-   * response's own audit event (one statement for both), else before any other answer.
+   * reuse just read them (not read again). `recordUse` records the session's use: in the
+   * response's transaction (one commit for the SP recorded in the session, the use and the
+   * response's audit event), else before any other answer.
    */
   async answerFromSession(
     req: Request,
@@ -132,11 +146,12 @@ export class SamlFlows implements LoginFlowSource {
     start: SamlFlowStart,
     result: FlowResult,
     user: User,
-    recordUse: () => Promise<void>,
+    recordUse: (batch?: WriteBatch) => Promise<void>,
+    claim: RequestClaim,
   ): Promise<void> {
     let recorded: Promise<void> | undefined;
-    const recordOnce = () => {
-      recorded ??= recordUse();
+    const recordOnce = (batch?: WriteBatch) => {
+      recorded ??= recordUse(batch);
       return recorded;
     };
     try {
@@ -148,7 +163,8 @@ export class SamlFlows implements LoginFlowSource {
           sp: start.sp,
           request: start.request,
           requirements: start.requirements ?? {},
-          complete: async () => undefined,
+          complete: () => claim.now(),
+          store: (batch) => claim.with(batch),
           recordUse: recordOnce,
         },
         result,
@@ -234,8 +250,6 @@ export class SamlFlows implements LoginFlowSource {
       },
       now,
     });
-    // Once per flow, before anything of the answer is stored.
-    await target.complete(res);
     const application = result.session && {
       session_id: result.session.id,
       door: SAML_DOOR,
@@ -260,15 +274,16 @@ export class SamlFlows implements LoginFlowSource {
         inResponseTo: request.id ?? null,
       },
     };
-    if (pending) {
-      if (application) sessions.recordApplicationIn(pending.batch, application);
-      audit.recordIn(pending.batch, event);
-      await pending.commit();
-    } else {
-      if (application) await sessions.recordApplication(application);
-      // A session answer's use is recorded first, and with this event: one statement for both.
-      const used = target.recordUse?.();
-      await Promise.all([used, audit.record(event)]);
+    // The answer's writes, in one transaction: with the sign-in's when it has them not stored yet.
+    const batch = pending?.batch ?? new WriteBatch();
+    if (application) sessions.recordApplicationIn(batch, application);
+    audit.recordIn(batch, event);
+    await target.recordUse?.(batch);
+    if (target.store) await target.store(batch);
+    else {
+      // Once per flow, before anything of the answer is stored.
+      await target.complete(res);
+      await (pending ? pending.commit() : batch.commit());
     }
     await this.options.postPage(req, res, response, sp.settings.displayName);
   }

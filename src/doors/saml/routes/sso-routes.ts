@@ -42,8 +42,9 @@ export function createSsoRoutes(options: SsoRoutesOptions): Router {
 
   const answer = async (req: Request, res: Response, incoming: IncomingRequest) => {
     const validated = await options.requests.validate(incoming, clock());
-    const { sp, request, fields } = validated;
+    const { sp, request, fields, claim } = validated;
     if (validated.level === undefined) {
+      await claim.now();
       return answerWithStatus(options, req, res, sp, request, {
         status: 'noAuthnContext',
         reason: 'authn_context',
@@ -66,8 +67,11 @@ export function createSsoRoutes(options: SsoRoutesOptions): Router {
     if (outcome.kind === 'answer') {
       const ask = { door: SAML_DOOR, application: sp.name };
       const { result, recordUse } = options.sessions.answer(req, outcome, ask);
-      return flows.answerFromSession(req, res, start, result, outcome.user, recordUse);
+      // The request's ID is claimed in the answer's transaction (a refusal claims it first).
+      return flows.answerFromSession(req, res, start, result, outcome.user, recordUse, claim);
     }
+    // Every other answer, and the sign-in a flow starts, claims the request's ID first.
+    await claim.now();
     if (outcome.kind === 'deny') {
       const answer = { status: 'requestDenied', reason: 'denied', user: outcome.user } as const;
       return answerWithStatus(options, req, res, sp, request, answer);
