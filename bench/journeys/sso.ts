@@ -15,6 +15,14 @@ import {
 } from './saml.js';
 
 /**
+ * Hops answered before the measured run's warm-up starts: under load V8 is still optimizing the
+ * hop's code for the first time after about 1,900 hops (docs/development.md, the hop's warm-up),
+ * more than the issue's 8 s of warm-up make on a loaded machine; the figure is meant to be the
+ * steady state of a server that has run for a while.
+ */
+const WARM_HOPS = 2000;
+
+/**
  * Single sign-on hops: each virtual user signs in once at the first bench SP (password, not
  * measured), then each operation is a second SP's AuthnRequest answered from the session — the
  * session looked up, the user and the Authentication Policy checked again, a signed Response
@@ -42,6 +50,8 @@ export const ssoHopJourney: Scenario = {
       // The first hop is verified in full as the second SP would (node-saml): the run measures answers.
       const first = await samlSsoHop(idp, browser);
       await verifySamlResponse(first, checked, BENCH_SP2);
+      // The server's JIT warmed once, by the first virtual user (not measured).
+      if (i === 0) for (let hop = 0; hop < WARM_HOPS; hop++) await samlSsoHop(idp, browser);
       virtualUsers.push({ op: async (steps) => void (await samlSsoHop(idp, browser, steps)) });
     }
     return virtualUsers;
