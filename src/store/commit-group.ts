@@ -1,5 +1,6 @@
 import type { CompiledQuery, Kysely, QueryResult } from 'kysely';
 import { StoreErrors } from './errors.js';
+import { executeNow, immediateStatementsOf } from './immediate.js';
 import type { Tables } from './tables.js';
 import { type BatchCommitter, WriteBatch } from './write-batch.js';
 
@@ -93,7 +94,8 @@ export class CommitGroup implements BatchCommitter {
   /**
    * Stores the writes in one transaction (one statement alone needs none): the statements in
    * order, then the batches' rows together with the conditional batches of the statements that
-   * changed a row; the statements' outcomes in order.
+   * changed a row; the statements' outcomes in order. On SQLite the transaction runs at once when
+   * it can (see ImmediateStatements), else through Kysely.
    */
   private async store(group: readonly Waiting[]): Promise<Stored[]> {
     const single = group.flatMap((w) => ('query' in w ? [w] : []));
@@ -102,28 +104,52 @@ export class CommitGroup implements BatchCommitter {
     const batched = batches.length > 0 ? together(batches).statements() : [];
     if (!single.some((w) => w.whenChanged) && single.length + batched.length <= 1) {
       if (single.length === 1)
-        return [{ result: await this.db.executeQuery(single[0]!.query), withBatch: false }];
-      if (batched.length === 1) await this.db.executeQuery(batched[0]!);
+        return [{ result: await executeNow(this.db, single[0]!.query), withBatch: false }];
+      if (batched.length === 1) await executeNow(this.db, batched[0]!);
       return [];
     }
-    const stored = await this.db.transaction().execute(async (trx) => {
-      const outcomes: Stored[] = [];
-      const accepted: WriteBatch[] = [];
-      for (const w of single) {
-        const result = await trx.executeQuery(w.query);
-        const withBatch = w.whenChanged !== undefined && Number(result.numAffectedRows ?? 0) > 0;
-        if (withBatch) accepted.push(w.whenChanged!);
-        outcomes.push({ result, withBatch });
-      }
-      const statements = accepted.length > 0 ? together([...batches, ...accepted]).statements() : batched;
-      for (const query of statements) await trx.executeQuery(query);
-      return outcomes;
+    const now = immediateStatementsOf(this.db)?.transaction((run) => {
+      const statements = groupStatements(single, batches, batched);
+      let step = statements.next();
+      while (!step.done) step = statements.next(run(step.value));
+      return step.value;
     });
+    const stored =
+      now?.value ??
+      (await this.db.transaction().execute(async (trx) => {
+        const statements = groupStatements(single, batches, batched);
+        let step = statements.next();
+        while (!step.done) step = statements.next(await trx.executeQuery(step.value));
+        return step.value;
+      }));
     single.forEach((w, i) => {
       if (stored[i]!.withBatch) w.whenChanged!.markStored();
     });
     return stored;
   }
+}
+
+/**
+ * The statements of a group's transaction, each given back its result: the single statements in
+ * order, then the batches' rows (`batched`) — with the conditional batches of the statements that
+ * changed a row, when any did; returns the statements' outcomes in order.
+ */
+function* groupStatements(
+  single: ReadonlyArray<{ query: CompiledQuery; whenChanged?: WriteBatch }>,
+  batches: readonly WriteBatch[],
+  batched: readonly CompiledQuery[],
+): Generator<CompiledQuery, Stored[], QueryResult<unknown>> {
+  const outcomes: Stored[] = [];
+  const accepted: WriteBatch[] = [];
+  for (const w of single) {
+    const result = yield w.query;
+    const withBatch = w.whenChanged !== undefined && Number(result.numAffectedRows ?? 0) > 0;
+    if (withBatch) accepted.push(w.whenChanged!);
+    outcomes.push({ result, withBatch });
+  }
+  const statements = accepted.length > 0 ? together([...batches, ...accepted]).statements() : batched;
+  for (const query of statements) yield query;
+  return outcomes;
 }
 
 /** Tells each waiting caller its outcome: a statement its result (in the order they were run), a batch done. */

@@ -21,10 +21,11 @@ import {
 import { sqliteFileOf } from '../config/database-url.js';
 import { describeError } from '../errors.js';
 import { StoreErrors } from './errors.js';
+import { type ImmediateStatements, type RunNow, registerImmediateStatements } from './immediate.js';
 import { checkpointPeriodically } from './sqlite-checkpointer.js';
 import { type StatementListener, StatementListeners } from './statement-listeners.js';
 import type { Tables } from './tables.js';
-import { classifyingDialect } from './unavailable.js';
+import { classifyingDialect, unavailableAs } from './unavailable.js';
 
 /** Which SQL engine a database runs on. */
 export type DialectName = 'sqlite' | 'postgres';
@@ -220,13 +221,18 @@ function openSqlite(url: string, options: DatabaseOptions): Database {
       ? () => {}
       : checkpointPeriodically(handle, { periodic: options.checkpoints ?? true });
   const statements = new StatementListeners();
+  const cached = withStatementCache(handle);
   const db = new Kysely<Tables>({
     dialect: classifyingDialect(
-      new TransactionalSqliteDialect({ database: withStatementCache(handle) }, handle),
+      new TransactionalSqliteDialect({ database: cached }, handle),
       displayUrl,
       statements,
     ),
   });
+  registerImmediateStatements(
+    db,
+    sqliteImmediateStatements(handle, cached.prepare, statements, unavailableAs(displayUrl)),
+  );
   return {
     db,
     dialect: 'sqlite',
@@ -242,6 +248,65 @@ function openSqlite(url: string, options: DatabaseOptions): Database {
     close: () => {
       stopCheckpoints();
       return db.destroy();
+    },
+  };
+}
+
+/**
+ * The statements of SQLite's connection run at once (see ImmediateStatements): the same prepared
+ * statements as Kysely's (`prepare`, the cache), run and answered as Kysely's SQLite driver does,
+ * told to the same listeners, their errors classified the same way. A statement or `begin
+ * immediate` that finds another process's write lock did nothing (SQLite's busy handler is off):
+ * it refuses, and the caller goes through Kysely, whose connection waits for the lock without
+ * blocking the event loop (see WaitingSqliteConnection).
+ */
+function sqliteImmediateStatements(
+  handle: SqliteDatabase.Database,
+  prepare: (sqlText: string) => SqliteDatabase.Statement,
+  listeners: StatementListeners,
+  classify: (error: unknown) => unknown,
+): ImmediateStatements {
+  const begin = handle.prepare('begin immediate');
+  const commit = handle.prepare('commit');
+  const rollback = handle.prepare('rollback');
+  const runNow = <Row>({ sql: sqlText, parameters }: CompiledQuery<Row>): QueryResult<Row> => {
+    listeners.tell(sqlText);
+    const statement = prepare(sqlText);
+    if (statement.reader) return { rows: statement.all(parameters) as Row[] };
+    const { changes, lastInsertRowid } = statement.run(parameters);
+    return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
+  };
+  return {
+    run<Row>(query: CompiledQuery<Row>) {
+      if (handle.inTransaction) return undefined;
+      try {
+        return runNow(query);
+      } catch (error) {
+        if (isBusy(error) && !handle.inTransaction) return undefined;
+        throw classify(error);
+      }
+    },
+    transaction<T>(work: (run: RunNow) => T) {
+      if (handle.inTransaction) return undefined;
+      try {
+        begin.run();
+      } catch (error) {
+        if (isBusy(error)) return undefined;
+        throw classify(error);
+      }
+      listeners.tell('begin');
+      try {
+        const value = work(runNow);
+        listeners.tell('commit');
+        commit.run();
+        return { value };
+      } catch (error) {
+        if (handle.inTransaction) {
+          listeners.tell('rollback');
+          rollback.run();
+        }
+        throw classify(error);
+      }
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { CompiledQuery, Kysely } from 'kysely';
 import { StoreErrors } from './errors.js';
+import { executeNow } from './immediate.js';
 import { type PreparedQuery, preparedQuery } from './prepared-query.js';
 import type { Tables } from './tables.js';
 
@@ -70,7 +71,7 @@ export class GroupedInsert<Table extends keyof Tables & string, Row extends obje
   }
 
   private run(rows: Row[]): Promise<unknown> {
-    return this.db().executeQuery(this.statementFor(rows.length).queryOf(this.valuesOf(rows)));
+    return executeNow(this.db(), this.statementFor(rows.length).queryOf(this.valuesOf(rows)));
   }
 
   private statementFor(count: number): PreparedQuery<string, unknown> {

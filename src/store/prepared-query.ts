@@ -1,4 +1,5 @@
 import { type Compilable, CompiledQuery, type Kysely, type QueryResult } from 'kysely';
+import { executeNow } from './immediate.js';
 
 /** Stands for an argument while a prepared query is built; never a value a caller passes. */
 const marker = (name: string) => `\u0000passgate-argument:${name}\u0000`;
@@ -19,8 +20,9 @@ interface Compiled<Row> {
  * and compiling costs more CPU than SQLite takes to run most of them). `build` receives a marker
  * for each named argument and must use each only as a value (a parameter of the compiled
  * statement), never to decide the query's shape: the statement is the same for every call, only
- * the parameters change. `database` may be given as a function (a repository's field initializer
- * cannot read the constructor's parameters yet); it is called on the first run.
+ * the parameters change. On SQLite it runs at once when it can (see executeNow). `database` may
+ * be given as a function (a repository's field initializer cannot read the constructor's
+ * parameters yet); it is called on the first run.
  */
 export function preparedQuery<DB, Name extends string, Row>(
   database: Kysely<DB> | (() => Kysely<DB>),
@@ -52,7 +54,7 @@ export function preparedQuery<DB, Name extends string, Row>(
   };
   const query = (args: Record<Name, unknown>) => bind((at) => args[names[at]!]);
   const queryOf = (values: readonly unknown[]) => bind((at) => values[at]);
-  return Object.assign((args: Record<Name, unknown>) => db().executeQuery(query(args)), { query, queryOf });
+  return Object.assign((args: Record<Name, unknown>) => executeNow(db(), query(args)), { query, queryOf });
 }
 
 /**

@@ -64,10 +64,7 @@ export function classifyingDialect(
   displayUrl: string,
   statements: StatementListeners = new StatementListeners(),
 ): Dialect {
-  const classify = (error: unknown): unknown =>
-    isDatabaseUnavailable(error)
-      ? StoreErrors.DB_UNREACHABLE({ detail: `${displayUrl}: ${describeError(error)}`, cause: error })
-      : error;
+  const classify = unavailableAs(displayUrl);
   return {
     createDriver: () => new ClassifyingDriver(dialect.createDriver(), classify, statements),
     createQueryCompiler: () => dialect.createQueryCompiler(),
@@ -77,6 +74,17 @@ export function classifyingDialect(
 }
 
 type Classify = (error: unknown) => unknown;
+
+/**
+ * What an error of the database at `displayUrl` becomes on its way out: DB_UNREACHABLE when it
+ * means the database is unavailable ({@link isDatabaseUnavailable}), else itself.
+ */
+export function unavailableAs(displayUrl: string): Classify {
+  return (error) =>
+    isDatabaseUnavailable(error)
+      ? StoreErrors.DB_UNREACHABLE({ detail: `${displayUrl}: ${describeError(error)}`, cause: error })
+      : error;
+}
 
 async function guarded<T>(classify: Classify, run: () => Promise<T>): Promise<T> {
   try {
