@@ -1,11 +1,10 @@
 import { CompiledQuery } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CommitGroup } from '../../src/store/commit-group.js';
-import { type Database, openDatabase } from '../../src/store/database.js';
-import { migrateToLatest } from '../../src/store/migrate.js';
+import type { Database } from '../../src/store/database.js';
 import { AuditRepository } from '../../src/store/repositories/audit.js';
 import { WriteBatch } from '../../src/store/write-batch.js';
-import { BACKENDS, createTestDatabase, type TestDatabase } from '../support/databases.js';
+import { BACKENDS, type MigratedTestDatabase, openMigratedTestDatabase } from '../support/databases.js';
 
 /** A statement's first two words, lower-case: what the transaction tests compare. */
 const firstWords = (sql: string) => sql.split(' ').slice(0, 2).join(' ').toLowerCase();
@@ -14,20 +13,16 @@ const firstWords = (sql: string) => sql.split(' ').slice(0, 2).join(' ').toLower
 const TWO_UPDATES_AND_THEIR_EVENTS = ['begin', 'update throttle', 'update throttle', 'insert into', 'commit'];
 
 describe.each(BACKENDS)('group commit of write batches (%s)', (backend) => {
-  let testDatabase: TestDatabase;
+  let opened: MigratedTestDatabase;
   let database: Database;
   let audit: AuditRepository;
 
   beforeAll(async () => {
-    testDatabase = await createTestDatabase(backend);
-    database = await openDatabase(testDatabase.url);
-    await migrateToLatest(database);
+    opened = await openMigratedTestDatabase(backend);
+    database = opened.database;
     audit = new AuditRepository(database.db, Date.now);
   });
-  afterAll(async () => {
-    await database?.close();
-    await testDatabase?.drop();
-  });
+  afterAll(() => opened?.close());
 
   /** A batch of one operation: two audit events of user `name`. */
   const batchOf = (name: string) => {

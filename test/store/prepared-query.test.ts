@@ -1,22 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Database, openDatabase } from '../../src/store/database.js';
-import { migrateToLatest } from '../../src/store/migrate.js';
+import type { Database } from '../../src/store/database.js';
 import { preparedQuery } from '../../src/store/prepared-query.js';
-import { BACKENDS, createTestDatabase, type TestDatabase } from '../support/databases.js';
+import { BACKENDS, type MigratedTestDatabase, openMigratedTestDatabase } from '../support/databases.js';
 
 describe.each(BACKENDS)('prepared queries (%s)', (backend) => {
-  let testDatabase: TestDatabase;
+  let opened: MigratedTestDatabase;
   let database: Database;
 
   beforeAll(async () => {
-    testDatabase = await createTestDatabase(backend);
-    database = await openDatabase(testDatabase.url);
-    await migrateToLatest(database);
+    opened = await openMigratedTestDatabase(backend);
+    database = opened.database;
   });
-  afterAll(async () => {
-    await database?.close();
-    await testDatabase?.drop();
-  });
+  afterAll(() => opened?.close());
 
   it('runs the statement built once with each call’s arguments, an argument used twice in both places', async () => {
     const { db } = database;

@@ -1,24 +1,19 @@
 import { CompiledQuery } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CommitGroup } from '../../src/store/commit-group.js';
-import { type Database, openDatabase } from '../../src/store/database.js';
-import { migrateToLatest } from '../../src/store/migrate.js';
+import type { Database } from '../../src/store/database.js';
 import { StagedWrites } from '../../src/store/staged-writes.js';
-import { BACKENDS, createTestDatabase, type TestDatabase } from '../support/databases.js';
+import { BACKENDS, type MigratedTestDatabase, openMigratedTestDatabase } from '../support/databases.js';
 
 describe.each(BACKENDS)('writes staged until the answer (%s)', (backend) => {
-  let testDatabase: TestDatabase;
+  let opened: MigratedTestDatabase;
   let database: Database;
 
   beforeAll(async () => {
-    testDatabase = await createTestDatabase(backend);
-    database = await openDatabase(testDatabase.url);
-    await migrateToLatest(database);
+    opened = await openMigratedTestDatabase(backend);
+    database = opened.database;
   });
-  afterAll(async () => {
-    await database?.close();
-    await testDatabase?.drop();
-  });
+  afterAll(() => opened?.close());
 
   const dialectParam = (i: number) => (backend === 'sqlite' ? '?' : `$${i}`);
   const upsert = (id: string, payload: string) =>

@@ -4,6 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { inject } from 'vitest';
+import { type Database, openDatabase } from '../../src/store/database.js';
+import { migrateToLatest } from '../../src/store/migrate.js';
 
 /** The two storage backends every storage-touching test runs against. */
 export const BACKENDS = ['sqlite', 'postgres'] as const;
@@ -30,6 +32,28 @@ export async function createTestDatabase(backend: Backend): Promise<TestDatabase
     url: url.toString(),
     drop: async () => {
       await withPgClient(admin, (client) => client.query(`drop database if exists ${name} with (force)`));
+    },
+  };
+}
+
+/** A fresh database of the given backend, migrated to the latest schema, open; `close` closes and drops it. */
+export interface MigratedTestDatabase {
+  database: Database;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Creates a fresh database (see {@link createTestDatabase}), opens it and migrates it to the latest schema. */
+export async function openMigratedTestDatabase(backend: Backend): Promise<MigratedTestDatabase> {
+  const testDatabase = await createTestDatabase(backend);
+  const database = await openDatabase(testDatabase.url);
+  await migrateToLatest(database);
+  return {
+    database,
+    url: testDatabase.url,
+    close: async () => {
+      await database.close();
+      await testDatabase.drop();
     },
   };
 }
