@@ -1,10 +1,9 @@
 import { CompiledQuery } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { CommitGroup } from '../../src/store/commit-group.js';
-import type { Database } from '../../src/store/database.js';
 import { AuditRepository } from '../../src/store/repositories/audit.js';
 import { WriteBatch } from '../../src/store/write-batch.js';
-import { BACKENDS, type MigratedTestDatabase, openMigratedTestDatabase } from '../support/databases.js';
+import { BACKENDS, migratedDatabaseOfSuite } from '../support/databases.js';
 
 /** A statement's first two words, lower-case: what the transaction tests compare. */
 const firstWords = (sql: string) => sql.split(' ').slice(0, 2).join(' ').toLowerCase();
@@ -13,16 +12,12 @@ const firstWords = (sql: string) => sql.split(' ').slice(0, 2).join(' ').toLower
 const TWO_UPDATES_AND_THEIR_EVENTS = ['begin', 'update throttle', 'update throttle', 'insert into', 'commit'];
 
 describe.each(BACKENDS)('group commit of write batches (%s)', (backend) => {
-  let opened: MigratedTestDatabase;
-  let database: Database;
+  const suite = migratedDatabaseOfSuite(backend);
   let audit: AuditRepository;
 
-  beforeAll(async () => {
-    opened = await openMigratedTestDatabase(backend);
-    database = opened.database;
-    audit = new AuditRepository(database.db, Date.now);
+  beforeAll(() => {
+    audit = new AuditRepository(suite.database.db, Date.now);
   });
-  afterAll(() => opened?.close());
 
   /** A batch of one operation: two audit events of user `name`. */
   const batchOf = (name: string) => {
@@ -35,9 +30,9 @@ describe.each(BACKENDS)('group commit of write batches (%s)', (backend) => {
     (await audit.search({ username: name }, { column: 'at', direction: 'asc' }, 10, 0)).map((e) => e.type);
 
   it('stores the batches of one turn together, their rows of a table by one statement, each caller settled once it is stored', async () => {
-    const group = new CommitGroup(database.db);
+    const group = new CommitGroup(suite.database.db);
     const statements: string[] = [];
-    const stop = database.observeStatements((sql) => statements.push(sql));
+    const stop = suite.database.observeStatements((sql) => statements.push(sql));
     const names = ['g1', 'g2', 'g3'];
     const batches = names.map(batchOf);
     const settled = batches.map((batch) =>
@@ -57,9 +52,9 @@ describe.each(BACKENDS)('group commit of write batches (%s)', (backend) => {
   });
 
   it('fails only the batch whose write the store refuses; the others of its turn are stored', async () => {
-    const group = new CommitGroup(database.db);
+    const group = new CommitGroup(suite.database.db);
     const bad = batchOf('b2');
-    bad.add(database.db, CompiledQuery.raw('insert into no_such_table (x) values (1)', []));
+    bad.add(suite.database.db, CompiledQuery.raw('insert into no_such_table (x) values (1)', []));
     const results = await Promise.allSettled([
       batchOf('b1').commit(group),
       bad.commit(group),
@@ -72,8 +67,8 @@ describe.each(BACKENDS)('group commit of write batches (%s)', (backend) => {
   });
 
   it('runs the statements of one turn first, in order, in the batches’ transaction: each learns the rows it changed (a code spent once)', async () => {
-    const group = new CommitGroup(database.db);
-    await database.db.executeQuery(
+    const group = new CommitGroup(suite.database.db);
+    await suite.database.db.executeQuery(
       CompiledQuery.raw(
         `insert into throttle (key, failures, window_start, blocked_until) values ('spend', 0, 0, 0)`,
         [],
@@ -84,7 +79,7 @@ describe.each(BACKENDS)('group commit of write batches (%s)', (backend) => {
         CompiledQuery.raw(`update throttle set failures = 1 where key = 'spend' and failures = 0`, []),
       );
     const statements: string[] = [];
-    const stop = database.observeStatements((sql) => statements.push(sql));
+    const stop = suite.database.observeStatements((sql) => statements.push(sql));
     const [first, batch, replay] = await Promise.all([spend(), batchOf('s1').commit(group), spend()]);
     stop();
     expect(first.numAffectedRows).toBe(1n);
@@ -95,8 +90,8 @@ describe.each(BACKENDS)('group commit of write batches (%s)', (backend) => {
   });
 
   it('stores a statement’s conditional batch in its transaction only when the statement changes a row, and marks it stored', async () => {
-    const group = new CommitGroup(database.db);
-    await database.db.executeQuery(
+    const group = new CommitGroup(suite.database.db);
+    await suite.database.db.executeQuery(
       CompiledQuery.raw(
         `insert into throttle (key, failures, window_start, blocked_until) values ('accept', 0, 0, 0)`,
         [],
@@ -111,7 +106,7 @@ describe.each(BACKENDS)('group commit of write batches (%s)', (backend) => {
       return { batch, result };
     };
     const statements: string[] = [];
-    const stop = database.observeStatements((sql) => statements.push(sql));
+    const stop = suite.database.observeStatements((sql) => statements.push(sql));
     const first = accept('c1');
     const replay = accept('c2');
     expect([(await first.result).numAffectedRows, (await replay.result).numAffectedRows]).toEqual([1n, 0n]);

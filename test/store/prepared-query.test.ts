@@ -1,22 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/store/database.js';
+import { describe, expect, it } from 'vitest';
 import { preparedQuery } from '../../src/store/prepared-query.js';
-import { BACKENDS, type MigratedTestDatabase, openMigratedTestDatabase } from '../support/databases.js';
+import { BACKENDS, migratedDatabaseOfSuite } from '../support/databases.js';
 
 describe.each(BACKENDS)('prepared queries (%s)', (backend) => {
-  let opened: MigratedTestDatabase;
-  let database: Database;
-
-  beforeAll(async () => {
-    opened = await openMigratedTestDatabase(backend);
-    database = opened.database;
-  });
-  afterAll(() => opened?.close());
+  const suite = migratedDatabaseOfSuite(backend);
 
   it('runs the statement built once with each call’s arguments, an argument used twice in both places', async () => {
-    const { db } = database;
+    const { db } = suite.database;
     const statements: string[] = [];
-    const stop = database.observeStatements((sql) => statements.push(sql));
+    const stop = suite.database.observeStatements((sql) => statements.push(sql));
     const upsert = preparedQuery(db, ['key', 'failures'], ({ key, failures }) =>
       db
         .insertInto('throttle')
@@ -38,7 +30,7 @@ describe.each(BACKENDS)('prepared queries (%s)', (backend) => {
   });
 
   it('binds arguments given by position in the order of the names, an argument used twice in both places', async () => {
-    const { db } = database;
+    const { db } = suite.database;
     const upsert = preparedQuery(db, ['failures', 'key'], ({ key, failures }) =>
       db
         .insertInto('throttle')
@@ -58,7 +50,7 @@ describe.each(BACKENDS)('prepared queries (%s)', (backend) => {
   });
 
   it('refuses an argument the query never uses (it would be silently dropped)', async () => {
-    const { db } = database;
+    const { db } = suite.database;
     const find = preparedQuery(db, ['key', 'unused'], ({ key }) =>
       db.selectFrom('throttle').select('key').where('key', '=', key),
     );

@@ -1,19 +1,11 @@
 import { CompiledQuery } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CommitGroup } from '../../src/store/commit-group.js';
-import type { Database } from '../../src/store/database.js';
 import { StagedWrites } from '../../src/store/staged-writes.js';
-import { BACKENDS, type MigratedTestDatabase, openMigratedTestDatabase } from '../support/databases.js';
+import { BACKENDS, migratedDatabaseOfSuite } from '../support/databases.js';
 
 describe.each(BACKENDS)('writes staged until the answer (%s)', (backend) => {
-  let opened: MigratedTestDatabase;
-  let database: Database;
-
-  beforeAll(async () => {
-    opened = await openMigratedTestDatabase(backend);
-    database = opened.database;
-  });
-  afterAll(() => opened?.close());
+  const suite = migratedDatabaseOfSuite(backend);
 
   const dialectParam = (i: number) => (backend === 'sqlite' ? '?' : `$${i}`);
   const upsert = (id: string, payload: string) =>
@@ -24,7 +16,7 @@ describe.each(BACKENDS)('writes staged until the answer (%s)', (backend) => {
     );
   const payloadOf = async (id: string) =>
     (
-      await database.db
+      await suite.database.db
         .selectFrom('oidc_payloads')
         .select('payload')
         .where('model', '=', 'T')
@@ -33,9 +25,9 @@ describe.each(BACKENDS)('writes staged until the answer (%s)', (backend) => {
     )?.payload;
 
   it("commits one turn's writes in one transaction, and settles once they are stored", async () => {
-    const staged = new StagedWrites(new CommitGroup(database.db));
+    const staged = new StagedWrites(new CommitGroup(suite.database.db));
     const statements: string[] = [];
-    const stop = database.observeStatements((sql) => statements.push(sql.split(' ')[0]!.toLowerCase()));
+    const stop = suite.database.observeStatements((sql) => statements.push(sql.split(' ')[0]!.toLowerCase()));
     const mark = staged.mark();
     staged.stage(upsert('a', '1'));
     staged.stage(upsert('b', '1'));
@@ -55,7 +47,7 @@ describe.each(BACKENDS)('writes staged until the answer (%s)', (backend) => {
   });
 
   it('keeps the staging order across turns, and a settled caller finds every write it staged stored', async () => {
-    const staged = new StagedWrites(new CommitGroup(database.db));
+    const staged = new StagedWrites(new CommitGroup(suite.database.db));
     const mark = staged.mark();
     for (let i = 1; i <= 5; i++) {
       staged.stage(upsert('c', String(i)));
@@ -67,7 +59,7 @@ describe.each(BACKENDS)('writes staged until the answer (%s)', (backend) => {
   });
 
   it('fails every caller that marked before a staged write failed, and no caller that marked after', async () => {
-    const staged = new StagedWrites(new CommitGroup(database.db));
+    const staged = new StagedWrites(new CommitGroup(suite.database.db));
     const before = staged.mark();
     staged.stage(upsert('d', '1'));
     staged.stage(CompiledQuery.raw('insert into no_such_table (x) values (1)', []));

@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { type Database, openDatabase } from '../../src/store/database.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 
@@ -54,6 +54,25 @@ export async function openMigratedTestDatabase(backend: Backend): Promise<Migrat
     close: async () => {
       await database.close();
       await testDatabase.drop();
+    },
+  };
+}
+
+/**
+ * One migrated database for the tests of the calling `describe` (opened before them, closed and
+ * dropped after): read `database` inside tests and hooks registered after this call.
+ */
+export function migratedDatabaseOfSuite(backend: Backend): { readonly database: Database } {
+  let opened: MigratedTestDatabase | undefined;
+  beforeAll(async () => {
+    opened = await openMigratedTestDatabase(backend);
+  });
+  afterAll(() => opened?.close());
+  return {
+    get database() {
+      if (!opened)
+        throw new Error('the suite’s database is opened in beforeAll: read it inside a test or hook');
+      return opened.database;
     },
   };
 }
